@@ -1,0 +1,274 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_objects_for_user
+
+from accounts import services
+from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role, User
+from accounts.modules import Action, Module
+
+MAX_CERTIFICATE_BYTES = 256 * 1024
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin changes go through the audited services: one audit row per change, same transaction."""
+
+    def save_model(self, request, obj, form, change):
+        services.audited_save(instance=obj, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        services.audited_delete(instance=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                services.audited_delete(instance=obj, acting_user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.audited_delete(instance=obj, acting_user=request.user)
+        for obj in instances:
+            services.audited_save(instance=obj, acting_user=request.user)
+        formset.save_m2m()
+
+
+# ----------------------------------------------------------------------------------------- roles
+
+GRANT_CHOICES = [(f"{m.value}:{a.value}", f"{m.label} · {a.label}") for m in Module for a in Action]
+
+
+class RoleForm(forms.ModelForm):
+    grants = forms.MultipleChoiceField(
+        label=_("Módulos y acciones"), choices=GRANT_CHOICES, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Lo que el rol puede hacer en cada módulo. «Ver» es necesario para entrar al módulo."),
+    )
+
+    class Meta:
+        model = Role
+        fields = ["name", "description", "company_wide"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["grants"] = [f"{m}:{a}" for m, a in self.instance.permissions.values_list("module", "action")]
+
+    def clean_grants(self):
+        grants = [tuple(g.split(":")) for g in self.cleaned_data["grants"]]
+        modules_with_action = {m for m, _a in grants}
+        missing_view = sorted(m for m in modules_with_action if (m, Action.VIEW.value) not in grants)
+        if missing_view:
+            raise forms.ValidationError(
+                _("Marque «Ver» en los módulos donde el rol tiene otras acciones: %(m)s")
+                % {"m": ", ".join(Module(m).label for m in missing_view)}
+            )
+        return grants
+
+
+@admin.register(Role)
+class RoleAdmin(AuditedAdmin):
+    form = RoleForm
+    list_display = ["name", "company_wide", "modules_list", "user_count"]
+    search_fields = ["name"]
+
+    @admin.display(description=_("módulos"))
+    def modules_list(self, obj):
+        modules = sorted({p.module for p in obj.permissions.all()}, key=lambda m: list(Module).index(Module(m)))
+        return ", ".join(Module(m).label for m in modules) or "—"
+
+    @admin.display(description=_("usuarios"))
+    def user_count(self, obj):
+        return obj.users.count()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("permissions")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.role_set_permissions(role=form.instance, grants=form.cleaned_data["grants"], acting_user=request.user)
+
+
+# ----------------------------------------------------------------------------------------- users
+
+
+class UserLocationsMixin(forms.ModelForm):
+    establishments = forms.ModelMultipleChoiceField(
+        label=_("Establecimientos"), queryset=Establishment.objects.all(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Solo cuentan si el rol no abarca toda la empresa."),
+    )
+    points_of_sale = forms.ModelMultipleChoiceField(
+        label=_("Puntos de venta"), queryset=PointOfSale.objects.select_related("establishment"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["establishments"] = list(get_objects_for_user(
+                self.instance, "accounts.operate_establishment", with_superuser=False, accept_global_perms=False))
+            self.initial["points_of_sale"] = list(get_objects_for_user(
+                self.instance, "accounts.operate_pointofsale", with_superuser=False, accept_global_perms=False))
+
+    def clean(self):
+        data = super().clean()
+        chosen = set(data.get("establishments") or [])
+        orphan = [p for p in data.get("points_of_sale") or [] if p.establishment not in chosen]
+        if orphan:
+            raise forms.ValidationError(
+                _("Asigne también el establecimiento de estos puntos de venta: %(p)s") % {"p": ", ".join(map(str, orphan))}
+            )
+        return data
+
+
+class UserChangeForm(UserLocationsMixin, BaseUserAdmin.form):
+    class Meta(BaseUserAdmin.form.Meta):
+        model = User
+
+
+class UserCreationForm(UserLocationsMixin, BaseUserAdmin.add_form):
+    class Meta(BaseUserAdmin.add_form.Meta):
+        model = User
+        fields = ("username", "email", "role")
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = ["username", "get_full_name", "email", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "is_staff"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Datos personales"), {"fields": ("first_name", "last_name", "email", "phone")}),
+        (_("Rol y ubicaciones"), {"fields": ("role", "establishments", "points_of_sale")}),
+        (_("Acceso"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Fechas"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "role", "password1", "password2",
+                                                  "establishments", "points_of_sale")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.user_assign_locations(
+            user=form.instance,
+            establishments=form.cleaned_data.get("establishments") or [],
+            points_of_sale=form.cleaned_data.get("points_of_sale") or [],
+            acting_user=request.user,
+        )
+
+
+# --------------------------------------------------------------------------------------- company
+
+
+class CompanyForm(forms.ModelForm):
+    new_mh_api_password = forms.CharField(
+        label=_("Reemplazar contraseña de la API de MH"), required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Déjelo vacío para conservar la actual. Nunca se muestra."),
+    )
+    new_certificate = forms.FileField(
+        label=_("Reemplazar certificado de firma"), required=False,
+        help_text=_("El archivo <NIT>.crt que entrega MH (o PEM / PKCS#12). Máximo 256 KB."),
+    )
+    new_certificate_password = forms.CharField(
+        label=_("Reemplazar contraseña de la llave privada"), required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = Company
+        fields = ["nit", "nrc", "legal_name", "trade_name", "activity_code", "activity_description",
+                  "departamento", "municipio", "address", "phone", "email", "mh_environment", "mh_api_url",
+                  "mh_api_user"]
+
+    def clean_nit(self):
+        from accounts.validators import normalize_nit
+
+        return normalize_nit(self.cleaned_data["nit"])
+
+    def clean_nrc(self):
+        from accounts.validators import normalize_nrc
+
+        return normalize_nrc(self.cleaned_data["nrc"])
+
+    def clean_new_certificate(self):
+        upload = self.cleaned_data.get("new_certificate")
+        if upload and upload.size > MAX_CERTIFICATE_BYTES:
+            raise forms.ValidationError(_("El certificado supera 256 KB: no parece un certificado."))
+        return upload
+
+
+@admin.register(Company)
+class CompanyAdmin(AuditedAdmin):
+    form = CompanyForm
+    list_display = ["legal_name", "nit_display", "nrc", "mh_environment", "secrets_state"]
+    readonly_fields = ["secrets_state", "certificate_filename", "certificate_updated_at"]
+    fieldsets = (
+        (_("Identificación"), {"fields": ("nit", "nrc", "legal_name", "trade_name", "activity_code",
+                                          "activity_description")}),
+        (_("Dirección y contacto"), {"fields": ("departamento", "municipio", "address", "phone", "email")}),
+        (_("Ministerio de Hacienda"), {"fields": ("mh_environment", "mh_api_url", "mh_api_user",
+                                                  "new_mh_api_password")}),
+        (_("Firma electrónica"), {"fields": ("secrets_state", "certificate_filename", "certificate_updated_at",
+                                             "new_certificate", "new_certificate_password")}),
+    )
+
+    @admin.display(description=_("secretos guardados"))
+    def secrets_state(self, obj):
+        parts = [
+            (_("contraseña API"), obj.has_mh_password),
+            (_("certificado"), obj.has_certificate),
+            (_("contraseña del certificado"), bool(obj.certificate_password)),
+        ]
+        return ", ".join(f"{label}: {'sí' if ok else 'no'}" for label, ok in parts)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Company.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data.get("new_certificate")
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        services.company_update(
+            company=obj, data=data, acting_user=request.user,
+            mh_api_password=form.cleaned_data.get("new_mh_api_password") or None,
+            certificate=upload.read() if upload else None,
+            certificate_filename=upload.name if upload else "",
+            certificate_password=form.cleaned_data.get("new_certificate_password") or None,
+        )
+
+
+class PointOfSaleInline(admin.TabularInline):
+    model = PointOfSale
+    extra = 0
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(AuditedAdmin):
+    list_display = ["cod_estable_mh", "name", "establishment_type", "departamento", "municipio", "is_active"]
+    list_filter = ["establishment_type", "is_active"]
+    search_fields = ["name", "cod_estable_mh", "cod_estable"]
+    inlines = [PointOfSaleInline]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "action", "content_type", "object_repr", "summary"]
+    list_filter = ["action", "content_type", "at"]
+    search_fields = ["object_repr", "summary", "actor_name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,79 @@
+"""Demo data for ``make run``: a company with a test certificate, one establishment with two
+points of sale, and one user per default role. Running it again changes nothing."""
+
+import os
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import services
+from accounts.certificates import generate_test_certificate
+from accounts.models import Company, Establishment, PointOfSale, Role, User
+
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-Facturador-2026")
+DEMO_USERS = [
+    ("admin", "Administrador", "Ana", "Administradora"),
+    ("supervisor", "Supervisor", "Samuel", "Supervisor"),
+    ("vendedor", "Vendedor", "Valeria", "Vendedora"),
+    ("contador", "Contador", "Carlos", "Contador"),
+    ("auditor", "Auditor", "Aurora", "Auditora"),
+]
+
+
+class Command(BaseCommand):
+    help = "Crea la empresa de demostración, su establecimiento y un usuario por rol."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            company = Company.objects.filter(nit="06140507071048").first()
+            if company is None:
+                company = services.company_update(
+                    company=Company(),
+                    data=dict(nit="06140507071048", nrc="1234567", legal_name="Comercial Demostración, S.A. de C.V.",
+                              trade_name="Demo Facturador", activity_code="46900",
+                              activity_description="Venta al por mayor de otros productos",
+                              departamento="06", municipio="14", address="Colonia Escalón, Paseo General Escalón #100",
+                              phone="22223333", email="facturacion@demo.example", mh_environment="00",
+                              mh_api_user="06140507071048"),
+                    acting_user=None,
+                    mh_api_password="demo-api-password",
+                    certificate=generate_test_certificate(nit="06140507071048", name="Comercial Demostración",
+                                                          password="demo-cert-password"),
+                    certificate_filename="06140507071048.pem",
+                    certificate_password="demo-cert-password",
+                )
+            est = Establishment.objects.filter(company=company, cod_estable_mh="M001").first()
+            if est is None:
+                est = services.audited_save(
+                    instance=Establishment(company=company, name="Casa matriz San Salvador", establishment_type="02",
+                                           cod_estable_mh="M001", cod_estable="0001", departamento="06",
+                                           municipio="14", address="Paseo General Escalón #100", phone="22223333"),
+                    acting_user=None,
+                )
+            points = []
+            for code, name in (("P001", "Caja 1"), ("P002", "Caja 2")):
+                pos = PointOfSale.objects.filter(establishment=est, cod_punto_venta_mh=code).first()
+                if pos is None:
+                    pos = services.audited_save(
+                        instance=PointOfSale(establishment=est, name=name, cod_punto_venta_mh=code,
+                                             cod_punto_venta=code), acting_user=None)
+                points.append(pos)
+            created = []
+            for username, role_name, first, last in DEMO_USERS:
+                if User.objects.filter(username=username).exists():
+                    continue
+                is_admin = role_name == "Administrador"
+                user = services.user_create(
+                    username=username, password=DEMO_PASSWORD, role=Role.objects.get(name=role_name),
+                    email=f"{username}@demo.example", first_name=first, last_name=last, acting_user=None,
+                    is_staff=is_admin, is_superuser=is_admin,
+                )
+                if role_name == "Vendedor":
+                    services.user_assign_locations(user=user, establishments=[est], points_of_sale=points[:1],
+                                                   acting_user=None)
+                created.append(username)
+        self.stdout.write(self.style.SUCCESS(f"Empresa de demostración: {company} (NIT {company.nit_display})"))
+        self.stdout.write(f"Usuarios de demostración (contraseña para todos: {DEMO_PASSWORD}):")
+        for username, role_name, _f, _l in DEMO_USERS:
+            mark = " (nuevo)" if username in created else ""
+            self.stdout.write(f"  {username:<11} {role_name}{mark}")

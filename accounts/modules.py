@@ -1,0 +1,88 @@
+"""The product's modules and what a role may do in each.
+
+A role is a set of (module, action) grants, edited at runtime by an admin. Views declare the
+grant they need with ``accounts.access.module_required``; the menu, the home page and the
+URL checks all read the same grants.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Module(models.TextChoices):
+    CLIENTES = "clientes", _("Clientes")
+    INVENTARIO = "inventario", _("Inventario")
+    DOCUMENTOS = "documentos", _("Documentos")
+    REPORTES = "reportes", _("Reportes")
+    CONTINGENCIA = "contingencia", _("Contingencia")
+    CONFIGURACION = "configuracion", _("Configuración")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("Ver")
+    CREATE = "create", _("Crear")
+    EDIT = "edit", _("Editar")
+    APPROVE = "approve", _("Aprobar")
+    INVALIDATE = "invalidate", _("Invalidar")
+    EXPORT = "export", _("Exportar")
+
+
+# Menu icon (Bootstrap Icons) and the URL name of each module's landing page. A module whose
+# app does not exist yet has no URL: the menu shows it as coming, not as a broken link.
+MODULE_META = {
+    Module.CLIENTES: {"icon": "people", "url": None},
+    Module.INVENTARIO: {"icon": "box-seam", "url": None},
+    Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": None},
+    Module.REPORTES: {"icon": "bar-chart", "url": None},
+    Module.CONTINGENCIA: {"icon": "cloud-slash", "url": None},
+    Module.CONFIGURACION: {"icon": "gear", "url": "accounts:settings"},
+}
+
+ALL = [(m, a) for m in Module for a in Action]
+_V = Action.VIEW
+
+# The five roles a new installation starts with (created by migration 0002; editable afterwards).
+# company_wide: sees every establishment; otherwise only the ones the user is assigned to.
+DEFAULT_ROLES = {
+    "Administrador": {
+        "company_wide": True,
+        "description": _("Todo el sistema: usuarios, roles, empresa, certificados y catálogos."),
+        "grants": ALL,
+    },
+    "Supervisor": {
+        "company_wide": True,
+        "description": _("Aprueba casos especiales y vigila la contingencia."),
+        "grants": [
+            (Module.CLIENTES, _V), (Module.CLIENTES, Action.CREATE), (Module.CLIENTES, Action.EDIT),
+            (Module.INVENTARIO, _V), (Module.INVENTARIO, Action.CREATE), (Module.INVENTARIO, Action.EDIT),
+            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.CREATE), (Module.DOCUMENTOS, Action.APPROVE),
+            (Module.REPORTES, _V), (Module.REPORTES, Action.EXPORT),
+            (Module.CONTINGENCIA, _V), (Module.CONTINGENCIA, Action.EDIT),
+        ],
+    },
+    "Vendedor": {
+        "company_wide": False,
+        "description": _("Emite documentos desde sus establecimientos y puntos de venta asignados."),
+        "grants": [
+            (Module.CLIENTES, _V), (Module.CLIENTES, Action.CREATE),
+            (Module.INVENTARIO, _V),
+            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.CREATE),
+        ],
+    },
+    "Contador": {
+        "company_wide": True,
+        "description": _("Revisa estados, resuelve rechazos, invalida y exporta libros."),
+        "grants": [
+            (Module.CLIENTES, _V),
+            (Module.INVENTARIO, _V),
+            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.EDIT), (Module.DOCUMENTOS, Action.INVALIDATE),
+            (Module.REPORTES, _V), (Module.REPORTES, Action.EXPORT),
+            (Module.CONTINGENCIA, _V),
+        ],
+    },
+    "Auditor": {
+        "company_wide": True,
+        "description": _("Solo lectura en todo el sistema, incluida la bitácora."),
+        "grants": [(m, _V) for m in Module],
+    },
+}

@@ -1,0 +1,51 @@
+from django.db.models import Q
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role
+
+
+def company_get():
+    return Company.objects.order_by("pk").first()
+
+
+def establishments_for_user(*, user):
+    """The establishments ``user`` may see and issue from: all of them for a company-wide
+    role, otherwise the ones assigned to the user (django-guardian)."""
+    qs = Establishment.objects.select_related("company").filter(is_active=True)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.company_wide:
+        return qs
+    return get_objects_for_user(user, "accounts.operate_establishment", klass=qs, accept_global_perms=False)
+
+
+def points_of_sale_for_user(*, user, establishment=None):
+    qs = PointOfSale.objects.select_related("establishment").filter(is_active=True, establishment__is_active=True)
+    if establishment is not None:
+        qs = qs.filter(establishment=establishment)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.company_wide:
+        return qs
+    return get_objects_for_user(user, "accounts.operate_pointofsale", klass=qs, accept_global_perms=False)
+
+
+def roles_with_grants():
+    return Role.objects.prefetch_related("permissions").order_by("name")
+
+
+def audit_entries(*, actor=None, action=None, content_type=None, text=None, date_from=None, date_to=None):
+    qs = AuditEntry.objects.select_related("actor", "content_type")
+    if actor:
+        qs = qs.filter(actor=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if content_type:
+        qs = qs.filter(content_type=content_type)
+    if text:
+        qs = qs.filter(Q(object_repr__icontains=text) | Q(summary__icontains=text) | Q(actor_name__icontains=text))
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    return qs.order_by("-at", "-id")

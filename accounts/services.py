@@ -1,0 +1,201 @@
+"""Writes for users, roles, the company and its establishments. Each one owns its transaction
+and writes an audit row (who, when, what, before and after) inside it."""
+
+import datetime
+import decimal
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from accounts.models import AuditAction, AuditEntry, Company, Role, RolePermission, User
+from accounts.modules import Action, Module
+
+SECRET_MARK = "•••• (cifrado)"
+_NEVER_AUDITED = {"password", "last_login"}
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, bytes):
+        return SECRET_MARK
+    return value
+
+
+def snapshot(instance):
+    """The concrete field values of ``instance``, JSON-safe, with secrets masked."""
+    if instance is None:
+        return None
+    secret = set(getattr(instance, "SECRET_FIELDS", ()))
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in _NEVER_AUDITED:
+            continue
+        value = getattr(instance, field.attname)
+        if field.name in secret:
+            data[field.name] = SECRET_MARK if value else None
+        else:
+            data[field.name] = _jsonable(value)
+    return data
+
+
+def audit_record(*, actor, action, obj, before=None, after=None, summary="", object_repr=None):
+    """Append one audit row. Call inside the transaction of the change it describes."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor.get_username() if actor is not None else "sistema",
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj))[:255],
+        summary=summary[:255],
+        before=before,
+        after=after,
+    )
+
+
+def audited_save(*, instance, acting_user, summary="", update_fields=None):
+    """Save ``instance`` (new or changed) and record before/after in one transaction."""
+    with transaction.atomic():
+        before = None
+        if instance.pk is not None:
+            stored = type(instance)._default_manager.filter(pk=instance.pk).first()
+            before = snapshot(stored)
+        created = before is None
+        instance.save(update_fields=None if created else update_fields)
+        after = snapshot(instance)
+        if created or before != after or summary:
+            audit_record(
+                actor=acting_user,
+                action=AuditAction.CREATE if created else AuditAction.UPDATE,
+                obj=instance,
+                before=before,
+                after=after,
+                summary=summary,
+            )
+    return instance
+
+
+def audited_delete(*, instance, acting_user, summary=""):
+    with transaction.atomic():
+        before = snapshot(instance)
+        repr_, pk = str(instance), instance.pk
+        ct = ContentType.objects.get_for_model(instance, for_concrete_model=True)
+        instance.delete()
+        AuditEntry.objects.create(
+            actor=acting_user if acting_user is not None and acting_user.pk else None,
+            actor_name=acting_user.get_username() if acting_user is not None else "sistema",
+            action=AuditAction.DELETE,
+            content_type=ct,
+            object_id=str(pk),
+            object_repr=repr_[:255],
+            summary=summary,
+            before=before,
+        )
+
+
+# ---------------------------------------------------------------------------------------- roles
+
+
+def _grant_keys(role):
+    return sorted(f"{m}:{a}" for m, a in role.permissions.values_list("module", "action"))
+
+
+def role_set_permissions(*, role, grants, acting_user):
+    """Replace the role's grants with ``grants`` (iterable of (module, action))."""
+    wanted = {(Module(m).value, Action(a).value) for m, a in grants}
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = {"grants": _grant_keys(role)}
+        current = set(role.permissions.values_list("module", "action"))
+        RolePermission.objects.filter(role=role).exclude(
+            pk__in=[p.pk for p in role.permissions.all() if (p.module, p.action) in wanted]
+        ).delete()
+        RolePermission.objects.bulk_create(
+            [RolePermission(role=role, module=m, action=a) for m, a in sorted(wanted - current)]
+        )
+        after = {"grants": _grant_keys(role)}
+        if before != after:
+            audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=role, before=before, after=after,
+                         summary="Permisos del rol")
+    return role
+
+
+def role_create(*, name, description="", company_wide=False, grants=(), acting_user):
+    with transaction.atomic():
+        role = audited_save(
+            instance=Role(name=name, description=description, company_wide=company_wide), acting_user=acting_user
+        )
+        role_set_permissions(role=role, grants=grants, acting_user=acting_user)
+    return role
+
+
+# ------------------------------------------------------------------------- users and locations
+
+
+def user_assign_locations(*, user, establishments, points_of_sale, acting_user):
+    """Set exactly which establishments and points of sale ``user`` may operate in
+    (django-guardian object permissions)."""
+    establishments, points_of_sale = set(establishments), set(points_of_sale)
+    with transaction.atomic():
+        current_e = set(get_objects_for_user(user, "accounts.operate_establishment", with_superuser=False,
+                                             accept_global_perms=False))
+        current_p = set(get_objects_for_user(user, "accounts.operate_pointofsale", with_superuser=False,
+                                             accept_global_perms=False))
+        for e in establishments - current_e:
+            assign_perm("accounts.operate_establishment", user, e)
+        for e in current_e - establishments:
+            remove_perm("accounts.operate_establishment", user, e)
+        for p in points_of_sale - current_p:
+            assign_perm("accounts.operate_pointofsale", user, p)
+        for p in current_p - points_of_sale:
+            remove_perm("accounts.operate_pointofsale", user, p)
+        before = {"establecimientos": sorted(str(e) for e in current_e), "puntos_de_venta": sorted(str(p) for p in current_p)}
+        after = {"establecimientos": sorted(str(e) for e in establishments),
+                 "puntos_de_venta": sorted(str(p) for p in points_of_sale)}
+        if before != after:
+            audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=user, before=before, after=after,
+                         summary="Establecimientos y puntos de venta asignados")
+
+
+def user_create(*, username, password, role, email="", first_name="", last_name="", acting_user,
+                is_staff=False, is_superuser=False):
+    with transaction.atomic():
+        user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=role,
+                    is_staff=is_staff, is_superuser=is_superuser)
+        user.set_password(password)
+        audited_save(instance=user, acting_user=acting_user)
+    return user
+
+
+# -------------------------------------------------------------------------------------- company
+
+
+def company_update(*, company, data, acting_user, mh_api_password=None, certificate=None,
+                   certificate_filename="", certificate_password=None):
+    """Change the company's fields. A secret is replaced only when a new value is given;
+    the audit row says that it was replaced, never what it is."""
+    replaced = []
+    for name, value in data.items():
+        if name in Company.SECRET_FIELDS:
+            raise ValueError(f"{name} se cambia con su propio argumento")
+        setattr(company, name, value)
+    if mh_api_password:
+        company.mh_api_password = mh_api_password
+        replaced.append("contraseña de la API")
+    if certificate:
+        company.certificate = certificate
+        company.certificate_filename = certificate_filename[:120]
+        company.certificate_updated_at = timezone.now()
+        replaced.append("certificado")
+    if certificate_password:
+        company.certificate_password = certificate_password
+        replaced.append("contraseña del certificado")
+    company.full_clean()
+    summary = ("Reemplazado: " + ", ".join(replaced)) if replaced else ""
+    return audited_save(instance=company, acting_user=acting_user, summary=summary)

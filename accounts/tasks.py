@@ -1,0 +1,17 @@
+import socket
+
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task
+def clear_expired_sessions():
+    call_command("clearsessions")
+
+
+@shared_task
+def worker_ping(nonce):
+    """Health check for the worker: proves it consumed the message and reached the database."""
+    from accounts.models import Role
+
+    return {"nonce": nonce, "host": socket.gethostname(), "roles": Role.objects.count()}

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts import views as account_views
+
+admin.site.site_header = _("Facturador · Administración")
+admin.site.site_title = _("Facturador")
+admin.site.index_title = _("Configuración del sistema")
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("catalogos/", include("catalogs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = account_views.error_403
+handler404 = account_views.error_404
+handler500 = account_views.error_500
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from catalogs.models import CatalogEntry
+
+
+def current_edition():
+    return settings.MH_CATALOG_EDITION
+
+
+def catalog_entries(*, catalog, parent=None, edition=None):
+    qs = CatalogEntry.objects.filter(catalog=catalog, edition=edition or current_edition(), is_active=True)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    return qs.order_by("code")
+
+
+def catalog_choices(*, catalog, parent=None, edition=None, with_code=True):
+    return [
+        (e.code, f"{e.code} · {e.name}" if with_code else e.name)
+        for e in catalog_entries(catalog=catalog, parent=parent, edition=edition)
+    ]
+
+
+def catalog_has(*, catalog, code, parent=None, edition=None):
+    return catalog_entries(catalog=catalog, parent=parent, edition=edition).filter(code=code).exists()
+
+
+def catalog_name(*, catalog, code, parent=None, edition=None):
+    entry = catalog_entries(catalog=catalog, parent=parent, edition=edition).filter(code=code).first()
+    return entry.name if entry else ""
+
+
+def address_errors(*, departamento, municipio, edition=None):
+    """Field errors for a departamento (CAT-012) and municipio (CAT-013, per departamento)."""
+    errors = {}
+    if not catalog_has(catalog="CAT-012", code=departamento, edition=edition) or departamento == "00":
+        errors["departamento"] = _("El departamento %(d)s no está en el catálogo CAT-012.") % {"d": departamento}
+    elif not catalog_has(catalog="CAT-013", code=municipio, parent=departamento, edition=edition):
+        errors["municipio"] = _("El municipio %(m)s no pertenece al departamento %(d)s (CAT-013).") % {
+            "m": municipio,
+            "d": departamento,
+        }
+    return errors
+
+
+def catalog_summary(*, edition=None):
+    """Rows per catalog, for the admin's catalog page."""
+    from django.db.models import Count
+
+    qs = CatalogEntry.objects.all()
+    if edition:
+        qs = qs.filter(edition=edition)
+    return list(qs.values("catalog", "edition").annotate(rows=Count("id")).order_by("catalog", "edition"))

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from catalogs import views
+
+app_name = "catalogs"
+
+urlpatterns = [
+    path("municipios/", views.municipio_options, name="municipio_options"),
+]
