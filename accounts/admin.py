@@ -63,7 +63,7 @@ class RoleForm(forms.ModelForm):
         if missing_view:
             raise forms.ValidationError(
                 _("Marque «Ver» en los módulos donde el rol tiene otras acciones: %(m)s")
-                % {"m": ", ".join(Module(m).label for m in missing_view)}
+                % {"m": ", ".join(str(Module(m).label) for m in missing_view)}
             )
         return grants
 
@@ -77,7 +77,7 @@ class RoleAdmin(AuditedAdmin):
     @admin.display(description=_("módulos"))
     def modules_list(self, obj):
         modules = sorted({p.module for p in obj.permissions.all()}, key=lambda m: list(Module).index(Module(m)))
-        return ", ".join(Module(m).label for m in modules) or "—"
+        return ", ".join(str(Module(m).label) for m in modules) or "—"
 
     @admin.display(description=_("usuarios"))
     def user_count(self, obj):
@@ -234,7 +234,7 @@ class CompanyAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         upload = form.cleaned_data.get("new_certificate")
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in CompanyForm.Meta.fields if name in form.cleaned_data}
         services.company_update(
             company=obj, data=data, acting_user=request.user,
             mh_api_password=form.cleaned_data.get("new_mh_api_password") or None,

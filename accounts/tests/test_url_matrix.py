@@ -1,0 +1,103 @@
+"""Every URL of the project, for every default role and for an anonymous visitor.
+
+The URL list is read from the URL configuration itself, so a URL added later is checked
+automatically. A view must declare its access (accounts.access); one that declares none fails
+here. A module the role lacks answers 403; a granted one answers without error.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.access import view_access
+from accounts.models import Role
+
+# Values for URL arguments, by argument name. A new URL with a new argument name must add one.
+SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password"}
+# URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
+SKIP_NAMESPACES = {"admin"}
+SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), namespace, p
+
+
+def project_urls():
+    import re
+
+    urls = []
+    for route, namespace, pattern in _walk(get_resolver().url_patterns):
+        if namespace in SKIP_NAMESPACES or pattern.name in SKIP_NAMES:
+            continue
+        if route.startswith("^"):
+            continue  # regex routes: static/media helpers in DEBUG only
+        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_KWARGS[m.group(1)], route)
+        urls.append(pytest.param(path, pattern, id=f"{namespace}:{pattern.name}"))
+    return urls
+
+
+URLS = project_urls()
+
+
+def test_the_matrix_covers_the_project_urls():
+    names = {p.id for p in URLS}
+    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options"} <= names
+
+
+@pytest.mark.parametrize("path,pattern", URLS)
+def test_every_view_declares_its_access(path, pattern):
+    assert view_access(pattern.callback) is not None, (
+        f"{path} no declara quién puede usarla: use public_view, authenticated_view o module_required"
+    )
+
+
+@pytest.mark.parametrize("path,pattern", URLS)
+def test_anonymous_visitor(db, client, path, pattern):
+    kind, _module, _action = view_access(pattern.callback)
+    response = client.get(path)
+    assert response.status_code < 500
+    if kind == "public":
+        assert response.status_code in (200, 302, 405)
+        if response.status_code == 302:
+            assert "/ingresar/" not in response["Location"]
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/ingresar/?next=")
+
+
+@pytest.mark.parametrize("role_name", ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor", "outsider"])
+@pytest.mark.parametrize("path,pattern", URLS)
+def test_role_against_url(users, establishments, client_as, role_name, path, pattern):
+    user = users[role_name]
+    kind, module, action = view_access(pattern.callback)
+    response = client_as(user).get(path)
+    assert response.status_code < 500, f"{role_name} {path}: {response.status_code}"
+    if kind == "module":
+        role = Role.objects.filter(name=role_name).first()
+        granted = role is not None and role.permissions.filter(module=module, action=action).exists()
+        if user.is_superuser:
+            granted = True
+        if granted:
+            assert response.status_code in (200, 302, 405), f"{role_name} {path}: {response.status_code}"
+            if response.status_code == 302:
+                assert "/ingresar/" not in response["Location"]
+        else:
+            assert response.status_code == 403, f"{role_name} {path}: {response.status_code}"
+            assert "No tiene permiso" in response.content.decode()
+    else:
+        assert response.status_code in (200, 302, 405)
+
+
+@pytest.mark.parametrize("role_name", ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor", "outsider"])
+def test_admin_site_is_for_staff_only(users, client_as, role_name):
+    response = client_as(users[role_name]).get("/admin/")
+    if users[role_name].is_staff:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")

@@ -1,0 +1,128 @@
+"""Shared fixtures: the default roles, a company with establishments, one user per role, and
+checks for the real services (PostgreSQL, Redis, Chromium). Under CI (CI=true) a missing
+service fails the test instead of skipping it."""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+BASE_DIR = Path(__file__).resolve().parent
+SHARED_DIR = Path(os.environ.get("SHARED_DIR", BASE_DIR.parent / "shared"))
+ROLE_NAMES = ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor"]
+
+
+def require(available, what):
+    if available:
+        return
+    if CI:
+        pytest.fail(f"{what}: no disponible, y en CI nada se omite", pytrace=False)
+    pytest.skip(f"{what} no disponible")
+
+
+def _tcp_open(url, default_port):
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    require(bool(url) and _tcp_open(url, 6379), "Redis (REDIS_URL)")
+    return url
+
+
+@pytest.fixture
+def chromium_path():
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    require(Path(path).exists(), "Chromium")
+    return path
+
+
+@pytest.fixture
+def shared_dir():
+    require((SHARED_DIR / "spec").is_dir(), f"../shared/spec ({SHARED_DIR})")
+    return SHARED_DIR
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def roles(db):
+    from accounts.models import Role
+
+    return {r.name: r for r in Role.objects.all()}
+
+
+@pytest.fixture
+def company(db):
+    from accounts.models import Company
+
+    return Company.objects.create(
+        nit="06140507071048", nrc="1234567", legal_name="Empresa de Prueba, S.A. de C.V.", trade_name="Prueba",
+        activity_code="46900", activity_description="Venta al por mayor de otros productos",
+        departamento="06", municipio="14", address="Calle 1", phone="22223333", email="empresa@example.com",
+        mh_api_user="06140507071048", mh_api_password="api-secret-value",
+    )
+
+
+@pytest.fixture
+def establishments(company):
+    from accounts.models import Establishment, PointOfSale
+
+    main = Establishment.objects.create(company=company, name="Matriz", cod_estable_mh="M001", departamento="06",
+                                        municipio="14", address="Calle 1")
+    branch = Establishment.objects.create(company=company, name="Sucursal Santa Tecla", cod_estable_mh="S001",
+                                          establishment_type="01", departamento="05", municipio="11", address="Calle 2")
+    pos = {
+        "M001P001": PointOfSale.objects.create(establishment=main, name="Caja 1", cod_punto_venta_mh="P001"),
+        "M001P002": PointOfSale.objects.create(establishment=main, name="Caja 2", cod_punto_venta_mh="P002"),
+        "S001P001": PointOfSale.objects.create(establishment=branch, name="Caja 1", cod_punto_venta_mh="P001"),
+    }
+    return {"main": main, "branch": branch, "pos": pos}
+
+
+@pytest.fixture
+def make_user(db, roles):
+    from accounts.models import User
+
+    def make(username, role_name=None, **extra):
+        user = User(username=username, email=f"{username}@example.com", role=roles.get(role_name), **extra)
+        user.set_password("clave-segura-123")
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per default role, plus an outsider with no role at all."""
+    made = {name: make_user(name.lower(), name) for name in ROLE_NAMES}
+    made["Administrador"].is_staff = made["Administrador"].is_superuser = True
+    made["Administrador"].save()
+    made["outsider"] = make_user("outsider", None)
+    return made
+
+
+@pytest.fixture
+def client_as(client):
+    from django.test import Client
+
+    def login(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return login
