@@ -168,6 +168,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 class CompanyForm(forms.ModelForm):
+    mh_api_url = forms.URLField(label=_("URL de la API de MH"), required=False, assume_scheme="https",
+                                help_text=_("Vacío: la de MH según el ambiente."))
     new_mh_api_password = forms.CharField(
         label=_("Reemplazar contraseña de la API de MH"), required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

@@ -1,0 +1,36 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import AuditEntry, Company, Establishment, PointOfSale, User
+from catalogs.models import CatalogEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_setup_demo_creates_everything_once(capsys):
+    call_command("setup_demo")
+    out = capsys.readouterr().out
+    assert "0614-050707-104-8" in out and "vendedor" in out and "demo-Facturador-2026" in out
+    company = Company.objects.get()
+    assert company.has_certificate and b"BEGIN ENCRYPTED PRIVATE KEY" in company.certificate
+    assert company.certificate_password and company.mh_api_password
+    assert Establishment.objects.count() == 1 and PointOfSale.objects.count() == 2
+    assert {u.role.name for u in User.objects.all()} == {"Administrador", "Supervisor", "Vendedor", "Contador", "Auditor"}
+    counts = (User.objects.count(), AuditEntry.objects.count(), Company.objects.count())
+    call_command("setup_demo")
+    assert (User.objects.count(), AuditEntry.objects.count(), Company.objects.count()) == counts
+
+
+def test_demo_certificate_opens_with_its_password():
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    call_command("setup_demo")
+    company = Company.objects.get()
+    key = load_pem_private_key(company.certificate, password=company.certificate_password.encode())
+    assert key.key_size == 2048
+
+
+def test_load_command_from_csv_folder(shared_dir, capsys):
+    call_command("load_mh_catalogs", "--edition", "2023", "--dir", str(shared_dir / "spec" / "catalogs"))
+    assert "catálogos cargados" in capsys.readouterr().out
+    assert CatalogEntry.objects.filter(catalog="CAT-013", edition="2023").count() == 263
