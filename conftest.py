@@ -61,7 +61,9 @@ def _fast_hashing(settings):
 @pytest.fixture
 def roles(db):
     from accounts.models import Role
+    from accounts.services import roles_ensure_defaults
 
+    roles_ensure_defaults()  # a transactional test before this one may have flushed the migration's rows
     return {r.name: r for r in Role.objects.all()}
 
 

@@ -199,3 +199,19 @@ def company_update(*, company, data, acting_user, mh_api_password=None, certific
     company.full_clean()
     summary = ("Reemplazado: " + ", ".join(replaced)) if replaced else ""
     return audited_save(instance=company, acting_user=acting_user, summary=summary)
+
+
+def roles_ensure_defaults():
+    """Create any of the five default roles that is missing, with its default grants.
+    Existing roles are left as the admin edited them."""
+    from accounts.modules import DEFAULT_ROLES
+
+    with transaction.atomic():
+        for name, spec in DEFAULT_ROLES.items():
+            role, created = Role.objects.get_or_create(
+                name=name, defaults={"description": str(spec["description"]), "company_wide": spec["company_wide"]}
+            )
+            if created:
+                RolePermission.objects.bulk_create(
+                    [RolePermission(role=role, module=str(m), action=str(a)) for m, a in spec["grants"]]
+                )

@@ -25,7 +25,7 @@ def test_celery_configuration_is_safe():
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_consumes_a_task_from_redis(redis_url):
+def test_real_worker_consumes_a_task_from_redis(redis_url, roles):
     from celery import Celery
 
     from accounts.models import Role
