@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
+from billing import views as billing_views
 
 admin.site.site_header = _("Facturador · Administración")
 admin.site.site_title = _("Facturador")
@@ -14,6 +15,7 @@ urlpatterns = [
     path("catalogos/", include("catalogs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("salud/", billing_views.health, name="health"),
 ]
 
 handler403 = account_views.error_403

@@ -62,3 +62,8 @@ def test_log_filter_redacts_secrets():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "auth user=%s pwd=%s", ("0614", "s3cr3t"), None)
     RedactSecretsFilter().filter(record)
     assert "s3cr3t" not in record.getMessage() and "[oculto]" in record.getMessage()
+
+
+def test_health_endpoint_reports_database(client, db):
+    response = client.get("/salud/")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
