@@ -12,6 +12,38 @@ from accounts.modules import Action, Module
 MAX_CERTIFICATE_BYTES = 256 * 1024
 
 
+def _departamento_choices():
+    from catalogs.selectors import catalog_choices
+
+    return [("", "—")] + [c for c in catalog_choices(catalog="CAT-012") if c[0] != "00"]
+
+
+def _municipio_choices():
+    """Municipios grouped by departamento (CAT-013 of the edition in force)."""
+    from catalogs.selectors import catalog_choices, catalog_entries
+
+    groups = [("", "—")]
+    for dept in catalog_entries(catalog="CAT-012").exclude(code="00"):
+        options = catalog_choices(catalog="CAT-013", parent=dept.code)
+        if options:
+            groups.append((f"{dept.code} · {dept.name}", options))
+    return groups
+
+
+class AddressFormMixin(forms.ModelForm):
+    """Departamento and municipio as MH catalog pickers instead of free text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "departamento" in self.fields:
+            self.fields["departamento"] = forms.ChoiceField(label=_("Departamento"), choices=_departamento_choices())
+        if "municipio" in self.fields:
+            self.fields["municipio"] = forms.ChoiceField(
+                label=_("Municipio"), choices=_municipio_choices(),
+                help_text=_("Debe pertenecer al departamento elegido (catálogo CAT-013)."),
+            )
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Admin changes go through the audited services: one audit row per change, same transaction."""
 
@@ -167,7 +199,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 # --------------------------------------------------------------------------------------- company
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(AddressFormMixin):
     mh_api_url = forms.URLField(label=_("URL de la API de MH"), required=False, assume_scheme="https",
                                 help_text=_("Vacío: la de MH según el ambiente."))
     new_mh_api_password = forms.CharField(
@@ -234,6 +266,9 @@ class CompanyAdmin(AuditedAdmin):
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Company.objects.exists()
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the emisor of every document issued; never deleted
+
     def save_model(self, request, obj, form, change):
         upload = form.cleaned_data.get("new_certificate")
         data = {name: form.cleaned_data[name] for name in CompanyForm.Meta.fields if name in form.cleaned_data}
@@ -251,8 +286,15 @@ class PointOfSaleInline(admin.TabularInline):
     extra = 0
 
 
+class EstablishmentForm(AddressFormMixin):
+    class Meta:
+        model = Establishment
+        fields = "__all__"
+
+
 @admin.register(Establishment)
 class EstablishmentAdmin(AuditedAdmin):
+    form = EstablishmentForm
     list_display = ["cod_estable_mh", "name", "establishment_type", "departamento", "municipio", "is_active"]
     list_filter = ["establishment_type", "is_active"]
     search_fields = ["name", "cod_estable_mh", "cod_estable"]

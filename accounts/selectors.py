@@ -49,3 +49,11 @@ def audit_entries(*, actor=None, action=None, content_type=None, text=None, date
     if date_to:
         qs = qs.filter(at__date__lte=date_to)
     return qs.order_by("-at", "-id")
+
+
+def locations_for_user(*, user):
+    """[(establishment, [points of sale])] the user may operate in, for menus and pickers."""
+    points = {}
+    for pos in points_of_sale_for_user(user=user):
+        points.setdefault(pos.establishment_id, []).append(pos)
+    return [(est, points.get(est.pk, [])) for est in establishments_for_user(user=user)]

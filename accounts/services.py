@@ -18,6 +18,8 @@ _NEVER_AUDITED = {"password", "last_login"}
 
 
 def _jsonable(value):
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):

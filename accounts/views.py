@@ -46,7 +46,7 @@ def home(request):
                           "actions": actions, "url_name": MODULE_META[module]["url"]})
     return render(request, "accounts/home.html", {
         "cards": cards,
-        "establishments": selectors.establishments_for_user(user=user).prefetch_related("points_of_sale"),
+        "locations": selectors.locations_for_user(user=user),
         "company": selectors.company_get(),
         "can_audit": user.can(Module.CONFIGURACION, Action.VIEW),
     })
@@ -56,7 +56,7 @@ def home(request):
 def settings_overview(request):
     return render(request, "accounts/settings.html", {
         "company": selectors.company_get(),
-        "establishments": selectors.establishments_for_user(user=request.user).prefetch_related("points_of_sale"),
+        "locations": selectors.locations_for_user(user=request.user),
         "roles": selectors.roles_with_grants(),
         "modules": list(Module),
         "actions": list(Action),

@@ -52,3 +52,13 @@ def test_admin_user_form_refuses_pos_without_its_establishment(users, establishm
     })
     assert response.status_code == 200
     assert "Asigne también el establecimiento" in response.content.decode()
+
+
+def test_home_lists_only_the_assigned_points_of_sale(users, establishments, client_as):
+    seller = users["Vendedor"]
+    services.user_assign_locations(user=seller, establishments=[establishments["main"]],
+                                   points_of_sale=[establishments["pos"]["M001P001"]], acting_user=None)
+    html = client_as(seller).get("/").content.decode()
+    assert "P001 Caja 1" in html and "P002 Caja 2" not in html
+    html = client_as(users["Supervisor"]).get("/").content.decode()
+    assert "P001 Caja 1" in html and "P002 Caja 2" in html

@@ -79,3 +79,10 @@ def test_error_pages_are_spanish(client_as, users, settings):
     assert "Página no encontrada" in html
     response = c.get("/configuracion/")
     assert response.status_code == 403 and "No tiene permiso para ver esta página" in response.content.decode()
+
+
+def test_spanish_is_the_default_whatever_the_browser_asks(client, users):
+    response = client.get("/ingresar/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "es"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/ingresar/"})
+    assert client.get("/ingresar/")["Content-Language"] == "en"
