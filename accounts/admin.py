@@ -289,7 +289,8 @@ class PointOfSaleInline(admin.TabularInline):
 class EstablishmentForm(AddressFormMixin):
     class Meta:
         model = Establishment
-        fields = "__all__"
+        fields = ["company", "name", "establishment_type", "cod_estable_mh", "cod_estable", "departamento", "municipio",
+                  "address", "phone", "is_active"]
 
 
 @admin.register(Establishment)
