@@ -62,3 +62,19 @@ def test_home_lists_only_the_assigned_points_of_sale(users, establishments, clie
     assert "P001 Caja 1" in html and "P002 Caja 2" not in html
     html = client_as(users["Supervisor"]).get("/").content.decode()
     assert "P001 Caja 1" in html and "P002 Caja 2" in html
+
+
+def test_list_pages_have_a_fixed_query_count(users, establishments, client_as, django_assert_max_num_queries):
+    from accounts.models import AuditEntry
+
+    for i in range(30):
+        services.audit_record(actor=users["Administrador"], action="other", obj=establishments["main"], summary=f"n{i}")
+    c = client_as(users["Auditor"])
+    c.get("/configuracion/bitacora/")  # warm the session and content-type caches
+    with django_assert_max_num_queries(8):
+        response = c.get("/configuracion/bitacora/")
+    assert AuditEntry.objects.count() >= 30 and response.content.decode().count("<tr>") >= 31
+    with django_assert_max_num_queries(10):
+        c.get("/configuracion/")
+    with django_assert_max_num_queries(8):
+        c.get("/")
