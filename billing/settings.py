@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "catalogs",
+    "dte",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Signing DTEs: "inprocess" (the company's certificate, key held in memory) or "service"
+# (MH's firmador at DTE_SIGNER_URL, POST /firmardocumento/).
+DTE_SIGNER = env("DTE_SIGNER", "inprocess")
+DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
 
 # MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")

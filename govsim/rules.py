@@ -1,0 +1,208 @@
+"""The rules MH applies to what it receives (facts §1, §3, §5, §6)."""
+
+import datetime
+import uuid as uuidlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from govsim import jwsverify, schemas
+from govsim.answers import Rejection, new_sello
+from govsim.models import ContingencyEvent, Document
+
+# Invalidation deadlines (2023 manual, facts §6): Factura and Exportación 3 months after the
+# seal; every other type until 23:59:59 of the day after the seal.
+THREE_MONTH_TYPES = {"01", "11"}
+# NC/ND may only adjust a CCF or a Comprobante de Retención (facts §1).
+NOTE_TYPES = {"05", "06"}
+NOTE_TARGETS = {"03", "07"}
+# Types that may be issued in contingency (2023, CAT-023).
+CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
+MAX_EVENT_ITEMS = 5000
+
+
+def today():
+    return timezone.localdate()
+
+
+def verify_signed(jws, issuer):
+    try:
+        return jwsverify.verify(jws, issuer.public_key_pem)
+    except jwsverify.BadJWS as exc:
+        raise Rejection("802", "FIRMA INVALIDA", [f"[documento] {exc}: no corresponde a la llave registrada para el NIT {issuer.nit}"]) from exc
+
+
+def check_dte(document, *, issuer, envelope=None):
+    """All checks before a DTE is accepted. ``envelope`` is None inside a lot."""
+    errors = schemas.dte_errors(document)
+    if errors:
+        raise Rejection("004", "DOCUMENTO NO CUMPLE EL ESQUEMA", errors)
+    ident = document["identificacion"]
+    if envelope is not None:
+        mismatched = [k for k in ("version", "tipoDte", "ambiente", "codigoGeneracion") if envelope.get(k) != ident.get(k)]
+        if mismatched:
+            raise Rejection("004", "DATOS DEL ENVIO NO CORRESPONDEN AL DOCUMENTO",
+                            [f"[{k}] el valor del envío ({envelope.get(k)!r}) no es el del documento ({ident.get(k)!r})"
+                             for k in mismatched])
+    emisor_nit = (document.get("emisor") or {}).get("nit")
+    if emisor_nit != issuer.nit:
+        raise Rejection("095", "EMISOR NO AUTORIZADO",
+                        [f"[emisor.nit] {emisor_nit} no corresponde al usuario autenticado ({issuer.nit})"])
+    if Document.objects.filter(codigo_generacion=ident["codigoGeneracion"]).exists():
+        raise Rejection("004", "DOCUMENTO YA EXISTE",
+                        ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
+    _check_dates(ident)
+    _check_contingency(ident, issuer)
+    _check_related(document, issuer)
+
+
+def _check_dates(ident):
+    fec = datetime.date.fromisoformat(ident["fecEmi"])
+    now = today()
+    if fec > now + datetime.timedelta(days=1):
+        raise Rejection("004", "FECHA DE EMISION FUERA DE RANGO",
+                        [f"[identificacion.fecEmi] {fec} es posterior al día siguiente de la fecha de MH ({now})"])
+    if ident.get("tipoOperacion") == 1 and fec < now - datetime.timedelta(days=1):
+        raise Rejection("004", "FECHA DE EMISION FUERA DE RANGO",
+                        [f"[identificacion.fecEmi] {fec}: un documento de transmisión normal no puede tener más de un día"])
+
+
+def _check_contingency(ident, issuer):
+    if ident.get("tipoOperacion") != 2:
+        return
+    if ident["tipoDte"] not in CONTINGENCY_TYPES:
+        raise Rejection("004", "TIPO DE DOCUMENTO NO PERMITIDO EN CONTINGENCIA",
+                        [f"[identificacion.tipoDte] {ident['tipoDte']} no puede emitirse en contingencia"])
+    code = ident["codigoGeneracion"]
+    listed = any(code in e.listed for e in ContingencyEvent.objects.filter(issuer=issuer).only("listed"))
+    if not listed:
+        raise Rejection("004", "DOCUMENTO DE CONTINGENCIA SIN EVENTO",
+                        [f"[identificacion.codigoGeneracion] {code} no está en ningún evento de contingencia sellado"])
+
+
+def _related_codes(document):
+    return [r.get("numeroDocumento") for r in (document.get("documentoRelacionado") or [])
+            if r.get("tipoGeneracion") == 2]
+
+
+def _check_related(document, issuer):
+    tipo = document["identificacion"]["tipoDte"]
+    if tipo not in NOTE_TYPES:
+        return
+    for rel in document.get("documentoRelacionado") or []:
+        if rel.get("tipoDocumento") not in NOTE_TARGETS:
+            raise Rejection("004", "DOCUMENTO RELACIONADO NO PERMITIDO",
+                            [f"[documentoRelacionado.tipoDocumento] {rel.get('tipoDocumento')}: una nota solo puede relacionar CCF (03) o CR (07)"])
+        if rel.get("tipoGeneracion") != 2:
+            continue
+        code = rel.get("numeroDocumento")
+        target = Document.objects.filter(codigo_generacion=code, issuer=issuer).first()
+        if target is None or target.estado != "PROCESADO" or target.tipo_dte != rel.get("tipoDocumento"):
+            raise Rejection("004", "DOCUMENTO RELACIONADO NO VALIDO",
+                            [f"[documentoRelacionado.numeroDocumento] {code} no es un {rel.get('tipoDocumento')} sellado y vigente del emisor"])
+
+
+def accept_dte(document, *, issuer, jws_text):
+    ident = document["identificacion"]
+    try:
+        with transaction.atomic():
+            return Document.objects.create(
+                codigo_generacion=ident["codigoGeneracion"], issuer=issuer, tipo_dte=ident["tipoDte"],
+                version=ident["version"], ambiente=ident["ambiente"], numero_control=ident["numeroControl"],
+                fec_emi=ident["fecEmi"], tipo_modelo=ident.get("tipoModelo") or 1, sello=new_sello(),
+                processed_at=timezone.now(), payload=document, related=_related_codes(document),
+            )
+    except IntegrityError as exc:  # the same document arriving twice at once
+        raise Rejection("004", "DOCUMENTO YA EXISTE",
+                        ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"]) from exc
+
+
+def check_contingency_event(event, *, issuer):
+    errors = schemas.event_errors("contingencia", event)
+    if errors:
+        raise Rejection("004", "EVENTO NO CUMPLE EL ESQUEMA", errors)
+    if event["emisor"]["nit"] != issuer.nit:
+        raise Rejection("095", "EMISOR NO AUTORIZADO", [f"[emisor.nit] no corresponde al usuario autenticado ({issuer.nit})"])
+    if ContingencyEvent.objects.filter(codigo_generacion=event["identificacion"]["codigoGeneracion"]).exists():
+        raise Rejection("004", "EVENTO YA EXISTE", ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
+    items = event["detalleDTE"]
+    if len(items) > MAX_EVENT_ITEMS:
+        raise Rejection("004", "EVENTO CON DEMASIADOS DOCUMENTOS", [f"[detalleDTE] máximo {MAX_EVENT_ITEMS} documentos"])
+    motivo = event["motivo"]
+    start = datetime.datetime.fromisoformat(f"{motivo['fInicio']}T{motivo['hInicio']}")
+    end = datetime.datetime.fromisoformat(f"{motivo['fFin']}T{motivo['hFin']}")
+    now = timezone.localtime().replace(tzinfo=None)
+    if end < start:
+        raise Rejection("004", "PERIODO DE CONTINGENCIA INVALIDO", ["[motivo.fFin] la contingencia termina antes de empezar"])
+    if end > now + datetime.timedelta(minutes=5):
+        raise Rejection("004", "PERIODO DE CONTINGENCIA INVALIDO", ["[motivo.fFin] la contingencia no puede terminar en el futuro"])
+    if now - end > datetime.timedelta(hours=24):
+        raise Rejection("004", "EVENTO FUERA DE PLAZO", ["[motivo.fFin] el evento debe enviarse dentro de las 24 horas siguientes al fin de la contingencia"])
+    for item in items:
+        if item["tipoDoc"] not in CONTINGENCY_TYPES:
+            raise Rejection("004", "TIPO DE DOCUMENTO NO PERMITIDO EN CONTINGENCIA",
+                            [f"[detalleDTE.tipoDoc] {item['tipoDoc']} no puede emitirse en contingencia"])
+
+
+def accept_contingency_event(event, *, issuer):
+    return ContingencyEvent.objects.create(
+        codigo_generacion=event["identificacion"]["codigoGeneracion"], issuer=issuer, sello=new_sello(),
+        payload=event, listed=[i["codigoGeneracion"] for i in event["detalleDTE"]],
+    )
+
+
+def check_invalidation(event, *, issuer):
+    errors = schemas.event_errors("anulacion", event)
+    if errors:
+        raise Rejection("004", "EVENTO NO CUMPLE EL ESQUEMA", errors)
+    if event["emisor"]["nit"] != issuer.nit:
+        raise Rejection("095", "EMISOR NO AUTORIZADO", [f"[emisor.nit] no corresponde al usuario autenticado ({issuer.nit})"])
+    doc = event["documento"]
+    target = Document.objects.filter(codigo_generacion=doc["codigoGeneracion"], issuer=issuer).first()
+    if target is None:
+        raise Rejection("004", "DOCUMENTO NO EXISTE", [f"[documento.codigoGeneracion] {doc['codigoGeneracion']} no fue recibido por MH"])
+    if target.estado == "INVALIDADO":
+        raise Rejection("004", "DOCUMENTO YA INVALIDADO", ["[documento.codigoGeneracion] el documento ya fue invalidado"])
+    for key, stored in (("tipoDte", target.tipo_dte), ("selloRecibido", target.sello),
+                        ("numeroControl", target.numero_control), ("fecEmi", target.fec_emi.isoformat())):
+        if doc.get(key) != stored:
+            raise Rejection("004", "DATOS DEL DOCUMENTO NO CORRESPONDEN", [f"[documento.{key}] no corresponde al documento sellado"])
+    local_seal = timezone.localtime(target.processed_at)
+    if target.tipo_dte in THREE_MONTH_TYPES:
+        deadline = _add_months(local_seal, 3)
+    else:
+        deadline = (local_seal + datetime.timedelta(days=1)).replace(hour=23, minute=59, second=59)
+    if timezone.localtime() > deadline:
+        raise Rejection("004", "PLAZO DE INVALIDACION VENCIDO",
+                        [f"[documento.codigoGeneracion] el plazo para invalidar un {target.tipo_dte} venció el {deadline:%d/%m/%Y %H:%M:%S}"])
+    tipo = event["motivo"]["tipoAnulacion"]
+    replacement = doc.get("codigoGeneracionR")
+    if tipo == 2 and replacement:
+        raise Rejection("004", "CODIGO DE REEMPLAZO NO PERMITIDO", ["[documento.codigoGeneracionR] debe ser nulo al rescindir la operación (tipo 2)"])
+    if tipo in (1, 3) and target.tipo_dte not in ("05", "08"):
+        if not replacement:
+            raise Rejection("004", "FALTA DOCUMENTO DE REEMPLAZO", ["[documento.codigoGeneracionR] los tipos 1 y 3 requieren el documento que reemplaza al invalidado"])
+        repl = Document.objects.filter(codigo_generacion=replacement, issuer=issuer, estado="PROCESADO").first()
+        if repl is None or repl.pk == target.pk:
+            raise Rejection("004", "DOCUMENTO DE REEMPLAZO NO VALIDO", [f"[documento.codigoGeneracionR] {replacement} no es un documento sellado y vigente del emisor"])
+    if target.tipo_dte in NOTE_TARGETS:
+        notes = Document.objects.filter(issuer=issuer, tipo_dte__in=NOTE_TYPES, estado="PROCESADO")
+        if any(target.codigo_generacion in n.related for n in notes.only("related")):
+            raise Rejection("004", "DOCUMENTO CON NOTAS VIGENTES", ["[documento.codigoGeneracion] invalide primero las notas de crédito o débito que lo afectan"])
+    return target
+
+
+def _add_months(moment, months):
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def new_lot_code():
+    return str(uuidlib.uuid4()).upper()
+
+
+def lot_ready(lot):
+    return (timezone.now() - lot.received_at).total_seconds() >= settings.GOVSIM_LOT_DELAY_SECONDS

@@ -1,0 +1,79 @@
+"""JSON schemas loaded from a folder (GOVSIM_SCHEMA_DIR). Documents are matched to a schema by
+the schema's own ``tipoDte`` and ``version`` constants, so any file naming works. MH's published
+event schemas hold only per-section properties; they are completed here (object sections, every
+listed key required, nothing extra) as the facts page describes."""
+
+import json
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from jsonschema import Draft7Validator, FormatChecker
+
+_lock = threading.Lock()
+_cache = {}
+
+
+def _complete_event(raw):
+    if "type" in raw:
+        return raw
+    props = {}
+    for section, spec in raw.items():
+        if "items" in spec:
+            item = dict(spec["items"])
+            item.setdefault("type", "object")
+            item.setdefault("required", list(item.get("properties", {})))
+            item.setdefault("additionalProperties", False)
+            props[section] = {"type": "array", "minItems": 1, **{k: v for k, v in spec.items() if k != "items"},
+                              "items": item}
+        else:
+            props[section] = {"type": "object", "additionalProperties": False,
+                              "required": list(spec.get("properties", {})), **spec}
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def _load(folder: Path):
+    dtes, events = {}, {}
+    for path in sorted(folder.glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        name = path.stem.lower()
+        if name.startswith(("anulacion", "invalidacion", "contingencia")):
+            schema = _complete_event(raw)
+            version = schema["properties"]["identificacion"]["properties"]["version"].get("const")
+            kind = "contingencia" if name.startswith("contingencia") else "anulacion"
+            events[(kind, version)] = Draft7Validator(schema, format_checker=FormatChecker())
+            continue
+        ident = raw.get("properties", {}).get("identificacion", {}).get("properties", {})
+        tipo, version = ident.get("tipoDte", {}).get("const"), ident.get("version", {}).get("const")
+        if tipo and version:
+            dtes[(tipo, version)] = Draft7Validator(raw, format_checker=FormatChecker())
+    return dtes, events
+
+
+def validators():
+    folder = Path(settings.GOVSIM_SCHEMA_DIR)
+    with _lock:
+        if folder not in _cache:
+            _cache[folder] = _load(folder)
+        return _cache[folder]
+
+
+def dte_errors(document):
+    ident = document.get("identificacion") or {}
+    validator = validators()[0].get((ident.get("tipoDte"), ident.get("version")))
+    if validator is None:
+        return [f"No existe esquema para tipoDte {ident.get('tipoDte')} version {ident.get('version')}"]
+    return [_describe(e) for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))][:20]
+
+
+def event_errors(kind, document):
+    version = (document.get("identificacion") or {}).get("version")
+    validator = validators()[1].get((kind, version))
+    if validator is None:
+        return [f"No existe esquema de evento {kind} version {version}"]
+    return [_describe(e) for e in validator.iter_errors(document)][:20]
+
+
+def _describe(error):
+    where = ".".join(str(p) for p in error.absolute_path) or "documento"
+    return f"[{where}] {error.message}"[:300]

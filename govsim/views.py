@@ -1,0 +1,339 @@
+"""MH's endpoints, with MH's paths, methods, content types and answer shapes (facts §3)."""
+
+import datetime
+import hashlib
+import hmac
+import json
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from govsim import jwsverify, rules
+from govsim.answers import Rejection, fh, new_sello, reception, spring_error
+from govsim.models import ContingencyEvent, Document, Fault, Issuer, Lot, Reception, Token
+
+MAX_LOT = 100
+
+
+def hash_password(password, salt=None):
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 60_000).hex()
+    return f"{salt}${digest}"
+
+
+def check_password(password, stored):
+    salt, _, digest = stored.partition("$")
+    return hmac.compare_digest(hash_password(password, salt), stored)
+
+
+def _json_body(request):
+    try:
+        body = json.loads(request.body or b"")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _issuer_from_token(request):
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip()
+    if not token:
+        return None
+    row = Token.objects.select_related("issuer").filter(token=token, expires_at__gt=timezone.now()).first()
+    return row.issuer if row else None
+
+
+def _envelope(body, spec):
+    """True when every key is present with the right JSON type (else: a bare 400)."""
+    return body is not None and all(isinstance(body.get(k), t) and not isinstance(body.get(k), bool) for k, t in spec.items())
+
+
+def _record(kind, code, issuer, answer, jws="", lot=None, position=0):
+    Reception.objects.create(kind=kind, codigo_generacion=code or "", issuer=issuer, jws=jws, estado=answer.get("estado") or "",
+                             answer=answer, lot=lot, position=position)
+
+
+# ------------------------------------------------------------------------------------------ auth
+
+
+@csrf_exempt
+def auth(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user, pwd = request.POST.get("user", ""), request.POST.get("pwd", "")
+    issuer = Issuer.objects.filter(api_user=user).first()
+    if issuer is None or not check_password(pwd, issuer.api_password_hash):
+        return JsonResponse({"status": "ERROR", "body": {"codigoMsg": "106", "descripcionMsg": "Usuario o contraseña incorrectos",
+                                                          "clasificaMsg": "20"}}, status=401)
+    token = secrets.token_urlsafe(32)
+    Token.objects.create(token=token, issuer=issuer,
+                         expires_at=timezone.now() + datetime.timedelta(hours=settings.GOVSIM_TOKEN_HOURS))
+    return JsonResponse({"status": "OK", "body": {
+        "user": issuer.api_user, "token": f"Bearer {token}",
+        "rol": {"nombre": "Usuario", "codigo": "ROLE_USER", "descripcion": None, "rolSuperior": None,
+                "nivel": None, "activo": None, "permisos": None},
+        "roles": ["ROLE_USER"], "tokenType": "Bearer",
+    }})
+
+
+# ------------------------------------------------------------------------------------ reception
+
+_DTE_ENVELOPE = {"ambiente": str, "version": int, "tipoDte": str, "documento": str, "codigoGeneracion": str}
+
+
+def process_dte(jws_text, *, issuer, envelope=None, ambiente="00", version=2):
+    """Check and accept one signed DTE; returns the MH answer (PROCESADO or RECHAZADO)."""
+    code = (envelope or {}).get("codigoGeneracion", "")
+    try:
+        document = rules.verify_signed(jws_text, issuer)
+        ident = document.get("identificacion") if isinstance(document, dict) else None
+        if envelope is None and isinstance(ident, dict):
+            code = str(ident.get("codigoGeneracion") or "")
+        if not isinstance(ident, dict):
+            raise Rejection("004", "DOCUMENTO NO CUMPLE EL ESQUEMA", ["[identificacion] falta"])
+        rules.check_dte(document, issuer=issuer, envelope=envelope)
+        accepted = rules.accept_dte(document, issuer=issuer, jws_text=jws_text)
+    except Rejection as rej:
+        return reception(estado="RECHAZADO", codigo_generacion=code, ambiente=ambiente, version=version,
+                         codigo=rej.codigo, descripcion=rej.descripcion, observaciones=rej.observaciones)
+    return reception(estado="PROCESADO", codigo_generacion=accepted.codigo_generacion, ambiente=ambiente,
+                     version=version, sello=accepted.sello, moment=accepted.processed_at)
+
+
+@csrf_exempt
+def recepcion_dte(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    issuer = _issuer_from_token(request)
+    if issuer is None:
+        return spring_error(request, 401, "Unauthorized")
+    body = _json_body(request)
+    if not _envelope(body, _DTE_ENVELOPE) or "idEnvio" not in body:
+        return spring_error(request, 400, "Bad Request")
+    answer = process_dte(body["documento"], issuer=issuer, envelope=body, ambiente=body["ambiente"],
+                         version=body["version"])
+    _record("dte", body["codigoGeneracion"], issuer, answer, jws=body["documento"])
+    return JsonResponse(answer, status=200 if answer["estado"] == "PROCESADO" else 400)
+
+
+@csrf_exempt
+def recepcion_lote(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    issuer = _issuer_from_token(request)
+    if issuer is None:
+        return spring_error(request, 401, "Unauthorized")
+    body = _json_body(request)
+    if not _envelope(body, {"ambiente": str, "version": int, "nitEmisor": str, "documentos": list}) or "idEnvio" not in body:
+        return spring_error(request, 400, "Bad Request")
+    docs = body["documentos"]
+    base = {"version": body["version"], "ambiente": body["ambiente"], "versionApp": 2, "idEnvio": body["idEnvio"],
+            "fhProcesamiento": fh(), "codigoLote": None, "clasificaMsg": "20"}
+    problems = []
+    if body["nitEmisor"] != issuer.nit:
+        problems.append(f"[nitEmisor] {body['nitEmisor']} no corresponde al usuario autenticado")
+    if not docs or len(docs) > MAX_LOT:
+        problems.append(f"[documentos] un lote lleva de 1 a {MAX_LOT} documentos, no {len(docs)}")
+    if any(not isinstance(d, str) for d in docs):
+        problems.append("[documentos] cada documento debe ser un JWS")
+    if problems:
+        return JsonResponse({**base, "estado": "RECHAZADO", "codigoMsg": "004", "descripcionMsg": "LOTE RECHAZADO",
+                             "observaciones": problems}, status=400)
+    with transaction.atomic():
+        lot = Lot.objects.create(codigo_lote=rules.new_lot_code(), issuer=issuer, ambiente=body["ambiente"],
+                                 version=body["version"])
+        Reception.objects.bulk_create([Reception(kind="lote", issuer=issuer, lot=lot, position=i, jws=d)
+                                       for i, d in enumerate(docs)])
+    return JsonResponse({**base, "estado": "RECIBIDO", "codigoLote": lot.codigo_lote, "clasificaMsg": "10",
+                         "codigoMsg": "001", "descripcionMsg": "RECIBIDO", "observaciones": []})
+
+
+def consulta_lote(request, codigo_lote):
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    issuer = _issuer_from_token(request)
+    if issuer is None:
+        return spring_error(request, 401, "Unauthorized")
+    lot = Lot.objects.filter(codigo_lote=codigo_lote.upper(), issuer=issuer).first()
+    if lot is None:
+        return spring_error(request, 404, "Not Found")
+    if not rules.lot_ready(lot):
+        return JsonResponse({"codigoLote": lot.codigo_lote, "estado": "EN PROCESO", "procesados": [], "rechazados": []})
+    with transaction.atomic():
+        pending = list(Reception.objects.select_for_update().filter(lot=lot, estado="").order_by("position"))
+        for item in pending:
+            answer = process_dte(item.jws, issuer=issuer, ambiente=lot.ambiente, version=lot.version)
+            item.estado, item.answer, item.codigo_generacion = answer["estado"], answer, answer["codigoGeneracion"]
+            item.save(update_fields=["estado", "answer", "codigo_generacion"])
+        if lot.processed_at is None:
+            lot.processed_at = timezone.now()
+            lot.save(update_fields=["processed_at"])
+    items = list(Reception.objects.filter(lot=lot).order_by("position").values_list("answer", flat=True))
+    return JsonResponse({
+        "codigoLote": lot.codigo_lote, "estado": "PROCESADO",
+        "procesados": [a for a in items if a["estado"] == "PROCESADO"],
+        "rechazados": [a for a in items if a["estado"] == "RECHAZADO"],
+    })
+
+
+@csrf_exempt
+def consulta_dte(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    issuer = _issuer_from_token(request)
+    if issuer is None:
+        return spring_error(request, 401, "Unauthorized")
+    body = _json_body(request)
+    if not _envelope(body, {"nitEmisor": str, "tdte": str, "codigoGeneracion": str}):
+        return spring_error(request, 400, "Bad Request")
+    code = body["codigoGeneracion"].upper()
+    doc = Document.objects.filter(codigo_generacion=code, issuer=issuer, tipo_dte=body["tdte"]).first()
+    if doc is not None:
+        return JsonResponse(reception(estado=doc.estado, codigo_generacion=code, ambiente=doc.ambiente,
+                                      version=doc.version, sello=doc.sello, moment=doc.processed_at,
+                                      descripcion="RECIBIDO" if doc.estado == "PROCESADO" else doc.estado))
+    last = Reception.objects.filter(codigo_generacion=code, issuer=issuer, estado="RECHAZADO").order_by("-id").first()
+    if last is not None:
+        return JsonResponse(last.answer)
+    return JsonResponse({"estado": None, "codigoGeneracion": code, "selloRecibido": None, "fhProcesamiento": None,
+                         "codigoMsg": "005", "descripcionMsg": "DOCUMENTO NO ENCONTRADO", "observaciones": []})
+
+
+# --------------------------------------------------------------------------------------- events
+
+
+@csrf_exempt
+def contingencia(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    issuer = _issuer_from_token(request)
+    if issuer is None:
+        return spring_error(request, 401, "Unauthorized")
+    body = _json_body(request)
+    if not _envelope(body, {"nit": str, "documento": str}):
+        return spring_error(request, 400, "Bad Request")
+    code = ""
+    try:
+        if body["nit"] != issuer.nit:
+            raise Rejection("095", "EMISOR NO AUTORIZADO", [f"[nit] {body['nit']} no corresponde al usuario autenticado"])
+        event = rules.verify_signed(body["documento"], issuer)
+        code = str((event.get("identificacion") or {}).get("codigoGeneracion") or "")
+        rules.check_contingency_event(event, issuer=issuer)
+        accepted = rules.accept_contingency_event(event, issuer=issuer)
+    except Rejection as rej:
+        answer = {"estado": "RECHAZADO", "fechaHora": fh(), "mensaje": rej.descripcion, "selloRecibido": None,
+                  "observaciones": rej.observaciones}
+        _record("contingencia", code, issuer, answer, jws=body["documento"])
+        return JsonResponse(answer, status=400)
+    answer = {"estado": "RECIBIDO", "fechaHora": fh(accepted.received_at), "mensaje": "EVENTO RECIBIDO",
+              "selloRecibido": accepted.sello, "observaciones": []}
+    _record("contingencia", code, issuer, answer, jws=body["documento"])
+    return JsonResponse(answer)
+
+
+@csrf_exempt
+def anular_dte(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    issuer = _issuer_from_token(request)
+    if issuer is None:
+        return spring_error(request, 401, "Unauthorized")
+    body = _json_body(request)
+    if not _envelope(body, {"ambiente": str, "version": int, "documento": str}) or "idEnvio" not in body:
+        return spring_error(request, 400, "Bad Request")
+    code = ""
+    try:
+        event = rules.verify_signed(body["documento"], issuer)
+        code = str((event.get("identificacion") or {}).get("codigoGeneracion") or "")
+        with transaction.atomic():
+            target = rules.check_invalidation(event, issuer=issuer)
+            target.estado, target.invalidated_at = "INVALIDADO", timezone.now()
+            target.save(update_fields=["estado", "invalidated_at"])
+    except Rejection as rej:
+        answer = reception(estado="RECHAZADO", codigo_generacion=code, ambiente=body["ambiente"], version=body["version"],
+                           codigo=rej.codigo, descripcion=rej.descripcion, observaciones=rej.observaciones)
+        _record("anulacion", code, issuer, answer, jws=body["documento"])
+        return JsonResponse(answer, status=400)
+    answer = reception(estado="PROCESADO", codigo_generacion=code, ambiente=body["ambiente"], version=body["version"],
+                       sello=new_sello(), descripcion="RECIBIDO")
+    _record("anulacion", code, issuer, answer, jws=body["documento"])
+    return JsonResponse(answer)
+
+
+# ---------------------------------------------------------------------------------- public page
+
+
+def consulta_publica(request):
+    code = (request.GET.get("codGen") or "").upper()
+    doc = Document.objects.select_related("issuer").filter(codigo_generacion=code).first()
+    if doc is not None and request.GET.get("fechaEmi") not in (None, "", doc.fec_emi.isoformat()):
+        doc = None
+    total = None
+    if doc is not None:
+        resumen = doc.payload.get("resumen") or {}
+        total = resumen.get("totalPagar", resumen.get("montoTotalOperacion"))
+    return render(request, "govsim/consulta_publica.html", {"doc": doc, "code": code, "total": total,
+                                                            "emisor": (doc.payload.get("emisor") or {}) if doc else {}},
+                  status=200 if doc else 404)
+
+
+# ------------------------------------------------------------------------ simulator control API
+
+
+@csrf_exempt
+def control_faults(request):
+    if request.method == "DELETE":
+        Fault.objects.all().delete()
+        return JsonResponse({"faults": 0})
+    if request.method == "GET":
+        return JsonResponse({"faults": list(Fault.objects.values())}, safe=False)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST", "DELETE"])
+    body = _json_body(request) or {}
+    if body.get("mode") not in Fault.MODES:
+        return JsonResponse({"error": f"mode debe ser uno de {Fault.MODES}"}, status=400)
+    seconds = body.get("seconds")
+    fault = Fault.objects.create(
+        mode=body["mode"], latency_ms=int(body.get("latency_ms") or 0), share=float(body.get("share", 1.0)),
+        status_code=int(body.get("status_code") or 503), remaining=body.get("count"),
+        until=timezone.now() + datetime.timedelta(seconds=float(seconds)) if seconds else None,
+        path_prefix=body.get("path_prefix") or "/fesv/",
+    )
+    return JsonResponse({"id": fault.pk, "mode": fault.mode}, status=201)
+
+
+def control_ledger(request):
+    code = (request.GET.get("codigoGeneracion") or "").upper()
+    rows = Reception.objects.filter(codigo_generacion=code).order_by("id")
+    return JsonResponse({
+        "codigoGeneracion": code,
+        "accepted": rows.filter(estado__in=["PROCESADO", "RECIBIDO"]).count(),
+        "received": rows.count(),
+        "estado": Document.objects.filter(codigo_generacion=code).values_list("estado", flat=True).first(),
+        "answers": [r.answer for r in rows],
+    })
+
+
+@csrf_exempt
+def control_issuers(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    body = _json_body(request) or {}
+    try:
+        jwsverify.public_key(body["public_key_pem"])
+        issuer, _ = Issuer.objects.update_or_create(
+            nit=body["nit"], defaults={"api_user": body.get("user") or body["nit"], "name": body.get("name", ""),
+                                       "api_password_hash": hash_password(body["password"]),
+                                       "public_key_pem": body["public_key_pem"]})
+    except (KeyError, ValueError) as exc:
+        return JsonResponse({"error": f"registro inválido: {exc}"}, status=400)
+    return JsonResponse({"nit": issuer.nit, "user": issuer.api_user}, status=201)
+
+
+def health(request):
+    return JsonResponse({"status": "ok", "events": ContingencyEvent.objects.count() >= 0})
