@@ -128,3 +128,62 @@ def client_as(client):
         return c
 
     return login
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The control port (service port + 1) must be free too.
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port + 1))
+        except OSError:
+            return _free_port()
+    return port
+
+
+def govsim_schema_dir():
+    """CI points govsim at MH's official schemas; locally they are used when ../shared is there,
+    otherwise the project's own."""
+    explicit = os.environ.get("GOVSIM_SCHEMA_DIR")
+    if explicit:
+        return explicit
+    official = SHARED_DIR / "spec" / "mh-schemas-2023"
+    return str(official if official.is_dir() else BASE_DIR / "dte" / "schemas" / "2023")
+
+
+@pytest.fixture(scope="session")
+def govsim(tmp_path_factory):
+    """A real govsim process on its own port and its own database, for the whole session."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    var = tmp_path_factory.mktemp("govsim")
+    env = dict(os.environ, GOVSIM_VAR_DIR=str(var), GOVSIM_SCHEMA_DIR=govsim_schema_dir(),
+               GOVSIM_LOT_DELAY_SECONDS="0.5", GOVSIM_DATABASE_URL="")
+    proc = subprocess.Popen([sys.executable, "-m", "govsim", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                            cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_govsim/health", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            out = proc.stdout.read() if proc.poll() is not None else ""
+            proc.kill()
+            pytest.fail(f"govsim no arrancó: {out[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()

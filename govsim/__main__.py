@@ -27,9 +27,9 @@ DEFAULT_URL = os.environ.get("GOVSIM_URL", "http://127.0.0.1:8800")
 
 
 def _post(url, payload, method="POST"):
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method=method,
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method=method,  # noqa: S310
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local simulator URL
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the local simulator
         return json.loads(response.read() or b"{}")
 
 

@@ -1,5 +1,6 @@
 """The rules MH applies to what it receives (facts §1, §3, §5, §6)."""
 
+import calendar
 import datetime
 import uuid as uuidlib
 
@@ -196,8 +197,7 @@ def check_invalidation(event, *, issuer):
 def _add_months(moment, months):
     month = moment.month - 1 + months
     year, month = moment.year + month // 12, month % 12 + 1
-    day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-    return moment.replace(year=year, month=month, day=day)
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def new_lot_code():
