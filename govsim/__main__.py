@@ -45,7 +45,8 @@ class Supervisor:
             if self.child is None or self.child.poll() is not None:
                 self.child = subprocess.Popen([
                     sys.executable, "-m", "gunicorn", "govsim.wsgi", "--bind", self.bind, "--workers", str(self.workers),
-                    "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--log-level", "warning",
+                    "--worker-class", os.environ.get("GOVSIM_WORKER_CLASS", "gthread"), "--threads", "4",
+                    "--timeout", "120", "--log-level", "warning",
                 ])
 
     def stop_child(self):

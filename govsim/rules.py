@@ -107,7 +107,7 @@ def _check_related(document, issuer):
 def accept_dte(document, *, issuer, jws_text):
     ident = document["identificacion"]
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: a duplicate raced in is a rejection, not an error
             return Document.objects.create(
                 codigo_generacion=ident["codigoGeneracion"], issuer=issuer, tipo_dte=ident["tipoDte"],
                 version=ident["version"], ambiente=ident["ambiente"], numero_control=ident["numeroControl"],

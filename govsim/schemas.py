@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 
+import fastjsonschema
 from django.conf import settings
 from jsonschema import Draft7Validator, FormatChecker
 
@@ -32,6 +33,30 @@ def _complete_event(raw):
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
 
 
+class _Checker:
+    """A compiled validator for the common case (valid documents: ~10x faster) and the full
+    validator to list every error when the fast one says no."""
+
+    def __init__(self, schema):
+        self.full = Draft7Validator(schema, format_checker=FormatChecker())
+        try:
+            self.fast = fastjsonschema.compile(schema)
+        except Exception:  # a construct fastjsonschema cannot compile: use the full validator only
+            self.fast = None
+
+    def errors(self, document):
+        if self.fast is not None:
+            try:
+                self.fast(document)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass
+        errors = sorted(self.full.iter_errors(document), key=lambda e: list(e.absolute_path))
+        if not errors and self.fast is not None:
+            return ["[documento] no cumple el esquema"]
+        return [_describe(e) for e in errors][:20]
+
+
 def _load(folder: Path):
     dtes, events = {}, {}
     for path in sorted(folder.glob("*.json")):
@@ -41,12 +66,12 @@ def _load(folder: Path):
             schema = _complete_event(raw)
             version = schema["properties"]["identificacion"]["properties"]["version"].get("const")
             kind = "contingencia" if name.startswith("contingencia") else "anulacion"
-            events[(kind, version)] = Draft7Validator(schema, format_checker=FormatChecker())
+            events[(kind, version)] = _Checker(schema)
             continue
         ident = raw.get("properties", {}).get("identificacion", {}).get("properties", {})
         tipo, version = ident.get("tipoDte", {}).get("const"), ident.get("version", {}).get("const")
         if tipo and version:
-            dtes[(tipo, version)] = Draft7Validator(raw, format_checker=FormatChecker())
+            dtes[(tipo, version)] = _Checker(raw)
     return dtes, events
 
 
@@ -63,7 +88,7 @@ def dte_errors(document):
     validator = validators()[0].get((ident.get("tipoDte"), ident.get("version")))
     if validator is None:
         return [f"No existe esquema para tipoDte {ident.get('tipoDte')} version {ident.get('version')}"]
-    return [_describe(e) for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))][:20]
+    return validator.errors(document)
 
 
 def event_errors(kind, document):
@@ -71,7 +96,7 @@ def event_errors(kind, document):
     validator = validators()[1].get((kind, version))
     if validator is None:
         return [f"No existe esquema de evento {kind} version {version}"]
-    return [_describe(e) for e in validator.iter_errors(document)][:20]
+    return validator.errors(document)
 
 
 def _describe(error):

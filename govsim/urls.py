@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govsim import views
+from govsim import firmador, views
 
 urlpatterns = [
     path("seguridad/auth", views.auth),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("fesv/contingencia", views.contingencia),
     path("fesv/anulardte", views.anular_dte),
     path("consultaPublica", views.consulta_publica),
+    path("firmardocumento/", firmador.firmar),
     path("_govsim/faults", views.control_faults),
     path("_govsim/ledger", views.control_ledger),
     path("_govsim/issuers", views.control_issuers),

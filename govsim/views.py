@@ -15,7 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from govsim import jwsverify, rules
 from govsim.answers import Rejection, fh, new_sello, reception, spring_error
-from govsim.models import ContingencyEvent, Document, Fault, Issuer, Lot, Reception, Token
+from govsim.locking import write_lock
+from govsim.models import Document, Fault, Issuer, Lot, Reception, Token
 
 MAX_LOT = 100
 
@@ -39,13 +40,25 @@ def _json_body(request):
     return body if isinstance(body, dict) else None
 
 
+_TOKENS = {}  # token -> (issuer, expires_at): tokens never change once issued
+
+
 def _issuer_from_token(request):
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ").strip()
     if not token:
         return None
-    row = Token.objects.select_related("issuer").filter(token=token, expires_at__gt=timezone.now()).first()
-    return row.issuer if row else None
+    now = timezone.now()
+    cached = _TOKENS.get(token)
+    if cached is None:
+        row = Token.objects.select_related("issuer").filter(token=token).first()
+        if row is None:
+            return None
+        if len(_TOKENS) > 10_000:
+            _TOKENS.clear()
+        cached = _TOKENS[token] = (row.issuer, row.expires_at)
+    issuer, expires_at = cached
+    return issuer if expires_at > now else None
 
 
 def _envelope(body, spec):
@@ -86,8 +99,9 @@ def auth(request):
 _DTE_ENVELOPE = {"ambiente": str, "version": int, "tipoDte": str, "documento": str, "codigoGeneracion": str}
 
 
-def process_dte(jws_text, *, issuer, envelope=None, ambiente="00", version=2):
-    """Check and accept one signed DTE; returns the MH answer (PROCESADO or RECHAZADO)."""
+def process_dte(jws_text, *, issuer, envelope=None, ambiente="00", version=2, record=None):
+    """Check and accept one signed DTE; returns the MH answer (PROCESADO or RECHAZADO).
+    ``record(answer)`` writes the ledger row, in the same transaction as the accepted document."""
     code = (envelope or {}).get("codigoGeneracion", "")
     try:
         document = rules.verify_signed(jws_text, issuer)
@@ -97,12 +111,20 @@ def process_dte(jws_text, *, issuer, envelope=None, ambiente="00", version=2):
         if not isinstance(ident, dict):
             raise Rejection("004", "DOCUMENTO NO CUMPLE EL ESQUEMA", ["[identificacion] falta"])
         rules.check_dte(document, issuer=issuer, envelope=envelope)
-        accepted = rules.accept_dte(document, issuer=issuer, jws_text=jws_text)
+        with write_lock(), transaction.atomic():  # checks run outside: the write lock is held only here
+            accepted = rules.accept_dte(document, issuer=issuer, jws_text=jws_text)
+            answer = reception(estado="PROCESADO", codigo_generacion=accepted.codigo_generacion, ambiente=ambiente,
+                               version=version, sello=accepted.sello, moment=accepted.processed_at)
+            if record:
+                record(answer)
+            return answer
     except Rejection as rej:
-        return reception(estado="RECHAZADO", codigo_generacion=code, ambiente=ambiente, version=version,
-                         codigo=rej.codigo, descripcion=rej.descripcion, observaciones=rej.observaciones)
-    return reception(estado="PROCESADO", codigo_generacion=accepted.codigo_generacion, ambiente=ambiente,
-                     version=version, sello=accepted.sello, moment=accepted.processed_at)
+        answer = reception(estado="RECHAZADO", codigo_generacion=code, ambiente=ambiente, version=version,
+                           codigo=rej.codigo, descripcion=rej.descripcion, observaciones=rej.observaciones)
+        if record:
+            with write_lock():
+                record(answer)
+        return answer
 
 
 @csrf_exempt
@@ -116,8 +138,8 @@ def recepcion_dte(request):
     if not _envelope(body, _DTE_ENVELOPE) or "idEnvio" not in body:
         return spring_error(request, 400, "Bad Request")
     answer = process_dte(body["documento"], issuer=issuer, envelope=body, ambiente=body["ambiente"],
-                         version=body["version"])
-    _record("dte", body["codigoGeneracion"], issuer, answer, jws=body["documento"])
+                         version=body["version"],
+                         record=lambda a: _record("dte", body["codigoGeneracion"], issuer, a, jws=body["documento"]))
     return JsonResponse(answer, status=200 if answer["estado"] == "PROCESADO" else 400)
 
 
@@ -336,4 +358,7 @@ def control_issuers(request):
 
 
 def health(request):
-    return JsonResponse({"status": "ok", "events": ContingencyEvent.objects.count() >= 0})
+    import os
+
+    return JsonResponse({"status": "ok", "documents": Document.objects.count(),
+                         "firmador_dir": os.environ.get("GOVSIM_FIRMADOR_DIR") or str(settings.VAR_DIR / "firmador")})
