@@ -7,15 +7,15 @@ also measures the same receptions sent one at a time from a single client.
 """
 
 import argparse
+import http.client
+import json
+import multiprocessing
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import http.client
-import json
-import multiprocessing
 import time
 import uuid
 
