@@ -33,6 +33,7 @@ migrate: setup
 
 demo: migrate
 	$(PY) manage.py setup_demo
+	$(PY) -m govsim register-issuer --from-json var/demo-issuer.json
 
 run: demo
 	$(VENV)/bin/honcho start -f Procfile

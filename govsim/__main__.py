@@ -2,6 +2,7 @@
 
     python -m govsim serve [--bind 127.0.0.1:8800] [--workers 2]
     python -m govsim register-issuer --nit N --user U --password P --public-key key.pem [--url URL]
+    python -m govsim register-issuer --from-json var/demo-issuer.json
     python -m govsim fault MODE [--seconds S] [--count N] [--latency-ms MS] [--share F] [--status 503] [--url URL]
     python -m govsim fault clear [--url URL]
     python -m govsim migrate | <any Django management command, on govsim's own database>
@@ -119,6 +120,33 @@ def serve(args):
             supervisor.start_child()  # restart a crashed service
 
 
+def register_issuer(args, parser):
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as fh:
+            data = json.load(fh)
+    else:
+        if not (args.nit and args.password and args.public_key):
+            parser.error("register-issuer necesita --nit, --password y --public-key (o --from-json)")
+        with open(args.public_key, encoding="utf-8") as fh:
+            data = {"nit": args.nit, "user": args.user or args.nit, "password": args.password,
+                    "public_key_pem": fh.read(), "name": args.name}
+    if args.url:
+        print(_post(f"{args.url}/_govsim/issuers", data))
+        return
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from govsim.models import Issuer
+    from govsim.views import hash_password
+
+    Issuer.objects.update_or_create(nit=data["nit"], defaults={
+        "api_user": data.get("user") or data["nit"], "api_password_hash": hash_password(data["password"]),
+        "public_key_pem": data["public_key_pem"], "name": data.get("name", "")})
+    print(f"govsim: emisor {data['nit']} registrado (usuario {data.get('user') or data['nit']})")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in {"serve", "register-issuer", "fault"}:
@@ -131,13 +159,14 @@ def main(argv=None):
     p = sub.add_parser("serve")
     p.add_argument("--bind", default=os.environ.get("GOVSIM_BIND", "127.0.0.1:8800"))
     p.add_argument("--workers", type=int, default=int(os.environ.get("GOVSIM_WORKERS", "2")))
-    p = sub.add_parser("register-issuer")
-    p.add_argument("--nit", required=True)
+    p = sub.add_parser("register-issuer", help="sin --url escribe directo en la base de govsim")
+    p.add_argument("--nit")
     p.add_argument("--user")
-    p.add_argument("--password", required=True)
-    p.add_argument("--public-key", required=True, help="archivo PEM con la llave pública")
+    p.add_argument("--password")
+    p.add_argument("--public-key", help="archivo PEM con la llave pública")
     p.add_argument("--name", default="")
-    p.add_argument("--url", default=DEFAULT_URL)
+    p.add_argument("--from-json", help="archivo con nit, user, password, public_key_pem y name")
+    p.add_argument("--url", help="registrar en un govsim en marcha, por HTTP")
     p = sub.add_parser("fault")
     p.add_argument("mode", choices=["down", "slow", "error", "drop", "reject", "refuse", "clear"])
     p.add_argument("--seconds", type=float)
@@ -151,12 +180,7 @@ def main(argv=None):
     if args.command == "serve":
         return serve(args)
     if args.command == "register-issuer":
-        with open(args.public_key, encoding="utf-8") as fh:
-            pem = fh.read()
-        print(_post(f"{args.url}/_govsim/issuers", {"nit": args.nit, "user": args.user or args.nit,
-                                                     "password": args.password, "public_key_pem": pem,
-                                                     "name": args.name}))
-        return None
+        return register_issuer(args, parser)
     if args.mode == "clear":
         print(_post(f"{args.url}/_govsim/faults", {}, method="DELETE"))
     elif args.mode == "refuse":

@@ -7,12 +7,14 @@ from catalogs.models import CatalogEntry
 pytestmark = pytest.mark.django_db
 
 
-def test_setup_demo_creates_everything_once(capsys):
+def test_setup_demo_creates_everything_once(capsys, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
     call_command("setup_demo")
     out = capsys.readouterr().out
     assert "0614-050707-104-8" in out and "vendedor" in out and "demo-Facturador-2026" in out
     company = Company.objects.get()
-    assert company.has_certificate and b"BEGIN ENCRYPTED PRIVATE KEY" in company.certificate
+    assert company.has_certificate and company.certificate.startswith(b"<?xml") and b"<CertificadoMH>" in company.certificate
+    assert company.mh_api_url.startswith("http://127.0.0.1:")
     assert company.certificate_password and company.mh_api_password
     assert Establishment.objects.count() == 1 and PointOfSale.objects.count() == 2
     assert {u.role.name for u in User.objects.all()} == {"Administrador", "Supervisor", "Vendedor", "Contador", "Auditor"}
@@ -21,13 +23,18 @@ def test_setup_demo_creates_everything_once(capsys):
     assert (User.objects.count(), AuditEntry.objects.count(), Company.objects.count()) == counts
 
 
-def test_demo_certificate_opens_with_its_password():
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+def test_demo_certificate_is_mh_crt_and_opens_with_its_password(settings, tmp_path):
+    import json
 
+    from dte.signing.certificates import load_signing_key
+
+    settings.VAR_DIR = tmp_path
     call_command("setup_demo")
     company = Company.objects.get()
-    key = load_pem_private_key(company.certificate, password=company.certificate_password.encode())
-    assert key.key_size == 2048
+    key = load_signing_key(company.certificate, company.certificate_password)
+    assert key.source_format == "mh-crt" and key.private_key.key_size == 2048 and key.nit == company.nit
+    issuer = json.loads((tmp_path / "demo-issuer.json").read_text())
+    assert issuer["public_key_pem"] == key.public_pem.decode() and issuer["nit"] == company.nit
 
 
 def test_load_command_from_csv_folder(shared_dir, capsys):

@@ -1,16 +1,24 @@
-"""Demo data for ``make run``: a company with a test certificate, one establishment with two
-points of sale, and one user per default role. Running it again changes nothing."""
+"""Demo data for ``make run``: a company with a test certificate in MH's ``.crt`` format that
+points at the MH simulator, one establishment with two points of sale, and one user per default
+role. It also writes ``var/demo-issuer.json`` so govsim can register the company. Running it again
+changes nothing."""
 
+import json
 import os
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import services
-from accounts.certificates import generate_test_certificate
 from accounts.models import Company, Establishment, PointOfSale, Role, User
+from dte.signing.certificates import build_mh_crt, load_signing_key
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-Facturador-2026")
+DEMO_NIT = "06140507071048"
+DEMO_API_PASSWORD = "demo-api-password"
+DEMO_CERT_PASSWORD = "demo-cert-password"
+GOVSIM_URL = os.environ.get("GOVSIM_URL", "http://127.0.0.1:8800")
 DEMO_USERS = [
     ("admin", "Administrador", "Ana", "Administradora"),
     ("supervisor", "Supervisor", "Samuel", "Supervisor"),
@@ -34,13 +42,12 @@ class Command(BaseCommand):
                               activity_description="Venta al por mayor de otros productos",
                               departamento="06", municipio="14", address="Colonia Escalón, Paseo General Escalón #100",
                               phone="22223333", email="facturacion@demo.example", mh_environment="00",
-                              mh_api_user="06140507071048"),
+                              mh_api_user="06140507071048", mh_api_url=GOVSIM_URL),
                     acting_user=None,
-                    mh_api_password="demo-api-password",
-                    certificate=generate_test_certificate(nit="06140507071048", name="Comercial Demostración",
-                                                          password="demo-cert-password"),
-                    certificate_filename="06140507071048.pem",
-                    certificate_password="demo-cert-password",
+                    mh_api_password=DEMO_API_PASSWORD,
+                    certificate=build_mh_crt(nit=DEMO_NIT, password=DEMO_CERT_PASSWORD),
+                    certificate_filename=f"{DEMO_NIT}.crt",
+                    certificate_password=DEMO_CERT_PASSWORD,
                 )
             est = Establishment.objects.filter(company=company, cod_estable_mh="M001").first()
             if est is None:
@@ -72,6 +79,12 @@ class Command(BaseCommand):
                     services.user_assign_locations(user=user, establishments=[est], points_of_sale=points[:1],
                                                    acting_user=None)
                 created.append(username)
+        key = load_signing_key(company.certificate, company.certificate_password)
+        issuer_file = settings.VAR_DIR / "demo-issuer.json"
+        issuer_file.parent.mkdir(parents=True, exist_ok=True)
+        issuer_file.write_text(json.dumps({"nit": company.nit, "user": company.mh_api_user,
+                                           "password": company.mh_api_password, "name": company.legal_name,
+                                           "public_key_pem": key.public_pem.decode()}))
         self.stdout.write(self.style.SUCCESS(f"Empresa de demostración: {company} (NIT {company.nit_display})"))
         self.stdout.write(f"Usuarios de demostración (contraseña para todos: {DEMO_PASSWORD}):")
         for username, role_name, _f, _l in DEMO_USERS:
