@@ -7,16 +7,18 @@ from datetime import datetime
 from django.http import JsonResponse
 from django.utils import timezone
 
+from govsim import clock
+
 _ALNUM = string.ascii_uppercase + string.digits
 
 
 def new_sello():
     # 40 uppercase alphanumerics, beginning with the year, like MH's (facts §3).
-    return f"{timezone.localtime():%Y}" + "".join(secrets.choice(_ALNUM) for _ in range(36))
+    return f"{clock.localtime():%Y}" + "".join(secrets.choice(_ALNUM) for _ in range(36))
 
 
 def fh(moment: datetime | None = None):
-    return f"{timezone.localtime(moment or timezone.now()):%d/%m/%Y %H:%M:%S}"
+    return f"{timezone.localtime(moment or clock.now()):%d/%m/%Y %H:%M:%S}"
 
 
 def spring_error(request, status, error):

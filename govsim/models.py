@@ -82,3 +82,9 @@ class Fault(models.Model):
     until = models.DateTimeField(null=True, blank=True)
     path_prefix = models.CharField(max_length=100, default="/fesv/")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Clock(models.Model):
+    """How far MH's clock is moved from the real one (one row at most)."""
+
+    offset_seconds = models.FloatField(default=0)

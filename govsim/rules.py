@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from govsim import jwsverify, schemas
+from govsim import clock, jwsverify, schemas
 from govsim.answers import Rejection, new_sello
 from govsim.models import ContingencyEvent, Document
 
@@ -24,7 +24,7 @@ MAX_EVENT_ITEMS = 5000
 
 
 def today():
-    return timezone.localdate()
+    return clock.localdate()
 
 
 def verify_signed(jws, issuer):
@@ -112,7 +112,7 @@ def accept_dte(document, *, issuer, jws_text):
                 codigo_generacion=ident["codigoGeneracion"], issuer=issuer, tipo_dte=ident["tipoDte"],
                 version=ident["version"], ambiente=ident["ambiente"], numero_control=ident["numeroControl"],
                 fec_emi=ident["fecEmi"], tipo_modelo=ident.get("tipoModelo") or 1, sello=new_sello(),
-                processed_at=timezone.now(), payload=document, related=_related_codes(document),
+                processed_at=clock.now(), payload=document, related=_related_codes(document),
             )
     except IntegrityError as exc:  # the same document arriving twice at once
         raise Rejection("004", "DOCUMENTO YA EXISTE",
@@ -133,7 +133,7 @@ def check_contingency_event(event, *, issuer):
     motivo = event["motivo"]
     start = datetime.datetime.fromisoformat(f"{motivo['fInicio']}T{motivo['hInicio']}")
     end = datetime.datetime.fromisoformat(f"{motivo['fFin']}T{motivo['hFin']}")
-    now = timezone.localtime().replace(tzinfo=None)
+    now = clock.localtime().replace(tzinfo=None)
     if end < start:
         raise Rejection("004", "PERIODO DE CONTINGENCIA INVALIDO", ["[motivo.fFin] la contingencia termina antes de empezar"])
     if end > now + datetime.timedelta(minutes=5):
@@ -174,7 +174,7 @@ def check_invalidation(event, *, issuer):
         deadline = _add_months(local_seal, 3)
     else:
         deadline = (local_seal + datetime.timedelta(days=1)).replace(hour=23, minute=59, second=59)
-    if timezone.localtime() > deadline:
+    if clock.localtime() > deadline:
         raise Rejection("004", "PLAZO DE INVALIDACION VENCIDO",
                         [f"[documento.codigoGeneracion] el plazo para invalidar un {target.tipo_dte} venció el {deadline:%d/%m/%Y %H:%M:%S}"])
     tipo = event["motivo"]["tipoAnulacion"]

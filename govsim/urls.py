@@ -14,6 +14,7 @@ urlpatterns = [
     path("firmardocumento/", firmador.firmar),
     path("_govsim/faults", views.control_faults),
     path("_govsim/ledger", views.control_ledger),
+    path("_govsim/clock", views.control_clock),
     path("_govsim/issuers", views.control_issuers),
     path("_govsim/health", views.health),
 ]

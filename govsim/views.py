@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from govsim import jwsverify, rules
+from govsim import clock, jwsverify, rules
 from govsim.answers import Rejection, fh, new_sello, reception, spring_error
 from govsim.locking import write_lock
-from govsim.models import Document, Fault, Issuer, Lot, Reception, Token
+from govsim.models import Clock, Document, Fault, Issuer, Lot, Reception, Token
 
 MAX_LOT = 100
 
@@ -274,7 +274,7 @@ def anular_dte(request):
         code = str((event.get("identificacion") or {}).get("codigoGeneracion") or "")
         with transaction.atomic():
             target = rules.check_invalidation(event, issuer=issuer)
-            target.estado, target.invalidated_at = "INVALIDADO", timezone.now()
+            target.estado, target.invalidated_at = "INVALIDADO", clock.now()
             target.save(update_fields=["estado", "invalidated_at"])
     except Rejection as rej:
         answer = reception(estado="RECHAZADO", codigo_generacion=code, ambiente=body["ambiente"], version=body["version"],
@@ -327,6 +327,17 @@ def control_faults(request):
         path_prefix=body.get("path_prefix") or "/fesv/",
     )
     return JsonResponse({"id": fault.pk, "mode": fault.mode}, status=201)
+
+
+@csrf_exempt
+def control_clock(request):
+    """Move MH's clock: POST {"offset_seconds": N}; DELETE puts it back."""
+    Clock.objects.all().delete()
+    if request.method == "POST":
+        offset = float((_json_body(request) or {}).get("offset_seconds") or 0)
+        Clock.objects.create(offset_seconds=offset)
+        return JsonResponse({"offset_seconds": offset})
+    return JsonResponse({"offset_seconds": 0})
 
 
 def control_ledger(request):

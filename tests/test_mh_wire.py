@@ -2,6 +2,8 @@
 
 import datetime
 import re
+import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -44,6 +46,7 @@ def client(govsim, issuer):
     c = MHClient(base_url=govsim, user=SAMPLE_NIT, password=API_PASSWORD)
     yield c
     clear_faults(govsim)
+    httpx.delete(f"{govsim}/_govsim/clock")
     c.close()
 
 
@@ -350,3 +353,48 @@ def test_public_consultation_page(client, issuer, shared_dir, govsim):
     assert page.status_code == 200 and answer.sello in page.text and "Documento válido" in page.text
     missing = httpx.get(f"{govsim}/consultaPublica", params={"ambiente": "00", "codGen": "X", "fechaEmi": "2020-01-01"})
     assert missing.status_code == 404 and "No se encontró" in missing.text
+
+
+def test_invalidation_deadline_follows_the_type(client, issuer, shared_dir, govsim):
+    # A CCF may be invalidated until 23:59:59 of the day after its seal (2023 manual, facts §6).
+    doc = sample_ccf(shared_dir)
+    sealed = _send(client, doc, issuer)
+    httpx.post(f"{govsim}/_govsim/clock", json={"offset_seconds": 2 * 24 * 3600 + 60})
+    event = invalidation_event(sealed_doc=doc, sello=sealed.sello, tipo=2)
+    late = client.invalidate(ambiente="00", id_envio=1, version=2, documento=signed(event, issuer))
+    assert late.rejected and "plazo" in late.observaciones[0]
+    httpx.delete(f"{govsim}/_govsim/clock")
+    event = invalidation_event(sealed_doc=doc, sello=sealed.sello, tipo=2)
+    assert client.invalidate(ambiente="00", id_envio=1, version=2, documento=signed(event, issuer)).accepted
+
+
+def test_ccf_with_a_credit_note_cannot_be_invalidated_first(client, issuer, shared_dir):
+    import json
+
+    ccf = sample_ccf(shared_dir)
+    sealed = _send(client, ccf, issuer)
+    notes = sorted((Path(__file__).resolve().parents[1] / "dte" / "tests" / "corpus" / "2023").glob("05-*.json"))
+    if not notes:
+        pytest.fail("falta un corpus de notas de crédito (05-*.json)")
+    nc = json.loads(notes[0].read_text())
+    nc["identificacion"].update(fecEmi=timezone.localdate().isoformat(), codigoGeneracion=str(uuid.uuid4()).upper(),
+                                ambiente="00", tipoModelo=1, tipoOperacion=1, tipoContingencia=None, motivoContin=None)
+    nc["emisor"]["nit"] = SAMPLE_NIT
+    nc["documentoRelacionado"] = [{"tipoDocumento": "03", "tipoGeneracion": 2,
+                                   "numeroDocumento": ccf["identificacion"]["codigoGeneracion"],
+                                   "fechaEmision": ccf["identificacion"]["fecEmi"]}]
+    for item in nc["cuerpoDocumento"]:
+        item["numeroDocumento"] = ccf["identificacion"]["codigoGeneracion"]
+    # A note about a document MH never sealed is refused.
+    orphan = json.loads(json.dumps(nc))
+    orphan["identificacion"]["codigoGeneracion"] = str(uuid.uuid4()).upper()
+    orphan["documentoRelacionado"][0]["numeroDocumento"] = str(uuid.uuid4()).upper()
+    for item in orphan["cuerpoDocumento"]:
+        item["numeroDocumento"] = orphan["documentoRelacionado"][0]["numeroDocumento"]
+    refused = _send(client, orphan, issuer)
+    assert refused.rejected and "documentoRelacionado" in refused.observaciones[0]
+    accepted = _send(client, nc, issuer)
+    assert accepted.accepted, accepted.observaciones
+    event = invalidation_event(sealed_doc=ccf, sello=sealed.sello, tipo=2)
+    blocked = client.invalidate(ambiente="00", id_envio=1, version=2, documento=signed(event, issuer))
+    assert blocked.rejected and "notas" in blocked.observaciones[0]
