@@ -2,9 +2,29 @@
 IVA as tributo 20 in the resumen; the receptor is a VAT-registered taxpayer (facts §2.2, §2.5)."""
 
 from dte.schemas.parts import (
-    ACTIVIDAD, ESTABLECIMIENTO, ITEM_STEP, ITEM_TAXES, NIT, NRC, SPECIAL_TAXES, amount, apendice, array, direccion,
-    document, documento_relacionado, extension, identificacion, integer, obj, otros_documentos, pagos, string,
-    tributos_resumen, venta_tercero, when,
+    ACTIVIDAD,
+    ESTABLECIMIENTO,
+    ITEM_STEP,
+    ITEM_TAXES,
+    NIT,
+    NRC,
+    SPECIAL_TAXES,
+    amount,
+    apendice,
+    array,
+    direccion,
+    document,
+    documento_relacionado,
+    extension,
+    identificacion,
+    integer,
+    obj,
+    otros_documentos,
+    pagos,
+    string,
+    tributos_resumen,
+    venta_tercero,
+    when,
 )
 
 FILE = "fe-ccf-v3.json"
