@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft7Validator, FormatChecker
 
 from dte.schemas.build import rendered
+from dte.schemas.validation import validator_for
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "2023"
 OURS = {name: json.loads(text) for name, text in rendered("2023").items()}
@@ -23,7 +23,8 @@ EVENT_FILES = {"anulacion": "anulacion-schema-v2.json", "contingencia": "conting
 
 
 def _validator(schema):
-    return Draft7Validator(schema, format_checker=FormatChecker())
+    # Both schemas are checked with decimal multipleOf (see dte.schemas.validation).
+    return validator_for(schema)
 
 
 def _complete_event(raw):
@@ -184,3 +185,12 @@ def test_schema_files_are_up_to_date():
     folder = Path(__file__).resolve().parents[1] / "schemas" / "2023"
     for name, text in rendered("2023").items():
         assert (folder / name).read_text(encoding="utf-8") == text, f"{name}: corra python -m dte.schemas.build"
+
+
+def test_amounts_are_checked_as_decimals():
+    # 16.24 / 0.01 is 1623.9999999999998 in binary floats: plain jsonschema would refuse it.
+    v = validator_for({"type": "number", "multipleOf": 0.01})
+    assert all(v.is_valid(x) for x in (16.24, 1310.12, 9.7, 0.07, 2260))
+    assert not v.is_valid(16.245)
+    items = validator_for({"type": "number", "multipleOf": 1e-08})
+    assert items.is_valid(0.12345678) and not items.is_valid(0.123456789)

@@ -1,0 +1,57 @@
+"""Validating documents against our schemas.
+
+jsonschema checks ``multipleOf`` with binary floats, so it wrongly refuses amounts such as
+16.24 or 9.7 as multiples of 0.01 (16.24 / 0.01 = 1623.9999999999998). Money is decimal: this
+validator checks ``multipleOf`` in decimal arithmetic, as MH's own (Java BigDecimal) side does.
+"""
+
+import json
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
+
+from dte.schemas.registry import DEFAULT_GENERATION, GENERATIONS
+
+HERE = Path(__file__).resolve().parent
+
+
+def _decimal_multiple_of(validator, step, instance, schema):
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        quotient = Decimal(str(instance)) / Decimal(str(step))
+    except (InvalidOperation, ZeroDivisionError):
+        yield ValidationError(f"{instance!r} no es un número válido")
+        return
+    if quotient != quotient.to_integral_value():
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+DecimalDraft7Validator = validators.extend(Draft7Validator, {"multipleOf": _decimal_multiple_of})
+
+
+def validator_for(schema):
+    return DecimalDraft7Validator(schema, format_checker=FormatChecker())
+
+
+@lru_cache(maxsize=32)
+def _validator_for_file(generation, file_name):
+    return validator_for(json.loads((HERE / generation / file_name).read_text(encoding="utf-8")))
+
+
+def schema_file(tipo_dte=None, *, event=None, generation=DEFAULT_GENERATION):
+    import importlib
+
+    section, key = ("events", event) if event else ("dte", tipo_dte)
+    module_name, _version = GENERATIONS[generation][section][key]
+    return importlib.import_module(f"dte.schemas.types.{module_name}").FILE
+
+
+def document_errors(document, *, generation=DEFAULT_GENERATION, event=None):
+    """Readable errors ("[path] message") of a DTE or event against the project's schema."""
+    tipo = (document.get("identificacion") or {}).get("tipoDte")
+    validator = _validator_for_file(generation, schema_file(tipo, event=event, generation=generation))
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    return [f"[{'.'.join(map(str, e.absolute_path)) or 'documento'}] {e.message}" for e in errors]
