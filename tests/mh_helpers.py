@@ -91,8 +91,8 @@ def invalidation_event(*, sealed_doc, sello, tipo=2, replacement=None):
                       "tipoDocumento": "36", "numDocumento": receptor["nit"], "nombre": receptor["nombre"],
                       "telefono": receptor["telefono"], "correo": receptor["correo"]},
         "motivo": {"tipoAnulacion": tipo, "motivoAnulacion": "Prueba de invalidación",
-                   "nombreResponsable": "Responsable de Prueba", "tipDocResponsable": "13", "numDocResponsable": "000162975",
-                   "nombreSolicita": "Cliente de Prueba", "tipDocSolicita": "13", "numDocSolicita": "000162975"},
+                   "nombreResponsable": "Responsable de Prueba", "tipDocResponsable": "13", "numDocResponsable": "00016297-5",
+                   "nombreSolicita": "Cliente de Prueba", "tipDocSolicita": "13", "numDocSolicita": "00016297-5"},
     }
 
 
