@@ -138,7 +138,9 @@ def targeted(doc):
     if "nit" in emisor:
         variant("NIT con letras", lambda d: d["emisor"].__setitem__("nit", "0614ABC7071048"))
     items = doc.get("cuerpoDocumento")
-    if isinstance(items, list) and items and isinstance(items[0], dict) and items[0].get("ventaGravada", 0) > 0 \
+    # Only the IVA-separate documents list tributo 20 per taxed line (facts §2.4); a Factura
+    # carries IVA in ivaItem and an export has none.
+    if ident.get("tipoDte") in {"03", "04", "05", "06"} and isinstance(items, list) and items and isinstance(items[0], dict) and items[0].get("ventaGravada", 0) > 0 \
             and "tributos" in items[0]:
         variant("ítem gravado sin tributos", lambda d: d["cuerpoDocumento"][0].__setitem__("tributos", None))
     return out
