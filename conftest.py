@@ -143,19 +143,26 @@ def _free_port():
     return port
 
 
-def govsim_schema_dir():
-    """CI points govsim at MH's official schemas; locally they are used when ../shared is there,
-    otherwise the project's own."""
+def govsim_schema_dirs():
+    """The schema sets govsim is run with: MH's official ones (when ../shared is there, as in CI)
+    and the project's own (govsim's default). GOVSIM_SCHEMA_DIR picks one."""
     explicit = os.environ.get("GOVSIM_SCHEMA_DIR")
     if explicit:
-        return explicit
+        return {"elegidos": explicit}
+    dirs = {}
     official = SHARED_DIR / "spec" / "mh-schemas-2023"
-    return str(official if official.is_dir() else BASE_DIR / "dte" / "schemas" / "2023")
+    if official.is_dir():
+        dirs["oficiales"] = str(official)
+    dirs["propios"] = str(BASE_DIR / "dte" / "schemas" / "2023")
+    return dirs
 
 
-@pytest.fixture(scope="session")
-def govsim(tmp_path_factory):
-    """A real govsim process on its own port and its own database, for the whole session."""
+_SCHEMA_DIRS = govsim_schema_dirs()
+
+
+@pytest.fixture(scope="session", params=list(_SCHEMA_DIRS), ids=lambda name: f"esquemas-{name}")
+def govsim(request, tmp_path_factory):
+    """A real govsim process on its own port and its own database, once per schema set."""
     import subprocess
     import sys
     import time
@@ -163,7 +170,7 @@ def govsim(tmp_path_factory):
 
     port = _free_port()
     var = tmp_path_factory.mktemp("govsim")
-    env = dict(os.environ, GOVSIM_VAR_DIR=str(var), GOVSIM_SCHEMA_DIR=govsim_schema_dir(),
+    env = dict(os.environ, GOVSIM_VAR_DIR=str(var), GOVSIM_SCHEMA_DIR=_SCHEMA_DIRS[request.param],
                GOVSIM_LOT_DELAY_SECONDS="0.5", GOVSIM_DATABASE_URL="")
     proc = subprocess.Popen([sys.executable, "-m", "govsim", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
                             cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
