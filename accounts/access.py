@@ -59,3 +59,28 @@ def view_access(view):
     if kind is None:
         return None
     return kind, getattr(view, "required_module", None), getattr(view, "required_action", None)
+
+
+def catalogue_module_required(action):
+    """Like module_required, for views shared by several catalogues: the module comes from the
+    ``catalogue`` URL argument (see bulk.registry.MODULES); an unknown catalogue is a 404."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            from django.http import Http404
+
+            from bulk.registry import MODULES
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            module = MODULES.get(kwargs.get("catalogue"))
+            if module is None:
+                raise Http404
+            if not request.user.can(module, action):
+                raise PermissionDenied(f"{module}:{action}")
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapper, access="module", required_module="catalogue", required_action=str(action))
+
+    return decorator

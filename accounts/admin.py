@@ -169,6 +169,7 @@ class UserCreationForm(UserLocationsMixin, BaseUserAdmin.add_form):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    search_fields = ["username", "first_name", "last_name", "email"]
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ["username", "get_full_name", "email", "role", "is_active", "last_login"]

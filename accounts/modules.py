@@ -30,8 +30,8 @@ class Action(models.TextChoices):
 # Menu icon (Bootstrap Icons) and the URL name of each module's landing page. A module whose
 # app does not exist yet has no URL: the menu shows it as coming, not as a broken link.
 MODULE_META = {
-    Module.CLIENTES: {"icon": "people", "url": None},
-    Module.INVENTARIO: {"icon": "box-seam", "url": None},
+    Module.CLIENTES: {"icon": "people", "url": "clients:list"},
+    Module.INVENTARIO: {"icon": "box-seam", "url": "inventory:product_list"},
     Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": None},
     Module.REPORTES: {"icon": "bar-chart", "url": None},
     Module.CONTINGENCIA: {"icon": "cloud-slash", "url": None},

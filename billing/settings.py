@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "accounts",
     "catalogs",
     "dte",
+    "clients",
+    "inventory",
+    "bulk",
+    "import_export",
 ]
 
 MIDDLEWARE = [
@@ -167,8 +171,11 @@ STORAGES = {
 
 # Upload limits: bulk uploads are parsed in workers, never held whole in a request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_CATALOG_UPLOAD_BYTES = envint("MAX_CATALOG_UPLOAD_BYTES", 10 * 1024 * 1024)
+MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_BYTES", 20 * 1000 * 1000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file, not memory
+# Stock: whether a document may take an item's stock below zero (it then asks for confirmation).
+ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
 
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(

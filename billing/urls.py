@@ -13,6 +13,9 @@ admin.site.index_title = _("Configuración del sistema")
 urlpatterns = [
     path("", include("accounts.urls")),
     path("catalogos/", include("catalogs.urls")),
+    path("clientes/", include("clients.urls")),
+    path("inventario/", include("inventory.urls")),
+    path("cargas/", include("bulk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("salud/", billing_views.health, name="health"),

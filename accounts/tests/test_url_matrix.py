@@ -12,7 +12,10 @@ from accounts.access import view_access
 from accounts.models import Role
 
 # Values for URL arguments, by argument name. A new URL with a new argument name must add one.
-SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password"}
+SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes"}
+# Arguments that name an object: which sample object, by URL namespace and name prefix.
+OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
+                 ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -36,9 +39,55 @@ def project_urls():
             continue
         if route.startswith("^"):
             continue  # regex routes: static/media helpers in DEBUG only
-        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_KWARGS[m.group(1)], route)
-        urls.append(pytest.param(path, pattern, id=f"{namespace}:{pattern.name}"))
+        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        unknown = [n for n in names if n not in SAMPLE_KWARGS and _object_for(namespace, pattern.name, n) is None]
+        assert not unknown, f"{namespace}:{pattern.name}: agregue un valor de ejemplo para {unknown} en este test"
+        urls.append(pytest.param("/" + route, pattern, id=f"{namespace}:{pattern.name}"))
     return urls
+
+
+def _object_for(namespace, name, kwarg):
+    for ns, prefix, arg, key in OBJECT_KWARGS:
+        if ns == namespace and (name or "").startswith(prefix) and arg == kwarg:
+            return key
+    return None
+
+
+@pytest.fixture
+def sample_objects(db, users):
+    from django.core.files.base import ContentFile
+
+    from bulk.models import ImportJob
+    from clients.models import Client
+    from inventory.models import Product, Provider
+
+    job = ImportJob(catalogue="clientes", file_name="x.csv", uploaded_by=users["Administrador"], status="invalid")
+    job.file.save("x.csv", ContentFile(b"a"), save=False)
+    job.error_report.save("e.xlsx", ContentFile(b"a"), save=False)
+    job.save()
+    return {
+        "client": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno").pk,
+        "product": Product.objects.create(code="P1", description="Producto", price=1).pk,
+        "provider": Provider.objects.create(id_type="36", id_number="06140101900018", name="Proveedor").pk,
+        "job": job.public_id,
+    }
+
+
+def _path(template, pattern, objects):
+    import re
+
+    namespace = template_namespace = None
+    for p in URLS:
+        if p.values[1] is pattern:
+            template_namespace = p.id.split(":")[0]
+    namespace = template_namespace
+
+    def sub(m):
+        name = m.group(1)
+        key = _object_for(namespace, pattern.name, name)
+        return str(objects[key]) if key else SAMPLE_KWARGS[name]
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", sub, template)
 
 
 URLS = project_urls()
@@ -46,7 +95,8 @@ URLS = project_urls()
 
 def test_the_matrix_covers_the_project_urls():
     names = {p.id for p in URLS}
-    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options"} <= names
+    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options", "clients:list",
+            "clients:detail", "inventory:product_list", "bulk:upload", "bulk:job"} <= names
 
 
 @pytest.mark.parametrize("path,pattern", URLS)
@@ -57,9 +107,9 @@ def test_every_view_declares_its_access(path, pattern):
 
 
 @pytest.mark.parametrize("path,pattern", URLS)
-def test_anonymous_visitor(db, client, path, pattern):
+def test_anonymous_visitor(db, client, sample_objects, path, pattern):
     kind, _module, _action = view_access(pattern.callback)
-    response = client.get(path)
+    response = client.get(_path(path, pattern, sample_objects))
     assert response.status_code < 500
     if kind == "public":
         assert response.status_code in (200, 302, 405)
@@ -72,9 +122,14 @@ def test_anonymous_visitor(db, client, path, pattern):
 
 @pytest.mark.parametrize("role_name", ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor", "outsider"])
 @pytest.mark.parametrize("path,pattern", URLS)
-def test_role_against_url(users, establishments, client_as, role_name, path, pattern):
+def test_role_against_url(users, establishments, sample_objects, client_as, role_name, path, pattern):
+    from bulk.registry import MODULES
+
     user = users[role_name]
     kind, module, action = view_access(pattern.callback)
+    if module == "catalogue":
+        module = MODULES[SAMPLE_KWARGS["catalogue"]]
+    path = _path(path, pattern, sample_objects)
     response = client_as(user).get(path)
     assert response.status_code < 500, f"{role_name} {path}: {response.status_code}"
     if kind == "module":

@@ -1,0 +1,222 @@
+"""Validate a catalogue file against its columns, compare it with the database, and apply it
+all or nothing. Generic: each catalogue describes itself with a ``Spec``."""
+
+import io
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from bulk.columns import CellError, escape_formula
+from bulk.reading import FileRejected
+
+BATCH = 5000
+
+
+@dataclass
+class Spec:
+    name: str
+    title: str
+    model: type
+    columns: list
+    key: tuple
+    module: str
+    write_fields: list  # model attnames written on insert and update (besides timestamps)
+    context: callable  # () -> ctx
+    check: callable  # (data, ctx) -> {field: message}; may normalize data
+    finalize: callable  # (data, ctx) -> {attname: value} for write_fields; may add errors via KeyError
+    max_rows: int = 200_000
+    conflict_sql: str = ""  # PostgreSQL ON CONFLICT target, e.g. "(id_type, id_number)"
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    rows: int = 0
+    valid: list = field(default_factory=list)  # (row number, db values)
+    errors: list = field(default_factory=list)  # (row number, column header, reason)
+    error_rows: dict = field(default_factory=dict)  # row number -> raw values
+    new: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    unchanged: int = 0
+    seconds: dict = field(default_factory=dict)
+
+    @property
+    def wrong_rows(self):
+        return len({r for r, _c, _m in self.errors})
+
+
+def _map_header(spec, header):
+    by_name = {c.header: c for c in spec.columns}
+    unknown = [h for h in header if h and h not in by_name]
+    missing = [c.header for c in spec.columns if c.header not in header]
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    problems = []
+    if missing:
+        problems.append(_("faltan columnas: %(c)s") % {"c": ", ".join(missing)})
+    if unknown:
+        problems.append(_("columnas desconocidas: %(c)s") % {"c": ", ".join(unknown)})
+    if duplicated:
+        problems.append(_("columnas repetidas: %(c)s") % {"c": ", ".join(duplicated)})
+    if problems:
+        raise FileRejected(_("El encabezado no corresponde a la plantilla (%(p)s). Descargue la plantilla y use sus columnas.")
+                           % {"p": "; ".join(problems)})
+    return [(header.index(c.header), c) for c in spec.columns]
+
+
+def validate(spec, table, *, progress=None):
+    started = time.perf_counter()
+    positions = _map_header(spec, table.header)
+    header_of = {c.field: c.header for c in spec.columns}
+    key_header = spec.extra.get("key_header") or header_of.get(spec.key[-1], spec.key[-1])
+    ctx = spec.context()
+    result = Result()
+    seen = {}
+    total = len(table.rows)
+    csv_numbers = {i for i, c in positions if c.kind == "number"} if table.source == "csv" else set()
+    for i, raw in enumerate(table.rows):
+        rownum = table.first_row_number + i
+        if not any(v not in (None, "") for v in raw):
+            continue
+        result.rows += 1
+        data, row_errors = {}, []
+        width = len(raw)
+        for index, column in positions:
+            value = raw[index] if index < width else None
+            if index in csv_numbers and isinstance(value, str) and value.strip():
+                try:
+                    value = Decimal(value.strip().replace(",", ""))
+                except InvalidOperation:
+                    pass  # the parser names the problem
+            try:
+                data[column.field] = column.parse(value)
+            except CellError as exc:
+                row_errors.append((rownum, column.header, str(exc)))
+        if not row_errors:
+            for fld, message in spec.check(data, ctx).items():
+                row_errors.append((rownum, header_of.get(fld, fld), message))
+        values = None
+        if not row_errors:
+            try:
+                values = spec.finalize(data, ctx)
+            except CellError as exc:
+                field_name, message = exc.args if len(exc.args) == 2 else ("", str(exc))
+                row_errors.append((rownum, header_of.get(field_name, field_name), message))
+        if values is not None:
+            key = tuple(values[k] for k in spec.key)
+            first = seen.get(key)
+            if first is not None:
+                row_errors.append((rownum, key_header, _("repetido: la fila %(r)d tiene la misma clave") % {"r": first}))
+            else:
+                seen[key] = rownum
+                result.valid.append((rownum, values))
+        if row_errors:
+            result.errors.extend(row_errors)
+            result.error_rows[rownum] = list(raw)
+        if progress and i % BATCH == 0:
+            progress("validando", i, total)
+    result.seconds["validar"] = time.perf_counter() - started
+    return result
+
+
+def classify(spec, result, *, progress=None):
+    """Split the valid rows into new, changed and unchanged against the database."""
+    started = time.perf_counter()
+    model, key, fields = spec.model, spec.key, spec.write_fields
+    last = key[-1]
+    rows = result.valid
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        wanted = {tuple(values[k] for k in key): values for _n, values in chunk}
+        existing = {}
+        for row in model.objects.filter(**{f"{last}__in": [k[-1] for k in wanted]}).values_list(*key, *fields):
+            existing[tuple(row[:len(key)])] = row[len(key):]
+        for k, values in wanted.items():
+            stored = existing.get(k)
+            if stored is None:
+                result.new.append(values)
+            elif tuple(values[f] for f in fields) != tuple(stored):
+                result.changed.append(values)
+            else:
+                result.unchanged += 1
+        if progress:
+            progress("comparando", start + len(chunk), len(rows))
+    result.seconds["comparar"] = time.perf_counter() - started
+    return result
+
+
+def apply(spec, result, *, progress=None, user=None):
+    """Write new and changed rows in one transaction (the caller's). PostgreSQL: COPY into a
+    temporary table and one INSERT … ON CONFLICT DO UPDATE; elsewhere: Django's upsert."""
+    started = time.perf_counter()
+    rows = result.new + result.changed
+    if not rows:
+        return 0
+    before = spec.extra["before_apply"](rows) if "before_apply" in spec.extra else None
+    if connection.vendor == "postgresql" and spec.conflict_sql:
+        _apply_postgres(spec, rows, progress)
+    else:
+        objs = [spec.model(**values) for values in rows]
+        spec.model.objects.bulk_create(objs, batch_size=1000, update_conflicts=True, unique_fields=list(spec.key),
+                                       update_fields=[f for f in spec.write_fields if f not in spec.key])
+    if "after_apply" in spec.extra:
+        spec.extra["after_apply"](rows, before, user)
+    result.seconds["aplicar"] = time.perf_counter() - started
+    return len(rows)
+
+
+def _apply_postgres(spec, rows, progress):
+    table = spec.model._meta.db_table
+    fields = list(spec.write_fields)
+    cols = ", ".join(f'"{f}"' for f in fields)
+    updates = ", ".join(f'"{f}" = EXCLUDED."{f}"' for f in fields if f not in spec.key)
+    timestamps = [f.attname for f in spec.model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    ts_cols = "".join(f', "{t}"' for t in timestamps)
+    ts_vals = ", now()" * len(timestamps)
+    touch = "".join(f', "{t}" = now()' for t in timestamps if t == "updated_at")
+    with connection.cursor() as cursor:
+        # Table and column names come from the model's metadata, never from the file.
+        cursor.execute(f'CREATE TEMP TABLE bulk_import ON COMMIT DROP AS SELECT {cols} FROM "{table}" WITH NO DATA')  # noqa: S608
+        raw = cursor.cursor
+        with raw.copy(f"COPY bulk_import ({cols}) FROM STDIN") as copy:
+            for i, values in enumerate(rows):
+                copy.write_row([values[f] for f in fields])
+                if progress and i % BATCH == 0:
+                    progress("escribiendo", i, len(rows))
+        cursor.execute(
+            f'INSERT INTO "{table}" ({cols}{ts_cols}) SELECT {cols}{ts_vals} FROM bulk_import '
+            f"ON CONFLICT {spec.conflict_sql} DO UPDATE SET {updates}{touch}"  # noqa: S608
+        )
+        cursor.execute("DROP TABLE IF EXISTS bulk_import")
+
+
+def run(spec, table, *, apply_changes=False, progress=None, user=None):
+    """Validate and classify; with ``apply_changes`` and no errors, write everything atomically."""
+    result = validate(spec, table, progress=progress)
+    if apply_changes and result.errors:
+        return result
+    with transaction.atomic():
+        classify(spec, result, progress=progress)
+        if apply_changes:
+            apply(spec, result, progress=progress, user=user)
+    return result
+
+
+def error_report(spec, table, result) -> bytes:
+    """The rows with errors, as uploaded, plus an «errores» column: fix and upload again."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("errores")
+    sheet.append([*table.header, "errores"])
+    reasons = {}
+    for rownum, column, message in result.errors:
+        reasons.setdefault(rownum, []).append(f"fila {rownum}, {column}: {message}")
+    for rownum in sorted(result.error_rows):
+        raw = result.error_rows[rownum]
+        sheet.append([escape_formula(v) for v in raw[:len(table.header)]] + ["; ".join(reasons[rownum])])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

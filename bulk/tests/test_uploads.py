@@ -1,0 +1,168 @@
+"""Bulk upload of catalogues: dry run, all-or-nothing application, idempotence and bad files.
+The bad files are built here."""
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from bulk import engine
+from bulk.reading import FileRejected, read_upload
+from bulk.registry import get_spec
+from bulk.tests.helpers import HEADER, client_row, consumer_row, csv_bytes, dui, xlsx
+from clients.models import Client
+
+pytestmark = pytest.mark.django_db
+SPEC = get_spec("clientes")
+
+
+def _run(data, name="c.xlsx", apply=False):
+    table = read_upload(data, name, max_rows=SPEC.max_rows)
+    return engine.run(SPEC, table, apply_changes=apply)
+
+
+def _rows():
+    return [client_row(), consumer_row(dui(162975), "Ana López"), consumer_row(dui(1234567), "Luis Pérez", limite_credito=0)]
+
+
+def test_dry_run_counts_then_apply_then_same_file_changes_nothing():
+    data = xlsx(_rows())
+    dry = _run(data)
+    assert (len(dry.new), len(dry.changed), dry.unchanged, dry.errors) == (3, 0, 0, [])
+    assert Client.objects.count() == 0  # a dry run writes nothing
+    _run(data, apply=True)
+    assert Client.objects.count() == 3
+    taxpayer = Client.objects.get(id_number="06140507071048")
+    assert taxpayer.nrc == "1234567" and taxpayer.credit_limit == Decimal("5000.00")
+    assert taxpayer.activity_description == "Venta al por mayor de otros productos"  # filled from CAT-019
+    snapshot = list(Client.objects.order_by("pk").values())
+    again = _run(data, apply=True)
+    assert (len(again.new), len(again.changed), again.unchanged) == (0, 0, 3)
+    assert list(Client.objects.order_by("pk").values()) == snapshot
+
+
+def test_a_changed_row_is_counted_and_updated():
+    _run(xlsx(_rows()), apply=True)
+    rows = _rows()
+    rows[1]["limite_credito"] = 750
+    result = _run(xlsx(rows), apply=True)
+    assert (len(result.new), len(result.changed), result.unchanged) == (0, 1, 2)
+    assert Client.objects.get(name="Ana López").credit_limit == Decimal("750.00")
+
+
+def test_csv_utf8_is_accepted_with_numbers_as_text():
+    result = _run(csv_bytes(_rows()), name="c.csv", apply=True)
+    assert result.errors == [] and Client.objects.count() == 3
+
+
+def test_errors_name_row_column_and_reason_and_nothing_is_applied():
+    rows = _rows() + [consumer_row("01234567-0", "DUI malo"), client_row(numero_documento="0614-050707-104-8", nombre="Repetido"),
+                      client_row(numero_documento="0614-010190-001-8", nrc="", departamento="06", municipio="25")]
+    result = _run(xlsx(rows), apply=True)
+    assert Client.objects.count() == 0  # all or nothing
+    errors = {(r, c): m for r, c, m in result.errors}
+    assert "dígito verificador" in errors[(5, "numero_documento")]
+    assert "repetido: la fila 2" in errors[(6, "numero_documento")]
+    assert "NRC" in errors[(7, "nrc")]
+    assert "municipio 25 no pertenece al departamento 06" in errors[(7, "municipio")]
+    assert result.wrong_rows == 3
+
+
+def test_error_report_is_the_original_rows_plus_an_error_column():
+    from python_calamine import CalamineWorkbook
+
+    rows = _rows() + [consumer_row("01234567-0", "DUI malo")]
+    data = xlsx(rows)
+    table = read_upload(data, "c.xlsx", max_rows=100)
+    result = engine.validate(SPEC, table)
+    report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0).to_python()
+    assert report[0] == [*HEADER, "errores"]
+    assert len(report) == 2 and report[1][HEADER.index("nombre")] == "DUI malo"
+    assert "fila 5, numero_documento" in report[1][-1]
+
+
+@pytest.mark.parametrize("over,column,reason", [
+    ({"limite_credito": "5000"}, "limite_credito", "número escrito como texto"),
+    ({"plazo_dias": -3}, "plazo_dias", "debe estar entre"),
+    ({"correo": "no-es-correo"}, "correo", "no es un correo"),
+    ({"tipo_cliente": "mayorista"}, "tipo_cliente", "no es un valor válido"),
+    ({"codigo_actividad": "99999"}, "codigo_actividad", "CAT-019"),
+    ({"vendedor": "nadie"}, "vendedor", "no existe"),
+    ({"nombre": ""}, "nombre", "es obligatorio"),
+])
+def test_bad_cells_are_named(over, column, reason):
+    result = _run(xlsx([client_row(**over)]))
+    assert result.errors and result.errors[0][0] == 2 and result.errors[0][1] == column and reason in result.errors[0][2]
+
+
+def test_nit_typed_as_a_number_is_refused():
+    result = _run(xlsx([client_row(numero_documento=6140507071048)]))
+    assert "pierde los ceros" in result.errors[0][2]
+
+
+# ---------------------------------------------------------------------------------- bad files
+
+
+def _zip(members):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return out.getvalue()
+
+
+def _xlsx_with_sheet_xml(sheet_xml):
+    """A real xlsx whose first sheet's XML is replaced."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx(_rows())))
+    members = {n: src.read(n) for n in src.namelist()}
+    members["xl/worksheets/sheet1.xml"] = sheet_xml
+    return _zip(members)
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("c.xlsx", b"esto es texto con otra extension", "no es un libro de Excel"),
+    ("c.xlsx", xlsx(_rows())[:900], "no es un libro de Excel"),
+    ("c.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "protegido con contraseña"),
+    ("c.xlsx", _zip({"[Content_Types].xml": "<a/>", "xl/worksheets/sheet1.xml": "0" * 50_000_000}), "bomba zip"),
+    ("c.xlsx", _xlsx_with_sheet_xml(b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet>&b;</worksheet>'), "DOCTYPE"),
+    ("c.csv", "tipo_cliente,nombre\ncontribuyente,Compañía".encode("latin-1"), "UTF-8"),
+    ("c.pdf", b"%PDF-1.4", "Solo se aceptan"),
+    ("c.csv", b"", "vac"),
+])
+def test_bad_files_are_refused_with_a_clear_message(name, data, message):
+    with pytest.raises(FileRejected, match=message):
+        read_upload(data, name, max_rows=1000)
+
+
+def test_formulas_are_refused():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append(["contribuyente", "NIT", "=CONCAT(\"0614\",\"050707\")"] + [""] * (len(HEADER) - 3))
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(FileRejected, match="fórmulas"):
+        read_upload(out.getvalue(), "c.xlsx", max_rows=100)
+
+
+def test_missing_and_unknown_columns_are_refused():
+    header = [h for h in HEADER if h != "nrc"] + ["color_favorito"]
+    with pytest.raises(FileRejected) as exc:
+        _run(xlsx([client_row()], header=header))
+    assert "faltan columnas: nrc" in str(exc.value) and "color_favorito" in str(exc.value)
+
+
+def test_row_limit():
+    with pytest.raises(FileRejected, match="máximo es 2"):
+        read_upload(xlsx(_rows()), "c.xlsx", max_rows=2)
+
+
+def test_size_limit_is_checked_before_storing(settings, users):
+    from bulk.services import import_create
+
+    settings.MAX_IMPORT_UPLOAD_BYTES = 100
+    with pytest.raises(FileRejected, match="el máximo es"):
+        import_create(catalogue="clientes", upload=SimpleUploadedFile("c.xlsx", xlsx(_rows())), acting_user=users["Administrador"])

@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import catalogue_module_required
+from accounts.modules import Action
+from bulk import services
+from bulk.models import ImportJob, ImportStatus
+from bulk.reading import FileRejected
+from bulk.registry import get_spec
+from bulk.templates_xlsx import build_template
+
+
+def _job(catalogue, job):
+    return get_object_or_404(ImportJob, public_id=job, catalogue=catalogue)
+
+
+@catalogue_module_required(Action.CREATE)
+def upload(request, catalogue):
+    spec = get_spec(catalogue)
+    if request.method == "POST":
+        upload_file = request.FILES.get("file")
+        if upload_file is None:
+            messages.error(request, _("Elija un archivo .xlsx o .csv."))
+        else:
+            try:
+                job = services.import_create(catalogue=catalogue, upload=upload_file, acting_user=request.user)
+            except FileRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("bulk:job", catalogue=catalogue, job=job.public_id)
+    jobs = ImportJob.objects.filter(catalogue=catalogue).select_related("uploaded_by")[:15]
+    return render(request, "bulk/upload.html", {"spec": spec, "catalogue": catalogue, "jobs": jobs})
+
+
+@catalogue_module_required(Action.CREATE)
+def template_download(request, catalogue):
+    spec = get_spec(catalogue)
+    response = HttpResponse(build_template(spec),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="plantilla-{catalogue}.xlsx"'
+    return response
+
+
+@catalogue_module_required(Action.CREATE)
+def job_detail(request, catalogue, job):
+    job = _job(catalogue, job)
+    template = "bulk/partials/job_status.html" if request.htmx else "bulk/job.html"
+    from django.core.cache import cache
+
+    progress = cache.get(services.progress_key(job.pk)) or {}
+    percent = int(100 * progress["done"] / progress["total"]) if progress.get("total") else 0
+    return render(request, template, {"job": job, "spec": get_spec(catalogue), "catalogue": catalogue,
+                                      "progress": progress, "percent": percent, "statuses": ImportStatus})
+
+
+@catalogue_module_required(Action.CREATE)
+@require_POST
+def job_confirm(request, catalogue, job):
+    job = _job(catalogue, job)
+    if services.import_confirm(job=job, acting_user=request.user):
+        messages.info(request, _("Aplicando el archivo…"))
+    else:
+        messages.error(request, _("Este archivo no se puede aplicar en su estado actual."))
+    return redirect("bulk:job", catalogue=catalogue, job=job.public_id)
+
+
+@catalogue_module_required(Action.CREATE)
+def job_errors(request, catalogue, job):
+    job = _job(catalogue, job)
+    if not job.error_report:
+        raise Http404
+    return FileResponse(job.error_report.open("rb"), as_attachment=True,
+                        filename=f"errores-{job.file_name.rsplit('.', 1)[0]}.xlsx")

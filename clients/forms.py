@@ -1,0 +1,42 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "taxpayer_size",
+                  "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email", "phone",
+                  "credit_limit", "payment_term_days", "sales_rep", "establishment", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        from catalogs.selectors import catalog_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["departamento"] = forms.ChoiceField(
+            label=_("Departamento"), required=False,
+            choices=[("", "—")] + [c for c in catalog_choices(catalog="CAT-012") if c[0] != "00"])
+        self.fields["departamento"].widget.attrs.update({
+            "hx-get": "/catalogos/municipios/", "hx-target": "#id_municipio", "hx-trigger": "change"})
+        dept = self.data.get("departamento") or self.initial.get("departamento") or getattr(self.instance, "departamento", "")
+        self.fields["municipio"] = forms.ChoiceField(
+            label=_("Municipio"), required=False,
+            choices=[("", "—")] + (catalog_choices(catalog="CAT-013", parent=dept) if dept else []))
+        for _name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-check-input" \
+                if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+        self.fields["id_number"].help_text = _("NIT con o sin guiones; DUI como 01234567-8.")
+
+    def validate_unique(self):
+        try:
+            super().validate_unique()
+        except ValidationError as exc:
+            if "__all__" in exc.message_dict:
+                self.add_error("id_number", _("Ya existe un cliente con ese documento."))
+            else:
+                raise

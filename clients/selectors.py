@@ -1,0 +1,45 @@
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from accounts.selectors import establishments_for_user
+from clients.models import Client
+from clients.rules import search_text
+
+
+def clients_for_user(*, user):
+    """All clients for a company-wide role; otherwise the shared ones (no establishment), those
+    of the user's establishments and those assigned to the user."""
+    qs = Client.objects.select_related("sales_rep")
+    if user.company_wide:
+        return qs
+    return qs.filter(Q(establishment__isnull=True) | Q(establishment__in=establishments_for_user(user=user))
+                     | Q(sales_rep=user))
+
+
+def client_get_for_user(*, user, pk):
+    return get_object_or_404(clients_for_user(user=user), pk=pk)
+
+
+def client_search(*, user, query, active_only=True, limit=20):
+    """Type-ahead search by any part of name, trade name, NIT, NRC or DUI (with or without
+    dashes). On PostgreSQL ``search_text`` has a trigram GIN index, so LIKE '%…%' stays fast."""
+    qs = clients_for_user(user=user)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    term = search_text(query)
+    if term:
+        condition = Q(search_text__contains=term)
+        bare = term.replace("-", "").replace(" ", "")
+        if bare and bare != term:
+            condition |= Q(search_text__contains=bare)
+        qs = qs.filter(condition)
+    return qs.order_by("name")[:limit] if limit else qs.order_by("name")
+
+
+def client_list(*, user, query="", kind="", active=""):
+    qs = client_search(user=user, query=query, active_only=False, limit=None)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active in ("1", "0"):
+        qs = qs.filter(is_active=active == "1")
+    return qs

@@ -1,0 +1,117 @@
+import csv
+import io
+
+import pytest
+
+from clients import selectors, services
+from clients.models import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def _taxpayer(**over):
+    data = {"kind": "contribuyente", "id_type": "36", "id_number": "0614-050707-104-8", "nrc": "123456-7",
+            "name": "Distribuidora Central", "trade_name": "Dicentral", "activity_code": "46900", "taxpayer_size": "grande",
+            "departamento": "06", "municipio": "14", "address": "Calle 1", "email": "a@b.example", "credit_limit": 100,
+            "payment_term_days": 30}
+    data.update(over)
+    return data
+
+
+def test_create_normalizes_and_audits(users):
+    client = services.client_create(data=_taxpayer(), acting_user=users["Administrador"])
+    assert client.id_number == "06140507071048" and client.nrc == "1234567"
+    assert client.activity_description == "Venta al por mayor de otros productos"
+    from accounts.models import AuditEntry
+
+    assert AuditEntry.objects.filter(object_id=str(client.pk), action="create").exists()
+
+
+def test_taxpayer_rules(users):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        services.client_create(data=_taxpayer(nrc="", id_type="13", id_number="00016297-5"), acting_user=None)
+    assert {"nrc", "id_type"} <= set(exc.value.message_dict)
+    with pytest.raises(ValidationError) as exc:
+        services.client_create(data={"kind": "extranjero", "id_type": "03", "id_number": "AB123456", "name": "Foreign Co"},
+                               acting_user=None)
+    assert {"country_code", "person_type"} <= set(exc.value.message_dict)
+
+
+def test_search_by_any_part_of_name_nit_nrc_or_dui(users):
+    services.client_create(data=_taxpayer(), acting_user=None)
+    services.client_create(data={"kind": "consumidor", "id_type": "13", "id_number": "000162975", "name": "Ana María López"},
+                           acting_user=None)
+    admin = users["Administrador"]
+    find = lambda q: [c.name for c in selectors.client_search(user=admin, query=q)]  # noqa: E731
+    assert find("distrib") == ["Distribuidora Central"]
+    assert find("0614-0507") == ["Distribuidora Central"] and find("06140507") == ["Distribuidora Central"]
+    assert find("1234567") == ["Distribuidora Central"]
+    assert find("00016297-5") == ["Ana María López"] and find("maria lopez") == ["Ana María López"]
+    assert find("zzz") == []
+
+
+def test_sales_rep_sees_shared_own_and_assigned_clients(users, establishments):
+    shared = services.client_create(data=_taxpayer(), acting_user=None)
+    other = services.client_create(data=_taxpayer(id_number="0614-010190-001-8", name="De la sucursal",
+                                                  establishment=establishments["branch"]), acting_user=None)
+    seller = users["Vendedor"]
+    visible = set(selectors.clients_for_user(user=seller))
+    assert shared in visible and other not in visible
+    other.sales_rep = seller
+    other.save()
+    assert other in set(selectors.clients_for_user(user=seller))
+
+
+def test_pages_create_edit_deactivate(users, client_as):
+    c = client_as(users["Administrador"])
+    response = c.post("/clientes/nuevo/", {**_taxpayer(), "credit_limit": "100", "payment_term_days": "30"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client = Client.objects.get()
+    assert "Distribuidora Central" in c.get(f"/clientes/{client.pk}/").content.decode()
+    bad = c.post(f"/clientes/{client.pk}/editar/", {**_taxpayer(id_number="0614-050707-104-9"), "credit_limit": "1",
+                                                    "payment_term_days": "1"})
+    assert bad.status_code == 200 and "dígito verificador" in bad.content.decode()
+    c.post(f"/clientes/{client.pk}/activar/")
+    client.refresh_from_db()
+    assert client.is_active is False
+    assert Client.objects.count() == 1  # deactivated, never deleted
+
+
+def test_list_search_partial_and_query_count(users, client_as, django_assert_max_num_queries):
+    for i in range(30):
+        Client.objects.create(kind="consumidor", id_type="37", id_number=f"X{i:04d}", name=f"Cliente {i}",
+                              search_text=f"cliente {i} x{i:04d}")
+    c = client_as(users["Contador"])
+    c.get("/clientes/")
+    with django_assert_max_num_queries(8):
+        html = c.get("/clientes/", {"q": "cliente 1"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="client-rows").content.decode()
+    assert "Cliente 1" in html and "Cliente 2<" not in html and "<html" not in html
+
+
+def test_export_escapes_formulas(users, client_as):
+    Client.objects.create(kind="consumidor", id_type="37", id_number="X1", name='=HYPERLINK("http://malo","clic")')
+    Client.objects.create(kind="consumidor", id_type="37", id_number="X2", name="@SUM(A1)")
+    c = client_as(users["Administrador"])
+    rows = list(csv.reader(io.StringIO(c.get("/clientes/exportar.csv").content.decode("utf-8-sig"))))
+    names = {r[4] for r in rows[1:]}
+    assert names == {"'=HYPERLINK(\"http://malo\",\"clic\")", "'@SUM(A1)"}
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(c.get("/clientes/exportar.xlsx").content))
+    cells = {row[4].value for row in book.active.iter_rows(min_row=2)}
+    assert all(v.startswith("'") for v in cells)
+    assert c.get("/clientes/exportar.exe").status_code == 404
+
+
+def test_export_then_upload_changes_nothing(users):
+    from bulk import engine
+    from bulk.exports import export_xlsx
+    from bulk.reading import read_upload
+    from clients.catalogue import SPEC
+
+    services.client_create(data=_taxpayer(sales_rep=users["Vendedor"]), acting_user=None)
+    data = export_xlsx(SPEC, Client.objects.all())
+    result = engine.run(SPEC, read_upload(data, "e.xlsx", max_rows=10))
+    assert result.errors == [] and result.unchanged == 1

@@ -1,0 +1,57 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.modules import Module
+from bulk import columns as c
+from bulk.engine import Spec
+from clients.columns import ID_TYPE
+from clients.rules import normalize_id, search_text
+from inventory.models import Provider
+
+COLUMNS = [
+    c.Column("tipo_documento", "id_type", c.choice(ID_TYPE), required=True, choices=["NIT", "DUI", "Pasaporte", "Otro"],
+             example="NIT"),
+    c.Column("numero_documento", "id_number", c.code_text(pattern=r"^[0-9A-Za-z\- ]{3,25}$",
+             message=_("tiene caracteres no válidos"), required=True), required=True, example="0614-010190-001-8", width=22),
+    c.Column("nrc", "nrc", c.code_text(pattern=r"^[0-9\-]{1,10}$", message=_("solo dígitos")), example="7654321"),
+    c.Column("nombre", "name", c.text(250, required=True), required=True, example="Importadora del Pacífico, S.A.", width=36),
+    c.Column("contacto", "contact_name", c.text(150), example="Marta Rivas"),
+    c.Column("correo", "email", c.email(), example="ventas@importadora.example", width=28),
+    c.Column("telefono", "phone", c.text(30), example="25556666"),
+    c.Column("activo", "is_active", c.boolean(default=True), choices=["sí", "no"], example="sí"),
+]
+WRITE_FIELDS = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone", "is_active", "search_text"]
+
+
+def check_provider(data, ctx):
+    from django.core.exceptions import ValidationError
+
+    from accounts.validators import normalize_nrc
+
+    errors = {}
+    try:
+        data["id_number"] = normalize_id(data.get("id_type"), data.get("id_number"))
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+    if data.get("nrc"):
+        try:
+            data["nrc"] = normalize_nrc(data["nrc"])
+        except ValidationError as exc:
+            errors["nrc"] = exc.messages[0]
+    data["search_text"] = search_text(data.get("name"), data.get("id_number"), (data.get("id_number") or "").replace("-", ""),
+                                      data.get("nrc"), data.get("contact_name"))
+    return errors
+
+
+def to_row(p):
+    names = {"36": "NIT", "13": "DUI", "02": "Carnet de residente", "03": "Pasaporte", "37": "Otro"}
+    return [names.get(p.id_type, p.id_type), p.id_number, p.nrc, p.name, p.contact_name, p.email, p.phone,
+            "sí" if p.is_active else "no"]
+
+
+SPEC = Spec(
+    name="proveedores", title=gettext_lazy("Proveedores"), model=Provider, columns=COLUMNS, key=("id_type", "id_number"),
+    module=Module.INVENTARIO, write_fields=WRITE_FIELDS, context=dict, check=check_provider,
+    finalize=lambda data, ctx: {f: data[f] for f in WRITE_FIELDS}, conflict_sql="(id_type, id_number)",
+    extra={"to_row": to_row, "export_queryset": lambda user: Provider.objects.all()},
+)

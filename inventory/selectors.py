@@ -1,0 +1,50 @@
+from django.db.models import Prefetch, Q, Sum
+from django.shortcuts import get_object_or_404
+
+from clients.rules import search_text
+from inventory.models import Product, Provider, Stock
+
+
+def _search(qs, query):
+    term = search_text(query)
+    if term:
+        bare = term.replace("-", "").replace(" ", "")
+        condition = Q(search_text__contains=term)
+        if bare and bare != term:
+            condition |= Q(search_text__contains=bare)
+        qs = qs.filter(condition)
+    return qs
+
+
+def product_search(*, query, active_only=True, limit=20):
+    """Type-ahead by any part of code, description or category (trigram index on PostgreSQL)."""
+    qs = Product.objects.all()
+    if active_only:
+        qs = qs.filter(is_active=True)
+    qs = _search(qs, query).order_by("code")
+    return qs[:limit] if limit else qs
+
+
+def product_list(*, query="", active="1", treatment=""):
+    qs = product_search(query=query, active_only=False, limit=None).annotate(total_stock=Sum("stock__quantity"))
+    if active in ("1", "0"):
+        qs = qs.filter(is_active=active == "1")
+    if treatment:
+        qs = qs.filter(tax_treatment=treatment)
+    return qs
+
+
+def product_get(*, pk):
+    return get_object_or_404(Product.objects.prefetch_related(
+        Prefetch("stock", queryset=Stock.objects.select_related("establishment")), "supplied_by__provider"), pk=pk)
+
+
+def provider_list(*, query="", active="1"):
+    qs = _search(Provider.objects.all(), query).order_by("name")
+    if active in ("1", "0"):
+        qs = qs.filter(is_active=active == "1")
+    return qs
+
+
+def provider_get(*, pk):
+    return get_object_or_404(Provider.objects.prefetch_related("supplies__product"), pk=pk)
