@@ -1,0 +1,138 @@
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from bulk import engine
+from bulk.reading import read_upload
+from bulk.registry import get_spec
+from bulk.tests.helpers import xlsx
+from inventory import selectors, services
+from inventory.models import Product, Provider, Stock, StockMovement
+
+pytestmark = pytest.mark.django_db
+
+
+def _product(**over):
+    data = {"code": "PRD-1", "description": "Silla", "item_type": 1, "unit": 59, "price": Decimal("100"),
+            "price_includes_iva": True, "cost": Decimal("60"), "tax_treatment": "gravado", "special_taxes": "",
+            "category": "Mobiliario", "tracks_stock": True}
+    data.update(over)
+    return services.product_save(product=Product(), data=data, acting_user=None)
+
+
+def test_product_rules():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        _product(special_taxes="A8, ZZ")
+    assert "ZZ" in exc.value.message_dict["special_taxes"][0]
+    with pytest.raises(ValidationError) as exc:
+        _product(item_type=2, tracks_stock=True)
+    assert "servicio" in exc.value.message_dict["tracks_stock"][0]
+    assert _product(special_taxes="a8").special_taxes == ["A8"]
+
+
+def test_stock_moves_and_negative_needs_confirmation(establishments, settings):
+    product = _product()
+    main = establishments["main"]
+    assert services.stock_move(product=product, establishment=main, quantity=5, reason="compra") == Decimal("5")
+    with pytest.raises(services.NegativeStock, match="confirme"):
+        services.stock_move(product=product, establishment=main, quantity=-7, reason="venta")
+    assert Stock.objects.get().quantity == Decimal("5")  # refused: nothing changed
+    assert services.stock_move(product=product, establishment=main, quantity=-7, reason="venta", confirm_negative=True) == Decimal("-2")
+    settings.ALLOW_NEGATIVE_STOCK = False
+    with pytest.raises(services.NegativeStock, match="suficientes"):
+        services.stock_move(product=product, establishment=main, quantity=-1, reason="venta", confirm_negative=True)
+    assert list(StockMovement.objects.order_by("id").values_list("quantity", "balance")) == [
+        (Decimal("5"), Decimal("5")), (Decimal("-7"), Decimal("-2"))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_stock_moves_are_never_lost(establishments):
+    if connection.vendor != "postgresql":
+        pytest.skip("la concurrencia real se prueba en PostgreSQL")
+    product = _product()
+    main = establishments["main"]
+    services.stock_move(product=product, establishment=main, quantity=0, reason="inicio")
+
+    def worker():
+        from django.db import connection as conn
+
+        for _ in range(10):
+            services.stock_move(product=product, establishment=main, quantity=1, reason="concurrente")
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Stock.objects.get(product=product).quantity == Decimal("40")
+    assert StockMovement.objects.filter(reason="concurrente").count() == 40
+
+
+def test_product_upload_and_search():
+    spec = get_spec("productos")
+    header = [c.header for c in spec.columns]
+    rows = [["PRD-0001", "Silla ergonómica", "bienes", 59, 100, "sí", 60, "gravado", "", "Mobiliario", "sí", "sí"],
+            ["SRV-0001", "Instalación", "servicios", 99, 25.5, "no", 0, "exento", "", "Servicios", "no", "sí"],
+            ["PRD-0002", "Gasolina", "bienes", 59, 4.25, "sí", 3.9, "gravado", "D1", "Combustible", "no", "sí"]]
+    result = engine.run(spec, read_upload(xlsx(rows, header=header), "p.xlsx", max_rows=10), apply_changes=True)
+    assert len(result.errors) == 1 and result.errors[0][:2] == (4, "tributos_especiales")  # D1 is not an item tax
+    assert Product.objects.count() == 0  # all or nothing
+    rows[2][8] = "D4"
+    result = engine.run(spec, read_upload(xlsx(rows, header=header), "p.xlsx", max_rows=10), apply_changes=True)
+    assert result.errors == [] and Product.objects.count() == 3
+    assert [p.code for p in selectors.product_search(query="ergon")] == ["PRD-0001"]
+    assert [p.code for p in selectors.product_search(query="srv-00")] == ["SRV-0001"]
+
+
+def test_stock_count_upload_records_movements(establishments, users):
+    _product()
+    spec = get_spec("existencias")
+    header = [c.header for c in spec.columns]
+    rows = [["M001", "PRD-1", 12], ["S001", "PRD-1", 3], ["M001", "NO-EXISTE", 1]]
+    result = engine.run(spec, read_upload(xlsx(rows, header=header), "s.xlsx", max_rows=10), apply_changes=True)
+    assert [(r, c) for r, c, _m in result.errors] == [(4, "codigo_producto")]
+    result = engine.run(spec, read_upload(xlsx(rows[:2], header=header), "s.xlsx", max_rows=10), apply_changes=True,
+                        user=users["Administrador"])
+    assert result.errors == [] and Stock.objects.count() == 2
+    assert StockMovement.objects.filter(reason__contains="Conteo").count() == 2
+    rows[0][2] = 10
+    engine.run(spec, read_upload(xlsx(rows[:2], header=header), "s.xlsx", max_rows=10), apply_changes=True)
+    move = StockMovement.objects.filter(reason__contains="Conteo").order_by("-id").first()
+    assert move.quantity == Decimal("-2") and move.balance == Decimal("10")
+
+
+def test_provider_upload():
+    spec = get_spec("proveedores")
+    header = [c.header for c in spec.columns]
+    rows = [["NIT", "0614-010190-001-8", "7654321", "Importadora", "Marta", "v@i.example", "25556666", "sí"]]
+    engine.run(spec, read_upload(xlsx(rows, header=header), "p.xlsx", max_rows=10), apply_changes=True)
+    assert Provider.objects.get().id_number == "06140101900018"
+
+
+def test_admin_import_uses_the_same_rules(users, client_as):
+    """django-import-export in the admin, through the catalogue's own columns and checks."""
+    import tablib
+
+    from bulk.resources import resource_for
+    from clients.catalogue import SPEC
+    from clients.models import Client
+
+    header = [c.header for c in SPEC.columns]
+    good = ["consumidor", "DUI", "00016297-5", "", "Ana", "", "", "otro", "no", "", "", "", "", "", "", "", 0, 0, "", "sí", ""]
+    bad = list(good)
+    bad[2], bad[4] = "00016297-4", "Mala"
+    resource = resource_for(SPEC)()
+    result = resource.import_data(tablib.Dataset(good, bad, headers=header), dry_run=False)
+    assert result.has_validation_errors() or result.has_errors()
+    assert Client.objects.filter(name="Ana").count() in (0, 1)
+    result = resource.import_data(tablib.Dataset(good, headers=header), dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Client.objects.get(name="Ana").id_number == "00016297-5"
+    again = resource.import_data(tablib.Dataset(good, headers=header), dry_run=False)
+    assert again.totals["skip"] == 1 and Client.objects.count() == 1
+    assert client_as(users["Administrador"]).get("/admin/clients/client/import/").status_code == 200
