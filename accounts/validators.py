@@ -57,6 +57,8 @@ def normalize_nit(value):
                 code="nit_checksum",
             ) from exc
         return digits
+    if _nit_check_digit(digits) == digits[13] and digits[0] in "019":
+        return digits  # the common case, checked without python-stdnum's general machinery
     try:
         stdnum_nit.validate(digits)
     except InvalidComponent as exc:
@@ -67,6 +69,18 @@ def normalize_nit(value):
             code="nit_checksum",
         ) from exc
     return digits
+
+
+_OLD_WEIGHTS = (14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2)
+_NEW_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def _nit_check_digit(digits):
+    # NITs whose correlative (digits 11-13) is up to 100 use weights 14..2 and (sum mod 11) mod 10;
+    # later ones weights 2,7,6,5,4,3,2,7,6,5,4,3,2 and (-sum mod 11) mod 10 (same rule as python-stdnum).
+    if digits[10:13] <= "100":
+        return str(sum(int(d) * w for d, w in zip(digits, _OLD_WEIGHTS, strict=False)) % 11 % 10)
+    return str(-sum(int(d) * w for d, w in zip(digits, _NEW_WEIGHTS, strict=False)) % 11 % 10)
 
 
 def normalize_nrc(value):

@@ -23,6 +23,8 @@ class CellError(ValueError):
 
 
 def _text(value):
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -131,7 +131,7 @@ def classify(spec, result, *, progress=None):
         chunk = rows[start:start + BATCH]
         wanted = {tuple(values[k] for k in key): values for _n, values in chunk}
         existing = {}
-        for row in model.objects.filter(**{f"{last}__in": [k[-1] for k in wanted]}).values_list(*key, *fields):
+        for row in _existing(model, key, fields, last, [k[-1] for k in wanted]):
             existing[tuple(row[:len(key)])] = row[len(key):]
         for k, values in wanted.items():
             stored = existing.get(k)
@@ -145,6 +145,18 @@ def classify(spec, result, *, progress=None):
             progress("comparando", start + len(chunk), len(rows))
     result.seconds["comparar"] = time.perf_counter() - started
     return result
+
+
+def _existing(model, key, fields, last, values):
+    if connection.vendor != "postgresql":
+        return model.objects.filter(**{f"{last}__in": values}).values_list(*key, *fields)
+    # One array parameter instead of thousands: far cheaper to send and to plan.
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(model._meta.get_field(f).column) for f in (*key, *fields))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.get_field(last).column)} = ANY(%s)",
+                       [list(values)])
+        return cursor.fetchall()
 
 
 def apply(spec, result, *, progress=None, user=None):

@@ -1,0 +1,172 @@
+"""100,000 clients from an xlsx, on PostgreSQL: the first import end to end (read, validate,
+compare, upsert, error report), the same file again (all unchanged), and the same file through a
+plain django-import-export ModelResource with default options. Prints the three times, rows/s,
+each run's peak memory and the ratio.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench .venv/bin/python bench/import_clients.py [--rows 100000]
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _setup import ROOT, SHARED, django_setup  # noqa: E402
+
+HEADER_EXTRA = None
+
+
+def peak_mb():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def build_file(path, rows):
+    from openpyxl import Workbook
+    from stdnum.sv import nit as stdnum_nit
+
+    from bulk.tests.helpers import HEADER, dui
+
+    rng = random.Random(7)
+    words = ["Comercial", "Distribuidora", "Industrias", "Servicios", "Agroindustria", "Ferretería", "Farmacia",
+             "Transportes", "Inversiones", "Tecnología", "Alimentos", "Textiles", "Constructora", "Panadería"]
+    places = ["San Salvador", "Santa Ana", "San Miguel", "La Libertad", "Sonsonate", "Usulután", "Cuscatlán"]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("clientes")
+    sheet.append(HEADER)
+    for i in range(rows):
+        name = f"{rng.choice(words)} {rng.choice(places)} {i:06d}, S.A. de C.V."
+        if i % 3:
+            base = f"0614{rng.randint(10101, 311299):06d}{rng.randint(101, 999):03d}"
+            number = base + stdnum_nit.calc_check_digit(base)
+            row = ["contribuyente", "NIT", number, str(100000 + i), name, name.split(",")[0][:40], "46900",
+                   rng.choice(["grande", "mediano", "otro"]), "no", "06", f"{rng.randint(1, 19):02d}",
+                   f"Calle {i}, colonia Escalón", "", "", f"compras{i}@cliente.example", "22223333",
+                   rng.choice([0, 500, 1000, 5000]), rng.choice([0, 15, 30, 60]), "", "sí", ""]
+        else:
+            row = ["consumidor", "DUI", dui(i), "", name, "", "", "otro", "no", "", "", "", "", "", "", "",
+                   0, 0, "", "sí", ""]
+        sheet.append(row)
+    book.save(path)
+
+
+def phase_ours(path):
+    from bulk import engine
+    from bulk.reading import read_upload
+    from bulk.registry import get_spec
+
+    spec = get_spec("clientes")
+    started = time.perf_counter()
+    with open(path, "rb") as fh:
+        data = fh.read()
+    table = read_upload(data, "clientes.xlsx", max_rows=spec.max_rows)
+    read_s = time.perf_counter() - started
+    result = engine.run(spec, table, apply_changes=True)
+    if result.errors:
+        engine.error_report(spec, table, result)
+    total = time.perf_counter() - started
+    return {"seconds": total, "read": read_s, **{k: round(v, 2) for k, v in result.seconds.items()},
+            "new": len(result.new), "changed": len(result.changed), "unchanged": result.unchanged,
+            "errors": len(result.errors), "rows": result.rows, "peak_mb": peak_mb()}
+
+
+def phase_plain(path):
+    """django-import-export's ModelResource with default options, same data (headers renamed to
+    the model's field names, which is what a plain resource expects)."""
+    import tablib
+    from import_export import resources
+
+    from clients.models import Client
+
+    class PlainClientResource(resources.ModelResource):
+        class Meta:
+            model = Client
+            import_id_fields = ("id_type", "id_number")
+
+    started = time.perf_counter()
+    with open(path, "rb") as fh:
+        dataset = tablib.Dataset().load(fh.read(), format="xlsx")
+    mapping = {"tipo_cliente": "kind", "tipo_documento": "id_type", "numero_documento": "id_number", "nrc": "nrc",
+               "nombre": "name", "nombre_comercial": "trade_name", "codigo_actividad": "activity_code",
+               "tamano_contribuyente": "taxpayer_size", "exento": "is_exempt", "departamento": "departamento",
+               "municipio": "municipio", "direccion": "address", "pais": "country_code", "tipo_persona": "person_type",
+               "correo": "email", "telefono": "phone", "limite_credito": "credit_limit", "plazo_dias": "payment_term_days",
+               "vendedor": "sales_rep", "activo": "is_active", "notas": "notes"}
+    dataset.headers = [mapping[h] for h in dataset.headers]
+    del dataset["sales_rep"]
+    for col in ("is_exempt", "is_active"):
+        values = [v == "sí" for v in dataset[col]]
+        del dataset[col]
+        dataset.append_col(values, header=col)
+    result = PlainClientResource().import_data(dataset, dry_run=False)
+    return {"seconds": time.perf_counter() - started, "errors": len(result.row_errors()), "rows": len(dataset),
+            "peak_mb": peak_mb()}
+
+
+def child(phase, path):
+    django_setup()
+    fn = {"ours": phase_ours, "plain": phase_plain}[phase]
+    print("RESULT " + json.dumps(fn(path)))
+
+
+def run_child(phase, path):
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--file", path], capture_output=True, text=True,
+                         env=os.environ, timeout=3600)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(out.stdout[-3000:] + out.stderr[-3000:])
+    return json.loads(line[7:])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--phase")
+    parser.add_argument("--file")
+    parser.add_argument("--skip-plain", action="store_true")
+    args = parser.parse_args()
+    if args.phase:
+        return child(args.phase, args.file)
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
+    django_setup()
+    from django.core.management import call_command
+
+    from clients.models import Client
+
+    call_command("migrate", verbosity=0)
+    call_command("load_mh_catalogs", "--edition", "2023", "--dir", str(SHARED / "spec" / "catalogs"), verbosity=0)
+    Client.objects.all().delete()
+    path = os.path.join(tempfile.mkdtemp(prefix="bench-import-"), "clientes.xlsx")
+    started = time.perf_counter()
+    build_file(path, args.rows)
+    print(f"archivo: {args.rows} filas x 21 columnas, {os.path.getsize(path) / 1e6:.1f} MB, generado en {time.perf_counter() - started:.0f} s")
+    first = run_child("ours", path)
+    second = run_child("ours", path)
+    print(f"{'primera carga':<34}{first['seconds']:>8.2f} s {first['rows'] / first['seconds']:>10.0f} filas/s  "
+          f"pico {first['peak_mb']:.0f} MB  (leer {first['read']:.2f} s, validar {first['validar']}, comparar {first['comparar']}, "
+          f"escribir {first.get('aplicar', 0)}) nuevas={first['new']} errores={first['errors']}")
+    print(f"{'misma carga otra vez':<34}{second['seconds']:>8.2f} s {second['rows'] / second['seconds']:>10.0f} filas/s  "
+          f"pico {second['peak_mb']:.0f} MB  sin cambios={second['unchanged']} nuevas={second['new']} modificadas={second['changed']}")
+    plain = None
+    if not args.skip_plain:
+        Client.objects.all().delete()
+        plain = run_child("plain", path)
+        print(f"{'django-import-export por defecto':<34}{plain['seconds']:>8.2f} s {plain['rows'] / plain['seconds']:>10.0f} filas/s  "
+              f"pico {plain['peak_mb']:.0f} MB  errores={plain['errors']}")
+    ratio = plain["seconds"] / first["seconds"] if plain else 0
+    print(f"import_first_s={first['seconds']:.2f} import_first_rows_per_s={first['rows'] / first['seconds']:.0f} "
+          f"import_again_s={second['seconds']:.2f} import_peak_mb={max(first['peak_mb'], second['peak_mb']):.0f} "
+          f"plain_import_export_s={(plain or {}).get('seconds', 0):.2f} speedup_vs_plain={ratio:.1f}")
+
+
+if __name__ == "__main__":
+    main()
