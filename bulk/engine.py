@@ -192,9 +192,13 @@ def _apply_postgres(spec, rows, progress):
         # Table and column names come from the model's metadata, never from the file.
         cursor.execute(f'CREATE TEMP TABLE bulk_import ON COMMIT DROP AS SELECT {cols} FROM "{table}" WITH NO DATA')  # noqa: S608
         raw = cursor.cursor
+        from django.db.models import JSONField
+        from psycopg.types.json import Jsonb
+
+        json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
         with raw.copy(f"COPY bulk_import ({cols}) FROM STDIN") as copy:
             for i, values in enumerate(rows):
-                copy.write_row([values[f] for f in fields])
+                copy.write_row([Jsonb(values[f]) if f in json_fields else values[f] for f in fields])
                 if progress and i % BATCH == 0:
                     progress("escribiendo", i, len(rows))
         cursor.execute(
