@@ -102,6 +102,15 @@ def phase_plain(path):
                "vendedor": "sales_rep", "activo": "is_active", "notas": "notes"}
     dataset.headers = [mapping[h] for h in dataset.headers]
     del dataset["sales_rep"]
+    codes = {"NIT": "36", "DUI": "13"}  # the template's readable codes, as stored
+    id_types = [codes.get(v, v) for v in dataset["id_type"]]
+    del dataset["id_type"]
+    dataset.append_col(id_types, header="id_type")
+    # Empty cells arrive as None; the text columns are NOT NULL (Django stores "" for blank text).
+    blank_safe = tablib.Dataset(headers=dataset.headers)
+    for row in dataset:
+        blank_safe.append(["" if v is None else v for v in row])
+    dataset = blank_safe
     for col in ("is_exempt", "is_active"):
         values = [v == "sí" for v in dataset[col]]
         del dataset[col]
