@@ -74,13 +74,14 @@ def validate(spec, table, *, progress=None):
     ctx = spec.context()
     result = Result()
     seen = {}
-    total = len(table.rows)
+    total = table.count
     csv_numbers = {i for i, c in positions if c.kind == "number"} if table.source == "csv" else set()
     cells = [(index, column.field, column.parse, column.header, index in csv_numbers) for index, column in positions]
     rows = table.rows
-    for i in range(total):
-        raw = rows[i]
-        rows[i] = None  # free each raw row once read: memory stays near one copy of the file
+    in_list = isinstance(rows, list)
+    for i, raw in enumerate(rows):
+        if in_list:
+            rows[i] = None  # free each raw row once read: memory stays near one copy of the file
         rownum = table.first_row_number + i
         if not any(v not in (None, "") for v in raw):
             continue
@@ -121,6 +122,8 @@ def validate(spec, table, *, progress=None):
             result.error_rows[rownum] = list(raw)
         if progress and i % BATCH == 0:
             progress("validando", i, total)
+    if result.rows == 0:
+        raise FileRejected(_("El archivo no tiene filas de datos debajo del encabezado."))
     result.seconds["validar"] = time.perf_counter() - started
     return result
 

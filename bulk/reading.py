@@ -30,8 +30,9 @@ class FileRejected(ValueError):
 @dataclass
 class Table:
     header: list
-    rows: list  # list of tuples (raw cell values), data rows only
+    rows: object  # the data rows (lists of raw cell values): a list, or an iterator read once
     first_row_number: int = 2  # the spreadsheet row number of rows[0]
+    count: int = 0  # how many data rows (an upper bound: empty rows are skipped later)
     source: str = "xlsx"  # in a CSV every cell is text, so numbers written as text are expected
 
 
@@ -93,10 +94,17 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> Table:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet.iter_rows()
+        first = next(rows, None)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise FileRejected(_("No se pudo leer el libro de Excel: %(e)s") % {"e": str(exc)[:200]}) from exc
-    return _table(rows, max_rows=max_rows)
+    if first is None or not any(v not in ("", None) for v in first):
+        raise FileRejected(_("El archivo está vacío."))
+    count = max(0, sheet.height - 1)
+    if count > max_rows:
+        raise FileRejected(_("El archivo tiene %(n)d filas; el máximo es %(max)d.") % {"n": count, "max": max_rows})
+    # Rows are handed over one at a time: the file is never held twice in memory as Python objects.
+    return Table(header=_header(first), rows=rows, count=count)
 
 
 def _read_csv(data: bytes, *, max_rows: int) -> Table:
@@ -122,12 +130,17 @@ def _table(rows, *, max_rows):
         rows.pop()
     if not rows:
         raise FileRejected(_("El archivo está vacío."))
-    header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
-    while header and header[-1] == "":
-        header.pop()
+    header = _header(rows[0])
     data = rows[1:]
     if len(data) > max_rows:
         raise FileRejected(_("El archivo tiene %(n)d filas; el máximo es %(max)d.") % {"n": len(data), "max": max_rows})
     if not data:
         raise FileRejected(_("El archivo no tiene filas de datos debajo del encabezado."))
-    return Table(header=header, rows=data)
+    return Table(header=header, rows=data, count=len(data))
+
+
+def _header(row):
+    header = [str(h).strip().lower() if h is not None else "" for h in row]
+    while header and header[-1] == "":
+        header.pop()
+    return header
