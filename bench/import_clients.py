@@ -16,9 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import ROOT, SHARED, django_setup  # noqa: E402
-
-HEADER_EXTRA = None
+from _setup import SHARED, django_setup  # noqa: E402
 
 
 def peak_mb():
