@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditAction
 from accounts.services import audit_record
@@ -80,7 +81,9 @@ def import_dry_run(*, job_id):
     job.errors = [list(e) for e in result.errors[:MAX_SHOWN_ERRORS]]
     if result.errors:
         job.status = ImportStatus.INVALID
-        job.message = _("%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.") % {"n": job.wrong}
+        job.message = ngettext("%(n)d fila con errores: corríjala y suba el archivo de nuevo. Nada se aplicó.",
+                               "%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.",
+                               job.wrong) % {"n": job.wrong}
         job.error_report.save(f"errores-{job.file_name.rsplit('.', 1)[0]}.xlsx",
                               ContentFile(engine.error_report(spec, table, result)), save=False)
     else:

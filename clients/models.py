@@ -78,5 +78,10 @@ class Client(models.Model):
         return self.name
 
     @property
+    def kind_short(self):
+        return {ClientKind.TAXPAYER: _("Contribuyente"), ClientKind.CONSUMER: _("Consumidor final"),
+                ClientKind.FOREIGN: _("Extranjero")}.get(self.kind, self.kind)
+
+    @property
     def can_receive_ccf(self):
         return self.kind == ClientKind.TAXPAYER and bool(self.nrc)
