@@ -6,6 +6,7 @@ as MH's JSON wants them.
 """
 
 import re
+from operator import mul
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -19,9 +20,12 @@ def _clean(value):
     return re.sub(r"[\s\-]", "", str(value or ""))
 
 
+_DUI_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
+
+
 def dui_check_digit(first8: str) -> str:
     # DUI: weights 9..2 over the first eight digits; the check digit makes the sum a multiple of 10.
-    total = sum(int(d) * w for d, w in zip(first8, range(9, 1, -1), strict=False))
+    total = sum(map(mul, map(int, first8), _DUI_WEIGHTS))
     return str((10 - total % 10) % 10)
 
 
@@ -79,8 +83,8 @@ def _nit_check_digit(digits):
     # NITs whose correlative (digits 11-13) is up to 100 use weights 14..2 and (sum mod 11) mod 10;
     # later ones weights 2,7,6,5,4,3,2,7,6,5,4,3,2 and (-sum mod 11) mod 10 (same rule as python-stdnum).
     if digits[10:13] <= "100":
-        return str(sum(int(d) * w for d, w in zip(digits, _OLD_WEIGHTS, strict=False)) % 11 % 10)
-    return str(-sum(int(d) * w for d, w in zip(digits, _NEW_WEIGHTS, strict=False)) % 11 % 10)
+        return str(sum(map(mul, map(int, digits[:13]), _OLD_WEIGHTS)) % 11 % 10)
+    return str(-sum(map(mul, map(int, digits[:13]), _NEW_WEIGHTS)) % 11 % 10)
 
 
 def normalize_nrc(value):

@@ -34,7 +34,7 @@ def _text(value):
 
 def text(max_length, *, required=False, min_length=0):
     def parse(value):
-        out = _text(value)
+        out = value.strip() if value.__class__ is str else _text(value)
         if required and not out:
             raise CellError(_("es obligatorio"))
         if out and len(out) < min_length:
@@ -51,9 +51,12 @@ def code_text(*, pattern, message, required=False):
     compiled = re.compile(pattern)
 
     def parse(value):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value.__class__ is str:
+            out = value.strip()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             raise CellError(_("está escrito como número y pierde los ceros a la izquierda: escríbalo como texto"))
-        out = _text(value)
+        else:
+            out = _text(value)
         if not out:
             if required:
                 raise CellError(_("es obligatorio"))
@@ -69,7 +72,7 @@ def choice(options, *, required=True, default=None):
     """``options``: {accepted spelling (lower case): stored value}."""
 
     def parse(value):
-        out = _text(value).lower()
+        out = (value.strip() if value.__class__ is str else _text(value)).lower()
         if not out:
             if default is not None:
                 return default
@@ -102,6 +105,8 @@ def decimal(*, places=2, minimum=Decimal("0"), maximum=Decimal("99999999999"), r
     quantum = Decimal(1).scaleb(-places)
 
     def parse(value):
+        if value.__class__ is int and minimum <= value <= maximum:
+            return Decimal(value).quantize(quantum)  # the common case: a whole number
         if value is None or value == "":
             if required:
                 raise CellError(_("es obligatorio"))

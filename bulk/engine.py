@@ -83,7 +83,7 @@ def validate(spec, table, *, progress=None):
         if in_list:
             rows[i] = None  # free each raw row once read: memory stays near one copy of the file
         rownum = table.first_row_number + i
-        if not any(v not in (None, "") for v in raw):
+        if (raw[0] is None or raw[0] == "") and not any(v not in (None, "") for v in raw):
             continue
         result.rows += 1
         data, row_errors = {}, []
@@ -175,7 +175,10 @@ def apply(spec, result, *, progress=None, user=None):
         return 0
     before = spec.extra["before_apply"](rows) if "before_apply" in spec.extra else None
     if connection.vendor == "postgresql" and spec.conflict_sql:
-        _apply_postgres(spec, rows, progress)
+        if result.new:
+            _copy_new_postgres(spec, result.new, progress)
+        if result.changed:
+            _apply_postgres(spec, result.changed, progress)
     else:
         objs = [spec.model(**values) for values in rows]
         spec.model.objects.bulk_create(objs, batch_size=1000, update_conflicts=True, unique_fields=list(spec.key),
@@ -184,6 +187,31 @@ def apply(spec, result, *, progress=None, user=None):
         spec.extra["after_apply"](rows, before, user)
     result.seconds["aplicar"] = time.perf_counter() - started
     return len(rows)
+
+
+def _copy_new_postgres(spec, rows, progress):
+    """Rows that did not exist go straight into the table with COPY. If another transaction
+    inserts the same key meanwhile, the unique constraint fails this transaction whole."""
+    from django.db.models import JSONField
+    from psycopg.types.json import Jsonb
+
+    table = spec.model._meta.db_table
+    fields = list(spec.write_fields)
+    timestamps = [f.attname for f in spec.model._meta.concrete_fields
+                  if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
+    cols = ", ".join(f'"{f}"' for f in fields + timestamps)
+    from django.utils import timezone
+
+    now = timezone.now()
+    stamp = [now] * len(timestamps)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
+        with cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+            for i, values in enumerate(rows):
+                copy.write_row([Jsonb(values[f]) if f in json_fields else values[f] for f in fields] + stamp)
+                if progress and i % BATCH == 0:
+                    progress("escribiendo", i, len(rows))
 
 
 def _apply_postgres(spec, rows, progress):
