@@ -16,6 +16,21 @@ def search_text(*parts):
     return " ".join(text.split())
 
 
+def search_condition(query, field="search_text"):
+    """The type-ahead filter: the normalized term, and the same without dashes or spaces (so a
+    NIT or DUI matches typed either way). None when there is nothing to search for."""
+    from django.db.models import Q
+
+    term = search_text(query)
+    if not term:
+        return None
+    condition = Q(**{f"{field}__contains": term})
+    bare = term.replace("-", "").replace(" ", "")
+    if bare and bare != term:
+        condition |= Q(**{f"{field}__contains": bare})
+    return condition
+
+
 def normalize_id(id_type, number):
     """The identification as MH wants it: NIT without dashes, DUI as ########-# (CAT-022)."""
     if id_type == IdType.NIT:

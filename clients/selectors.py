@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.selectors import establishments_for_user
 from clients.models import Client
-from clients.rules import search_text
+from clients.rules import search_condition
 
 
 def clients_for_user(*, user):
@@ -27,12 +27,8 @@ def client_search(*, user, query, active_only=True, limit=20):
     qs = clients_for_user(user=user)
     if active_only:
         qs = qs.filter(is_active=True)
-    term = search_text(query)
-    if term:
-        condition = Q(search_text__contains=term)
-        bare = term.replace("-", "").replace(" ", "")
-        if bare and bare != term:
-            condition |= Q(search_text__contains=bare)
+    condition = search_condition(query)
+    if condition is not None:
         qs = qs.filter(condition)
     # Case-insensitive name order. It also keeps PostgreSQL on the trigram index: ordering by the
     # indexed name tempts the planner to walk that index and filter, which is slow when the

@@ -1,19 +1,13 @@
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Sum
 from django.shortcuts import get_object_or_404
 
-from clients.rules import search_text
+from clients.rules import search_condition
 from inventory.models import Product, Provider, Stock
 
 
 def _search(qs, query):
-    term = search_text(query)
-    if term:
-        bare = term.replace("-", "").replace(" ", "")
-        condition = Q(search_text__contains=term)
-        if bare and bare != term:
-            condition |= Q(search_text__contains=bare)
-        qs = qs.filter(condition)
-    return qs
+    condition = search_condition(query)
+    return qs if condition is None else qs.filter(condition)
 
 
 def product_search(*, query, active_only=True, limit=20):
