@@ -71,6 +71,8 @@ def validate(spec, table, *, progress=None):
     positions = _map_header(spec, table.header)
     header_of = {c.field: c.header for c in spec.columns}
     key_header = spec.extra.get("key_header") or header_of.get(spec.key[-1], spec.key[-1])
+    fields = list(spec.write_fields)
+    key_index = [fields.index(k) for k in spec.key]
     ctx = spec.context()
     result = Result()
     seen = {}
@@ -110,7 +112,8 @@ def validate(spec, table, *, progress=None):
                 field_name, message = exc.args if len(exc.args) == 2 else ("", str(exc))
                 row_errors.append((rownum, header_of.get(field_name, field_name), message))
         if values is not None:
-            key = tuple(values[k] for k in spec.key)
+            values = tuple(values[f] for f in fields)  # a tuple per row: a third of a dict's memory
+            key = tuple(values[i] for i in key_index)
             first = seen.get(key)
             if first is not None:
                 row_errors.append((rownum, key_header, _("repetido: la fila %(r)d tiene la misma clave") % {"r": first}))
@@ -131,12 +134,13 @@ def validate(spec, table, *, progress=None):
 def classify(spec, result, *, progress=None):
     """Split the valid rows into new, changed and unchanged against the database."""
     started = time.perf_counter()
-    model, key, fields = spec.model, spec.key, spec.write_fields
+    model, key, fields = spec.model, spec.key, list(spec.write_fields)
     last = key[-1]
+    key_index = [fields.index(k) for k in key]
     rows = result.valid
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
-        wanted = {tuple(values[k] for k in key): values for _n, values in chunk}
+        wanted = {tuple(values[i] for i in key_index): values for _n, values in chunk}
         existing = {}
         for row in _existing(model, key, fields, last, [k[-1] for k in wanted]):
             existing[tuple(row[:len(key)])] = row[len(key):]
@@ -144,7 +148,7 @@ def classify(spec, result, *, progress=None):
             stored = existing.get(k)
             if stored is None:
                 result.new.append(values)
-            elif tuple(values[f] for f in fields) != tuple(stored):
+            elif values != tuple(stored):
                 result.changed.append(values)
             else:
                 result.unchanged += 1
@@ -173,18 +177,21 @@ def apply(spec, result, *, progress=None, user=None):
     rows = result.new + result.changed
     if not rows:
         return 0
-    before = spec.extra["before_apply"](rows) if "before_apply" in spec.extra else None
+    fields = list(spec.write_fields)
+    hooks = "before_apply" in spec.extra or "after_apply" in spec.extra
+    as_dicts = [dict(zip(fields, row, strict=True)) for row in rows] if hooks else None
+    before = spec.extra["before_apply"](as_dicts) if "before_apply" in spec.extra else None
     if connection.vendor == "postgresql" and spec.conflict_sql:
         if result.new:
             _copy_new_postgres(spec, result.new, progress)
         if result.changed:
             _apply_postgres(spec, result.changed, progress)
     else:
-        objs = [spec.model(**values) for values in rows]
+        objs = [spec.model(**dict(zip(fields, row, strict=True))) for row in rows]
         spec.model.objects.bulk_create(objs, batch_size=1000, update_conflicts=True, unique_fields=list(spec.key),
                                        update_fields=[f for f in spec.write_fields if f not in spec.key])
     if "after_apply" in spec.extra:
-        spec.extra["after_apply"](rows, before, user)
+        spec.extra["after_apply"](as_dicts, before, user)
     result.seconds["aplicar"] = time.perf_counter() - started
     return len(rows)
 
@@ -209,7 +216,7 @@ def _copy_new_postgres(spec, rows, progress):
         cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
         with cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
             for i, values in enumerate(rows):
-                copy.write_row([Jsonb(values[f]) if f in json_fields else values[f] for f in fields] + stamp)
+                copy.write_row([Jsonb(v) if f in json_fields else v for f, v in zip(fields, values, strict=True)] + stamp)
                 if progress and i % BATCH == 0:
                     progress("escribiendo", i, len(rows))
 
@@ -236,7 +243,7 @@ def _apply_postgres(spec, rows, progress):
         json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
         with raw.copy(f"COPY bulk_import ({cols}) FROM STDIN") as copy:
             for i, values in enumerate(rows):
-                copy.write_row([Jsonb(values[f]) if f in json_fields else values[f] for f in fields])
+                copy.write_row([Jsonb(v) if f in json_fields else v for f, v in zip(fields, values, strict=True)])
                 if progress and i % BATCH == 0:
                     progress("escribiendo", i, len(rows))
         cursor.execute(

@@ -96,14 +96,17 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> Table:
         sheet = book.get_sheet_by_index(0)
         if sheet.height - 1 > max_rows:
             raise FileRejected(_("El archivo tiene %(n)d filas; el máximo es %(max)d.") % {"n": sheet.height - 1, "max": max_rows})
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet.iter_rows()
+        first = next(rows, None)
     except FileRejected:
         raise
     except Exception as exc:  # calamine raises its own error types for broken files
         raise FileRejected(_("No se pudo leer el libro de Excel: %(e)s") % {"e": str(exc)[:200]}) from exc
-    # The workbook is released on return; validation then frees each row as it reads it (measured:
-    # a lower peak than iterating rows while calamine's own copy stays alive).
-    return _table(rows, max_rows=max_rows)
+    if first is None or not any(v not in ("", None) for v in first):
+        raise FileRejected(_("El archivo está vacío."))
+    # Rows are handed to validation one at a time and kept as tuples of clean values: the sheet
+    # is never held a second time as Python objects.
+    return Table(header=_header(first), rows=rows, count=max(0, sheet.height - 1))
 
 
 def _read_csv(data: bytes, *, max_rows: int) -> Table:
