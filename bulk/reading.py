@@ -20,6 +20,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and old .xls a
 MAX_UNZIPPED = 400 * 1024 * 1024
 MAX_RATIO = 200  # a real sheet compresses ~10x; a bomb far more
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_FORMULA_MARKS = (b"<f>", b"<f ", b"<f/")  # plain substring searches (memchr): far faster than the regex
+
+
+def _has_formula(buf):
+    if any(mark in buf for mark in _FORMULA_MARKS):
+        return True
+    return b":f" in buf and _FORMULA.search(buf) is not None  # a namespace-prefixed <x:f>
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
@@ -73,10 +80,10 @@ def _scan_parts(zf):
                 raise FileRejected(_("El archivo contiene declaraciones XML no permitidas (DOCTYPE/ENTITY): no se procesa."))
             if info.filename.startswith("xl/worksheets/"):
                 tail = head[-8:]
-                if _FORMULA.search(head):
+                if _has_formula(head):
                     raise FileRejected(_("La hoja contiene fórmulas: copie y pegue como valores antes de subirla."))
-                while chunk := fh.read(1 << 20):
-                    if _FORMULA.search(tail + chunk):
+                while chunk := fh.read(1 << 22):
+                    if _has_formula(tail + chunk):
                         raise FileRejected(_("La hoja contiene fórmulas: copie y pegue como valores antes de subirla."))
                     tail = chunk[-8:]
         if info.filename in ("[Content_Types].xml", "xl/workbook.xml") and info.file_size < 2 * 1024 * 1024:

@@ -12,8 +12,9 @@ from clients.models import ClientKind, IdType
 
 def search_text(*parts):
     text = " ".join(p for p in parts if p)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join(text.split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().split())
 
 
 def search_condition(query, field="search_text"):
