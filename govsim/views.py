@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from functools import wraps
 
 from django.conf import settings
 from django.db import transaction
@@ -64,6 +65,31 @@ def _issuer_from_token(request):
 def _envelope(body, spec):
     """True when every key is present with the right JSON type (else: a bare 400)."""
     return body is not None and all(isinstance(body.get(k), t) and not isinstance(body.get(k), bool) for k, t in spec.items())
+
+
+def mh_endpoint(method, envelope=None, *, id_envio=False):
+    """MH's front door for every authenticated endpoint, in MH's order: wrong method 405, no valid
+    token a bare 401, a malformed envelope a bare 400. The view gets the issuer (and the body)."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != method:
+                return HttpResponseNotAllowed([method])
+            issuer = _issuer_from_token(request)
+            if issuer is None:
+                return spring_error(request, 401, "Unauthorized")
+            if envelope is None:
+                return view(request, issuer, *args, **kwargs)
+            body = _json_body(request)
+            if not _envelope(body, envelope) or (id_envio and "idEnvio" not in body):
+                return spring_error(request, 400, "Bad Request")
+            return view(request, issuer, body, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _record(kind, code, issuer, answer, jws="", lot=None, position=0):
@@ -127,32 +153,16 @@ def process_dte(jws_text, *, issuer, envelope=None, ambiente="00", version=2, re
         return answer
 
 
-@csrf_exempt
-def recepcion_dte(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    issuer = _issuer_from_token(request)
-    if issuer is None:
-        return spring_error(request, 401, "Unauthorized")
-    body = _json_body(request)
-    if not _envelope(body, _DTE_ENVELOPE) or "idEnvio" not in body:
-        return spring_error(request, 400, "Bad Request")
+@mh_endpoint("POST", _DTE_ENVELOPE, id_envio=True)
+def recepcion_dte(request, issuer, body):
     answer = process_dte(body["documento"], issuer=issuer, envelope=body, ambiente=body["ambiente"],
                          version=body["version"],
                          record=lambda a: _record("dte", body["codigoGeneracion"], issuer, a, jws=body["documento"]))
     return JsonResponse(answer, status=200 if answer["estado"] == "PROCESADO" else 400)
 
 
-@csrf_exempt
-def recepcion_lote(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    issuer = _issuer_from_token(request)
-    if issuer is None:
-        return spring_error(request, 401, "Unauthorized")
-    body = _json_body(request)
-    if not _envelope(body, {"ambiente": str, "version": int, "nitEmisor": str, "documentos": list}) or "idEnvio" not in body:
-        return spring_error(request, 400, "Bad Request")
+@mh_endpoint("POST", {"ambiente": str, "version": int, "nitEmisor": str, "documentos": list}, id_envio=True)
+def recepcion_lote(request, issuer, body):
     docs = body["documentos"]
     base = {"version": body["version"], "ambiente": body["ambiente"], "versionApp": 2, "idEnvio": body["idEnvio"],
             "fhProcesamiento": fh(), "codigoLote": None, "clasificaMsg": "20"}
@@ -175,12 +185,8 @@ def recepcion_lote(request):
                          "codigoMsg": "001", "descripcionMsg": "RECIBIDO", "observaciones": []})
 
 
-def consulta_lote(request, codigo_lote):
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    issuer = _issuer_from_token(request)
-    if issuer is None:
-        return spring_error(request, 401, "Unauthorized")
+@mh_endpoint("GET")
+def consulta_lote(request, issuer, codigo_lote):
     lot = Lot.objects.filter(codigo_lote=codigo_lote.upper(), issuer=issuer).first()
     if lot is None:
         return spring_error(request, 404, "Not Found")
@@ -203,16 +209,8 @@ def consulta_lote(request, codigo_lote):
     })
 
 
-@csrf_exempt
-def consulta_dte(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    issuer = _issuer_from_token(request)
-    if issuer is None:
-        return spring_error(request, 401, "Unauthorized")
-    body = _json_body(request)
-    if not _envelope(body, {"nitEmisor": str, "tdte": str, "codigoGeneracion": str}):
-        return spring_error(request, 400, "Bad Request")
+@mh_endpoint("POST", {"nitEmisor": str, "tdte": str, "codigoGeneracion": str})
+def consulta_dte(request, issuer, body):
     code = body["codigoGeneracion"].upper()
     doc = Document.objects.filter(codigo_generacion=code, issuer=issuer, tipo_dte=body["tdte"]).first()
     if doc is not None:
@@ -229,16 +227,8 @@ def consulta_dte(request):
 # --------------------------------------------------------------------------------------- events
 
 
-@csrf_exempt
-def contingencia(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    issuer = _issuer_from_token(request)
-    if issuer is None:
-        return spring_error(request, 401, "Unauthorized")
-    body = _json_body(request)
-    if not _envelope(body, {"nit": str, "documento": str}):
-        return spring_error(request, 400, "Bad Request")
+@mh_endpoint("POST", {"nit": str, "documento": str})
+def contingencia(request, issuer, body):
     code = ""
     try:
         if body["nit"] != issuer.nit:
@@ -258,16 +248,8 @@ def contingencia(request):
     return JsonResponse(answer)
 
 
-@csrf_exempt
-def anular_dte(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    issuer = _issuer_from_token(request)
-    if issuer is None:
-        return spring_error(request, 401, "Unauthorized")
-    body = _json_body(request)
-    if not _envelope(body, {"ambiente": str, "version": int, "documento": str}) or "idEnvio" not in body:
-        return spring_error(request, 400, "Bad Request")
+@mh_endpoint("POST", {"ambiente": str, "version": int, "documento": str}, id_envio=True)
+def anular_dte(request, issuer, body):
     code = ""
     try:
         event = rules.verify_signed(body["documento"], issuer)
