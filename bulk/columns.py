@@ -205,6 +205,10 @@ class Column:
     required: bool = False
     width: int = 18
     kind: str = "text"  # text, number, date: the template's cell format
+    # May the column be left out of a file? Then new rows take its default and existing rows keep
+    # what they have (``writes`` names the model fields it fills, when not just ``field``).
+    omissible: bool = False
+    writes: tuple = ()
 
 
 def escape_formula(value):

@@ -35,13 +35,13 @@ class Spec:
 @dataclass
 class Result:
     rows: int = 0
-    valid: list = field(default_factory=list)  # (row number, db values)
     errors: list = field(default_factory=list)  # (row number, column header, reason)
     error_rows: dict = field(default_factory=dict)  # row number -> raw values
-    new: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
     unchanged: int = 0
     seconds: dict = field(default_factory=dict)
+    omitted: frozenset = frozenset()  # write_fields positions whose columns the file leaves out
 
     @property
     def wrong_rows(self):
@@ -51,7 +51,7 @@ class Result:
 def _map_header(spec, header):
     by_name = {c.header: c for c in spec.columns}
     unknown = [h for h in header if h and h not in by_name]
-    missing = [c.header for c in spec.columns if c.header not in header]
+    missing = [c.header for c in spec.columns if c.header not in header and not c.omissible]
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     problems = []
     if missing:
@@ -63,10 +63,24 @@ def _map_header(spec, header):
     if problems:
         raise FileRejected(_("El encabezado no corresponde a la plantilla (%(p)s). Descargue la plantilla y use sus columnas.")
                            % {"p": "; ".join(problems)})
-    return [(header.index(c.header), c) for c in spec.columns]
+    return [(header.index(c.header), c) for c in spec.columns if c.header in header]
 
 
-def validate(spec, table, *, progress=None):
+def _omitted_indexes(spec, header):
+    """Positions in ``write_fields`` filled only by columns this file leaves out."""
+    fields = list(spec.write_fields)
+    out = set()
+    for column in spec.columns:
+        if column.header not in header:
+            for name in column.writes or (column.field,):
+                if name in fields:
+                    out.add(fields.index(name))
+    return frozenset(out)
+
+
+def validate_batches(spec, table, result, *, progress=None, stage=""):
+    """Check the rows and yield the valid ones in batches of ``BATCH`` as (row number, values
+    tuple): the caller compares and writes each batch, so memory holds one batch, not the file."""
     started = time.perf_counter()
     positions = _map_header(spec, table.header)
     header_of = {c.field: c.header for c in spec.columns}
@@ -74,13 +88,15 @@ def validate(spec, table, *, progress=None):
     fields = list(spec.write_fields)
     key_index = [fields.index(k) for k in spec.key]
     ctx = spec.context()
-    result = Result()
     seen = {}
     total = table.count
     csv_numbers = {i for i, c in positions if c.kind == "number"} if table.source == "csv" else set()
     cells = [(index, column.field, column.parse, column.header, index in csv_numbers) for index, column in positions]
+    absent = {c.field: c.parse(None) for c in spec.columns if c.header not in table.header}
+    result.omitted = _omitted_indexes(spec, table.header)
     rows = table.rows
     in_list = isinstance(rows, list)
+    batch = []
     for i, raw in enumerate(rows):
         if in_list:
             rows[i] = None  # free each raw row once read: memory stays near one copy of the file
@@ -88,7 +104,7 @@ def validate(spec, table, *, progress=None):
         if (raw[0] is None or raw[0] == "") and not any(v not in (None, "") for v in raw):
             continue
         result.rows += 1
-        data, row_errors = {}, []
+        data, row_errors = (absent.copy() if absent else {}), []
         width = len(raw)
         for index, field_name, parse, header, csv_number in cells:
             value = raw[index] if index < width else None
@@ -119,43 +135,60 @@ def validate(spec, table, *, progress=None):
                 row_errors.append((rownum, key_header, _("repetido: la fila %(r)d tiene la misma clave") % {"r": first}))
             else:
                 seen[key] = rownum
-                result.valid.append((rownum, values))
+                batch.append((rownum, values))
         if row_errors:
             result.errors.extend(row_errors)
             result.error_rows[rownum] = list(raw)
-        if progress and i % BATCH == 0:
-            progress("validando", i, total)
+        if len(batch) >= BATCH:
+            if progress:
+                progress(stage or _("revisando"), i, total)
+            result.seconds["validar"] = result.seconds.get("validar", 0) + time.perf_counter() - started
+            yield batch
+            batch = []
+            started = time.perf_counter()
     if result.rows == 0:
         raise FileRejected(_("El archivo no tiene filas de datos debajo del encabezado."))
-    result.seconds["validar"] = time.perf_counter() - started
+    result.seconds["validar"] = result.seconds.get("validar", 0) + time.perf_counter() - started
+    if batch:
+        yield batch
+
+
+def validate(spec, table, *, progress=None):
+    """Check every row without touching the database (the valid rows are dropped)."""
+    result = Result()
+    for _batch in validate_batches(spec, table, result, progress=progress):
+        pass
     return result
 
 
-def classify(spec, result, *, progress=None):
-    """Split the valid rows into new, changed and unchanged against the database."""
+def classify(spec, result, batch):
+    """Split a batch of valid rows into new and changed against the database (counting the
+    unchanged ones) and return both lists."""
     started = time.perf_counter()
     model, key, fields = spec.model, spec.key, list(spec.write_fields)
     last = key[-1]
     key_index = [fields.index(k) for k in key]
-    rows = result.valid
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        wanted = {tuple(values[i] for i in key_index): values for _n, values in chunk}
-        existing = {}
-        for row in _existing(model, key, fields, last, [k[-1] for k in wanted]):
-            existing[tuple(row[:len(key)])] = row[len(key):]
-        for k, values in wanted.items():
-            stored = existing.get(k)
-            if stored is None:
-                result.new.append(values)
-            elif values != tuple(stored):
-                result.changed.append(values)
-            else:
-                result.unchanged += 1
-        if progress:
-            progress("comparando", start + len(chunk), len(rows))
-    result.seconds["comparar"] = time.perf_counter() - started
-    return result
+    omitted = result.omitted
+    wanted = {tuple(values[i] for i in key_index): values for _n, values in batch}
+    existing = {}
+    for row in _existing(model, key, fields, last, [k[-1] for k in wanted]):
+        existing[tuple(row[:len(key)])] = row[len(key):]
+    new, changed = [], []
+    for k, values in wanted.items():
+        stored = existing.get(k)
+        if stored is None:
+            new.append(values)
+            continue
+        if omitted:  # a column left out of the file keeps what the row has
+            values = tuple(stored[i] if i in omitted else v for i, v in enumerate(values))
+        if values != tuple(stored):
+            changed.append(values)
+        else:
+            result.unchanged += 1
+    result.new += len(new)
+    result.changed += len(changed)
+    result.seconds["comparar"] = result.seconds.get("comparar", 0) + time.perf_counter() - started
+    return new, changed
 
 
 def _existing(model, key, fields, last, values):
@@ -170,11 +203,12 @@ def _existing(model, key, fields, last, values):
         return cursor.fetchall()
 
 
-def apply(spec, result, *, progress=None, user=None):
-    """Write new and changed rows in one transaction (the caller's). PostgreSQL: COPY into a
-    temporary table and one INSERT … ON CONFLICT DO UPDATE; elsewhere: Django's upsert."""
+def apply(spec, result, new, changed, *, user=None):
+    """Write a batch of new and changed rows inside the caller's transaction. PostgreSQL: new
+    rows by COPY, changed ones through a temporary table and one INSERT … ON CONFLICT DO UPDATE;
+    elsewhere: Django's upsert."""
     started = time.perf_counter()
-    rows = result.new + result.changed
+    rows = new + changed
     if not rows:
         return 0
     fields = list(spec.write_fields)
@@ -182,21 +216,21 @@ def apply(spec, result, *, progress=None, user=None):
     as_dicts = [dict(zip(fields, row, strict=True)) for row in rows] if hooks else None
     before = spec.extra["before_apply"](as_dicts) if "before_apply" in spec.extra else None
     if connection.vendor == "postgresql" and spec.conflict_sql:
-        if result.new:
-            _copy_new_postgres(spec, result.new, progress)
-        if result.changed:
-            _apply_postgres(spec, result.changed, progress)
+        if new:
+            _copy_new_postgres(spec, new)
+        if changed:
+            _apply_postgres(spec, changed)
     else:
         objs = [spec.model(**dict(zip(fields, row, strict=True))) for row in rows]
         spec.model.objects.bulk_create(objs, batch_size=1000, update_conflicts=True, unique_fields=list(spec.key),
                                        update_fields=[f for f in spec.write_fields if f not in spec.key])
     if "after_apply" in spec.extra:
         spec.extra["after_apply"](as_dicts, before, user)
-    result.seconds["aplicar"] = time.perf_counter() - started
+    result.seconds["aplicar"] = result.seconds.get("aplicar", 0) + time.perf_counter() - started
     return len(rows)
 
 
-def _copy_new_postgres(spec, rows, progress):
+def _copy_new_postgres(spec, rows):
     """Rows that did not exist go straight into the table with COPY. If another transaction
     inserts the same key meanwhile, the unique constraint fails this transaction whole."""
     from django.db.models import JSONField
@@ -215,13 +249,11 @@ def _copy_new_postgres(spec, rows, progress):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
         with cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-            for i, values in enumerate(rows):
+            for values in rows:
                 copy.write_row([Jsonb(v) if f in json_fields else v for f, v in zip(fields, values, strict=True)] + stamp)
-                if progress and i % BATCH == 0:
-                    progress("escribiendo", i, len(rows))
 
 
-def _apply_postgres(spec, rows, progress):
+def _apply_postgres(spec, rows):
     table = spec.model._meta.db_table
     fields = list(spec.write_fields)
     cols = ", ".join(f'"{f}"' for f in fields)
@@ -242,10 +274,8 @@ def _apply_postgres(spec, rows, progress):
 
         json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
         with raw.copy(f"COPY bulk_import ({cols}) FROM STDIN") as copy:
-            for i, values in enumerate(rows):
+            for values in rows:
                 copy.write_row([Jsonb(v) if f in json_fields else v for f, v in zip(fields, values, strict=True)])
-                if progress and i % BATCH == 0:
-                    progress("escribiendo", i, len(rows))
         cursor.execute(
             f'INSERT INTO "{table}" ({cols}{ts_cols}) SELECT {cols}{ts_vals} FROM bulk_import '
             f"ON CONFLICT {spec.conflict_sql} DO UPDATE SET {updates}{touch}"  # noqa: S608
@@ -254,14 +284,18 @@ def _apply_postgres(spec, rows, progress):
 
 
 def run(spec, table, *, apply_changes=False, progress=None, user=None):
-    """Validate and classify; with ``apply_changes`` and no errors, write everything atomically."""
-    result = validate(spec, table, progress=progress)
-    if apply_changes and result.errors:
-        return result
+    """Check, compare and (with ``apply_changes``) write the file batch by batch in one
+    transaction. Writing stops at the first error and the transaction is rolled back: a file with
+    a single bad row changes nothing, and the whole file is still checked so every error is named."""
+    result = Result()
     with transaction.atomic():
-        classify(spec, result, progress=progress)
-        if apply_changes:
-            apply(spec, result, progress=progress, user=user)
+        stage = _("aplicando") if apply_changes else _("revisando")
+        for batch in validate_batches(spec, table, result, progress=progress, stage=stage):
+            new, changed = classify(spec, result, batch)
+            if apply_changes and not result.errors:
+                apply(spec, result, new, changed, user=user)
+        if apply_changes and result.errors:
+            transaction.set_rollback(True)
     return result
 
 

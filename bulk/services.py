@@ -76,7 +76,7 @@ def import_dry_run(*, job_id):
                                                    message=_("Error interno al revisar el archivo; nada se cambió."))
         return ImportJob.objects.get(pk=job_id)
     job.refresh_from_db()
-    job.rows, job.new, job.changed, job.unchanged = result.rows, len(result.new), len(result.changed), result.unchanged
+    job.rows, job.new, job.changed, job.unchanged = result.rows, result.new, result.changed, result.unchanged
     job.wrong = result.wrong_rows
     job.errors = [list(e) for e in result.errors[:MAX_SHOWN_ERRORS]]
     if result.errors:
@@ -118,7 +118,7 @@ def import_apply(*, job_id):
             if result.errors:
                 raise FileRejected(_("El archivo ya no es válido contra el catálogo actual: revíselo de nuevo."))
             audit_record(actor=job.applied_by, action=AuditAction.IMPORT, obj=job,
-                         summary=f"{job.catalogue}: {len(result.new)} nuevas, {len(result.changed)} modificadas, "
+                         summary=f"{job.catalogue}: {result.new} nuevas, {result.changed} modificadas, "
                                  f"{result.unchanged} sin cambios ({job.file_name})")
     except FileRejected as exc:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, message=str(exc)[:500])
@@ -129,8 +129,8 @@ def import_apply(*, job_id):
                                                    message=_("Error interno al aplicar; nada se cambió."))
         return ImportJob.objects.get(pk=job_id)
     ImportJob.objects.filter(pk=job_id).update(
-        status=ImportStatus.APPLIED, applied_at=timezone.now(), new=len(result.new), changed=len(result.changed),
+        status=ImportStatus.APPLIED, applied_at=timezone.now(), new=result.new, changed=result.changed,
         unchanged=result.unchanged, message=_("Aplicado: %(n)d nuevas, %(c)d modificadas, %(u)d sin cambios.")
-        % {"n": len(result.new), "c": len(result.changed), "u": result.unchanged})
+        % {"n": result.new, "c": result.changed, "u": result.unchanged})
     report("listo", result.rows, result.rows)
     return ImportJob.objects.get(pk=job_id)

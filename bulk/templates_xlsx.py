@@ -39,6 +39,8 @@ def build_template(spec) -> bytes:
     for line in (
         _("Una fila por registro, desde la fila 2. La fila 2 trae un ejemplo: reemplácela o bórrela."),
         _("No cambie los encabezados de la fila 1 ni agregue columnas."),
+        _("Las columnas marcadas «puede omitirse» pueden borrarse del archivo: las filas nuevas toman su valor por "
+          "omisión y las existentes conservan el que tienen."),
         _("Escriba los códigos (NIT, NRC, DUI, departamento, municipio, actividad) como texto, no como número."),
         _("No use fórmulas: copie y pegue como valores."),
         _("Subir el mismo archivo dos veces no cambia nada la segunda vez: las filas se identifican por su clave."),
@@ -48,7 +50,7 @@ def build_template(spec) -> bytes:
     notes.append([])
     notes.append([_("Columna"), _("Qué va en ella")])
     for column in spec.columns:
-        mark = _(" (obligatoria)") if column.required else ""
+        mark = _(" (obligatoria)") if column.required else (_(" (puede omitirse)") if column.omissible else "")
         notes.append([column.header, f"{column.help}{mark}" if column.help else mark.strip(" ()")])
     out = io.BytesIO()
     book.save(out)

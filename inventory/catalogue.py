@@ -26,13 +26,13 @@ COLUMNS = [
     c.Column("precio", "price", c.decimal(places=8, required=True, from_text=False), required=True, example=100,
              kind="number"),
     c.Column("precio_incluye_iva", "price_includes_iva", c.boolean(default=True), choices=["sí", "no"], example="sí"),
-    c.Column("costo", "cost", c.decimal(places=8, from_text=False), example=60, kind="number"),
+    c.Column("costo", "cost", c.decimal(places=8, from_text=False), example=60, kind="number", omissible=True),
     c.Column("tratamiento", "tax_treatment", c.choice(TREATMENT, default=TaxTreatment.GRAVADO),
              choices=["gravado", "exento", "no sujeto"], example="gravado"),
-    c.Column("tributos_especiales", "special_taxes", c.text(60), example="", help=_("códigos CAT-015 separados por coma")),
-    c.Column("categoria", "category", c.text(80), example="Mobiliario"),
-    c.Column("controla_existencias", "tracks_stock", c.boolean(), choices=["sí", "no"], example="sí"),
-    c.Column("activo", "is_active", c.boolean(default=True), choices=["sí", "no"], example="sí"),
+    c.Column("tributos_especiales", "special_taxes", c.text(60), example="", help=_("códigos CAT-015 separados por coma"), omissible=True),
+    c.Column("categoria", "category", c.text(80), example="Mobiliario", omissible=True),
+    c.Column("controla_existencias", "tracks_stock", c.boolean(), choices=["sí", "no"], example="sí", omissible=True),
+    c.Column("activo", "is_active", c.boolean(default=True), choices=["sí", "no"], example="sí", omissible=True),
 ]
 WRITE_FIELDS = ["code", "description", "item_type", "unit", "price", "price_includes_iva", "cost", "tax_treatment",
                 "special_taxes", "category", "tracks_stock", "is_active", "search_text"]

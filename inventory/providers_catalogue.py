@@ -15,10 +15,10 @@ COLUMNS = [
              message=_("tiene caracteres no válidos"), required=True), required=True, example="0614-010190-001-8", width=22),
     c.Column("nrc", "nrc", c.code_text(pattern=r"^[0-9\-]{1,10}$", message=_("solo dígitos")), example="7654321"),
     c.Column("nombre", "name", c.text(250, required=True), required=True, example="Importadora del Pacífico, S.A.", width=36),
-    c.Column("contacto", "contact_name", c.text(150), example="Marta Rivas"),
-    c.Column("correo", "email", c.email(), example="ventas@importadora.example", width=28),
-    c.Column("telefono", "phone", c.text(30), example="25556666"),
-    c.Column("activo", "is_active", c.boolean(default=True), choices=["sí", "no"], example="sí"),
+    c.Column("contacto", "contact_name", c.text(150), example="Marta Rivas", omissible=True),
+    c.Column("correo", "email", c.email(), example="ventas@importadora.example", width=28, omissible=True),
+    c.Column("telefono", "phone", c.text(30), example="25556666", omissible=True),
+    c.Column("activo", "is_active", c.boolean(default=True), choices=["sí", "no"], example="sí", omissible=True),
 ]
 WRITE_FIELDS = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone", "is_active", "search_text"]
 

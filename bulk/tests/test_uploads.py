@@ -30,7 +30,7 @@ def _rows():
 def test_dry_run_counts_then_apply_then_same_file_changes_nothing():
     data = xlsx(_rows())
     dry = _run(data)
-    assert (len(dry.new), len(dry.changed), dry.unchanged, dry.errors) == (3, 0, 0, [])
+    assert (dry.new, dry.changed, dry.unchanged, dry.errors) == (3, 0, 0, [])
     assert Client.objects.count() == 0  # a dry run writes nothing
     _run(data, apply=True)
     assert Client.objects.count() == 3
@@ -39,7 +39,7 @@ def test_dry_run_counts_then_apply_then_same_file_changes_nothing():
     assert taxpayer.activity_description == "Venta al por mayor de otros productos"  # filled from CAT-019
     snapshot = list(Client.objects.order_by("pk").values())
     again = _run(data, apply=True)
-    assert (len(again.new), len(again.changed), again.unchanged) == (0, 0, 3)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
     assert list(Client.objects.order_by("pk").values()) == snapshot
 
 
@@ -48,7 +48,7 @@ def test_a_changed_row_is_counted_and_updated():
     rows = _rows()
     rows[1]["limite_credito"] = 750
     result = _run(xlsx(rows), apply=True)
-    assert (len(result.new), len(result.changed), result.unchanged) == (0, 1, 2)
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 2)
     assert Client.objects.get(name="Ana López").credit_limit == Decimal("750.00")
 
 
@@ -153,6 +153,43 @@ def test_missing_and_unknown_columns_are_refused():
     with pytest.raises(FileRejected) as exc:
         _run(xlsx([client_row()], header=header))
     assert "faltan columnas: nrc" in str(exc.value) and "color_favorito" in str(exc.value)
+
+
+def test_omissible_columns_may_be_left_out_and_existing_rows_keep_their_values(users):
+    rows = _rows()
+    rows[0].update(notas="Paga los viernes", vendedor=users["Vendedor"].username, activo="no")
+    _run(xlsx(rows), apply=True)
+    short = [h for h in HEADER if h not in ("notas", "vendedor", "activo", "exento", "pais", "tipo_persona")]
+    again = _run(xlsx(_rows(), header=short), apply=True)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 3)  # nothing to change
+    taxpayer = Client.objects.get(id_number="06140507071048")
+    assert (taxpayer.notes, taxpayer.sales_rep, taxpayer.is_active) == ("Paga los viernes", users["Vendedor"], False)
+    changed = _rows()
+    changed[0]["limite_credito"] = 100
+    changed.append(consumer_row(dui(7654321), "Nueva Cliente"))
+    result = _run(xlsx(changed, header=short), apply=True)
+    assert (result.new, result.changed, result.unchanged) == (1, 1, 2)
+    taxpayer.refresh_from_db()
+    assert taxpayer.credit_limit == Decimal("100.00") and taxpayer.notes == "Paga los viernes"
+    assert taxpayer.sales_rep == users["Vendedor"] and not taxpayer.is_active  # left-out columns untouched
+    new = Client.objects.get(name="Nueva Cliente")
+    assert new.is_active and new.notes == "" and new.sales_rep is None  # defaults for a new row
+
+
+def test_an_error_after_earlier_batches_were_written_leaves_nothing(monkeypatch):
+    monkeypatch.setattr(engine, "BATCH", 2)  # rows are written two at a time
+    rows = _rows() + [consumer_row(dui(7654321), "Cuarta"), consumer_row(dui(162975), "Repetida")]
+    result = _run(xlsx(rows), apply=True)
+    assert result.errors == [(6, "numero_documento", "repetido: la fila 3 tiene la misma clave")]
+    assert Client.objects.count() == 0  # the first two batches were rolled back with the file
+    ok = _run(xlsx(rows[:4]), apply=True)
+    assert (ok.new, ok.changed, ok.unchanged, Client.objects.count()) == (4, 0, 0, 4)
+
+
+def test_a_required_column_cannot_be_left_out():
+    header = [h for h in HEADER if h != "nombre"]
+    with pytest.raises(FileRejected, match="faltan columnas: nombre"):
+        _run(xlsx([client_row()], header=header))
 
 
 def test_row_limit():
