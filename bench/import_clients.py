@@ -159,7 +159,6 @@ def main():
     django_setup()
     from django.core.management import call_command
 
-    from clients.models import Client
 
     call_command("migrate", verbosity=0)
     call_command("load_mh_catalogs", "--edition", "2023", "--dir", str(SHARED / "spec" / "catalogs"), verbosity=0)
