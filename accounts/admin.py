@@ -7,7 +7,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from accounts import services
 from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role, User
-from accounts.modules import Action, Module
+from accounts.modules import Action, Module, SpecialCase
 
 MAX_CERTIFICATE_BYTES = 256 * 1024
 
@@ -79,9 +79,15 @@ class RoleForm(forms.ModelForm):
         help_text=_("Lo que el rol puede hacer en cada módulo. «Ver» es necesario para entrar al módulo."),
     )
 
+    approval_cases = forms.MultipleChoiceField(
+        label=_("Casos especiales que requieren aprobación"), choices=SpecialCase.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Los demás casos los confirma el propio usuario; estos esperan la aprobación de un supervisor."),
+    )
+
     class Meta:
         model = Role
-        fields = ["name", "description", "company_wide"]
+        fields = ["name", "description", "company_wide", "approval_cases"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,8 @@ class Role(models.Model):
         default=False,
         help_text=_("Ve y opera en todos los establecimientos; si no, solo en los asignados al usuario."),
     )
+    # Special cases (dte.cases) that this role may not confirm by itself: a supervisor approves them.
+    approval_cases = models.JSONField(_("casos que requieren aprobación"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -95,6 +97,10 @@ class Company(models.Model):
     trade_name = models.CharField(_("nombre comercial"), max_length=150, blank=True)
     activity_code = models.CharField(_("código de actividad económica"), max_length=6)
     activity_description = models.CharField(_("actividad económica"), max_length=150)
+    # A large taxpayer (gran contribuyente) perceives 1 % IVA from the others and is not withheld
+    # by them (facts §2.5).
+    taxpayer_size = models.CharField(_("tamaño de contribuyente"), max_length=8, default="otro",
+                                     choices=[("grande", _("Grande")), ("mediano", _("Mediano")), ("otro", _("Otro"))])
     departamento = models.CharField(_("departamento"), max_length=2)
     municipio = models.CharField(_("municipio"), max_length=2)
     address = models.CharField(_("dirección (complemento)"), max_length=200)

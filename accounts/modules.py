@@ -27,6 +27,19 @@ class Action(models.TextChoices):
     EXPORT = "export", _("Exportar")
 
 
+class SpecialCase(models.TextChoices):
+    """What must be confirmed before a document is issued (Issuing issue). A role lists the ones
+    its users may not confirm themselves: those wait for a supervisor's approval."""
+
+    CREDIT_LIMIT = "credit_limit", _("Cliente sobre su límite de crédito")
+    OVERDUE = "overdue", _("Cliente con documentos vencidos")
+    BELOW_COST = "below_cost", _("Precio bajo el costo")
+    NEGATIVE_STOCK = "negative_stock", _("Existencia negativa")
+    RETENTION = "retention", _("Aplica retención o percepción de IVA")
+    OTHER_DATE = "other_date", _("Fecha distinta de hoy")
+    LARGE_AMOUNT = "large_amount", _("Monto sobre el umbral")
+
+
 # Menu icon (Bootstrap Icons) and the URL name of each module's landing page. A module whose
 # app does not exist yet has no URL: the menu shows it as coming, not as a broken link.
 MODULE_META = {
@@ -63,6 +76,8 @@ DEFAULT_ROLES = {
     "Vendedor": {
         "company_wide": False,
         "description": _("Emite documentos desde sus establecimientos y puntos de venta asignados."),
+        "approval_cases": [SpecialCase.CREDIT_LIMIT, SpecialCase.OVERDUE, SpecialCase.BELOW_COST,
+                           SpecialCase.LARGE_AMOUNT],
         "grants": [
             (Module.CLIENTES, _V), (Module.CLIENTES, Action.CREATE),
             (Module.INVENTARIO, _V),

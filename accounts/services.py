@@ -211,7 +211,8 @@ def roles_ensure_defaults():
     with transaction.atomic():
         for name, spec in DEFAULT_ROLES.items():
             role, created = Role.objects.get_or_create(
-                name=name, defaults={"description": str(spec["description"]), "company_wide": spec["company_wide"]}
+                name=name, defaults={"description": str(spec["description"]), "company_wide": spec["company_wide"],
+                                     "approval_cases": [str(c) for c in spec.get("approval_cases", [])]}
             )
             if created:
                 RolePermission.objects.bulk_create(

@@ -177,6 +177,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporar
 # Stock: whether a document may take an item's stock below zero (it then asks for confirmation).
 ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
 
+# Documents (DTE). Fiscal thresholds the law changes are settings, not code (facts §2.2, §2.5).
+DTE_SCHEMA_GENERATION = env("DTE_SCHEMA_GENERATION", "2023")  # which MH schema versions to issue
+DTE_RETENTION_THRESHOLD = env("DTE_RETENTION_THRESHOLD", "100.00")  # 1 % IVA retention/perception base
+DTE_FACTURA_ID_THRESHOLD = env("DTE_FACTURA_ID_THRESHOLD", "1095.00")  # Factura needs the buyer's id from here
+DTE_LARGE_AMOUNT_THRESHOLD = env("DTE_LARGE_AMOUNT_THRESHOLD", "10000.00")  # asks for confirmation from here
+DTE_INCOME_TAX_RATE = env("DTE_INCOME_TAX_RATE", "0.10")  # reteRenta on services bought from individuals
+
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

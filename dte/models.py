@@ -34,3 +34,238 @@ class MHCall(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.endpoint} {self.outcome}"
+
+
+class DocType(models.TextChoices):
+    """CAT-002: the types this product issues (facts §1)."""
+
+    FACTURA = "01", _("Factura")
+    CCF = "03", _("Comprobante de Crédito Fiscal")
+    NR = "04", _("Nota de Remisión")
+    NC = "05", _("Nota de Crédito")
+    ND = "06", _("Nota de Débito")
+    CR = "07", _("Comprobante de Retención")
+    FEX = "11", _("Factura de Exportación")
+    FSE = "14", _("Factura de Sujeto Excluido")
+
+
+class GovStatus(models.TextChoices):
+    """Government track (DESIGN.md): changed only through dte.transitions."""
+
+    DRAFT = "draft", _("Borrador")
+    PENDING = "pending", _("Por transmitir")
+    TRANSMITTING = "transmitting", _("Transmitiendo")
+    IN_DOUBT = "in_doubt", _("En duda")
+    SEALED = "sealed", _("Sellado")
+    REJECTED = "rejected", _("Rechazado")
+    CONTINGENCY = "contingency", _("En contingencia")
+    INVALIDATION_PENDING = "invalidation_pending", _("Invalidación pendiente")
+    INVALIDATED = "invalidated", _("Invalidado")
+
+
+class InternalStatus(models.TextChoices):
+    TO_REVIEW = "to_review", _("Por revisar")
+    REVIEWED = "reviewed", _("Revisado")
+    OBSERVATIONS = "observations", _("Con observaciones")
+    POSTED = "posted", _("Contabilizado")
+
+
+class Condition(models.IntegerChoices):
+    """CAT-016."""
+
+    CONTADO = 1, _("Contado")
+    CREDITO = 2, _("Crédito")
+    OTRO = 3, _("Otro")
+
+
+class Document(models.Model):
+    """One document of any type: a draft while the rep builds it, then the issued DTE with its
+    number, JSON and signature. Issued fields are written once, by dte.services.document_issue."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="documents")
+    establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, related_name="documents")
+    point_of_sale = models.ForeignKey("accounts.PointOfSale", on_delete=models.PROTECT, related_name="documents")
+    tipo_dte = models.CharField(_("tipo"), max_length=2, choices=DocType.choices)
+    status = models.CharField(_("estado ante MH"), max_length=24, choices=GovStatus.choices, default=GovStatus.DRAFT,
+                              db_index=True)
+    internal_status = models.CharField(_("estado interno"), max_length=16, choices=InternalStatus.choices,
+                                       default=InternalStatus.TO_REVIEW)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="documents")
+    provider = models.ForeignKey("inventory.Provider", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="documents")
+    # The counterparty as printed on the document (a snapshot: later edits to the client do not
+    # change an issued document); for an FSE the unregistered seller typed in the form.
+    counterparty = models.JSONField(_("receptor"), default=dict, blank=True)
+    issue_date = models.DateField(_("fecha de emisión"))
+    condition = models.PositiveSmallIntegerField(_("condición de la operación"), choices=Condition.choices,
+                                                 default=Condition.CONTADO)
+    payment_term_days = models.PositiveIntegerField(_("plazo (días)"), default=0)
+    payments = models.JSONField(_("formas de pago"), default=list, blank=True)  # [{codigo, monto, referencia}]
+    observations = models.CharField(_("observaciones"), max_length=3000, blank=True)
+    discount_no_suj = models.DecimalField(max_digits=19, decimal_places=2, default=0)
+    discount_exenta = models.DecimalField(max_digits=19, decimal_places=2, default=0)
+    discount_gravada = models.DecimalField(max_digits=19, decimal_places=2, default=0)
+    extra = models.JSONField(default=dict, blank=True)  # per type: FEX incoterms/seguro/flete, NR bienTitulo…
+    # Issued
+    generation = models.CharField(max_length=4, blank=True)
+    version = models.PositiveSmallIntegerField(null=True, blank=True)
+    numero_control = models.CharField(_("número de control"), max_length=31, unique=True, null=True, blank=True)
+    codigo_generacion = models.CharField(_("código de generación"), max_length=36, unique=True, null=True, blank=True)
+    correlative = models.BigIntegerField(null=True, blank=True)
+    issue_time = models.TimeField(_("hora de emisión"), null=True, blank=True)
+    payload = models.TextField(_("JSON firmado"), blank=True)  # the exact bytes signed (UTF-8)
+    jws = models.TextField(_("firma (JWS)"), blank=True)
+    total_operation = models.DecimalField(_("monto total"), max_digits=19, decimal_places=2, default=0)
+    total_to_pay = models.DecimalField(_("total a pagar"), max_digits=19, decimal_places=2, default=0)
+    total_iva = models.DecimalField(_("IVA"), max_digits=19, decimal_places=2, default=0)
+    confirmations = models.JSONField(_("confirmaciones"), default=list, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    issued_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    issued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sello_recibido = models.CharField(_("sello de recepción"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        verbose_name = _("documento")
+        verbose_name_plural = _("documentos")
+        indexes = [models.Index(fields=["company", "tipo_dte", "issue_date"]),
+                   models.Index(fields=["establishment", "issue_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | (models.Q(numero_control__isnull=False)
+                                                      & models.Q(codigo_generacion__isnull=False)),
+                name="issued_document_has_numbers"),
+        ]
+
+    def __str__(self):
+        return self.numero_control or f"{self.get_tipo_dte_display()} ({_('borrador')} {self.pk})"
+
+    @property
+    def is_draft(self):
+        return self.status == GovStatus.DRAFT
+
+
+class Treatment(models.TextChoices):
+    GRAVADO = "gravado", _("Gravado")
+    EXENTO = "exento", _("Exento")
+    NO_SUJETO = "no_sujeto", _("No sujeto")
+
+
+class DocumentLine(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    item_type = models.PositiveSmallIntegerField(_("tipo de ítem"), default=1)  # CAT-011
+    code = models.CharField(_("código"), max_length=25, blank=True)
+    description = models.CharField(_("descripción"), max_length=1000)
+    unit = models.PositiveSmallIntegerField(_("unidad"), default=59)  # CAT-014
+    quantity = models.DecimalField(_("cantidad"), max_digits=19, decimal_places=8, default=1)
+    unit_price = models.DecimalField(_("precio unitario"), max_digits=19, decimal_places=8, default=0)
+    discount = models.DecimalField(_("descuento"), max_digits=19, decimal_places=8, default=0)
+    treatment = models.CharField(_("tratamiento"), max_length=10, choices=Treatment.choices, default=Treatment.GRAVADO)
+    special_taxes = models.JSONField(default=list, blank=True)  # CAT-015 codes
+    tax_code = models.CharField(max_length=2, blank=True)  # codTributo of a tipoItem 4 line
+    no_gravado = models.DecimalField(max_digits=19, decimal_places=8, default=0)
+    related_code = models.CharField(max_length=36, blank=True)  # numeroDocumento: the related document it adjusts
+    withhold_income = models.BooleanField(default=False)  # FSE: reteRenta on this line
+    extra = models.JSONField(default=dict, blank=True)  # CR: tipoDte, tipoDoc, numDocumento, fechaEmision, base, code
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [models.UniqueConstraint(fields=["document", "position"], name="line_position_unique")]
+
+
+class RelatedDocument(models.Model):
+    """documentoRelacionado: the sealed CCF/CR an NC/ND corrects, the NR a Factura covers…"""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="related")
+    tipo_documento = models.CharField(max_length=2)
+    tipo_generacion = models.PositiveSmallIntegerField(default=2)  # CAT-007: 1 físico, 2 electrónico
+    numero_documento = models.CharField(max_length=36)
+    fecha_emision = models.DateField()
+    target = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by")
+
+    class Meta:
+        ordering = ["document", "id"]
+
+
+class NumberCounter(models.Model):
+    """The last correlative per (type, establishment, point of sale, year) (facts §2.1). A row is
+    incremented inside the issuing transaction: a failed issue rolls the number back with it."""
+
+    tipo_dte = models.CharField(max_length=2)
+    establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, related_name="+")
+    point_of_sale = models.ForeignKey("accounts.PointOfSale", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tipo_dte", "establishment", "point_of_sale", "year"],
+                                               name="number_counter_unique")]
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Por transmitir")
+    CLAIMED = "claimed", _("En curso")
+    DONE = "done", _("Terminado")
+
+
+class Outbox(models.Model):
+    """What the transmission pipeline must send: created in the issuing transaction, so an
+    issued document can never be forgotten."""
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="outbox")
+    state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class StatusChange(models.Model):
+    """Every status change of a document, on either track, with who and why."""
+
+    TRACKS = [("gov", _("MH")), ("internal", _("interno"))]
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="history")
+    track = models.CharField(max_length=8, choices=TRACKS)
+    from_status = models.CharField(max_length=24)
+    to_status = models.CharField(max_length=24)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["document", "at", "id"]
+
+
+class CaseState(models.TextChoices):
+    OPEN = "open", _("Por confirmar")
+    CONFIRMED = "confirmed", _("Confirmado")
+    REQUESTED = "requested", _("Aprobación solicitada")
+    APPROVED = "approved", _("Aprobado")
+    REFUSED = "refused", _("Rechazado")
+
+
+class SpecialCase(models.Model):
+    """A special case found before issuing (over credit limit, below cost…) and how it was
+    settled: the rep's own confirmation, or a supervisor's approval with who, when and why."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="special_cases")
+    code = models.CharField(max_length=30)
+    detail = models.CharField(max_length=300)
+    needs_approval = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=CaseState.choices, default=CaseState.OPEN)
+    fingerprint = models.CharField(max_length=64)  # what was confirmed: a changed document asks again
+    confirmed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [models.UniqueConstraint(fields=["document", "code"], name="special_case_unique")]

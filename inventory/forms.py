@@ -34,7 +34,8 @@ class ProductForm(forms.ModelForm):
 class ProviderForm(forms.ModelForm):
     class Meta:
         model = Provider
-        fields = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone"]
+        fields = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone", "activity_code", "departamento",
+                  "municipio", "address"]
         widgets = {"id_type": forms.Select(choices=[("36", "NIT"), ("13", "DUI"), ("03", _("Pasaporte")), ("37", _("Otro"))])}
 
     def __init__(self, *args, **kwargs):

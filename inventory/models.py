@@ -89,6 +89,11 @@ class Provider(models.Model):
     nrc = models.CharField(_("NRC"), max_length=8, blank=True)
     name = models.CharField(_("nombre o razón social"), max_length=250)
     contact_name = models.CharField(_("contacto"), max_length=150, blank=True)
+    # Needed when the company withholds IVA from the provider (Comprobante de Retención receptor).
+    activity_code = models.CharField(_("código de actividad (CAT-019)"), max_length=6, blank=True)
+    departamento = models.CharField(_("departamento"), max_length=2, blank=True)
+    municipio = models.CharField(_("municipio"), max_length=2, blank=True)
+    address = models.CharField(_("dirección"), max_length=200, blank=True)
     email = models.EmailField(_("correo"), max_length=100, blank=True)
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
     is_active = models.BooleanField(_("activo"), default=True)

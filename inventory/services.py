@@ -29,7 +29,9 @@ def product_save(*, product, data, acting_user):
 
 def provider_save(*, provider, data, acting_user):
     values = dict(data)
-    errors = check_provider(values, {})
+    from clients.rules import CatalogSets
+
+    errors = check_provider(values, {"catalogs": CatalogSets()})
     if errors:
         raise ValidationError(errors)
     for k, v in values.items():

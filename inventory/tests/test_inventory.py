@@ -109,9 +109,18 @@ def test_stock_count_upload_records_movements(establishments, users):
 def test_provider_upload():
     spec = get_spec("proveedores")
     header = [c.header for c in spec.columns]
-    rows = [["NIT", "0614-010190-001-8", "7654321", "Importadora", "Marta", "v@i.example", "25556666", "sí"]]
+    rows = [["NIT", "0614-010190-001-8", "7654321", "Importadora", "Marta", "v@i.example", "25556666", "sí", "46900",
+             "06", "14", "Calle 1"]]
     engine.run(spec, read_upload(xlsx(rows, header=header), "p.xlsx", max_rows=10), apply_changes=True)
-    assert Provider.objects.get().id_number == "06140101900018"
+    provider = Provider.objects.get()
+    assert (provider.id_number, provider.activity_code, provider.municipio) == ("06140101900018", "46900", "14")
+    # The address columns may be left out: the provider keeps its address.
+    short = header[:8]
+    result = engine.run(spec, read_upload(xlsx([rows[0][:8]], header=short), "p.xlsx", max_rows=10), apply_changes=True)
+    assert (result.unchanged, Provider.objects.get().address) == (1, "Calle 1")
+    bad = [rows[0][:8] + ["46900", "06", "99", ""]]
+    result = engine.run(spec, read_upload(xlsx(bad, header=header), "p.xlsx", max_rows=10))
+    assert result.errors and result.errors[0][1] == "municipio"
 
 
 def test_admin_import_uses_the_same_rules(users, client_as):

@@ -1,0 +1,286 @@
+"""The tax arithmetic of every document type, as MH computes it (facts §2.4–2.5). Pure: plain
+inputs in, Decimal amounts out. The form's live totals and the JSON builder both call
+``compute``, so what the rep sees is what is signed.
+
+Conventions (each cited from the facts page):
+- item amounts to 8 decimals, resumen amounts to 2, half-up;
+- a line's sale column = quantity × unit price − line discount, in the column of its treatment;
+- Factura (01) prices include IVA: ivaItem = ventaGravada × 13/113 and totalIva is the IVA inside
+  the taxable total after the global discount; IVA is never a resumen tributo of a Factura;
+- CCF (03), NC (05), ND (06) and NR (04) are net: IVA is tributo 20 at 13 % of the taxable total
+  after the global discount, computed once on the total (not per line) to avoid rounding drift;
+- 1 % IVA retention (ivaRete1): the buyer is a large taxpayer, the company is not, and the
+  taxable base (net of IVA) reaches the threshold; 1 % perception (ivaPerci1, CCF/NC/ND): the
+  company is a large taxpayer, the buyer is not, same base test. If the taxable total is zero both
+  are zero (schema rule).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dte.amounts import ZERO, D, q2, q8
+from dte.taxes import (
+    EXENTO,
+    GRAVADO,
+    IVA,
+    IVA_DIVISOR,
+    IVA_EXPORT,
+    IVA_RATE,
+    NO_SUJETO,
+    RETENTION_CODES,
+    RETENTION_RATE,
+    SUMMARY_TAXES,
+    TAX_NAMES,
+)
+
+FACTURA, CCF, NR, NC, ND, CR, FEX, FSE = "01", "03", "04", "05", "06", "07", "11", "14"
+NET_TYPES = {CCF, NR, NC, ND}  # prices without IVA, IVA as tributo 20
+LARGE = "grande"
+
+
+class ArithmeticError_(ValueError):  # noqa: N801 - not the builtin ArithmeticError
+    """An input the arithmetic cannot accept (negative amounts, a discount above the line...)."""
+
+
+@dataclass
+class LineIn:
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal = ZERO
+    treatment: str = GRAVADO
+    item_type: int = 1
+    special_taxes: tuple = ()  # CAT-015 section 1 codes summarised in resumen.tributos
+    no_gravado: Decimal = ZERO  # charges outside the tax base (may be negative)
+    withhold_income: bool = False  # FSE: reteRenta on this line (services from individuals)
+    # Comprobante de Retención: the withheld document's taxable amount, code and (C9) amount
+    retention_base: Decimal = ZERO
+    retention_code: str = ""
+    retention_amount: Decimal | None = None
+
+
+@dataclass
+class DocIn:
+    tipo_dte: str
+    lines: list
+    discount_no_suj: Decimal = ZERO  # global discounts per column (FE/CCF/NC/ND/NR)
+    discount_exenta: Decimal = ZERO
+    discount_gravada: Decimal = ZERO
+    discount: Decimal = ZERO  # FEX `descuento`, FSE `descu`
+    insurance: Decimal = ZERO  # FEX seguro
+    freight: Decimal = ZERO  # FEX flete
+    company_size: str = "otro"  # grande / mediano / otro
+    buyer_size: str = "otro"
+    retention_threshold: Decimal = Decimal("100.00")
+    income_tax_rate: Decimal = Decimal("0.10")
+
+
+@dataclass
+class LineOut:
+    no_suj: Decimal = ZERO
+    exenta: Decimal = ZERO
+    gravada: Decimal = ZERO
+    iva_item: Decimal = ZERO
+    compra: Decimal = ZERO
+    no_gravado: Decimal = ZERO
+    tributos: list | None = None
+    iva_retenido: Decimal = ZERO
+
+
+@dataclass
+class Totals:
+    lines: list = field(default_factory=list)
+    total_no_suj: Decimal = ZERO
+    total_exenta: Decimal = ZERO
+    total_gravada: Decimal = ZERO
+    sub_total_ventas: Decimal = ZERO
+    descu_no_suj: Decimal = ZERO
+    descu_exenta: Decimal = ZERO
+    descu_gravada: Decimal = ZERO
+    porcentaje_descuento: Decimal = ZERO
+    total_descu: Decimal = ZERO
+    tributos: list = field(default_factory=list)  # [{codigo, descripcion, valor}]
+    sub_total: Decimal = ZERO
+    iva_perci1: Decimal = ZERO
+    iva_rete1: Decimal = ZERO
+    rete_renta: Decimal = ZERO
+    monto_total_operacion: Decimal = ZERO
+    total_no_gravado: Decimal = ZERO
+    total_pagar: Decimal = ZERO
+    total_iva: Decimal = ZERO
+    # FEX / FSE / CR
+    descuento: Decimal = ZERO
+    seguro: Decimal = ZERO
+    flete: Decimal = ZERO
+    total_compra: Decimal = ZERO
+    total_sujeto_retencion: Decimal = ZERO
+    total_iva_retenido: Decimal = ZERO
+
+    @property
+    def taxable_base(self):
+        """The taxable amount net of IVA: the base of retention, perception and IVA itself."""
+        return self.total_gravada - self.descu_gravada
+
+
+def _line_amount(line):
+    quantity, price, discount = D(line.quantity), D(line.unit_price), D(line.discount)
+    if quantity <= 0:
+        raise ArithmeticError_("la cantidad debe ser mayor que cero")
+    if price < 0 or discount < 0:
+        raise ArithmeticError_("el precio y el descuento no pueden ser negativos")
+    gross = quantity * price
+    if discount > gross:
+        raise ArithmeticError_("el descuento es mayor que el valor de la línea")
+    return q8(gross - discount)
+
+
+def _summary_tax(code, line, net):
+    kind, rate, _name = SUMMARY_TAXES[code]
+    return net * rate if kind == "percent" else D(line.quantity) * rate
+
+
+def compute(doc: DocIn) -> Totals:
+    tipo = doc.tipo_dte
+    if tipo == CR:
+        return _compute_retention(doc)
+    if tipo == FSE:
+        return _compute_excluded(doc)
+    if tipo == FEX:
+        return _compute_export(doc)
+    return _compute_sale(doc)
+
+
+def _compute_sale(doc):
+    tipo = doc.tipo_dte
+    out = Totals()
+    extra_taxes = {}
+    for line in doc.lines:
+        amount = _line_amount(line)
+        lo = LineOut(no_gravado=q8(line.no_gravado))
+        if line.treatment == GRAVADO:
+            lo.gravada = amount
+        elif line.treatment == EXENTO:
+            lo.exenta = amount
+        elif line.treatment == NO_SUJETO:
+            lo.no_suj = amount
+        else:
+            raise ArithmeticError_(f"tratamiento desconocido: {line.treatment}")
+        codes = [c for c in line.special_taxes if c in SUMMARY_TAXES] if lo.gravada else []
+        if tipo == FACTURA:
+            # IVA inside the price: the item's share (facts §2.5, "Factura — IVA-inclusive").
+            lo.iva_item = q8(lo.gravada * IVA_RATE / IVA_DIVISOR)
+            net = lo.gravada - lo.iva_item
+            lo.tributos = codes or None
+        else:
+            net = lo.gravada
+            lo.tributos = ([IVA] + codes) if lo.gravada else None
+        for code in codes:
+            extra_taxes[code] = extra_taxes.get(code, ZERO) + _summary_tax(code, line, net)
+        out.lines.append(lo)
+    out.total_no_suj = q2(sum((lo.no_suj for lo in out.lines), ZERO))
+    out.total_exenta = q2(sum((lo.exenta for lo in out.lines), ZERO))
+    out.total_gravada = q2(sum((lo.gravada for lo in out.lines), ZERO))
+    out.total_no_gravado = q2(sum((lo.no_gravado for lo in out.lines), ZERO))
+    out.sub_total_ventas = out.total_no_suj + out.total_exenta + out.total_gravada
+    out.descu_no_suj, out.descu_exenta, out.descu_gravada = (q2(doc.discount_no_suj), q2(doc.discount_exenta),
+                                                             q2(doc.discount_gravada))
+    if out.descu_no_suj > out.total_no_suj or out.descu_exenta > out.total_exenta or out.descu_gravada > out.total_gravada:
+        raise ArithmeticError_("el descuento global es mayor que las ventas a las que se aplica")
+    global_discount = out.descu_no_suj + out.descu_exenta + out.descu_gravada
+    line_discounts = sum((D(line.discount) for line in doc.lines), ZERO)
+    out.total_descu = q2(line_discounts + global_discount)
+    out.porcentaje_descuento = q2(global_discount * 100 / out.sub_total_ventas) if out.sub_total_ventas else ZERO
+    out.sub_total = out.sub_total_ventas - global_discount
+    base = out.taxable_base
+    if tipo == FACTURA:
+        out.total_iva = q2(base * IVA_RATE / IVA_DIVISOR)
+        net_base = base - out.total_iva
+    else:
+        net_base = base
+        if base > 0:
+            out.tributos.append({"codigo": IVA, "descripcion": TAX_NAMES[IVA], "valor": q2(base * IVA_RATE)})
+    # A global discount on the taxable column lowers percentage taxes in proportion.
+    share = (base / out.total_gravada) if out.total_gravada else ZERO
+    for code, amount in extra_taxes.items():
+        kind = SUMMARY_TAXES[code][0]
+        value = q2(amount * share) if kind == "percent" else q2(amount)
+        out.tributos.append({"codigo": code, "descripcion": SUMMARY_TAXES[code][2], "valor": value})
+    taxes = sum((t["valor"] for t in out.tributos), ZERO)
+    out.monto_total_operacion = out.sub_total + taxes
+    if base > 0 and net_base >= doc.retention_threshold:
+        if doc.buyer_size == LARGE and doc.company_size != LARGE:
+            out.iva_rete1 = q2(net_base * RETENTION_RATE)
+        if tipo in (CCF, NC, ND) and doc.company_size == LARGE and doc.buyer_size != LARGE:
+            out.iva_perci1 = q2(net_base * RETENTION_RATE)
+    if tipo == NR:
+        out.iva_rete1 = out.iva_perci1 = ZERO
+    out.total_pagar = (out.monto_total_operacion + out.iva_perci1 - out.iva_rete1 - out.rete_renta
+                       + out.total_no_gravado)
+    return out
+
+
+def _compute_export(doc):
+    """Factura de Exportación: IVA 0 % (tributo C3) on the taxable lines; insurance and freight
+    are added to the operation (facts §1, §2.5)."""
+    out = Totals()
+    for line in doc.lines:
+        lo = LineOut(no_gravado=q8(line.no_gravado))
+        if D(line.unit_price) or D(line.discount):
+            lo.gravada = _line_amount(line)
+            lo.tributos = [IVA_EXPORT] if lo.gravada else None
+        out.lines.append(lo)
+    out.total_gravada = q2(sum((lo.gravada for lo in out.lines), ZERO))
+    out.total_no_gravado = q2(sum((lo.no_gravado for lo in out.lines), ZERO))
+    out.descuento = q2(doc.discount)
+    if out.descuento > out.total_gravada:
+        raise ArithmeticError_("el descuento global es mayor que las ventas")
+    out.total_descu = q2(sum((D(line.discount) for line in doc.lines), ZERO) + out.descuento)
+    out.porcentaje_descuento = q2(out.descuento * 100 / out.total_gravada) if out.total_gravada else ZERO
+    out.seguro, out.flete = q2(doc.insurance), q2(doc.freight)
+    out.monto_total_operacion = out.total_gravada - out.descuento + out.seguro + out.flete
+    out.total_pagar = out.monto_total_operacion + out.total_no_gravado
+    return out
+
+
+def _compute_excluded(doc):
+    """Factura de Sujeto Excluido: the company buys from an unregistered person; no IVA; income
+    tax withheld on the lines marked for it (services by individuals), at the configured rate."""
+    out = Totals()
+    renta_base = ZERO
+    for line in doc.lines:
+        lo = LineOut(compra=_line_amount(line))
+        if line.withhold_income:
+            renta_base += lo.compra
+        out.lines.append(lo)
+    out.total_compra = q2(sum((lo.compra for lo in out.lines), ZERO))
+    out.descuento = q2(doc.discount)
+    if out.descuento > out.total_compra:
+        raise ArithmeticError_("el descuento global es mayor que la compra")
+    out.total_descu = q2(sum((D(line.discount) for line in doc.lines), ZERO) + out.descuento)
+    out.sub_total = out.total_compra - out.descuento
+    out.rete_renta = q2(renta_base * doc.income_tax_rate)
+    out.total_pagar = out.sub_total - out.iva_rete1 - out.rete_renta
+    return out
+
+
+def _compute_retention(doc):
+    """Comprobante de Retención: per withheld document, its taxable amount × the CAT-006 rate
+    (22 = 1 %, C4 = 13 %; C9 is an amount entered by hand)."""
+    out = Totals()
+    for line in doc.lines:
+        base = q8(line.retention_base)
+        if base <= 0:
+            raise ArithmeticError_("el monto sujeto a retención debe ser mayor que cero")
+        if line.retention_code not in RETENTION_CODES:
+            raise ArithmeticError_(f"código de retención desconocido: {line.retention_code}")
+        rate = RETENTION_CODES[line.retention_code]
+        if rate is None:
+            if line.retention_amount is None:
+                raise ArithmeticError_("el código C9 necesita el monto retenido")
+            withheld = q8(line.retention_amount)
+        else:
+            withheld = q8(base * rate)
+        out.lines.append(LineOut(iva_retenido=withheld, gravada=base))
+    out.total_sujeto_retencion = q2(sum((lo.gravada for lo in out.lines), ZERO))
+    out.total_iva_retenido = q2(sum((lo.iva_retenido for lo in out.lines), ZERO))
+    out.total_pagar = out.total_iva_retenido
+    return out
