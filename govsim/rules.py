@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from govsim import clock, jwsverify, schemas
+from govsim import arithmetic, clock, jwsverify, schemas
 from govsim.answers import Rejection, new_sello
 from govsim.models import ContingencyEvent, Document
 
@@ -20,6 +20,12 @@ NOTE_TYPES = {"05", "06"}
 NOTE_TARGETS = {"03", "07"}
 # Types that may be issued in contingency (2023, CAT-023).
 CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
+# A resumen that does not add up (facts §2.5). Public reports show MH answering these with
+# codigoMsg 020 and "[campo] CALCULO INCORRECTO"; govsim answers every data rejection with 004.
+TOTALS_CODE = "004"
+MAX_OBSERVACIONES = 20
+# Types whose resumen carries pagos (CAT-016/017/018: a credit sale needs plazo and periodo).
+PAGOS_TYPES = {"01", "03", "11", "14"}
 MAX_EVENT_ITEMS = 5000
 
 
@@ -53,9 +59,32 @@ def check_dte(document, *, issuer, envelope=None):
     if Document.objects.filter(codigo_generacion=ident["codigoGeneracion"]).exists():
         raise Rejection("004", "DOCUMENTO YA EXISTE",
                         ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
+    _check_totals(document)
+    _check_credit_terms(document)
     _check_dates(ident)
     _check_contingency(ident, issuer)
     _check_related(document, issuer)
+
+
+def _check_totals(document):
+    errors = arithmetic.totals_errors(document)
+    if errors:
+        raise Rejection(TOTALS_CODE, "CALCULO INCORRECTO", errors[:MAX_OBSERVACIONES])
+
+
+def _check_credit_terms(document):
+    """condicionOperacion 2 (a crédito): every payment says in what term (plazo) and how many (periodo)."""
+    if document["identificacion"].get("tipoDte") not in PAGOS_TYPES:
+        return
+    resumen = document.get("resumen") or {}
+    if resumen.get("condicionOperacion") != 2:
+        return
+    pagos = resumen.get("pagos")
+    missing = [f"[resumen.pagos.{i}.{key}] es obligatorio cuando condicionOperacion es 2 (a crédito)"
+               for i, pago in enumerate(pagos if isinstance(pagos, list) else [])
+               for key in ("plazo", "periodo") if not isinstance(pago, dict) or pago.get(key) is None]
+    if missing:
+        raise Rejection("004", "VENTA A CREDITO SIN PLAZO", missing[:MAX_OBSERVACIONES])
 
 
 def _check_dates(ident):

@@ -1,0 +1,219 @@
+"""MH recomputes the ``resumen`` of a received DTE from its items and tolerates ±0.01 ("holgura")
+(facts §2.5). Pure functions on the parsed document: no Django, no database, no floats.
+
+Every relation is checked against the *declared* operands (e.g. subTotal against the declared
+subTotalVentas and discounts), so each error names the field that does not add up. A recomputed
+resumen amount is rounded half-up to cents (resumen fields have 2 decimals) and a recomputed item
+amount to 8 decimals before comparing."""
+
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+HOLGURA = Decimal("0.01")
+CENT = Decimal("0.01")
+ITEM_STEP = Decimal("1e-8")
+IVA_RATE = Decimal("0.13")
+IVA_INCLUDED = Decimal(13) / Decimal(113)  # the IVA inside an IVA-inclusive amount (Factura)
+IVA_CODE = "20"
+ITEM_COLUMNS = ("ventaNoSuj", "ventaExenta", "ventaGravada", "compra")
+COLUMN_TOTALS = {"totalNoSuj": "ventaNoSuj", "totalExenta": "ventaExenta", "totalGravada": "ventaGravada"}
+WITH_PAGOS = {"01", "03", "11", "14"}
+TOO_LARGE = Decimal("1e15")  # far beyond the schemas' 1e11: not an amount this module computes with
+
+
+def dec(value):
+    """A JSON number as a Decimal (floats through str, so 0.1 stays 0.1); None when not a number
+    (or not a finite amount the schemas could allow: the schema check reports those)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number if number.is_finite() and abs(number) < TOO_LARGE else None
+
+
+def fmt(value):
+    """Cents for cent amounts, otherwise the digits there are (items carry up to 8 decimals)."""
+    value = eighths(value)
+    if value == value.quantize(CENT):
+        return f"{value.quantize(CENT):f}"
+    return f"{value.normalize():f}"
+
+
+def cents(value):
+    """A resumen amount: 2 decimals, half-up."""
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def eighths(value):
+    """An item amount: 8 decimals, half-up (schema multipleOf 1e-8)."""
+    return value.quantize(ITEM_STEP, ROUND_HALF_UP)
+
+
+class _Totals:
+    def __init__(self, document):
+        resumen = document.get("resumen")
+        self.resumen = resumen if isinstance(resumen, dict) else {}
+        items = document.get("cuerpoDocumento")
+        self.items = [(i, item) for i, item in enumerate(items if isinstance(items, list) else []) if isinstance(item, dict)]
+        tributos = self.resumen.get("tributos")
+        self.tributos = [(i, t) for i, t in enumerate(tributos if isinstance(tributos, list) else []) if isinstance(t, dict)]
+        self.errors = []
+
+    # -- values
+    def r(self, key):
+        """A resumen operand: null or missing counts as 0."""
+        return dec(self.resumen.get(key)) or Decimal(0)
+
+    def item_sum(self, key):
+        return sum((dec(item.get(key)) or Decimal(0) for _, item in self.items), Decimal(0))
+
+    def tributos_sum(self):
+        return sum((dec(t.get("valor")) or Decimal(0) for _, t in self.tributos), Decimal(0))
+
+    # -- checks
+    def differs(self, declared, computed):
+        return abs(declared - computed) > HOLGURA
+
+    def total(self, key, computed, why):
+        """resumen[key] against ``computed`` (rounded to cents). A field the document does not carry
+        (NC/ND have no totalPagar) or carries as null is not checked."""
+        declared = dec(self.resumen.get(key))
+        if declared is None:
+            return
+        computed = cents(computed)
+        if self.differs(declared, computed):
+            self.errors.append(f"[resumen.{key}] CALCULO INCORRECTO: {fmt(declared)} no cuadra con {why} ({fmt(computed)})")
+
+    def column_totals(self):
+        for total, column in COLUMN_TOTALS.items():
+            self.total(total, self.item_sum(column), "la suma de los ítems")
+        self.total("subTotalVentas", self.r("totalNoSuj") + self.r("totalExenta") + self.r("totalGravada"),
+                   "totalNoSuj + totalExenta + totalGravada")
+        self.total("subTotal", self.r("subTotalVentas") - self.global_discounts(),
+                   "subTotalVentas - descuNoSuj - descuExenta - descuGravada")
+        self.total("totalDescu", self.item_sum("montoDescu") + self.global_discounts(),
+                   "la suma de montoDescu de los ítems + descuNoSuj + descuExenta + descuGravada")
+
+    def global_discounts(self):
+        return self.r("descuNoSuj") + self.r("descuExenta") + self.r("descuGravada")
+
+    def operation_total(self):
+        self.total("montoTotalOperacion", self.r("subTotal") + self.tributos_sum(), "subTotal + la suma de resumen.tributos")
+
+    def taxable_base(self):
+        return self.r("totalGravada") - self.r("descuGravada")
+
+    def iva_tributo(self):
+        """CCF, NC, ND: IVA is a resumen tributo "20" of 13 % of the taxable base."""
+        base = self.taxable_base()
+        ivas = [(i, t) for i, t in self.tributos if t.get("codigo") == IVA_CODE]
+        if not ivas:
+            if base > 0:
+                self.errors.append(f"[resumen.tributos] CALCULO INCORRECTO: falta el tributo {IVA_CODE} (IVA 13 %) "
+                                   f"sobre la base gravada de {fmt(cents(base))}")
+            return
+        if len(ivas) > 1:
+            self.errors.append(f"[resumen.tributos] el tributo {IVA_CODE} (IVA) aparece {len(ivas)} veces")
+            return
+        i, tributo = ivas[0]
+        declared, computed = dec(tributo.get("valor")) or Decimal(0), cents(base * IVA_RATE)
+        if self.differs(declared, computed):
+            self.errors.append(f"[resumen.tributos.{i}.valor] CALCULO INCORRECTO: tributo {IVA_CODE} (IVA) {fmt(declared)} "
+                               f"no cuadra con (totalGravada - descuGravada) x 13 % ({fmt(computed)})")
+
+    def item_lines(self, tipo):
+        """Each item's sale column is cantidad x precioUni - montoDescu, when exactly one sale column
+        carries the amount (lines with only noGravado have none)."""
+        for i, item in self.items:
+            columns = [(c, dec(item.get(c))) for c in ITEM_COLUMNS if c in item]
+            nonzero = [(c, v) for c, v in columns if v]
+            cantidad, precio = dec(item.get("cantidad")), dec(item.get("precioUni"))
+            if len(nonzero) == 1 and cantidad is not None and precio is not None:
+                column, declared = nonzero[0]
+                computed = eighths(cantidad * precio - (dec(item.get("montoDescu")) or Decimal(0)))
+                if self.differs(declared, computed):
+                    self.errors.append(f"[cuerpoDocumento.{i}.{column}] CALCULO INCORRECTO: ítem {item.get('numItem', i + 1)}: "
+                                       f"{fmt(declared)} no cuadra con cantidad x precioUni - montoDescu ({fmt(computed)})")
+            if tipo == "01" and "ivaItem" in item:
+                declared = dec(item.get("ivaItem")) or Decimal(0)
+                computed = eighths((dec(item.get("ventaGravada")) or Decimal(0)) * IVA_INCLUDED)
+                if self.differs(declared, computed):
+                    self.errors.append(f"[cuerpoDocumento.{i}.ivaItem] CALCULO INCORRECTO: ítem {item.get('numItem', i + 1)}: "
+                                       f"{fmt(declared)} no cuadra con ventaGravada x 13/113 ({fmt(computed)})")
+
+    def payments(self, tipo):
+        pagos = self.resumen.get("pagos")
+        total = dec(self.resumen.get("totalPagar"))
+        if tipo not in WITH_PAGOS or not isinstance(pagos, list) or not pagos or total is None:
+            return
+        paid = sum((dec(p.get("montoPago")) or Decimal(0) for p in pagos if isinstance(p, dict)), Decimal(0))
+        if self.differs(paid, total):
+            self.errors.append(f"[resumen.pagos] CALCULO INCORRECTO: la suma de montoPago ({fmt(paid)}) "
+                               f"no cuadra con totalPagar ({fmt(total)})")
+
+    # -- per type
+    def factura(self):
+        self.column_totals()
+        self.total("totalIva", self.taxable_base() * IVA_INCLUDED, "(totalGravada - descuGravada) x 13/113")
+        for i, tributo in self.tributos:
+            if tributo.get("codigo") == IVA_CODE:
+                self.errors.append(f"[resumen.tributos.{i}.codigo] la Factura no lleva el tributo {IVA_CODE}: "
+                                   "el IVA va incluido en los precios y se declara en totalIva")
+        self.operation_total()
+        self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
+        self.total("totalPagar", self.r("montoTotalOperacion") - self.r("ivaRete1") - self.r("reteRenta") + self.r("totalNoGravado"),
+                   "montoTotalOperacion - ivaRete1 - reteRenta + totalNoGravado")
+
+    def ccf(self):
+        self.nota()
+        self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
+        self.total("totalPagar", self.r("montoTotalOperacion") + self.r("ivaPerci1") - self.r("ivaRete1") - self.r("reteRenta")
+                   + self.r("totalNoGravado"), "montoTotalOperacion + ivaPerci1 - ivaRete1 - reteRenta + totalNoGravado")
+
+    def nota(self):  # NC and ND: a CCF without totalNoGravado, totalPagar and pagos
+        self.column_totals()
+        self.iva_tributo()
+        self.operation_total()
+
+    def remision(self):
+        self.column_totals()
+        self.operation_total()
+
+    def exportacion(self):
+        self.total("totalGravada", self.item_sum("ventaGravada"), "la suma de los ítems")
+        self.total("totalDescu", self.item_sum("montoDescu") + self.r("descuento"), "la suma de montoDescu de los ítems + descuento")
+        self.total("montoTotalOperacion", self.r("totalGravada") - self.r("descuento") + self.r("seguro") + self.r("flete"),
+                   "totalGravada - descuento + seguro + flete")
+        self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
+        self.total("totalPagar", self.r("montoTotalOperacion") + self.r("totalNoGravado"), "montoTotalOperacion + totalNoGravado")
+
+    def sujeto_excluido(self):
+        self.total("totalCompra", self.item_sum("compra"), "la suma de los ítems")
+        self.total("totalDescu", self.item_sum("montoDescu") + self.r("descu"), "la suma de montoDescu de los ítems + descu")
+        self.total("subTotal", self.r("totalCompra") - self.r("descu"), "totalCompra - descu")
+        self.total("totalPagar", self.r("subTotal") - self.r("ivaRete1") - self.r("reteRenta"), "subTotal - ivaRete1 - reteRenta")
+
+    def retencion(self):
+        self.total("totalSujetoRetencion", self.item_sum("montoSujetoGrav"), "la suma de montoSujetoGrav de los ítems")
+        self.total("totalIVAretenido", self.item_sum("ivaRetenido"), "la suma de ivaRetenido de los ítems")
+
+
+_BY_TYPE = {
+    "01": _Totals.factura, "03": _Totals.ccf, "04": _Totals.remision, "05": _Totals.nota, "06": _Totals.nota,
+    "07": _Totals.retencion, "11": _Totals.exportacion, "14": _Totals.sujeto_excluido,
+}
+
+
+def totals_errors(document) -> list[str]:
+    """What does not add up in ``document`` (a parsed DTE), one message per field; [] when it does."""
+    if not isinstance(document, dict):
+        return []
+    ident = document.get("identificacion")
+    tipo = ident.get("tipoDte") if isinstance(ident, dict) else None
+    with localcontext() as ctx:
+        ctx.prec = 60  # cantidad x precioUni of two 8-decimal amounts up to 1e11 needs 38 digits
+        totals = _Totals(document)
+        resumen_check = _BY_TYPE.get(tipo)
+        if resumen_check is not None:
+            resumen_check(totals)
+        totals.payments(tipo)
+        totals.item_lines(tipo)
+    return totals.errors
