@@ -54,6 +54,15 @@ def shared_dir():
 
 
 @pytest.fixture(autouse=True)
+def _official_schemas(settings):
+    """Every document a test issues is also validated against MH's official 2023 schemas."""
+    official = SHARED_DIR / "spec" / "mh-schemas-2023"
+    if CI and not official.is_dir():
+        pytest.fail(f"{official}: los esquemas oficiales de MH faltan, y en CI nada se omite", pytrace=False)
+    settings.DTE_EXTRA_SCHEMA_DIRS = [str(official)] if official.is_dir() else []
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

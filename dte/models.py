@@ -110,7 +110,9 @@ class Document(models.Model):
     # Issued
     generation = models.CharField(max_length=4, blank=True)
     version = models.PositiveSmallIntegerField(null=True, blank=True)
-    numero_control = models.CharField(_("número de control"), max_length=31, unique=True, null=True, blank=True)
+    # The correlative restarts every year (facts §2.1), so a numeroControl is unique within its year.
+    numero_control = models.CharField(_("número de control"), max_length=31, null=True, blank=True, db_index=True)
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True)
     codigo_generacion = models.CharField(_("código de generación"), max_length=36, unique=True, null=True, blank=True)
     correlative = models.BigIntegerField(null=True, blank=True)
     issue_time = models.TimeField(_("hora de emisión"), null=True, blank=True)
@@ -134,6 +136,7 @@ class Document(models.Model):
         indexes = [models.Index(fields=["company", "tipo_dte", "issue_date"]),
                    models.Index(fields=["establishment", "issue_date"])]
         constraints = [
+            models.UniqueConstraint(fields=["numero_control", "number_year"], name="numero_control_unique_per_year"),
             models.CheckConstraint(
                 condition=models.Q(status="draft") | (models.Q(numero_control__isnull=False)
                                                       & models.Q(codigo_generacion__isnull=False)),
@@ -178,6 +181,9 @@ class DocumentLine(models.Model):
         ordering = ["document", "position"]
         constraints = [models.UniqueConstraint(fields=["document", "position"], name="line_position_unique")]
 
+    def __str__(self):
+        return f"{self.position}. {self.description[:60]}"
+
 
 class RelatedDocument(models.Model):
     """documentoRelacionado: the sealed CCF/CR an NC/ND corrects, the NR a Factura covers…"""
@@ -191,6 +197,9 @@ class RelatedDocument(models.Model):
 
     class Meta:
         ordering = ["document", "id"]
+
+    def __str__(self):
+        return f"{self.tipo_documento} {self.numero_documento}"
 
 
 class NumberCounter(models.Model):
@@ -206,6 +215,9 @@ class NumberCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tipo_dte", "establishment", "point_of_sale", "year"],
                                                name="number_counter_unique")]
+
+    def __str__(self):
+        return f"{self.tipo_dte} {self.year}: {self.last}"
 
 
 class OutboxState(models.TextChoices):
@@ -225,6 +237,9 @@ class Outbox(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        return f"{self.document_id} {self.state}"
+
 
 class StatusChange(models.Model):
     """Every status change of a document, on either track, with who and why."""
@@ -240,6 +255,9 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["document", "at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
 
 
 class CaseState(models.TextChoices):
@@ -269,3 +287,6 @@ class SpecialCase(models.Model):
     class Meta:
         ordering = ["document", "id"]
         constraints = [models.UniqueConstraint(fields=["document", "code"], name="special_case_unique")]
+
+    def __str__(self):
+        return f"{self.code} ({self.state})"

@@ -55,3 +55,24 @@ def document_errors(document, *, generation=DEFAULT_GENERATION, event=None):
     validator = _validator_for_file(generation, schema_file(tipo, event=event, generation=generation))
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     return [f"[{'.'.join(map(str, e.absolute_path)) or 'documento'}] {e.message}" for e in errors]
+
+
+@lru_cache(maxsize=64)
+def _validator_for_path(path):
+    return validator_for(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def extra_errors(document, *, generation=DEFAULT_GENERATION):
+    """Errors against the schema folders in settings.DTE_EXTRA_SCHEMA_DIRS (the tests point it at
+    MH's official files, so every document they issue is checked against MH's schemas too)."""
+    from django.conf import settings
+
+    tipo = (document.get("identificacion") or {}).get("tipoDte")
+    out = []
+    for folder in getattr(settings, "DTE_EXTRA_SCHEMA_DIRS", ()) or ():
+        path = Path(folder) / schema_file(tipo, generation=generation)
+        if not path.exists():
+            continue
+        for e in _validator_for_path(str(path)).iter_errors(document):
+            out.append(f"{path.name} [{'.'.join(map(str, e.absolute_path)) or 'documento'}] {e.message}")
+    return out

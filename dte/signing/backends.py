@@ -44,6 +44,10 @@ class InProcessSigner:
     def sign(self, document: dict, *, company) -> str:
         return jws.sign(jws.canonical_payload(document), self.key_for(company).private_key)
 
+    def sign_bytes(self, payload: bytes, *, company) -> str:
+        """Sign exactly these bytes (a DTE serialized with exact decimals)."""
+        return jws.sign(payload, self.key_for(company).private_key)
+
 
 class ServiceSigner:
     """MH's firmador: {nit, activo, passwordPri, dteJson} -> {status: OK, body: <JWS>}."""
@@ -55,10 +59,18 @@ class ServiceSigner:
         self.timeout = timeout
 
     def sign(self, document: dict, *, company) -> str:
-        body = {"nit": company.nit, "activo": True, "passwordPri": company.certificate_password or "",
-                "dteJson": document}
+        import json
+
+        return self.sign_bytes(json.dumps(document, ensure_ascii=False).encode("utf-8"), company=company)
+
+    def sign_bytes(self, payload: bytes, *, company) -> str:
+        import json
+
+        head = json.dumps({"nit": company.nit, "activo": True, "passwordPri": company.certificate_password or ""})
+        body = head[:-1].encode("utf-8") + b', "dteJson": ' + payload + b"}"  # the document's bytes as given
         try:
-            response = httpx.post(self.url, json=body, timeout=self.timeout)
+            response = httpx.post(self.url, content=body, headers={"Content-Type": "application/json"},
+                                  timeout=self.timeout)
             answer = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise SigningError(f"El servicio de firma no respondió correctamente ({type(exc).__name__}).") from exc

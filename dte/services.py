@@ -1,0 +1,429 @@
+"""Building and issuing documents. Drafts are saved as the rep types; ``document_issue`` turns a
+draft into a DTE in one transaction (number, JSON, schema check, signature, outbox) or changes
+nothing at all."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.modules import SpecialCase as Case
+from dte import arithmetic as ar
+from dte import builders, jsonio, numbering
+from dte.amounts import ZERO, D, q2
+from dte.models import (
+    CaseState,
+    Condition,
+    Document,
+    DocumentLine,
+    GovStatus,
+    Outbox,
+    RelatedDocument,
+    SpecialCase,
+)
+from dte.schemas.registry import GENERATIONS
+from dte.taxes import thresholds
+from dte.transitions import transition
+
+LINE_FIELDS = ["product_id", "item_type", "code", "description", "unit", "quantity", "unit_price", "discount",
+               "treatment", "special_taxes", "tax_code", "no_gravado", "related_code", "withhold_income", "extra"]
+DOC_FIELDS = ["tipo_dte", "establishment_id", "point_of_sale_id", "client_id", "provider_id", "counterparty",
+              "issue_date", "condition", "payment_term_days", "payments", "observations", "discount_no_suj",
+              "discount_exenta", "discount_gravada", "extra"]
+MAX_LINES = 2000  # numItem 1–2000 (facts §2.4)
+
+
+class IssueError(Exception):
+    """The document cannot be issued as it is; ``problems`` says why, in Spanish."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+# ------------------------------------------------------------------------------------------ drafts
+
+
+def _check_location(user, establishment_id, point_of_sale_id):
+    from accounts.selectors import points_of_sale_for_user
+
+    if not points_of_sale_for_user(user=user).filter(pk=point_of_sale_id, establishment_id=establishment_id).exists():
+        raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
+
+
+def draft_save(*, user, data, lines, related=(), document=None):
+    """Create or replace a draft with its lines and related documents. Only drafts change."""
+    data = dict(data)
+    if document is not None and not document.is_draft:
+        raise ValidationError(_("Un documento emitido no se modifica."))
+    establishment_id = data.get("establishment_id") or (document and document.establishment_id)
+    pos_id = data.get("point_of_sale_id") or (document and document.point_of_sale_id)
+    _check_location(user, establishment_id, pos_id)
+    if len(lines) > MAX_LINES:
+        raise ValidationError(_("Un documento admite hasta %(n)d líneas.") % {"n": MAX_LINES})
+    with transaction.atomic():
+        if document is None:
+            from accounts.selectors import company_get
+
+            document = Document(company=company_get(), created_by=user, issue_date=timezone.localdate())
+        else:
+            document = Document.objects.select_for_update().get(pk=document.pk, status=GovStatus.DRAFT)
+        for key in DOC_FIELDS:
+            if key in data:
+                setattr(document, key, data[key])
+        if document.client_id and "counterparty" not in data:
+            document.counterparty = builders.party_snapshot(client=document.client)
+        elif document.provider_id and document.tipo_dte == ar.CR and "counterparty" not in data:
+            document.counterparty = builders.party_snapshot(provider=document.provider)
+        document.save()
+        document.lines.all().delete()
+        DocumentLine.objects.bulk_create([
+            DocumentLine(document=document, position=i, **{k: v for k, v in line.items() if k in LINE_FIELDS})
+            for i, line in enumerate(lines, start=1)
+        ])
+        document.related.all().delete()
+        RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
+    return document
+
+
+def draft_delete(*, document, user):
+    if not document.is_draft:
+        raise ValidationError(_("Solo se borran borradores."))
+    document.delete()
+
+
+# ----------------------------------------------------------------------------------------- totals
+
+
+def document_totals(document, lines=None):
+    """The same Totals the JSON is built from: the form shows exactly what will be signed."""
+    lines = list(document.lines.all()) if lines is None else lines
+    return ar.compute(builders.doc_input(document, lines, company_size=document.company.taxpayer_size,
+                                         settings_thresholds=thresholds()))
+
+
+def total_of(document, totals):
+    """The amount a document is "worth" for thresholds and credit: what the client pays."""
+    if document.tipo_dte in (ar.NC, ar.ND, ar.NR):
+        return totals.monto_total_operacion
+    return totals.total_pagar
+
+
+# ------------------------------------------------------------------------------------- problems
+
+
+def _party_problems(document):
+    tipo, party = document.tipo_dte, document.counterparty or {}
+    out = []
+    if tipo in (ar.CCF, ar.NC, ar.ND):
+        if document.client_id is None or party.get("id_type") != "36" or not party.get("nrc"):
+            out.append(_("Un %(t)s necesita un cliente contribuyente con NIT y NRC.") % {"t": document.get_tipo_dte_display()})
+        for key, label in (("activity_code", _("actividad económica")), ("address", _("dirección")),
+                           ("email", _("correo electrónico"))):
+            if not party.get(key):
+                out.append(_("Al cliente le falta %(f)s, obligatoria en un %(t)s.") % {"f": label, "t": document.get_tipo_dte_display()})
+    elif tipo == ar.FEX:
+        if document.client_id is None or party.get("kind") != "extranjero" or not party.get("country_code"):
+            out.append(_("Una factura de exportación necesita un cliente extranjero con país."))
+        elif not party.get("activity_description") or not party.get("person_type"):
+            out.append(_("Al cliente extranjero le falta la actividad o el tipo de persona."))
+    elif tipo == ar.CR:
+        if document.provider_id is None:
+            out.append(_("Un comprobante de retención se emite a un proveedor."))
+        else:
+            for key, label in (("activity_code", _("actividad económica")), ("address", _("dirección")),
+                               ("email", _("correo electrónico"))):
+                if not party.get(key):
+                    out.append(_("Al proveedor le falta %(f)s, obligatoria en un comprobante de retención.") % {"f": label})
+    elif tipo == ar.FSE:
+        if not (party.get("id_type") and party.get("id_number") and party.get("name") and party.get("address")):
+            out.append(_("Indique documento, nombre y dirección del sujeto excluido."))
+    elif tipo == ar.NR:
+        if not (party.get("id_number") and party.get("name") and party.get("email") and party.get("address")):
+            out.append(_("Una nota de remisión necesita receptor con documento, nombre, dirección y correo."))
+    return out
+
+
+def document_problems(document, lines, related, totals):
+    """What stops a document from being issued (not confirmable: it must be fixed)."""
+    tipo = document.tipo_dte
+    out = _party_problems(document)
+    if not lines:
+        out.append(_("Agregue al menos una línea."))
+    if tipo in (ar.NC, ar.ND):
+        if not related:
+            out.append(_("Indique el CCF o comprobante de retención que corrige."))
+        if len({r.tipo_documento for r in related}) > 1:
+            out.append(_("Los documentos relacionados deben ser todos del mismo tipo."))
+        for r in related:
+            if r.tipo_documento not in (ar.CCF, ar.CR):
+                out.append(_("Una nota solo corrige un CCF o un comprobante de retención."))
+            if r.target_id and r.target.status != GovStatus.SEALED:
+                out.append(_("El documento %(n)s aún no está sellado por MH.") % {"n": r.numero_documento})
+    total = total_of(document, totals)
+    # Factura at or above the legal amount: the buyer's identification is demanded (facts §2.2).
+    if tipo == ar.FACTURA and total >= thresholds().factura_identification:
+        party = document.counterparty or {}
+        if not (party.get("id_type") and party.get("id_number") and party.get("name")):
+            out.append(_("Una factura de %(a)s o más exige tipo y número de documento y nombre del comprador.")
+                       % {"a": thresholds().factura_identification})
+    if document.condition == Condition.CREDITO and not document.payment_term_days:
+        out.append(_("Una venta al crédito necesita el plazo en días."))
+    if document.payments and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
+        paid = sum((q2(p.get("monto") or 0) for p in document.payments), ZERO)
+        if paid != q2(totals.total_pagar):
+            out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": paid, "t": q2(totals.total_pagar)})
+    if not settings.ALLOW_NEGATIVE_STOCK:
+        out.extend(detail for code, detail in _stock_cases(document, lines))
+    return out
+
+
+# --------------------------------------------------------------------------------- special cases
+
+
+@dataclass
+class Found:
+    code: str
+    detail: str
+
+
+def _stock_cases(document, lines):
+    if document.tipo_dte not in (ar.FACTURA, ar.CCF, ar.FEX, ar.NR):
+        return []
+    from inventory.selectors import stock_levels
+
+    wanted = {}
+    for line in lines:
+        if line.product_id and line.product and line.product.tracks_stock:
+            wanted[line.product_id] = wanted.get(line.product_id, ZERO) + D(line.quantity)
+    if not wanted:
+        return []
+    levels = stock_levels(product_ids=list(wanted), establishment=document.establishment)
+    out = []
+    for line in lines:
+        pid = line.product_id
+        if pid in wanted and levels.get(pid, ZERO) - wanted[pid] < 0:
+            out.append((Case.NEGATIVE_STOCK, _("%(p)s: hay %(h)s y se venden %(q)s.") % {
+                "p": line.code or line.description[:40], "h": levels.get(pid, ZERO).normalize(), "q": wanted.pop(pid).normalize()}))
+    return out
+
+
+def special_cases(document, lines, totals):
+    """Every case that needs an explicit "yes" before issuing (Issuing issue)."""
+    from dte.selectors import client_receivables
+
+    found = []
+    total = total_of(document, totals)
+    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX):
+        owed, overdue = client_receivables(document.client_id, exclude=document.pk)
+        limit = document.client.credit_limit
+        if document.condition == Condition.CREDITO and limit and owed + total > limit:
+            found.append(Found(Case.CREDIT_LIMIT, _("Debe %(o)s; con este documento llega a %(n)s y su límite es %(l)s.")
+                               % {"o": q2(owed), "n": q2(owed + total), "l": q2(limit)}))
+        if overdue:
+            found.append(Found(Case.OVERDUE, _("Tiene %(n)d documento(s) vencido(s).") % {"n": overdue}))
+    if document.tipo_dte in (ar.FACTURA, ar.CCF, ar.FEX):
+        for line in lines:
+            product = line.product if line.product_id else None
+            if product is None or not product.cost:
+                continue
+            net = (D(line.unit_price) * line.quantity - D(line.discount)) / line.quantity
+            if document.tipo_dte == ar.FACTURA and line.treatment == "gravado":
+                net = net / D("1.13")  # a Factura's price includes IVA; cost does not
+            if net < product.cost:
+                found.append(Found(Case.BELOW_COST, _("%(p)s: precio neto %(n)s, costo %(c)s.")
+                                   % {"p": product.code, "n": q2(net), "c": q2(product.cost)}))
+    if settings.ALLOW_NEGATIVE_STOCK:
+        found.extend(Found(code, detail) for code, detail in _stock_cases(document, lines))
+    if totals.iva_rete1 or totals.iva_perci1:
+        parts = []
+        if totals.iva_rete1:
+            parts.append(_("retención de IVA %(a)s") % {"a": totals.iva_rete1})
+        if totals.iva_perci1:
+            parts.append(_("percepción de IVA %(a)s") % {"a": totals.iva_perci1})
+        found.append(Found(Case.RETENTION, _("Aplica %(p)s.") % {"p": ", ".join(parts)}))
+    if document.issue_date != timezone.localdate():
+        found.append(Found(Case.OTHER_DATE, _("Fecha de emisión %(d)s; hoy es %(t)s.")
+                           % {"d": document.issue_date.isoformat(), "t": timezone.localdate().isoformat()}))
+    if total >= thresholds().large_amount:
+        found.append(Found(Case.LARGE_AMOUNT, _("Total %(t)s, umbral %(u)s.") % {"t": q2(total), "u": thresholds().large_amount}))
+    return found
+
+
+def _fingerprint(found):
+    return hashlib.sha256(f"{found.code}|{found.detail}".encode()).hexdigest()
+
+
+def cases_refresh(*, document, user, lines=None, totals=None):
+    """Bring the document's special cases up to date: new ones open, changed ones open again
+    (what was confirmed is no longer what will be issued), vanished ones removed."""
+    lines = list(document.lines.select_related("product")) if lines is None else lines
+    totals = document_totals(document, lines) if totals is None else totals
+    found = special_cases(document, lines, totals)
+    needs_approval = set(getattr(document.created_by.role, "approval_cases", None) or [])
+    with transaction.atomic():
+        existing = {c.code: c for c in document.special_cases.select_for_update()}
+        keep = set()
+        for f in found:
+            fp = _fingerprint(f)
+            keep.add(f.code)
+            case = existing.get(f.code)
+            if case is None:
+                SpecialCase.objects.create(document=document, code=f.code, detail=f.detail[:300], fingerprint=fp,
+                                           needs_approval=f.code in needs_approval)
+            elif case.fingerprint != fp:
+                SpecialCase.objects.filter(pk=case.pk).update(
+                    detail=f.detail[:300], fingerprint=fp, state=CaseState.OPEN, needs_approval=f.code in needs_approval,
+                    confirmed_by=None, confirmed_at=None, decided_by=None, decided_at=None, reason="")
+        stale = [c.pk for code, c in existing.items() if code not in keep]
+        if stale:
+            SpecialCase.objects.filter(pk__in=stale).delete()
+    return list(document.special_cases.all())
+
+
+def case_confirm(*, case, user):
+    """The rep's own "yes" for a case its role may confirm."""
+    if case.needs_approval:
+        raise PermissionDenied(_("Este caso requiere la aprobación de un supervisor."))
+    if case.document.created_by_id != user.pk and not user.company_wide:
+        raise PermissionDenied
+    SpecialCase.objects.filter(pk=case.pk, state=CaseState.OPEN).update(
+        state=CaseState.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now())
+
+
+def case_request_approval(*, case, user):
+    if not case.needs_approval:
+        raise ValidationError(_("Este caso lo confirma usted mismo."))
+    SpecialCase.objects.filter(pk=case.pk, state__in=[CaseState.OPEN, CaseState.REFUSED]).update(
+        state=CaseState.REQUESTED, confirmed_by=user, confirmed_at=timezone.now(), decided_by=None, decided_at=None,
+        reason="")
+
+
+def case_decide(*, case, user, approve, reason):
+    """A supervisor's decision, with who, when and why."""
+    from accounts.modules import Action, Module
+
+    if not user.can(Module.DOCUMENTOS, Action.APPROVE):
+        raise PermissionDenied(_("Solo un supervisor aprueba casos especiales."))
+    if not reason.strip():
+        raise ValidationError(_("Indique el motivo de la decisión."))
+    changed = SpecialCase.objects.filter(pk=case.pk, state=CaseState.REQUESTED).update(
+        state=CaseState.APPROVED if approve else CaseState.REFUSED, decided_by=user, decided_at=timezone.now(),
+        reason=reason.strip()[:500])
+    if not changed:
+        raise ValidationError(_("La solicitud ya no está pendiente."))
+
+
+# ------------------------------------------------------------------------------------------- issue
+
+
+def _hor_emi(now):
+    return timezone.localtime(now).time().replace(microsecond=0)
+
+
+def document_issue(*, document, user, now=None, contingency=None):
+    """Number, build, validate, sign and store the document and create its outbox row, in one
+    transaction: if anything fails nothing is kept and no number is used."""
+    from dte.schemas.validation import document_errors, extra_errors
+    from dte.signing.backends import SigningError, get_signer
+
+    now = now or timezone.now()
+    generation = settings.DTE_SCHEMA_GENERATION
+    with transaction.atomic():
+        doc = (Document.objects.select_for_update(of=("self",))
+               .select_related("company", "establishment", "point_of_sale", "client", "provider", "created_by__role")
+               .get(pk=document.pk))
+        if not doc.is_draft:
+            raise IssueError([_("El documento ya fue emitido.")])
+        _check_location(user, doc.establishment_id, doc.point_of_sale_id)
+        if doc.client_id:
+            doc.counterparty = builders.party_snapshot(client=doc.client)
+        elif doc.provider_id and doc.tipo_dte == ar.CR:
+            doc.counterparty = builders.party_snapshot(provider=doc.provider)
+        lines = list(doc.lines.select_related("product"))
+        related = list(doc.related.select_related("target"))
+        try:
+            totals = document_totals(doc, lines)
+        except ar.ArithmeticError_ as exc:
+            raise IssueError([str(exc)]) from exc
+        problems = document_problems(doc, lines, related, totals)
+        if problems:
+            raise IssueError(problems)
+        cases = {c.code: c for c in cases_refresh(document=doc, user=user, lines=lines, totals=totals)}
+        unsettled = [c for c in cases.values() if c.state not in (CaseState.CONFIRMED, CaseState.APPROVED)]
+        if unsettled:
+            raise IssueError([_("Falta confirmar: %(c)s.") % {"c": Case(c.code).label} for c in unsettled])
+        year = doc.issue_date.year
+        correlative = numbering.allocate(tipo_dte=doc.tipo_dte, establishment=doc.establishment,
+                                         point_of_sale=doc.point_of_sale, year=year)
+        numero = numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, correlative)
+        codigo = numbering.codigo_generacion()
+        version = GENERATIONS[generation]["dte"][doc.tipo_dte][1]
+        hor = _hor_emi(now)
+        body = builders.build(document=doc, lines=lines, related_docs=related, totals=totals, company=doc.company,
+                              establishment=doc.establishment, point_of_sale=doc.point_of_sale, version=version,
+                              ambiente=doc.company.mh_environment, numero_control=numero, codigo_generacion=codigo,
+                              hor_emi=hor, contingency=contingency)
+        payload = jsonio.dumps(body)
+        parsed = jsonio.loads(payload)
+        errors = document_errors(parsed, generation=generation) + extra_errors(parsed, generation=generation)
+        if errors:
+            raise IssueError([_("El documento no cumple el esquema de MH: %(e)s") % {"e": e} for e in errors[:10]])
+        try:
+            signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
+        except SigningError as exc:
+            raise IssueError([str(exc)]) from exc
+        target = GovStatus.CONTINGENCY if contingency else GovStatus.PENDING
+        transition(doc, target, by=user, reason=_("Emitido"), generation=generation, version=version,
+                   numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
+                   payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
+                   total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)),
+                   counterparty=doc.counterparty, issued_by=user, issued_at=now,
+                   confirmations=[_case_record(c) for c in cases.values()])
+        Outbox.objects.create(document=doc, available_at=now)
+        _move_stock(doc, lines, user)
+    return doc
+
+
+def _iva_of(document, totals):
+    if document.tipo_dte == ar.FACTURA:
+        return totals.total_iva
+    return sum((t["valor"] for t in totals.tributos if t["codigo"] == "20"), ZERO)
+
+
+def _case_record(case):
+    return {"code": case.code, "detail": case.detail, "state": case.state,
+            "confirmed_by": case.confirmed_by_id, "confirmed_at": case.confirmed_at.isoformat() if case.confirmed_at else None,
+            "decided_by": case.decided_by_id, "decided_at": case.decided_at.isoformat() if case.decided_at else None,
+            "reason": case.reason}
+
+
+def _move_stock(document, lines, user):
+    """Goods leave the establishment's stock when sold or remitted (F() updates)."""
+    if document.tipo_dte not in (ar.FACTURA, ar.CCF, ar.FEX, ar.NR):
+        return
+    from inventory.services import stock_move
+
+    for line in lines:
+        if line.product_id and line.product.tracks_stock:
+            stock_move(product=line.product, establishment=document.establishment, quantity=-D(line.quantity),
+                       reason=_("Venta %(n)s") % {"n": document.numero_control}, reference=document.codigo_generacion,
+                       acting_user=user, confirm_negative=True)
+
+
+def signed_document(document) -> dict:
+    """The document as delivered to the client: the JSON plus its signature (and MH's seal once
+    sealed), with exact decimals (facts §2: "Archivo DTE")."""
+    body = jsonio.loads(document.payload)
+    body["firmaElectronica"] = document.jws
+    body["selloRecibido"] = document.sello_recibido or None
+    return body
+
+
+def today():
+    return timezone.localdate()
+

@@ -1,0 +1,99 @@
+"""Fixtures for issuing: a company that can sign, clients of each kind, products, and a helper
+that saves a draft the way the form does."""
+
+from django.utils import timezone
+from decimal import Decimal
+from functools import lru_cache
+
+import pytest
+
+CERT_PASSWORD = "clave-de-prueba"
+
+
+@lru_cache(maxsize=1)
+def _certificate():
+    from dte.signing.certificates import build_mh_crt
+
+    return build_mh_crt(nit="06140507071048", password=CERT_PASSWORD)
+
+
+@pytest.fixture
+def signing_company(company):
+    company.certificate = _certificate()
+    company.certificate_password = CERT_PASSWORD
+    company.save()
+    return company
+
+
+@pytest.fixture
+def parties(db):
+    """A taxpayer (CCF), a large taxpayer, a final consumer, a foreign buyer and a provider."""
+    from clients.models import Client
+    from inventory.models import Provider
+
+    common = {"departamento": "06", "municipio": "14", "address": "Calle Arce 10", "phone": "22224444"}
+    return {
+        "taxpayer": Client.objects.create(kind="contribuyente", id_type="36", id_number="06142803901121", nrc="2345678",
+                                          name="Distribuidora Central, S.A. de C.V.", activity_code="46900",
+                                          activity_description="Venta al por mayor de otros productos",
+                                          email="compras@central.example", credit_limit=Decimal("1000"),
+                                          payment_term_days=30, **common),
+        "large": Client.objects.create(kind="contribuyente", id_type="36", id_number="06140101001012", nrc="1111111",
+                                       name="Gran Almacén, S.A.", activity_code="47190", taxpayer_size="grande",
+                                       activity_description="Venta al por menor en comercios no especializados",
+                                       email="pagos@gran.example", **common),
+        "consumer": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Ana López",
+                                          email="ana@example.com", **common),
+        "foreign": Client.objects.create(kind="extranjero", id_type="37", id_number="GT-998877", name="Importadora Maya",
+                                         country_code="9483", person_type="2", activity_description="Comercio de café",
+                                         address="Zona 12, Ciudad de Guatemala", email="compras@maya.example"),
+        "provider": Provider.objects.create(id_type="36", id_number="06141506851019", nrc="3456789",
+                                            name="Repuestos del Norte, S.A.", email="ventas@norte.example",
+                                            activity_code="46900", **{k: common[k] for k in ("departamento", "municipio", "address", "phone")}),
+    }
+
+
+@pytest.fixture
+def products(db):
+    from inventory.models import Product
+
+    return {
+        "chair": Product.objects.create(code="SILLA-01", description="Silla ergonómica", price=Decimal("113.00"),
+                                        cost=Decimal("60"), tracks_stock=True),
+        "service": Product.objects.create(code="SERV-01", description="Instalación", item_type=2, unit=99,
+                                          price=Decimal("50.00"), cost=Decimal("0")),
+    }
+
+
+@pytest.fixture
+def issuer(signing_company, establishments, users):
+    """A sales rep who may issue from M001/P001, the point of sale used by default."""
+    from accounts.services import user_assign_locations
+
+    rep = users["Vendedor"]
+    user_assign_locations(user=rep, establishments=[establishments["main"]],
+                          points_of_sale=[establishments["pos"]["M001P001"]], acting_user=users["Administrador"])
+    return rep
+
+
+def line(description="Artículo", quantity="1", price="10.00", **over):
+    out = {"description": description, "quantity": Decimal(quantity), "unit_price": Decimal(price)}
+    out.update(over)
+    return out
+
+
+@pytest.fixture
+def make_draft(establishments, issuer):
+    from dte.services import draft_save
+
+    def make(tipo="01", lines=None, *, user=None, pos="M001P001", related=(), **data):
+        point = establishments["pos"][pos]
+        values = {"tipo_dte": tipo, "establishment_id": point.establishment_id, "point_of_sale_id": point.pk,
+                  "issue_date": data.pop("issue_date", None) or timezone.localdate()}
+        for key in ("client", "provider"):
+            if key in data:
+                values[f"{key}_id"] = data.pop(key).pk
+        values.update(data)
+        return draft_save(user=user or issuer, data=values, lines=lines or [line()], related=related)
+
+    return make
