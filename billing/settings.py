@@ -183,6 +183,7 @@ DTE_RETENTION_THRESHOLD = env("DTE_RETENTION_THRESHOLD", "100.00")  # 1 % IVA re
 DTE_FACTURA_ID_THRESHOLD = env("DTE_FACTURA_ID_THRESHOLD", "1095.00")  # Factura needs the buyer's id from here
 DTE_LARGE_AMOUNT_THRESHOLD = env("DTE_LARGE_AMOUNT_THRESHOLD", "10000.00")  # asks for confirmation from here
 DTE_INCOME_TAX_RATE = env("DTE_INCOME_TAX_RATE", "0.10")  # reteRenta on services bought from individuals
+DTE_EXTRA_SCHEMA_DIRS = envlist("DTE_EXTRA_SCHEMA_DIRS")  # also validate issued documents against these
 
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(

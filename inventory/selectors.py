@@ -42,3 +42,11 @@ def provider_list(*, query="", active="1"):
 
 def provider_get(*, pk):
     return get_object_or_404(Provider.objects.prefetch_related("supplies__product"), pk=pk)
+
+
+def stock_levels(*, product_ids, establishment):
+    """{product id: quantity on hand} at one establishment (missing rows are zero)."""
+    from inventory.models import Stock
+
+    return dict(Stock.objects.filter(product_id__in=product_ids, establishment=establishment)
+                .values_list("product_id", "quantity"))
