@@ -1,11 +1,11 @@
 """Fixtures for issuing: a company that can sign, clients of each kind, products, and a helper
 that saves a draft the way the form does."""
 
-from django.utils import timezone
 from decimal import Decimal
 from functools import lru_cache
 
 import pytest
+from django.utils import timezone
 
 CERT_PASSWORD = "clave-de-prueba"
 

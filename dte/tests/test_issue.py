@@ -221,3 +221,69 @@ def test_nota_de_remision_moves_goods(make_draft, issuer, parties, products, est
     body = _payload(document_issue(document=draft, user=issuer))
     assert body["receptor"]["bienTitulo"] == "04"
     assert Stock.objects.get(product=products["chair"], establishment=establishments["main"]).quantity == 7
+
+
+def test_mh_own_ccf_example_is_reproduced(shared_dir, signing_company, establishments, issuer, monkeypatch):
+    """MH's CCF example (Manual Funcional v1.1), rebuilt from its inputs. Two deliberate
+    differences: we always send the MH establishment and point-of-sale codes (MH's 2022 example
+    left them null; the 2026 schemas require them), and MH's totalLetras ends in a stray space."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from clients.models import Client
+    from dte import numbering
+    from dte.models import NumberCounter
+    from dte.services import case_confirm, cases_refresh, draft_save
+
+    sample = json.loads((shared_dir / "spec" / "samples" / "mh-manual-funcional-v1.1_ejemplo-ccf-v3_payload-firmado.json")
+                        .read_text(encoding="utf-8"))
+    emisor, receptor = sample["emisor"], sample["receptor"]
+    company = signing_company
+    company.nit, company.nrc, company.legal_name, company.trade_name = emisor["nit"], emisor["nrc"], emisor["nombre"], ""
+    company.activity_code, company.activity_description = emisor["codActividad"], emisor["descActividad"]
+    company.email, company.mh_environment = emisor["correo"], sample["identificacion"]["ambiente"]
+    company.save()
+    est, pos = establishments["main"], establishments["pos"]["M001P001"]
+    est.cod_estable_mh, est.establishment_type, est.phone = "0000", emisor["tipoEstablecimiento"], emisor["telefono"]
+    est.departamento, est.municipio, est.address = (emisor["direccion"][k] for k in ("departamento", "municipio", "complemento"))
+    est.save()
+    pos.cod_punto_venta_mh = "0000"
+    pos.save()
+    client = Client.objects.create(kind="contribuyente", id_type="36", id_number=receptor["nit"], nrc=receptor["nrc"],
+                                   name=receptor["nombre"], activity_code=receptor["codActividad"],
+                                   activity_description=receptor["descActividad"], phone=receptor["telefono"],
+                                   email=receptor["correo"], departamento="06", municipio="14",
+                                   address=receptor["direccion"]["complemento"])
+    NumberCounter.objects.create(tipo_dte="03", establishment=est, point_of_sale=pos, year=2022, last=252)
+    monkeypatch.setattr(numbering, "codigo_generacion", lambda: sample["identificacion"]["codigoGeneracion"])
+    item = sample["cuerpoDocumento"][0]
+    draft = draft_save(user=issuer, data={
+        "tipo_dte": "03", "establishment_id": est.pk, "point_of_sale_id": pos.pk, "client_id": client.pk,
+        "issue_date": datetime.date(2022, 11, 28), "payments": [{"codigo": "01", "monto": "2260", "referencia": ""}],
+    }, lines=[line(item["descripcion"], "1", "2000", item_type=1, unit=59)])
+    for case in cases_refresh(document=draft, user=issuer):
+        case_confirm(case=case, user=issuer)  # the example's date is not today
+    now = datetime.datetime(2022, 11, 28, 10, 19, 44, tzinfo=ZoneInfo("America/El_Salvador"))
+    body = _payload(document_issue(document=draft, user=issuer, now=now))
+    expected = json.loads(json.dumps(sample))
+    expected["emisor"].update(codEstableMH="0000", codPuntoVentaMH="0000")
+    expected["resumen"]["totalLetras"] = expected["resumen"]["totalLetras"].rstrip()
+    assert body == expected
+    assert list(body) == list(sample)  # the same sections in the same order
+
+
+def test_dte_export_writes_one_signed_json_per_document(make_draft, issuer, tmp_path):
+    from django.core.management import call_command
+
+    docs = [document_issue(document=make_draft("01", [line("A", "1", str(n))]), user=issuer) for n in (5, 7)]
+    make_draft("01")  # a draft is not exported
+    today = timezone.localdate().isoformat()
+    call_command("dte_export", "--desde", today, "--hasta", today, "--carpeta", str(tmp_path))
+    files = sorted(tmp_path.glob("*.json"))
+    assert len(files) == 2
+    by_code = {f.name.split("_")[-1][:-5]: jsonio.loads(f.read_text(encoding="utf-8")) for f in files}
+    for doc in docs:
+        exported = by_code[doc.codigo_generacion]
+        assert exported["firmaElectronica"] == doc.jws and exported["selloRecibido"] is None
+        assert {k: v for k, v in exported.items() if k not in ("firmaElectronica", "selloRecibido")} == _payload(doc)
+    assert by_code[docs[1].codigo_generacion]["resumen"]["totalPagar"] == Decimal("7")
