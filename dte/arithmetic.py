@@ -193,7 +193,7 @@ def _compute_sale(doc):
     base = out.taxable_base
     if tipo == FACTURA:
         out.total_iva = q2(base * IVA_RATE / IVA_DIVISOR)
-        net_base = base - out.total_iva
+        net_base = base / IVA_DIVISOR  # unrounded: retention is rounded once, on its own amount
     else:
         net_base = base
         if base > 0:
@@ -257,7 +257,10 @@ def _compute_excluded(doc):
         raise ArithmeticError_("el descuento global es mayor que la compra")
     out.total_descu = q2(sum((D(line.discount) for line in doc.lines), ZERO) + out.descuento)
     out.sub_total = out.total_compra - out.descuento
-    out.rete_renta = q2(renta_base * doc.income_tax_rate)
+    # The global discount lowers what is paid for each line in proportion, so also the base of
+    # the income tax withheld on the services.
+    share = out.sub_total / out.total_compra if out.total_compra else ZERO
+    out.rete_renta = q2(renta_base * share * doc.income_tax_rate)
     out.total_pagar = out.sub_total - out.iva_rete1 - out.rete_renta
     return out
 
@@ -267,18 +270,21 @@ def _compute_retention(doc):
     (22 = 1 %, C4 = 13 %; C9 is an amount entered by hand)."""
     out = Totals()
     for line in doc.lines:
-        base = q8(line.retention_base)
-        if base <= 0:
-            raise ArithmeticError_("el monto sujeto a retención debe ser mayor que cero")
+        # CR amounts are cents in the schema (multipleOf 0.01), the base at least 1.00.
+        base = q2(line.retention_base)
+        if base < 1:
+            raise ArithmeticError_("el monto sujeto a retención debe ser al menos 1.00")
         if line.retention_code not in RETENTION_CODES:
             raise ArithmeticError_(f"código de retención desconocido: {line.retention_code}")
         rate = RETENTION_CODES[line.retention_code]
         if rate is None:
             if line.retention_amount is None:
                 raise ArithmeticError_("el código C9 necesita el monto retenido")
-            withheld = q8(line.retention_amount)
+            withheld = q2(line.retention_amount)
+            if withheld <= 0:
+                raise ArithmeticError_("el monto retenido debe ser mayor que cero")
         else:
-            withheld = q8(base * rate)
+            withheld = q2(base * rate)
         out.lines.append(LineOut(iva_retenido=withheld, gravada=base))
     out.total_sujeto_retencion = q2(sum((lo.gravada for lo in out.lines), ZERO))
     out.total_iva_retenido = q2(sum((lo.iva_retenido for lo in out.lines), ZERO))

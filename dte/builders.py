@@ -199,7 +199,9 @@ def related(related_docs):
              "numeroDocumento": r.numero_documento, "fechaEmision": r.fecha_emision.isoformat()} for r in related_docs]
 
 
-def items(tipo, lines, totals):
+def items(tipo, lines, totals, related_docs=()):
+    # An NC/ND line says which related document it adjusts; with only one, it is that one.
+    default_related = related_docs[0].numero_documento if tipo in (ar.NC, ar.ND) and len(related_docs) == 1 else None
     out = []
     for n, (line, lo) in enumerate(zip(lines, totals.lines, strict=True), start=1):
         if tipo == ar.CR:
@@ -220,7 +222,7 @@ def items(tipo, lines, totals):
             continue
         tax_line = line.item_type == 4 and line.tax_code in LINE_TAXES
         item = {"numItem": n, "tipoItem": line.item_type,
-                "numeroDocumento": _none(line.related_code), "codigo": None if tax_line else _none(line.code),
+                "numeroDocumento": _none(line.related_code) or default_related, "codigo": None if tax_line else _none(line.code),
                 "codTributo": line.tax_code if tax_line else None, "descripcion": line.description,
                 "cantidad": D(line.quantity), "uniMedida": 99 if tax_line else line.unit,
                 "precioUni": D(line.unit_price), "montoDescu": D(line.discount), "ventaNoSuj": lo.no_suj,
@@ -320,7 +322,7 @@ def build(*, document, lines, related_docs, totals, company, establishment, poin
         out["otrosDocumentos"] = (document.extra or {}).get("otrosDocumentos") or None
     if tipo in WITH_THIRD_PARTY:
         out["ventaTercero"] = (document.extra or {}).get("ventaTercero") or None
-    out["cuerpoDocumento"] = items(tipo, lines, totals)
+    out["cuerpoDocumento"] = items(tipo, lines, totals, related_docs)
     out["resumen"] = resumen(tipo, document, totals)
     if tipo in WITH_EXTENSION:
         out["extension"] = extension(document)

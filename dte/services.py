@@ -159,6 +159,10 @@ def document_problems(document, lines, related, totals):
             out.append(_("Indique el CCF o comprobante de retención que corrige."))
         if len({r.tipo_documento for r in related}) > 1:
             out.append(_("Los documentos relacionados deben ser todos del mismo tipo."))
+        codes = {r.numero_documento for r in related}
+        for n, x in enumerate(lines, start=1):
+            if len(related) > 1 and x.related_code not in codes:
+                out.append(_("Línea %(n)d: indique cuál de los documentos relacionados ajusta.") % {"n": n})
         for r in related:
             if r.tipo_documento not in (ar.CCF, ar.CR):
                 out.append(_("Una nota solo corrige un CCF o un comprobante de retención."))
@@ -328,15 +332,14 @@ def _hor_emi(now):
 def document_issue(*, document, user, now=None, contingency=None):
     """Number, build, validate, sign and store the document and create its outbox row, in one
     transaction: if anything fails nothing is kept and no number is used."""
-    from dte.schemas.validation import document_errors, extra_errors
+    from dte.schemas.validation import payload_errors
     from dte.signing.backends import SigningError, get_signer
 
     now = now or timezone.now()
     generation = settings.DTE_SCHEMA_GENERATION
     with transaction.atomic():
-        doc = (Document.objects.select_for_update(of=("self",))
-               .select_related("company", "establishment", "point_of_sale", "client", "provider", "created_by__role")
-               .get(pk=document.pk))
+        # Lock the row alone (a join here costs more to plan than to run), then read what it refers to.
+        doc = Document.objects.select_for_update().get(pk=document.pk)
         if not doc.is_draft:
             raise IssueError([_("El documento ya fue emitido.")])
         _check_location(user, doc.establishment_id, doc.point_of_sale_id)
@@ -369,8 +372,7 @@ def document_issue(*, document, user, now=None, contingency=None):
                               ambiente=doc.company.mh_environment, numero_control=numero, codigo_generacion=codigo,
                               hor_emi=hor, contingency=contingency)
         payload = jsonio.dumps(body)
-        parsed = jsonio.loads(payload)
-        errors = document_errors(parsed, generation=generation) + extra_errors(parsed, generation=generation)
+        errors = payload_errors(payload, generation=generation)
         if errors:
             raise IssueError([_("El documento no cumple el esquema de MH: %(e)s") % {"e": e} for e in errors[:10]])
         try:

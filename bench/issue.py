@@ -1,0 +1,224 @@
+"""Issuing throughput on PostgreSQL: 10,000 documents of mixed types (Factura, CCF, NC, ND, NR,
+CR, FEX, FSE) with 1–20 lines each, issued through dte.services.document_issue — the service the
+form calls: number, JSON, our schema, signature, outbox, history, stock. Drafts are saved first
+(through draft_save, timed apart). Prints documents/s and the p95 time to issue one, with one
+process and with one process per core (how the web workers run), side by side.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_issue .venv/bin/python bench/issue.py [--docs 10000]
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _setup import django_setup  # noqa: E402
+
+MIX = [("01", 40), ("03", 25), ("05", 5), ("06", 5), ("04", 5), ("07", 5), ("11", 8), ("14", 7)]
+
+
+def setup_world():
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import Company, Establishment, PointOfSale, User
+    from accounts.services import roles_ensure_defaults
+    from clients.models import Client
+    from dte.signing.certificates import build_mh_crt
+    from inventory.models import Product, Provider
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE dte_document, dte_numbercounter, dte_outbox, dte_statuschange, dte_specialcase, "
+                       "dte_documentline, dte_relateddocument, inventory_stockmovement, inventory_stock RESTART IDENTITY CASCADE")
+    roles_ensure_defaults()
+    company, _ = Company.objects.get_or_create(nit="06140507071048", defaults=dict(
+        nrc="1234567", legal_name="Empresa de Prueba, S.A. de C.V.", trade_name="Prueba Comercial",
+        activity_code="46900", activity_description="Venta al por mayor de otros productos", departamento="06",
+        municipio="14", address="Calle 1", phone="22223333", email="empresa@example.com"))
+    company.certificate = build_mh_crt(nit=company.nit, password="bench")
+    company.certificate_password = "bench"
+    company.save()
+    est, _ = Establishment.objects.get_or_create(company=company, cod_estable_mh="M001", defaults=dict(
+        name="Matriz", departamento="06", municipio="14", address="Calle 1"))
+    pos, _ = PointOfSale.objects.get_or_create(establishment=est, cod_punto_venta_mh="P001", defaults={"name": "Caja"})
+    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True, "is_staff": True})
+    common = {"departamento": "06", "municipio": "14", "address": "Calle Arce 10", "phone": "22224444"}
+    taxpayer, _ = Client.objects.get_or_create(id_type="36", id_number="06142803901121", defaults=dict(
+        kind="contribuyente", nrc="2345678", name="Distribuidora Central, S.A. de C.V.", activity_code="46900",
+        activity_description="Venta al por mayor de otros productos", email="c@central.example", **common))
+    consumer, _ = Client.objects.get_or_create(id_type="13", id_number="00016297-5", defaults=dict(
+        kind="consumidor", name="Ana López", email="ana@example.com", **common))
+    foreign, _ = Client.objects.get_or_create(id_type="37", id_number="GT-998877", defaults=dict(
+        kind="extranjero", name="Importadora Maya", country_code="9483", person_type="2",
+        activity_description="Comercio de café", address="Zona 12, Guatemala", email="m@maya.example"))
+    provider, _ = Provider.objects.get_or_create(id_type="36", id_number="06141506851019", defaults=dict(
+        nrc="3456789", name="Repuestos del Norte, S.A.", email="v@norte.example", activity_code="46900",
+        **{k: common[k] for k in ("departamento", "municipio", "address", "phone")}))
+    products = []
+    for i in range(50):
+        product, _ = Product.objects.get_or_create(code=f"BENCH-{i:03d}", defaults=dict(
+            description=f"Producto de prueba {i}", price=Decimal("11.30"), cost=Decimal("0")))
+        products.append(product)
+    return {"est": est, "pos": pos, "user": admin, "taxpayer": taxpayer, "consumer": consumer, "foreign": foreign,
+            "provider": provider, "products": products}
+
+
+def make_drafts(world, n, rng):
+    from django.utils import timezone
+
+    from dte.models import Document, GovStatus
+    from dte.services import document_issue, draft_save
+
+    types = [t for t, w in MIX for _ in range(w)]
+    base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk, "issue_date": timezone.localdate()}
+    sealed_ccf = None
+    ids = []
+    started = time.perf_counter()
+    for i in range(n):
+        tipo = rng.choice(types)
+        lines = []
+        for k in range(rng.randint(1, 20)):
+            p = rng.choice(world["products"])
+            lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
+                          "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 99999)) / 100,
+                          "discount": Decimal(0), "treatment": rng.choice(["gravado"] * 8 + ["exento", "no_sujeto"])})
+            if tipo == "07":
+                lines[-1] = {"description": f"Retención {k}", "extra": {
+                    "tipoDte": "03", "tipoDoc": 1, "numDocumento": f"CCF{i}-{k}", "fechaEmision": "2026-11-01",
+                    "montoSujetoGrav": str(rng.randint(100, 5000)), "codigoRetencionMH": "22"}}
+            elif tipo == "14":
+                lines[-1]["treatment"] = "gravado"
+        data = dict(base, tipo_dte=tipo)
+        related = ()
+        if tipo in ("03", "05", "06", "04"):
+            data["client_id"] = world["taxpayer"].pk
+        elif tipo == "01":
+            data["client_id"] = world["consumer"].pk
+        elif tipo == "11":
+            data["client_id"] = world["foreign"].pk
+        elif tipo == "07":
+            data["provider_id"] = world["provider"].pk
+        elif tipo == "14":
+            data["counterparty"] = {"id_type": "13", "id_number": "04567891-2", "name": "Juan Pérez",
+                                    "departamento": "05", "municipio": "11", "address": "Cantón El Progreso"}
+        if tipo in ("05", "06"):
+            if sealed_ccf is None:
+                ccf = draft_save(user=world["user"], data=dict(base, tipo_dte="03", client_id=world["taxpayer"].pk),
+                                 lines=[{"description": "Base", "quantity": Decimal(1), "unit_price": Decimal(5000)}])
+                sealed_ccf = document_issue(document=ccf, user=world["user"])
+                Document.objects.filter(pk=sealed_ccf.pk).update(status=GovStatus.SEALED)
+            related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": sealed_ccf.codigo_generacion,
+                        "fecha_emision": sealed_ccf.issue_date, "target_id": sealed_ccf.pk}]
+        ids.append(draft_save(user=world["user"], data=data, lines=lines, related=related).pk)
+    return ids, time.perf_counter() - started
+
+
+def issue_worker(ids):
+    """Issue the given drafts one by one; return per-document seconds."""
+    from accounts.models import User
+    from dte.models import Document
+    from dte.services import IssueError, document_issue
+
+    user = User.objects.get(username="bench-admin")
+    times, failed = [], []
+    for pk in ids:
+        started = time.perf_counter()
+        try:
+            document_issue(document=Document(pk=pk), user=user)
+        except IssueError as exc:
+            failed.append(str(exc)[:300])
+            continue
+        times.append(time.perf_counter() - started)
+    return times, failed
+
+
+def child(path):
+    django_setup()
+    with open(path) as fh:
+        ids = json.load(fh)
+    times, failed = issue_worker(ids)
+    print("RESULT " + json.dumps({"times": times, "failed": failed[:5], "n_failed": len(failed)}))
+
+
+def run_parallel(ids, workers, tmpdir):
+    procs, files = [], []
+    for w in range(workers):
+        path = os.path.join(tmpdir, f"ids-{w}.json")
+        with open(path, "w") as fh:
+            json.dump(ids[w::workers], fh)
+        files.append(path)
+    started = time.perf_counter()
+    for path in files:
+        procs.append(subprocess.Popen([sys.executable, __file__, "--child", path], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=os.environ))
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=3600)
+        line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            raise SystemExit(err[-3000:])
+        results.append(json.loads(line[7:]))
+    wall = time.perf_counter() - started
+    times = [t for r in results for t in r["times"]]
+    failed = sum(r["n_failed"] for r in results)
+    if failed:
+        raise SystemExit(f"{failed} documentos no se emitieron: {results[0]['failed']}")
+    return wall, times
+
+
+def p95(values):
+    return statistics.quantiles(values, n=100)[94] if len(values) >= 100 else max(values)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child)
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
+    import tempfile
+
+    # Special cases are confirmed in the form before issuing; here every document is ordinary.
+    os.environ["DTE_LARGE_AMOUNT_THRESHOLD"] = "100000000"
+    django_setup()
+    rng = random.Random(11)
+    world = setup_world()
+    single_n = max(100, args.docs // 10)
+    ids, draft_s = make_drafts(world, args.docs + single_n, rng)
+    from dte.models import DocumentLine
+
+    lines = DocumentLine.objects.count()
+    print(f"borradores: {len(ids)} documentos, {lines} líneas, guardados en {draft_s:.1f} s "
+          f"({len(ids) / draft_s:.0f} borradores/s)")
+    tmpdir = tempfile.mkdtemp(prefix="bench-issue-")
+    wall1, times1 = run_parallel(ids[:single_n], 1, tmpdir)
+    print(f"{'un proceso':<28}{single_n:>7} docs {single_n / wall1:>8.0f} docs/s  p95 {p95(times1) * 1000:.1f} ms")
+    wall, times = run_parallel(ids[single_n:], args.workers, tmpdir)
+    rate = args.docs / wall
+    print(f"{f'{args.workers} procesos (uno por núcleo)':<28}{args.docs:>7} docs {rate:>8.0f} docs/s  "
+          f"p95 {p95(times) * 1000:.1f} ms  p50 {statistics.median(times) * 1000:.1f} ms")
+    from dte.models import Document
+
+    issued = sorted(Document.objects.exclude(status="draft").values_list("tipo_dte", "correlative"))
+    per_type = {}
+    for tipo, corr in issued:
+        per_type.setdefault(tipo, []).append(corr)
+    gaps = sum(1 for v in per_type.values() if sorted(v) != list(range(1, len(v) + 1)))
+    print(f"tipos: {', '.join(f'{t}={len(v)}' for t, v in sorted(per_type.items()))}; series con huecos: {gaps}")
+    print(f"issue_docs={args.docs} issue_docs_per_s={rate:.0f} issue_p95_ms={p95(times) * 1000:.1f} "
+          f"single_process_docs_per_s={single_n / wall1:.0f} workers={args.workers} series_with_gaps={gaps}")
+
+
+if __name__ == "__main__":
+    main()
