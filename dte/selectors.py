@@ -33,15 +33,16 @@ def client_receivables(client_id, *, exclude=None, today=None):
     payments module records payments, every credit document counts as unpaid; credit notes
     reduce what is owed."""
     today = today or timezone.localdate()
-    qs = Document.objects.filter(LIVE, client_id=client_id, condition=Condition.CREDITO)
-    if exclude:
-        qs = qs.exclude(pk=exclude)
-    owed = qs.filter(tipo_dte__in=["01", "03", "06", "11"]).aggregate(s=Sum("total_to_pay"))["s"] or 0
-    credits = Document.objects.filter(LIVE, client_id=client_id, tipo_dte="05").aggregate(s=Sum("total_to_pay"))["s"] or 0
-    # Date arithmetic differs per database: compare in Python over the client's open documents.
-    overdue = sum(1 for issued, term in qs.filter(tipo_dte__in=["01", "03", "06", "11"]).values_list(
-        "issue_date", "payment_term_days") if issued + datetime.timedelta(days=term) < today)
-    return owed - credits, overdue
+    qs = Document.objects.filter(LIVE, client_id=client_id).exclude(pk=exclude)
+    sales = Q(condition=Condition.CREDITO, tipo_dte__in=["01", "03", "06", "11"])
+    sums = qs.aggregate(owed=Sum("total_to_pay", filter=sales), credits=Sum("total_to_pay", filter=Q(tipo_dte="05")))
+    owed = (sums["owed"] or 0) - (sums["credits"] or 0)
+    if not sums["owed"]:
+        return owed, 0
+    # Date arithmetic differs per database: compare in Python over the client's credit documents.
+    overdue = sum(1 for issued, term in qs.filter(sales, issue_date__lt=today).values_list("issue_date", "payment_term_days")
+                  if issued + datetime.timedelta(days=term) < today)
+    return owed, overdue
 
 
 def sealed_for_correction(*, client_id, tipo):

@@ -268,9 +268,14 @@ def cases_refresh(*, document, user, lines=None, totals=None):
     lines = list(document.lines.select_related("product")) if lines is None else lines
     totals = document_totals(document, lines) if totals is None else totals
     found = special_cases(document, lines, totals)
-    needs_approval = set(getattr(document.created_by.role, "approval_cases", None) or [])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         existing = {c.code: c for c in document.special_cases.select_for_update()}
+        if not found and not existing:
+            return []
+        from accounts.models import Role
+
+        role_cases = Role.objects.filter(users__pk=document.created_by_id).values_list("approval_cases", flat=True).first()
+        needs_approval = set(role_cases or [])
         keep = set()
         for f in found:
             fp = _fingerprint(f)
@@ -338,8 +343,9 @@ def document_issue(*, document, user, now=None, contingency=None):
     now = now or timezone.now()
     generation = settings.DTE_SCHEMA_GENERATION
     with transaction.atomic():
-        # Lock the row alone (a join here costs more to plan than to run), then read what it refers to.
-        doc = Document.objects.select_for_update().get(pk=document.pk)
+        # Lock the document's row only; its company and location come in the same query.
+        doc = (Document.objects.select_for_update(of=("self",))
+               .select_related("company", "establishment", "point_of_sale", "client", "provider").get(pk=document.pk))
         if not doc.is_draft:
             raise IssueError([_("El documento ya fue emitido.")])
         _check_location(user, doc.establishment_id, doc.point_of_sale_id)
@@ -361,20 +367,27 @@ def document_issue(*, document, user, now=None, contingency=None):
         if unsettled:
             raise IssueError([_("Falta confirmar: %(c)s.") % {"c": Case(c.code).label} for c in unsettled])
         year = doc.issue_date.year
-        correlative = numbering.allocate(tipo_dte=doc.tipo_dte, establishment=doc.establishment,
-                                         point_of_sale=doc.point_of_sale, year=year)
-        numero = numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, correlative)
         codigo = numbering.codigo_generacion()
         version = GENERATIONS[generation]["dte"][doc.tipo_dte][1]
         hor = _hor_emi(now)
+        # Built and checked with a placeholder number of the same shape; the real number is taken
+        # last, so the counter row stays locked only for signing and saving, not for building.
+        placeholder = numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, 0)
         body = builders.build(document=doc, lines=lines, related_docs=related, totals=totals, company=doc.company,
                               establishment=doc.establishment, point_of_sale=doc.point_of_sale, version=version,
-                              ambiente=doc.company.mh_environment, numero_control=numero, codigo_generacion=codigo,
+                              ambiente=doc.company.mh_environment, numero_control=placeholder, codigo_generacion=codigo,
                               hor_emi=hor, contingency=contingency)
-        payload = jsonio.dumps(body)
-        errors = payload_errors(payload, generation=generation)
+        draft_payload = jsonio.dumps(body)
+        errors = payload_errors(draft_payload, generation=generation)
         if errors:
             raise IssueError([_("El documento no cumple el esquema de MH: %(e)s") % {"e": e} for e in errors[:10]])
+        correlative = numbering.allocate(tipo_dte=doc.tipo_dte, establishment=doc.establishment,
+                                         point_of_sale=doc.point_of_sale, year=year)
+        numero = numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, correlative)
+        marker = f'"numeroControl":"{placeholder}"'
+        if draft_payload.count(marker) != 1:
+            raise IssueError([_("No se pudo numerar el documento.")])
+        payload = draft_payload.replace(marker, f'"numeroControl":"{numero}"')
         try:
             signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
         except SigningError as exc:

@@ -34,7 +34,7 @@ def transition(document, to_status, *, by=None, reason="", track="gov", **fields
     current = getattr(document, attr)
     if to_status not in moves.get(current, set()):
         raise TransitionRefused(_("No se puede pasar de «%(a)s» a «%(b)s».") % {"a": current, "b": to_status})
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         changed = Document.objects.filter(pk=document.pk, **{attr: current}).update(**{attr: to_status}, **fields)
         if not changed:
             raise TransitionRefused(_("El documento cambió de estado mientras tanto."))
