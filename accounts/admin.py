@@ -7,7 +7,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from accounts import services
 from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role, User
-from accounts.modules import Action, Module, SpecialCase
+from accounts.modules import DOCUMENT_TYPES, Action, Module, SpecialCase
 
 MAX_CERTIFICATE_BYTES = 256 * 1024
 
@@ -85,9 +85,14 @@ class RoleForm(forms.ModelForm):
         help_text=_("Los demás casos los confirma el propio usuario; estos esperan la aprobación de un supervisor."),
     )
 
+    document_types = forms.MultipleChoiceField(
+        label=_("Tipos de documento que emite"), choices=DOCUMENT_TYPES, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Ninguno marcado: todos los tipos."),
+    )
+
     class Meta:
         model = Role
-        fields = ["name", "description", "company_wide", "approval_cases"]
+        fields = ["name", "description", "company_wide", "approval_cases", "document_types"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

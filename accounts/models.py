@@ -23,6 +23,8 @@ class Role(models.Model):
     )
     # Special cases (dte.cases) that this role may not confirm by itself: a supervisor approves them.
     approval_cases = models.JSONField(_("casos que requieren aprobación"), default=list, blank=True)
+    # Document types (CAT-002 codes) the role may issue; empty: every type.
+    document_types = models.JSONField(_("tipos de documento que emite"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

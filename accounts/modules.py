@@ -40,12 +40,18 @@ class SpecialCase(models.TextChoices):
     LARGE_AMOUNT = "large_amount", _("Monto sobre el umbral")
 
 
+# CAT-002 types the product issues (the dte app's DocType mirrors these).
+DOCUMENT_TYPES = [("01", _("Factura")), ("03", _("Comprobante de Crédito Fiscal")), ("04", _("Nota de Remisión")),
+                  ("05", _("Nota de Crédito")), ("06", _("Nota de Débito")), ("07", _("Comprobante de Retención")),
+                  ("11", _("Factura de Exportación")), ("14", _("Factura de Sujeto Excluido"))]
+
+
 # Menu icon (Bootstrap Icons) and the URL name of each module's landing page. A module whose
 # app does not exist yet has no URL: the menu shows it as coming, not as a broken link.
 MODULE_META = {
     Module.CLIENTES: {"icon": "people", "url": "clients:list"},
     Module.INVENTARIO: {"icon": "box-seam", "url": "inventory:product_list"},
-    Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": None},
+    Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": "dte:list"},
     Module.REPORTES: {"icon": "bar-chart", "url": None},
     Module.CONTINGENCIA: {"icon": "cloud-slash", "url": None},
     Module.CONFIGURACION: {"icon": "gear", "url": "accounts:settings"},

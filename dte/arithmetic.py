@@ -34,6 +34,7 @@ from dte.taxes import (
 )
 
 FACTURA, CCF, NR, NC, ND, CR, FEX, FSE = "01", "03", "04", "05", "06", "07", "11", "14"
+ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE]
 NET_TYPES = {CCF, NR, NC, ND}  # prices without IVA, IVA as tributo 20
 LARGE = "grande"
 

@@ -150,6 +150,14 @@ class Document(models.Model):
     def is_draft(self):
         return self.status == GovStatus.DRAFT
 
+    @property
+    def counterparty_name(self):
+        if self.client_id:
+            return self.client.name
+        if self.provider_id:
+            return self.provider.name
+        return (self.counterparty or {}).get("name", "")
+
 
 class Treatment(models.TextChoices):
     GRAVADO = "gravado", _("Gravado")
@@ -290,3 +298,12 @@ class SpecialCase(models.Model):
 
     def __str__(self):
         return f"{self.code} ({self.state})"
+
+    @property
+    def code_label(self):
+        from accounts.modules import SpecialCase as Codes
+
+        try:
+            return Codes(self.code).label
+        except ValueError:
+            return self.code

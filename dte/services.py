@@ -154,6 +154,13 @@ def document_problems(document, lines, related, totals):
     out = _party_problems(document)
     if not lines:
         out.append(_("Agregue al menos una línea."))
+    for n, x in enumerate(lines, start=1):
+        if tipo == ar.CR:
+            extra = x.extra or {}
+            if not extra.get("numDocumento") or not extra.get("fechaEmision"):
+                out.append(_("Línea %(n)d: indique el número y la fecha del documento retenido.") % {"n": n})
+        elif not x.description.strip():
+            out.append(_("Línea %(n)d: falta la descripción.") % {"n": n})
     if tipo in (ar.NC, ar.ND):
         if not related:
             out.append(_("Indique el CCF o comprobante de retención que corrige."))
@@ -177,8 +184,12 @@ def document_problems(document, lines, related, totals):
                        % {"a": thresholds().factura_identification})
     if document.condition == Condition.CREDITO and not document.payment_term_days:
         out.append(_("Una venta al crédito necesita el plazo en días."))
-    if document.payments and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
-        paid = sum((q2(p.get("monto") or 0) for p in document.payments), ZERO)
+    payments = document.payments or []
+    unstated = [p for p in payments if not p.get("monto")]
+    if len(payments) > 1 and unstated:
+        out.append(_("Indique el monto de cada forma de pago."))
+    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
+        paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
         if paid != q2(totals.total_pagar):
             out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": paid, "t": q2(totals.total_pagar)})
     if not settings.ALLOW_NEGATIVE_STOCK:
@@ -442,3 +453,43 @@ def signed_document(document) -> dict:
 def today():
     return timezone.localdate()
 
+
+
+def document_preview(document):
+    """The document as it will be issued (numbers shown as placeholders): the same builder,
+    not signed, not stored."""
+    doc = Document.objects.select_related("company", "establishment", "point_of_sale", "client", "provider").get(
+        pk=document.pk)
+    if doc.client_id:
+        doc.counterparty = builders.party_snapshot(client=doc.client)
+    elif doc.provider_id and doc.tipo_dte == ar.CR:
+        doc.counterparty = builders.party_snapshot(provider=doc.provider)
+    lines = list(doc.lines.select_related("product"))
+    related = list(doc.related.select_related("target"))
+    totals = document_totals(doc, lines)
+    version = GENERATIONS[settings.DTE_SCHEMA_GENERATION]["dte"][doc.tipo_dte][1]
+    body = builders.build(document=doc, lines=lines, related_docs=related, totals=totals, company=doc.company,
+                          establishment=doc.establishment, point_of_sale=doc.point_of_sale, version=version,
+                          ambiente=doc.company.mh_environment,
+                          numero_control=numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, 0),
+                          codigo_generacion="—", hor_emi=_hor_emi(timezone.now()))
+    return body, totals, document_problems(doc, lines, related, totals)
+
+
+def types_for(*, user, client=None):
+    """The document types ``user`` may issue (per role), narrowed to what ``client`` may receive:
+    a CCF, NC or ND needs a taxpayer with NIT and NRC; an export invoice a foreign buyer."""
+    role_types = set(getattr(user.role, "document_types", None) or []) if getattr(user, "role_id", None) else set()
+    allowed = [t for t in ar.ALL_TYPES if not role_types or t in role_types or user.is_superuser]
+    if client is None:
+        return allowed
+    out = []
+    for t in allowed:
+        if t in (ar.CCF, ar.NC, ar.ND) and not (client.id_type == "36" and client.nrc):
+            continue
+        if t == ar.FEX and client.kind != "extranjero":
+            continue
+        if t in (ar.CR, ar.FSE):
+            continue  # these face a provider or an unregistered seller, not a client
+        out.append(t)
+    return out

@@ -15,7 +15,9 @@ from accounts.models import Role
 SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes"}
 # Arguments that name an object: which sample object, by URL namespace and name prefix.
 OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
-                 ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job")]
+                 ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),
+                 ("dte", "detail", "pk", "issued_document"), ("dte", "download", "pk", "issued_document"),
+                 ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -54,7 +56,7 @@ def _object_for(namespace, name, kwarg):
 
 
 @pytest.fixture
-def sample_objects(db, users):
+def sample_objects(db, users, establishments):
     from django.core.files.base import ContentFile
 
     from bulk.models import ImportJob
@@ -65,7 +67,21 @@ def sample_objects(db, users):
     job.file.save("x.csv", ContentFile(b"a"), save=False)
     job.error_report.save("e.xlsx", ContentFile(b"a"), save=False)
     job.save()
+    from django.utils import timezone
+
+    from dte.models import Document, SpecialCase
+
+    point = establishments["pos"]["M001P001"]
+    common = {"company": point.establishment.company, "establishment": point.establishment, "point_of_sale": point,
+              "tipo_dte": "01", "issue_date": timezone.localdate(), "created_by": users["Vendedor"]}
+    draft = Document.objects.create(**common)
+    issued = Document.objects.create(**common, status="pending", numero_control="DTE-01-M001P001-000000000000001",
+                                     number_year=2026, codigo_generacion="1F2E3D4C-0000-4000-8000-000000000001",
+                                     payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c")
+    case = SpecialCase.objects.create(document=draft, code="credit_limit", detail="x", fingerprint="x",
+                                      state="requested", needs_approval=True)
     return {
+        "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
         "client": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno").pk,
         "product": Product.objects.create(code="P1", description="Producto", price=1).pk,
         "provider": Provider.objects.create(id_type="36", id_number="06140101900018", name="Proveedor").pk,

@@ -1,0 +1,155 @@
+"""Reading the document editor's form: header fields, lines (``line-<key>-<field>``, in the order
+they appear) and payment rows (``pay-<key>-<field>``). Every bad value is reported with the line
+and the field, in Spanish; nothing is guessed."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from dte import arithmetic as ar
+from dte.models import Condition, Treatment
+
+LINE_TEXT = ("code", "description", "related_code")
+LINE_DECIMAL = ("quantity", "unit_price", "discount")
+CR_FIELDS = ("tipoDte", "tipoDoc", "numDocumento", "fechaEmision", "montoSujetoGrav", "codigoRetencionMH", "ivaRetenido")
+PARTY_FIELDS = ("id_type", "id_number", "name", "departamento", "municipio", "address", "phone", "email")
+
+
+def _decimal(raw, label, errors, *, minimum=None, default=None):
+    raw = (raw or "").strip().replace(",", "")
+    if raw == "":
+        if default is not None:
+            return default
+        errors.append(_("%(f)s: es obligatorio.") % {"f": label})
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        errors.append(_("%(f)s: «%(v)s» no es un número.") % {"f": label, "v": raw[:20]})
+        return None
+    if not value.is_finite() or (minimum is not None and value < minimum):
+        errors.append(_("%(f)s: debe ser al menos %(m)s.") % {"f": label, "m": minimum})
+        return None
+    if value.as_tuple().exponent < -8:
+        errors.append(_("%(f)s: admite hasta 8 decimales.") % {"f": label})
+        return None
+    return value
+
+
+def _keys(post, prefix):
+    """The row keys of ``prefix`` in the order the rows appear in the form."""
+    seen = []
+    for name in post:
+        if name.startswith(prefix):
+            key = name[len(prefix):].split("-", 1)[0]
+            if key and key not in seen:
+                seen.append(key)
+    return seen
+
+
+def parse_lines(post, tipo):
+    lines, errors = [], []
+    for n, key in enumerate(_keys(post, "line-"), start=1):
+        def get(field, key=key):
+            return post.get(f"line-{key}-{field}", "")
+
+        label = _("Línea %(n)d") % {"n": n}
+        line = {"key": key}
+        if tipo == ar.CR:
+            extra = {f: get(f).strip() for f in CR_FIELDS}
+            for field, label_text in (("montoSujetoGrav", _("monto sujeto")), ("ivaRetenido", _("IVA retenido"))):
+                if extra[field]:
+                    value = _decimal(extra[field], f"{label}, {label_text}", errors, minimum=Decimal("0"))
+                    extra[field] = str(value) if value is not None else ""
+            if extra["codigoRetencionMH"] != "C9":
+                extra["ivaRetenido"] = ""
+            try:
+                datetime.date.fromisoformat(extra["fechaEmision"])
+            except ValueError:
+                extra["fechaEmision"] = ""
+            line.update(description=get("description").strip()[:1000], quantity=Decimal(1), unit_price=Decimal(0),
+                        extra=extra)
+            lines.append(line)
+            continue
+        for field in LINE_TEXT:
+            line[field] = get(field).strip()
+        line["quantity"] = _decimal(get("quantity"), f"{label}, {_('cantidad')}", errors, minimum=Decimal("0.00000001"))
+        line["unit_price"] = _decimal(get("unit_price"), f"{label}, {_('precio')}", errors, minimum=Decimal(0),
+                                      default=Decimal(0))
+        line["discount"] = _decimal(get("discount"), f"{label}, {_('descuento')}", errors, minimum=Decimal(0),
+                                    default=Decimal(0))
+        treatment = get("treatment") or Treatment.GRAVADO
+        if treatment not in Treatment.values:
+            errors.append(_("%(l)s: tratamiento no válido.") % {"l": label})
+            treatment = Treatment.GRAVADO
+        line["treatment"] = treatment
+        for field, default in (("unit", 59), ("item_type", 1)):
+            try:
+                line[field] = int(get(field) or default)
+            except ValueError:
+                line[field] = default
+        line["product_id"] = int(get("product_id")) if get("product_id").isdigit() else None
+        line["withhold_income"] = get("withhold_income") in ("on", "1", "true")
+        if None in (line["quantity"], line["unit_price"], line["discount"]):
+            continue
+        if line["discount"] > line["quantity"] * line["unit_price"]:
+            errors.append(_("%(l)s: el descuento es mayor que el valor de la línea.") % {"l": label})
+        lines.append(line)
+    return lines, errors
+
+
+def parse_payments(post):
+    payments, errors = [], []
+    for n, key in enumerate(_keys(post, "pay-"), start=1):
+        code = post.get(f"pay-{key}-codigo", "").strip()
+        if not code:
+            continue
+        raw = post.get(f"pay-{key}-monto", "").strip()
+        entry = {"codigo": code[:2], "referencia": post.get(f"pay-{key}-referencia", "").strip()[:50] or None}
+        if raw:
+            amount = _decimal(raw, _("Pago %(n)d, monto") % {"n": n}, errors, minimum=Decimal("0.01"))
+            if amount is not None:
+                entry["monto"] = str(amount)
+        payments.append(entry)
+    return payments, errors
+
+
+def parse_header(post, document):
+    """Header fields as draft_save wants them, and the errors."""
+    errors = []
+    data = {"observations": post.get("observations", "").strip()[:3000]}
+    try:
+        data["issue_date"] = datetime.date.fromisoformat(post.get("issue_date", ""))
+    except ValueError:
+        errors.append(_("La fecha de emisión no es válida."))
+    try:
+        data["condition"] = int(post.get("condition") or Condition.CONTADO)
+        if data["condition"] not in Condition.values:
+            raise ValueError
+    except ValueError:
+        errors.append(_("Condición de la operación no válida."))
+        data["condition"] = Condition.CONTADO
+    term = post.get("payment_term_days", "").strip() or "0"
+    if not term.isdigit() or int(term) > 3650:
+        errors.append(_("El plazo debe ser un número de días."))
+    else:
+        data["payment_term_days"] = int(term)
+    discount = _decimal(post.get("discount_gravada"), _("Descuento global"), errors, minimum=Decimal(0),
+                        default=Decimal(0))
+    if discount is not None:
+        data["discount_gravada"] = discount
+    extra = dict(document.extra or {})
+    if document.tipo_dte == ar.FEX:
+        for field in ("seguro", "flete"):
+            value = _decimal(post.get(field), field.capitalize(), errors, minimum=Decimal(0), default=Decimal(0))
+            extra[field] = str(value) if value is not None else "0"
+        extra["codIncoterms"] = post.get("codIncoterms", "").strip()[:2]
+        extra["descIncoterms"] = post.get("descIncoterms", "").strip()[:150]
+        extra["tipoItemExpor"] = post.get("tipoItemExpor", "1")[:1]
+    if document.tipo_dte == ar.NR:
+        extra["bienTitulo"] = post.get("bienTitulo", "01")[:2]
+    data["extra"] = extra
+    if document.tipo_dte == ar.FSE:
+        data["counterparty"] = {f: post.get(f"party-{f}", "").strip()[:200] for f in PARTY_FIELDS}
+    return data, errors

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from dte import views
+
+app_name = "dte"
+
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("nuevo/", views.document_new, name="new"),
+    path("aprobaciones/", views.approvals, name="approvals"),
+    path("aprobaciones/<int:case_pk>/decidir/", views.approval_decide, name="approval_decide"),
+    path("<int:pk>/", views.document_detail, name="detail"),
+    path("<int:pk>/documento.json", views.document_download, {"fmt": "json"}, name="download_json"),
+    path("<int:pk>/documento.jws", views.document_download, {"fmt": "jws"}, name="download_jws"),
+    path("<int:pk>/editar/", views.document_edit, name="edit"),
+    path("<int:pk>/guardar/", views.document_save, name="save"),
+    path("<int:pk>/contraparte/", views.party_search, name="party_search"),
+    path("<int:pk>/productos/", views.product_search, name="product_search"),
+    path("<int:pk>/descartar/", views.document_discard, name="discard"),
+    path("<int:pk>/confirmar/", views.document_confirm, name="confirm"),
+    path("<int:pk>/casos/", views.document_cases, name="cases"),
+    path("<int:pk>/emitir/", views.document_issue, name="issue"),
+]

@@ -1,0 +1,426 @@
+"""The sales rep's pages: documents list, new document, the editor (htmx: totals as you type,
+autosaved draft), the confirmation page with special cases, the issued document; and the
+supervisor's approvals."""
+
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import module_required
+from accounts.modules import Action, Module
+from dte import arithmetic as ar
+from dte import forms, jsonio, selectors, services
+from dte.amounts import q8
+from dte.models import CaseState, Condition, DocType, Document, GovStatus, SpecialCase, Treatment
+
+IVA_DIVISOR = Decimal("1.13")
+PAYMENT_METHODS = [("01", gettext_lazy("Billetes y monedas")), ("02", gettext_lazy("Tarjeta débito")), ("03", gettext_lazy("Tarjeta crédito")),
+                   ("04", gettext_lazy("Cheque")), ("05", gettext_lazy("Transferencia / depósito")), ("06", gettext_lazy("Vales o cupones")),
+                   ("08", gettext_lazy("Dinero electrónico")), ("09", gettext_lazy("Monedero electrónico")), ("11", gettext_lazy("Bitcoin")),
+                   ("13", gettext_lazy("Cuentas por pagar del receptor")), ("14", gettext_lazy("Giro bancario")), ("99", gettext_lazy("Otros"))]
+
+
+def _draft_for(user, pk):
+    """A draft the user may edit: his own, or any for a company-wide role."""
+    doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
+    if doc.created_by_id != user.pk and not user.company_wide:
+        raise PermissionDenied
+    if not doc.is_draft:
+        raise Http404
+    return doc
+
+
+# ------------------------------------------------------------------------------------------- list
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+def document_list(request):
+    qs = selectors.documents_for_user(user=request.user)
+    if not request.user.company_wide:
+        qs = qs.filter(created_by=request.user)  # a sales rep: my documents
+    tipo, status, query = request.GET.get("tipo", ""), request.GET.get("estado", ""), request.GET.get("q", "").strip()
+    if tipo:
+        qs = qs.filter(tipo_dte=tipo)
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(Q(numero_control__icontains=query) | Q(codigo_generacion__icontains=query)
+                       | Q(client__name__icontains=query) | Q(provider__name__icontains=query))
+    page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "dte/list.html", {
+        "page": page, "tipo": tipo, "estado": status, "q": query, "types": DocType.choices,
+        "statuses": GovStatus.choices, "can_create": request.user.can(Module.DOCUMENTOS, Action.CREATE),
+        "can_approve": request.user.can(Module.DOCUMENTOS, Action.APPROVE)})
+
+
+# ---------------------------------------------------------------------------------- new document
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+def document_new(request):
+    from accounts.selectors import points_of_sale_for_user
+
+    points = list(points_of_sale_for_user(user=request.user))
+    types = [(t, DocType(t).label) for t in services.types_for(user=request.user)]
+    error = ""
+    if request.method == "POST":
+        tipo, pos_id = request.POST.get("tipo_dte", ""), request.POST.get("point_of_sale", "")
+        point = next((p for p in points if str(p.pk) == pos_id), None)
+        if tipo not in dict(types) or point is None:
+            error = _("Elija un tipo de documento y un punto de venta de la lista.")
+        else:
+            doc = services.draft_save(user=request.user, data={
+                "tipo_dte": tipo, "establishment_id": point.establishment_id, "point_of_sale_id": point.pk,
+                "issue_date": timezone.localdate()}, lines=[])
+            return redirect("dte:edit", pk=doc.pk)
+    drafts = Document.objects.filter(created_by=request.user, status=GovStatus.DRAFT).order_by("-updated_at")[:10]
+    return render(request, "dte/new.html", {"types": types, "points": points, "error": error, "drafts": drafts})
+
+
+# ------------------------------------------------------------------------------------------ editor
+
+
+def _editor_context(request, doc, *, errors=None, totals=None):
+    lines = list(doc.lines.select_related("product"))
+    if totals is None:
+        try:
+            totals = services.document_totals(doc, lines)
+        except ar.ArithmeticError_ as exc:
+            errors = (errors or []) + [str(exc)]
+    related = list(doc.related.all())
+    sealed = []
+    if doc.tipo_dte in (ar.NC, ar.ND) and doc.client_id:
+        chosen = {r.target_id for r in related}
+        sealed = [d for d in selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF)[:20] if d.pk not in chosen]
+    return {
+        "doc": doc, "lines": [(uuid.uuid4().hex[:8], x) for x in lines], "totals": totals, "errors": errors or [],
+        "related": related, "sealed": sealed, "treatments": Treatment.choices, "conditions": Condition.choices,
+        "payment_methods": PAYMENT_METHODS, "payments": [(uuid.uuid4().hex[:8], p) for p in (doc.payments or [{}])],
+        "is_cr": doc.tipo_dte == ar.CR, "is_fse": doc.tipo_dte == ar.FSE, "is_fex": doc.tipo_dte == ar.FEX,
+        "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND),
+        "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
+        "client_types": [(t, DocType(t).label) for t in services.types_for(user=request.user, client=doc.client)]
+        if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
+        "party_id_types": [("13", "DUI"), ("36", "NIT"), ("03", _("Pasaporte")), ("02", _("Carnet de residente")),
+                           ("37", _("Otro"))],
+        "cr_doc_types": [("03", _("CCF")), ("01", _("Factura")), ("14", _("Sujeto excluido"))],
+        "retention_codes": [("22", _("22 · Retención 1 %")), ("C4", _("C4 · Retención 13 %")), ("C9", _("C9 · Otro"))],
+        "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
+                         ("04", _("Traslado")), ("05", _("Otros"))],
+    }
+
+
+def _letters(doc, totals):
+    from dte.amounts import amount_in_words
+
+    if totals is None:
+        return ""
+    if doc.tipo_dte == ar.CR:
+        return amount_in_words(totals.total_iva_retenido)
+    return amount_in_words(services.total_of(doc, totals))
+
+
+def _line_amounts(doc, totals):
+    if totals is None:
+        return []
+    out = []
+    for lo in totals.lines:
+        out.append(lo.compra if doc.tipo_dte == ar.FSE else (lo.iva_retenido if doc.tipo_dte == ar.CR
+                                                             else lo.gravada + lo.exenta + lo.no_suj))
+    return out
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+def document_edit(request, pk):
+    doc = _draft_for(request.user, pk)
+    return render(request, "dte/editor.html", _editor_context(request, doc))
+
+
+def _price_for(doc, product):
+    """The unit price a line starts with: a Factura shows prices with IVA, the other sales net;
+    an FSE starts from the product's cost (the company buys)."""
+    price = Decimal(product.price)
+    if doc.tipo_dte == ar.FSE:
+        return q8(product.cost)
+    if doc.tipo_dte == ar.FACTURA:
+        return price if product.price_includes_iva or product.tax_treatment != "gravado" else q8(price * IVA_DIVISOR)
+    return q8(price / IVA_DIVISOR) if product.price_includes_iva and product.tax_treatment == "gravado" else price
+
+
+def request_payments(request):
+    return forms.parse_payments(request.POST)[0]
+
+
+def _apply_action(request, doc, lines):
+    """Structural changes posted with the form: choose the counterparty, add a product or a
+    related document, remove a related document."""
+    action = request.POST.get("action", "")
+    related = None
+    if action == "set_client":
+        from clients.selectors import client_get_for_user
+
+        client = client_get_for_user(user=request.user, pk=request.POST.get("client_id"))
+        if doc.tipo_dte not in services.types_for(user=request.user, client=client):
+            raise ValidationError(_("%(c)s no puede recibir un %(t)s.") % {"c": client.name, "t": doc.get_tipo_dte_display()})
+        return {"client_id": client.pk, "payment_term_days": client.payment_term_days}, lines, None
+    if action == "set_provider":
+        from inventory.selectors import provider_get
+
+        return {"provider_id": provider_get(pk=request.POST.get("provider_id")).pk}, lines, None
+    if action == "add_product":
+        from inventory.selectors import product_get
+
+        product = product_get(pk=request.POST.get("product_id"))
+        lines = lines + [{"product_id": product.pk, "code": product.code, "description": product.description,
+                          "quantity": Decimal(1), "unit_price": _price_for(doc, product), "discount": Decimal(0),
+                          "treatment": product.tax_treatment, "unit": product.unit, "item_type": product.item_type,
+                          "special_taxes": product.special_taxes}]
+        return {}, lines, None
+    if action == "add_payment":
+        return {"payments": (request_payments(request) or [{"codigo": "01"}]) + [{"codigo": "01"}]}, lines, None
+    if action == "add_line":
+        if doc.tipo_dte == ar.CR:
+            blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "extra": {
+                "tipoDte": "03", "tipoDoc": 2, "numDocumento": "", "fechaEmision": "", "montoSujetoGrav": "",
+                "codigoRetencionMH": "22"}}
+        else:
+            blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0)}
+        return {}, lines + [blank], None
+    if action == "add_related":
+        target = get_object_or_404(selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF),
+                                   pk=request.POST.get("target_id"))
+        related = [{"tipo_documento": r.tipo_documento, "tipo_generacion": r.tipo_generacion,
+                    "numero_documento": r.numero_documento, "fecha_emision": r.fecha_emision, "target_id": r.target_id}
+                   for r in doc.related.all()]
+        related.append({"tipo_documento": target.tipo_dte, "tipo_generacion": 2,
+                        "numero_documento": target.codigo_generacion, "fecha_emision": target.issue_date,
+                        "target_id": target.pk})
+        # Its lines are brought in, to adjust (a credit note usually returns part of them).
+        for x in target.lines.all():
+            lines.append({"product_id": x.product_id, "code": x.code, "description": x.description,
+                          "quantity": x.quantity, "unit_price": x.unit_price, "discount": x.discount,
+                          "treatment": x.treatment, "unit": x.unit, "item_type": x.item_type,
+                          "related_code": target.codigo_generacion})
+        return {}, lines, related
+    if action == "remove_related":
+        code = request.POST.get("related_code", "")
+        related = [{"tipo_documento": r.tipo_documento, "tipo_generacion": r.tipo_generacion,
+                    "numero_documento": r.numero_documento, "fecha_emision": r.fecha_emision, "target_id": r.target_id}
+                   for r in doc.related.all() if r.numero_documento != code]
+        return {}, [x for x in lines if x.get("related_code") != code], related
+    return {}, lines, None
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+@require_POST
+def document_save(request, pk):
+    """Autosave: the whole form comes in, the draft is saved, the totals go back. With an
+    ``action`` (a structural change) the whole editor is sent back instead."""
+    doc = _draft_for(request.user, pk)
+    data, errors = forms.parse_header(request.POST, doc)
+    lines, line_errors = forms.parse_lines(request.POST, doc.tipo_dte)
+    payments, pay_errors = forms.parse_payments(request.POST)
+    errors += line_errors + pay_errors
+    data["payments"] = payments
+    structural = bool(request.POST.get("action"))
+    related = None
+    try:
+        if structural:
+            more, lines, related = _apply_action(request, doc, lines)
+            data.update(more)
+    except ValidationError as exc:
+        errors += exc.messages
+    if not line_errors:  # a line that cannot be read is not saved over a good one
+        services.draft_save(user=request.user, document=doc, data=data, lines=lines,
+                            related=related if related is not None else _related_rows(doc))
+    elif structural:
+        services.draft_save(user=request.user, document=doc, data=data, lines=list(doc.lines.values(*services.LINE_FIELDS)),
+                            related=related if related is not None else _related_rows(doc))
+    doc.refresh_from_db()
+    context = _editor_context(request, doc, errors=errors)
+    if not request.htmx:  # the plain submit: «Revisar y emitir»
+        if request.POST.get("next") == "confirm" and not errors:
+            return redirect("dte:confirm", pk=doc.pk)
+        return render(request, "dte/editor.html", context)
+    template = "dte/partials/editor.html" if structural else "dte/partials/summary.html"
+    return render(request, template, context)
+
+
+def _related_rows(doc):
+    return [{"tipo_documento": r.tipo_documento, "tipo_generacion": r.tipo_generacion,
+             "numero_documento": r.numero_documento, "fecha_emision": r.fecha_emision, "target_id": r.target_id}
+            for r in doc.related.all()]
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+def party_search(request, pk):
+    """Type-ahead for the counterparty: clients that may receive this type, or providers."""
+    doc = _draft_for(request.user, pk)
+    query = request.GET.get("q", "")
+    if doc.tipo_dte == ar.CR:
+        from inventory.selectors import provider_list
+
+        results, kind = list(provider_list(query=query)[:10]) if query.strip() else [], "provider"
+    else:
+        from clients.selectors import client_search
+
+        results = [c for c in client_search(user=request.user, query=query, limit=20)
+                   if doc.tipo_dte in services.types_for(user=request.user, client=c)][:10]
+        kind = "client"
+    return render(request, "dte/partials/party_results.html", {"doc": doc, "results": results, "kind": kind, "q": query})
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+def product_search(request, pk):
+    doc = _draft_for(request.user, pk)
+    from inventory.selectors import product_search as search
+
+    query = request.GET.get("q", "")
+    results = list(search(query=query, limit=10)) if query.strip() else []
+    return render(request, "dte/partials/product_results.html", {"doc": doc, "results": results, "q": query})
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+@require_POST
+def document_discard(request, pk):
+    doc = _draft_for(request.user, pk)
+    services.draft_delete(document=doc, user=request.user)
+    messages.success(request, _("Borrador descartado."))
+    return redirect("dte:new")
+
+
+# ------------------------------------------------------------------------------------ confirmation
+
+
+def _preview_context(body):
+    rec = body.get("receptor") or body.get("sujetoExcluido") or {}
+    address = (rec.get("direccion") or {}).get("complemento") or rec.get("complemento") or ""
+    return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": "sujetoExcluido" in body}
+
+
+def _cases_context(request, doc):
+    cases = list(doc.special_cases.select_related("confirmed_by", "decided_by"))
+    settled = all(c.state in (CaseState.CONFIRMED, CaseState.APPROVED) for c in cases)
+    return {"doc": doc, "cases": cases, "settled": settled}
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+def document_confirm(request, pk):
+    doc = _draft_for(request.user, pk)
+    try:
+        body, totals, problems = services.document_preview(doc)
+    except ar.ArithmeticError_ as exc:
+        messages.error(request, str(exc))
+        return redirect("dte:edit", pk=doc.pk)
+    services.cases_refresh(document=doc, user=request.user)
+    context = {**_preview_context(body), "totals": totals, "problems": problems, **_cases_context(request, doc)}
+    return render(request, "dte/confirm.html", context)
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+def document_cases(request, pk):
+    """The special cases block, polled while approvals are pending (the rep sees them arrive)."""
+    doc = _draft_for(request.user, pk)
+    if request.method == "POST":
+        case = get_object_or_404(SpecialCase, document=doc, pk=request.POST.get("case"))
+        try:
+            if request.POST.get("do") == "request":
+                services.case_request_approval(case=case, user=request.user)
+            else:
+                services.case_confirm(case=case, user=request.user)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])) or _("No permitido."))
+    return render(request, "dte/partials/cases.html", _cases_context(request, doc))
+
+
+@module_required(Module.DOCUMENTOS, Action.CREATE)
+@require_POST
+def document_issue(request, pk):
+    doc = _draft_for(request.user, pk)
+    try:
+        doc = services.document_issue(document=doc, user=request.user)
+    except services.IssueError as exc:
+        for problem in exc.problems:
+            messages.error(request, problem)
+        return redirect("dte:confirm", pk=pk)
+    except PermissionDenied:
+        raise
+    messages.success(request, _("Documento %(n)s emitido y listo para transmitir.") % {"n": doc.numero_control})
+    return redirect("dte:detail", pk=doc.pk)
+
+
+# ------------------------------------------------------------------------------------ issued
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+def document_detail(request, pk):
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
+    if doc.is_draft:
+        return redirect("dte:edit", pk=doc.pk)
+    body = jsonio.loads(doc.payload)
+    return render(request, "dte/detail.html", {"doc": doc, **_preview_context(body),
+                                               "history": doc.history.select_related("by")})
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+def document_download(request, pk, fmt):
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
+    if doc.is_draft or fmt not in ("json", "jws"):
+        raise Http404
+    if fmt == "json":
+        content = jsonio.dumps(services.signed_document(doc), indent=2)
+        response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(doc.jws, content_type="application/jose; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{doc.codigo_generacion}.{fmt}"'
+    return response
+
+
+# ------------------------------------------------------------------------------------ approvals
+
+
+def _approvals_context(request):
+    from accounts.selectors import establishments_for_user
+
+    pending = (SpecialCase.objects.filter(state=CaseState.REQUESTED,
+                                          document__establishment__in=establishments_for_user(user=request.user))
+               .select_related("document__client", "document__created_by", "confirmed_by").order_by("confirmed_at"))
+    recent = (SpecialCase.objects.filter(decided_by=request.user).select_related("document")
+              .order_by("-decided_at")[:10])
+    return {"pending": pending, "recent": recent}
+
+
+@module_required(Module.DOCUMENTOS, Action.APPROVE)
+def approvals(request):
+    template = "dte/partials/approval_rows.html" if request.htmx else "dte/approvals.html"
+    return render(request, template, _approvals_context(request))
+
+
+@module_required(Module.DOCUMENTOS, Action.APPROVE)
+@require_POST
+def approval_decide(request, case_pk):
+    from accounts.selectors import establishments_for_user
+
+    case = get_object_or_404(SpecialCase, pk=case_pk,
+                             document__establishment__in=establishments_for_user(user=request.user))
+    try:
+        services.case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
+                             reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    context = _approvals_context(request)
+    if request.htmx:
+        return render(request, "dte/partials/approval_rows.html", context)
+    return redirect(reverse("dte:approvals"))
+
