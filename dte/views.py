@@ -286,7 +286,7 @@ def product_search(request, pk):
     doc = _draft_for(request.user, pk)
     from inventory.selectors import product_search as search
 
-    query = request.GET.get("q", "")
+    query = request.GET.get("pq", "")
     results = list(search(query=query, limit=10)) if query.strip() else []
     return render(request, "dte/partials/product_results.html", {"doc": doc, "results": results, "q": query})
 

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 register = template.Library()
 
@@ -23,4 +22,5 @@ def money(value):
     if value in (None, ""):
         return "—"
     value = Decimal(str(value)).quantize(Decimal("0.01"))
-    return f"$ {intcomma(value)}"
+    # El Salvador writes dollars as in the United States: 1,234.50, whatever the UI language.
+    return f"$ {value:,.2f}"

@@ -31,8 +31,10 @@ def parties(db):
     from clients.models import Client
     from inventory.models import Provider
 
+    from clients.rules import search_text
+
     common = {"departamento": "06", "municipio": "14", "address": "Calle Arce 10", "phone": "22224444"}
-    return {
+    made = {
         "taxpayer": Client.objects.create(kind="contribuyente", id_type="36", id_number="06142803901121", nrc="2345678",
                                           name="Distribuidora Central, S.A. de C.V.", activity_code="46900",
                                           activity_description="Venta al por mayor de otros productos",
@@ -51,18 +53,28 @@ def parties(db):
                                             name="Repuestos del Norte, S.A.", email="ventas@norte.example",
                                             activity_code="46900", **{k: common[k] for k in ("departamento", "municipio", "address", "phone")}),
     }
+    for obj in made.values():  # what the type-ahead searches, as the services would store it
+        obj.search_text = search_text(obj.name, obj.id_number, obj.id_number.replace("-", ""), obj.nrc)
+        obj.save(update_fields=["search_text"])
+    return made
 
 
 @pytest.fixture
 def products(db):
     from inventory.models import Product
 
-    return {
+    from clients.rules import search_text
+
+    made = {
         "chair": Product.objects.create(code="SILLA-01", description="Silla ergonómica", price=Decimal("113.00"),
                                         cost=Decimal("60"), tracks_stock=True),
         "service": Product.objects.create(code="SERV-01", description="Instalación", item_type=2, unit=99,
                                           price=Decimal("50.00"), cost=Decimal("0")),
     }
+    for obj in made.values():
+        obj.search_text = search_text(obj.code, obj.description)
+        obj.save(update_fields=["search_text"])
+    return made
 
 
 @pytest.fixture

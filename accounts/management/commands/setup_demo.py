@@ -79,6 +79,7 @@ class Command(BaseCommand):
                     services.user_assign_locations(user=user, establishments=[est], points_of_sale=points[:1],
                                                    acting_user=None)
                 created.append(username)
+            _demo_catalogue(est)
         key = load_signing_key(company.certificate, company.certificate_password)
         issuer_file = settings.VAR_DIR / "demo-issuer.json"
         issuer_file.parent.mkdir(parents=True, exist_ok=True)
@@ -90,3 +91,49 @@ class Command(BaseCommand):
         for username, role_name, _f, _l in DEMO_USERS:
             mark = " (nuevo)" if username in created else ""
             self.stdout.write(f"  {username:<11} {role_name}{mark}")
+
+
+def _demo_catalogue(est):
+    """A few clients of each kind, products, a provider and some stock, so a document can be
+    issued right away. Existing rows are left alone."""
+    from decimal import Decimal
+
+    from clients.models import Client
+    from clients.rules import search_text
+    from inventory.models import Product, Provider, Stock
+
+    common = {"departamento": "06", "municipio": "14", "phone": "22224444"}
+    clients = [
+        dict(kind="contribuyente", id_type="36", id_number="06142803901121", nrc="2345678",
+             name="Distribuidora Central, S.A. de C.V.", trade_name="Dicentral", activity_code="46900",
+             activity_description="Venta al por mayor de otros productos", email="compras@dicentral.example",
+             address="Boulevard Los Héroes 1020", credit_limit=Decimal("2500"), payment_term_days=30, **common),
+        dict(kind="contribuyente", id_type="36", id_number="06140101001012", nrc="1111111", name="Gran Almacén, S.A.",
+             activity_code="47190", activity_description="Venta al por menor de otros productos en comercios no especializados",
+             taxpayer_size="grande", email="pagos@granalmacen.example", address="Carretera al Puerto km 9", **common),
+        dict(kind="consumidor", id_type="13", id_number="00016297-5", name="Ana López", email="ana@example.com",
+             address="Colonia Miramonte, pasaje 3", **common),
+        dict(kind="extranjero", id_type="37", id_number="GT-4478215-3", name="Alimentos Chapines, S.A.",
+             country_code="9483", person_type="2", activity_description="Venta al por mayor de alimentos",
+             address="12 Calle 5-40, Zona 10, Ciudad de Guatemala", email="compras@chapines.example"),
+    ]
+    for data in clients:
+        data["search_text"] = search_text(data["name"], data.get("trade_name"), data["id_number"],
+                                          data["id_number"].replace("-", ""), data.get("nrc"))
+        Client.objects.get_or_create(id_type=data["id_type"], id_number=data["id_number"], defaults=data)
+    products = [
+        ("SILLA-ERG", "Silla ergonómica con soporte lumbar", Decimal("113.00"), Decimal("60"), True),
+        ("ESCR-120", "Escritorio de melamina 120 cm", Decimal("192.10"), Decimal("110"), True),
+        ("INST-01", "Instalación y armado (servicio)", Decimal("25.00"), Decimal("0"), False),
+        ("LAMP-LED", "Lámpara LED de escritorio", Decimal("28.25"), Decimal("12"), True),
+    ]
+    for code, description, price, cost, goods in products:
+        product, made = Product.objects.get_or_create(code=code, defaults=dict(
+            description=description, price=price, cost=cost, tracks_stock=goods, item_type=1 if goods else 2,
+            unit=59 if goods else 99, search_text=search_text(code, description)))
+        if made and goods:
+            Stock.objects.get_or_create(product=product, establishment=est, defaults={"quantity": Decimal("20")})
+    Provider.objects.get_or_create(id_type="36", id_number="06141506851019", defaults=dict(
+        nrc="3456789", name="Repuestos del Norte, S.A.", email="ventas@norte.example", activity_code="46900",
+        address="Calle a Apopa km 7", search_text=search_text("Repuestos del Norte, S.A.", "06141506851019", "3456789"),
+        **common))
