@@ -11,32 +11,6 @@ from accounts.modules import Module  # noqa: E402
 ROLES = ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor"]
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path_module):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path_module,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def chromium_path_module():
-    import shutil
-    from pathlib import Path
-
-    from conftest import require
-
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    require(Path(path).exists(), "Chromium")
-    return path
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_each_role_sees_its_modules_in_the_menu(browser, live_server, users, establishments, roles):

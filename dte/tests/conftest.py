@@ -29,9 +29,8 @@ def signing_company(company):
 def parties(db):
     """A taxpayer (CCF), a large taxpayer, a final consumer, a foreign buyer and a provider."""
     from clients.models import Client
-    from inventory.models import Provider
-
     from clients.rules import search_text
+    from inventory.models import Provider
 
     common = {"departamento": "06", "municipio": "14", "address": "Calle Arce 10", "phone": "22224444"}
     made = {
@@ -61,9 +60,8 @@ def parties(db):
 
 @pytest.fixture
 def products(db):
-    from inventory.models import Product
-
     from clients.rules import search_text
+    from inventory.models import Product
 
     made = {
         "chair": Product.objects.create(code="SILLA-01", description="Silla ergonómica", price=Decimal("113.00"),

@@ -9,8 +9,6 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-from tests.test_browser import browser, chromium_path_module  # noqa: E402,F401 - fixtures
-
 PASSWORD = "clave-segura-123"
 
 
