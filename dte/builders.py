@@ -209,7 +209,10 @@ def items(tipo, lines, totals, related_docs=()):
             out.append({"numItem": n, "tipoDte": x.get("tipoDte"), "tipoDoc": int(x.get("tipoDoc") or 2),
                         "numDocumento": x.get("numDocumento"), "fechaEmision": x.get("fechaEmision"),
                         "montoSujetoGrav": lo.gravada, "codigoRetencionMH": x.get("codigoRetencionMH"),
-                        "ivaRetenido": lo.iva_retenido, "descripcion": line.description or None})
+                        "ivaRetenido": lo.iva_retenido,
+                        # The schema wants a description: say what was withheld when the user left it blank.
+                        "descripcion": line.description or f"Retención {x.get('codigoRetencionMH')} sobre documento "
+                                                           f"{x.get('tipoDte')} {x.get('numDocumento')}"})
             continue
         common = {"cantidad": D(line.quantity), "codigo": _none(line.code), "uniMedida": line.unit,
                   "descripcion": line.description, "precioUni": D(line.unit_price), "montoDescu": D(line.discount)}

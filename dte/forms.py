@@ -28,6 +28,9 @@ def _decimal(raw, label, errors, *, minimum=None, default=None):
     except InvalidOperation:
         errors.append(_("%(f)s: «%(v)s» no es un número.") % {"f": label, "v": raw[:20]})
         return None
+    if value.is_finite() and abs(value) >= Decimal("1e11"):
+        errors.append(_("%(f)s: el número es demasiado grande.") % {"f": label})
+        return None
     if not value.is_finite() or (minimum is not None and value < minimum):
         errors.append(_("%(f)s: debe ser al menos %(m)s.") % {"f": label, "m": minimum})
         return None
