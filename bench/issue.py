@@ -48,7 +48,12 @@ def setup_world():
     est, _ = Establishment.objects.get_or_create(company=company, cod_estable_mh="M001", defaults=dict(
         name="Matriz", departamento="06", municipio="14", address="Calle 1"))
     pos, _ = PointOfSale.objects.get_or_create(establishment=est, cod_punto_venta_mh="P001", defaults={"name": "Caja"})
-    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True, "is_staff": True})
+    from accounts.models import Role
+    from accounts.services import user_assign_locations
+
+    # A sales rep assigned to the point of sale: the per-object access check runs, as in the form.
+    admin, _ = User.objects.get_or_create(username="bench-rep", defaults={"role": Role.objects.get(name="Vendedor")})
+    user_assign_locations(user=admin, establishments=[est], points_of_sale=[pos], acting_user=None)
     common = {"departamento": "06", "municipio": "14", "address": "Calle Arce 10", "phone": "22224444"}
     taxpayer, _ = Client.objects.get_or_create(id_type="36", id_number="06142803901121", defaults=dict(
         kind="contribuyente", nrc="2345678", name="Distribuidora Central, S.A. de C.V.", activity_code="46900",
@@ -126,7 +131,7 @@ def issue_worker(ids):
     from dte.models import Document
     from dte.services import IssueError, document_issue
 
-    user = User.objects.get(username="bench-admin")
+    user = User.objects.get(username="bench-rep")
     times, failed = [], []
     for pk in ids:
         started = time.perf_counter()

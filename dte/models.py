@@ -122,6 +122,7 @@ class Document(models.Model):
     total_to_pay = models.DecimalField(_("total a pagar"), max_digits=19, decimal_places=2, default=0)
     total_iva = models.DecimalField(_("IVA"), max_digits=19, decimal_places=2, default=0)
     confirmations = models.JSONField(_("confirmaciones"), default=list, blank=True)
+    has_cases = models.BooleanField(default=False)  # special-case rows exist (saves a query when issuing)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -279,8 +279,13 @@ def cases_refresh(*, document, user, lines=None, totals=None):
     lines = list(document.lines.select_related("product")) if lines is None else lines
     totals = document_totals(document, lines) if totals is None else totals
     found = special_cases(document, lines, totals)
+    if not found and not document.has_cases:
+        return []
     with transaction.atomic(savepoint=False):
         existing = {c.code: c for c in document.special_cases.select_for_update()}
+        if bool(found) != document.has_cases:
+            Document.objects.filter(pk=document.pk).update(has_cases=bool(found))
+            document.has_cases = bool(found)
         if not found and not existing:
             return []
         from accounts.models import Role
@@ -359,13 +364,16 @@ def document_issue(*, document, user, now=None, contingency=None):
                .select_related("company", "establishment", "point_of_sale", "client", "provider").get(pk=document.pk))
         if not doc.is_draft:
             raise IssueError([_("El documento ya fue emitido.")])
-        _check_location(user, doc.establishment_id, doc.point_of_sale_id)
+        from accounts.selectors import user_may_operate
+
+        if not user_may_operate(user=user, point_of_sale=doc.point_of_sale):
+            raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
         if doc.client_id:
             doc.counterparty = builders.party_snapshot(client=doc.client)
         elif doc.provider_id and doc.tipo_dte == ar.CR:
             doc.counterparty = builders.party_snapshot(provider=doc.provider)
         lines = list(doc.lines.select_related("product"))
-        related = list(doc.related.select_related("target"))
+        related = list(doc.related.select_related("target")) if doc.tipo_dte in builders.WITH_RELATED else []
         try:
             totals = document_totals(doc, lines)
         except ar.ArithmeticError_ as exc:
