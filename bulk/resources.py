@@ -57,6 +57,22 @@ def resource_for(spec):
         def before_import(self, dataset, **kwargs):
             ctx_holder["ctx"] = spec.context()
             dataset.headers = [str(h).strip().lower() if h else h for h in dataset.headers]
+            # Columns the file leaves out (omissible ones): existing rows keep those fields.
+            ctx_holder["kept"] = {name for c in spec.columns if c.header not in dataset.headers
+                                  for name in (c.writes or (c.field,))}
+
+        def after_import(self, dataset, result, **kwargs):
+            """The admin's imports are kept in the audit trail too: who, which catalogue, counts."""
+            if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+                return
+            from accounts.models import AuditAction
+            from accounts.services import audit_record
+
+            totals = result.totals
+            audit_record(actor=kwargs.get("user"), action=AuditAction.IMPORT, obj=None, object_repr=str(spec.title),
+                         summary=f"{spec.name} (admin): {totals.get('new', 0)} nuevas, {totals.get('update', 0)} "
+                                 f"modificadas, {totals.get('skip', 0)} sin cambios"
+                                 + (f" ({kwargs['file_name']})" if kwargs.get("file_name") else ""))
 
         def import_row(self, row, instance_loader, **kwargs):
             data = {}
@@ -79,12 +95,13 @@ def resource_for(spec):
             result = RowResult()
             if instance is None:
                 instance, result.import_type = spec.model(**values), RowResult.IMPORT_TYPE_NEW
-            elif all(getattr(instance, f) == values[f] for f in spec.write_fields):
+            elif all(getattr(instance, f) == values[f] for f in spec.write_fields if f not in ctx_holder["kept"]):
                 result.import_type = RowResult.IMPORT_TYPE_SKIP
                 return result
             else:
                 for f, v in values.items():
-                    setattr(instance, f, v)
+                    if f not in ctx_holder["kept"]:
+                        setattr(instance, f, v)
                 result.import_type = RowResult.IMPORT_TYPE_UPDATE
             if not kwargs.get("dry_run"):
                 instance.save()

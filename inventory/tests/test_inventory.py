@@ -142,6 +142,16 @@ def test_admin_import_uses_the_same_rules(users, client_as):
     result = resource.import_data(tablib.Dataset(good, headers=header), dry_run=False)
     assert not result.has_errors() and not result.has_validation_errors()
     assert Client.objects.get(name="Ana").id_number == "00016297-5"
-    again = resource.import_data(tablib.Dataset(good, headers=header), dry_run=False)
+    again = resource.import_data(tablib.Dataset(good, headers=header), dry_run=False, user=users["Administrador"])
     assert again.totals["skip"] == 1 and Client.objects.count() == 1
     assert client_as(users["Administrador"]).get("/admin/clients/client/import/").status_code == 200
+    from accounts.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(action="import").latest("at")
+    assert entry.actor == users["Administrador"] and "0 nuevas, 0 modificadas, 1 sin cambios" in entry.summary
+    # An omissible column left out of the file: the client keeps its notes.
+    Client.objects.filter(name="Ana").update(notes="Cliente frecuente")
+    short = [h for h in header if h != "notas"]
+    row = [v for h, v in zip(header, good, strict=True) if h != "notas"]
+    kept = resource.import_data(tablib.Dataset(row, headers=short), dry_run=False)
+    assert kept.totals["skip"] == 1 and Client.objects.get(name="Ana").notes == "Cliente frecuente"
