@@ -68,7 +68,7 @@ def setup_world():
         **{k: common[k] for k in ("departamento", "municipio", "address", "phone")}))
     products = []
     for i in range(50):
-        product, _ = Product.objects.get_or_create(code=f"BENCH-{i:03d}", defaults=dict(
+        product, _ = Product.objects.update_or_create(code=f"BENCH-{i:03d}", defaults=dict(
             description=f"Producto de prueba {i}", price=Decimal("11.30"), cost=Decimal("0")))
         products.append(product)
     return {"est": est, "pos": pos, "user": admin, "taxpayer": taxpayer, "consumer": consumer, "foreign": foreign,
