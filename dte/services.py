@@ -361,11 +361,12 @@ def document_issue(*, document, user, now=None, contingency=None):
     with transaction.atomic():
         # Lock the document's row only; its company and location come in the same query.
         doc = (Document.objects.select_for_update(of=("self",))
-               .select_related("company", "establishment", "point_of_sale", "client", "provider").get(pk=document.pk))
+               .select_related("company", "establishment", "point_of_sale").get(pk=document.pk))
         if not doc.is_draft:
             raise IssueError([_("El documento ya fue emitido.")])
         from accounts.selectors import user_may_operate
 
+        doc.point_of_sale.establishment = doc.establishment  # already loaded: no second query
         if not user_may_operate(user=user, point_of_sale=doc.point_of_sale):
             raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
         if doc.client_id:
