@@ -135,7 +135,9 @@ class Document(models.Model):
         verbose_name = _("documento")
         verbose_name_plural = _("documentos")
         indexes = [models.Index(fields=["company", "tipo_dte", "issue_date"]),
-                   models.Index(fields=["establishment", "issue_date"])]
+                   models.Index(fields=["establishment", "issue_date"]),
+                   # a client's credit documents and credit notes: what it owes (credit checks)
+                   models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit")]
         constraints = [
             models.UniqueConstraint(fields=["numero_control", "number_year"], name="numero_control_unique_per_year"),
             models.CheckConstraint(

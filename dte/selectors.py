@@ -35,7 +35,9 @@ def client_receivables(client_id, *, exclude=None, today=None):
     today = today or timezone.localdate()
     qs = Document.objects.filter(LIVE, client_id=client_id).exclude(pk=exclude)
     sales = Q(condition=Condition.CREDITO, tipo_dte__in=["01", "03", "06", "11"])
-    sums = qs.aggregate(owed=Sum("total_to_pay", filter=sales), credits=Sum("total_to_pay", filter=Q(tipo_dte="05")))
+    credit_notes = Q(tipo_dte="05")
+    sums = qs.filter(sales | credit_notes).aggregate(owed=Sum("total_to_pay", filter=sales),
+                                                      credits=Sum("total_to_pay", filter=credit_notes))
     owed = (sums["owed"] or 0) - (sums["credits"] or 0)
     if not sums["owed"]:
         return owed, 0
