@@ -227,3 +227,58 @@ def chromium_path_module():
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     require(Path(path).exists(), "Chromium")
     return path
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on Redis, reading the test database (PostgreSQL), on a queue
+    of its own; the test process sends to that queue. Fast MH timeouts and retries."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.conf import settings
+    from django.db import connection
+
+    url = os.environ.get("REDIS_URL", "")
+    require(bool(url) and _tcp_open(url, 6379), "Redis (REDIS_URL)")
+    require(connection.vendor == "postgresql", "PostgreSQL (el worker comparte la base de datos de prueba)")
+    from billing.celery import app
+
+    assert str(app.conf.broker_url).startswith("redis"), "el proceso de prueba debe enviar a Redis"
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = settings.DATABASES["default"]
+    env = dict(os.environ, REDIS_URL=url, CELERY_TASK_DEFAULT_QUEUE=queue, DJANGO_SETTINGS_MODULE="billing.settings",
+               DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+               DTE_MH_TIMEOUT_SECONDS="2", DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="2",
+               DTE_EXTRA_SCHEMA_DIRS="")
+    log_path = BASE_DIR / "var" / f"worker-{queue}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "billing", "worker", "--pool=prefork", "--concurrency=2",
+         "-Q", queue, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    deadline = time.monotonic() + 60
+    while "ready." not in log_path.read_text() and time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail("el worker no arrancó: " + log_path.read_text()[-2000:])
+        time.sleep(0.3)
+
+    class Handle:
+        process, log_file, queue_name = worker, log_path, queue
+
+        def output(self):
+            return log_path.read_text()
+
+    yield Handle()
+    app.conf.task_default_queue = previous
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()

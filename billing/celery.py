@@ -13,6 +13,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "dte-sweep": {
+        "task": "dte.sweep",
+        "schedule": float(os.environ.get("DTE_SWEEP_EVERY_SECONDS", "30")),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

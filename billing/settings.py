@@ -183,7 +183,17 @@ DTE_RETENTION_THRESHOLD = env("DTE_RETENTION_THRESHOLD", "100.00")  # 1 % IVA re
 DTE_FACTURA_ID_THRESHOLD = env("DTE_FACTURA_ID_THRESHOLD", "1095.00")  # Factura needs the buyer's id from here
 DTE_LARGE_AMOUNT_THRESHOLD = env("DTE_LARGE_AMOUNT_THRESHOLD", "10000.00")  # asks for confirmation from here
 DTE_INCOME_TAX_RATE = env("DTE_INCOME_TAX_RATE", "0.10")  # reteRenta on services bought from individuals
-DTE_EXTRA_SCHEMA_DIRS = envlist("DTE_EXTRA_SCHEMA_DIRS")  # also validate issued documents against these
+DTE_EXTRA_SCHEMA_DIRS = envlist("DTE_EXTRA_SCHEMA_DIRS")
+# Transmission: retries of transient failures, and the sweeper that re-queues lost work.
+DTE_MH_TIMEOUT_SECONDS = env("DTE_MH_TIMEOUT_SECONDS", "8")  # MH: ask by codigoGeneracion after 8 s without answer
+DTE_RETRY_BASE_SECONDS = envint("DTE_RETRY_BASE_SECONDS", 10)
+DTE_RETRY_MAX_SECONDS = envint("DTE_RETRY_MAX_SECONDS", 600)
+DTE_CLAIM_TIMEOUT_SECONDS = envint("DTE_CLAIM_TIMEOUT_SECONDS", 180)  # a claim older than this: its worker died
+DTE_SWEEP_GRACE_SECONDS = envint("DTE_SWEEP_GRACE_SECONDS", 30)
+DTE_SWEEP_BATCH = envint("DTE_SWEEP_BATCH", 500)
+DTE_SWEEP_EVERY_SECONDS = envint("DTE_SWEEP_EVERY_SECONDS", 30)
+# A rejected document corrected within this many hours keeps its codigoGeneracion (facts §3).
+DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)  # also validate issued documents against these
 
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(

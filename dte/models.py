@@ -26,6 +26,7 @@ class MHCall(models.Model):
     duration_ms = models.IntegerField(_("duración (ms)"), default=0)
     outcome = models.CharField(_("resultado"), max_length=10, choices=MHCallOutcome.choices)
     error = models.CharField(_("error"), max_length=300, blank=True)
+    document_status = models.CharField(_("estado resultante"), max_length=24, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -58,6 +59,7 @@ class GovStatus(models.TextChoices):
     IN_DOUBT = "in_doubt", _("En duda")
     SEALED = "sealed", _("Sellado")
     REJECTED = "rejected", _("Rechazado")
+    CORRECTING = "correcting", _("En corrección")
     CONTINGENCY = "contingency", _("En contingencia")
     INVALIDATION_PENDING = "invalidation_pending", _("Invalidación pendiente")
     INVALIDATED = "invalidated", _("Invalidado")
@@ -129,6 +131,14 @@ class Document(models.Model):
     issued_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     issued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sello_recibido = models.CharField(_("sello de recepción"), max_length=64, blank=True)
+    processed_at = models.DateTimeField(_("procesado por MH"), null=True, blank=True)
+    # MH's last answer about the document, raw (shown as it came, and explained).
+    mh_code = models.CharField(_("código MH"), max_length=10, blank=True)
+    mh_message = models.CharField(_("mensaje MH"), max_length=300, blank=True)
+    mh_observations = models.JSONField(_("observaciones MH"), default=list, blank=True)
+    last_error = models.CharField(_("último error de transmisión"), max_length=300, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    previous_codes = models.JSONField(default=list, blank=True)  # codigoGeneracion used before a correction
 
     class Meta:
         ordering = ["-issue_date", "-id"]
@@ -152,6 +162,11 @@ class Document(models.Model):
     @property
     def is_draft(self):
         return self.status == GovStatus.DRAFT
+
+    @property
+    def is_editable(self):
+        """A draft, or a rejected document being corrected (it keeps its number)."""
+        return self.status in (GovStatus.DRAFT, GovStatus.CORRECTING)
 
     @property
     def counterparty_name(self):
@@ -235,6 +250,7 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", _("Por transmitir")
     CLAIMED = "claimed", _("En curso")
     DONE = "done", _("Terminado")
+    STOPPED = "stopped", _("Detenido")
 
 
 class Outbox(models.Model):
@@ -244,7 +260,9 @@ class Outbox(models.Model):
     document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="outbox")
     state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    sends = models.PositiveIntegerField(default=0)  # times the document went out to MH
     available_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -310,3 +328,37 @@ class SpecialCase(models.Model):
             return Codes(self.code).label
         except ValueError:
             return self.code
+
+
+class InvalidationType(models.IntegerChoices):
+    """CAT-024."""
+
+    ERROR = 1, _("Error en la información del documento")
+    RESCIND = 2, _("Rescindir la operación")
+    OTHER = 3, _("Otro")
+
+
+class Invalidation(models.Model):
+    """An invalidation event (anulación, facts §6): who asked, who is responsible, the
+    replacement when the type needs one, the signed event and MH's answer."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="invalidations")
+    tipo = models.PositiveSmallIntegerField(_("tipo de invalidación"), choices=InvalidationType.choices)
+    reason = models.CharField(_("motivo"), max_length=250, blank=True)
+    replacement = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    responsible = models.JSONField(_("responsable"), default=dict)  # {name, id_type, id_number}
+    requester = models.JSONField(_("solicitante"), default=dict)
+    codigo_generacion = models.CharField(max_length=36, unique=True)
+    payload = models.TextField(blank=True)
+    jws = models.TextField(blank=True)
+    state = models.CharField(max_length=12, default="pending")  # pending, accepted, rejected, failed
+    sello_recibido = models.CharField(max_length=64, blank=True)
+    answer = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.document} ({self.get_tipo_display()})"

@@ -22,6 +22,7 @@ from dte.models import (
     DocumentLine,
     GovStatus,
     Outbox,
+    OutboxState,
     RelatedDocument,
     SpecialCase,
 )
@@ -58,7 +59,7 @@ def _check_location(user, establishment_id, point_of_sale_id):
 def draft_save(*, user, data, lines, related=(), document=None):
     """Create or replace a draft with its lines and related documents. Only drafts change."""
     data = dict(data)
-    if document is not None and not document.is_draft:
+    if document is not None and not document.is_editable:
         raise ValidationError(_("Un documento emitido no se modifica."))
     establishment_id = data.get("establishment_id") or (document and document.establishment_id)
     pos_id = data.get("point_of_sale_id") or (document and document.point_of_sale_id)
@@ -71,7 +72,8 @@ def draft_save(*, user, data, lines, related=(), document=None):
 
             document = Document(company=company_get(), created_by=user, issue_date=timezone.localdate())
         else:
-            document = Document.objects.select_for_update().get(pk=document.pk, status=GovStatus.DRAFT)
+            document = Document.objects.select_for_update().get(
+                pk=document.pk, status__in=[GovStatus.DRAFT, GovStatus.CORRECTING])
         for key in DOC_FIELDS:
             if key in data:
                 setattr(document, key, data[key])
@@ -346,6 +348,12 @@ def case_decide(*, case, user, approve, reason):
 # ------------------------------------------------------------------------------------------- issue
 
 
+def _reuse_window():
+    import datetime
+
+    return datetime.timedelta(hours=settings.DTE_REUSE_CODE_HOURS)
+
+
 def _hor_emi(now):
     return timezone.localtime(now).time().replace(microsecond=0)
 
@@ -362,8 +370,9 @@ def document_issue(*, document, user, now=None, contingency=None):
         # Lock the document's row only; its company and location come in the same query.
         doc = (Document.objects.select_for_update(of=("self",))
                .select_related("company", "establishment", "point_of_sale").get(pk=document.pk))
-        if not doc.is_draft:
+        if not doc.is_editable:
             raise IssueError([_("El documento ya fue emitido.")])
+        correcting = doc.status == GovStatus.CORRECTING
         from accounts.selectors import user_may_operate
 
         doc.point_of_sale.establishment = doc.establishment  # already loaded: no second query
@@ -387,7 +396,13 @@ def document_issue(*, document, user, now=None, contingency=None):
         if unsettled:
             raise IssueError([_("Falta confirmar: %(c)s.") % {"c": Case(c.code).label} for c in unsettled])
         year = doc.issue_date.year
-        codigo = numbering.codigo_generacion()
+        previous_codes = list(doc.previous_codes or [])
+        if correcting and doc.rejected_at and now - doc.rejected_at <= _reuse_window():
+            codigo = doc.codigo_generacion  # corrected within MH's window: the same codigoGeneracion
+        else:
+            codigo = numbering.codigo_generacion()
+            if correcting:
+                previous_codes.append(doc.codigo_generacion)
         version = GENERATIONS[generation]["dte"][doc.tipo_dte][1]
         hor = _hor_emi(now)
         # Built and checked with a placeholder number of the same shape; the real number is taken
@@ -401,8 +416,11 @@ def document_issue(*, document, user, now=None, contingency=None):
         errors = payload_errors(draft_payload, generation=generation)
         if errors:
             raise IssueError([_("El documento no cumple el esquema de MH: %(e)s") % {"e": e} for e in errors[:10]])
-        correlative = numbering.allocate(tipo_dte=doc.tipo_dte, establishment=doc.establishment,
-                                         point_of_sale=doc.point_of_sale, year=year)
+        if correcting:  # a rejected document keeps its number (it is never reused nor replaced)
+            correlative, year = doc.correlative, doc.number_year
+        else:
+            correlative = numbering.allocate(tipo_dte=doc.tipo_dte, establishment=doc.establishment,
+                                             point_of_sale=doc.point_of_sale, year=year)
         numero = numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, correlative)
         marker = f'"numeroControl":"{placeholder}"'
         if draft_payload.count(marker) != 1:
@@ -413,14 +431,24 @@ def document_issue(*, document, user, now=None, contingency=None):
         except SigningError as exc:
             raise IssueError([str(exc)]) from exc
         target = GovStatus.CONTINGENCY if contingency else GovStatus.PENDING
-        transition(doc, target, by=user, reason=_("Emitido"), generation=generation, version=version,
+        transition(doc, target, by=user, reason=_("Corregido y emitido de nuevo") if correcting else _("Emitido"),
+                   generation=generation, version=version, previous_codes=previous_codes,
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
                    total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)),
                    counterparty=doc.counterparty, issued_by=user, issued_at=now,
                    confirmations=[_case_record(c) for c in cases.values()])
-        Outbox.objects.create(document=doc, available_at=now)
-        _move_stock(doc, lines, user)
+        if correcting:
+            outbox = Outbox.objects.get(document=doc)
+            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=now, attempts=0,
+                                                       sends=0, last_error="")
+        else:
+            outbox = Outbox.objects.create(document=doc, available_at=now)
+            _move_stock(doc, lines, user)
+        if not contingency:
+            from dte.pipeline import queue_after_commit
+
+            queue_after_commit(outbox.pk)
     return doc
 
 
@@ -502,3 +530,59 @@ def types_for(*, user, client=None):
             continue  # these face a provider or an unregistered seller, not a client
         out.append(t)
     return out
+
+
+# ---------------------------------------------------------------------------------- transmission
+
+
+def document_correct(*, document, user):
+    """A rejected document goes back to the editor, keeping its number and its history."""
+    if document.status != GovStatus.REJECTED:
+        raise ValidationError(_("Solo se corrige un documento rechazado por MH."))
+    transition(document, GovStatus.CORRECTING, by=user, reason=_("En corrección tras el rechazo de MH"))
+    return document
+
+
+def document_retransmit(*, documents, user):
+    """Queue again what stopped or waits (a rejected one is sent again unchanged). Returns how
+    many were queued."""
+    from dte.pipeline import queue_after_commit
+
+    queued = 0
+    for doc in documents:
+        with transaction.atomic():
+            outbox = Outbox.objects.select_for_update().filter(document=doc).first()
+            if outbox is None or outbox.state == OutboxState.CLAIMED:
+                continue
+            if doc.status == GovStatus.REJECTED:
+                transition(doc, GovStatus.PENDING, by=user, reason=_("Retransmisión manual"))
+            elif doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT):
+                continue
+            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=timezone.now(),
+                                                       last_error="")
+            queue_after_commit(outbox.pk)
+            queued += 1
+    return queued
+
+
+def internal_status_set(*, documents, status, user, reason=""):
+    """The accountant's track (to review, reviewed, with observations, posted), in bulk. Returns
+    how many changed."""
+    from dte.models import InternalStatus
+
+    if status not in InternalStatus.values:
+        raise ValidationError(_("Estado interno no válido."))
+    if status == InternalStatus.OBSERVATIONS and not reason.strip():
+        raise ValidationError(_("Escriba las observaciones."))
+    changed = 0
+    for doc in documents:
+        if doc.is_draft or doc.internal_status == status:
+            continue
+        from dte.transitions import TransitionRefused
+
+        try:
+            transition(doc, status, by=user, reason=reason.strip(), track="internal")
+        except TransitionRefused:
+            continue  # changed by someone else meanwhile
+        changed += 1
+    return changed

@@ -36,7 +36,7 @@ def _draft_for(user, pk):
     doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
     if doc.created_by_id != user.pk and not user.company_wide:
         raise PermissionDenied
-    if not doc.is_draft:
+    if not doc.is_editable:
         raise Http404
     return doc
 

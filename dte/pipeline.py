@@ -1,0 +1,227 @@
+"""Transmission: the outbox row created at issue is sent to MH exactly once, whatever fails on
+the way (facts §3, "Retry policy").
+
+One run of ``transmit(outbox_id)``:
+1. claims the row with a conditional UPDATE (pending and due → claimed): a second run of the
+   same task, or a duplicate message, finds nothing to claim and does nothing;
+2. if the document may already have reached MH (an earlier run sent it), asks MH by
+   codigoGeneracion first and never resends what MH already has;
+3. sends; with no answer within MH's 8 s it asks again by codigoGeneracion, and resends at most
+   twice; then the document waits as "MH unreachable" and is retried later (the Contingency
+   issue takes over from there);
+4. a transient failure (nothing reached MH) is retried with capped exponential backoff and
+   jitter; a permanent one (MH refused the request itself) stops and is shown.
+A periodic sweeper re-queues rows that are due and rows whose worker died while holding them,
+so a lost broker message or a killed worker delays a document but never loses it.
+"""
+
+import datetime
+import logging
+import random
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dte.mh.errors import MHAuthError, MHInDoubtError, MHPermanentError, MHTransientError
+from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
+from dte.transitions import TransitionRefused, transition
+
+log = logging.getLogger(__name__)
+MAX_RESENDS = 2  # MH: at most two retries after the first send
+
+
+def backoff_seconds(attempt, *, base=None, cap=None, rng=random):
+    """Capped exponential backoff with full jitter: attempt 1 → up to base, then doubling."""
+    base = base or settings.DTE_RETRY_BASE_SECONDS
+    cap = cap or settings.DTE_RETRY_MAX_SECONDS
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def _client(company):
+    from dte.mh.client import client_for_company
+
+    return client_for_company(company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
+
+
+def _already_there(answer):
+    """MH refusing a codigoGeneracion it already has: a resend after a lost answer."""
+    text = " ".join([answer.descripcion_msg or "", *map(str, answer.observaciones)]).upper()
+    return answer.rejected and "YA EXISTE" in text
+
+
+def _parse_mh_time(text):
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return timezone.make_aware(datetime.datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    return None
+
+
+def _envelope_args(doc):
+    return {"ambiente": doc.company.mh_environment, "id_envio": doc.pk, "version": doc.version,
+            "tipo_dte": doc.tipo_dte, "documento": doc.jws, "codigo_generacion": doc.codigo_generacion}
+
+
+def _apply(doc, answer, *, outbox, started):
+    """MH's answer about the document: sealed or rejected. True when it settled the document."""
+    fields = {"mh_code": (answer.codigo_msg or "")[:10], "mh_message": (answer.descripcion_msg or "")[:300],
+              "mh_observations": answer.observaciones, "last_error": ""}
+    if answer.accepted and answer.sello:
+        transition(doc, GovStatus.SEALED, reason=_("Sellado por MH"), sello_recibido=answer.sello,
+                   processed_at=_parse_mh_time(answer.fh_procesamiento) or timezone.now(), **fields)
+    elif answer.rejected:
+        transition(doc, GovStatus.REJECTED, reason=_("Rechazado por MH: %(c)s %(m)s") % {
+            "c": answer.codigo_msg or "", "m": answer.descripcion_msg or ""}, rejected_at=timezone.now(), **fields)
+    else:
+        return False
+    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE, last_error="")
+    _mark_calls(doc, started)
+    return True
+
+
+def _mark_calls(doc, started):
+    MHCall.objects.filter(codigo_generacion=doc.codigo_generacion, at__gte=started).update(document_status=doc.status)
+
+
+def _release(doc, outbox, *, status, error, started, delay=None):
+    """Not settled: back to the queue after a backoff, with the reason kept."""
+    delay = backoff_seconds(outbox.attempts) if delay is None else delay
+    if doc.status != status:
+        try:
+            transition(doc, status, reason=error[:500])
+        except TransitionRefused:
+            pass
+    Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
+    released = Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED).update(
+        state=OutboxState.PENDING, available_at=timezone.now() + datetime.timedelta(seconds=delay),
+        last_error=error[:300])
+    _mark_calls(doc, started)
+    if released:  # its own retry; the sweeper is the safety net if this message is lost
+        from dte.tasks import transmit_task
+
+        transaction.on_commit(lambda: transmit_task.apply_async((outbox.pk,), countdown=delay))
+
+
+def _stop(doc, outbox, *, error, started):
+    """A permanent failure: nothing more is tried until someone acts (it is shown)."""
+    if doc.status == GovStatus.TRANSMITTING:
+        transition(doc, GovStatus.PENDING, reason=error[:500])
+    Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
+    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.STOPPED, last_error=error[:300])
+    _mark_calls(doc, started)
+
+
+def claim(outbox_id, *, now=None):
+    now = now or timezone.now()
+    return Outbox.objects.filter(pk=outbox_id, state=OutboxState.PENDING, available_at__lte=now).update(
+        state=OutboxState.CLAIMED, claimed_at=now, attempts=F("attempts") + 1) == 1
+
+
+def transmit(outbox_id):
+    """Deliver one outbox row. Returns the document's status after the run (or "skipped")."""
+    if not claim(outbox_id):
+        return "skipped"
+    started = timezone.now()
+    outbox = Outbox.objects.select_related("document__company").get(pk=outbox_id)
+    doc = outbox.document
+    if doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING):
+        Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE)  # settled meanwhile
+        return doc.status
+    maybe_received = doc.status in (GovStatus.IN_DOUBT, GovStatus.TRANSMITTING) or outbox.sends > 0
+    if doc.status != GovStatus.TRANSMITTING:
+        transition(doc, GovStatus.TRANSMITTING, reason=_("Transmisión, intento %(n)d") % {"n": outbox.attempts})
+    client = _client(doc.company)
+    try:
+        return _deliver(doc, outbox, client, maybe_received=maybe_received, started=started)
+    finally:
+        client.close()
+
+
+def _ask(doc, client):
+    return client.query_dte(nit_emisor=doc.company.nit, tipo_dte=doc.tipo_dte, codigo_generacion=doc.codigo_generacion)
+
+
+def _deliver(doc, outbox, client, *, maybe_received, started):
+    try:
+        if maybe_received:
+            # An earlier run may have delivered it: ask before anything else, never resend blindly.
+            if _apply(doc, _ask(doc, client), outbox=outbox, started=started):
+                return doc.status
+        for send in range(1 + MAX_RESENDS):
+            Outbox.objects.filter(pk=outbox.pk).update(sends=F("sends") + 1)
+            try:
+                answer = client.send_dte(**_envelope_args(doc))
+                if _already_there(answer):
+                    answer = _ask(doc, client)  # MH has it from an earlier send: its verdict, not a rejection
+            except MHInDoubtError:
+                # No answer in 8 s: ask MH by codigoGeneracion before anything else.
+                try:
+                    answer = _ask(doc, client)
+                except (MHInDoubtError, MHTransientError) as exc:
+                    _release(doc, outbox, status=GovStatus.IN_DOUBT, started=started,
+                             error=_("Sin respuesta de MH y sin poder consultarlo: %(e)s") % {"e": exc})
+                    return doc.status
+                if answer.estado is None and send < MAX_RESENDS:
+                    continue  # MH does not have it: resend (same codigoGeneracion)
+            if _apply(doc, answer, outbox=outbox, started=started):
+                return doc.status
+            if answer.estado is None and send < MAX_RESENDS:
+                continue
+            break
+        # MH's rule exhausted: the document waits as "MH unreachable" (contingency takes over later).
+        _release(doc, outbox, status=GovStatus.PENDING, started=started,
+                 error=_("MH no recibió el documento tras %(n)d envíos: MH no disponible") % {"n": 1 + MAX_RESENDS})
+        return doc.status
+    except MHAuthError as exc:
+        _stop(doc, outbox, started=started, error=_("Credenciales de MH rechazadas: %(e)s") % {"e": exc})
+    except MHPermanentError as exc:
+        _stop(doc, outbox, started=started, error=_("MH rechazó la solicitud: %(e)s") % {"e": exc})
+    except MHTransientError as exc:
+        # Nothing reached MH (or MH failed): try again later, from a query if it had been sent.
+        status = GovStatus.IN_DOUBT if outbox.sends > 0 and doc.status == GovStatus.TRANSMITTING else GovStatus.PENDING
+        _release(doc, outbox, status=status if maybe_received else GovStatus.PENDING, started=started,
+                 error=_("MH no disponible: %(e)s") % {"e": exc})
+    except MHInDoubtError as exc:
+        _release(doc, outbox, status=GovStatus.IN_DOUBT, started=started,
+                 error=_("Sin respuesta de MH: %(e)s") % {"e": exc})
+    return Document.objects.values_list("status", flat=True).get(pk=doc.pk)
+
+
+def queue_after_commit(outbox_id):
+    from dte.tasks import transmit_task
+
+    transaction.on_commit(lambda: transmit_task.delay(outbox_id))
+
+
+def sweep(*, now=None):
+    """Re-queue what is due but was not sent (a lost message) and what a dead worker held.
+    Returns (requeued due rows, released stuck rows)."""
+    from dte.tasks import transmit_task
+
+    now = now or timezone.now()
+    stuck_before = now - datetime.timedelta(seconds=settings.DTE_CLAIM_TIMEOUT_SECONDS)
+    released = 0
+    for outbox in Outbox.objects.filter(state=OutboxState.CLAIMED, claimed_at__lt=stuck_before).select_related("document"):
+        with transaction.atomic():
+            if Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED, claimed_at__lt=stuck_before).update(
+                    state=OutboxState.PENDING, available_at=now) != 1:
+                continue
+            doc = outbox.document
+            if doc.status == GovStatus.TRANSMITTING:
+                # The worker died mid-way: it may have reached MH. Only a query will tell.
+                transition(doc, GovStatus.IN_DOUBT, reason=_("El proceso que transmitía se detuvo"))
+        released += 1
+    # Due rows older than a grace period (the normal path queues them right after commit).
+    grace = now - datetime.timedelta(seconds=settings.DTE_SWEEP_GRACE_SECONDS)
+    due = list(Outbox.objects.filter(state=OutboxState.PENDING, available_at__lte=grace)
+               .order_by("available_at").values_list("pk", flat=True)[:settings.DTE_SWEEP_BATCH])
+    for pk in due:
+        transmit_task.delay(pk)
+    return len(due), released

@@ -1,0 +1,198 @@
+"""The transmission pipeline end to end: documents issued here go, after commit, through Redis to
+a real Celery worker, which talks HTTP to govsim. Every fault mode ends in the right state, and
+govsim's ledger proves nothing is accepted twice."""
+
+import time
+
+import httpx
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
+from dte.services import document_issue
+from dte.tests.conftest import CERT_PASSWORD, _certificate, line
+from tests.mh_helpers import clear_faults, fault, ledger
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def wired(signing_company, govsim, celery_worker):
+    """The company points at govsim, which knows its key and API password."""
+    from dte.signing.certificates import load_signing_key
+
+    key = load_signing_key(_certificate(), CERT_PASSWORD)
+    response = httpx.post(f"{govsim}/_govsim/issuers", json={
+        "nit": signing_company.nit, "user": signing_company.mh_api_user, "password": "api-secret-value",
+        "public_key_pem": key.public_pem.decode()})
+    assert response.status_code == 201, response.text
+    signing_company.mh_api_url = govsim
+    signing_company.save()
+    cache.clear()  # no token from another govsim
+    clear_faults(govsim)
+    yield govsim
+    clear_faults(govsim)
+
+
+def _wait(doc, *statuses, timeout=40):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = Document.objects.get(pk=doc.pk)
+        if current.status in statuses:
+            return current
+        time.sleep(0.2)
+    raise AssertionError(f"{doc} sigue en {Document.objects.get(pk=doc.pk).status}, se esperaba {statuses}")
+
+
+def _issue(make_draft, issuer):
+    return document_issue(document=make_draft("01", [line("Servicio", "1", "11.30")]), user=issuer)
+
+
+def test_sealed_on_the_happy_path(wired, make_draft, issuer):
+    doc = _issue(make_draft, issuer)
+    sealed = _wait(doc, GovStatus.SEALED)
+    assert len(sealed.sello_recibido) == 40 and sealed.mh_code and sealed.processed_at
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+    outbox = Outbox.objects.get(document=doc)
+    assert (outbox.state, outbox.sends) == (OutboxState.DONE, 1)
+    call = MHCall.objects.get(endpoint="/fesv/recepciondte", codigo_generacion=doc.codigo_generacion)
+    assert call.outcome == "ok" and call.document_status == GovStatus.SEALED and call.request_digest
+    history = list(sealed.history.values_list("to_status", flat=True))
+    assert history == ["pending", "transmitting", "sealed"]
+
+
+def test_mh_down_is_retried_until_sealed(wired, make_draft, issuer):
+    fault(wired, mode="down", count=2)
+    doc = _issue(make_draft, issuer)
+    sealed = _wait(doc, GovStatus.SEALED)
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+    assert MHCall.objects.filter(codigo_generacion=doc.codigo_generacion, outcome="transient").count() >= 1
+    assert Outbox.objects.get(document=doc).attempts >= 2
+    assert "pending" in list(sealed.history.values_list("to_status", flat=True))[2:]  # waited, then went again
+
+
+def test_5xx_for_a_while_then_sealed(wired, make_draft, issuer):
+    fault(wired, mode="error", status_code=500, share=1.0, seconds=2)
+    doc = _issue(make_draft, issuer)
+    _wait(doc, GovStatus.SEALED)
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+    assert MHCall.objects.filter(codigo_generacion=doc.codigo_generacion, status_code=500).exists()
+
+
+def test_slow_answer_is_resolved_by_asking_mh(wired, make_draft, issuer):
+    fault(wired, mode="slow", latency_ms=3000, count=1)  # longer than the worker's 2 s timeout
+    doc = _issue(make_draft, issuer)
+    _wait(doc, GovStatus.SEALED)
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+    assert MHCall.objects.filter(codigo_generacion=doc.codigo_generacion, outcome="in_doubt").count() == 1
+
+
+def test_dropped_answer_is_resolved_by_asking_and_never_sent_twice(wired, make_draft, issuer):
+    fault(wired, mode="drop", count=1)  # govsim accepts the document and the answer never arrives
+    doc = _issue(make_draft, issuer)
+    sealed = _wait(doc, GovStatus.SEALED)
+    entry = ledger(wired, doc.codigo_generacion)
+    assert entry["accepted"] == 1 and entry["received"] == 1  # one reception: no resend
+    calls = list(MHCall.objects.filter(codigo_generacion=doc.codigo_generacion).order_by("at", "id")
+                 .values_list("endpoint", "outcome"))
+    assert calls == [("/fesv/recepciondte", "in_doubt"), ("/fesv/recepcion/consultadte/", "ok")]
+    assert sealed.sello_recibido == entry["answers"][0]["selloRecibido"]
+
+
+def test_rejection_is_kept_then_corrected_and_sealed_with_the_same_number_and_code(wired, make_draft, issuer):
+    from dte.services import document_correct
+
+    fault(wired, mode="reject", count=1)
+    doc = _issue(make_draft, issuer)
+    rejected = _wait(doc, GovStatus.REJECTED)
+    assert (rejected.mh_code, rejected.mh_message) == ("999", "RECHAZADO POR EL SIMULADOR")
+    assert rejected.mh_observations == ["Falla simulada: se rechaza todo"]
+    assert Outbox.objects.get(document=doc).state == OutboxState.DONE
+    document_correct(document=rejected, user=issuer)
+    again = document_issue(document=rejected, user=issuer)  # corrected within 24 h: same code, same number
+    assert (again.numero_control, again.codigo_generacion) == (doc.numero_control, doc.codigo_generacion)
+    sealed = _wait(doc, GovStatus.SEALED)
+    assert list(sealed.history.values_list("to_status", flat=True)) == [
+        "pending", "transmitting", "rejected", "correcting", "pending", "transmitting", "sealed"]
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+
+
+def test_a_correction_after_the_window_gets_a_new_code(wired, make_draft, issuer):
+    import datetime
+
+    from dte.services import document_correct
+
+    fault(wired, mode="reject", count=1)
+    doc = _issue(make_draft, issuer)
+    _wait(doc, GovStatus.REJECTED)
+    Document.objects.filter(pk=doc.pk).update(rejected_at=timezone.now() - datetime.timedelta(hours=25))
+    rejected = Document.objects.get(pk=doc.pk)
+    document_correct(document=rejected, user=issuer)
+    again = document_issue(document=rejected, user=issuer)
+    assert again.numero_control == doc.numero_control and again.codigo_generacion != doc.codigo_generacion
+    assert again.previous_codes == [doc.codigo_generacion]
+    _wait(doc, GovStatus.SEALED)
+
+
+def test_bad_credentials_stop_and_are_shown(wired, make_draft, issuer, signing_company):
+    signing_company.mh_api_password = "no-es-la-clave"
+    signing_company.save()
+    doc = _issue(make_draft, issuer)
+    deadline = time.monotonic() + 30
+    while Outbox.objects.get(document=doc).state != OutboxState.STOPPED and time.monotonic() < deadline:
+        time.sleep(0.2)
+    outbox = Outbox.objects.get(document=doc)
+    assert outbox.state == OutboxState.STOPPED and "Credenciales de MH rechazadas" in outbox.last_error
+    assert Document.objects.get(pk=doc.pk).status == GovStatus.PENDING
+    assert ledger(wired, doc.codigo_generacion)["received"] == 0
+
+
+def test_a_lost_message_is_requeued_by_the_sweeper(wired, make_draft, issuer, monkeypatch, settings):
+    from dte import pipeline
+
+    monkeypatch.setattr(pipeline, "queue_after_commit", lambda outbox_id: None)  # the broker message is lost
+    doc = _issue(make_draft, issuer)
+    time.sleep(1)
+    assert Document.objects.get(pk=doc.pk).status == GovStatus.PENDING
+    settings.DTE_SWEEP_GRACE_SECONDS = 0
+    assert pipeline.sweep() == (1, 0)
+    _wait(doc, GovStatus.SEALED)
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+
+
+def test_a_worker_that_died_holding_a_document_is_recovered_without_a_second_send(wired, make_draft, issuer, settings,
+                                                                                 monkeypatch):
+    """The worker sent it (MH has it) and died before saving the answer: the sweeper releases
+    the claim, the document is in doubt, and the next run asks MH instead of sending."""
+    import datetime
+
+    from dte import pipeline
+    from dte.mh.client import client_for_company
+    from dte.transitions import transition
+
+    monkeypatch.setattr(pipeline, "queue_after_commit", lambda outbox_id: None)
+    doc = _issue(make_draft, issuer)
+    outbox = Outbox.objects.get(document=doc)
+    assert pipeline.claim(outbox.pk)
+    transition(doc, GovStatus.TRANSMITTING, reason="prueba")
+    client = client_for_company(doc.company)
+    client.send_dte(ambiente="00", id_envio=1, version=doc.version, tipo_dte="01", documento=doc.jws,
+                    codigo_generacion=doc.codigo_generacion)  # ...and then the process is killed
+    Outbox.objects.filter(pk=outbox.pk).update(sends=1, claimed_at=timezone.now() - datetime.timedelta(minutes=10))
+    settings.DTE_SWEEP_GRACE_SECONDS = 0
+    assert pipeline.sweep() == (1, 1)
+    sealed = _wait(doc, GovStatus.SEALED)
+    assert "in_doubt" in list(sealed.history.values_list("to_status", flat=True))
+    entry = ledger(wired, doc.codigo_generacion)
+    assert entry["received"] == 1 and entry["accepted"] == 1
+    assert MHCall.objects.filter(codigo_generacion=doc.codigo_generacion, endpoint="/fesv/recepciondte").count() == 1
+
+
+def test_a_second_run_of_the_same_task_does_nothing(wired, make_draft, issuer):
+    from dte import pipeline
+
+    doc = _issue(make_draft, issuer)
+    _wait(doc, GovStatus.SEALED)
+    assert pipeline.transmit(Outbox.objects.get(document=doc).pk) == "skipped"
+    assert ledger(wired, doc.codigo_generacion)["received"] == 1
