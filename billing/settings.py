@@ -193,7 +193,11 @@ DTE_SWEEP_GRACE_SECONDS = envint("DTE_SWEEP_GRACE_SECONDS", 30)
 DTE_SWEEP_BATCH = envint("DTE_SWEEP_BATCH", 500)
 DTE_SWEEP_EVERY_SECONDS = envint("DTE_SWEEP_EVERY_SECONDS", 30)
 # A rejected document corrected within this many hours keeps its codigoGeneracion (facts §3).
-DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)  # also validate issued documents against these
+DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
+# How long after its seal a document may be invalidated, per type: "3m" months, "1d" until the end of
+# the day after (2023 manual, facts §6). "*" is every other type. E.g. DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d
+DTE_INVALIDATION_DEADLINES = dict(
+    item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d"))  # also validate issued documents against these
 
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(

@@ -12,3 +12,13 @@ def transmit_task(outbox_id):
 def sweep_task():
     due, released = pipeline.sweep()
     return {"queued": due, "released": released}
+
+
+@shared_task(name="dte.invalidate", bind=True, max_retries=20, acks_late=True, soft_time_limit=60, time_limit=90)
+def invalidate_task(self, invalidation_id):
+    from dte.invalidation import send
+    from dte.pipeline import backoff_seconds
+
+    if not send(invalidation_id):
+        raise self.retry(countdown=backoff_seconds(self.request.retries + 1))
+    return True

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,24 +44,105 @@ def _draft_for(user, pk):
 # ------------------------------------------------------------------------------------------- list
 
 
-@module_required(Module.DOCUMENTOS, Action.VIEW)
-def document_list(request):
-    qs = selectors.documents_for_user(user=request.user)
+def _filtered(request):
+    """The list's filters, applied to what the user may see. Returns (queryset, filters)."""
+    import datetime
+
+    qs = selectors.documents_for_user(user=request.user).exclude(status=GovStatus.DRAFT)
     if not request.user.company_wide:
         qs = qs.filter(created_by=request.user)  # a sales rep: my documents
-    tipo, status, query = request.GET.get("tipo", ""), request.GET.get("estado", ""), request.GET.get("q", "").strip()
-    if tipo:
-        qs = qs.filter(tipo_dte=tipo)
-    if status:
-        qs = qs.filter(status=status)
-    if query:
-        qs = qs.filter(Q(numero_control__icontains=query) | Q(codigo_generacion__icontains=query)
-                       | Q(client__name__icontains=query) | Q(provider__name__icontains=query))
-    page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "dte/list.html", {
-        "page": page, "tipo": tipo, "estado": status, "q": query, "types": DocType.choices,
-        "statuses": GovStatus.choices, "can_create": request.user.can(Module.DOCUMENTOS, Action.CREATE),
-        "can_approve": request.user.can(Module.DOCUMENTOS, Action.APPROVE)})
+    g = request.GET
+    f = {k: g.get(k, "").strip() for k in ("tipo", "estado", "interno", "q", "desde", "hasta", "establecimiento",
+                                           "punto", "vendedor", "min", "max")}
+    if f["tipo"]:
+        qs = qs.filter(tipo_dte=f["tipo"])
+    if f["interno"]:
+        qs = qs.filter(internal_status=f["interno"])
+    if f["q"]:
+        qs = qs.filter(Q(numero_control__icontains=f["q"]) | Q(codigo_generacion__icontains=f["q"])
+                       | Q(client__name__icontains=f["q"]) | Q(provider__name__icontains=f["q"])
+                       | Q(client__id_number__icontains=f["q"]))
+    for key, lookup in (("desde", "issue_date__gte"), ("hasta", "issue_date__lte")):
+        try:
+            if f[key]:
+                qs = qs.filter(**{lookup: datetime.date.fromisoformat(f[key])})
+        except ValueError:
+            f[key] = ""
+    for key, lookup in (("establecimiento", "establishment_id"), ("punto", "point_of_sale_id"),
+                        ("vendedor", "created_by_id")):
+        if f[key].isdigit():
+            qs = qs.filter(**{lookup: int(f[key])})
+    for key, lookup in (("min", "total_to_pay__gte"), ("max", "total_to_pay__lte")):
+        try:
+            if f[key]:
+                qs = qs.filter(**{lookup: Decimal(f[key])})
+        except ArithmeticError:
+            f[key] = ""
+    counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    if f["estado"]:
+        qs = qs.filter(status=f["estado"])
+    return qs, f, counts
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+def document_list(request):
+    from accounts.selectors import establishments_for_user, points_of_sale_for_user
+    from dte.models import InternalStatus
+
+    qs, f, counts = _filtered(request)
+    page = Paginator(qs.select_related("outbox").order_by("-issued_at", "-id"), 50).get_page(request.GET.get("page"))
+    user = request.user
+    context = {
+        "page": page, "f": f, "types": DocType.choices, "statuses": [s for s in GovStatus.choices if s[0] != "draft"],
+        "internal_statuses": InternalStatus.choices, "counts": [(v, label, counts.get(v, 0)) for v, label in GovStatus.choices
+                                                               if v != "draft"],
+        "total_count": sum(counts.values()),
+        "establishments": establishments_for_user(user=user), "points": points_of_sale_for_user(user=user),
+        "reps": _reps(user), "query": _query(f), "base_query": _query({k: v for k, v in f.items() if k != "estado"}),
+        "can_create": user.can(Module.DOCUMENTOS, Action.CREATE),
+        "can_approve": user.can(Module.DOCUMENTOS, Action.APPROVE),
+        "can_edit": user.can(Module.DOCUMENTOS, Action.EDIT),
+        "drafts": Document.objects.filter(created_by=user, status=GovStatus.DRAFT).count(),
+    }
+    if request.htmx and request.htmx.target == "document-rows":
+        return render(request, "dte/partials/document_rows.html", context)
+    return render(request, "dte/list.html", context)
+
+
+def _query(filters):
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in filters.items() if v})
+
+
+def _reps(user):
+    from accounts.models import User
+
+    if not user.company_wide:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.filter(pk__in=Document.objects.values("created_by")).order_by("username")
+
+
+@module_required(Module.DOCUMENTOS, Action.EDIT)
+@require_POST
+def document_bulk(request):
+    """Bulk actions on the documents ticked in the list: retransmit, or set the internal status."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    docs = list(selectors.documents_for_user(user=request.user).filter(pk__in=ids).select_related("company"))
+    action = request.POST.get("action", "")
+    try:
+        if action == "retransmit":
+            n = services.document_retransmit(documents=docs, user=request.user)
+            messages.success(request, _("%(n)d documento(s) en cola para transmitir.") % {"n": n})
+        elif action.startswith("internal:"):
+            n = services.internal_status_set(documents=docs, status=action.split(":", 1)[1], user=request.user,
+                                             reason=request.POST.get("reason", ""))
+            messages.success(request, _("%(n)d documento(s) actualizados.") % {"n": n})
+        else:
+            messages.error(request, _("Elija una acción."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect(f"{reverse('dte:list')}?{request.POST.get('query', '')}")
 
 
 # ---------------------------------------------------------------------------------- new document
@@ -363,14 +444,125 @@ def document_issue(request, pk):
 # ------------------------------------------------------------------------------------ issued
 
 
+def _timeline(doc):
+    """Every status change (both tracks) and every call to MH about the document, oldest first."""
+    from dte.models import MHCall
+
+    codes = [c for c in [doc.codigo_generacion, *(doc.previous_codes or [])] if c]
+    events = [{"at": h.at, "kind": "status", "track": h.track, "from": h.from_status, "to": h.to_status,
+               "by": h.by, "reason": h.reason} for h in doc.history.select_related("by")]
+    events += [{"at": c.at, "kind": "mh", "call": c} for c in MHCall.objects.filter(codigo_generacion__in=codes)]
+    return sorted(events, key=lambda e: e["at"])
+
+
+def _actions(user, doc):
+    from dte.models import InternalStatus, OutboxState
+
+    outbox = getattr(doc, "outbox", None)
+    own = doc.created_by_id == user.pk
+    may_send = user.can(Module.DOCUMENTOS, Action.EDIT) or (own and user.can(Module.DOCUMENTOS, Action.CREATE))
+    return {
+        "retransmit": may_send and outbox is not None and outbox.state != OutboxState.CLAIMED and (
+            doc.status == GovStatus.REJECTED or outbox.state == OutboxState.STOPPED
+            or (doc.status in (GovStatus.PENDING, GovStatus.IN_DOUBT) and bool(doc.last_error))),
+        "correct": may_send and doc.status == GovStatus.REJECTED,
+        "invalidate": user.can(Module.DOCUMENTOS, Action.INVALIDATE) and doc.status == GovStatus.SEALED,
+        "internal": user.can(Module.DOCUMENTOS, Action.EDIT),
+        "internal_statuses": InternalStatus.choices,
+    }
+
+
+def _detail_context(request, doc):
+    from dte.explain import explain_all
+
+    body = jsonio.loads(doc.payload)
+    return {"doc": doc, **_preview_context(body), "timeline": _timeline(doc), "actions": _actions(request.user, doc),
+            "explained": explain_all(doc.mh_observations), "live": doc.status in (
+                GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.INVALIDATION_PENDING,
+                GovStatus.CONTINGENCY)}
+
+
 @module_required(Module.DOCUMENTOS, Action.VIEW)
 def document_detail(request, pk):
-    doc = get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
-    if doc.is_draft:
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("outbox"), pk=pk)
+    if doc.is_draft or doc.status == GovStatus.CORRECTING and not doc.payload:
         return redirect("dte:edit", pk=doc.pk)
-    body = jsonio.loads(doc.payload)
-    return render(request, "dte/detail.html", {"doc": doc, **_preview_context(body),
-                                               "history": doc.history.select_related("by")})
+    context = _detail_context(request, doc)
+    if request.htmx and request.htmx.target == "doc-status":
+        return render(request, "dte/partials/detail_status.html", context)
+    return render(request, "dte/detail.html", context)
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+@require_POST
+def document_action(request, pk):
+    """The document page's buttons: retransmit, correct, internal status."""
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("outbox", "company"), pk=pk)
+    allowed = _actions(request.user, doc)
+    action = request.POST.get("action", "")
+    try:
+        if action == "retransmit" and allowed["retransmit"]:
+            services.document_retransmit(documents=[doc], user=request.user)
+            messages.success(request, _("Documento en cola para transmitir."))
+        elif action == "correct" and allowed["correct"]:
+            services.document_correct(document=doc, user=request.user)
+            return redirect("dte:edit", pk=doc.pk)
+        elif action == "internal" and allowed["internal"]:
+            services.internal_status_set(documents=[doc], status=request.POST.get("status", ""), user=request.user,
+                                         reason=request.POST.get("reason", ""))
+            messages.success(request, _("Estado interno actualizado."))
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("dte:detail", pk=doc.pk)
+
+
+@module_required(Module.DOCUMENTOS, Action.INVALIDATE)
+def document_invalidate(request, pk):
+    from dte.invalidation import deadline, invalidation_request, problems
+    from dte.models import InvalidationType
+
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("company"), pk=pk)
+    replacements = (selectors.documents_for_user(user=request.user)
+                    .filter(tipo_dte=doc.tipo_dte, status=GovStatus.SEALED).exclude(pk=doc.pk).order_by("-issued_at")[:50])
+    errors, values = [], {}
+    if request.method == "POST":
+        p = request.POST
+        values = {k: p.get(k, "").strip() for k in (
+            "tipo", "reason", "replacement", "resp_name", "resp_type", "resp_number", "req_name", "req_type",
+            "req_number", "rec_type", "rec_number", "rec_name", "rec_email")}
+        try:
+            tipo = InvalidationType(int(values["tipo"] or 0))
+        except ValueError:
+            tipo = None
+            errors.append(_("Elija el tipo de invalidación."))
+        replacement = next((r for r in replacements if str(r.pk) == values["replacement"]), None)
+        for key, label in (("resp_name", _("nombre del responsable")), ("resp_number", _("documento del responsable")),
+                           ("req_name", _("nombre de quien solicita")), ("req_number", _("documento de quien solicita"))):
+            if len(values[key]) < 3:
+                errors.append(_("Falta %(f)s.") % {"f": label})
+        if not errors:
+            try:
+                invalidation_request(
+                    document=doc, user=request.user, tipo=tipo, reason=values["reason"], replacement=replacement,
+                    responsible={"name": values["resp_name"], "id_type": values["resp_type"] or "13",
+                                 "id_number": values["resp_number"]},
+                    requester={"name": values["req_name"], "id_type": values["req_type"] or "13",
+                               "id_number": values["req_number"]},
+                    receptor={"tipoDocumento": values["rec_type"], "numDocumento": values["rec_number"],
+                              "nombre": values["rec_name"], "correo": values["rec_email"]})
+                messages.success(request, _("Invalidación firmada y enviada a MH."))
+                return redirect("dte:detail", pk=doc.pk)
+            except ValidationError as exc:
+                errors += exc.messages
+    blocking = problems(doc, tipo=InvalidationType.RESCIND) if doc.status == GovStatus.SEALED else [
+        _("Solo se invalida un documento sellado por MH.")]
+    return render(request, "dte/invalidate.html", {
+        "doc": doc, "errors": errors, "values": values, "types": InvalidationType.choices, "replacements": replacements,
+        "deadline": deadline(doc) if doc.status == GovStatus.SEALED else None, "blocking": blocking,
+        "id_types": [("13", "DUI"), ("36", "NIT"), ("03", _("Pasaporte")), ("02", _("Carnet de residente")),
+                     ("37", _("Otro"))]})
 
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)

@@ -196,3 +196,83 @@ def test_a_second_run_of_the_same_task_does_nothing(wired, make_draft, issuer):
     _wait(doc, GovStatus.SEALED)
     assert pipeline.transmit(Outbox.objects.get(document=doc).pk) == "skipped"
     assert ledger(wired, doc.codigo_generacion)["received"] == 1
+
+
+# ---------------------------------------------------------------------------------- invalidation
+
+RESPONSIBLE = {"name": "Carlos Contador", "id_type": "13", "id_number": "00016297-5"}
+REQUESTER = {"name": "Ana López Cliente", "id_type": "13", "id_number": "00016297-5"}
+
+
+def test_invalidation_accepted_by_mh(wired, make_draft, issuer, parties):
+    from dte.invalidation import invalidation_request
+    from dte.models import Invalidation
+
+    doc = document_issue(document=make_draft("01", [line("Servicio", "1", "11.30")], client=parties["consumer"]),
+                         user=issuer)
+    _wait(doc, GovStatus.SEALED)
+    replacement = document_issue(document=make_draft("01", [line("Servicio", "1", "10.17")],
+                                                     client=parties["consumer"]), user=issuer)
+    replacement = _wait(replacement, GovStatus.SEALED)
+    record = invalidation_request(document=doc, user=issuer, tipo=1, reason="Precio equivocado en la línea 1",
+                                  replacement=replacement, responsible=RESPONSIBLE, requester=REQUESTER)
+    assert Document.objects.get(pk=doc.pk).status == GovStatus.INVALIDATION_PENDING
+    invalidated = _wait(doc, GovStatus.INVALIDATED)
+    record.refresh_from_db()
+    assert record.state == "accepted" and len(record.sello_recibido) == 40
+    assert list(invalidated.history.values_list("to_status", flat=True))[-2:] == ["invalidation_pending", "invalidated"]
+    event = httpx.get(f"{wired}/_govsim/ledger", params={"codigoGeneracion": doc.codigo_generacion}).json()
+    assert event["estado"] == "INVALIDADO"
+    assert Invalidation.objects.get(pk=record.pk).document == doc
+
+
+def test_invalidation_refused_before_sending(wired, make_draft, issuer, parties):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from dte.invalidation import invalidation_request
+
+    pending = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    with pytest.raises(ValidationError, match="Solo se invalida un documento sellado"):
+        invalidation_request(document=pending, user=issuer, tipo=2, reason="Cliente desistió",
+                             responsible=RESPONSIBLE, requester=REQUESTER)
+    _wait(pending, GovStatus.SEALED)
+    with pytest.raises(ValidationError, match="requieren el documento sellado que lo reemplaza"):
+        invalidation_request(document=Document.objects.get(pk=pending.pk), user=issuer, tipo=1, reason="Error",
+                             responsible=RESPONSIBLE, requester=REQUESTER)
+    ccf = document_issue(document=make_draft("03", [line("Equipo", "1", "100")], client=parties["taxpayer"]),
+                         user=issuer)
+    ccf = _wait(ccf, GovStatus.SEALED)
+    Document.objects.filter(pk=ccf.pk).update(processed_at=timezone.now() - datetime.timedelta(days=2))
+    with pytest.raises(ValidationError, match="El plazo para invalidar este documento venció"):
+        invalidation_request(document=Document.objects.get(pk=ccf.pk), user=issuer, tipo=2, reason="Cliente desistió",
+                             responsible=RESPONSIBLE, requester=REQUESTER)
+    Document.objects.filter(pk=ccf.pk).update(processed_at=timezone.now())
+    related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": ccf.codigo_generacion,
+                "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
+    note = document_issue(document=make_draft("05", [line("Devolución", "1", "10")], client=parties["taxpayer"],
+                                               related=related), user=issuer)
+    _wait(note, GovStatus.SEALED)
+    with pytest.raises(ValidationError, match="Invalide primero las notas vigentes"):
+        invalidation_request(document=Document.objects.get(pk=ccf.pk), user=issuer, tipo=2, reason="Cliente desistió",
+                             responsible=RESPONSIBLE, requester=REQUESTER)
+    assert Document.objects.get(pk=ccf.pk).status == GovStatus.SEALED  # nothing changed
+
+
+def test_invalidation_refused_by_mh_leaves_it_sealed(wired, make_draft, issuer):
+    from dte.invalidation import invalidation_request
+
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    _wait(doc, GovStatus.SEALED)
+    fault(wired, mode="reject", count=1)
+    record = invalidation_request(document=Document.objects.get(pk=doc.pk), user=issuer, tipo=2,
+                                  reason="Cliente desistió", responsible=RESPONSIBLE, requester=REQUESTER,
+                                  receptor={"tipoDocumento": "13", "numDocumento": "00016297-5",
+                                            "nombre": "Consumidor final", "correo": "cf@example.com"})
+    deadline = time.monotonic() + 30
+    while Document.objects.get(pk=doc.pk).status != GovStatus.SEALED and time.monotonic() < deadline:
+        time.sleep(0.2)
+    record.refresh_from_db()
+    assert record.state == "rejected" and Document.objects.get(pk=doc.pk).status == GovStatus.SEALED
+    assert "RECHAZADO POR EL SIMULADOR" in Document.objects.get(pk=doc.pk).history.last().reason

@@ -1,0 +1,183 @@
+"""Invalidation (anulación, facts §6): one signed event per document, sent to /fesv/anulardte.
+
+Refused before anything is sent when the document is not sealed, when the deadline for its type
+has passed (per-type configuration: the 2023 manual gives three months for Factura and Factura
+de Exportación and the day after the seal for the rest), when a credit or debit note that
+depends on it is still valid, or when a type 1 or 3 invalidation lacks a sealed replacement."""
+
+import calendar
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dte import jsonio, numbering
+from dte.models import Document, GovStatus, Invalidation, InvalidationType
+from dte.schemas.registry import event_version
+from dte.transitions import transition
+
+log = logging.getLogger(__name__)
+NO_REPLACEMENT_TYPES = {"05"}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
+LIVE = [GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.SEALED, GovStatus.CONTINGENCY,
+        GovStatus.INVALIDATION_PENDING]
+
+
+def _add_months(moment, months):
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def deadline(document):
+    """The last moment this sealed document may be invalidated (local time)."""
+    sealed = timezone.localtime(document.processed_at or document.issued_at)
+    rule = settings.DTE_INVALIDATION_DEADLINES.get(document.tipo_dte, settings.DTE_INVALIDATION_DEADLINES["*"])
+    if rule.endswith("m"):
+        return _add_months(sealed, int(rule[:-1]))
+    days = int(rule[:-1])  # "1d": until 23:59:59 of the day after the seal
+    return (sealed + datetime.timedelta(days=days)).replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+def dependent_notes(document):
+    return Document.objects.filter(related__target=document, tipo_dte__in=["05", "06"], status__in=LIVE).distinct()
+
+
+def problems(document, *, tipo, replacement=None, now=None):
+    now = timezone.localtime(now or timezone.now())
+    out = []
+    if document.status != GovStatus.SEALED:
+        out.append(_("Solo se invalida un documento sellado por MH (este está «%(s)s»).") % {"s": document.get_status_display()})
+        return out
+    limit = deadline(document)
+    if now > limit:
+        out.append(_("El plazo para invalidar este documento venció el %(d)s.") % {"d": limit.strftime("%d/%m/%Y %H:%M")})
+    notes = list(dependent_notes(document).values_list("numero_control", flat=True))
+    if notes:
+        out.append(_("Invalide primero las notas vigentes que lo afectan: %(n)s.") % {"n": ", ".join(notes)})
+    needs_replacement = tipo in (InvalidationType.ERROR, InvalidationType.OTHER) and document.tipo_dte not in NO_REPLACEMENT_TYPES
+    if needs_replacement:
+        if replacement is None:
+            out.append(_("Las invalidaciones de tipo 1 y 3 requieren el documento sellado que lo reemplaza."))
+        elif replacement.pk == document.pk or replacement.status != GovStatus.SEALED:
+            out.append(_("El documento de reemplazo debe ser otro documento sellado."))
+        elif replacement.tipo_dte != document.tipo_dte:
+            out.append(_("El documento de reemplazo debe ser del mismo tipo."))
+    elif tipo == InvalidationType.RESCIND and replacement is not None:
+        out.append(_("Al rescindir la operación (tipo 2) no se indica documento de reemplazo."))
+    return out
+
+
+def _receptor_of(body, override):
+    """The receptor as the original document had it (the event must match it)."""
+    rec = body.get("receptor") or body.get("sujetoExcluido") or {}
+    if "nit" in rec:  # CCF, NC, ND
+        out = {"tipoDocumento": "36", "numDocumento": rec.get("nit"), "nombre": rec.get("nombre"),
+               "telefono": rec.get("telefono"), "correo": rec.get("correo")}
+    else:
+        out = {"tipoDocumento": rec.get("tipoDocumento"), "numDocumento": rec.get("numDocumento"),
+               "nombre": rec.get("nombre"), "telefono": rec.get("telefono"), "correo": rec.get("correo")}
+    for key, value in (override or {}).items():
+        if value and not out.get(key):
+            out[key] = value
+    return out
+
+
+def build_event(document, *, tipo, reason, replacement, responsible, requester, receptor=None, now=None):
+    now = timezone.localtime(now or timezone.now())
+    body = jsonio.loads(document.payload)
+    est, pos, company = document.establishment, document.point_of_sale, document.company
+    receptor_data = _receptor_of(body, receptor)
+    return {
+        "identificacion": {"version": event_version("anulacion"), "ambiente": company.mh_environment,
+                           "codigoGeneracion": numbering.codigo_generacion(), "fecAnula": now.date().isoformat(),
+                           "horAnula": now.strftime("%H:%M:%S")},
+        "emisor": {"nit": company.nit, "nombre": company.legal_name, "tipoEstablecimiento": est.establishment_type,
+                   "nomEstablecimiento": est.name or None, "codEstableMH": est.cod_estable_mh,
+                   "codEstable": est.cod_estable or None, "codPuntoVentaMH": pos.cod_punto_venta_mh,
+                   "codPuntoVenta": pos.cod_punto_venta or None,
+                   "telefono": (est.phone or company.phone or "").replace(" ", "").replace("-", "") or None,
+                   "correo": company.email},
+        "documento": {"tipoDte": document.tipo_dte, "codigoGeneracion": document.codigo_generacion,
+                      "selloRecibido": document.sello_recibido, "numeroControl": document.numero_control,
+                      "fecEmi": document.issue_date.isoformat(), "montoIva": document.total_iva,
+                      "codigoGeneracionR": replacement.codigo_generacion if replacement else None,
+                      **receptor_data},
+        "motivo": {"tipoAnulacion": int(tipo), "motivoAnulacion": reason or None,
+                   "nombreResponsable": responsible["name"], "tipDocResponsable": responsible["id_type"],
+                   "numDocResponsable": responsible["id_number"], "nombreSolicita": requester["name"],
+                   "tipDocSolicita": requester["id_type"], "numDocSolicita": requester["id_number"]},
+    }
+
+
+def invalidation_request(*, document, user, tipo, reason, replacement=None, responsible, requester, receptor=None,
+                         now=None):
+    """Check, build, validate and sign the event, mark the document "invalidation pending" and
+    queue the sending after commit. Raises ValidationError with every reason it cannot."""
+    from dte.schemas.validation import document_errors
+    from dte.signing.backends import SigningError, get_signer
+
+    with transaction.atomic():
+        doc = Document.objects.select_for_update(of=("self",)).select_related(
+            "company", "establishment", "point_of_sale").get(pk=document.pk)
+        found = problems(doc, tipo=tipo, replacement=replacement, now=now)
+        if found:
+            raise ValidationError(found)
+        event = build_event(doc, tipo=tipo, reason=reason, replacement=replacement, responsible=responsible,
+                            requester=requester, receptor=receptor, now=now)
+        payload = jsonio.dumps(event)
+        errors = document_errors(jsonio.loads(payload), event="anulacion")
+        if errors:
+            raise ValidationError([_("Revise los datos: %(e)s") % {"e": e} for e in errors[:8]])
+        try:
+            signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
+        except SigningError as exc:
+            raise ValidationError(str(exc)) from exc
+        record = Invalidation.objects.create(
+            document=doc, tipo=tipo, reason=reason or "", replacement=replacement, responsible=responsible,
+            requester=requester, codigo_generacion=event["identificacion"]["codigoGeneracion"], payload=payload,
+            jws=signed, created_by=user)
+        transition(doc, GovStatus.INVALIDATION_PENDING, by=user,
+                   reason=_("Invalidación solicitada (tipo %(t)d): %(r)s") % {"t": int(tipo), "r": reason or "—"})
+        from dte.tasks import invalidate_task
+
+        transaction.on_commit(lambda: invalidate_task.delay(record.pk))
+    return record
+
+
+def send(invalidation_id):
+    """Send the event; MH's answer settles it. A transient failure is retried (returns False)."""
+    from dte.mh.client import client_for_company
+    from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
+
+    record = Invalidation.objects.select_related("document__company").get(pk=invalidation_id)
+    if record.state != "pending":
+        return True
+    doc = record.document
+    client = client_for_company(doc.company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
+    try:
+        answer = client.invalidate(ambiente=doc.company.mh_environment, id_envio=record.pk,
+                                   version=event_version("anulacion"), documento=record.jws,
+                                   codigo_generacion=record.codigo_generacion)
+    except (MHTransientError, MHInDoubtError):
+        return False  # retried: a resend of an event MH already took is recognised below
+    except MHPermanentError as exc:
+        answer = None
+        error = str(exc)
+    finally:
+        client.close()
+    with transaction.atomic():
+        already = answer is not None and answer.rejected and "YA INVALIDADO" in (answer.descripcion_msg or "").upper()
+        if answer is not None and (answer.accepted or already):
+            Invalidation.objects.filter(pk=record.pk).update(state="accepted", sello_recibido=answer.sello or "",
+                                                             answer=answer.raw)
+            transition(doc, GovStatus.INVALIDATED, by=record.created_by, reason=_("Invalidado por MH"))
+            return True
+        detail = (f"{answer.codigo_msg} {answer.descripcion_msg}: {'; '.join(answer.observaciones)}"
+                  if answer is not None else error)
+        Invalidation.objects.filter(pk=record.pk).update(state="rejected", answer=answer.raw if answer else {"error": error})
+        transition(doc, GovStatus.SEALED, by=record.created_by, reason=_("MH rechazó la invalidación: %(d)s") % {"d": detail})
+    return True
