@@ -437,7 +437,7 @@ def document_issue(request, pk):
         return redirect("dte:confirm", pk=pk)
     except PermissionDenied:
         raise
-    messages.success(request, _("Documento %(n)s emitido y listo para transmitir.") % {"n": doc.numero_control})
+    messages.success(request, _("Documento %(n)s emitido; se está transmitiendo a MH.") % {"n": doc.numero_control})
     return redirect("dte:detail", pk=doc.pk)
 
 
