@@ -32,6 +32,10 @@ def _active_fault(path):
     for fault in candidates:
         if not path.startswith(fault.path_prefix):
             continue
+        # A share below 1 applies the fault to that fraction of requests (each fault rolls its own
+        # dice, so "drop 5 %" and "5xx 5 %" can run together); "error" rolls below, as before.
+        if fault.mode != "error" and fault.share < 1.0 and random.random() >= fault.share:
+            continue
         if fault.remaining is not None:
             taken = Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=F("remaining") - 1)
             if not taken:

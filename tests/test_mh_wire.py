@@ -226,6 +226,14 @@ def test_fault_drop_answer_is_in_doubt_but_mh_accepted_it(client, issuer, shared
     assert ledger(govsim, code)["accepted"] == 1
 
 
+def test_fault_share_applies_to_a_fraction_of_requests(client, issuer, shared_dir, govsim):
+    client.authenticate()
+    fault(govsim, mode="reject", share=0.0, seconds=30)  # never rolls
+    assert _send(client, sample_ccf(shared_dir), issuer).accepted
+    fault(govsim, mode="drop", share=0.0, seconds=30)  # two share faults together: neither applies
+    assert _send(client, sample_ccf(shared_dir), issuer).accepted
+
+
 def test_fault_reject_everything(client, issuer, shared_dir, govsim):
     client.authenticate()
     fault(govsim, mode="reject", seconds=30)
