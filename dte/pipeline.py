@@ -44,7 +44,7 @@ def backoff_seconds(attempt, *, base=None, cap=None, rng=random):
 def _client(company):
     from dte.mh.client import client_for_company
 
-    return client_for_company(company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
+    return client_for_company(company, shared=True, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
 
 
 def _already_there(answer):
@@ -71,6 +71,13 @@ def _envelope_args(doc):
 
 def _apply(doc, answer, *, outbox, started):
     """MH's answer about the document: sealed or rejected. True when it settled the document."""
+    if not (answer.accepted and answer.sello) and not answer.rejected:
+        return False
+    with transaction.atomic():  # status, history, outbox and the calls' result: one commit
+        return _settle(doc, answer, outbox=outbox, started=started)
+
+
+def _settle(doc, answer, *, outbox, started):
     fields = {"mh_code": (answer.codigo_msg or "")[:10], "mh_message": (answer.descripcion_msg or "")[:300],
               "mh_observations": answer.observaciones, "last_error": ""}
     if answer.accepted and answer.sello:
@@ -81,7 +88,7 @@ def _apply(doc, answer, *, outbox, started):
             "c": answer.codigo_msg or "", "m": answer.descripcion_msg or ""}, rejected_at=timezone.now(), **fields)
     else:
         return False
-    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE, last_error="")
+    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE, last_error="", sends=outbox.sends)
     _mark_calls(doc, started)
     return True
 
@@ -92,6 +99,11 @@ def _mark_calls(doc, started):
 
 def _release(doc, outbox, *, status, error, started, delay=None):
     """Not settled: back to the queue after a backoff, with the reason kept."""
+    with transaction.atomic():
+        _requeue(doc, outbox, status=status, error=error, started=started, delay=delay)
+
+
+def _requeue(doc, outbox, *, status, error, started, delay=None):
     delay = backoff_seconds(outbox.attempts) if delay is None else delay
     if doc.status != status:
         try:
@@ -101,7 +113,7 @@ def _release(doc, outbox, *, status, error, started, delay=None):
     Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
     released = Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED).update(
         state=OutboxState.PENDING, available_at=timezone.now() + datetime.timedelta(seconds=delay),
-        last_error=error[:300])
+        last_error=error[:300], sends=outbox.sends)
     _mark_calls(doc, started)
     if released:  # its own retry; the sweeper is the safety net if this message is lost
         from dte.tasks import transmit_task
@@ -111,10 +123,15 @@ def _release(doc, outbox, *, status, error, started, delay=None):
 
 def _stop(doc, outbox, *, error, started):
     """A permanent failure: nothing more is tried until someone acts (it is shown)."""
+    with transaction.atomic():
+        _halt(doc, outbox, error=error, started=started)
+
+
+def _halt(doc, outbox, *, error, started):
     if doc.status == GovStatus.TRANSMITTING:
         transition(doc, GovStatus.PENDING, reason=error[:500])
     Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
-    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.STOPPED, last_error=error[:300])
+    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.STOPPED, last_error=error[:300], sends=outbox.sends)
     _mark_calls(doc, started)
 
 
@@ -126,22 +143,21 @@ def claim(outbox_id, *, now=None):
 
 def transmit(outbox_id):
     """Deliver one outbox row. Returns the document's status after the run (or "skipped")."""
-    if not claim(outbox_id):
-        return "skipped"
     started = timezone.now()
-    outbox = Outbox.objects.select_related("document__company").get(pk=outbox_id)
-    doc = outbox.document
-    if doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING):
-        Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE)  # settled meanwhile
-        return doc.status
-    maybe_received = doc.status in (GovStatus.IN_DOUBT, GovStatus.TRANSMITTING) or outbox.sends > 0
-    if doc.status != GovStatus.TRANSMITTING:
-        transition(doc, GovStatus.TRANSMITTING, reason=_("Transmisión, intento %(n)d") % {"n": outbox.attempts})
-    client = _client(doc.company)
-    try:
-        return _deliver(doc, outbox, client, maybe_received=maybe_received, started=started)
-    finally:
-        client.close()
+    with transaction.atomic():  # the claim and "transmitting" in one commit
+        if not claim(outbox_id, now=started):
+            return "skipped"
+        outbox = (Outbox.objects.select_related("document__company")
+                  .defer("document__company__certificate", "document__company__certificate_password",
+                         "document__payload").get(pk=outbox_id))
+        doc = outbox.document
+        if doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING):
+            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE)  # settled meanwhile
+            return doc.status
+        maybe_received = doc.status in (GovStatus.IN_DOUBT, GovStatus.TRANSMITTING) or outbox.sends > 0
+        if doc.status != GovStatus.TRANSMITTING:
+            transition(doc, GovStatus.TRANSMITTING, reason=_("Transmisión, intento %(n)d") % {"n": outbox.attempts})
+    return _deliver(doc, outbox, _client(doc.company), maybe_received=maybe_received, started=started)
 
 
 def _ask(doc, client):
@@ -155,7 +171,7 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
             if _apply(doc, _ask(doc, client), outbox=outbox, started=started):
                 return doc.status
         for send in range(1 + MAX_RESENDS):
-            Outbox.objects.filter(pk=outbox.pk).update(sends=F("sends") + 1)
+            outbox.sends += 1  # saved with the outcome (a crash before that leaves it "transmitting": in doubt)
             try:
                 answer = client.send_dte(**_envelope_args(doc))
                 if _already_there(answer):

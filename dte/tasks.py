@@ -3,12 +3,12 @@ from celery import shared_task
 from dte import pipeline
 
 
-@shared_task(name="dte.transmit", acks_late=True, soft_time_limit=90, time_limit=120)
+@shared_task(name="dte.transmit", acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def transmit_task(outbox_id):
     return pipeline.transmit(outbox_id)
 
 
-@shared_task(name="dte.sweep")
+@shared_task(name="dte.sweep", ignore_result=True)
 def sweep_task():
     due, released = pipeline.sweep()
     return {"queued": due, "released": released}

@@ -1,0 +1,207 @@
+"""The pieces the pipeline benches start for themselves: a Redis of their own (so restarting it
+disturbs nothing else), govsim on a free port with its own database, Celery worker processes, and
+a company wired to govsim with issued documents waiting in the outbox."""
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+
+from _setup import ROOT, SHARED
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Redis:
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", self.dir], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG":
+                return
+            time.sleep(0.1)
+        raise SystemExit("redis-server no arrancó")
+
+    def restart(self):
+        """Stop and start again: everything queued in it is lost (it keeps nothing on disk)."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.start()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Govsim:
+    def __init__(self, workers=4):
+        self.port = free_port()
+        self.var = tempfile.mkdtemp(prefix="bench-govsim-")
+        schema_dir = SHARED / "spec" / "mh-schemas-2023" if (SHARED / "spec").is_dir() else ROOT / "dte" / "schemas" / "2023"
+        env = dict(os.environ, GOVSIM_VAR_DIR=self.var, GOVSIM_SCHEMA_DIR=str(schema_dir), GOVSIM_DATABASE_URL="",
+                   GOVSIM_LOT_DELAY_SECONDS="1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "govsim", "serve", "--bind", f"127.0.0.1:{self.port}",
+                                      "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        import httpx
+
+        for _ in range(300):
+            try:
+                if httpx.get(f"{self.url}/_govsim/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise SystemExit("govsim no arrancó")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def fault(self, **spec):
+        import httpx
+
+        assert httpx.post(f"{self.url}/_govsim/faults", json=spec).status_code == 201
+
+    def clear(self):
+        import httpx
+
+        httpx.delete(f"{self.url}/_govsim/faults")
+
+    def ledger(self, code):
+        import httpx
+
+        return httpx.get(f"{self.url}/_govsim/ledger", params={"codigoGeneracion": code}, timeout=30).json()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.var, ignore_errors=True)
+
+
+class Workers:
+    """Celery worker processes (each with its own pool), restartable."""
+
+    def __init__(self, env, count=2, pool="threads", concurrency=16, beat=False, loglevel="INFO"):
+        self.env, self.count, self.pool, self.concurrency, self.loglevel = env, count, pool, concurrency, loglevel
+        self.procs = [None] * count
+        self.logs = [os.path.join(tempfile.gettempdir(), f"bench-worker-{os.getpid()}-{i}.log") for i in range(count)]
+        self.beat = None
+        for i in range(count):
+            self.start(i)
+        if beat:
+            self.beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "billing", "beat", "--loglevel=WARNING",
+                                          "-s", os.path.join(tempfile.mkdtemp(), "beat-schedule")], cwd=ROOT, env=env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_ready()
+
+    def start(self, i):
+        with open(self.logs[i], "a") as log:
+            self.procs[i] = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "billing", "worker", f"--pool={self.pool}",
+                 f"--concurrency={self.concurrency}", "-n", f"bench{i}@%h", "--without-gossip", "--without-mingle",
+                 f"--loglevel={self.loglevel}"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        for i, path in enumerate(self.logs):
+            while time.monotonic() < deadline:
+                if os.path.exists(path) and ("ready." in open(path).read() or self.loglevel != "INFO"):
+                    break
+                if self.procs[i].poll() is not None:
+                    raise SystemExit(open(path).read()[-3000:])
+                time.sleep(0.2)
+
+    def kill_random(self, rng=random):
+        """SIGKILL one worker process (the whole pool dies with its main process) and start it again."""
+        i = rng.randrange(self.count)
+        self.procs[i].send_signal(signal.SIGKILL)
+        self.procs[i].wait()
+        subprocess.run(["pkill", "-9", "-f", f"bench{i}@"], capture_output=True)  # its pool children
+        self.start(i)
+        return i
+
+    def stop(self):
+        for p in self.procs + ([self.beat] if self.beat else []):
+            if p and p.poll() is None:
+                p.terminate()
+        for p in self.procs + ([self.beat] if self.beat else []):
+            if p:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+def wire_company(govsim_url):
+    """The bench company (bench/issue.py's world) pointed at govsim, registered there."""
+    import httpx
+
+    from accounts.models import Company
+    from dte.signing.certificates import load_signing_key
+
+    company = Company.objects.get(nit="06140507071048")
+    company.mh_api_url = govsim_url
+    company.mh_api_user = company.nit
+    company.mh_api_password = "bench-api"
+    company.save()
+    key = load_signing_key(company.certificate, company.certificate_password)
+    response = httpx.post(f"{govsim_url}/_govsim/issuers", json={
+        "nit": company.nit, "user": company.nit, "password": "bench-api", "public_key_pem": key.public_pem.decode()})
+    assert response.status_code == 201, response.text
+    return company
+
+
+def issue_without_sending(world, n, rng, *, issue_fn=None):
+    """Issue ``n`` Facturas and CCFs (1–5 lines) whose outbox rows wait: the transmission is what
+    is measured. Returns the outbox ids in order."""
+    from django.utils import timezone
+
+    from dte import pipeline
+    from dte.models import Outbox
+    from dte.services import document_issue, draft_save
+
+    real = pipeline.queue_after_commit
+    pipeline.queue_after_commit = lambda outbox_id: None
+    try:
+        base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk,
+                "issue_date": timezone.localdate()}
+        ids = []
+        for i in range(n):
+            tipo = "03" if i % 3 == 0 else "01"
+            client = world["taxpayer"] if tipo == "03" else world["consumer"]
+            lines = []
+            for _ in range(rng.randint(1, 5)):
+                p = rng.choice(world["products"])
+                lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
+                              "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 9999)) / 100})
+            draft = draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+            doc = (issue_fn or document_issue)(document=draft, user=world["user"])
+            ids.append(Outbox.objects.get(document=doc).pk)
+        return ids
+    finally:
+        pipeline.queue_after_commit = real
