@@ -116,9 +116,7 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
         last_error=error[:300], sends=outbox.sends)
     _mark_calls(doc, started)
     if released:  # its own retry; the sweeper is the safety net if this message is lost
-        from dte.tasks import transmit_task
-
-        transaction.on_commit(lambda: transmit_task.apply_async((outbox.pk,), countdown=delay))
+        transaction.on_commit(lambda: _enqueue(outbox.pk, countdown=delay))
 
 
 def _stop(doc, outbox, *, error, started):
@@ -210,17 +208,24 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
     return Document.objects.values_list("status", flat=True).get(pk=doc.pk)
 
 
-def queue_after_commit(outbox_id):
+def _enqueue(outbox_id, countdown=None):
+    """Hand the row to the broker. If the broker is unreachable the document is already safe in
+    the outbox: the sweeper queues it when the broker is back (nothing is raised to the user)."""
     from dte.tasks import transmit_task
 
-    transaction.on_commit(lambda: transmit_task.delay(outbox_id))
+    try:
+        transmit_task.apply_async((outbox_id,), countdown=countdown, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: logged, the sweeper recovers
+        log.warning("outbox %s: no se pudo encolar; el barrido lo reintentará", outbox_id, exc_info=True)
+
+
+def queue_after_commit(outbox_id):
+    transaction.on_commit(lambda: _enqueue(outbox_id))
 
 
 def sweep(*, now=None):
     """Re-queue what is due but was not sent (a lost message) and what a dead worker held.
     Returns (requeued due rows, released stuck rows)."""
-    from dte.tasks import transmit_task
-
     now = now or timezone.now()
     stuck_before = now - datetime.timedelta(seconds=settings.DTE_CLAIM_TIMEOUT_SECONDS)
     released = 0
@@ -239,5 +244,5 @@ def sweep(*, now=None):
     due = list(Outbox.objects.filter(state=OutboxState.PENDING, available_at__lte=grace)
                .order_by("available_at").values_list("pk", flat=True)[:settings.DTE_SWEEP_BATCH])
     for pk in due:
-        transmit_task.delay(pk)
+        _enqueue(pk)
     return len(due), released
