@@ -111,3 +111,30 @@ def test_rep_issues_factura_and_ccf_with_cases_and_an_approval(browser, live_ser
     record = ccf.confirmations[0]
     assert (record["code"], record["decided_by"], record["reason"]) == (
         "credit_limit", users["Supervisor"].pk, "Pago de la semana pasada en tránsito")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_open_pages_see_status_changes_without_reloading(browser, live_server, issuer, users, make_draft):
+    """The document page and the list poll: MH's seal shows up on both while they stay open."""
+    from django.utils import timezone
+
+    from dte.models import GovStatus
+    from dte.services import document_issue
+    from dte.tests.conftest import line
+    from dte.transitions import transition
+
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    accountant = _login(browser, live_server.url, users["Contador"].username)
+    accountant.goto(f"{live_server.url}/documentos/{doc.pk}/")
+    assert accountant.inner_text("#doc-status .status-badge") == "Por transmitir"
+    lister = accountant.context.new_page()
+    lister.goto(f"{live_server.url}/documentos/")
+    assert lister.locator(f"tr[data-doc='{doc.pk}'] .status-badge").inner_text() == "Por transmitir"
+    transition(doc, GovStatus.TRANSMITTING)
+    transition(doc, GovStatus.SEALED, sello_recibido="2026" + "B" * 36, processed_at=timezone.now())
+    accountant.wait_for_selector("#doc-status .status-badge[data-status=sealed]", timeout=10000)
+    assert "2026BBBB" in accountant.inner_text("#sello")
+    accountant.wait_for_function("document.querySelector('#timeline').innerText.includes('sealed')",
+                                 timeout=10000)  # the history follows too
+    lister.wait_for_selector(f"tr[data-doc='{doc.pk}'] .status-badge[data-status=sealed]", timeout=10000)
