@@ -22,8 +22,9 @@ def wait_sealed(outbox_ids, timeout):
     from dte.models import Outbox, OutboxState
 
     deadline = time.monotonic() + timeout
+    low, high = min(outbox_ids), max(outbox_ids)  # ids of a batch are consecutive: a cheap range count
     while time.monotonic() < deadline:
-        left = Outbox.objects.filter(pk__in=outbox_ids).exclude(state=OutboxState.DONE).count()
+        left = Outbox.objects.filter(pk__gte=low, pk__lte=high).exclude(state=OutboxState.DONE).count()
         if left == 0:
             return True
         time.sleep(0.25)
