@@ -281,9 +281,7 @@ def _apply_action(request, doc, lines):
     if action == "add_related":
         target = get_object_or_404(selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF),
                                    pk=request.POST.get("target_id"))
-        related = [{"tipo_documento": r.tipo_documento, "tipo_generacion": r.tipo_generacion,
-                    "numero_documento": r.numero_documento, "fecha_emision": r.fecha_emision, "target_id": r.target_id}
-                   for r in doc.related.all()]
+        related = _related_rows(doc)
         related.append({"tipo_documento": target.tipo_dte, "tipo_generacion": 2,
                         "numero_documento": target.codigo_generacion, "fecha_emision": target.issue_date,
                         "target_id": target.pk})
@@ -296,9 +294,7 @@ def _apply_action(request, doc, lines):
         return {}, lines, related
     if action == "remove_related":
         code = request.POST.get("related_code", "")
-        related = [{"tipo_documento": r.tipo_documento, "tipo_generacion": r.tipo_generacion,
-                    "numero_documento": r.numero_documento, "fecha_emision": r.fecha_emision, "target_id": r.target_id}
-                   for r in doc.related.all() if r.numero_documento != code]
+        related = [r for r in _related_rows(doc) if r["numero_documento"] != code]
         return {}, [x for x in lines if x.get("related_code") != code], related
     return {}, lines, None
 
