@@ -54,7 +54,8 @@ def run_sync(outbox_ids):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=10_000)
-    parser.add_argument("--threads", type=int, default=16, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=16, help="threads (or pool processes) per worker process")
+    parser.add_argument("--pool", default="threads", choices=["threads", "prefork"])
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
@@ -88,7 +89,7 @@ def main():
         b, rest = rest[:sizes["b"]], rest[sizes["b"]:]
         c, d = rest[:sizes["c"]], rest[sizes["c"]:]
         # Per-task INFO lines ("received", "succeeded") cost CPU at this rate: warnings only.
-        workers = Workers(dict(os.environ), count=2, pool="threads", concurrency=args.threads, loglevel="WARNING")
+        workers = Workers(dict(os.environ), count=2, pool=args.pool, concurrency=args.threads, loglevel="WARNING")
         time.sleep(3)
         rate_a = run_pipeline(a)
         print(f"{'tubería, govsim inmediato':<38}{len(a):>7} docs {rate_a:>8.0f} sellados/s")
