@@ -56,12 +56,12 @@ class Redis:
 
 
 class Govsim:
-    def __init__(self, workers=4):
+    def __init__(self, workers=4, database_url=""):
         self.port = free_port()
         self.var = tempfile.mkdtemp(prefix="bench-govsim-")
         schema_dir = SHARED / "spec" / "mh-schemas-2023" if (SHARED / "spec").is_dir() else ROOT / "dte" / "schemas" / "2023"
-        env = dict(os.environ, GOVSIM_VAR_DIR=self.var, GOVSIM_SCHEMA_DIR=str(schema_dir), GOVSIM_DATABASE_URL="",
-                   GOVSIM_LOT_DELAY_SECONDS="1")
+        env = dict(os.environ, GOVSIM_VAR_DIR=self.var, GOVSIM_SCHEMA_DIR=str(schema_dir),
+                   GOVSIM_DATABASE_URL=database_url, GOVSIM_LOT_DELAY_SECONDS="1")
         self.proc = subprocess.Popen([sys.executable, "-m", "govsim", "serve", "--bind", f"127.0.0.1:{self.port}",
                                       "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)

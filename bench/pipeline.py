@@ -56,6 +56,7 @@ def main():
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=16, help="threads (or pool processes) per worker process")
     parser.add_argument("--pool", default="threads", choices=["threads", "prefork"])
+    parser.add_argument("--processes", type=int, default=2, help="worker processes (the issue: 2)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
@@ -64,7 +65,9 @@ def main():
     queue = f"bench-{os.getpid()}"
     os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=queue, DB_CONN_MAX_AGE="60",
                       DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="")
-    govsim = Govsim(workers=4)
+    # govsim on PostgreSQL (GOVSIM_BENCH_DATABASE_URL): with its default SQLite, every reception
+    # waits for one file lock and fsync, and MH itself would be what is measured.
+    govsim = Govsim(workers=4, database_url=os.environ.get("GOVSIM_BENCH_DATABASE_URL", ""))
     workers = None
     try:
         sys.path.insert(0, str(ROOT / "bench"))
@@ -89,7 +92,8 @@ def main():
         b, rest = rest[:sizes["b"]], rest[sizes["b"]:]
         c, d = rest[:sizes["c"]], rest[sizes["c"]:]
         # Per-task INFO lines ("received", "succeeded") cost CPU at this rate: warnings only.
-        workers = Workers(dict(os.environ), count=2, pool=args.pool, concurrency=args.threads, loglevel="WARNING")
+        workers = Workers(dict(os.environ), count=args.processes, pool=args.pool, concurrency=args.threads,
+                          loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"))
         time.sleep(3)
         rate_a = run_pipeline(a)
         print(f"{'tubería, govsim inmediato':<38}{len(a):>7} docs {rate_a:>8.0f} sellados/s")
