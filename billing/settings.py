@@ -192,6 +192,9 @@ DTE_CLAIM_TIMEOUT_SECONDS = envint("DTE_CLAIM_TIMEOUT_SECONDS", 180)  # a claim 
 DTE_SWEEP_GRACE_SECONDS = envint("DTE_SWEEP_GRACE_SECONDS", 30)
 DTE_SWEEP_BATCH = envint("DTE_SWEEP_BATCH", 500)
 DTE_SWEEP_EVERY_SECONDS = envint("DTE_SWEEP_EVERY_SECONDS", 30)
+# A transmission task keeps taking due documents from the outbox, up to this many or this long.
+DTE_DRAIN_LIMIT = envint("DTE_DRAIN_LIMIT", 200)
+DTE_DRAIN_SECONDS = envint("DTE_DRAIN_SECONDS", 20)
 # A rejected document corrected within this many hours keeps its codigoGeneracion (facts §3).
 DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
 # How long after its seal a document may be invalidated, per type: "3m" months, "1d" until the end of

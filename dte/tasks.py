@@ -5,7 +5,7 @@ from dte import pipeline
 
 @shared_task(name="dte.transmit", acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def transmit_task(outbox_id):
-    return pipeline.transmit(outbox_id)
+    return pipeline.drain(outbox_id)
 
 
 @shared_task(name="dte.sweep", ignore_result=True)

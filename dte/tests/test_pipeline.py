@@ -276,3 +276,17 @@ def test_invalidation_refused_by_mh_leaves_it_sealed(wired, make_draft, issuer):
     record.refresh_from_db()
     assert record.state == "rejected" and Document.objects.get(pk=doc.pk).status == GovStatus.SEALED
     assert "RECHAZADO POR EL SIMULADOR" in Document.objects.get(pk=doc.pk).history.last().reason
+
+
+def test_a_running_task_drains_other_due_documents(wired, make_draft, issuer, monkeypatch):
+    """One broker message empties the outbox: the task keeps claiming due rows (SKIP LOCKED)."""
+    from dte import pipeline
+    from dte.tasks import transmit_task
+
+    monkeypatch.setattr(pipeline, "queue_after_commit", lambda outbox_id: None)
+    docs = [_issue(make_draft, issuer) for _ in range(4)]
+    transmit_task.delay(Outbox.objects.get(document=docs[0]).pk)  # a single message for four documents
+    for doc in docs:
+        _wait(doc, GovStatus.SEALED)
+        assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
+    assert Outbox.objects.filter(state=OutboxState.DONE).count() == 4
