@@ -5,7 +5,6 @@ differences are tables, not copies.
 ``doc_input`` turns a Document into the arithmetic's input; ``build`` assembles the JSON from the
 same ``Totals`` the form shows."""
 
-from decimal import Decimal
 
 from dte import arithmetic as ar
 from dte.amounts import ZERO, D, amount_in_words, q2
@@ -331,7 +330,3 @@ def build(*, document, lines, related_docs, totals, company, establishment, poin
         out["extension"] = extension(document)
     out["apendice"] = (document.extra or {}).get("apendice") or None
     return out
-
-
-def to_decimal(value) -> Decimal:
-    return D(value)

@@ -50,9 +50,13 @@ class IssueError(Exception):
 
 
 def _check_location(user, establishment_id, point_of_sale_id):
-    from accounts.selectors import points_of_sale_for_user
+    """The same rule as when issuing (accounts.selectors.user_may_operate)."""
+    from accounts.models import PointOfSale
+    from accounts.selectors import user_may_operate
 
-    if not points_of_sale_for_user(user=user).filter(pk=point_of_sale_id, establishment_id=establishment_id).exists():
+    point = PointOfSale.objects.select_related("establishment").filter(
+        pk=point_of_sale_id, establishment_id=establishment_id).first()
+    if point is None or not user_may_operate(user=user, point_of_sale=point):
         raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
 
 

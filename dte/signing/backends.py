@@ -3,6 +3,7 @@ process; ``service`` speaks MH's own signer protocol (``POST /firmardocumento/``
 run MH's firmador. Settings: DTE_SIGNER, DTE_SIGNER_URL."""
 
 import hashlib
+import json
 import threading
 
 import httpx
@@ -59,13 +60,9 @@ class ServiceSigner:
         self.timeout = timeout
 
     def sign(self, document: dict, *, company) -> str:
-        import json
-
         return self.sign_bytes(json.dumps(document, ensure_ascii=False).encode("utf-8"), company=company)
 
     def sign_bytes(self, payload: bytes, *, company) -> str:
-        import json
-
         head = json.dumps({"nit": company.nit, "activo": True, "passwordPri": company.certificate_password or ""})
         body = head[:-1].encode("utf-8") + b', "dteJson": ' + payload + b"}"  # the document's bytes as given
         try:
