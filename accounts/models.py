@@ -108,6 +108,12 @@ class Company(models.Model):
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone])
     email = models.EmailField(_("correo electrónico"), max_length=100)
+    # Who answers to MH for the establishments (named in contingency events, facts §5).
+    mh_responsible_name = models.CharField(_("responsable ante MH"), max_length=100, blank=True)
+    mh_responsible_id_type = models.CharField(
+        _("tipo de documento del responsable"), max_length=2, blank=True, default="13",
+        choices=[("13", "DUI"), ("36", "NIT"), ("02", _("Carnet de residente")), ("03", _("Pasaporte")), ("37", _("Otro"))])
+    mh_responsible_id_number = models.CharField(_("documento del responsable"), max_length=25, blank=True)
     mh_environment = models.CharField(
         _("ambiente MH"), max_length=2, choices=MHEnvironment.choices, default=MHEnvironment.TEST
     )

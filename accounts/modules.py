@@ -53,7 +53,7 @@ MODULE_META = {
     Module.INVENTARIO: {"icon": "box-seam", "url": "inventory:product_list"},
     Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": "dte:list"},
     Module.REPORTES: {"icon": "bar-chart", "url": None},
-    Module.CONTINGENCIA: {"icon": "cloud-slash", "url": None},
+    Module.CONTINGENCIA: {"icon": "cloud-slash", "url": "contingency:list"},
     Module.CONFIGURACION: {"icon": "gear", "url": "accounts:settings"},
 }
 

@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "dte.sweep",
         "schedule": float(os.environ.get("DTE_SWEEP_EVERY_SECONDS", "30")),
     },
+    "contingency-tick": {
+        "task": "contingency.tick",
+        "schedule": float(os.environ.get("DTE_CONTINGENCY_TICK_SECONDS", "15")),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

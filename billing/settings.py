@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalogs",
     "dte",
+    "contingency",
     "clients",
     "inventory",
     "bulk",
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
+                "contingency.context_processors.banner",
             ],
         },
     },
@@ -201,6 +203,23 @@ DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
 # the day after (2023 manual, facts §6). "*" is every other type. E.g. DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d
 DTE_INVALIDATION_DEADLINES = dict(
     item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d"))  # also validate issued documents against these
+
+# Contingency (facts §5). The circuit breaker: this many failed calls in a row to MH, all within
+# the window, mean MH is unreachable and the company enters contingency by itself.
+DTE_BREAKER_FAILURES = envint("DTE_BREAKER_FAILURES", 6)
+DTE_BREAKER_WINDOW_SECONDS = envint("DTE_BREAKER_WINDOW_SECONDS", 120)
+# The periodic check (health of MH during a period, catching up after it, deadline alerts).
+DTE_CONTINGENCY_TICK_SECONDS = float(env("DTE_CONTINGENCY_TICK_SECONDS", "15"))
+# DTEs per contingency event: 1,000 in MH's 2023 schema and in the v2.0 rules (the 2023 manual said 5,000).
+DTE_CONTINGENCY_EVENT_MAX = envint("DTE_CONTINGENCY_EVENT_MAX", 1000)
+DTE_CONTINGENCY_LOT_SIZE = min(100, envint("DTE_CONTINGENCY_LOT_SIZE", 100))  # MH: at most 100 DTEs per lot
+DTE_CONTINGENCY_LOT_POLL_SECONDS = float(env("DTE_CONTINGENCY_LOT_POLL_SECONDS", "60"))  # first consultadtelote after
+DTE_CONTINGENCY_EVENT_HOURS = envint("DTE_CONTINGENCY_EVENT_HOURS", 24)  # event due after the outage ends
+DTE_CONTINGENCY_LOTS_HOURS = envint("DTE_CONTINGENCY_LOTS_HOURS", 72)  # lots due after the event's seal
+# Email supervisors and accountants when a deadline is this many hours away (and when it passes).
+DTE_CONTINGENCY_ALERT_HOURS = [float(h) for h in envlist("DTE_CONTINGENCY_ALERT_HOURS", "12,4,1")]
+# Types MH accepts in contingency (CAT-023, 2023 generation; v2.0 adds 07): never 08, 09 or 15.
+DTE_CONTINGENCY_TYPES = envlist("DTE_CONTINGENCY_TYPES", "01,03,04,05,06,11,14")
 
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(

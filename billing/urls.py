@@ -17,6 +17,7 @@ urlpatterns = [
     path("inventario/", include("inventory.urls")),
     path("cargas/", include("bulk.urls")),
     path("documentos/", include("dte.urls")),
+    path("contingencia/", include("contingency.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("salud/", billing_views.health, name="health"),

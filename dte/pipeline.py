@@ -7,12 +7,13 @@ One run of ``transmit(outbox_id)``:
 2. if the document may already have reached MH (an earlier run sent it), asks MH by
    codigoGeneracion first and never resends what MH already has;
 3. sends; with no answer within MH's 8 s it asks again by codigoGeneracion, and resends at most
-   twice; then the document waits as "MH unreachable" and is retried later (the Contingency
-   issue takes over from there);
+   twice; then its establishment enters contingency (contingency.services), and a circuit
+   breaker puts the whole company in contingency when every recent call to MH failed;
 4. a transient failure (nothing reached MH) is retried with capped exponential backoff and
    jitter; a permanent one (MH refused the request itself) stops and is shown.
 A periodic sweeper re-queues rows that are due and rows whose worker died while holding them,
-so a lost broker message or a killed worker delays a document but never loses it.
+so a lost broker message or a killed worker delays a document but never loses it. Inside an
+active contingency period a row is not sent: it is held for the period's event and lots.
 """
 
 import datetime
@@ -111,6 +112,14 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
         except TransitionRefused:
             pass
     Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
+    period = _contingency_for(doc, fresh=True)
+    if period is not None:  # the outage began meanwhile: the document joins it
+        from dte.offline import hold
+
+        Outbox.objects.filter(pk=outbox.pk).update(sends=outbox.sends)
+        hold(doc, outbox, period)
+        _mark_calls(doc, started)
+        return
     released = Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED).update(
         state=OutboxState.PENDING, available_at=timezone.now() + datetime.timedelta(seconds=delay),
         last_error=error[:300], sends=outbox.sends)
@@ -133,6 +142,27 @@ def _halt(doc, outbox, *, error, started):
     _mark_calls(doc, started)
 
 
+def _contingency_for(doc, *, fresh=False):
+    """The active contingency period covering the document, if any (contingency app)."""
+    from contingency.selectors import active_period_for
+
+    return active_period_for(doc, fresh=fresh)
+
+
+def _note_failure(doc, client, *, exhausted=False):
+    """Tell the contingency app: MH's retry rule was exhausted for this document, or a call
+    failed (its circuit breaker decides whether MH is unreachable). Never breaks transmission."""
+    from contingency import services
+
+    try:
+        if exhausted:
+            services.note_retry_exhausted(doc)
+        else:
+            services.note_transient_failure(doc.company, client.base_url)
+    except Exception:  # noqa: BLE001 - the document is safe in the outbox whatever happens here
+        log.exception("contingencia: no se pudo evaluar la falla de %s", doc.codigo_generacion)
+
+
 def claim(outbox_id, *, now=None):
     now = now or timezone.now()
     return Outbox.objects.filter(pk=outbox_id, state=OutboxState.PENDING, available_at__lte=now).update(
@@ -149,6 +179,12 @@ def _prepare(outbox_id):
     doc = outbox.document
     if doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING):
         Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE)  # settled meanwhile
+        return doc.status
+    period = _contingency_for(doc)
+    if period is not None:  # in contingency: it waits for the period's event and lots (facts §5)
+        from dte.offline import hold
+
+        hold(doc, outbox, period)
         return doc.status
     maybe_received = doc.status in (GovStatus.IN_DOUBT, GovStatus.TRANSMITTING) or outbox.sends > 0
     if doc.status != GovStatus.TRANSMITTING:
@@ -237,6 +273,7 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
                 except (MHInDoubtError, MHTransientError) as exc:
                     _release(doc, outbox, status=GovStatus.IN_DOUBT, started=started,
                              error=_("Sin respuesta de MH y sin poder consultarlo: %(e)s") % {"e": exc})
+                    _note_failure(doc, client)
                     return doc.status
                 if answer.estado is None and send < MAX_RESENDS:
                     continue  # MH does not have it: resend (same codigoGeneracion)
@@ -248,6 +285,7 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
         # MH's rule exhausted: the document waits as "MH unreachable" (contingency takes over later).
         _release(doc, outbox, status=GovStatus.PENDING, started=started,
                  error=_("MH no recibió el documento tras %(n)d envíos: MH no disponible") % {"n": 1 + MAX_RESENDS})
+        _note_failure(doc, client, exhausted=True)  # MH's rule: now contingency (facts §3, §5)
         return doc.status
     except MHAuthError as exc:
         _stop(doc, outbox, started=started, error=_("Credenciales de MH rechazadas: %(e)s") % {"e": exc})
@@ -258,9 +296,11 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
         status = GovStatus.IN_DOUBT if outbox.sends > 0 and doc.status == GovStatus.TRANSMITTING else GovStatus.PENDING
         _release(doc, outbox, status=status if maybe_received else GovStatus.PENDING, started=started,
                  error=_("MH no disponible: %(e)s") % {"e": exc})
+        _note_failure(doc, client)
     except MHInDoubtError as exc:
         _release(doc, outbox, status=GovStatus.IN_DOUBT, started=started,
                  error=_("Sin respuesta de MH: %(e)s") % {"e": exc})
+        _note_failure(doc, client)
     return Document.objects.values_list("status", flat=True).get(pk=doc.pk)
 
 

@@ -50,3 +50,14 @@ def client_receivables(client_id, *, exclude=None, today=None):
 def sealed_for_correction(*, client_id, tipo):
     """The sealed CCFs (or CRs) of a client an NC/ND may correct."""
     return Document.objects.filter(client_id=client_id, tipo_dte=tipo, status=GovStatus.SEALED).order_by("-issue_date")
+
+
+def documents_in_periods(period_ids):
+    return Document.objects.filter(contingency_period_id__in=period_ids)
+
+
+def recent_mh_outcomes(base_url, count):
+    """[(outcome, at)] of the last ``count`` calls to MH at this address, newest first."""
+    from dte.models import MHCall
+
+    return list(MHCall.objects.filter(base_url=base_url).order_by("-id").values_list("outcome", "at")[:count])

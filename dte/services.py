@@ -362,7 +362,26 @@ def _hor_emi(now):
     return timezone.localtime(now).time().replace(microsecond=0)
 
 
-def document_issue(*, document, user, now=None, contingency=None):
+def _contingency_of(doc, *, correcting, reused_code):
+    """(period, contingency fields) for the document being issued. Inside an active period of its
+    point of sale it is issued offline (facts §5): tipoModelo/tipoOperacion 2 with the period's
+    reason, and refused if MH does not take its type in contingency. A rejected contingency
+    document corrected with the same code stays a contingency document (its event lists it)."""
+    from contingency.selectors import period_for_document
+
+    period = period_for_document(doc)
+    if period is not None:
+        if doc.tipo_dte not in settings.DTE_CONTINGENCY_TYPES:
+            raise IssueError([_("«%(t)s» no puede emitirse en contingencia: MH no lo admite (CAT-023). Emítalo "
+                                "cuando termine la contingencia de %(w)s.") % {
+                "t": doc.get_tipo_dte_display(), "w": period.scope_label}])
+        return period, period.identificacion
+    if correcting and reused_code and doc.contingency_event_id and doc.contingency_period_id:
+        return None, doc.contingency_period.identificacion
+    return None, None
+
+
+def document_issue(*, document, user, now=None):
     """Number, build, validate, sign and store the document and create its outbox row, in one
     transaction: if anything fails nothing is kept and no number is used."""
     from dte.schemas.validation import payload_errors
@@ -407,6 +426,7 @@ def document_issue(*, document, user, now=None, contingency=None):
             codigo = numbering.codigo_generacion()
             if correcting:
                 previous_codes.append(doc.codigo_generacion)
+        period, contingency = _contingency_of(doc, correcting=correcting, reused_code=codigo == doc.codigo_generacion)
         version = GENERATIONS[generation]["dte"][doc.tipo_dte][1]
         hor = _hor_emi(now)
         # Built and checked with a placeholder number of the same shape; the real number is taken
@@ -434,22 +454,30 @@ def document_issue(*, document, user, now=None, contingency=None):
             signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
         except SigningError as exc:
             raise IssueError([str(exc)]) from exc
-        target = GovStatus.CONTINGENCY if contingency else GovStatus.PENDING
-        transition(doc, target, by=user, reason=_("Corregido y emitido de nuevo") if correcting else _("Emitido"),
+        target = GovStatus.CONTINGENCY if period else GovStatus.PENDING
+        reason = _("Corregido y emitido de nuevo") if correcting else _("Emitido")
+        if period:
+            reason = _("Emitido en contingencia (%(w)s): se transmitirá cuando MH vuelva") % {"w": period.scope_label}
+        if period:
+            extra_fields = {"contingency_period": period}
+        else:
+            extra_fields = {}
+        transition(doc, target, by=user, reason=reason, **extra_fields,
                    generation=generation, version=version, previous_codes=previous_codes,
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
                    total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)),
                    counterparty=doc.counterparty, issued_by=user, issued_at=now,
                    confirmations=[_case_record(c) for c in cases.values()])
+        held = OutboxState.HELD if period else OutboxState.PENDING  # held: sent later in a contingency lot
         if correcting:
             outbox = Outbox.objects.get(document=doc)
-            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=now, attempts=0,
+            Outbox.objects.filter(pk=outbox.pk).update(state=held, available_at=now, attempts=0,
                                                        sends=0, last_error="")
         else:
-            outbox = Outbox.objects.create(document=doc, available_at=now)
+            outbox = Outbox.objects.create(document=doc, available_at=now, state=held)
             _move_stock(doc, lines, user)
-        if not contingency:
+        if not period:
             from dte.pipeline import queue_after_commit
 
             queue_after_commit(outbox.pk)

@@ -70,6 +70,14 @@ class ContingencyEvent(models.Model):
     listed = models.JSONField(default=list)  # the codigoGeneracion of every DTE it declares
 
 
+class ContingencyListing(models.Model):
+    """One DTE declared by a sealed contingency event: only listed DTEs may come with
+    tipoOperacion 2 (one indexed lookup per document, however many events there are)."""
+
+    event = models.ForeignKey(ContingencyEvent, on_delete=models.CASCADE, related_name="listings")
+    codigo_generacion = models.CharField(max_length=36, db_index=True)
+
+
 class Fault(models.Model):
     """A misbehaviour on demand: for a period (until) and/or the next N requests (remaining)."""
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from govsim import arithmetic, clock, jwsverify, schemas
 from govsim.answers import Rejection, new_sello
-from govsim.models import ContingencyEvent, Document
+from govsim.models import ContingencyEvent, ContingencyListing, Document
 
 # Invalidation deadlines (2023 manual, facts §6): Factura and Exportación 3 months after the
 # seal; every other type until 23:59:59 of the day after the seal.
@@ -105,8 +105,7 @@ def _check_contingency(ident, issuer):
         raise Rejection("004", "TIPO DE DOCUMENTO NO PERMITIDO EN CONTINGENCIA",
                         [f"[identificacion.tipoDte] {ident['tipoDte']} no puede emitirse en contingencia"])
     code = ident["codigoGeneracion"]
-    listed = any(code in e.listed for e in ContingencyEvent.objects.filter(issuer=issuer).only("listed"))
-    if not listed:
+    if not ContingencyListing.objects.filter(codigo_generacion=code, event__issuer=issuer).exists():
         raise Rejection("004", "DOCUMENTO DE CONTINGENCIA SIN EVENTO",
                         [f"[identificacion.codigoGeneracion] {code} no está en ningún evento de contingencia sellado"])
 
@@ -176,10 +175,14 @@ def check_contingency_event(event, *, issuer):
 
 
 def accept_contingency_event(event, *, issuer):
-    return ContingencyEvent.objects.create(
-        codigo_generacion=event["identificacion"]["codigoGeneracion"], issuer=issuer, sello=new_sello(),
-        payload=event, listed=[i["codigoGeneracion"] for i in event["detalleDTE"]],
-    )
+    with transaction.atomic():
+        accepted = ContingencyEvent.objects.create(
+            codigo_generacion=event["identificacion"]["codigoGeneracion"], issuer=issuer, sello=new_sello(),
+            payload=event, listed=[i["codigoGeneracion"] for i in event["detalleDTE"]],
+        )
+        ContingencyListing.objects.bulk_create([ContingencyListing(event=accepted, codigo_generacion=code)
+                                                for code in accepted.listed])
+    return accepted
 
 
 def check_invalidation(event, *, issuer):

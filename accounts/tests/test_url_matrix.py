@@ -17,7 +17,9 @@ SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalog
 OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
                  ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),
                  ("dte", "detail", "pk", "issued_document"), ("dte", "download", "pk", "issued_document"),
-                 ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case")]
+                 ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case"),
+                 ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
+                 ("contingency", "", "pk", "period")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -80,7 +82,16 @@ def sample_objects(db, users, establishments):
                                      payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c")
     case = SpecialCase.objects.create(document=draft, code="credit_limit", detail="x", fingerprint="x",
                                       state="requested", needs_approval=True)
+    from contingency.models import Event, Lot, Period
+
+    period = Period.objects.create(company=point.establishment.company, tipo=1, started_at=timezone.now(),
+                                   ended_at=timezone.now())
+    event = Event.objects.create(period=period, establishment=point.establishment, point_of_sale=point,
+                                 codigo_generacion="1F2E3D4C-0000-4000-8000-0000000000EE", payload="{}", jws="a.b.c",
+                                 state="rejected")
+    lot = Lot.objects.create(event=event, tipo_dte="01", state="failed")
     return {
+        "period": period.pk, "event": event.pk, "lot": lot.pk,
         "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
         "client": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno").pk,
         "product": Product.objects.create(code="P1", description="Producto", price=1).pk,

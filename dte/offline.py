@@ -1,0 +1,145 @@
+"""The documents' side of contingency (facts §5). The contingency app decides when a document is
+held, turned into a contingency document, listed in an event, put in a lot or settled; these
+functions are the only way it changes documents (DESIGN.md: an app changes another's rows
+through the owner's services), and status moves go through dte.transitions."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dte import jsonio
+from dte.models import Document, GovStatus, Outbox, OutboxState
+from dte.transitions import TransitionRefused, transition
+
+# Held documents that still need MH: issued offline, or caught waiting when the outage began.
+WAITING = [GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING, GovStatus.CONTINGENCY]
+
+
+class ConversionError(Exception):
+    pass
+
+
+def scope_filter(period, prefix=""):
+    q = Q(**{f"{prefix}company_id": period.company_id})
+    if period.point_of_sale_id:
+        q &= Q(**{f"{prefix}point_of_sale_id": period.point_of_sale_id})
+    elif period.establishment_id:
+        q &= Q(**{f"{prefix}establishment_id": period.establishment_id})
+    return q
+
+
+def hold_in_scope(period):
+    """Documents waiting to be sent one by one inside the period's scope stop being sent that way
+    and join the period (rows a worker holds right now join when that worker lets them go).
+    Returns how many."""
+    with transaction.atomic():
+        rows = list(Outbox.objects.select_for_update(skip_locked=True)
+                    .filter(scope_filter(period, "document__"), state=OutboxState.PENDING,
+                            document__status__in=[GovStatus.PENDING, GovStatus.IN_DOUBT])
+                    .values_list("pk", "document_id"))
+        if not rows:
+            return 0
+        Outbox.objects.filter(pk__in=[r[0] for r in rows]).update(state=OutboxState.HELD)
+        Document.objects.filter(pk__in=[r[1] for r in rows], contingency_period__isnull=True).update(
+            contingency_period=period)
+    return len(rows)
+
+
+def hold(doc, outbox, period):
+    """The pipeline found this row inside an active period: it waits for the period's lots."""
+    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.HELD, last_error="")
+    Document.objects.filter(pk=doc.pk).update(contingency_period=period)
+
+
+def held_documents(period):
+    """The period's documents MH has not settled yet."""
+    return Document.objects.filter(contingency_period=period, status__in=WAITING)
+
+
+def to_contingency(doc, period):
+    """Re-sign a document MH never received as a contingency document: tipoModelo 2,
+    tipoOperacion 2, the period's tipoContingencia and motivo (facts §2.1, §5). Its number and
+    codigoGeneracion stay (MH never saw them)."""
+    from dte.schemas.validation import payload_errors
+    from dte.signing.backends import SigningError, get_signer
+
+    body = jsonio.loads(doc.payload)
+    ident = body["identificacion"]
+    ident.update(tipoModelo=2, tipoOperacion=2, tipoContingencia=period.tipo)
+    ident["motivoContigencia" if "motivoContigencia" in ident else "motivoContin"] = period.motivo or None
+    payload = jsonio.dumps(body)
+    errors = payload_errors(payload, generation=doc.generation or settings.DTE_SCHEMA_GENERATION)
+    if errors:
+        raise ConversionError("; ".join(errors[:5]))
+    try:
+        signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
+    except SigningError as exc:
+        raise ConversionError(str(exc)) from exc
+    with transaction.atomic():
+        transition(doc, GovStatus.CONTINGENCY, payload=payload, jws=signed, contingency_period=period, last_error="",
+                   reason=_("MH no lo recibió: se transmitirá por contingencia"))
+    return doc
+
+
+def release_to_pipeline(doc, reason):
+    """A held document of a type MH does not take in contingency: back to one-by-one sending."""
+    with transaction.atomic():
+        Document.objects.filter(pk=doc.pk).update(contingency_period=None, last_error=reason[:300])
+        Outbox.objects.filter(document=doc, state=OutboxState.HELD).update(
+            state=OutboxState.PENDING, available_at=timezone.now(), last_error=reason[:300])
+        outbox_id = Outbox.objects.filter(document=doc).values_list("pk", flat=True).first()
+        if outbox_id:
+            from dte.pipeline import queue_after_commit
+
+            queue_after_commit(outbox_id)
+
+
+def list_in_event(doc_ids, event):
+    return Document.objects.filter(pk__in=doc_ids).update(contingency_event=event)
+
+
+def put_in_lot(doc_ids, lot):
+    return Document.objects.filter(pk__in=doc_ids, status=GovStatus.CONTINGENCY).update(contingency_lot=lot)
+
+
+def release_from_lot(lot, doc_ids=None):
+    qs = Document.objects.filter(contingency_lot=lot, status=GovStatus.CONTINGENCY)
+    if doc_ids is not None:
+        qs = qs.filter(pk__in=doc_ids)
+    return qs.update(contingency_lot=None)
+
+
+def already_there(answer):
+    from dte.pipeline import _already_there
+
+    return _already_there(answer)
+
+
+def settle(doc, answer, *, reason=""):
+    """MH's verdict on a held document (from a lot's results or a query): sealed or rejected
+    (the rejection flow of the Transmission issue takes it from there). Returns True if settled."""
+    from dte.pipeline import _parse_mh_time
+
+    if not ((answer.accepted and answer.sello) or answer.rejected) or already_there(answer):
+        return False
+    fields = {"mh_code": (answer.codigo_msg or "")[:10], "mh_message": (answer.descripcion_msg or "")[:300],
+              "mh_observations": answer.observaciones, "last_error": ""}
+    with transaction.atomic():
+        try:
+            if answer.accepted:
+                transition(doc, GovStatus.SEALED, reason=reason or _("Sellado por MH"), sello_recibido=answer.sello,
+                           processed_at=_parse_mh_time(answer.fh_procesamiento) or timezone.now(), **fields)
+            else:
+                transition(doc, GovStatus.REJECTED, rejected_at=timezone.now(), **fields,
+                           reason=_("Rechazado por MH: %(c)s %(m)s") % {"c": answer.codigo_msg or "",
+                                                                        "m": answer.descripcion_msg or ""})
+        except TransitionRefused:
+            return False
+        Outbox.objects.filter(document=doc).update(state=OutboxState.DONE, last_error="")
+    return True
+
+
+def ask(doc, client):
+    return client.query_dte(nit_emisor=doc.company.nit, tipo_dte=doc.tipo_dte, codigo_generacion=doc.codigo_generacion)
