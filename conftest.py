@@ -85,6 +85,7 @@ def company(db):
         activity_code="46900", activity_description="Venta al por mayor de otros productos",
         departamento="06", municipio="14", address="Calle 1", phone="22223333", email="empresa@example.com",
         mh_api_user="06140507071048", mh_api_password="api-secret-value",
+        mh_responsible_name="María Elena Rivas", mh_responsible_id_type="13", mh_responsible_id_number="00016297-5",
     )
 
 
@@ -252,6 +253,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     env = dict(os.environ, REDIS_URL=url, CELERY_TASK_DEFAULT_QUEUE=queue, DJANGO_SETTINGS_MODULE="billing.settings",
                DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
                DTE_MH_TIMEOUT_SECONDS="2", DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="2",
+               DTE_CONTINGENCY_LOT_POLL_SECONDS="0.5",
                DTE_EXTRA_SCHEMA_DIRS="")
     log_path = BASE_DIR / "var" / f"worker-{queue}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

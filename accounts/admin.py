@@ -232,7 +232,7 @@ class CompanyForm(AddressFormMixin):
         model = Company
         fields = ["nit", "nrc", "legal_name", "trade_name", "activity_code", "activity_description",
                   "departamento", "municipio", "address", "phone", "email", "mh_environment", "mh_api_url",
-                  "mh_api_user"]
+                  "mh_api_user", "mh_responsible_name", "mh_responsible_id_type", "mh_responsible_id_number"]
 
     def clean_nit(self):
         from accounts.validators import normalize_nit
@@ -261,7 +261,8 @@ class CompanyAdmin(AuditedAdmin):
                                           "activity_description")}),
         (_("Dirección y contacto"), {"fields": ("departamento", "municipio", "address", "phone", "email")}),
         (_("Ministerio de Hacienda"), {"fields": ("mh_environment", "mh_api_url", "mh_api_user",
-                                                  "new_mh_api_password")}),
+                                                  "new_mh_api_password", "mh_responsible_name",
+                                                  "mh_responsible_id_type", "mh_responsible_id_number")}),
         (_("Firma electrónica"), {"fields": ("secrets_state", "certificate_filename", "certificate_updated_at",
                                              "new_certificate", "new_certificate_password")}),
     )

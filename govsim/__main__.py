@@ -168,7 +168,7 @@ def main(argv=None):
     p.add_argument("--from-json", help="archivo con nit, user, password, public_key_pem y name")
     p.add_argument("--url", help="registrar en un govsim en marcha, por HTTP")
     p = sub.add_parser("fault")
-    p.add_argument("mode", choices=["down", "slow", "error", "drop", "reject", "refuse", "clear"])
+    p.add_argument("mode", choices=["down", "slow", "error", "drop", "reject", "hang", "refuse", "clear"])
     p.add_argument("--seconds", type=float)
     p.add_argument("--count", type=int)
     p.add_argument("--latency-ms", type=int, default=0)

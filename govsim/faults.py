@@ -1,5 +1,5 @@
 """Misbehaviour on demand (tests and `python -m govsim fault`): down (503), slow, a share of 5xx,
-accept-then-drop-the-answer, reject everything; for a period and/or the next N requests.
+accept-then-drop-the-answer, hang (no processing and no answer in time), reject everything; for a period and/or the next N requests.
 Connection refused is the supervisor's job (`python -m govsim serve`, see __main__.py)."""
 
 import json
@@ -59,6 +59,9 @@ class FaultMiddleware:
         if fault.mode == "slow":
             time.sleep(fault.latency_ms / 1000)
             return self.get_response(request)
+        if fault.mode == "hang":  # the request is taken, never processed, and no answer comes in time
+            time.sleep(fault.latency_ms / 1000)
+            return HttpResponse("Gateway Timeout", status=504, content_type="text/plain")
         if fault.mode == "down":
             return HttpResponse("Service Unavailable", status=503, content_type="text/plain")
         if fault.mode == "error":

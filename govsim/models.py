@@ -81,7 +81,7 @@ class ContingencyListing(models.Model):
 class Fault(models.Model):
     """A misbehaviour on demand: for a period (until) and/or the next N requests (remaining)."""
 
-    MODES = ["down", "slow", "error", "drop", "reject"]
+    MODES = ["down", "slow", "error", "drop", "reject", "hang"]
     mode = models.CharField(max_length=10)
     latency_ms = models.IntegerField(default=0)
     share = models.FloatField(default=1.0)

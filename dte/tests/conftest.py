@@ -107,3 +107,25 @@ def make_draft(establishments, issuer):
         return draft_save(user=user or issuer, data=values, lines=lines or [line()], related=related)
 
     return make
+
+
+@pytest.fixture
+def wired(signing_company, govsim, celery_worker):
+    """The company points at govsim, which knows its key and API password."""
+    import httpx
+    from django.core.cache import cache
+
+    from dte.signing.certificates import load_signing_key
+    from tests.mh_helpers import clear_faults
+
+    key = load_signing_key(_certificate(), CERT_PASSWORD)
+    response = httpx.post(f"{govsim}/_govsim/issuers", json={
+        "nit": signing_company.nit, "user": signing_company.mh_api_user, "password": "api-secret-value",
+        "public_key_pem": key.public_pem.decode()})
+    assert response.status_code == 201, response.text
+    signing_company.mh_api_url = govsim
+    signing_company.save()
+    cache.clear()  # no token from another govsim
+    clear_faults(govsim)
+    yield govsim
+    clear_faults(govsim)

@@ -6,33 +6,14 @@ import time
 
 import httpx
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
 from dte.services import document_issue
-from dte.tests.conftest import CERT_PASSWORD, _certificate, line
-from tests.mh_helpers import clear_faults, fault, ledger
+from dte.tests.conftest import line
+from tests.mh_helpers import fault, ledger
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def wired(signing_company, govsim, celery_worker):
-    """The company points at govsim, which knows its key and API password."""
-    from dte.signing.certificates import load_signing_key
-
-    key = load_signing_key(_certificate(), CERT_PASSWORD)
-    response = httpx.post(f"{govsim}/_govsim/issuers", json={
-        "nit": signing_company.nit, "user": signing_company.mh_api_user, "password": "api-secret-value",
-        "public_key_pem": key.public_pem.decode()})
-    assert response.status_code == 201, response.text
-    signing_company.mh_api_url = govsim
-    signing_company.save()
-    cache.clear()  # no token from another govsim
-    clear_faults(govsim)
-    yield govsim
-    clear_faults(govsim)
 
 
 def _wait(doc, *statuses, timeout=40):

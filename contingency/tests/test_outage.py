@@ -1,0 +1,203 @@
+"""Contingency end to end (facts §5): documents issued here go through Redis to a real Celery
+worker that talks HTTP to govsim. govsim only accepts a contingency document listed in a sealed
+event, and its ledger proves each document was accepted exactly once."""
+
+import time
+
+import pytest
+
+from contingency.models import Event, EventState, Lot, LotState, Period
+from contingency.services import event_resend, period_end, period_open
+from contingency.tasks import tick_task
+from dte import jsonio
+from dte.models import Document, GovStatus, Outbox, OutboxState
+from dte.services import IssueError, document_issue
+from dte.tests.conftest import line
+from tests.mh_helpers import clear_faults, fault, ledger
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _until(check, what, timeout=60, every=0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"no ocurrió a tiempo: {what}")
+
+
+def _statuses(docs):
+    return {d.pk: d.status for d in Document.objects.filter(pk__in=[x.pk for x in docs])}
+
+
+def _all_sealed(docs, timeout=90):
+    _until(lambda: set(_statuses(docs).values()) == {GovStatus.SEALED},
+           f"todos sellados; ahora {sorted(set(_statuses(docs).values()))}", timeout=timeout)
+    return list(Document.objects.filter(pk__in=[d.pk for d in docs]).order_by("pk"))
+
+
+def _ident(doc):
+    return jsonio.loads(Document.objects.get(pk=doc.pk).payload)["identificacion"]
+
+
+def _factura(make_draft, user, pos="M001P001", price="11.30"):
+    return document_issue(document=make_draft("01", [line("Servicio", "1", price)], user=user, pos=pos), user=user)
+
+
+def _accepted_once(govsim, docs):
+    for doc in docs:
+        entry = ledger(govsim, doc.codigo_generacion)
+        assert entry["accepted"] == 1, (doc.codigo_generacion, entry)
+
+
+def _event_before_lots(period):
+    events = list(Event.objects.filter(period=period, state=EventState.SEALED))
+    lots = list(Lot.objects.filter(event__period=period))
+    assert events and lots
+    for lot in lots:
+        assert lot.event.sealed_at is not None and lot.sent_at is not None and lot.event.sealed_at <= lot.sent_at
+        assert lot.document_count <= 100
+
+
+def issuer_company(user):
+    from accounts.models import Company
+
+    return Company.objects.get()
+
+
+def _tick_until_ended(period, timeout=30):
+    def ended():
+        tick_task.delay()
+        time.sleep(0.5)
+        return Period.objects.get(pk=period.pk).ended_at
+
+    return _until(ended, "MH de vuelta detectado por la revisión periódica", timeout=timeout, every=0.5)
+
+
+def test_mh_down_trips_the_breaker_and_everything_catches_up_by_itself(wired, make_draft, issuer):
+    fault(wired, mode="down")  # every /fesv/ call answers 503 until cleared
+    before = [_factura(make_draft, issuer) for _ in range(3)]
+    period = _until(lambda: Period.objects.filter(automatic=True).first(), "contingencia automática", timeout=40)
+    assert period.establishment is None and period.point_of_sale is None and period.tipo == 1  # MH unavailable
+    _until(lambda: Outbox.objects.filter(document__in=before, state=OutboxState.HELD).count() == 3,
+           "los pendientes se unen a la contingencia")
+    during = [_factura(make_draft, issuer) for _ in range(2)]
+    for doc in during:
+        ident = _ident(doc)
+        assert (ident["tipoModelo"], ident["tipoOperacion"], ident["tipoContingencia"], ident["motivoContin"]) == (2, 2, 1, None)
+        assert doc.status == GovStatus.CONTINGENCY and doc.contingency_period_id == period.pk
+    assert Outbox.objects.get(document=during[0]).state == OutboxState.HELD
+    time.sleep(1)
+    assert Document.objects.get(pk=during[0].pk).status == GovStatus.CONTINGENCY  # nothing sent while MH is down
+
+    clear_faults(wired)
+    _tick_until_ended(period)
+    sealed = _all_sealed(before + during)
+    _accepted_once(wired, sealed)
+    _event_before_lots(period)
+    # The documents caught waiting were re-signed as contingency documents (never sent as such before).
+    assert all(_ident(d)["tipoOperacion"] == 2 for d in sealed)
+    listed = {i["codigoGeneracion"] for e in Event.objects.filter(period=period)
+              for i in jsonio.loads(e.payload)["detalleDTE"]}
+    assert listed == {d.codigo_generacion for d in sealed}
+    _until(lambda: Period.objects.get(pk=period.pk).completed_at, "periodo completo")
+
+
+def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_draft, issuer, users):
+    supervisor = users["Supervisor"]
+    from accounts.models import Establishment
+
+    matriz = Establishment.objects.get(cod_estable_mh="M001")
+    period = period_open(company=issuer_company(issuer), establishment=matriz, tipo=3, user=supervisor,
+                         end_automatically=False)
+    offline = [_factura(make_draft, issuer, price=f"{10 + i}.00") for i in range(103)]
+    online = _factura(make_draft, supervisor, pos="S001P001")  # another establishment: not in contingency
+    assert all(d.status == GovStatus.CONTINGENCY for d in offline)
+    assert _ident(offline[0])["tipoContingencia"] == 3
+    _until(lambda: Document.objects.get(pk=online.pk).status == GovStatus.SEALED, "la sucursal transmite en línea")
+
+    tick_task.delay()  # MH answers, but a period declared by hand waits for the supervisor
+    time.sleep(1.5)
+    assert Period.objects.get(pk=period.pk).ended_at is None
+    period_end(period=period, user=supervisor)
+    sealed = _all_sealed(offline, timeout=120)
+    _accepted_once(wired, sealed)
+    _event_before_lots(period)
+    assert sorted(Lot.objects.filter(event__period=period).values_list("document_count", flat=True)) == [3, 100]
+    assert set(Lot.objects.filter(event__period=period).values_list("state", flat=True)) == {LotState.PROCESSED}
+
+
+def test_refused_types_are_refused_with_a_clear_message(wired, make_draft, issuer, parties, users):
+    period_open(company=issuer_company(issuer), tipo=5, motivo="Mantenimiento de la red eléctrica",
+                user=users["Supervisor"])
+    retention = [line("Retención 1 % CCF 123", "1", "0", extra={
+        "tipoDte": "03", "tipoDoc": 1, "numDocumento": "23CC000451", "fechaEmision": "2026-11-03",
+        "montoSujetoGrav": "1500.00", "codigoRetencionMH": "22"})]
+    draft = make_draft("07", retention, provider=parties["provider"])
+    with pytest.raises(IssueError) as refused:
+        document_issue(document=draft, user=issuer)
+    assert "no puede emitirse en contingencia" in str(refused.value.problems)
+    assert Document.objects.get(pk=draft.pk).status == GovStatus.DRAFT and not Document.objects.get(pk=draft.pk).numero_control
+    allowed = _factura(make_draft, issuer)
+    assert _ident(allowed)["motivoContin"] == "Mantenimiento de la red eléctrica"
+
+
+def test_a_rejected_event_is_corrected_and_resent_before_any_lot(wired, make_draft, issuer, users):
+    supervisor = users["Supervisor"]
+    period = period_open(company=issuer_company(issuer), tipo=1, user=supervisor)
+    docs = [_factura(make_draft, issuer) for _ in range(2)]
+    fault(wired, mode="reject", count=1, path_prefix="/fesv/contingencia")
+    period_end(period=period, user=supervisor)
+    rejected = _until(lambda: Event.objects.filter(period=period, state=EventState.REJECTED).first(), "evento rechazado")
+    time.sleep(1.5)
+    assert not Lot.objects.filter(event__period=period).exists()  # no lot without a sealed event
+    assert set(_statuses(docs).values()) == {GovStatus.CONTINGENCY}
+    assert "RECHAZADO" in Period.objects.get(pk=period.pk).last_error.upper()
+
+    event_resend(event=Event.objects.get(pk=rejected.pk), user=supervisor)
+    sealed = _all_sealed(docs)
+    _accepted_once(wired, sealed)
+    assert Event.objects.get(pk=rejected.pk).state == EventState.REPLACED
+    replacement = Event.objects.get(period=period, state=EventState.SEALED)
+    assert replacement.codigo_generacion != rejected.codigo_generacion and len(replacement.sello_recibido) == 40
+    _event_before_lots(period)
+
+
+def test_a_document_in_doubt_when_the_outage_starts_is_asked_about_not_listed(wired, make_draft, issuer, users):
+    supervisor = users["Supervisor"]
+    # govsim accepts the document and the answer is lost; asking about it fails too (MH going down).
+    fault(wired, mode="down", path_prefix="/fesv/recepcion/consultadte/")
+    fault(wired, mode="drop", count=1, path_prefix="/fesv/recepciondte")
+    doubtful = _factura(make_draft, issuer)
+    _until(lambda: Document.objects.get(pk=doubtful.pk).status == GovStatus.IN_DOUBT, "documento en duda")
+    period = period_open(company=issuer_company(issuer), tipo=1, user=supervisor)
+    _until(lambda: Outbox.objects.get(document=doubtful).state == OutboxState.HELD, "el documento en duda queda retenido",
+           timeout=20)
+    offline = _factura(make_draft, issuer)
+    clear_faults(wired)
+    period_end(period=period, user=supervisor)
+    sealed = _all_sealed([doubtful, offline])
+    entry = ledger(wired, doubtful.codigo_generacion)
+    assert entry["accepted"] == 1 and entry["received"] == 1  # received once, before the outage: never resent
+    assert sealed[0].sello_recibido == entry["answers"][0]["selloRecibido"]
+    assert _ident(doubtful)["tipoOperacion"] == 1  # it was sealed as sent, not re-signed
+    listed = [i["codigoGeneracion"] for e in Event.objects.filter(period=period) for i in jsonio.loads(e.payload)["detalleDTE"]]
+    assert listed == [offline.codigo_generacion]
+    _accepted_once(wired, sealed)
+
+
+def test_retry_rule_exhausted_puts_the_establishment_in_contingency(wired, make_draft, issuer):
+    # MH takes the request and never answers in time (nor processes it): three sends, then contingency.
+    fault(wired, mode="hang", latency_ms=2500, path_prefix="/fesv/recepciondte")
+    doc = _factura(make_draft, issuer)
+    period = _until(lambda: Period.objects.filter(automatic=True).first(), "contingencia por regla de reintentos",
+                    timeout=60)
+    assert period.establishment_id == doc.establishment_id and period.point_of_sale_id is None
+    assert Outbox.objects.get(document=doc).sends == 3
+    clear_faults(wired)
+    _tick_until_ended(period)
+    sealed = _all_sealed([doc])
+    _accepted_once(wired, sealed)
+    assert _ident(doc)["tipoModelo"] == 2
