@@ -36,12 +36,14 @@ def setup_world():
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE dte_document, dte_numbercounter, dte_outbox, dte_statuschange, dte_specialcase, "
-                       "dte_documentline, dte_relateddocument, inventory_stockmovement, inventory_stock RESTART IDENTITY CASCADE")
+                       "dte_documentline, dte_relateddocument, inventory_stockmovement, inventory_stock, "
+                       "contingency_lot, contingency_event, contingency_period RESTART IDENTITY CASCADE")
     roles_ensure_defaults()
     company, _ = Company.objects.get_or_create(nit="06140507071048", defaults=dict(
         nrc="1234567", legal_name="Empresa de Prueba, S.A. de C.V.", trade_name="Prueba Comercial",
         activity_code="46900", activity_description="Venta al por mayor de otros productos", departamento="06",
-        municipio="14", address="Calle 1", phone="22223333", email="empresa@example.com"))
+        municipio="14", address="Calle 1", phone="22223333", email="empresa@example.com",
+        mh_responsible_name="Responsable de Prueba", mh_responsible_id_type="13", mh_responsible_id_number="00016297-5"))
     company.certificate = build_mh_crt(nit=company.nit, password="bench")
     company.certificate_password = "bench"
     company.save()

@@ -1,0 +1,127 @@
+"""Outage drill (Contingency issue): MH (govsim) is down while 5,000 documents are issued; the
+system must enter contingency by itself (circuit breaker), issue offline, and, once govsim is
+back, notice it (periodic health check), send the contingency events, then the lots, and apply
+the results, with nobody acting. Measured: seconds from govsim's return until the last document
+is sealed (target ≤ 120 s). Checked in govsim's ledger: every document accepted exactly once.
+
+For comparison it also prints how long sending the same documents one by one through
+/fesv/recepciondte would take at the pipeline's measured rate (bench/pipeline.py), which is what
+a tool without lots would have to do after an outage.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_drill .venv/bin/python bench/outage_drill.py [--docs 5000]
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _setup import ROOT  # noqa: E402
+from _stack import Govsim, Redis, Workers, wire_company  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=5000)
+    parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for catching up")
+    parser.add_argument("--one-by-one-rate", type=float, default=119.0,
+                        help="sealed/s of one-by-one transmission (bench/pipeline.py, immediate answers)")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
+    redis = Redis()
+    redis.start()
+    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=f"drill-{os.getpid()}", DB_CONN_MAX_AGE="0",
+                      DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="", DTE_MH_TIMEOUT_SECONDS="3",
+                      DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="5", DTE_SWEEP_EVERY_SECONDS="5",
+                      DTE_CONTINGENCY_TICK_SECONDS="2", DTE_CONTINGENCY_LOT_POLL_SECONDS="1")
+    govsim = Govsim(workers=4)
+    workers = None
+    try:
+        from _setup import django_setup
+
+        django_setup()
+        sys.path.insert(0, str(ROOT / "bench"))
+        import issue as issue_bench
+        from django.db import connection
+        from django.utils import timezone
+
+        from contingency.models import Event, Lot, Period
+        from dte.models import Document, GovStatus
+        from dte.services import document_issue, draft_save
+
+        rng = random.Random(7)
+        world = issue_bench.setup_world()
+        wire_company(govsim.url)
+        workers = Workers(dict(os.environ), count=2, pool="threads", concurrency=8, beat=True, loglevel="WARNING")
+        govsim.fault(mode="down")  # every /fesv/ call answers 503 until cleared
+        base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk,
+                "issue_date": timezone.localdate()}
+        started = time.perf_counter()
+        failed = 0
+        for i in range(args.docs):
+            tipo = "03" if i % 3 == 0 else "01"
+            client = world["taxpayer"] if tipo == "03" else world["consumer"]
+            lines = [{"description": f"Artículo {k}", "quantity": 1, "unit_price": rng.randint(100, 9999) / 100}
+                     for k in range(rng.randint(1, 4))]
+            draft = draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+            try:
+                document_issue(document=draft, user=world["user"])
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                failed += 1
+                print(f"emisión fallida: {exc}", flush=True)
+            if i and i % 1000 == 0:
+                print(f"{i} emitidos; en contingencia: {Document.objects.filter(status=GovStatus.CONTINGENCY).count()}",
+                      flush=True)
+        issued_in = time.perf_counter() - started
+        periods = list(Period.objects.all())
+        offline = Document.objects.filter(status=GovStatus.CONTINGENCY).count()
+        print(f"{args.docs} emitidos en {issued_in:.0f} s con MH caído; periodos={len(periods)} "
+              f"automáticos={sum(p.automatic for p in periods)} emitidos sin conexión={offline}", flush=True)
+
+        govsim.clear()  # MH is back
+        back = time.perf_counter()
+        total = Document.objects.exclude(status=GovStatus.DRAFT).count()
+        deadline = time.monotonic() + args.timeout
+        sealed = 0
+        last_report = 0.0
+        while time.monotonic() < deadline:
+            sealed = Document.objects.filter(status=GovStatus.SEALED).count()
+            if sealed >= total:
+                break
+            if time.perf_counter() - last_report > 10:
+                last_report = time.perf_counter()
+                print(f"  {time.perf_counter() - back:5.0f} s: sellados {sealed}/{total}, eventos sellados "
+                      f"{Event.objects.filter(state='sealed').count()}, lotes procesados "
+                      f"{Lot.objects.filter(state='processed').count()}", flush=True)
+            time.sleep(0.25)
+        caught_up = time.perf_counter() - back
+        connection.close()
+        docs = list(Document.objects.exclude(status=GovStatus.DRAFT).values_list("codigo_generacion", "status"))
+        accepted = duplicates = 0
+        for code, _status in docs:
+            n = govsim.ledger(code)["accepted"]
+            accepted += n >= 1
+            duplicates += max(0, n - 1)
+        lost = args.docs - accepted
+        events = Event.objects.count()
+        lot_sizes = list(Lot.objects.values_list("document_count", flat=True))
+        order_ok = all(lot.sent_at and lot.event.sealed_at and lot.event.sealed_at <= lot.sent_at
+                       for lot in Lot.objects.select_related("event"))
+        print(f"eventos={events} lotes={len(lot_sizes)} lote más grande={max(lot_sizes or [0])} "
+              f"evento sellado antes de cada lote={order_ok} emisiones fallidas={failed}")
+        print(f"uno por uno por /fesv/recepciondte a {args.one_by_one_rate:g}/s: "
+              f"{args.docs / args.one_by_one_rate:.0f} s sin contar los reintentos; con lotes: {caught_up:.1f} s")
+        print(f"docs={args.docs} accepted={accepted} duplicates={duplicates} lost={lost} sealed={sealed} "
+              f"events={events} lots={len(lot_sizes)} caught_up_seconds={caught_up:.1f} target_seconds=120")
+    finally:
+        if workers:
+            workers.stop()
+        govsim.stop()
+        redis.stop()
+
+
+if __name__ == "__main__":
+    main()
