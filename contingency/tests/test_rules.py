@@ -16,7 +16,7 @@ from contingency.context_processors import forget_banner
 from contingency.models import Event, Period
 from contingency.services import mh_unreachable, note_transient_failure, period_end, period_open
 from dte import jsonio
-from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
+from dte.models import GovStatus, MHCall, Outbox, OutboxState
 from dte.services import document_issue
 from dte.tests.conftest import line
 
