@@ -53,7 +53,8 @@ def send_alert(period_id, kind, *, now=None):
     """Send one alert unless it was sent already. Returns True if sent."""
     now = now or timezone.now()
     with transaction.atomic():
-        period = Period.objects.select_for_update().select_related("company", "establishment", "point_of_sale").filter(
+        period = Period.objects.select_for_update(of=("self",)).select_related(
+            "company", "establishment", "point_of_sale__establishment").filter(
             pk=period_id).first()
         if period is None or kind in period.alerts_sent:
             return False

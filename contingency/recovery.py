@@ -297,7 +297,7 @@ def send_lot(lot_id, *, now=None):
     from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
 
     now = now or timezone.now()
-    if not _claim_lot(lot_id, [LotState.NEW], LotState.SENDING, now=now, attempts=F("attempts") + 1):
+    if not _claim_lot(lot_id, [LotState.NEW], LotState.SENDING, now=now, attempts=F("attempts") + 1, sent_at=now):
         return None
     lot = Lot.objects.select_related("event__period__company").get(pk=lot_id)
     company = lot.event.period.company

@@ -584,8 +584,8 @@ def document_retransmit(*, documents, user):
     for doc in documents:
         with transaction.atomic():
             outbox = Outbox.objects.select_for_update().filter(document=doc).first()
-            if outbox is None or outbox.state == OutboxState.CLAIMED:
-                continue
+            if outbox is None or outbox.state in (OutboxState.CLAIMED, OutboxState.HELD):
+                continue  # being sent, or held for a contingency lot (the contingency page retries those)
             if doc.status == GovStatus.REJECTED:
                 transition(doc, GovStatus.PENDING, by=user, reason=_("Retransmisión manual"))
             elif doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT):

@@ -473,14 +473,17 @@ def _detail_context(request, doc):
 
     body = jsonio.loads(doc.payload)
     return {"doc": doc, **_preview_context(body), "timeline": _timeline(doc), "actions": _actions(request.user, doc),
-            "explained": explain_all(doc.mh_observations), "live": doc.status in (
+            "explained": explain_all(doc.mh_observations),
+            "contingency_link": request.user.can(Module.CONTINGENCIA, Action.VIEW),
+            "live": doc.status in (
                 GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.INVALIDATION_PENDING,
                 GovStatus.CONTINGENCY)}
 
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)
 def document_detail(request, pk):
-    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("outbox"), pk=pk)
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related(
+        "outbox", "contingency_event", "contingency_lot"), pk=pk)
     if doc.is_draft or doc.status == GovStatus.CORRECTING and not doc.payload:
         return redirect("dte:edit", pk=doc.pk)
     context = _detail_context(request, doc)

@@ -181,26 +181,58 @@ def recepcion_lote(request, issuer, body):
                                  version=body["version"])
         Reception.objects.bulk_create([Reception(kind="lote", issuer=issuer, lot=lot, position=i, jws=d)
                                        for i, d in enumerate(docs)])
+    _process_later(lot.pk)
     return JsonResponse({**base, "estado": "RECIBIDO", "codigoLote": lot.codigo_lote, "clasificaMsg": "10",
                          "codigoMsg": "001", "descripcionMsg": "RECIBIDO", "observaciones": []})
 
 
+PROCESSING = "PROCESANDO"
+
+
+def process_lot(lot):
+    """Process the lot's documents not processed yet, one by one. Each item is claimed first (a
+    conditional UPDATE), so the background run and a query never process the same one twice."""
+    for item in Reception.objects.filter(lot=lot, estado="").order_by("position"):
+        if not Reception.objects.filter(pk=item.pk, estado="").update(estado=PROCESSING):
+            continue
+        answer = process_dte(item.jws, issuer=lot.issuer, ambiente=lot.ambiente, version=lot.version)
+        Reception.objects.filter(pk=item.pk).update(estado=answer["estado"], answer=answer,
+                                                    codigo_generacion=answer["codigoGeneracion"])
+    if not Reception.objects.filter(lot=lot, estado__in=["", PROCESSING]).exists():
+        Lot.objects.filter(pk=lot.pk, processed_at__isnull=True).update(processed_at=timezone.now())
+
+
+def _process_later(lot_id):
+    """MH processes a lot asynchronously, a while after receiving it: so does govsim, in a thread
+    of this process (a query processes what is left if the process stopped meanwhile)."""
+    import threading
+
+    def run():
+        from django.db import close_old_connections
+
+        try:
+            lot = Lot.objects.select_related("issuer").get(pk=lot_id)
+            process_lot(lot)
+        finally:
+            close_old_connections()
+
+    timer = threading.Timer(settings.GOVSIM_LOT_DELAY_SECONDS, run)
+    timer.daemon = True
+    transaction.on_commit(timer.start)
+
+
 @mh_endpoint("GET")
 def consulta_lote(request, issuer, codigo_lote):
-    lot = Lot.objects.filter(codigo_lote=codigo_lote.upper(), issuer=issuer).first()
+    lot = Lot.objects.select_related("issuer").filter(codigo_lote=codigo_lote.upper(), issuer=issuer).first()
     if lot is None:
         return spring_error(request, 404, "Not Found")
+    in_process = {"codigoLote": lot.codigo_lote, "estado": "EN PROCESO", "procesados": [], "rechazados": []}
     if not rules.lot_ready(lot):
-        return JsonResponse({"codigoLote": lot.codigo_lote, "estado": "EN PROCESO", "procesados": [], "rechazados": []})
-    with transaction.atomic():
-        pending = list(Reception.objects.select_for_update().filter(lot=lot, estado="").order_by("position"))
-        for item in pending:
-            answer = process_dte(item.jws, issuer=issuer, ambiente=lot.ambiente, version=lot.version)
-            item.estado, item.answer, item.codigo_generacion = answer["estado"], answer, answer["codigoGeneracion"]
-            item.save(update_fields=["estado", "answer", "codigo_generacion"])
-        if lot.processed_at is None:
-            lot.processed_at = timezone.now()
-            lot.save(update_fields=["processed_at"])
+        return JsonResponse(in_process)
+    if (timezone.now() - lot.received_at).total_seconds() > settings.GOVSIM_LOT_DELAY_SECONDS + 30:
+        process_lot(lot)  # the background run was lost with its process: the query finishes the lot
+    if Reception.objects.filter(lot=lot, estado__in=["", PROCESSING]).exists():
+        return JsonResponse(in_process)  # another run is processing it right now
     items = list(Reception.objects.filter(lot=lot).order_by("position").values_list("answer", flat=True))
     return JsonResponse({
         "codigoLote": lot.codigo_lote, "estado": "PROCESADO",

@@ -321,6 +321,31 @@ def test_contingency_documents_need_their_event_first(client, issuer, shared_dir
     assert _send(client, doc2, issuer).rejected  # not listed in any event
 
 
+def test_lots_are_processed_in_the_background_and_answered_per_document(client, issuer, shared_dir, govsim):
+    import time
+
+    now = timezone.localtime()
+    listed = sample_ccf(shared_dir, tipoModelo=2, tipoOperacion=2, tipoContingencia=1)
+    unlisted = sample_ccf(shared_dir, tipoModelo=2, tipoOperacion=2, tipoContingencia=1)
+    code = listed["identificacion"]["codigoGeneracion"]
+    event = contingency_event(nit=SAMPLE_NIT, codes=[(code, "03")], start=now - datetime.timedelta(hours=1),
+                              end=now - datetime.timedelta(minutes=5))
+    assert client.send_contingency(nit=SAMPLE_NIT, documento=signed(event, issuer)).estado == "RECIBIDO"
+    sent = client.send_lot(ambiente="00", id_envio=10, version=3, nit_emisor=SAMPLE_NIT,
+                           documentos=[signed(listed, issuer), signed(unlisted, issuer)])
+    assert sent["estado"] == "RECIBIDO" and sent["codigoLote"]
+    assert client.query_lot(sent["codigoLote"])["estado"] == "EN PROCESO"
+    deadline = time.monotonic() + 20
+    while ledger(govsim, code)["accepted"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)  # processed by govsim on its own, as MH does, with nobody asking
+    assert ledger(govsim, code)["accepted"] == 1
+    result = client.query_lot(sent["codigoLote"])
+    assert result["estado"] == "PROCESADO"
+    assert [a["codigoGeneracion"] for a in result["procesados"]] == [code] and SELLO.match(result["procesados"][0]["selloRecibido"])
+    assert [a["codigoGeneracion"] for a in result["rechazados"]] == [unlisted["identificacion"]["codigoGeneracion"]]
+    assert "evento de contingencia" in result["rechazados"][0]["observaciones"][0]
+
+
 def test_contingency_event_deadline_and_period(client, issuer):
     now = timezone.localtime()
     late = contingency_event(nit=SAMPLE_NIT, codes=[("A" * 8 + "-AAAA-4AAA-8AAA-" + "A" * 12, "01")],

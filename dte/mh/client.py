@@ -17,6 +17,7 @@ from dte.models import MHCall, MHCallOutcome
 MH_URLS = {"00": "https://apitest.dtes.mh.gob.sv", "01": "https://api.dtes.mh.gob.sv"}
 RECEPTION_TIMEOUT = 8.0  # MH's manual: consult after 8 s without an answer
 CONNECT_TIMEOUT = 5.0
+LOT_TIMEOUT = 30.0  # sending a lot and asking for its results
 TOKEN_TTL = 23 * 60 * 60  # MH tokens last 24 h in production (48 h in test); refresh before
 USER_AGENT = "Facturador/1.0"
 
@@ -169,13 +170,16 @@ class MHClient:
         return MHAnswer.from_body(body)
 
     def send_lot(self, *, ambiente, id_envio, version, nit_emisor, documentos):
-        return self._request("POST", "/fesv/recepcionlote/", json_body={
+        # A lot is up to 100 signed documents and MH answers it asynchronously: MH's 8 s rule for
+        # one document does not apply, a slower answer is still an answer.
+        return self._request("POST", "/fesv/recepcionlote/", timeout=max(self.timeout, LOT_TIMEOUT), json_body={
             "ambiente": ambiente, "idEnvio": id_envio, "version": version, "nitEmisor": nit_emisor,
             "documentos": list(documentos),
         }, summary={"documentos": len(documentos), "idEnvio": id_envio})
 
     def query_lot(self, codigo_lote):
-        return self._request("GET", f"/fesv/recepcion/consultadtelote/{codigo_lote}", summary={"codigoLote": codigo_lote})
+        return self._request("GET", f"/fesv/recepcion/consultadtelote/{codigo_lote}", summary={"codigoLote": codigo_lote},
+                             timeout=max(self.timeout, LOT_TIMEOUT))
 
     def query_dte(self, *, nit_emisor, tipo_dte, codigo_generacion):
         body = self._request("POST", "/fesv/recepcion/consultadte/", code=codigo_generacion, json_body={
