@@ -15,7 +15,7 @@ def banner_data():
         periods = list(selectors.unfinished_periods())
         counts = selectors.waiting_counts(periods)
         now = timezone.now()
-        data = [{"pk": p.pk, "scope": p.scope_label, "reason": p.get_tipo_display(), "motivo": p.motivo,
+        data = [{"pk": p.pk, "scope": p.scope_label, "company_wide": not (p.establishment_id or p.point_of_sale_id), "reason": p.get_tipo_display(), "motivo": p.motivo,
                  "started_at": p.started_at, "ended_at": p.ended_at, "waiting": counts.get(p.pk, 0),
                  "problem": p.last_error,
                  "deadlines": [{"what": w, "at": at, "overdue": over} for w, at, over in selectors.deadlines(p, now=now)]}

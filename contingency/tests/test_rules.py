@@ -166,10 +166,13 @@ def test_pages_banner_and_who_may_act(client_as, make_draft, issuer, users):
     period = Period.objects.get()
     assert ok.status_code == 302 and ok["Location"] == f"/contingencia/{period.pk}/"
     assert period.tipo == 3 and not period.end_automatically and period.opened_by == supervisor
-    document_issue(document=make_draft("01", [line()]), user=issuer)
+    offline = document_issue(document=make_draft("01", [line()]), user=issuer)
+    page = client_as(rep).get(f"/documentos/{offline.pk}/").content.decode()
+    assert "contingency-mark" in page and "Modelo diferido" in page and "pendiente de sello" in page
     forget_banner()
     home = client_as(rep).get("/").content.decode()
     assert "contingency-banner" in home and "1 documento espera transmisión" in home
+    assert "Contingencia en toda la empresa" in home
     assert f"/contingencia/{period.pk}/" not in home  # the rep cannot open the contingency page
     assert f"/contingencia/{period.pk}/" in client_as(contador).get("/").content.decode()
     detail = client_as(contador).get(f"/contingencia/{period.pk}/").content.decode()
