@@ -383,7 +383,10 @@ def document_discard(request, pk):
 def _preview_context(body):
     rec = body.get("receptor") or body.get("sujetoExcluido") or {}
     address = (rec.get("direccion") or {}).get("complemento") or rec.get("complemento") or ""
-    return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": "sujetoExcluido" in body}
+    ident = body.get("identificacion") or {}
+    return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": "sujetoExcluido" in body,
+            # FEX v1 spells it motivoContigencia (facts §2.1)
+            "contingency_reason": ident.get("motivoContin") or ident.get("motivoContigencia") or ""}
 
 
 def _cases_context(request, doc):
