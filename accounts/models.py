@@ -108,6 +108,11 @@ class Company(models.Model):
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone])
     email = models.EmailField(_("correo electrónico"), max_length=100)
+    logo = models.ImageField(_("logotipo"), upload_to="logos/", blank=True,
+                             help_text=_("Aparece en la versión impresa de los documentos (PNG o JPEG, hasta 2 MB)."))
+    email_documents = models.BooleanField(
+        _("enviar documentos por correo al sellarse"), default=True,
+        help_text=_("El PDF y el JSON firmado se envían al cliente en cuanto MH sella el documento."))
     # Who answers to MH for the establishments (named in contingency events, facts §5).
     mh_responsible_name = models.CharField(_("responsable ante MH"), max_length=100, blank=True)
     mh_responsible_id_type = models.CharField(

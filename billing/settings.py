@@ -221,6 +221,15 @@ DTE_CONTINGENCY_ALERT_HOURS = [float(h) for h in envlist("DTE_CONTINGENCY_ALERT_
 # Types MH accepts in contingency (CAT-023, 2023 generation; v2.0 adds 07): never 08, 09 or 15.
 DTE_CONTINGENCY_TYPES = envlist("DTE_CONTINGENCY_TYPES", "01,03,04,05,06,11,14")
 
+# Printed documents (facts §7): rendered by a worker after issue, sealing and invalidation.
+DTE_PDF_AUTO = envbool("DTE_PDF_AUTO", True)
+# MH's public consultation page the QR code leads to; empty: MH's, or govsim's when the company
+# points at govsim (development).
+DTE_PUBLIC_CONSULT_URL = env("DTE_PUBLIC_CONSULT_URL", "")
+DTE_PDF_LAYOUTS = envlist("DTE_PDF_LAYOUTS", "letter,ticket")  # rendered automatically
+DTE_LINK_DAYS = envint("DTE_LINK_DAYS", 30)  # how long the emailed download link works
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB: then recycled
+
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from billing import views as billing_views
+from dte import views as dte_views
 
 admin.site.site_header = _("Facturador · Administración")
 admin.site.site_title = _("Facturador")
@@ -18,6 +19,9 @@ urlpatterns = [
     path("cargas/", include("bulk.urls")),
     path("documentos/", include("dte.urls")),
     path("contingencia/", include("contingency.urls")),
+    path("d/<str:token>/", dte_views.public_document, name="public_document"),
+    path("d/<str:token>/documento.pdf", dte_views.public_download, {"fmt": "pdf"}, name="public_pdf"),
+    path("d/<str:token>/documento.json", dte_views.public_download, {"fmt": "json"}, name="public_json"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("salud/", billing_views.health, name="health"),

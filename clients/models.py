@@ -49,6 +49,8 @@ class Client(models.Model):
     country_code = models.CharField(_("país"), max_length=4, blank=True)
     person_type = models.CharField(_("tipo de persona"), max_length=1, choices=PersonType.choices, blank=True)
     email = models.EmailField(_("correo"), max_length=100, blank=True)
+    other_emails = models.CharField(_("otros correos"), max_length=300, blank=True,
+                                    help_text=_("Más direcciones que reciben los documentos, separadas por coma."))
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
     credit_limit = models.DecimalField(_("límite de crédito"), max_digits=14, decimal_places=2, default=0)
     payment_term_days = models.PositiveIntegerField(_("plazo de pago (días)"), default=0)

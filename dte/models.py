@@ -371,3 +371,68 @@ class Invalidation(models.Model):
 
     def __str__(self):
         return f"{self.document} ({self.get_tipo_display()})"
+
+
+class PrintedCopy(models.Model):
+    """The readable version (PDF) of a document in one layout, as of one state: "pending" (issued,
+    not sealed yet: marked pending seal), "sealed", "invalidated", "rejected". Rendered again when
+    the document reaches another state."""
+
+    LAYOUTS = [("letter", _("Carta")), ("ticket", _("Tiquete"))]
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="printed")
+    layout = models.CharField(max_length=8, choices=LAYOUTS)
+    state = models.CharField(max_length=12)
+    file = models.FileField(upload_to="dte/", max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField()
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "layout"], name="printed_copy_unique")]
+
+    def __str__(self):
+        return f"{self.document_id} {self.layout} {self.state}"
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", _("En cola")
+    SENT = "sent", _("Enviado")
+    FAILED = "failed", _("Fallido")
+
+
+class Delivery(models.Model):
+    """The document emailed to one address: the PDF and the signed JSON attached, with a signed,
+    expiring link to its public page."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.EmailField(_("destinatario"), max_length=254)
+    state = models.CharField(_("estado"), max_length=8, choices=DeliveryState.choices, default=DeliveryState.QUEUED)
+    error = models.CharField(_("motivo"), max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    automatic = models.BooleanField(default=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.recipient} ({self.state})"
+
+
+class Download(models.Model):
+    """Every download through a public link: what, when, from where."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="downloads")
+    what = models.CharField(max_length=8)  # page, pdf, json
+    at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.document_id} {self.what} {self.at:%Y-%m-%d %H:%M}"

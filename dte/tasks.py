@@ -22,3 +22,23 @@ def invalidate_task(self, invalidation_id):
     if not send(invalidation_id):
         raise self.retry(countdown=backoff_seconds(self.request.retries + 1))
     return True
+
+
+@shared_task(name="dte.render", acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def render_task(document_id, force=False):
+    from django.conf import settings
+
+    from dte.delivery import auto_deliver
+    from dte.models import Document
+    from dte.printing import render_and_store
+
+    rendered = render_and_store(document_id, layouts=settings.DTE_PDF_LAYOUTS, force=force)
+    auto_deliver(Document.objects.select_related("company", "client").get(pk=document_id))
+    return len(rendered)
+
+
+@shared_task(name="dte.deliver", acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def deliver_task(delivery_id):
+    from dte.delivery import send
+
+    return send(delivery_id)

@@ -21,6 +21,8 @@ GOV_MOVES = {
     G.INVALIDATION_PENDING: {G.INVALIDATED, G.SEALED},
     G.INVALIDATED: set(),
 }
+# States whose printed copy differs from the previous one (facts §7: pending seal, sealed, invalidated).
+PRINT_ON = {G.CONTINGENCY, G.SEALED, G.INVALIDATED}
 INTERNAL_MOVES = {s: {t for t in InternalStatus if t != s} for s in InternalStatus}
 
 
@@ -41,6 +43,10 @@ def transition(document, to_status, *, by=None, reason="", track="gov", **fields
             raise TransitionRefused(_("El documento cambió de estado mientras tanto."))
         StatusChange.objects.create(document=document, track=track, from_status=current, to_status=to_status,
                                     by=by, reason=reason[:500])
+    if track == "gov" and to_status in PRINT_ON:
+        from dte.printing import queue_render
+
+        queue_render(document.pk)  # the readable version follows the document (after commit)
     setattr(document, attr, to_status)
     for key, value in fields.items():
         setattr(document, key, value)

@@ -8,16 +8,18 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import module_required
+from accounts.access import module_required, public_view
 from accounts.modules import Action, Module
 from dte import arithmetic as ar
 from dte import forms, jsonio, selectors, services
@@ -471,6 +473,10 @@ def _actions(user, doc):
     }
 
 
+PRINTABLE_STATES = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDATION_PENDING, GovStatus.INVALIDATED,
+                    GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT}
+
+
 def _detail_context(request, doc):
     from dte.explain import explain_all
 
@@ -478,6 +484,9 @@ def _detail_context(request, doc):
     return {"doc": doc, **_preview_context(body), "timeline": _timeline(doc), "actions": _actions(request.user, doc),
             "explained": explain_all(doc.mh_observations),
             "contingency_link": request.user.can(Module.CONTINGENCIA, Action.VIEW),
+            "printable": doc.status in PRINTABLE_STATES,
+            "deliveries": list(doc.deliveries.all()[:20]),
+            "failed_deliveries": [d for d in doc.deliveries.all()[:20] if d.state == "failed"],
             "live": doc.status in (
                 GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.INVALIDATION_PENDING,
                 GovStatus.CONTINGENCY)}
@@ -618,3 +627,122 @@ def approval_decide(request, case_pk):
         return render(request, "dte/partials/approval_rows.html", context)
     return redirect(reverse("dte:approvals"))
 
+
+
+# -------------------------------------------------------------------------- printed and sent
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+def document_pdf(request, pk):
+    """The stored PDF (letter, or ?formato=ticket). If it does not show the document's current
+    state yet, a worker renders it and the page says so (rendering never runs in a request)."""
+    from django.http import FileResponse
+
+    from dte.printing import PRINTABLE, pdf_filename, queue_render
+
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
+    layout = "ticket" if request.GET.get("formato") == "ticket" else "letter"
+    state = PRINTABLE.get(doc.status)
+    if state is None:
+        raise Http404
+    copy = doc.printed.filter(layout=layout).first()
+    if copy is None or copy.state != state or not copy.file:
+        with transaction.atomic():
+            queue_render(doc.pk)
+        response = render(request, "dte/pdf_pending.html", {"doc": doc}, status=202)
+        response["Refresh"] = "3"
+        return response
+    return FileResponse(copy.file.open("rb"), as_attachment=request.GET.get("ver") != "1",
+                        filename=pdf_filename(doc, layout), content_type="application/pdf")
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+@require_POST
+def document_send(request, pk):
+    """Email the document now, to the client's addresses or to the ones typed."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from dte.delivery import deliveries_queue
+
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("client", "company"), pk=pk)
+    typed = [e.strip() for e in (request.POST.get("emails") or "").replace(";", ",").split(",") if e.strip()]
+    try:
+        rows = deliveries_queue(document=doc, emails=typed or None, user=request.user)
+    except DjangoValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Enviando a %(d)s.") % {"d": ", ".join(r.recipient for r in rows)})
+    return redirect("dte:detail", pk=pk)
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+@require_POST
+def deliveries_retry(request):
+    """Failed emails of the documents the user may see, again (all, or the ones checked)."""
+    from dte.delivery import deliveries_retry as retry
+    from dte.models import Delivery, DeliveryState
+
+    qs = Delivery.objects.filter(state=DeliveryState.FAILED,
+                                 document__in=selectors.documents_for_user(user=request.user))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    queued = retry(deliveries=list(qs[:1000]), user=request.user)
+    messages.success(request, _("%(n)d envíos en cola de nuevo.") % {"n": queued})
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
+        request.POST.get("next"), allowed_hosts={request.get_host()}) else "dte:list")
+
+
+# ---------------------------------------------------------------------- the client's public page
+
+
+def _public(request, token):
+    from dte.delivery import LinkExpired, LinkInvalid, document_for_token
+
+    try:
+        return document_for_token(token), None
+    except LinkExpired:
+        return None, render(request, "dte/public_gone.html", status=410)
+    except LinkInvalid:
+        return None, render(request, "dte/public_gone.html", {"invalid": True}, status=403)
+
+
+@public_view
+def public_document(request, token):
+    from dte.delivery import record_download
+
+    doc, refusal = _public(request, token)
+    if refusal:
+        return refusal
+    record_download(doc, "page", request)
+    body = jsonio.loads(doc.payload)
+    return render(request, "dte/public.html", {"doc": doc, "token": token, **_preview_context(body)})
+
+
+@public_view
+def public_download(request, token, fmt):
+    from django.http import FileResponse
+
+    from dte.delivery import record_download
+    from dte.printing import PRINTABLE, pdf_filename, queue_render
+
+    doc, refusal = _public(request, token)
+    if refusal:
+        return refusal
+    if fmt == "json":
+        record_download(doc, "json", request)
+        response = HttpResponse(jsonio.dumps(services.signed_document(doc), indent=2),
+                                content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{doc.codigo_generacion}.json"'
+        return response
+    copy = doc.printed.filter(layout="letter").first()
+    if copy is None or not copy.file or copy.state != PRINTABLE.get(doc.status):
+        with transaction.atomic():
+            queue_render(doc.pk)
+        if copy is None or not copy.file:
+            response = render(request, "dte/pdf_pending.html", {"doc": doc, "public": True}, status=202)
+            response["Refresh"] = "3"
+            return response
+    record_download(doc, "pdf", request)
+    return FileResponse(copy.file.open("rb"), as_attachment=True, filename=pdf_filename(doc),
+                        content_type="application/pdf")

@@ -1,0 +1,178 @@
+"""The readable version of a document (facts §7): a PDF from the signed JSON, with everything MH
+requires on it (title and type, Código de Generación, Número de Control, Sello de Recepción,
+model and transmission type, date and time, emisor, receptor, related and other documents, lines,
+summary with taxes, amount in words, payment condition, observations), the company's logo and a
+QR code to MH's public consultation. Letter size, or a narrow ticket for point-of-sale printers.
+
+Rendered by a Celery task after issue (a contingency document: "pending seal"), after sealing and
+after invalidation; stored through Django's storage API; rendered again on demand. Never in a web
+request."""
+
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dte import jsonio
+from dte.models import Document, GovStatus, PrintedCopy
+
+log = logging.getLogger(__name__)
+LAYOUTS = ("letter", "ticket")
+# What a printed copy shows: a new copy is needed when the document reaches one of these.
+PRINTABLE = {GovStatus.CONTINGENCY: "pending", GovStatus.PENDING: "pending", GovStatus.TRANSMITTING: "pending",
+             GovStatus.IN_DOUBT: "pending", GovStatus.SEALED: "sealed", GovStatus.INVALIDATION_PENDING: "sealed",
+             GovStatus.INVALIDATED: "invalidated", GovStatus.REJECTED: "rejected"}
+
+RESUMEN_LABELS = [
+    ("totalNoSuj", _("Total no sujeto")), ("totalExenta", _("Total exento")), ("totalGravada", _("Total gravado")),
+    ("totalCompra", _("Total compras")), ("subTotalVentas", _("Suma de ventas")),
+    ("descuNoSuj", _("Descuento a no sujetas")), ("descuExenta", _("Descuento a exentas")),
+    ("descuGravada", _("Descuento a gravadas")), ("descu", _("Descuento")), ("totalDescu", _("Total descuentos")),
+    ("subTotal", _("Subtotal")), ("ivaPerci1", _("IVA percibido")), ("ivaRete1", _("IVA retenido")),
+    ("reteRenta", _("Retención de renta")), ("seguro", _("Seguro")), ("flete", _("Flete")),
+    ("montoTotalOperacion", _("Monto total de la operación")), ("totalNoGravado", _("Otros montos no afectos")),
+    ("totalSujetoRetencion", _("Total sujeto a retención")), ("totalIVAretenido", _("Total IVA retenido")),
+    ("saldoFavor", _("Saldo a favor")), ("totalIva", _("IVA incluido en el total")),
+]
+CONDITIONS = {1: _("Contado"), 2: _("Crédito"), 3: _("Otro")}
+TRANSMISSION = {1: _("Normal"), 2: _("Contingencia")}
+MODELS = {1: _("Previo"), 2: _("Diferido")}
+TOTAL_KEYS = ("totalPagar", "montoTotalOperacion", "totalIVAretenido", "totalCompra")
+
+
+def consult_url(doc, ident=None):
+    """MH's public consultation for this document (facts §7). In development the company points
+    at govsim, whose copy of the page answers the same query."""
+    ident = ident or {}
+    base = settings.DTE_PUBLIC_CONSULT_URL or (
+        f"{doc.company.mh_api_url.rstrip('/')}/consultaPublica" if doc.company.mh_api_url
+        else "https://admin.factura.gob.sv/consultaPublica")
+    return (f"{base}?ambiente={ident.get('ambiente') or doc.company.mh_environment}"
+            f"&codGen={doc.codigo_generacion}&fechaEmi={ident.get('fecEmi') or doc.issue_date.isoformat()}")
+
+
+def _qr_data_uri(url):
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+def _logo_uri(company):
+    logo = getattr(company, "logo", None)
+    if not logo:
+        return None
+    import base64
+    import mimetypes
+
+    try:
+        with logo.open("rb") as fh:
+            data = fh.read(2 * 1024 * 1024)
+    except OSError:
+        return None
+    kind = mimetypes.guess_type(logo.name)[0] or "image/png"
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def _amount(value):
+    return value if isinstance(value, Decimal | int) and not isinstance(value, bool) else None
+
+
+def context(doc, layout="letter"):
+    body = jsonio.loads(doc.payload)
+    ident = body.get("identificacion") or {}
+    resumen = body.get("resumen") or {}
+    receptor = body.get("receptor") or body.get("sujetoExcluido") or {}
+    totals = [(label, resumen[key]) for key, label in RESUMEN_LABELS
+              if _amount(resumen.get(key)) is not None and (resumen[key] != 0 or key in ("totalGravada", "subTotal"))]
+    total = next((resumen[k] for k in TOTAL_KEYS if _amount(resumen.get(k)) is not None), None)
+    url = consult_url(doc, ident)
+    state = PRINTABLE.get(doc.status, "pending")
+    issued = timezone.localtime(doc.issued_at) if doc.issued_at else None
+    extension = body.get("extension") or {}
+    return {
+        "doc": doc, "body": body, "ident": ident, "resumen": resumen, "receptor": receptor,
+        "emisor": body.get("emisor") or {},
+        "est_code": (body.get("emisor") or {}).get("codEstableMH") or (body.get("emisor") or {}).get("codigoMH") or "",
+        "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH") or "",
+        "items": body.get("cuerpoDocumento") or [],
+        "tributos": resumen.get("tributos") or [], "totals": totals, "total": total,
+        "condition": CONDITIONS.get(resumen.get("condicionOperacion")), "pagos": resumen.get("pagos") or [],
+        "observations": extension.get("observaciones") or doc.observations or "", "extension": extension,
+        "related": body.get("documentoRelacionado") or [], "others": body.get("otrosDocumentos") or [],
+        "third_party": body.get("ventaTercero"), "model": MODELS.get(ident.get("tipoModelo")),
+        "transmission": TRANSMISSION.get(ident.get("tipoOperacion")), "state": state,
+        "pending_seal": state == "pending" or not doc.sello_recibido, "invalidated": state == "invalidated",
+        "issued_time": ident.get("horEmi") or (issued.strftime("%H:%M:%S") if issued else ""),
+        "qr": _qr_data_uri(url), "qr_url": url, "logo": _logo_uri(doc.company), "layout": layout,
+        "reason": ident.get("motivoContin") or ident.get("motivoContigencia") or "",
+        "printed_at": timezone.localtime(),
+    }
+
+
+def render_pdf(doc, layout="letter"):
+    """The PDF bytes of this document as it stands now."""
+    from weasyprint import HTML
+
+    html = render_to_string("dte/print/document.html", context(doc, layout))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _name(doc, layout, state):
+    year = doc.number_year or doc.issue_date.year
+    return f"dte/{year}/{doc.tipo_dte}/{doc.codigo_generacion}-{layout}-{state}.pdf"
+
+
+def render_and_store(document_id, *, layouts=LAYOUTS, force=False):
+    """Render the document's copies if they do not show its current state (or ``force``);
+    store them and record them. Returns the copies rendered."""
+    doc = (Document.objects.select_related("company").defer("company__certificate", "company__certificate_password")
+           .get(pk=document_id))
+    state = PRINTABLE.get(doc.status)
+    if state is None:
+        return []
+    done = []
+    for layout in layouts:
+        copy = PrintedCopy.objects.filter(document=doc, layout=layout).first()
+        if copy and copy.state == state and not force and copy.file:
+            continue
+        data = render_pdf(doc, layout)
+        name = default_storage.save(_name(doc, layout, state), ContentFile(data))
+        with transaction.atomic():
+            old = copy.file.name if copy and copy.file else None
+            copy, _created = PrintedCopy.objects.update_or_create(
+                document=doc, layout=layout,
+                defaults={"file": name, "state": state, "size": len(data), "rendered_at": timezone.now(),
+                          "error": ""})
+        if old and old != name:
+            transaction.on_commit(lambda old=old: default_storage.delete(old))
+        done.append(copy)
+    return done
+
+
+def queue_render(document_id, countdown=None):
+    """After commit: render in a worker (never in the web request)."""
+    if not settings.DTE_PDF_AUTO:
+        return
+
+    def send():
+        from dte.tasks import render_task
+
+        try:
+            render_task.apply_async((document_id,), countdown=countdown, retry=False)
+        except Exception:  # noqa: BLE001 - rendered on demand later; never blocks the document
+            log.warning("documento %s: no se pudo encolar la impresión", document_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def pdf_filename(doc, layout="letter"):
+    suffix = "" if layout == "letter" else "-ticket"
+    return f"{doc.numero_control or doc.codigo_generacion}{suffix}.pdf"
+
+
