@@ -254,6 +254,8 @@ def celery_worker(django_db_setup, django_db_blocker):
                DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
                DTE_MH_TIMEOUT_SECONDS="2", DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="2",
                DTE_CONTINGENCY_LOT_POLL_SECONDS="0.5",
+               EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+               EMAIL_FILE_PATH=str(BASE_DIR / "var" / f"mail-{queue}"),
                DTE_EXTRA_SCHEMA_DIRS="")
     log_path = BASE_DIR / "var" / f"worker-{queue}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +274,7 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     class Handle:
         process, log_file, queue_name = worker, log_path, queue
+        mail_dir = BASE_DIR / "var" / f"mail-{queue}"
 
         def output(self):
             return log_path.read_text()

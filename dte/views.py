@@ -649,7 +649,7 @@ def document_pdf(request, pk):
     if copy is None or copy.state != state or not copy.file:
         with transaction.atomic():
             queue_render(doc.pk)
-        response = render(request, "dte/pdf_pending.html", {"doc": doc}, status=202)
+        response = render(request, "dte/pdf_pending.html", {"doc": doc}, status=200)
         response["Refresh"] = "3"
         return response
     return FileResponse(copy.file.open("rb"), as_attachment=request.GET.get("ver") != "1",
@@ -708,25 +708,25 @@ def _public(request, token):
 
 
 @public_view
-def public_document(request, token):
+def public_document(request, enlace):
     from dte.delivery import record_download
 
-    doc, refusal = _public(request, token)
+    doc, refusal = _public(request, enlace)
     if refusal:
         return refusal
     record_download(doc, "page", request)
     body = jsonio.loads(doc.payload)
-    return render(request, "dte/public.html", {"doc": doc, "token": token, **_preview_context(body)})
+    return render(request, "dte/public.html", {"doc": doc, "token": enlace, **_preview_context(body)})
 
 
 @public_view
-def public_download(request, token, fmt):
+def public_download(request, enlace, fmt):
     from django.http import FileResponse
 
     from dte.delivery import record_download
     from dte.printing import PRINTABLE, pdf_filename, queue_render
 
-    doc, refusal = _public(request, token)
+    doc, refusal = _public(request, enlace)
     if refusal:
         return refusal
     if fmt == "json":
@@ -740,7 +740,7 @@ def public_download(request, token, fmt):
         with transaction.atomic():
             queue_render(doc.pk)
         if copy is None or not copy.file:
-            response = render(request, "dte/pdf_pending.html", {"doc": doc, "public": True}, status=202)
+            response = render(request, "dte/pdf_pending.html", {"doc": doc, "public": True}, status=200)
             response["Refresh"] = "3"
             return response
     record_download(doc, "pdf", request)

@@ -19,7 +19,7 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("dte", "detail", "pk", "issued_document"), ("dte", "download", "pk", "issued_document"),
                  ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case"),
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
-                 ("contingency", "", "pk", "period")]
+                 ("contingency", "", "pk", "period"), (None, "public", "enlace", "link")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -83,6 +83,7 @@ def sample_objects(db, users, establishments):
     case = SpecialCase.objects.create(document=draft, code="credit_limit", detail="x", fingerprint="x",
                                       state="requested", needs_approval=True)
     from contingency.models import Event, Lot, Period
+    from dte.delivery import link_token
 
     period = Period.objects.create(company=point.establishment.company, tipo=1, started_at=timezone.now(),
                                    ended_at=timezone.now())
@@ -91,7 +92,7 @@ def sample_objects(db, users, establishments):
                                  state="rejected")
     lot = Lot.objects.create(event=event, tipo_dte="01", state="failed")
     return {
-        "period": period.pk, "event": event.pk, "lot": lot.pk,
+        "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
         "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
         "client": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno").pk,
         "product": Product.objects.create(code="P1", description="Producto", price=1).pk,
@@ -107,7 +108,7 @@ def _path(template, pattern, objects):
     for p in URLS:
         if p.values[1] is pattern:
             template_namespace = p.id.split(":")[0]
-    namespace = template_namespace
+    namespace = None if template_namespace == "None" else template_namespace
 
     def sub(m):
         name = m.group(1)

@@ -1,0 +1,219 @@
+"""The printed version and its delivery: the PDF's text (pdftotext) carries the codes, the seal and
+the totals; its QR code (rendered with pdftoppm, decoded with zbarimg) leads to MH's public
+consultation; contingency and invalidated documents are marked; the email carries both files;
+the public link works, expires and refuses tampering, and every download is recorded."""
+
+
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from conftest import require
+from dte.delivery import deliveries_queue, link_token, send
+from dte.models import Delivery, Download, GovStatus, PrintedCopy
+from dte.printing import render_and_store, render_pdf
+from dte.services import document_issue
+from dte.tests.conftest import line
+from dte.transitions import transition
+
+SELLO = "2026B7C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7"
+
+
+def _tools():
+    for tool in ("pdftotext", "pdftoppm", "zbarimg"):
+        require(shutil.which(tool) is not None, f"{tool} (poppler-utils / zbar-tools)")
+
+
+def _text(pdf, tmp_path, name="doc.pdf"):
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _qr(pdf, tmp_path):
+    path = tmp_path / "qr.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)
+    image = next(tmp_path.glob("page*.png"))
+    out = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(image)],
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _seal(doc, sello=SELLO):
+    transition(doc, GovStatus.TRANSMITTING)
+    return transition(doc, GovStatus.SEALED, sello_recibido=sello)
+
+
+@pytest.fixture
+def sealed_factura(make_draft, issuer, parties):
+    # 2 × 11.30 (IVA included) = 22.60, minus nothing: total 22.60; IVA inside = 22.60 × 13/113 = 2.60
+    doc = document_issue(document=make_draft("01", [line("Café molido", "2", "11.30")], client=parties["consumer"]),
+                         user=issuer)
+    return _seal(doc)
+
+
+@pytest.mark.django_db
+def test_the_pdf_carries_codes_seal_and_totals(sealed_factura, tmp_path):
+    _tools()
+    text = _text(render_pdf(sealed_factura), tmp_path)
+    flat = " ".join(text.split())
+    for expected in ("DOCUMENTO TRIBUTARIO ELECTRÓNICO", "FACTURA", sealed_factura.codigo_generacion,
+                     sealed_factura.numero_control, SELLO, "Café molido", "Ana López"):
+        assert expected in flat, expected
+    assert "Total a pagar $ 22.60" in flat
+    assert "IVA incluido en el total $ 2.60" in flat
+    assert "VEINTIDÓS DÓLARES CON 60/100" in flat
+    assert "Modelo de Facturación Previo" in flat and "Tipo de Transmisión Normal" in flat
+    assert "PENDIENTE DE SELLO" not in flat
+
+
+@pytest.mark.django_db
+def test_the_qr_code_leads_to_mhs_public_consultation(sealed_factura, tmp_path):
+    _tools()
+    code, day = sealed_factura.codigo_generacion, sealed_factura.issue_date.isoformat()
+    expected = f"https://admin.factura.gob.sv/consultaPublica?ambiente=00&codGen={code}&fechaEmi={day}"
+    assert _qr(render_pdf(sealed_factura), tmp_path) == expected
+
+
+@pytest.mark.django_db
+def test_govsim_page_in_development(sealed_factura, tmp_path):
+    _tools()
+    company = sealed_factura.company
+    company.mh_api_url = "http://127.0.0.1:8800"
+    company.save()
+    sealed_factura.company.refresh_from_db()
+    assert _qr(render_pdf(sealed_factura), tmp_path).startswith("http://127.0.0.1:8800/consultaPublica?ambiente=00&")
+
+
+@pytest.mark.django_db
+def test_contingency_copy_is_pending_then_sealed_then_invalidated(make_draft, issuer, users, tmp_path):
+    from accounts.models import Company
+    from contingency.services import period_open
+
+    _tools()
+    period_open(company=Company.objects.get(), tipo=3, user=users["Supervisor"])
+    doc = document_issue(document=make_draft("01", [line()]), user=issuer)
+    render_and_store(doc.pk)
+    letter = PrintedCopy.objects.get(document=doc, layout="letter")
+    assert letter.state == "pending"
+    pending = " ".join(_text(letter.file.read(), tmp_path, "p.pdf").split())
+    assert "EMITIDO EN CONTINGENCIA — PENDIENTE DE SELLO DE MH" in pending and "Modelo de Facturación Diferido" in pending
+    assert render_and_store(doc.pk) == []  # nothing new to print
+    transition(doc, GovStatus.SEALED, sello_recibido=SELLO)
+    render_and_store(doc.pk)
+    letter.refresh_from_db()
+    sealed = " ".join(_text(letter.file.read(), tmp_path, "s.pdf").split())
+    assert letter.state == "sealed" and SELLO in sealed and "PENDIENTE DE SELLO" not in sealed
+    transition(doc, GovStatus.INVALIDATION_PENDING)
+    transition(doc, GovStatus.INVALIDATED)
+    render_and_store(doc.pk)
+    letter.refresh_from_db()
+    assert letter.state == "invalidated" and "INVALIDADO" in _text(letter.file.read(), tmp_path, "i.pdf")
+    ticket = PrintedCopy.objects.get(document=doc, layout="ticket")
+    info = subprocess.run(["pdfinfo", ticket.file.path], capture_output=True, text=True).stdout
+    width = float(info.split("Page size:")[1].split("x")[0])
+    assert abs(width - 80 / 25.4 * 72) < 1  # 80 mm: a point-of-sale roll
+
+
+@pytest.mark.django_db
+def test_email_with_pdf_and_signed_json_to_every_address(sealed_factura, parties):
+    client = parties["consumer"]
+    client.other_emails = "contabilidad@example.com; ana@example.com, no-es-correo"
+    client.save()
+    sealed_factura.client.refresh_from_db()
+    rows = deliveries_queue(document=sealed_factura)
+    assert [r.recipient for r in rows] == ["ana@example.com", "contabilidad@example.com"]  # deduplicated, valid only
+    for row in rows:
+        assert send(row.pk)
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    assert len(mail.outbox) == 2
+    message = mail.outbox[0]
+    assert message.from_email == '"Prueba" <empresa@example.com>' and message.to == ["ana@example.com"]
+    names = [a[0] for a in message.attachments]
+    assert names == [f"{sealed_factura.numero_control}.pdf", f"{sealed_factura.codigo_generacion}.json"]
+    assert message.attachments[0][1][:5] == b"%PDF-"
+    signed = json.loads(message.attachments[1][1])
+    assert signed["selloRecibido"] == SELLO and signed["firmaElectronica"] == sealed_factura.jws
+    assert signed["resumen"]["totalPagar"] == 22.6
+    import re
+
+    from dte.delivery import document_for_token
+
+    token = re.search(r"/d/([^/\s]+)/", message.body).group(1)
+    assert document_for_token(token) == sealed_factura and "30 días" in message.body
+
+
+@pytest.mark.django_db
+def test_a_failed_send_keeps_the_reason_and_can_be_retried(sealed_factura, settings, client_as, users):
+    settings.EMAIL_BACKEND = "dte.tests.test_printing.BrokenBackend"
+    row = deliveries_queue(document=sealed_factura, emails=["ana@example.com"])[0]
+    send(row.pk)
+    row.refresh_from_db()
+    assert row.state == "failed" and "SMTP caído" in row.error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page = client_as(users["Contador"]).get(f"/documentos/{sealed_factura.pk}/").content.decode()
+    assert "SMTP caído" in page and "Reintentar los fallidos" in page
+    response = client_as(users["Contador"]).post("/documentos/envios/reintentar/", {"ids": [row.pk]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.state == "queued"
+    send(row.pk)
+    row.refresh_from_db()
+    assert row.state == "sent" and len(mail.outbox) == 1
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionError("SMTP caído")
+
+
+@pytest.mark.django_db
+def test_public_link_works_expires_and_refuses_tampering(sealed_factura, client, settings):
+    token = link_token(sealed_factura)
+    page = client.get(f"/d/{token}/")
+    assert page.status_code == 200 and SELLO in page.content.decode()
+    render_and_store(sealed_factura.pk, layouts=("letter",))
+    pdf = client.get(f"/d/{token}/documento.pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content)[:5] == b"%PDF-"
+    data = client.get(f"/d/{token}/documento.json")
+    assert json.loads(data.content)["selloRecibido"] == SELLO
+    assert list(Download.objects.order_by("at", "id").values_list("what", flat=True)) == ["page", "pdf", "json"]
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.get(f"/d/{tampered}/").status_code == 403
+    assert client.get(f"/d/{tampered}/documento.json").status_code == 403
+    settings.DTE_LINK_DAYS = 0
+    import time
+
+    time.sleep(1.1)
+    assert client.get(f"/d/{token}/").status_code == 410
+    assert client.get(f"/d/{token}/documento.pdf").status_code == 410
+    assert Download.objects.count() == 3  # refusals download nothing
+
+
+@pytest.mark.django_db
+def test_staff_downloads_follow_access(sealed_factura, client_as, users, make_draft):
+    from accounts.models import PointOfSale
+
+    render_and_store(sealed_factura.pk)
+    rep = client_as(users["Vendedor"])
+    response = rep.get(f"/documentos/{sealed_factura.pk}/documento.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    ticket = rep.get(f"/documentos/{sealed_factura.pk}/documento.pdf?formato=ticket")
+    assert ticket["Content-Disposition"].endswith('-ticket.pdf"')
+    assert client_as(users["outsider"]).get(f"/documentos/{sealed_factura.pk}/documento.pdf").status_code == 403
+    other = users["Vendedor"].__class__.objects.create_user("otro", role=users["Vendedor"].role)
+    from accounts.services import user_assign_locations
+
+    pos = PointOfSale.objects.get(cod_punto_venta_mh="P001", establishment__cod_estable_mh="S001")
+    user_assign_locations(user=other, establishments=[pos.establishment], points_of_sale=[pos],
+                          acting_user=users["Administrador"])
+    assert client_as(other).get(f"/documentos/{sealed_factura.pk}/documento.pdf").status_code == 404
+    assert Decimal(sealed_factura.total_to_pay) == Decimal("22.60")
