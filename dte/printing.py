@@ -95,8 +95,11 @@ def context(doc, layout="letter"):
     state = PRINTABLE.get(doc.status, "pending")
     issued = timezone.localtime(doc.issued_at) if doc.issued_at else None
     extension = body.get("extension") or {}
+    items = body.get("cuerpoDocumento") or []
+    cols = {key: any(_amount(i.get(field)) for i in items)  # a column only when some line uses it
+            for key, field in (("discount", "montoDescu"), ("no_suj", "ventaNoSuj"), ("exenta", "ventaExenta"))}
     return {
-        "doc": doc, "body": body, "ident": ident, "resumen": resumen, "receptor": receptor,
+        "doc": doc, "body": body, "ident": ident, "cols": cols, "resumen": resumen, "receptor": receptor,
         "emisor": body.get("emisor") or {},
         "est_code": (body.get("emisor") or {}).get("codEstableMH") or (body.get("emisor") or {}).get("codigoMH") or "",
         "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH") or "",
@@ -120,7 +123,20 @@ def render_pdf(doc, layout="letter"):
     from weasyprint import HTML
 
     html = render_to_string("dte/print/document.html", context(doc, layout))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
+
+
+_font_config = None
+
+
+def _fonts():
+    """One font configuration per process: WeasyPrint then keeps the fonts it has loaded."""
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
 
 
 def _name(doc, layout, state):
