@@ -232,7 +232,8 @@ class CompanyForm(AddressFormMixin):
         model = Company
         fields = ["nit", "nrc", "legal_name", "trade_name", "activity_code", "activity_description",
                   "departamento", "municipio", "address", "phone", "email", "mh_environment", "mh_api_url",
-                  "mh_api_user", "mh_responsible_name", "mh_responsible_id_type", "mh_responsible_id_number"]
+                  "mh_api_user", "mh_responsible_name", "mh_responsible_id_type", "mh_responsible_id_number", "logo",
+                  "email_documents"]
 
     def clean_nit(self):
         from accounts.validators import normalize_nit
@@ -260,6 +261,7 @@ class CompanyAdmin(AuditedAdmin):
         (_("Identificación"), {"fields": ("nit", "nrc", "legal_name", "trade_name", "activity_code",
                                           "activity_description")}),
         (_("Dirección y contacto"), {"fields": ("departamento", "municipio", "address", "phone", "email")}),
+        (_("Documentos impresos y envío"), {"fields": ("logo", "email_documents")}),
         (_("Ministerio de Hacienda"), {"fields": ("mh_environment", "mh_api_url", "mh_api_user",
                                                   "new_mh_api_password", "mh_responsible_name",
                                                   "mh_responsible_id_type", "mh_responsible_id_number")}),

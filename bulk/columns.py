@@ -161,6 +161,24 @@ def email(*, required=False):
     return parse
 
 
+def email_list(*, max_length=300):
+    """Several addresses separated by commas or semicolons, each checked; stored comma-separated."""
+    def parse(value):
+        out = _text(value)
+        if not out:
+            return ""
+        found = [part.strip().lower() for part in re.split(r"[,;]", out) if part.strip()]
+        for address in found:
+            if len(address) > 100 or not _EMAIL.match(address):
+                raise CellError(_("«%(v)s» no es un correo válido") % {"v": address})
+        joined = ", ".join(found)
+        if len(joined) > max_length:
+            raise CellError(_("pasa de %(n)d caracteres") % {"n": max_length})
+        return joined
+
+    return parse
+
+
 def date(*, required=False, from_text=True):
     def parse(value):
         if value is None or value == "":

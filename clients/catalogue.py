@@ -13,7 +13,7 @@ from clients.rules import CatalogSets, check_client
 WRITE_FIELDS = [
     "kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "activity_description",
     "taxpayer_size", "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email",
-    "phone", "credit_limit", "payment_term_days", "sales_rep_id", "is_active", "notes", "search_text",
+    "other_emails", "phone", "credit_limit", "payment_term_days", "sales_rep_id", "is_active", "notes", "search_text",
 ]
 
 
@@ -61,7 +61,7 @@ def to_row(client):
         client.kind, _ID_NAMES.get(client.id_type, client.id_type), client.id_number, client.nrc, client.name,
         client.trade_name, client.activity_code, client.taxpayer_size, "sí" if client.is_exempt else "no",
         client.departamento, client.municipio, client.address, client.country_code,
-        {"1": "natural", "2": "jurídica"}.get(client.person_type, ""), client.email, client.phone,
+        {"1": "natural", "2": "jurídica"}.get(client.person_type, ""), client.email, client.other_emails, client.phone,
         client.credit_limit, client.payment_term_days, client.sales_rep.username if client.sales_rep_id else "",
         "sí" if client.is_active else "no", client.notes,
     ]

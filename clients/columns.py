@@ -42,6 +42,8 @@ COLUMNS = [
     c.Column("tipo_persona", "person_type", c.choice(PERSON, required=False), choices=["natural", "jurídica"],
              example="", help=_("solo extranjeros"), omissible=True),
     c.Column("correo", "email", c.email(), example="compras@dicentral.example", width=28),
+    c.Column("otros_correos", "other_emails", c.email_list(), example="", width=30, omissible=True,
+             help=_("más correos que reciben los documentos, separados por coma")),
     c.Column("telefono", "phone", c.text(30), example="22223333"),
     c.Column("limite_credito", "credit_limit", c.decimal(places=2, from_text=False), example=5000, kind="number",
              help=_("en dólares, como número")),

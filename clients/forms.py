@@ -9,7 +9,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = ["kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "taxpayer_size",
-                  "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email", "phone",
+                  "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email", "other_emails", "phone",
                   "credit_limit", "payment_term_days", "sales_rep", "establishment", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 

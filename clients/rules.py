@@ -1,6 +1,7 @@
 """The rules a client must follow, shared by the forms, the bulk upload and the admin import.
 Works on plain dicts so that it is fast enough for 100,000 rows."""
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -82,6 +83,19 @@ def check_client(data, catalogs):
             errors["nrc"] = _("Un contribuyente necesita NRC.")
         if not data.get("activity_code"):
             errors["activity_code"] = _("Un contribuyente necesita su actividad económica.")
+    if data.get("other_emails"):
+        from django.core.validators import validate_email
+
+        found = [e.strip().lower() for e in re.split(r"[,;]", data["other_emails"]) if e.strip()]
+        bad = []
+        for address in found:
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+        if bad:
+            errors["other_emails"] = _("No son correos válidos: %(c)s.") % {"c": ", ".join(bad)}
+        data["other_emails"] = ", ".join(found)
     if data.get("nrc"):
         try:
             data["nrc"] = normalize_nrc(data["nrc"])

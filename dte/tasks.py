@@ -42,3 +42,10 @@ def deliver_task(delivery_id):
     from dte.delivery import send
 
     return send(delivery_id)
+
+
+@shared_task(name="dte.archive", acks_late=True, ignore_result=True, soft_time_limit=3600, time_limit=3700)
+def archive_task(job_id):
+    from dte.archive import build
+
+    return build(job_id)

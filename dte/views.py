@@ -746,3 +746,62 @@ def public_download(request, enlace, fmt):
     record_download(doc, "pdf", request)
     return FileResponse(copy.file.open("rb"), as_attachment=True, filename=pdf_filename(doc),
                         content_type="application/pdf")
+
+
+# ------------------------------------------------------------------------------- ZIP archive
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def archive_list(request):
+    """The PDFs and JSONs of a date range as one ZIP, built in the background."""
+    import datetime
+
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from dte.archive import archive_request
+    from dte.models import ArchiveJob
+
+    error = None
+    today = timezone.localdate()
+    values = {"desde": today.replace(day=1).isoformat(), "hasta": today.isoformat()}
+    if request.method == "POST":
+        values = {"desde": request.POST.get("desde", ""), "hasta": request.POST.get("hasta", "")}
+        try:
+            start, end = (datetime.date.fromisoformat(values["desde"]), datetime.date.fromisoformat(values["hasta"]))
+            job = archive_request(user=request.user, date_from=start, date_to=end)
+        except ValueError:
+            error = _("Escriba las dos fechas (AAAA-MM-DD).")
+        except DjangoValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return redirect("dte:archive_job", public_id=job.public_id)
+    jobs = ArchiveJob.objects.filter(requested_by=request.user)[:20]
+    return render(request, "dte/archive.html", {"jobs": jobs, "error": error, "values": values})
+
+
+def _own_job(request, public_id):
+    from dte.models import ArchiveJob
+
+    job = get_object_or_404(ArchiveJob.objects.select_related("requested_by"), public_id=public_id)
+    # Its requester, or a company-wide role (who may see every document anyway); else it does not exist.
+    if job.requested_by_id != request.user.pk and not request.user.company_wide:
+        raise Http404
+    return job
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def archive_job(request, public_id):
+    job = _own_job(request, public_id)
+    template = "dte/partials/archive_progress.html" if request.htmx else "dte/archive_job.html"
+    return render(request, template, {"job": job})
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def archive_download(request, public_id):
+    from django.http import FileResponse
+
+    job = _own_job(request, public_id)
+    if job.state != "done" or not job.file:
+        return redirect("dte:archive_job", public_id=job.public_id)  # not ready: its progress
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1],
+                        content_type="application/zip")

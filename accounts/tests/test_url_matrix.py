@@ -19,7 +19,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("dte", "detail", "pk", "issued_document"), ("dte", "download", "pk", "issued_document"),
                  ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case"),
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
-                 ("contingency", "", "pk", "period"), (None, "public", "enlace", "link")]
+                 ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
+                 ("dte", "archive", "public_id", "archive_job")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -83,7 +84,10 @@ def sample_objects(db, users, establishments):
     case = SpecialCase.objects.create(document=draft, code="credit_limit", detail="x", fingerprint="x",
                                       state="requested", needs_approval=True)
     from contingency.models import Event, Lot, Period
+    import uuid
+
     from dte.delivery import link_token
+    from dte.models import ArchiveJob
 
     period = Period.objects.create(company=point.establishment.company, tipo=1, started_at=timezone.now(),
                                    ended_at=timezone.now())
@@ -93,6 +97,9 @@ def sample_objects(db, users, establishments):
     lot = Lot.objects.create(event=event, tipo_dte="01", state="failed")
     return {
         "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
+        "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
+                                                 date_from=timezone.localdate(), date_to=timezone.localdate(),
+                                                 state="done").public_id,
         "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
         "client": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno").pk,
         "product": Product.objects.create(code="P1", description="Producto", price=1).pk,

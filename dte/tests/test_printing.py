@@ -217,3 +217,50 @@ def test_staff_downloads_follow_access(sealed_factura, client_as, users, make_dr
                           acting_user=users["Administrador"])
     assert client_as(other).get(f"/documentos/{sealed_factura.pk}/documento.pdf").status_code == 404
     assert Decimal(sealed_factura.total_to_pay) == Decimal("22.60")
+
+
+@pytest.mark.django_db
+def test_accountant_zip_of_a_date_range(sealed_factura, make_draft, issuer, users, client_as):
+    import datetime
+    import io
+    import zipfile
+
+    from dte.archive import build
+    from dte.models import ArchiveJob
+
+    from dte.models import Document
+
+    old = document_issue(document=make_draft("01", [line()]), user=issuer)
+    Document.objects.filter(pk=old.pk).update(issue_date=sealed_factura.issue_date - datetime.timedelta(days=40))
+    web = client_as(users["Contador"])
+    bad = web.post("/documentos/archivo/", {"desde": "2026-11-30", "hasta": "2026-11-01"})
+    assert "posterior" in bad.content.decode() and not ArchiveJob.objects.exists()
+    day = sealed_factura.issue_date.isoformat()
+    response = web.post("/documentos/archivo/", {"desde": day, "hasta": day})
+    job = ArchiveJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/documentos/archivo/{job.public_id}/"
+    assert web.get(f"/documentos/archivo/{job.public_id}/descargar/").status_code == 302  # not ready yet
+    assert build(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.total, job.done, job.percent) == ("done", 1, 1, 100)
+    data = b"".join(web.get(f"/documentos/archivo/{job.public_id}/descargar/").streaming_content)
+    names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    folder = f"{sealed_factura.issue_date:%Y-%m}/01"
+    json_name = f"{folder}/{sealed_factura.codigo_generacion}.json"
+    assert names == {json_name, f"{folder}/{sealed_factura.numero_control}.pdf"}  # the old document is not in it
+    assert json.loads(zipfile.ZipFile(io.BytesIO(data)).read(json_name))["selloRecibido"] == SELLO
+    assert client_as(users["Vendedor"]).get(f"/documentos/archivo/{job.public_id}/").status_code == 403
+    page = web.get(f"/documentos/archivo/{job.public_id}/").content.decode()
+    assert "archive-download" in page and "100 %" in page
+
+
+@pytest.mark.django_db
+def test_client_other_emails_are_checked(users, client_as):
+    from clients.rules import CatalogSets, check_client
+
+    data = {"kind": "consumidor", "id_type": "13", "id_number": "00016297-5", "name": "Ana",
+            "other_emails": "Uno@Example.com; dos@example.com"}
+    assert "other_emails" not in check_client(data, CatalogSets())
+    assert data["other_emails"] == "uno@example.com, dos@example.com"
+    data["other_emails"] = "uno@example.com, no es correo"
+    assert "no es correo" in check_client(data, CatalogSets())["other_emails"]

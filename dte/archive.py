@@ -1,0 +1,81 @@
+"""The PDFs and signed JSONs of a date range as one ZIP, for the accountant: built by a worker one
+document at a time into a temporary file (memory stays flat), progress saved as it goes, then
+stored through Django's storage. Only the documents the requester may see go in."""
+
+import datetime
+import tempfile
+import uuid
+import zipfile
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dte import jsonio
+from dte.models import ArchiveJob, GovStatus
+
+MAX_DAYS = 370
+PROGRESS_EVERY = 20
+
+
+def archive_request(*, user, date_from, date_to):
+    if date_from > date_to:
+        raise ValidationError(_("La fecha inicial es posterior a la final."))
+    if (date_to - date_from) > datetime.timedelta(days=MAX_DAYS):
+        raise ValidationError(_("Pida a lo sumo un año por archivo."))
+    with transaction.atomic():
+        job = ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=user, date_from=date_from, date_to=date_to)
+        from dte.tasks import archive_task
+
+        transaction.on_commit(lambda: archive_task.delay(job.pk))
+    return job
+
+
+def _documents(job):
+    from dte.selectors import documents_for_user
+
+    return (documents_for_user(user=job.requested_by)
+            .filter(issue_date__gte=job.date_from, issue_date__lte=job.date_to)
+            .exclude(status__in=[GovStatus.DRAFT, GovStatus.CORRECTING]).order_by("issue_date", "pk"))
+
+
+def build(job_id):
+    from dte.printing import PRINTABLE, pdf_filename, render_and_store
+    from dte.services import signed_document
+
+    if not ArchiveJob.objects.filter(pk=job_id, state="queued").update(state="running"):
+        return False
+    job = ArchiveJob.objects.select_related("requested_by").get(pk=job_id)
+    ids = list(_documents(job).values_list("pk", flat=True))
+    ArchiveJob.objects.filter(pk=job.pk).update(total=len(ids))
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for n, pk in enumerate(ids, start=1):
+                    from dte.models import Document
+
+                    doc = Document.objects.select_related("company").get(pk=pk)
+                    folder = f"{doc.issue_date:%Y-%m}/{doc.tipo_dte}"
+                    archive.writestr(f"{folder}/{doc.codigo_generacion}.json",
+                                     jsonio.dumps(signed_document(doc), indent=2))
+                    if doc.status in PRINTABLE:
+                        copy = doc.printed.filter(layout="letter").first()
+                        if copy is None or copy.state != PRINTABLE[doc.status] or not copy.file:
+                            render_and_store(doc.pk, layouts=("letter",))
+                            copy = doc.printed.get(layout="letter")
+                        with copy.file.open("rb") as fh:
+                            archive.writestr(f"{folder}/{pdf_filename(doc)}", fh.read())
+                    if n % PROGRESS_EVERY == 0:
+                        ArchiveJob.objects.filter(pk=job.pk).update(done=n)
+            size = tmp.tell()
+            tmp.seek(0)
+            job.file.save(f"documentos-{job.date_from}-{job.date_to}-{job.public_id.hex[:8]}.zip", File(tmp), save=False)
+        ArchiveJob.objects.filter(pk=job.pk).update(state="done", done=len(ids), file=job.file.name, size=size,
+                                                    finished_at=timezone.now())
+    except Exception as exc:  # noqa: BLE001 - shown on the job's page
+        ArchiveJob.objects.filter(pk=job.pk).update(state="failed", error=f"{type(exc).__name__}: {exc}"[:300],
+                                                    finished_at=timezone.now())
+        raise
+    return True
