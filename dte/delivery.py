@@ -191,11 +191,13 @@ def _pdf_bytes(doc):
 
 def send(delivery_id):
     """Send one queued delivery. True when settled (sent or failed for good)."""
-    row = Delivery.objects.select_related("document__company", "document__client").filter(
-        pk=delivery_id, state=DeliveryState.QUEUED).first()
-    if row is None:
+    from django.db.models import F
+
+    # Claimed first: a duplicate message (or the sweep's) finds nothing to send, so no email goes twice.
+    if not Delivery.objects.filter(pk=delivery_id, state=DeliveryState.QUEUED).update(
+            state=DeliveryState.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()):
         return True
-    Delivery.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+    row = Delivery.objects.select_related("document__company", "document__client").get(pk=delivery_id)
     try:
         message_for(row.document, row.recipient).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any SMTP or rendering failure is shown on the document

@@ -396,6 +396,7 @@ class PrintedCopy(models.Model):
 
 class DeliveryState(models.TextChoices):
     QUEUED = "queued", _("En cola")
+    SENDING = "sending", _("Enviando")
     SENT = "sent", _("Enviado")
     FAILED = "failed", _("Fallido")
 
@@ -412,6 +413,7 @@ class Delivery(models.Model):
     automatic = models.BooleanField(default=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

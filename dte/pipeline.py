@@ -341,4 +341,19 @@ def sweep(*, now=None):
                .order_by("available_at").values_list("pk", flat=True)[:settings.DTE_SWEEP_BATCH])
     for pk in due:
         _enqueue(pk)
+    _sweep_deliveries(now)
     return len(due), released
+
+
+def _sweep_deliveries(now):
+    """Emails queued long ago whose message was lost go to the broker again."""
+    from dte.delivery import _queue
+    from dte.models import Delivery, DeliveryState
+
+    stale = now - datetime.timedelta(minutes=5)
+    # A worker that died while sending: the row goes back to the queue (it may be sent twice then,
+    # which is better than never).
+    Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - datetime.timedelta(minutes=15)).update(
+        state=DeliveryState.QUEUED)
+    for pk in Delivery.objects.filter(state=DeliveryState.QUEUED, created_at__lt=stale).values_list("pk", flat=True)[:200]:
+        _queue(pk)

@@ -103,6 +103,7 @@ def document_list(request):
         "reps": _reps(user), "query": _query(f), "base_query": _query({k: v for k, v in f.items() if k != "estado"}),
         "can_create": user.can(Module.DOCUMENTOS, Action.CREATE),
         "can_approve": user.can(Module.DOCUMENTOS, Action.APPROVE),
+        "can_archive": user.can(Module.REPORTES, Action.EXPORT),
         "can_edit": user.can(Module.DOCUMENTOS, Action.EDIT),
         "drafts": Document.objects.filter(created_by=user, status=GovStatus.DRAFT).count(),
     }

@@ -83,9 +83,9 @@ def sample_objects(db, users, establishments):
                                      payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c")
     case = SpecialCase.objects.create(document=draft, code="credit_limit", detail="x", fingerprint="x",
                                       state="requested", needs_approval=True)
-    from contingency.models import Event, Lot, Period
     import uuid
 
+    from contingency.models import Event, Lot, Period
     from dte.delivery import link_token
     from dte.models import ArchiveJob
 

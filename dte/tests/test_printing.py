@@ -130,6 +130,7 @@ def test_email_with_pdf_and_signed_json_to_every_address(sealed_factura, parties
     assert [r.recipient for r in rows] == ["ana@example.com", "contabilidad@example.com"]  # deduplicated, valid only
     for row in rows:
         assert send(row.pk)
+        assert send(row.pk)  # a duplicate message finds it sent: no second email
     assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
     assert len(mail.outbox) == 2
     message = mail.outbox[0]
@@ -226,9 +227,7 @@ def test_accountant_zip_of_a_date_range(sealed_factura, make_draft, issuer, user
     import zipfile
 
     from dte.archive import build
-    from dte.models import ArchiveJob
-
-    from dte.models import Document
+    from dte.models import ArchiveJob, Document
 
     old = document_issue(document=make_draft("01", [line()]), user=issuer)
     Document.objects.filter(pk=old.pk).update(issue_date=sealed_factura.issue_date - datetime.timedelta(days=40))
