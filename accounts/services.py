@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
@@ -26,6 +27,8 @@ def _jsonable(value):
         return str(value)
     if isinstance(value, bytes):
         return SECRET_MARK
+    if isinstance(value, FieldFile):
+        return value.name or None  # a stored file is audited by its name
     return value
 
 

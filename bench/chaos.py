@@ -28,7 +28,7 @@ def main():
         raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()
     redis.start()
-    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=f"chaos-{os.getpid()}", DB_CONN_MAX_AGE="0",
+    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=f"chaos-{os.getpid()}", DB_CONN_MAX_AGE="0", DTE_PDF_AUTO="false",
                       DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="", DTE_MH_TIMEOUT_SECONDS="3",
                       DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="5", DTE_CLAIM_TIMEOUT_SECONDS="15",
                       DTE_SWEEP_GRACE_SECONDS="5", DTE_SWEEP_EVERY_SECONDS="3")

@@ -30,7 +30,7 @@ def main():
         raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()
     redis.start()
-    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=f"drill-{os.getpid()}", DB_CONN_MAX_AGE="0",
+    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=f"drill-{os.getpid()}", DB_CONN_MAX_AGE="0", DTE_PDF_AUTO="false",
                       DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="", DTE_MH_TIMEOUT_SECONDS="3",
                       DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="5", DTE_SWEEP_EVERY_SECONDS="5",
                       DTE_CONTINGENCY_TICK_SECONDS="2", DTE_CONTINGENCY_LOT_POLL_SECONDS="1")

@@ -78,7 +78,7 @@ def main():
     redis = Redis()
     redis.start()
     queue = f"bench-{os.getpid()}"
-    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=queue, DB_CONN_MAX_AGE="60",
+    os.environ.update(REDIS_URL=redis.url, CELERY_TASK_DEFAULT_QUEUE=queue, DB_CONN_MAX_AGE="60", DTE_PDF_AUTO="false",
                       DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="")
     # govsim on PostgreSQL (GOVSIM_BENCH_DATABASE_URL): with its default SQLite, every reception
     # waits for one file lock and fsync, and MH itself would be what is measured.

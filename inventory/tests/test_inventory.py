@@ -132,7 +132,7 @@ def test_admin_import_uses_the_same_rules(users, client_as):
     from clients.models import Client
 
     header = [c.header for c in SPEC.columns]
-    good = ["consumidor", "DUI", "00016297-5", "", "Ana", "", "", "otro", "no", "", "", "", "", "", "", "", 0, 0, "", "sí", ""]
+    good = ["consumidor", "DUI", "00016297-5", "", "Ana", "", "", "otro", "no", "", "", "", "", "", "", "", "", 0, 0, "", "sí", ""]
     bad = list(good)
     bad[2], bad[4] = "00016297-4", "Mala"
     resource = resource_for(SPEC)()
