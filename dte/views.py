@@ -106,6 +106,7 @@ def document_list(request):
         "can_archive": user.can(Module.REPORTES, Action.EXPORT),
         "can_edit": user.can(Module.DOCUMENTOS, Action.EDIT),
         "drafts": Document.objects.filter(created_by=user, status=GovStatus.DRAFT).count(),
+        "failed_emails": _failed_emails(user),
     }
     if request.htmx and request.htmx.target == "document-rows":
         return render(request, "dte/partials/document_rows.html", context)
@@ -472,6 +473,13 @@ def _actions(user, doc):
         "internal": user.can(Module.DOCUMENTOS, Action.EDIT),
         "internal_statuses": InternalStatus.choices,
     }
+
+
+def _failed_emails(user):
+    from dte.models import Delivery, DeliveryState
+
+    return Delivery.objects.filter(state=DeliveryState.FAILED,
+                                   document__in=selectors.documents_for_user(user=user)).count()
 
 
 PRINTABLE_STATES = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDATION_PENDING, GovStatus.INVALIDATED,

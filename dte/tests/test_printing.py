@@ -159,7 +159,9 @@ def test_a_failed_send_keeps_the_reason_and_can_be_retried(sealed_factura, setti
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     page = client_as(users["Contador"]).get(f"/documentos/{sealed_factura.pk}/").content.decode()
     assert "SMTP caído" in page and "Reintentar los fallidos" in page
-    response = client_as(users["Contador"]).post("/documentos/envios/reintentar/", {"ids": [row.pk]})
+    listing = client_as(users["Contador"]).get("/documentos/").content.decode()
+    assert "Reintentar 1 correo fallido" in listing
+    response = client_as(users["Contador"]).post("/documentos/envios/reintentar/", {"next": "/documentos/"})
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.state == "queued"
