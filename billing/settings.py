@@ -161,7 +161,8 @@ STATICFILES_DIRS = [
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-# Storage: local files by default; STORAGE_BACKEND may name another (e.g. S3) later.
+# Storage: local files by default; STORAGE_BACKEND=storages.backends.s3.S3Storage for an
+# S3-compatible store (AWS, MinIO, …), configured by the AWS_* variables below.
 STORAGES = {
     "default": {"BACKEND": env("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
@@ -170,6 +171,14 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", "") or None  # MinIO or any S3-compatible service
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "") or None
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", "") or None
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", "") or None
+AWS_DEFAULT_ACL = None  # private: documents are served through the application, never public URLs
+AWS_QUERYSTRING_AUTH = True
+AWS_S3_FILE_OVERWRITE = False
 
 # Upload limits: bulk uploads are parsed in workers, never held whole in a request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -265,3 +265,40 @@ def test_client_other_emails_are_checked(users, client_as):
     assert data["other_emails"] == "uno@example.com, dos@example.com"
     data["other_emails"] = "uno@example.com, no es correo"
     assert "no es correo" in check_client(data, CatalogSets())["other_emails"]
+
+
+@pytest.fixture
+def s3_store(settings):
+    """An S3-compatible server (moto's, over HTTP) and the default storage pointed at it."""
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test").create_bucket(Bucket="documentos")  # noqa: S106 - a local fake
+    settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_S3_ENDPOINT_URL = "documentos", endpoint
+    settings.AWS_S3_REGION_NAME, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = "us-east-1", "test", "test"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    yield boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="test")  # noqa: S106
+    server.stop()
+
+
+@pytest.mark.django_db
+def test_copies_go_to_an_s3_compatible_store_through_settings(sealed_factura, s3_store, client_as, users):
+    render_and_store(sealed_factura.pk)
+    keys = sorted(o["Key"] for o in s3_store.list_objects_v2(Bucket="documentos")["Contents"])
+    code = sealed_factura.codigo_generacion
+    assert keys == [f"dte/{sealed_factura.number_year}/01/{code}-letter-sealed.pdf",
+                    f"dte/{sealed_factura.number_year}/01/{code}-ticket-sealed.pdf"]
+    response = client_as(users["Contador"]).get(f"/documentos/{sealed_factura.pk}/documento.pdf")
+    body = b"".join(response.streaming_content)
+    stored = s3_store.get_object(Bucket="documentos", Key=keys[0])["Body"].read()
+    assert body == stored and body[:5] == b"%PDF-"
