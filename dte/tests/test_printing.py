@@ -302,3 +302,47 @@ def test_copies_go_to_an_s3_compatible_store_through_settings(sealed_factura, s3
     body = b"".join(response.streaming_content)
     stored = s3_store.get_object(Bucket="documentos", Key=keys[0])["Body"].read()
     assert body == stored and body[:5] == b"%PDF-"
+
+
+@pytest.mark.django_db
+def test_every_type_prints_with_its_title_and_total(make_draft, issuer, parties, tmp_path):
+    _tools()
+    ccf = _seal(document_issue(document=make_draft("03", [line("Silla", "4", "100.00")], client=parties["taxpayer"]),
+                               user=issuer))
+    related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": ccf.codigo_generacion,
+                "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
+    retention = [line("Retención 1 % CCF 123", "1", "0", extra={
+        "tipoDte": "03", "tipoDoc": 1, "numDocumento": "23CC000451", "fechaEmision": "2026-11-03",
+        "montoSujetoGrav": "1500.00", "codigoRetencionMH": "22"})]
+    seller = {"id_type": "13", "id_number": "04567891-2", "name": "Juan Pérez", "departamento": "05",
+              "municipio": "11", "address": "Cantón El Progreso", "phone": "77778888"}
+    docs = {
+        # 4 × 100.00 = 400.00 + 13 % IVA 52.00 = 452.00
+        "COMPROBANTE DE CRÉDITO FISCAL": (ccf, "$ 452.00"),
+        # 1 × 100.00 + 13 % = 113.00 (a note has no "total a pagar": its operation total)
+        "NOTA DE CRÉDITO": (make_draft("05", [line("Devolución", "1", "100.00", related_code=ccf.codigo_generacion)],
+                                       client=parties["taxpayer"], related=related), "$ 113.00"),
+        # 1 × 50.00 + 13 % = 56.50
+        "NOTA DE DÉBITO": (make_draft("06", [line("Intereses", "1", "50.00", related_code=ccf.codigo_generacion)],
+                                      client=parties["taxpayer"], related=related), "$ 56.50"),
+        # 1 % of 1,500.00 = 15.00
+        "COMPROBANTE DE RETENCIÓN": (make_draft("07", retention, provider=parties["provider"]), "$ 15.00"),
+        # 10 × 30.00 + 50.00 = 350.00, minus 10 % income tax on the 50.00 service = 345.00
+        "FACTURA DE SUJETO EXCLUIDO": (make_draft("14", [line("Maíz", "10", "30.00", unit=32),
+                                                         line("Flete", "1", "50.00", item_type=2, unit=99,
+                                                              withhold_income=True)], counterparty=seller), "$ 345.00"),
+        # 10 × 245.00 + 25.00 insurance + 90.00 freight = 2,565.00
+        "FACTURA DE EXPORTACIÓN": (make_draft("11", [line("Café oro", "10", "245.00")], client=parties["foreign"],
+                                              extra={"seguro": "25", "flete": "90", "codIncoterms": "05",
+                                                     "descIncoterms": "DAP"}), "$ 2,565.00"),
+        "NOTA DE REMISIÓN": (make_draft("04", [line("Silla", "3", "100.00")], client=parties["taxpayer"],
+                                        extra={"bienTitulo": "04"}), None),
+    }
+    for title, (doc, total) in docs.items():
+        if doc.status == GovStatus.DRAFT:
+            doc = _seal(document_issue(document=doc, user=issuer), sello=SELLO[:-4] + f"{doc.pk:04d}")
+        for layout in ("letter", "ticket"):
+            text = " ".join(_text(render_pdf(doc, layout), tmp_path, f"{doc.pk}-{layout}.pdf").split())
+            assert title in text and doc.numero_control in text and doc.sello_recibido in text, (title, layout)
+            if total:
+                assert f"Total a pagar {total}" in text, (title, layout, total)
