@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import EncryptedBinaryField, EncryptedTextField
 from accounts.modules import Action, Module
-from accounts.validators import format_nit, validate_nit, validate_nrc
+from accounts.validators import format_nit, validate_logo, validate_nit, validate_nrc
 
 _mh_code4 = RegexValidator(r"^[A-Z0-9]{4}$", _("Debe tener 4 caracteres: letras mayúsculas o dígitos (p. ej. M001)."))
 _phone = RegexValidator(r"^[0-9+()\- ]{8,30}$", _("Teléfono de al menos 8 dígitos."))
@@ -108,7 +108,7 @@ class Company(models.Model):
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone])
     email = models.EmailField(_("correo electrónico"), max_length=100)
-    logo = models.ImageField(_("logotipo"), upload_to="logos/", blank=True,
+    logo = models.ImageField(_("logotipo"), upload_to="logos/", blank=True, validators=[validate_logo],
                              help_text=_("Aparece en la versión impresa de los documentos (PNG o JPEG, hasta 2 MB)."))
     email_documents = models.BooleanField(
         _("enviar documentos por correo al sellarse"), default=True,

@@ -120,3 +120,19 @@ def test_audit_page_filters(company, users, client_as):
     assert "Filtrable" in html and "trade_name" in html
     html = c.get("/configuracion/bitacora/", {"text": "no-existe-nada"}).content.decode()
     assert "No hay registros que coincidan" in html
+
+
+def test_logo_must_be_a_small_image(db):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.validators import validate_logo
+
+    big = SimpleUploadedFile("logo.png", b"0" * (2 * 1024 * 1024 + 1), content_type="image/png")
+    with pytest.raises(ValidationError, match="2 MB"):
+        validate_logo(big)
+    from accounts.admin import CompanyForm
+
+    field = CompanyForm().fields["logo"]  # the admin's form parses the upload as an image (Pillow)
+    with pytest.raises(ValidationError):
+        field.clean(SimpleUploadedFile("logo.png", b"not an image", content_type="image/png"))
