@@ -237,6 +237,11 @@ DTE_PDF_AUTO = envbool("DTE_PDF_AUTO", True)
 DTE_PUBLIC_CONSULT_URL = env("DTE_PUBLIC_CONSULT_URL", "")
 DTE_PDF_LAYOUTS = envlist("DTE_PDF_LAYOUTS", "letter,ticket")  # rendered automatically
 DTE_LINK_DAYS = envint("DTE_LINK_DAYS", 30)  # how long the emailed download link works
+# A queue of their own for printing, emailing and archives (so they never delay transmission);
+# empty: the default queue. Run a worker with `-Q <that queue>` when it is set.
+DTE_PRINT_QUEUE = env("DTE_PRINT_QUEUE", "")
+CELERY_TASK_ROUTES = ({name: {"queue": DTE_PRINT_QUEUE} for name in ("dte.render", "dte.deliver", "dte.archive")}
+                      if DTE_PRINT_QUEUE else {})
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB: then recycled
 
 # Email: password resets, and later documents to clients.
