@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "catalogs",
     "dte",
     "contingency",
+    "payments",
     "clients",
     "inventory",
     "bulk",

@@ -1,12 +1,10 @@
 """Reading documents: who may see which, and the figures other parts ask about."""
 
-import datetime
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from dte.models import Condition, Document, GovStatus
+from dte.models import Document, GovStatus
 
 # Documents that count as issued: everything but drafts, rejected ones and invalidated ones.
 LIVE = ~Q(status__in=[GovStatus.DRAFT, GovStatus.REJECTED, GovStatus.INVALIDATED])
@@ -29,22 +27,11 @@ def document_get_for_user(*, user, pk):
 
 
 def client_receivables(client_id, *, exclude=None, today=None):
-    """(amount owed, overdue documents) for a client, from its credit documents. Until the
-    payments module records payments, every credit document counts as unpaid; credit notes
-    reduce what is owed."""
-    today = today or timezone.localdate()
-    qs = Document.objects.filter(LIVE, client_id=client_id).exclude(pk=exclude)
-    sales = Q(condition=Condition.CREDITO, tipo_dte__in=["01", "03", "06", "11"])
-    credit_notes = Q(tipo_dte="05")
-    sums = qs.filter(sales | credit_notes).aggregate(owed=Sum("total_to_pay", filter=sales),
-                                                      credits=Sum("total_to_pay", filter=credit_notes))
-    owed = (sums["owed"] or 0) - (sums["credits"] or 0)
-    if not sums["owed"]:
-        return owed, 0
-    # Date arithmetic differs per database: compare in Python over the client's credit documents.
-    overdue = sum(1 for issued, term in qs.filter(sales, issue_date__lt=today).values_list("issue_date", "payment_term_days")
-                  if issued + datetime.timedelta(days=term) < today)
-    return owed, overdue
+    """(balance owed, overdue documents) for a client: its credit sales less the payments applied
+    and received and the credit notes issued (payments app)."""
+    from payments.selectors import client_position
+
+    return client_position(client_id, exclude=exclude, today=today)
 
 
 def sealed_for_correction(*, client_id, tipo):

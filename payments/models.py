@@ -1,0 +1,44 @@
+"""Payments received against credit documents: each applied to one or several documents, partial
+payments allowed. Written only by payments.services (audited)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Payment(models.Model):
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="payments")
+    date = models.DateField(_("fecha"))
+    amount = models.DecimalField(_("monto"), max_digits=19, decimal_places=2)
+    method = models.CharField(_("forma de pago"), max_length=2)  # CAT-017
+    reference = models.CharField(_("referencia"), max_length=100, blank=True)
+    notes = models.CharField(_("notas"), max_length=500, blank=True)
+    voided_at = models.DateTimeField(_("anulado"), null=True, blank=True)
+    void_reason = models.CharField(_("motivo de anulación"), max_length=300, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("pago")
+        verbose_name_plural = _("pagos")
+        indexes = [models.Index(fields=["client", "date"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.date} {self.client_id} $ {self.amount}"
+
+
+class Application(models.Model):
+    """Part of a payment applied to one credit document."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="applications")
+    document = models.ForeignKey("dte.Document", on_delete=models.PROTECT, related_name="payment_applications")
+    amount = models.DecimalField(_("monto aplicado"), max_digits=19, decimal_places=2)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="application_amount_positive"),
+                       models.UniqueConstraint(fields=["payment", "document"], name="application_once_per_document")]
+        indexes = [models.Index(fields=["document"])]
+
+    def __str__(self):
+        return f"{self.payment_id} → {self.document_id}: {self.amount}"

@@ -1,0 +1,89 @@
+"""Recording and voiding payments: the only way payments change, each change audited."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.modules import Action, Module
+from accounts.services import audit_record
+from payments import selectors
+from payments.models import Application, Payment
+
+CENT = Decimal("0.01")
+
+
+def _require(user):
+    if not user.can(Module.DOCUMENTOS, Action.EDIT):
+        raise PermissionDenied(_("Solo contabilidad registra o anula pagos."))
+
+
+def _methods():
+    from catalogs.selectors import catalog_choices
+
+    return {code for code, _label in catalog_choices(catalog="CAT-017")}
+
+
+def payment_record(*, client, date, amount, method, user, reference="", notes="", applications=()):
+    """Record a payment and apply it to the client's credit documents: [(document, amount)].
+    Raises ValidationError listing every problem; nothing is saved then."""
+    _require(user)
+    amount = Decimal(amount).quantize(CENT)
+    problems = []
+    if amount <= 0:
+        problems.append(_("El monto debe ser mayor que cero."))
+    if method not in _methods():
+        problems.append(_("Forma de pago «%(m)s» no está en CAT-017.") % {"m": method})
+    if date > timezone.localdate():
+        problems.append(_("La fecha del pago no puede ser futura."))
+    with transaction.atomic():
+        from dte.models import Document
+
+        wanted = {}
+        for doc, part in applications:
+            part = Decimal(part).quantize(CENT)
+            if part <= 0:
+                continue
+            wanted[doc.pk] = wanted.get(doc.pk, Decimal(0)) + part
+        # Lock the documents so two payments cannot both take the same outstanding amount.
+        locked = {d.pk: d for d in selectors.credit_documents(
+            Document.objects.filter(pk__in=list(wanted)).select_for_update(of=("self",)))}
+        for pk, part in wanted.items():
+            doc = locked.get(pk)
+            if doc is None or doc.client_id != client.pk:
+                problems.append(_("El documento %(d)s no es una venta al crédito vigente de este cliente.") % {"d": pk})
+                continue
+            outstanding = selectors.status_of(doc).outstanding
+            if part > outstanding:
+                problems.append(_("A %(n)s se aplican $ %(a)s pero solo debe $ %(o)s.") % {
+                    "n": doc.numero_control, "a": f"{part:,.2f}", "o": f"{outstanding:,.2f}"})
+        if sum(wanted.values(), Decimal(0)) > amount:
+            problems.append(_("Lo aplicado ($ %(a)s) supera el monto del pago ($ %(m)s).") % {
+                "a": f"{sum(wanted.values()):,.2f}", "m": f"{amount:,.2f}"})
+        if problems:
+            raise ValidationError(problems)
+        payment = Payment.objects.create(client=client, date=date, amount=amount, method=method,
+                                         reference=reference.strip()[:100], notes=notes.strip()[:500], created_by=user)
+        Application.objects.bulk_create([Application(payment=payment, document_id=pk, amount=part)
+                                         for pk, part in wanted.items()])
+        audit_record(actor=user, action="create", obj=payment, summary=_("Pago de $ %(m)s de %(c)s, aplicado a %(n)d documentos") % {
+            "m": f"{amount:,.2f}", "c": client.name, "n": len(wanted)}, after={
+            "amount": str(amount), "date": date.isoformat(), "method": method, "reference": reference,
+            "applications": {str(pk): str(v) for pk, v in wanted.items()}})
+    return payment
+
+
+def payment_void(*, payment, user, reason):
+    """A payment recorded by mistake is voided (kept, with who and why); what it paid is owed again."""
+    _require(user)
+    if not (reason or "").strip():
+        raise ValidationError(_("Indique por qué se anula el pago."))
+    with transaction.atomic():
+        if not Payment.objects.filter(pk=payment.pk, voided_at__isnull=True).update(
+                voided_at=timezone.now(), void_reason=reason.strip()[:300]):
+            raise ValidationError(_("El pago ya estaba anulado."))
+        audit_record(actor=user, action="update", obj=payment, summary=_("Pago anulado: %(r)s") % {"r": reason.strip()})
+    payment.refresh_from_db()
+    return payment
