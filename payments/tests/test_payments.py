@@ -23,9 +23,8 @@ D = Decimal
 def _ccf_on_credit(make_draft, issuer, client, amount, *, days_ago=0, term=30):
     """A CCF on credit for ``amount`` before IVA (the client pays amount × 1.13), its special
     cases (credit, retention…) confirmed as a rep would."""
-    from dte.services import case_confirm, cases_refresh
-
     from accounts.models import User
+    from dte.services import case_confirm, cases_refresh
 
     admin = User.objects.get(username="administrador")  # confirms every case himself (no approvals)
     draft = make_draft("03", [line("Servicio", "1", amount)], client=client, condition=2, payment_term_days=term,
