@@ -36,6 +36,7 @@ RUN pip install --no-cache-dir --no-index --find-links=/wheels /wheels/* && rm -
 COPY --from=assets /build/node_modules/bootstrap/dist /app/node_modules/bootstrap/dist
 COPY --from=assets /build/node_modules/bootstrap-icons/font /app/node_modules/bootstrap-icons/font
 COPY --from=assets /build/node_modules/htmx.org/dist /app/node_modules/htmx.org/dist
+COPY --from=assets /build/node_modules/chart.js/dist /app/node_modules/chart.js/dist
 COPY --chown=app:app . /app
 # collectstatic needs settings to load: throwaway values, used only for this step.
 RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://localhost:6379/0 \

@@ -133,7 +133,7 @@ def aging(*, documents=None, today=None, client_ids=None):
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
     out = {}
-    for doc in qs.select_related("client").only("pk", "client__name", "client__credit_limit", "total_to_pay",
+    for doc in qs.select_related(None).select_related("client").only("pk", "client__name", "client__credit_limit", "total_to_pay",
                                                   "total_operation", "issue_date", "payment_term_days", "client_id"):
         st = status_of(doc, today=today)
         row = out.get(doc.client_id)

@@ -20,7 +20,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case"),
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
-                 ("dte", "archive", "public_id", "archive_job")]
+                 ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
+                 ("payments", "void", "pk", "payment")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -88,6 +89,9 @@ def sample_objects(db, users, establishments):
     from contingency.models import Event, Lot, Period
     from dte.delivery import link_token
     from dte.models import ArchiveJob
+    from payments.models import Payment
+
+    sample_client = Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno")
 
     period = Period.objects.create(company=point.establishment.company, tipo=1, started_at=timezone.now(),
                                    ended_at=timezone.now())
@@ -101,7 +105,9 @@ def sample_objects(db, users, establishments):
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),
                                                  state="done").public_id,
         "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
-        "client": Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno").pk,
+        "client": sample_client.pk,
+        "payment": Payment.objects.create(client=sample_client, date=timezone.localdate(), amount=1, method="01",
+                                          created_by=users["Contador"]).pk,
         "product": Product.objects.create(code="P1", description="Producto", price=1).pk,
         "provider": Provider.objects.create(id_type="36", id_number="06140101900018", name="Proveedor").pk,
         "job": job.public_id,

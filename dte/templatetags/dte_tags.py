@@ -24,3 +24,9 @@ def money(value):
     value = Decimal(str(value)).quantize(Decimal("0.01"))
     # El Salvador writes dollars as in the United States: 1,234.50, whatever the UI language.
     return f"$ {value:,.2f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when missing)."""
+    return (mapping or {}).get(key)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+urlpatterns = [
+    path("", views.credit_list, name="credit"),
+    path("clientes/<int:pk>/", views.client_account, name="client"),
+    path("pagos/<int:pk>/anular/", views.payment_void, name="void"),
+]

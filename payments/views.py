@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import module_required
+from accounts.modules import Action, Module
+from payments import selectors, services
+from payments.forms import PaymentForm
+from payments.models import Payment
+
+BUCKET_LABELS = [("current", _("Al día")), ("1_30", _("1–30 días")), ("31_60", _("31–60 días")),
+                 ("61_90", _("61–90 días")), ("90_plus", _("Más de 90 días"))]
+
+
+def _documents(user):
+    from dte.selectors import documents_for_user
+
+    return documents_for_user(user=user)
+
+
+@module_required(Module.REPORTES, Action.VIEW)
+def credit_list(request):
+    """Clients with pending payments, by aging bucket; over the limit or overdue highlighted."""
+    rows = [r for r in selectors.aging(documents=_documents(request.user)).values() if r.outstanding > 0 or r.balance > 0]
+    only = request.GET.get("solo")
+    if only == "vencidos":
+        rows = [r for r in rows if r.overdue_documents]
+    elif only == "sobre_limite":
+        rows = [r for r in rows if r.over_limit]
+    rows.sort(key=lambda r: (-r.balance, r.name))
+    totals = {name: sum((r.buckets[name] for r in rows), Decimal("0.00")) for name, _label in BUCKET_LABELS}
+    return render(request, "payments/credit.html", {
+        "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only,
+        "total_balance": sum((r.balance for r in rows), Decimal("0.00")),
+        "chart": [{"label": str(label), "value": float(totals[name])} for name, label in BUCKET_LABELS]})
+
+
+@module_required(Module.REPORTES, Action.VIEW)
+def client_account(request, pk):
+    """One client's credit documents with their status, its payments, and (accounting) a payment form."""
+    from clients.models import Client
+
+    client = get_object_or_404(Client, pk=pk)
+    today = timezone.localdate()
+    docs = list(selectors.credit_documents(_documents(request.user).filter(client=client)).order_by("issue_date", "pk"))
+    lines = [(doc, selectors.status_of(doc, today=today)) for doc in docs]
+    open_docs = [doc for doc, st in lines if st.outstanding > 0]
+    can_record = request.user.can(Module.DOCUMENTOS, Action.EDIT)
+    form = PaymentForm(request.POST or None, documents=open_docs) if can_record else None
+    if request.method == "POST":
+        if not can_record:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                services.payment_record(client=client, date=form.cleaned_data["date"], amount=form.cleaned_data["amount"],
+                                        method=form.cleaned_data["method"], reference=form.cleaned_data["reference"],
+                                        notes=form.cleaned_data["notes"], user=request.user,
+                                        applications=form.applications())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Pago registrado."))
+                return redirect("payments:client", pk=client.pk)
+    position = selectors.aging(documents=_documents(request.user), client_ids=[client.pk]).get(client.pk)
+    return render(request, "payments/client.html", {
+        "client": client, "lines": lines, "form": form, "position": position, "buckets": BUCKET_LABELS,
+        "payments": selectors.payments_of(client.pk)[:50], "labels": selectors.STATUS_LABELS,
+        "apply_fields": [form[f"apply_{doc.pk}"] for doc in open_docs] if form else []})
+
+
+@module_required(Module.DOCUMENTOS, Action.EDIT)
+@require_POST
+def payment_void(request, pk):
+    payment = get_object_or_404(Payment, pk=pk)
+    try:
+        services.payment_void(payment=payment, user=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Pago anulado: lo que cubría vuelve a deberse."))
+    return redirect("payments:client", pk=payment.client_id)
