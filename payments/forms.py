@@ -15,7 +15,7 @@ class PaymentForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = catalog_choices(catalog="CAT-017")
-        self.fields["date"].initial = timezone.localdate()
+        self.fields["date"].initial = timezone.localdate().isoformat()  # what <input type=date> shows
         self.documents = list(documents)
         for doc in self.documents:
             self.fields[f"apply_{doc.pk}"] = forms.DecimalField(
