@@ -86,40 +86,36 @@ def period_live(request, pk):
     return render(request, "contingency/partials/live.html", _detail_context(request, period))
 
 
+def _act(request, action, done, period_id):
+    """Run a supervisor's action; its refusal or its result becomes the page's message."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("contingency:detail", pk=period_id)
+
+
 @module_required(*EDIT)
 @require_POST
 def period_end(request, pk):
     period = get_object_or_404(Period, pk=pk)
-    try:
-        services.period_end(period=period, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Contingencia terminada: el evento y los lotes se envían ahora."))
-    return redirect("contingency:detail", pk=pk)
+    return _act(request, lambda: services.period_end(period=period, user=request.user),
+                _("Contingencia terminada: el evento y los lotes se envían ahora."), pk)
 
 
 @module_required(*EDIT)
 @require_POST
 def event_resend(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    try:
-        services.event_resend(event=event, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("El evento se rehace y se envía de nuevo."))
-    return redirect("contingency:detail", pk=event.period_id)
+    return _act(request, lambda: services.event_resend(event=event, user=request.user),
+                _("El evento se rehace y se envía de nuevo."), event.period_id)
 
 
 @module_required(*EDIT)
 @require_POST
 def lot_retry(request, pk):
     lot = get_object_or_404(Lot.objects.select_related("event"), pk=pk)
-    try:
-        services.lot_retry(lot=lot, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Se consulta a MH cada documento del lote y los que falten se envían de nuevo."))
-    return redirect("contingency:detail", pk=lot.event.period_id)
+    return _act(request, lambda: services.lot_retry(lot=lot, user=request.user),
+                _("Se consulta a MH cada documento del lote y los que falten se envían de nuevo."), lot.event.period_id)

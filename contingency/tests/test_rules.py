@@ -189,3 +189,28 @@ def test_pages_banner_and_who_may_act(client_as, make_draft, issuer, users):
 def test_an_empty_contingency_page_says_so(client_as, users):
     page = client_as(users["Contador"]).get("/contingencia/").content.decode()
     assert "empty-state" in page and "No ha habido contingencias" in page
+
+
+@pytest.mark.django_db
+def test_supervisor_resends_an_event_and_retries_a_lot_from_the_page(client_as, users, establishments):
+    from contingency.models import Lot
+
+    point = establishments["pos"]["M001P001"]
+    period = Period.objects.create(company=point.establishment.company, tipo=1, started_at=timezone.now(),
+                                   ended_at=timezone.now())
+    event = Event.objects.create(period=period, establishment=point.establishment, point_of_sale=point,
+                                 codigo_generacion="1F2E3D4C-0000-4000-8000-0000000000AA", payload="{}", jws="a.b.c",
+                                 state="rejected")
+    lot = Lot.objects.create(event=event, tipo_dte="01", state="failed")
+    boss, accountant = client_as(users["Supervisor"]), client_as(users["Contador"])
+    assert accountant.post(f"/contingencia/eventos/{event.pk}/reenviar/").status_code == 403
+    response = boss.post(f"/contingencia/eventos/{event.pk}/reenviar/", follow=True)
+    assert "El evento se rehace" in response.content.decode()
+    event.refresh_from_db()
+    assert event.state == "replaced"
+    again = boss.post(f"/contingencia/eventos/{event.pk}/reenviar/", follow=True).content.decode()
+    assert "Solo se reenvía un evento rechazado" in again
+    boss.post(f"/contingencia/lotes/{lot.pk}/reintentar/")
+    lot.refresh_from_db()
+    assert lot.state == "in_doubt"
+    assert AuditEntry.objects.filter(summary__startswith="Lote reintentado").exists()
