@@ -205,3 +205,14 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
         return ids
     finally:
         pipeline.queue_after_commit = real
+
+
+def sale_draft(world, rng, i, base):
+    """A Factura (or every third, a CCF) of 1–4 free lines, saved as the form would save it."""
+    from dte.services import draft_save
+
+    tipo = "03" if i % 3 == 0 else "01"
+    client = world["taxpayer"] if tipo == "03" else world["consumer"]
+    lines = [{"description": f"Artículo {k}", "quantity": 1, "unit_price": rng.randint(100, 9999) / 100}
+             for k in range(rng.randint(1, 4))]
+    return draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)

@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _setup import ROOT  # noqa: E402
-from _stack import Govsim, Redis, Workers, wire_company  # noqa: E402
+from _stack import Govsim, Redis, Workers, sale_draft, wire_company  # noqa: E402
 
 
 def main():
@@ -46,7 +46,7 @@ def main():
         from django.utils import timezone
 
         from dte.models import Document, GovStatus, Outbox, OutboxState
-        from dte.services import document_issue, draft_save
+        from dte.services import document_issue
 
         rng = random.Random(13)
         world = issue_bench.setup_world()
@@ -72,11 +72,7 @@ def main():
         started = time.perf_counter()
         failed_issues = 0
         for i in range(args.docs):
-            tipo = "03" if i % 3 == 0 else "01"
-            client = world["taxpayer"] if tipo == "03" else world["consumer"]
-            lines = [{"description": f"Artículo {k}", "quantity": 1, "unit_price": rng.randint(100, 9999) / 100}
-                     for k in range(rng.randint(1, 4))]
-            draft = draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+            draft = sale_draft(world, rng, i, base)
             try:
                 document_issue(document=draft, user=world["user"])
             except Exception as exc:  # noqa: BLE001 - counted and reported

@@ -53,7 +53,7 @@ def period_open(*, company, tipo, motivo="", establishment=None, point_of_sale=N
 
         Company.objects.select_for_update().filter(pk=company.pk).first()  # serialises concurrent openings
         existing = Period.objects.filter(company=company, ended_at__isnull=True,
-                                         establishment=establishment if point_of_sale is None else establishment,
+                                         establishment=establishment,
                                          point_of_sale=point_of_sale).first()
         if existing is None and (establishment is not None or point_of_sale is not None):
             existing = Period.objects.filter(company=company, ended_at__isnull=True, establishment__isnull=True,
@@ -64,7 +64,7 @@ def period_open(*, company, tipo, motivo="", establishment=None, point_of_sale=N
         if existing is not None:
             return existing
         period = Period.objects.create(
-            company=company, establishment=establishment if point_of_sale is None else establishment,
+            company=company, establishment=establishment,
             point_of_sale=point_of_sale, tipo=tipo, motivo=motivo[:500], automatic=automatic,
             end_automatically=end_automatically, started_at=now, opened_by=user)
         if user is not None:

@@ -42,7 +42,7 @@ def _documents(job):
 
 
 def build(job_id):
-    from dte.printing import PRINTABLE, pdf_filename, render_and_store
+    from dte.printing import PRINTABLE, current_pdf, pdf_filename
     from dte.services import signed_document
 
     if not ArchiveJob.objects.filter(pk=job_id, state="queued").update(state="running"):
@@ -61,12 +61,7 @@ def build(job_id):
                     archive.writestr(f"{folder}/{doc.codigo_generacion}.json",
                                      jsonio.dumps(signed_document(doc), indent=2))
                     if doc.status in PRINTABLE:
-                        copy = doc.printed.filter(layout="letter").first()
-                        if copy is None or copy.state != PRINTABLE[doc.status] or not copy.file:
-                            render_and_store(doc.pk, layouts=("letter",))
-                            copy = doc.printed.get(layout="letter")
-                        with copy.file.open("rb") as fh:
-                            archive.writestr(f"{folder}/{pdf_filename(doc)}", fh.read())
+                        archive.writestr(f"{folder}/{pdf_filename(doc)}", current_pdf(doc))
                     if n % PROGRESS_EVERY == 0:
                         ArchiveJob.objects.filter(pk=job.pk).update(done=n)
             size = tmp.tell()

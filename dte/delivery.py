@@ -171,22 +171,13 @@ def message_for(doc, recipient):
     ])
     message = EmailMessage(subject=subject, body=body, from_email=_sender(company), to=[recipient],
                            reply_to=[company.email] if company.email else None)
-    pdf = _pdf_bytes(doc)
+    from dte.printing import current_pdf
+
+    pdf = current_pdf(doc)  # in the worker: this is never a web request
     message.attach(pdf_filename(doc), pdf, "application/pdf")
     message.attach(f"{doc.codigo_generacion}.json", jsonio.dumps(signed_document(doc), indent=2).encode("utf-8"),
                    "application/json")
     return message
-
-
-def _pdf_bytes(doc):
-    from dte.printing import PRINTABLE, render_and_store
-
-    copy = doc.printed.filter(layout="letter").first()
-    if copy is None or copy.state != PRINTABLE.get(doc.status) or not copy.file:
-        render_and_store(doc.pk, layouts=("letter",))  # in the worker: this is never a web request
-        copy = doc.printed.get(layout="letter")
-    with copy.file.open("rb") as fh:
-        return fh.read()
 
 
 def send(delivery_id):

@@ -171,6 +171,17 @@ def render_and_store(document_id, *, layouts=LAYOUTS, force=False):
     return done
 
 
+def current_pdf(doc, layout="letter"):
+    """The bytes of the document's copy as it stands now, rendered first if missing or stale.
+    For workers only (delivery, archives): a web request never renders."""
+    copy = doc.printed.filter(layout=layout).first()
+    if copy is None or copy.state != PRINTABLE.get(doc.status) or not copy.file:
+        render_and_store(doc.pk, layouts=(layout,))
+        copy = doc.printed.get(layout=layout)
+    with copy.file.open("rb") as fh:
+        return fh.read()
+
+
 def queue_render(document_id, countdown=None):
     """After commit: render in a worker (never in the web request)."""
     if not settings.DTE_PDF_AUTO:
