@@ -52,7 +52,7 @@ MODULE_META = {
     Module.CLIENTES: {"icon": "people", "url": "clients:list"},
     Module.INVENTARIO: {"icon": "box-seam", "url": "inventory:product_list"},
     Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": "dte:list"},
-    Module.REPORTES: {"icon": "bar-chart", "url": "payments:credit"},
+    Module.REPORTES: {"icon": "bar-chart", "url": "reports:index"},
     Module.CONTINGENCIA: {"icon": "cloud-slash", "url": "contingency:list"},
     Module.CONFIGURACION: {"icon": "gear", "url": "accounts:settings"},
 }

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dte",
     "contingency",
     "payments",
+    "reports",
     "clients",
     "inventory",
     "bulk",
@@ -242,7 +243,7 @@ DTE_LINK_DAYS = envint("DTE_LINK_DAYS", 30)  # how long the emailed download lin
 # A queue of their own for printing, emailing and archives (so they never delay transmission);
 # empty: the default queue. Run a worker with `-Q <that queue>` when it is set.
 DTE_PRINT_QUEUE = env("DTE_PRINT_QUEUE", "")
-CELERY_TASK_ROUTES = ({name: {"queue": DTE_PRINT_QUEUE} for name in ("dte.render", "dte.deliver", "dte.archive")}
+CELERY_TASK_ROUTES = ({name: {"queue": DTE_PRINT_QUEUE} for name in ("dte.render", "dte.deliver", "dte.archive", "reports.export")}
                       if DTE_PRINT_QUEUE else {})
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB: then recycled
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("documentos/", include("dte.urls")),
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
+    path("reportes/", include("reports.urls")),
     path("d/<str:enlace>/", dte_views.public_document, name="public_document"),
     path("d/<str:enlace>/documento.pdf", dte_views.public_download, {"fmt": "pdf"}, name="public_pdf"),
     path("d/<str:enlace>/documento.json", dte_views.public_download, {"fmt": "json"}, name="public_json"),

@@ -123,6 +123,15 @@ class Document(models.Model):
     total_operation = models.DecimalField(_("monto total"), max_digits=19, decimal_places=2, default=0)
     total_to_pay = models.DecimalField(_("total a pagar"), max_digits=19, decimal_places=2, default=0)
     total_iva = models.DecimalField(_("IVA"), max_digits=19, decimal_places=2, default=0)
+    # resumen's figures the sales books and F-07 annexes need, net of global discounts, kept as
+    # columns so a month of documents is summed in SQL instead of parsing each JSON (facts §2.5).
+    # A CR keeps its totalSujetoRetencion in amount_gravada and totalIVAretenido in iva_retenido.
+    amount_no_suj = models.DecimalField(_("ventas no sujetas"), max_digits=19, decimal_places=2, default=0)
+    amount_exenta = models.DecimalField(_("ventas exentas"), max_digits=19, decimal_places=2, default=0)
+    amount_gravada = models.DecimalField(_("ventas gravadas"), max_digits=19, decimal_places=2, default=0)
+    iva_retenido = models.DecimalField(_("IVA retenido"), max_digits=19, decimal_places=2, default=0)
+    iva_percibido = models.DecimalField(_("IVA percibido"), max_digits=19, decimal_places=2, default=0)
+    rete_renta = models.DecimalField(_("renta retenida"), max_digits=19, decimal_places=2, default=0)
     confirmations = models.JSONField(_("confirmaciones"), default=list, blank=True)
     has_cases = models.BooleanField(default=False)  # special-case rows exist (saves a query when issuing)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")

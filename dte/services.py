@@ -466,7 +466,7 @@ def document_issue(*, document, user, now=None):
                    generation=generation, version=version, previous_codes=previous_codes,
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
-                   total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)),
+                   total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)), **book_amounts(doc, totals),
                    counterparty=doc.counterparty, issued_by=user, issued_at=now,
                    confirmations=[_case_record(c) for c in cases.values()])
         held = OutboxState.HELD if period else OutboxState.PENDING  # held: sent later in a contingency lot
@@ -482,6 +482,21 @@ def document_issue(*, document, user, now=None):
 
             queue_after_commit(outbox.pk)
     return doc
+
+
+def book_amounts(document, totals):
+    """The columns the sales books and annexes sum (see Document.amount_gravada)."""
+    if document.tipo_dte == ar.CR:
+        return {"amount_no_suj": ZERO, "amount_exenta": ZERO, "amount_gravada": q2(totals.total_sujeto_retencion),
+                "iva_retenido": q2(totals.total_iva_retenido), "iva_percibido": ZERO, "rete_renta": ZERO}
+    if document.tipo_dte == ar.FSE:
+        return {"amount_no_suj": ZERO, "amount_exenta": ZERO, "amount_gravada": q2(totals.total_compra),
+                "iva_retenido": ZERO, "iva_percibido": ZERO, "rete_renta": q2(totals.rete_renta)}
+    return {"amount_no_suj": q2(totals.total_no_suj - totals.descu_no_suj),
+            "amount_exenta": q2(totals.total_exenta - totals.descu_exenta),
+            "amount_gravada": q2(totals.total_gravada - totals.descu_gravada),
+            "iva_retenido": q2(totals.iva_rete1), "iva_percibido": q2(totals.iva_perci1),
+            "rete_renta": q2(totals.rete_renta)}
 
 
 def _iva_of(document, totals):

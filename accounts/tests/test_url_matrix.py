@@ -12,7 +12,7 @@ from accounts.access import view_access
 from accounts.models import Role
 
 # Values for URL arguments, by argument name. A new URL with a new argument name must add one.
-SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes"}
+SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes", "slug": "ventas-cliente"}
 # Arguments that name an object: which sample object, by URL namespace and name prefix.
 OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
                  ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),
@@ -21,7 +21,7 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
                  ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
-                 ("payments", "void", "pk", "payment")]
+                 ("payments", "void", "pk", "payment"), ("reports", "job", "public_id", "export_job")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -90,6 +90,7 @@ def sample_objects(db, users, establishments):
     from dte.delivery import link_token
     from dte.models import ArchiveJob
     from payments.models import Payment
+    from reports.models import ExportJob
 
     sample_client = Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno")
 
@@ -104,6 +105,9 @@ def sample_objects(db, users, establishments):
         "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),
                                                  state="done").public_id,
+        "export_job": ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
+                                               report="ventas-cliente", title="Ventas por cliente", fmt="csv",
+                                               state="done").public_id,
         "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
         "client": sample_client.pk,
         "payment": Payment.objects.create(client=sample_client, date=timezone.localdate(), amount=1, method="01",

@@ -1,0 +1,192 @@
+"""The dashboards: figures for today, this month and a chosen period, what needs action now, and
+the charts. Each role sees its own view, scoped to what it may see:
+
+- accountant (edits documents, or reads reports without approving): every establishment it may see;
+- supervisor (approves special cases): the same scope, plus approvals waiting;
+- sales rep: only the documents it issued.
+
+Two grouped queries read the period's documents once each; everything else is a small count."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.modules import Action, Module
+from reports.base import COUNTED, SALES_TYPES, ZERO, documents_in_scope, month_bounds, net_sales, sum_of
+
+MAX_DAYS = 370
+
+
+def view_of(user):
+    if user.can(Module.DOCUMENTOS, Action.EDIT) or (user.can(Module.REPORTES, Action.VIEW)
+                                                     and not user.can(Module.DOCUMENTOS, Action.APPROVE)):
+        return "accountant"
+    if user.can(Module.DOCUMENTOS, Action.APPROVE):
+        return "supervisor"
+    return "rep"
+
+
+def scope(user, view):
+    qs = documents_in_scope(user)
+    return qs.filter(created_by=user) if view == "rep" else qs
+
+
+@dataclass
+class Cell:
+    documents: int = 0
+    amount: Decimal = ZERO
+
+
+@dataclass
+class Board:
+    view: str
+    today: datetime.date
+    month: tuple
+    period: tuple
+    by_status: list = field(default_factory=list)  # [(value, label, [Cell today, month, period])]
+    by_internal: list = field(default_factory=list)
+    totals: list = field(default_factory=list)  # [Cell today, month, period] over live documents
+    action: list = field(default_factory=list)  # [(key, label, count, url, level)]
+    contingency: list = field(default_factory=list)  # [(period, waiting, deadlines)]
+    charts: dict = field(default_factory=dict)
+
+
+def parse_period(data, today):
+    """The chosen period from ?desde=&hasta= (default: the last 30 days), at most a year."""
+    errors = []
+    start, end = today - datetime.timedelta(days=29), today
+    for key in ("desde", "hasta"):
+        value = (data.get(key) or "").strip()
+        if not value:
+            continue
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            errors.append(_("La fecha «%(v)s» no es válida (AAAA-MM-DD).") % {"v": value})
+            continue
+        if key == "desde":
+            start = day
+        else:
+            end = day
+    if start > end:
+        start, end = end, start
+        errors.append(_("La fecha inicial era posterior a la final: se invirtieron."))
+    if (end - start).days > MAX_DAYS:
+        start = end - datetime.timedelta(days=MAX_DAYS)
+        errors.append(_("El periodo se limitó a un año."))
+    return (start, end), errors
+
+
+def board(user, period, *, today=None):
+    from dte.models import GovStatus, InternalStatus
+
+    today = today or timezone.localdate()
+    view = view_of(user)
+    month = month_bounds(today)
+    out = Board(view=view, today=today, month=month, period=period)
+    docs = scope(user, view).exclude(status="draft")
+    ranges = [(today, today), month, period]
+    low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+    # 1. documents and amounts by government and internal status, in the three ranges at once
+    measures = {}
+    for i, (a, b) in enumerate(ranges):
+        inside = Q(issue_date__gte=a, issue_date__lte=b)
+        measures[f"n{i}"] = Count("id", filter=inside)
+        measures[f"s{i}"] = _sum_in(inside)
+    grouped = list(docs.filter(issue_date__gte=low, issue_date__lte=high)
+                   .values("status", "internal_status").annotate(**measures).order_by())
+    status_cells, internal_cells, live = {}, {}, [Cell(), Cell(), Cell()]
+    for row in grouped:
+        for i in range(3):
+            cell = Cell(row[f"n{i}"], row[f"s{i}"] or ZERO)
+            for target, key in ((status_cells, row["status"]), (internal_cells, row["internal_status"])):
+                cells = target.setdefault(key, [Cell(), Cell(), Cell()])
+                cells[i].documents += cell.documents
+                cells[i].amount += cell.amount
+            if row["status"] in COUNTED:
+                live[i].documents += cell.documents
+                live[i].amount += cell.amount
+    out.by_status = [(v, label, status_cells[v]) for v, label in GovStatus.choices if v in status_cells]
+    out.by_internal = [(v, label, internal_cells[v]) for v, label in InternalStatus.choices if v in internal_cells]
+    out.totals = live
+
+    # 2. the charts, over the chosen period's sales
+    sales = (docs.filter(issue_date__gte=period[0], issue_date__lte=period[1], status__in=COUNTED, tipo_dte__in=SALES_TYPES)
+             .values("issue_date", "tipo_dte", "establishment_id", "created_by_id")
+             .annotate(net=sum_of(net_sales())).order_by())
+    by_day, by_type, by_est, by_rep = {}, {}, {}, {}
+    for row in sales:
+        for target, key in ((by_day, row["issue_date"]), (by_type, row["tipo_dte"]), (by_est, row["establishment_id"]),
+                            (by_rep, row["created_by_id"])):
+            target[key] = target.get(key, ZERO) + row["net"]
+    out.charts = _charts(by_day, by_type, by_est, by_rep, period)
+    out.action = _needs_action(user, view, docs)
+    if view != "rep" and user.can(Module.CONTINGENCIA, Action.VIEW):
+        out.contingency = _contingency()
+    return out
+
+
+def _sum_in(condition):
+    from django.db.models import Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from reports.base import money
+
+    return Coalesce(Sum("total_operation", filter=condition), Value(ZERO), output_field=money())
+
+
+def _charts(by_day, by_type, by_est, by_rep, period):
+    from accounts.models import Establishment, User
+    from dte.models import DocType
+
+    days, day = [], period[0]
+    while day <= period[1]:
+        days.append(day)
+        day += datetime.timedelta(days=1)
+    names = {e.pk: f"{e.cod_estable_mh} · {e.name}" for e in Establishment.objects.filter(pk__in=list(by_est))}
+    reps = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=list(by_rep))}
+    top_reps = sorted(by_rep.items(), key=lambda kv: -kv[1])[:10]
+    return {
+        "day": {"labels": [d.strftime("%d/%m") for d in days], "values": [float(by_day.get(d, ZERO)) for d in days]},
+        "type": {"labels": [f"{k} · {DocType(k).label}" for k in sorted(by_type)],
+                 "values": [float(by_type[k]) for k in sorted(by_type)]},
+        "establishment": {"labels": [names.get(k, str(k)) for k in sorted(by_est, key=lambda k: names.get(k, ""))],
+                          "values": [float(by_est[k]) for k in sorted(by_est, key=lambda k: names.get(k, ""))]},
+        "rep": {"labels": [reps.get(k, str(k)) for k, _v in top_reps], "values": [float(v) for _k, v in top_reps]},
+    }
+
+
+def _needs_action(user, view, docs):
+    from django.urls import reverse
+
+    from dte.models import Delivery, SpecialCase
+
+    counts = docs.filter(status__in=["rejected", "in_doubt"]).values("status").annotate(n=Count("id")).order_by()
+    counts = {row["status"]: row["n"] for row in counts}
+    listing = reverse("dte:list")
+    out = [("rejected", _("Rechazados por MH: corregir y emitir de nuevo"), counts.get("rejected", 0),
+            f"{listing}?estado=rejected", "danger"),
+           ("in_doubt", _("En duda: MH no confirmó si los recibió"), counts.get("in_doubt", 0),
+            f"{listing}?estado=in_doubt", "warning")]
+    failed = Delivery.objects.filter(state="failed", document__in=docs).count()
+    out.append(("emails", _("Correos a clientes que fallaron"), failed, listing, "warning"))
+    if view == "supervisor" or user.can(Module.DOCUMENTOS, Action.APPROVE):
+        waiting = SpecialCase.objects.filter(state="requested", document__in=docs).count()
+        out.append(("approvals", _("Casos esperando su aprobación"), waiting, reverse("dte:approvals"), "primary"))
+    if view == "rep":
+        drafts = docs.model.objects.filter(created_by=user, status="draft").count()
+        out.append(("drafts", _("Mis borradores"), drafts, reverse("dte:new"), "secondary"))
+    return out
+
+
+def _contingency():
+    from contingency import selectors
+
+    periods = list(selectors.unfinished_periods())
+    waiting = selectors.waiting_counts(periods)
+    return [(p, waiting.get(p.pk, 0), selectors.deadlines(p)) for p in periods]

@@ -1,0 +1,335 @@
+"""The reports: the two sales books, retentions, invalidations, document status, sales by
+client / product / rep / establishment / point of sale, and receivables aging.
+
+Columns of the books: Reglamento de Aplicación del Código Tributario, art. 76 (Libro de Ventas a
+Contribuyentes) and art. 80 (Libro de Ventas a Consumidor Final), as summarised in
+reports/SOURCES.md."""
+
+from decimal import Decimal
+
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reports.base import SALES_TYPES, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
+
+MONEY = "money"
+
+
+def _sales_measures():
+    return {"documents": Count("id"), "net": sum_of(net_sales()), "iva": sum_of(signed(F("total_iva"))),
+            "total": sum_of(signed(F("total_operation")))}
+
+
+SALES_COLUMNS = [Column("documents", _("Documentos"), "int", total=True),
+                 Column("net", _("Ventas netas (sin IVA)"), MONEY, total=True),
+                 Column("iva", _("IVA"), MONEY, total=True), Column("total", _("Total"), MONEY, total=True)]
+
+
+class SalesBookTaxpayers(Report):
+    """Libro de Ventas a Contribuyentes: one line per CCF, NC and ND of the month; a credit note
+    subtracts."""
+
+    slug = "libro-contribuyentes"
+    title = _("Libro de Ventas a Contribuyentes")
+    description = _("Créditos fiscales, notas de crédito y de débito del mes, en las columnas del libro.")
+    monthly = True
+    keyset = ("issue_date", "id")
+    key_types = {"issue_date": "date"}
+    fields = ("id", "issue_date", "tipo_dte", "numero_control", "codigo_generacion", "sello_recibido")
+    columns = [Column("_n", _("Correlativo"), "int", width=8), Column("issue_date", _("Fecha de emisión"), "date", width=11),
+               Column("tipo_dte", _("Tipo"), width=5), Column("numero_control", _("Número de control"), width=33),
+               Column("codigo_generacion", _("Código de generación"), width=38),
+               Column("name", _("Nombre del cliente"), width=34), Column("nrc", _("NRC"), width=10),
+               Column("exenta", _("Ventas exentas"), MONEY, total=True),
+               Column("no_suj", _("Ventas no sujetas"), MONEY, total=True),
+               Column("gravada", _("Ventas gravadas"), MONEY, total=True),
+               Column("debito", _("Débito fiscal"), MONEY, total=True),
+               Column("percibido", _("IVA percibido"), MONEY, total=True),
+               Column("retenido", _("IVA retenido"), MONEY, total=True),
+               Column("total", _("Total"), MONEY, total=True)]
+
+    def base(self, params):
+        return filtered(params, types=["03", "05", "06"])
+
+    def exprs(self):
+        return {"name": KT("counterparty__name"), "nrc": KT("counterparty__nrc"),
+                "exenta": signed(F("amount_exenta")), "no_suj": signed(F("amount_no_suj")),
+                "gravada": signed(F("amount_gravada")), "debito": signed(F("total_iva")),
+                "percibido": signed(F("iva_percibido")), "retenido": signed(F("iva_retenido")),
+                "total": signed(F("total_operation"))}
+
+    def notes(self, params):
+        return _unsealed_note(self.base(params))
+
+
+class SalesBookConsumers(Report):
+    """Libro de Ventas a Consumidor Final: one line per day, point of sale and type, with the
+    first and last number of the day; exports (FEX) in their own column."""
+
+    slug = "libro-consumidor-final"
+    title = _("Libro de Ventas a Consumidor Final")
+    description = _("Facturas y facturas de exportación del mes, resumidas por día y punto de venta.")
+    monthly = True
+    group = ("issue_date", "establishment__cod_estable_mh", "point_of_sale__cod_punto_venta_mh", "tipo_dte")
+    order = group
+    columns = [Column("issue_date", _("Fecha"), "date", width=11), Column("till", _("Caja / punto de venta"), width=10),
+               Column("tipo_dte", _("Tipo"), width=5),
+               Column("first", _("Del número"), width=33), Column("last", _("Al número"), width=33),
+               Column("documents", _("Documentos"), "int", total=True),
+               Column("exenta", _("Ventas exentas"), MONEY, total=True),
+               Column("no_suj", _("Ventas no sujetas"), MONEY, total=True),
+               Column("gravada", _("Ventas gravadas locales"), MONEY, total=True),
+               Column("export", _("Exportaciones"), MONEY, total=True),
+               Column("total", _("Total ventas diarias propias"), MONEY, total=True)]
+
+    def base(self, params):
+        return filtered(params, types=["01", "11"])
+
+    def aggregates(self):
+        local, export = Q(tipo_dte="01"), Q(tipo_dte="11")
+        return {"first": Min("numero_control"), "last": Max("numero_control"), "documents": Count("id"),
+                "exenta": sum_of("amount_exenta"), "no_suj": sum_of("amount_no_suj"),
+                "gravada": Coalesce(Sum("amount_gravada", filter=local), Value(ZERO), output_field=money()),
+                # an export's value is its operation total: goods plus insurance and freight (FEX resumen)
+                "export": Coalesce(Sum("total_operation", filter=export), Value(ZERO), output_field=money()),
+                "total": sum_of(Case(When(export, then=F("total_operation")),
+                                     default=F("amount_exenta") + F("amount_no_suj") + F("amount_gravada"),
+                                     output_field=money()))}
+
+    def display(self, row):
+        row["till"] = f"{row['establishment__cod_estable_mh']}{row['point_of_sale__cod_punto_venta_mh']}"
+        return super().display(row)
+
+    def notes(self, params):
+        return _unsealed_note(self.base(params))
+
+
+class Retentions(Report):
+    slug = "retenciones"
+    title = _("Comprobantes de retención emitidos")
+    description = _("IVA retenido a proveedores (CAT-002 07), con el monto sujeto a retención.")
+    keyset = ("issue_date", "id")
+    key_types = {"issue_date": "date"}
+    filters = ("establecimiento", "punto")
+    fields = ("id", "issue_date", "numero_control", "codigo_generacion")
+    columns = [Column("issue_date", _("Fecha"), "date", width=11), Column("numero_control", _("Número de control"), width=33),
+               Column("codigo_generacion", _("Código de generación"), width=38),
+               Column("name", _("Sujeto retenido"), width=34), Column("nit", _("Documento"), width=16),
+               Column("base", _("Monto sujeto"), MONEY, total=True), Column("retenido", _("IVA retenido"), MONEY, total=True)]
+
+    def base(self, params):
+        return filtered(params, types=["07"])
+
+    def exprs(self):
+        return {"name": KT("counterparty__name"), "nit": KT("counterparty__id_number"),
+                "base": F("amount_gravada"), "retenido": F("iva_retenido")}
+
+
+class Invalidated(Report):
+    slug = "invalidados"
+    title = _("Documentos invalidados")
+    description = _("Anulaciones aceptadas por MH en el periodo, con su motivo y el documento que reemplaza.")
+    keyset = ("id",)
+    filters = ("establecimiento", "punto", "vendedor", "tipo")
+    fields = ("id", "document__issue_date", "document__tipo_dte", "document__numero_control",
+              "document__codigo_generacion", "tipo", "reason", "replacement__numero_control", "sello_recibido")
+    columns = [Column("day", _("Fecha de invalidación"), "date", width=11),
+               Column("document__issue_date", _("Fecha de emisión"), "date", width=11),
+               Column("document__tipo_dte", _("Tipo"), width=5),
+               Column("document__numero_control", _("Número de control"), width=33),
+               Column("document__codigo_generacion", _("Código de generación"), width=38),
+               Column("amount", _("Monto"), MONEY, total=True), Column("tipo_label", _("Tipo de invalidación"), width=30),
+               Column("reason", _("Motivo"), width=30), Column("replacement__numero_control", _("Reemplazado por"), width=33),
+               Column("sello_recibido", _("Sello de la invalidación"), width=42)]
+
+    def base(self, params):
+        from dte.models import Invalidation
+
+        docs = filtered(params, statuses=["invalidated"], dated=False)
+        return Invalidation.objects.filter(state="accepted", document__in=docs,
+                                           created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
+
+    def exprs(self):
+        from django.db.models.functions import TruncDate
+
+        return {"day": TruncDate("created_at"), "amount": F("document__total_operation")}
+
+    def totals(self, params):
+        return self.base(params).aggregate(amount=sum_of("document__total_operation"))
+
+    def display(self, row):
+        from dte.models import InvalidationType
+
+        row["tipo_label"] = InvalidationType(row["tipo"]).label if row.get("tipo") else ""
+        return super().display(row)
+
+
+class DocumentStatus(Report):
+    slug = "estado"
+    title = _("Estado de los documentos")
+    description = _("Cuántos documentos hay en cada estado ante MH, por tipo, y por cuánto.")
+    filters = ("establecimiento", "punto", "vendedor", "tipo", "estado")
+    group = ("tipo_dte", "status")
+    order = ("tipo_dte", "status")
+    columns = [Column("tipo_label", _("Tipo"), width=30), Column("status_label", _("Estado ante MH"), width=22),
+               Column("documents", _("Documentos"), "int", total=True), Column("total", _("Monto"), MONEY, total=True)]
+
+    def base(self, params):
+        return filtered(params, statuses=None).exclude(status="draft")
+
+    def aggregates(self):
+        # a retention's amount is what it withholds (its operation total is zero)
+        return {"documents": Count("id"), "total": sum_of(Case(When(tipo_dte="07", then=F("total_to_pay")),
+                                                               default=F("total_operation"), output_field=money()))}
+
+    def display(self, row):
+        from dte.models import DocType, GovStatus
+
+        row["tipo_label"] = DocType(row["tipo_dte"]).label
+        row["status_label"] = GovStatus(row["status"]).label
+        return super().display(row)
+
+
+class _SalesBy(Report):
+    filters = ("establecimiento", "punto", "vendedor", "tipo")
+    order = ("-total",)
+
+    def base(self, params):
+        return filtered(params, types=SALES_TYPES)
+
+    def aggregates(self):
+        return _sales_measures()
+
+
+class SalesByClient(_SalesBy):
+    slug = "ventas-cliente"
+    title = _("Ventas por cliente")
+    description = _("Ventas netas, IVA y total por cliente; las notas de crédito restan.")
+    group = ("client_id", "client__name", "client__id_number")
+    order = ("-total", "client_id")
+    columns = [Column("client_label", _("Cliente"), width=40), Column("client__id_number", _("Documento"), width=16)] + SALES_COLUMNS
+
+    def display(self, row):
+        row["client_label"] = row["client__name"] or str(_("Consumidor final sin registrar"))
+        return super().display(row)
+
+
+class SalesByRep(_SalesBy):
+    slug = "ventas-vendedor"
+    title = _("Ventas por vendedor")
+    description = _("Lo vendido por cada usuario que emitió documentos.")
+    group = ("created_by_id", "created_by__username", "created_by__first_name", "created_by__last_name")
+    order = ("-total", "created_by_id")
+    columns = [Column("rep", _("Vendedor"), width=30), Column("created_by__username", _("Usuario"), width=16)] + SALES_COLUMNS
+
+    def display(self, row):
+        row["rep"] = f"{row['created_by__first_name']} {row['created_by__last_name']}".strip() or row["created_by__username"]
+        return super().display(row)
+
+
+class SalesByEstablishment(_SalesBy):
+    slug = "ventas-establecimiento"
+    title = _("Ventas por establecimiento")
+    description = _("Lo vendido en cada sucursal.")
+    group = ("establishment_id", "establishment__cod_estable_mh", "establishment__name")
+    order = ("establishment__cod_estable_mh",)
+    columns = [Column("establishment__cod_estable_mh", _("Código"), width=8),
+               Column("establishment__name", _("Establecimiento"), width=30)] + SALES_COLUMNS
+
+
+class SalesByPointOfSale(_SalesBy):
+    slug = "ventas-punto"
+    title = _("Ventas por punto de venta")
+    description = _("Lo vendido en cada caja o punto de venta.")
+    group = ("point_of_sale_id", "establishment__cod_estable_mh", "point_of_sale__cod_punto_venta_mh",
+             "establishment__name", "point_of_sale__name")
+    order = ("establishment__cod_estable_mh", "point_of_sale__cod_punto_venta_mh")
+    columns = [Column("code", _("Código"), width=10), Column("establishment__name", _("Establecimiento"), width=26),
+               Column("point_of_sale__name", _("Punto de venta"), width=26)] + SALES_COLUMNS
+
+    def display(self, row):
+        row["code"] = f"{row['establishment__cod_estable_mh']}{row['point_of_sale__cod_punto_venta_mh']}"
+        return super().display(row)
+
+
+class SalesByProduct(Report):
+    """From the document lines. A Factura's price includes IVA (facts §2.5): its taxed lines are
+    divided by 1.13 to compare with the other types; an NC's lines subtract."""
+
+    slug = "ventas-producto"
+    title = _("Ventas por producto")
+    description = _("Cantidades y ventas netas por producto, desde las líneas de los documentos.")
+    filters = ("establecimiento", "punto", "vendedor", "tipo")
+    group = ("product_id", "product__code", "product__description")
+    order = ("-net", "product_id")
+    columns = [Column("product__code", _("Código"), width=14), Column("product_label", _("Producto"), width=40),
+               Column("units", _("Cantidad"), "number", total=True), Column("lines", _("Líneas"), "int", total=True),
+               Column("net", _("Ventas netas (sin IVA)"), MONEY, total=True)]
+
+    def base(self, params):
+        from dte.models import DocumentLine
+
+        return DocumentLine.objects.filter(document__in=filtered(params, types=SALES_TYPES))
+
+    def aggregates(self):
+        amount = F("quantity") * F("unit_price") - F("discount")
+        net = Case(When(document__tipo_dte="01", treatment="gravado", then=amount / Value(Decimal("1.13"))),
+                   default=amount, output_field=money())
+        sign = Case(When(document__tipo_dte="05", then=Value(-1)), default=Value(1))
+        return {"units": Coalesce(Sum(F("quantity") * sign, output_field=money()), Value(ZERO), output_field=money()),
+                "lines": Count("id"),
+                "net": Coalesce(Round(Sum(net * sign, output_field=money()), 2), Value(ZERO), output_field=money())}
+
+    def display(self, row):
+        row["product_label"] = row["product__description"] or str(_("Líneas sin producto del catálogo"))
+        return super().display(row)
+
+
+class ReceivablesAging(Report):
+    """What each client owes on its credit sales, by days past due; computed by the database
+    (payments and credit notes subtracted per document in subqueries, then grouped)."""
+
+    slug = "antiguedad"
+    title = _("Antigüedad de saldos por cobrar")
+    description = _("Saldo de cada cliente por días de vencimiento, a la fecha de hoy.")
+    filters = ("establecimiento", "punto", "vendedor")
+    group = ("client_id", "client__name", "client__credit_limit")
+    order = ("-outstanding", "client_id")
+
+    columns = [Column("client__name", _("Cliente"), width=40), Column("client__credit_limit", _("Límite"), MONEY),
+               Column("current", _("Al día"), MONEY, total=True), Column("d1_30", _("1–30 días"), MONEY, total=True),
+               Column("d31_60", _("31–60 días"), MONEY, total=True), Column("d61_90", _("61–90 días"), MONEY, total=True),
+               Column("d90_plus", _("Más de 90 días"), MONEY, total=True),
+               Column("outstanding", _("Saldo"), MONEY, total=True)]
+
+    def base(self, params):
+        from payments.selectors import outstanding_documents
+
+        return outstanding_documents(filtered(params, dated=False, statuses=None), today=timezone.localdate())
+
+    def aggregates(self):
+        def bucket(low, high):
+            condition = Q(days_late__gte=low) if high is None else Q(days_late__gte=low, days_late__lte=high)
+            return Coalesce(Sum("outstanding", filter=condition), Value(ZERO), output_field=money())
+
+        return {"current": bucket(-100000, 0), "d1_30": bucket(1, 30), "d31_60": bucket(31, 60),
+                "d61_90": bucket(61, 90), "d90_plus": bucket(91, None), "outstanding": sum_of("outstanding")}
+
+    def rows(self, params):
+        return super().rows(params).filter(outstanding__gt=0)
+
+
+def _unsealed_note(qs):
+    n = qs.exclude(status="sealed").count()
+    if not n:
+        return []
+    return [_("%(n)d documento(s) del periodo aún no tienen sello de MH (en contingencia o por transmitir): "
+              "se incluyen, pero revise antes de presentar.") % {"n": n}]
+
+
+REPORTS = [SalesBookConsumers, SalesBookTaxpayers, Retentions, Invalidated, DocumentStatus, SalesByClient,
+           SalesByProduct, SalesByRep, SalesByEstablishment, SalesByPointOfSale, ReceivablesAging]
+BY_SLUG = {r.slug: r for r in REPORTS}

@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.access import module_required
+from accounts.modules import Action, Module
+from reports import exports, jobs
+from reports.base import parse_params
+from reports.definitions import BY_SLUG, REPORTS
+from reports.models import ExportJob
+
+FORMATS = ("xlsx", "csv", "pdf")
+
+
+def _report(slug):
+    cls = BY_SLUG.get(slug)
+    if cls is None:
+        raise Http404
+    return cls()
+
+
+def _choices(user):
+    from accounts.models import User
+    from accounts.selectors import establishments_for_user, points_of_sale_for_user
+    from dte.models import DocType, GovStatus
+
+    establishments = establishments_for_user(user=user)
+    reps = User.objects.filter(is_active=True)
+    if not user.company_wide:
+        reps = reps.filter(pk__in=_reps_of(establishments))
+    return {"establishments": establishments, "points": points_of_sale_for_user(user=user).select_related("establishment"),
+            "reps": reps.order_by("username"), "types": DocType.choices,
+            "statuses": [s for s in GovStatus.choices if s[0] != "draft"]}
+
+
+def _reps_of(establishments):
+    from dte.models import Document
+
+    return Document.objects.filter(establishment__in=establishments).values("created_by").distinct()
+
+
+@module_required(Module.REPORTES, Action.VIEW)
+def report_index(request):
+    recent = ExportJob.objects.filter(requested_by=request.user)[:10]
+    return render(request, "reports/index.html", {"reports": REPORTS, "jobs": recent,
+                                                  "can_export": request.user.can(Module.REPORTES, Action.EXPORT)})
+
+
+@module_required(Module.REPORTES, Action.VIEW)
+def report_show(request, slug):
+    report = _report(slug)
+    params = parse_params(request.user, request.GET, monthly=report.monthly)
+    try:
+        number = max(int(request.GET.get("pagina", "1")), 1)
+    except ValueError:
+        number = 1
+    rows, following, previous = report.page(params, cursor=request.GET.get("despues"), number=number)
+    lines = [(row["_n"], report.display(row)) for row in rows]
+    query = "&".join(f"{k}={v}" for k, v in params.raw.items() if v)
+    context = {"report": report, "params": params, "f": params.raw, "lines": lines, "totals": _totals(report, params),
+               "notes": report.notes(params), "following": following, "previous": previous, "query": query,
+               "first_page": not request.GET.get("despues") and number == 1, "formats": FORMATS,
+               "can_export": request.user.can(Module.REPORTES, Action.EXPORT), **_choices(request.user)}
+    for error in params.errors:
+        messages.warning(request, error)
+    if request.htmx and request.htmx.target == "report-table":
+        return render(request, "reports/partials/table.html", context)
+    return render(request, "reports/show.html", context)
+
+
+def _totals(report, params):
+    totals = report.totals(params)
+    if not totals:
+        return None
+    return [totals.get(c.key) if c.total else None for c in report.columns]
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def report_export(request, slug, fmt):
+    """CSV streams straight from the database; xlsx and PDF are built here when short and by a
+    worker when long (the page then shows the job's progress)."""
+    if fmt not in FORMATS:
+        raise Http404
+    report = _report(slug)
+    params = parse_params(request.user, request.GET, monthly=report.monthly)
+    name = exports.filename(report, params, fmt)
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_stream(report, params), content_type=exports.CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    total = report.count(params)
+    if fmt == "pdf" and total > exports.PDF_MAX_ROWS:
+        messages.error(request, _("El reporte tiene %(n)s filas: un PDF admite hasta %(max)s. Expórtelo a Excel o CSV, "
+                                  "o acote los filtros.") % {"n": f"{total:,}", "max": f"{exports.PDF_MAX_ROWS:,}"})
+        return redirect(f"{request.path.rsplit('/exportar/', 1)[0]}/?{request.GET.urlencode()}")
+    if total > jobs.INLINE_MAX_ROWS:
+        job = jobs.export_request(user=request.user, report=report, params=params, fmt=fmt)
+        return redirect("reports:job", public_id=job.public_id)
+    import io
+
+    out = io.BytesIO()
+    jobs.build_file(report, params, fmt, out)
+    response = HttpResponse(out.getvalue(), content_type=exports.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _own_job(request, public_id):
+    job = get_object_or_404(ExportJob.objects.select_related("requested_by"), public_id=public_id)
+    # Its requester, or a company-wide role (who may see every figure anyway); else it does not exist.
+    if job.requested_by_id != request.user.pk and not request.user.company_wide:
+        raise Http404
+    return job
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def export_job(request, public_id):
+    job = _own_job(request, public_id)
+    template = "reports/partials/job_progress.html" if request.htmx else "reports/job.html"
+    return render(request, template, {"job": job, "report": BY_SLUG.get(job.report)})
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def export_download(request, public_id):
+    job = _own_job(request, public_id)
+    if job.state != "done" or not job.file:
+        return redirect("reports:job", public_id=job.public_id)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1],
+                        content_type=exports.CONTENT_TYPES.get(job.fmt, "application/octet-stream"))
+
+
+@module_required(Module.DOCUMENTOS, Action.VIEW)
+def dashboard(request):
+    """The accountant's, supervisor's or sales rep's dashboard (reports.dashboard.view_of)."""
+    from django.utils import timezone
+
+    from reports.dashboard import board, parse_period
+
+    today = timezone.localdate()
+    period, errors = parse_period(request.GET, today)
+    for error in errors:
+        messages.warning(request, error)
+    data = board(request.user, period, today=today)
+    return render(request, "reports/dashboard.html", {
+        "board": data, "desde": period[0].isoformat(), "hasta": period[1].isoformat(),
+        "columns": [_("Hoy"), _("Este mes"), _("Periodo elegido")],
+        "can_reports": request.user.can(Module.REPORTES, Action.VIEW)})
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def annexes(request):
+    """The F-07 annexes of a month, as the CSV files MH's portal takes (reports.annexes)."""
+    from reports.annexes import ANNEXES
+
+    params = parse_params(request.user, request.GET, monthly=True)
+    for error in params.errors:
+        messages.warning(request, error)
+    rows = [(key, annex, annex.count(params)) for key, annex in ANNEXES.items()]
+    return render(request, "reports/annexes.html", {"annexes": rows, "f": params.raw, "params": params})
+
+
+@module_required(Module.REPORTES, Action.EXPORT)
+def annex_download(request, annex):
+    from reports.annexes import ANNEXES
+
+    item = ANNEXES.get(annex)
+    if item is None:
+        raise Http404
+    params = parse_params(request.user, request.GET, monthly=True)
+    response = StreamingHttpResponse(item.stream(params), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{item.filename(params)}"'
+    return response
