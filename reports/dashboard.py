@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +49,7 @@ class Board:
     period: tuple
     by_status: list = field(default_factory=list)  # [(value, label, [Cell today, month, period])]
     by_internal: list = field(default_factory=list)
-    totals: list = field(default_factory=list)  # [Cell today, month, period] over live documents
+    totals: list = field(default_factory=list)  # [Cell today, month, period]: documents in force, net sales
     action: list = field(default_factory=list)  # [(key, label, count, url, level)]
     contingency: list = field(default_factory=list)  # [(period, waiting, deadlines)]
     charts: dict = field(default_factory=dict)
@@ -97,7 +97,8 @@ def board(user, period, *, today=None):
     for i, (a, b) in enumerate(ranges):
         inside = Q(issue_date__gte=a, issue_date__lte=b)
         measures[f"n{i}"] = Count("id", filter=inside)
-        measures[f"s{i}"] = _sum_in(inside)
+        measures[f"s{i}"] = _sum_in(inside, F("total_operation"))
+        measures[f"v{i}"] = _sum_in(inside & Q(tipo_dte__in=SALES_TYPES), net_sales())
     grouped = list(docs.filter(issue_date__gte=low, issue_date__lte=high)
                    .values("status", "internal_status").annotate(**measures).order_by())
     status_cells, internal_cells, live = {}, {}, [Cell(), Cell(), Cell()]
@@ -108,9 +109,9 @@ def board(user, period, *, today=None):
                 cells = target.setdefault(key, [Cell(), Cell(), Cell()])
                 cells[i].documents += cell.documents
                 cells[i].amount += cell.amount
-            if row["status"] in COUNTED:
+            if row["status"] in COUNTED:  # the cards: documents in force and net sales
                 live[i].documents += cell.documents
-                live[i].amount += cell.amount
+                live[i].amount += row[f"v{i}"] or ZERO
     out.by_status = [(v, label, status_cells[v]) for v, label in GovStatus.choices if v in status_cells]
     out.by_internal = [(v, label, internal_cells[v]) for v, label in InternalStatus.choices if v in internal_cells]
     out.totals = live
@@ -131,13 +132,13 @@ def board(user, period, *, today=None):
     return out
 
 
-def _sum_in(condition):
+def _sum_in(condition, expression):
     from django.db.models import Sum, Value
     from django.db.models.functions import Coalesce
 
     from reports.base import money
 
-    return Coalesce(Sum("total_operation", filter=condition), Value(ZERO), output_field=money())
+    return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=money())
 
 
 def _charts(by_day, by_type, by_est, by_rep, period):
