@@ -70,15 +70,16 @@ def catalogue_module_required(action):
         def wrapper(request, *args, **kwargs):
             from django.http import Http404
 
-            from bulk.registry import MODULES
+            from bulk.registry import GRANTS, MODULES
 
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             module = MODULES.get(kwargs.get("catalogue"))
             if module is None:
                 raise Http404
-            if not request.user.can(module, action):
-                raise PermissionDenied(f"{module}:{action}")
+            grant = GRANTS.get(kwargs.get("catalogue"), (module, action))
+            if not request.user.can(*grant):
+                raise PermissionDenied(":".join(map(str, grant)))
             return view(request, *args, **kwargs)
 
         return _mark(wrapper, access="module", required_module="catalogue", required_action=str(action))

@@ -24,7 +24,7 @@ class Spec:
     key: tuple
     module: str
     write_fields: list  # model attnames written on insert and update (besides timestamps)
-    context: callable  # () -> ctx
+    context: callable  # () -> ctx; (user) -> ctx with extra["user_context"]
     check: callable  # (data, ctx) -> {field: message}; may normalize data
     finalize: callable  # (data, ctx) -> {attname: value} for write_fields; may add errors via KeyError
     max_rows: int = 200_000
@@ -78,7 +78,7 @@ def _omitted_indexes(spec, header):
     return frozenset(out)
 
 
-def validate_batches(spec, table, result, *, progress=None, stage=""):
+def validate_batches(spec, table, result, *, progress=None, stage="", user=None):
     """Check the rows and yield the valid ones in batches of ``BATCH`` as (row number, values
     tuple): the caller compares and writes each batch, so memory holds one batch, not the file."""
     started = time.perf_counter()
@@ -87,7 +87,8 @@ def validate_batches(spec, table, result, *, progress=None, stage=""):
     key_header = spec.extra.get("key_header") or header_of.get(spec.key[-1], spec.key[-1])
     fields = list(spec.write_fields)
     key_index = [fields.index(k) for k in spec.key]
-    ctx = spec.context()
+    # A catalogue whose rows depend on what the user may see (payments) gets the user.
+    ctx = spec.context(user) if spec.extra.get("user_context") else spec.context()
     seen = {}
     total = table.count
     csv_numbers = {i for i, c in positions if c.kind == "number"} if table.source == "csv" else set()
@@ -153,10 +154,10 @@ def validate_batches(spec, table, result, *, progress=None, stage=""):
         yield batch
 
 
-def validate(spec, table, *, progress=None):
+def validate(spec, table, *, progress=None, user=None):
     """Check every row without touching the database (the valid rows are dropped)."""
     result = Result()
-    for _batch in validate_batches(spec, table, result, progress=progress):
+    for _batch in validate_batches(spec, table, result, progress=progress, user=user):
         pass
     return result
 
@@ -164,6 +165,8 @@ def validate(spec, table, *, progress=None):
 def classify(spec, result, batch):
     """Split a batch of valid rows into new and changed against the database (counting the
     unchanged ones) and return both lists."""
+    if "classify" in spec.extra:  # rows that are not one model row each (payments) are sorted by the spec
+        return spec.extra["classify"](result, batch)
     started = time.perf_counter()
     model, key, fields = spec.model, spec.key, list(spec.write_fields)
     last = key[-1]
@@ -211,6 +214,10 @@ def apply(spec, result, new, changed, *, user=None):
     rows = new + changed
     if not rows:
         return 0
+    if "apply" in spec.extra:  # written through the app's own service (payments), not upserted
+        spec.extra["apply"](new, changed, user)
+        result.seconds["aplicar"] = result.seconds.get("aplicar", 0) + time.perf_counter() - started
+        return len(rows)
     fields = list(spec.write_fields)
     hooks = "before_apply" in spec.extra or "after_apply" in spec.extra
     as_dicts = [dict(zip(fields, row, strict=True)) for row in rows] if hooks else None
@@ -290,7 +297,7 @@ def run(spec, table, *, apply_changes=False, progress=None, user=None):
     result = Result()
     with transaction.atomic():
         stage = _("aplicando") if apply_changes else _("revisando")
-        for batch in validate_batches(spec, table, result, progress=progress, stage=stage):
+        for batch in validate_batches(spec, table, result, progress=progress, stage=stage, user=user):
             new, changed = classify(spec, result, batch)
             if apply_changes and not result.errors:
                 apply(spec, result, new, changed, user=user)

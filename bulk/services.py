@@ -66,7 +66,7 @@ def import_dry_run(*, job_id):
     try:
         report("leyendo", 0, 0)
         spec, table = _load(job)
-        result = engine.run(spec, table, apply_changes=False, progress=report)
+        result = engine.run(spec, table, apply_changes=False, progress=report, user=job.uploaded_by)
     except FileRejected as exc:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.REJECTED, message=str(exc)[:500])
         return ImportJob.objects.get(pk=job_id)

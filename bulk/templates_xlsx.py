@@ -45,8 +45,9 @@ def build_template(spec) -> bytes:
         _("No use fórmulas: copie y pegue como valores."),
         _("Subir el mismo archivo dos veces no cambia nada la segunda vez: las filas se identifican por su clave."),
         _("Si una sola fila tiene errores, no se aplica ninguna: descargue el informe de errores, corríjalo y súbalo de nuevo."),
+        *spec.extra.get("rules", ()),  # what this catalogue adds (payments: how rows make a payment)
     ):
-        notes.append(["", line])
+        notes.append(["", str(line)])
     notes.append([])
     notes.append([_("Columna"), _("Qué va en ella")])
     for column in spec.columns:

@@ -36,6 +36,7 @@ def credit_list(request):
     totals = {name: sum((r.buckets[name] for r in rows), Decimal("0.00")) for name, _label in BUCKET_LABELS}
     return render(request, "payments/credit.html", {
         "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only,
+        "can_record": request.user.can(Module.DOCUMENTOS, Action.EDIT),
         "total_balance": sum((r.balance for r in rows), Decimal("0.00")),
         "chart": [{"label": str(label), "value": float(totals[name])} for name, label in BUCKET_LABELS]})
 
