@@ -161,8 +161,19 @@ class Document(models.Model):
         ordering = ["-issue_date", "-id"]
         verbose_name = _("documento")
         verbose_name_plural = _("documentos")
+        # The list pages by (issue_date, id), the dashboards and reports group a period's documents:
+        # these covering indexes (PostgreSQL INCLUDE; ignored elsewhere) let both read the index
+        # alone, whichever of date, status, establishment or rep narrows them (bench/reports.py).
+        _covered = ["status", "internal_status", "tipo_dte", "establishment", "point_of_sale", "created_by",
+                    "total_operation", "total_to_pay", "total_iva", "amount_no_suj", "amount_exenta", "amount_gravada"]
         indexes = [models.Index(fields=["company", "tipo_dte", "issue_date"]),
-                   models.Index(fields=["establishment", "issue_date"]),
+                   models.Index(fields=["issue_date", "id"], include=_covered, name="document_by_date"),
+                   models.Index(fields=["establishment", "issue_date", "id"],
+                                include=[c for c in _covered if c != "establishment"], name="document_by_establishment"),
+                   models.Index(fields=["created_by", "issue_date", "id"],
+                                include=[c for c in _covered if c != "created_by"], name="document_by_rep"),
+                   models.Index(fields=["status"], include=["id", *_covered[1:6], "issue_date", "total_to_pay"],
+                                name="document_by_status"),
                    # a client's credit documents and credit notes: what it owes (credit checks)
                    models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit")]
         constraints = [

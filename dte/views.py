@@ -79,7 +79,7 @@ def _filtered(request):
                 qs = qs.filter(**{lookup: Decimal(f[key])})
         except ArithmeticError:
             f[key] = ""
-    counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts = dict(qs.values_list("status").annotate(n=Count("*")).values_list("status", "n"))
     if f["estado"]:
         qs = qs.filter(status=f["estado"])
     return qs, f, counts
@@ -118,26 +118,25 @@ LIST_PAGE = 50
 
 
 def _keyset_page(qs, cursor):
-    """One page of the list, newest first, after ``cursor`` ("<issued_at>~<id>" of the last row
-    shown): the database seeks with the (issued_at, id) index instead of counting and skipping
-    rows, so page 2,000 costs what page 1 does."""
+    """One page of the list, newest first, after ``cursor`` ("<issue date>~<id>" of the last row
+    shown): the database seeks with the (issue_date, id) indexes instead of counting and skipping
+    rows, so a page deep in a year costs what the first one does."""
     import datetime
 
-    qs = qs.order_by("-issued_at", "-id")
+    qs = qs.order_by("-issue_date", "-id")
     if cursor:
         try:
-            stamp, pk = cursor.rsplit("~", 1)
-            stamp, pk = datetime.datetime.fromisoformat(stamp), int(pk)
+            day, pk = cursor.split("~", 1)
+            day, pk = datetime.date.fromisoformat(day), int(pk)
         except ValueError:
             pass
         else:
-            qs = qs.filter(Q(issued_at__lt=stamp) | Q(issued_at=stamp, pk__lt=pk))
+            qs = qs.filter(Q(issue_date__lt=day) | Q(issue_date=day, pk__lt=pk))
     rows = list(qs[:LIST_PAGE + 1])
     following = None
     if len(rows) > LIST_PAGE:
         rows = rows[:LIST_PAGE]
-        last = rows[-1]
-        following = f"{last.issued_at.isoformat()}~{last.pk}" if last.issued_at else None
+        following = f"{rows[-1].issue_date.isoformat()}~{rows[-1].pk}"
     return rows, following
 
 

@@ -107,6 +107,49 @@ class SalesBookConsumers(Report):
         return _unsealed_note(self.base(params))
 
 
+class SalesBookConsumersDetail(Report):
+    """The same book one line per document: each DTE has its own number, so the day's range is
+    the document itself (the form the F-07 annex of final-consumer sales takes)."""
+
+    slug = "libro-consumidor-final-detalle"
+    title = _("Libro de Ventas a Consumidor Final (detalle por documento)")
+    description = _("Cada factura y factura de exportación del mes en su línea, con su código y sello.")
+    monthly = True
+    keyset = ("issue_date", "id")
+    key_types = {"issue_date": "date"}
+    fields = ("id", "issue_date", "tipo_dte", "numero_control", "codigo_generacion", "sello_recibido",
+              "establishment__cod_estable_mh", "point_of_sale__cod_punto_venta_mh")
+    columns = [Column("_n", _("Correlativo"), "int", width=8), Column("issue_date", _("Fecha"), "date", width=11),
+               Column("till", _("Caja / punto de venta"), width=10), Column("tipo_dte", _("Tipo"), width=5),
+               Column("numero_control", _("Número de control"), width=33),
+               Column("codigo_generacion", _("Código de generación"), width=38),
+               Column("sello_recibido", _("Sello de recepción"), width=42),
+               Column("exenta", _("Ventas exentas"), MONEY, total=True),
+               Column("no_suj", _("Ventas no sujetas"), MONEY, total=True),
+               Column("gravada", _("Ventas gravadas locales"), MONEY, total=True),
+               Column("export", _("Exportaciones"), MONEY, total=True),
+               Column("total", _("Total"), MONEY, total=True)]
+
+    def base(self, params):
+        return filtered(params, types=["01", "11"])
+
+    def exprs(self):
+        export = Q(tipo_dte="11")
+        zero = Value(ZERO, output_field=money())
+        return {"exenta": F("amount_exenta"), "no_suj": F("amount_no_suj"),
+                "gravada": Case(When(export, then=zero), default=F("amount_gravada"), output_field=money()),
+                "export": Case(When(export, then=F("total_operation")), default=zero, output_field=money()),
+                "total": Case(When(export, then=F("total_operation")),
+                              default=F("amount_exenta") + F("amount_no_suj") + F("amount_gravada"), output_field=money())}
+
+    def display(self, row):
+        row["till"] = f"{row['establishment__cod_estable_mh']}{row['point_of_sale__cod_punto_venta_mh']}"
+        return super().display(row)
+
+    def notes(self, params):
+        return _unsealed_note(self.base(params))
+
+
 class Retentions(Report):
     slug = "retenciones"
     title = _("Comprobantes de retención emitidos")
@@ -330,6 +373,6 @@ def _unsealed_note(qs):
               "se incluyen, pero revise antes de presentar.") % {"n": n}]
 
 
-REPORTS = [SalesBookConsumers, SalesBookTaxpayers, Retentions, Invalidated, DocumentStatus, SalesByClient,
+REPORTS = [SalesBookConsumers, SalesBookConsumersDetail, SalesBookTaxpayers, Retentions, Invalidated, DocumentStatus, SalesByClient,
            SalesByProduct, SalesByRep, SalesByEstablishment, SalesByPointOfSale, ReceivablesAging]
 BY_SLUG = {r.slug: r for r in REPORTS}
