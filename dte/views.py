@@ -131,7 +131,8 @@ def _keyset_page(qs, cursor):
         except ValueError:
             pass
         else:
-            qs = qs.filter(Q(issue_date__lt=day) | Q(issue_date=day, pk__lt=pk))
+            # issue_date <= day bounds the index scan; the OR then drops the rows already shown
+            qs = qs.filter(Q(issue_date__lt=day) | Q(issue_date=day, pk__lt=pk), issue_date__lte=day)
     rows = list(qs[:LIST_PAGE + 1])
     following = None
     if len(rows) > LIST_PAGE:

@@ -245,12 +245,13 @@ class Report:
         fields = list(self.keyset)
         parsed = [_parse_cursor(self.key_types.get(f, "int"), v) for f, v in zip(fields, values, strict=True)]
         condition = Q()
+        bound = Q(**{f"{fields[0]}__gte": parsed[0]})  # a range on the leading field: an index scan
         for i in range(len(fields)):
             step = Q(**{f"{fields[i]}__gt": parsed[i]})
             for j in range(i):
                 step &= Q(**{fields[j]: parsed[j]})
             condition |= step
-        return condition
+        return condition & bound
 
     key_types: dict = {}
 
