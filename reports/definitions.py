@@ -1,9 +1,9 @@
 """The reports: the two sales books, retentions, invalidations, document status, sales by
 client / product / rep / establishment / point of sale, and receivables aging.
 
-Columns of the books: Reglamento de Aplicación del Código Tributario, art. 76 (Libro de Ventas a
-Contribuyentes) and art. 80 (Libro de Ventas a Consumidor Final), as summarised in
-reports/SOURCES.md."""
+Columns of the books: Código Tributario art. 141 and its Reglamento de Aplicación, art. 83 (Libro de
+Ventas a Consumidor Final: a line per day and till with the range of documents) and art. 85 (Libro
+de Ventas a Contribuyentes: a line per document), as summarised in reports/SOURCES.md."""
 
 from decimal import Decimal
 
@@ -59,7 +59,8 @@ class SalesBookTaxpayers(Report):
                 "exenta": signed(F("amount_exenta")), "no_suj": signed(F("amount_no_suj")),
                 "gravada": signed(F("amount_gravada")), "debito": signed(F("total_iva")),
                 "percibido": signed(F("iva_percibido")), "retenido": signed(F("iva_retenido")),
-                "total": signed(F("total_operation"))}
+                # RACT art. 85 l): the document's total, IVA perceived included
+                "total": signed(F("total_operation") + F("iva_percibido"))}
 
     def notes(self, params):
         return _unsealed_note(self.base(params))

@@ -148,16 +148,33 @@ def dashboard(request):
         "can_reports": request.user.can(Module.REPORTES, Action.VIEW)})
 
 
+def _annex_options(data):
+    from reports.annexes import ENCODINGS, INCOME_TYPES, Options
+
+    try:
+        income = int(data.get("ingreso", "3"))
+    except ValueError:
+        income = 3
+    if income not in dict(INCOME_TYPES):
+        income = 3
+    encoding = data.get("codificacion", "utf-8")
+    return Options(income_type=income, encoding=encoding if encoding in ENCODINGS else "utf-8")
+
+
 @module_required(Module.REPORTES, Action.EXPORT)
 def annexes(request):
     """The F-07 annexes of a month, as the CSV files MH's portal takes (reports.annexes)."""
-    from reports.annexes import ANNEXES
+    from reports.annexes import ANNEXES, INCOME_TYPES, RENTA_FROM
 
     params = parse_params(request.user, request.GET, monthly=True)
+    options = _annex_options(request.GET)
     for error in params.errors:
         messages.warning(request, error)
     rows = [(key, annex, annex.count(params)) for key, annex in ANNEXES.items()]
-    return render(request, "reports/annexes.html", {"annexes": rows, "f": params.raw, "params": params})
+    query = f"mes={params.raw['mes']}&ingreso={options.income_type}&codificacion={options.encoding}"
+    return render(request, "reports/annexes.html", {
+        "annexes": rows, "f": params.raw, "params": params, "options": options, "income_types": INCOME_TYPES,
+        "query": query, "renta": params.date_from >= RENTA_FROM})
 
 
 @module_required(Module.REPORTES, Action.EXPORT)
@@ -168,6 +185,8 @@ def annex_download(request, annex):
     if item is None:
         raise Http404
     params = parse_params(request.user, request.GET, monthly=True)
-    response = StreamingHttpResponse(item.stream(params), content_type="text/csv; charset=utf-8")
+    options = _annex_options(request.GET)
+    charset = "windows-1252" if options.encoding == "windows-1252" else "utf-8"
+    response = StreamingHttpResponse(item.stream(params, options), content_type=f"text/csv; charset={charset}")
     response["Content-Disposition"] = f'attachment; filename="{item.filename(params)}"'
     return response

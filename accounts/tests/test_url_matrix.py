@@ -12,7 +12,8 @@ from accounts.access import view_access
 from accounts.models import Role
 
 # Values for URL arguments, by argument name. A new URL with a new argument name must add one.
-SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes", "slug": "ventas-cliente"}
+SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes", "slug": "ventas-cliente",
+                 "annex": "contribuyentes"}
 # Arguments that name an object: which sample object, by URL namespace and name prefix.
 OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
                  ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),

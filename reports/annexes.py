@@ -1,0 +1,270 @@
+"""The F-07 (Declaración del IVA) annexes of a month, as the CSV files MH's portal takes.
+
+Source: Ministerio de Hacienda, "Manual de usuario para carga de archivo de los anexos de la
+declaración F-07", v14 (enero 2025, 700-DGII-MN-2021-26031), as transcribed in public sources we
+could read (the manual PDF itself was not reachable from here); summarised with the conflicts in
+reports/SOURCES.md. The rules every file follows:
+
+- ``;`` between fields, no header row, one line per record ending in CRLF, no quoting;
+- dates DD/MM/AAAA; amounts with a dot and two decimals, no thousands separator, 0.00 when none;
+- NIT, NRC and DUI as digits only; a DTE is clase ``4``, its número de resolución is the número
+  de control without hyphens, its serie the sello de recepción and its número de documento the
+  código de generación without hyphens; the last field is the annex number (not in anulados);
+- amounts are positive (a credit note is told apart by its tipo 05); only invalidations go to
+  the anulados file; the file name is at most 25 characters.
+
+The encoding MH expects is not stated in any source we found: UTF-8 by default, Windows-1252 on
+request (what Excel writes when the manual's workflow saves a CSV).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from reports.base import ZERO, filtered
+
+RENTA_FROM = datetime.date(2025, 1, 1)  # the two income-tax columns exist from the January 2025 period
+# Tipo de ingreso (Renta), manual v14 §III: what kind of activity the sales come from.
+INCOME_TYPES = [(1, _("Profesiones, artes y oficios")), (2, _("Actividades de servicios")),
+                (3, _("Actividades comerciales")), (4, _("Actividades industriales")),
+                (5, _("Actividades agropecuarias")), (6, _("Utilidades y dividendos")),
+                (7, _("Exportaciones de bienes")), (8, _("Servicios realizados en el exterior y utilizados en El Salvador")),
+                (9, _("Exportaciones de servicios")), (10, _("Otras rentas gravables"))]
+CENTRAL_AMERICA = {"9483", "9501", "9615", "9411"}  # CAT-020: Guatemala, Honduras, Nicaragua, Costa Rica
+ENCODINGS = {"utf-8": "utf-8", "windows-1252": "cp1252"}
+
+
+def amount(value):
+    return f"{(value or ZERO):.2f}"
+
+
+def day(value):
+    return value.strftime("%d/%m/%Y")
+
+
+def digits(value):
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+def plain(value):
+    """Free text as a field: no delimiter, quote or line break can break the line."""
+    return " ".join((value or "").replace(";", ",").replace('"', "").split())
+
+
+def code(value):
+    return (value or "").replace("-", "").upper()
+
+
+def control(value):
+    return (value or "").replace("-", "")
+
+
+def operation_type(row):
+    """Tipo de operación (Renta) of a document: 1 gravada, 2 exenta or no sujeta, 4 mixta. The
+    manual leaves it to the declarant; this is the reading of the document's own amounts."""
+    taxed = (row["amount_gravada"] or ZERO) > 0
+    other = (row["amount_exenta"] or ZERO) + (row["amount_no_suj"] or ZERO) > 0
+    return 4 if taxed and other else 1 if taxed else 2
+
+
+@dataclass
+class Options:
+    income_type: int = 3
+    encoding: str = "utf-8"
+
+
+class Annex:
+    key = ""
+    number = ""
+    title = ""
+    description = ""
+    types = ()
+
+    def documents(self, params):
+        return filtered(params, types=list(self.types))
+
+    def count(self, params):
+        return self.documents(params).count()
+
+    def lines(self, params, options):
+        raise NotImplementedError
+
+    def filename(self, params):
+        return f"F07_{self.key[:10]}_{params.date_from:%Y%m}.csv"  # at most 25 characters
+
+    def stream(self, params, options=None):
+        options = options or Options()
+        encoding = ENCODINGS.get(options.encoding, "utf-8")
+        for fields in self.lines(params, options):
+            yield (";".join(str(f) for f in fields) + "\r\n").encode(encoding, errors="replace")
+
+    def renta(self, params, operation, options):
+        if params.date_from < RENTA_FROM:
+            return [0, 0]
+        return [operation, options.income_type]
+
+
+class Taxpayers(Annex):
+    """Anexo 1, Detalle de ventas a contribuyentes: one line per CCF, NC and ND (20 fields)."""
+
+    key = "contribuyentes"
+    number = "1"
+    title = _("Anexo 1 · Ventas a contribuyentes")
+    description = _("Un registro por crédito fiscal, nota de crédito y nota de débito del mes.")
+    types = ("03", "05", "06")
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
+                .values("issue_date", "tipo_dte", "numero_control", "sello_recibido", "codigo_generacion",
+                        "counterparty", "amount_exenta", "amount_no_suj", "amount_gravada", "total_iva"))
+        for row in rows.iterator(chunk_size=2000):
+            party = row["counterparty"] or {}
+            dui = digits(party.get("id_number")) if party.get("id_type") == "13" else ""
+            nit = "" if dui else digits(party.get("id_number") if party.get("id_type") == "36" else party.get("nrc"))
+            # Total ventas: exentas + no sujetas + gravadas + débito fiscal (+ third parties, none here)
+            total = row["amount_exenta"] + row["amount_no_suj"] + row["amount_gravada"] + row["total_iva"]
+            yield [day(row["issue_date"]), 4, row["tipo_dte"], control(row["numero_control"]), row["sello_recibido"],
+                   code(row["codigo_generacion"]), "", nit, plain(party.get("name")), amount(row["amount_exenta"]),
+                   amount(row["amount_no_suj"]), amount(row["amount_gravada"]), amount(row["total_iva"]),
+                   amount(ZERO), amount(ZERO), amount(total), dui, *self.renta(params, operation_type(row), options),
+                   self.number]
+
+
+class Consumers(Annex):
+    """Anexo 2, Detalle de ventas a consumidor final: per day and type (Factura 01, FEX 11), the
+    código of the day's first and last document; taxed sales with IVA included; exports split
+    into Central America, the rest of the world, and services (23 fields)."""
+
+    key = "consumidor"
+    number = "2"
+    title = _("Anexo 2 · Ventas a consumidor final")
+    description = _("Facturas y facturas de exportación del mes, un registro por día y tipo.")
+    types = ("01", "11")
+
+    def count(self, params):
+        return self.documents(params).values("issue_date", "tipo_dte").distinct().order_by().count()
+
+    def lines(self, params, options):
+        from dte.models import DocumentLine
+
+        docs = self.documents(params)
+        services = dict(DocumentLine.objects.filter(document__in=docs.filter(tipo_dte="11"), item_type=2)
+                        .values("document").annotate(s=_line_sum()).values_list("document", "s"))
+        rows = (docs.order_by("issue_date", "tipo_dte", "issue_time", "correlative", "id")
+                .values("id", "issue_date", "tipo_dte", "codigo_generacion", "counterparty", "amount_exenta",
+                        "amount_no_suj", "amount_gravada", "total_operation", "client__country_code"))
+        group = None
+        for row in rows.iterator(chunk_size=2000):
+            key = (row["issue_date"], row["tipo_dte"])
+            if group is None or group["key"] != key:
+                if group is not None:
+                    yield self._line(group, params, options)
+                group = {"key": key, "first": row["codigo_generacion"], "exenta": ZERO, "no_suj": ZERO, "gravada": ZERO,
+                         "ca": ZERO, "world": ZERO, "services": ZERO, "taxed": False, "other": False}
+            group["last"] = row["codigo_generacion"]
+            group["exenta"] += row["amount_exenta"]
+            group["no_suj"] += row["amount_no_suj"]
+            if row["tipo_dte"] == "11":
+                # an export's value is its operation total (goods, insurance, freight); its
+                # service lines go to "exportaciones de servicios"
+                service = min(services.get(row["id"], ZERO), row["total_operation"])
+                goods = row["total_operation"] - service
+                country = (row["counterparty"] or {}).get("country_code") or row["client__country_code"]
+                group["ca" if country in CENTRAL_AMERICA else "world"] += goods
+                group["services"] += service
+            else:
+                group["gravada"] += row["amount_gravada"]  # a Factura's price includes IVA
+            group["taxed"] |= row["amount_gravada"] > 0
+            group["other"] |= row["amount_exenta"] + row["amount_no_suj"] > 0
+        if group is not None:
+            yield self._line(group, params, options)
+
+    def _line(self, g, params, options):
+        date, tipo = g["key"]
+        total = g["exenta"] + g["no_suj"] + g["gravada"] + g["ca"] + g["world"] + g["services"]
+        operation = 4 if g["taxed"] and g["other"] else 1 if g["taxed"] else 2
+        income = options.income_type
+        if tipo == "11":
+            income = 9 if g["services"] and not (g["ca"] or g["world"]) else 7
+        renta = [0, 0] if params.date_from < RENTA_FROM else [operation, income]
+        return [day(date), 4, tipo, "N/A", "N/A", "N/A", "N/A", code(g["first"]), code(g["last"]), "",
+                amount(g["exenta"]), amount(ZERO), amount(g["no_suj"]), amount(g["gravada"]), amount(g["ca"]),
+                amount(g["world"]), amount(g["services"]), amount(ZERO), amount(ZERO), amount(total), *renta, self.number]
+
+
+def _line_sum():
+    from django.db.models import Sum
+
+    from reports.base import money
+
+    return Sum(F("quantity") * F("unit_price") - F("discount"), output_field=money())
+
+
+class Invalidated(Annex):
+    """Documentos anulados, extraviados o DTE invalidados: one line per DTE whose invalidation MH
+    accepted in the month; tipo de detalle D (10 fields, no annex number)."""
+
+    key = "anulados"
+    title = _("Documentos anulados e invalidados")
+    description = _("Los DTE cuya invalidación aceptó MH en el mes.")
+
+    def documents(self, params):
+        from dte.models import Invalidation
+
+        docs = filtered(params, statuses=["invalidated"], dated=False)
+        return Invalidation.objects.filter(state="accepted", document__in=docs, created_at__date__gte=params.date_from,
+                                           created_at__date__lte=params.date_to)
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("created_at", "id")
+                .values("document__numero_control", "document__tipo_dte", "document__sello_recibido",
+                        "document__codigo_generacion"))
+        for row in rows.iterator(chunk_size=2000):
+            # The manual's text says 36 characters for the code; most files that MH accepted
+            # (and the other annexes) carry it without hyphens: 32 (see reports/SOURCES.md).
+            yield [control(row["document__numero_control"]), 4, 0, 0, row["document__tipo_dte"], "D",
+                   row["document__sello_recibido"], 0, 0, code(row["document__codigo_generacion"])]
+
+
+class _Withheld(Annex):
+    """Anexo 9 and 10: IVA perceived or withheld by the declarant, one line per document (10 fields)."""
+
+    field = ""
+
+    def documents(self, params):
+        return super().documents(params).filter(**{f"{self.field}__gt": 0})
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
+                .values("issue_date", "tipo_dte", "numero_control", "sello_recibido", "codigo_generacion",
+                        "counterparty", "amount_gravada", self.field))
+        for row in rows.iterator(chunk_size=2000):
+            party = row["counterparty"] or {}
+            dui = digits(party.get("id_number")) if party.get("id_type") == "13" else ""
+            nit = "" if dui else digits(party.get("id_number"))
+            yield [nit, day(row["issue_date"]), row["tipo_dte"], control(row["numero_control"]), row["sello_recibido"],
+                   code(row["codigo_generacion"]), amount(row["amount_gravada"]), amount(row[self.field]), dui,
+                   self.number]
+
+
+class Perceptions(_Withheld):
+    key = "percepcion"
+    number = "9"
+    title = _("Anexo 9 · Percepción de IVA 1 % efectuada por el declarante")
+    description = _("Créditos fiscales y notas con IVA percibido (solo agentes de percepción).")
+    types = ("03", "05", "06")
+    field = "iva_percibido"
+
+
+class Retentions(_Withheld):
+    key = "retencion"
+    number = "10"
+    title = _("Anexo 10 · Retención de IVA 1 % efectuada por el declarante")
+    description = _("Comprobantes de retención emitidos (solo agentes de retención).")
+    types = ("07",)
+    field = "iva_retenido"
+
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Invalidated, Perceptions, Retentions)}
