@@ -45,6 +45,7 @@ class Column:
     kind: str = "text"  # text, money, int, date
     total: bool = False
     width: int = 14  # spreadsheet width, in characters
+    screen: bool = True  # False: in the exports only (long codes that would crowd the page)
 
 
 @dataclass

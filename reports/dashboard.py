@@ -154,8 +154,9 @@ def _charts(by_day, by_type, by_est, by_rep, period):
     top_reps = sorted(by_rep.items(), key=lambda kv: -kv[1])[:10]
     return {
         "day": {"labels": [d.strftime("%d/%m") for d in days], "values": [float(by_day.get(d, ZERO)) for d in days]},
-        "type": {"labels": [f"{k} · {DocType(k).label}" for k in sorted(by_type)],
-                 "values": [float(by_type[k]) for k in sorted(by_type)]},
+        # a doughnut cannot show a negative slice: credit notes by their size, named as such
+        "type": {"labels": [f"{k} · {DocType(k).label}" + (" (−)" if by_type[k] < 0 else "") for k in sorted(by_type)],
+                 "values": [float(abs(by_type[k])) for k in sorted(by_type)]},
         "establishment": {"labels": [names.get(k, str(k)) for k in sorted(by_est, key=lambda k: names.get(k, ""))],
                           "values": [float(by_est[k]) for k in sorted(by_est, key=lambda k: names.get(k, ""))]},
         "rep": {"labels": [reps.get(k, str(k)) for k, _v in top_reps], "values": [float(v) for _k, v in top_reps]},

@@ -40,8 +40,8 @@ class SalesBookTaxpayers(Report):
     key_types = {"issue_date": "date"}
     fields = ("id", "issue_date", "tipo_dte", "numero_control", "codigo_generacion", "sello_recibido")
     columns = [Column("_n", _("Correlativo"), "int", width=8), Column("issue_date", _("Fecha de emisión"), "date", width=11),
-               Column("tipo_dte", _("Tipo"), width=5), Column("numero_control", _("Número de control"), width=33),
-               Column("codigo_generacion", _("Código de generación"), width=38),
+               Column("tipo_dte", _("Tipo"), width=5), Column("numero_control", _("Número de control"), "code", width=33),
+               Column("codigo_generacion", _("Código de generación"), "code", width=38, screen=False),
                Column("name", _("Nombre del cliente"), width=34), Column("nrc", _("NRC"), width=10),
                Column("exenta", _("Ventas exentas"), MONEY, total=True),
                Column("no_suj", _("Ventas no sujetas"), MONEY, total=True),
@@ -78,7 +78,7 @@ class SalesBookConsumers(Report):
     order = group
     columns = [Column("issue_date", _("Fecha"), "date", width=11), Column("till", _("Caja / punto de venta"), width=10),
                Column("tipo_dte", _("Tipo"), width=5),
-               Column("first", _("Del número"), width=33), Column("last", _("Al número"), width=33),
+               Column("first", _("Del número"), "code", width=33), Column("last", _("Al número"), "code", width=33),
                Column("documents", _("Documentos"), "int", total=True),
                Column("exenta", _("Ventas exentas"), MONEY, total=True),
                Column("no_suj", _("Ventas no sujetas"), MONEY, total=True),
@@ -105,7 +105,7 @@ class SalesBookConsumers(Report):
         return super().display(row)
 
     def notes(self, params):
-        return _unsealed_note(self.base(params))
+        return _unsealed_note(self.base(params)) + _debit_note(self.base(params))
 
 
 class SalesBookConsumersDetail(Report):
@@ -122,9 +122,9 @@ class SalesBookConsumersDetail(Report):
               "establishment__cod_estable_mh", "point_of_sale__cod_punto_venta_mh")
     columns = [Column("_n", _("Correlativo"), "int", width=8), Column("issue_date", _("Fecha"), "date", width=11),
                Column("till", _("Caja / punto de venta"), width=10), Column("tipo_dte", _("Tipo"), width=5),
-               Column("numero_control", _("Número de control"), width=33),
-               Column("codigo_generacion", _("Código de generación"), width=38),
-               Column("sello_recibido", _("Sello de recepción"), width=42),
+               Column("numero_control", _("Número de control"), "code", width=33),
+               Column("codigo_generacion", _("Código de generación"), "code", width=38, screen=False),
+               Column("sello_recibido", _("Sello de recepción"), "code", width=42, screen=False),
                Column("exenta", _("Ventas exentas"), MONEY, total=True),
                Column("no_suj", _("Ventas no sujetas"), MONEY, total=True),
                Column("gravada", _("Ventas gravadas locales"), MONEY, total=True),
@@ -159,8 +159,8 @@ class Retentions(Report):
     key_types = {"issue_date": "date"}
     filters = ("establecimiento", "punto")
     fields = ("id", "issue_date", "numero_control", "codigo_generacion")
-    columns = [Column("issue_date", _("Fecha"), "date", width=11), Column("numero_control", _("Número de control"), width=33),
-               Column("codigo_generacion", _("Código de generación"), width=38),
+    columns = [Column("issue_date", _("Fecha"), "date", width=11), Column("numero_control", _("Número de control"), "code", width=33),
+               Column("codigo_generacion", _("Código de generación"), "code", width=38, screen=False),
                Column("name", _("Sujeto retenido"), width=34), Column("nit", _("Documento"), width=16),
                Column("base", _("Monto sujeto"), MONEY, total=True), Column("retenido", _("IVA retenido"), MONEY, total=True)]
 
@@ -183,11 +183,11 @@ class Invalidated(Report):
     columns = [Column("day", _("Fecha de invalidación"), "date", width=11),
                Column("document__issue_date", _("Fecha de emisión"), "date", width=11),
                Column("document__tipo_dte", _("Tipo"), width=5),
-               Column("document__numero_control", _("Número de control"), width=33),
-               Column("document__codigo_generacion", _("Código de generación"), width=38),
+               Column("document__numero_control", _("Número de control"), "code", width=33),
+               Column("document__codigo_generacion", _("Código de generación"), "code", width=38, screen=False),
                Column("amount", _("Monto"), MONEY, total=True), Column("tipo_label", _("Tipo de invalidación"), width=30),
-               Column("reason", _("Motivo"), width=30), Column("replacement__numero_control", _("Reemplazado por"), width=33),
-               Column("sello_recibido", _("Sello de la invalidación"), width=42)]
+               Column("reason", _("Motivo"), width=30), Column("replacement__numero_control", _("Reemplazado por"), "code", width=33),
+               Column("sello_recibido", _("Sello de la invalidación"), "code", width=42, screen=False)]
 
     def base(self, params):
         from dte.models import Invalidation
@@ -364,6 +364,14 @@ class ReceivablesAging(Report):
 
     def rows(self, params):
         return super().rows(params).filter(outstanding__gt=0)
+
+
+def _debit_note(qs):
+    """RACT art. 83: the month's débito fiscal, the IVA inside the taxed local sales."""
+    debit = qs.filter(tipo_dte="01").aggregate(s=sum_of("total_iva"))["s"]
+    if not debit:
+        return []
+    return [_("Débito fiscal del mes (IVA incluido en las ventas gravadas locales): $ %(d)s") % {"d": f"{debit:,.2f}"}]
 
 
 def _unsealed_note(qs):

@@ -56,9 +56,12 @@ def report_show(request, slug):
     except ValueError:
         number = 1
     rows, following, previous = report.page(params, cursor=request.GET.get("despues"), number=number)
-    lines = [(row["_n"], report.display(row)) for row in rows]
+    shown = [i for i, c in enumerate(report.columns) if c.screen]
+    lines = [(row["_n"], [values[i] for i in shown]) for values, row in ((report.display(r), r) for r in rows)]
+    totals = _totals(report, params)
     query = "&".join(f"{k}={v}" for k, v in params.raw.items() if v)
-    context = {"report": report, "params": params, "f": params.raw, "lines": lines, "totals": _totals(report, params),
+    context = {"report": report, "params": params, "f": params.raw, "lines": lines, "columns": [report.columns[i] for i in shown],
+               "totals": [totals[i] for i in shown] if totals else None,
                "notes": report.notes(params), "following": following, "previous": previous, "query": query,
                "first_page": not request.GET.get("despues") and number == 1, "formats": FORMATS,
                "can_export": request.user.can(Module.REPORTES, Action.EXPORT), **_choices(request.user)}

@@ -75,7 +75,10 @@ def test_sales_book_to_taxpayers(book, accountant, tmp_path):
 
 
 def test_sales_book_to_final_consumers(book, accountant):
-    rows = _screen(accountant.get(f"/reportes/libro-consumidor-final/?{month_query()}"))
+    response = accountant.get(f"/reportes/libro-consumidor-final/?{month_query()}")
+    # the IVA inside taxed local sales: 13.00 + 2.60 + 5.20 = 20.80
+    assert "Débito fiscal del mes (IVA incluido en las ventas gravadas locales): $ 20.80" in response.content.decode()
+    rows = _screen(response)
     # day 3, M001P001: #1 113.00 + #2 22.60 taxed and 10.00 exempt; #8 (invalidated) is left out
     assert rows[1] == ("03/10/2026|M001P001|01|DTE-01-M001P001-000000000000001|DTE-01-M001P001-000000000000002|2|"
                        "10.00|0.00|135.60|0.00|145.60")
