@@ -175,7 +175,13 @@ class Document(models.Model):
                    models.Index(fields=["status"], include=["id", *_covered[1:6], "issue_date", "total_to_pay"],
                                 name="document_by_status"),
                    # a client's credit documents and credit notes: what it owes (credit checks)
-                   models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit")]
+                   models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit"),
+                   # every credit sale and every credit note, read whole by the aging of receivables
+                   models.Index(fields=["client"], condition=models.Q(condition=2), name="document_credit_sales",
+                                include=["id", "status", "tipo_dte", "establishment", "point_of_sale", "created_by",
+                                         "issue_date", "payment_term_days", "total_to_pay", "total_operation"]),
+                   models.Index(fields=["client"], condition=models.Q(tipo_dte="05"), name="document_credit_notes",
+                                include=["id", "status", "total_operation"])]
         constraints = [
             models.UniqueConstraint(fields=["numero_control", "number_year"], name="numero_control_unique_per_year"),
             models.CheckConstraint(

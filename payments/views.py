@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,21 +22,25 @@ def _documents(user):
     return documents_for_user(user=user)
 
 
+PER_PAGE = 50
+
+
 @module_required(Module.REPORTES, Action.VIEW)
 def credit_list(request):
-    """Clients with pending payments, by aging bucket; over the limit or overdue highlighted."""
-    rows = [r for r in selectors.aging(documents=_documents(request.user)).values() if r.outstanding > 0 or r.balance > 0]
-    only = request.GET.get("solo")
-    if only == "vencidos":
-        rows = [r for r in rows if r.overdue_documents]
-    elif only == "sobre_limite":
-        rows = [r for r in rows if r.over_limit]
-    rows.sort(key=lambda r: (-r.balance, r.name))
-    totals = {name: sum((r.buckets[name] for r in rows), Decimal("0.00")) for name, _label in BUCKET_LABELS}
+    """Clients with pending payments, by aging bucket; over the limit or overdue highlighted.
+    Grouped by the database and paged, largest balance first."""
+    only = request.GET.get("solo") if request.GET.get("solo") in ("vencidos", "sobre_limite") else None
+    try:
+        number = max(int(request.GET.get("pagina", "1")), 1)
+    except ValueError:
+        number = 1
+    rows, count, totals = selectors.aging_table(_documents(request.user), only=only, offset=(number - 1) * PER_PAGE,
+                                                limit=PER_PAGE)
     return render(request, "payments/credit.html", {
-        "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only,
+        "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only, "count": count,
+        "total_balance": totals["balance"], "number": number, "first_row": (number - 1) * PER_PAGE + 1,
+        "previous": number - 1 if number > 1 else None, "following": number + 1 if number * PER_PAGE < count else None,
         "can_record": request.user.can(Module.DOCUMENTOS, Action.EDIT),
-        "total_balance": sum((r.balance for r in rows), Decimal("0.00")),
         "chart": [{"label": str(label), "value": float(totals[name])} for name, label in BUCKET_LABELS]})
 
 

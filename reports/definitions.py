@@ -332,38 +332,67 @@ class SalesByProduct(Report):
         return super().display(row)
 
 
+class _Listed:
+    """Rows computed outside the ORM, offered as the queryset-like object the exports read."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def iterator(self, chunk_size=None):
+        return iter(self.rows)
+
+    def order_by(self, *args):
+        return self
+
+    def count(self):
+        return len(self.rows)
+
+
 class ReceivablesAging(Report):
-    """What each client owes on its credit sales, by days past due; computed by the database
-    (payments and credit notes subtracted per document in subqueries, then grouped)."""
+    """What each client owes on its credit sales, by days past due, less its unapplied payments
+    and loose credit notes: the credit page's figures (payments.selectors.aging_table, grouped
+    by the database in one statement)."""
 
     slug = "antiguedad"
     title = _("Antigüedad de saldos por cobrar")
     description = _("Saldo de cada cliente por días de vencimiento, a la fecha de hoy.")
     filters = ("establecimiento", "punto", "vendedor")
-    group = ("client_id", "client__name", "client__credit_limit")
-    order = ("-outstanding", "client_id")
+    dated = False
+    columns = [Column("name", _("Cliente"), width=40), Column("credit_limit", _("Límite"), MONEY),
+               Column("current", _("Al día"), MONEY, total=True), Column("1_30", _("1–30 días"), MONEY, total=True),
+               Column("31_60", _("31–60 días"), MONEY, total=True), Column("61_90", _("61–90 días"), MONEY, total=True),
+               Column("90_plus", _("Más de 90 días"), MONEY, total=True),
+               Column("unapplied", _("Pagos sin aplicar"), MONEY, total=True),
+               Column("balance", _("Saldo"), MONEY, total=True)]
 
-    columns = [Column("client__name", _("Cliente"), width=40), Column("client__credit_limit", _("Límite"), MONEY),
-               Column("current", _("Al día"), MONEY, total=True), Column("d1_30", _("1–30 días"), MONEY, total=True),
-               Column("d31_60", _("31–60 días"), MONEY, total=True), Column("d61_90", _("61–90 días"), MONEY, total=True),
-               Column("d90_plus", _("Más de 90 días"), MONEY, total=True),
-               Column("outstanding", _("Saldo"), MONEY, total=True)]
+    def _table(self, params, offset=0, limit=10**9):
+        from payments.selectors import aging_table
 
-    def base(self, params):
-        from payments.selectors import outstanding_documents
+        return aging_table(filtered(params, dated=False, statuses=None), today=timezone.localdate(), offset=offset,
+                           limit=limit)
 
-        return outstanding_documents(filtered(params, dated=False, statuses=None), today=timezone.localdate())
-
-    def aggregates(self):
-        def bucket(low, high):
-            condition = Q(days_late__gte=low) if high is None else Q(days_late__gte=low, days_late__lte=high)
-            return Coalesce(Sum("outstanding", filter=condition), Value(ZERO), output_field=money())
-
-        return {"current": bucket(-100000, 0), "d1_30": bucket(1, 30), "d31_60": bucket(31, 60),
-                "d61_90": bucket(61, 90), "d90_plus": bucket(91, None), "outstanding": sum_of("outstanding")}
+    @staticmethod
+    def _row(aging):
+        return {"name": aging.name, "credit_limit": aging.credit_limit or None, **aging.buckets,
+                "unapplied": -aging.unapplied - aging.loose_credits, "balance": aging.balance}
 
     def rows(self, params):
-        return super().rows(params).filter(outstanding__gt=0)
+        return _Listed([self._row(r) for r in self._table(params)[0]])
+
+    def count(self, params):
+        return self._table(params, limit=1)[1]
+
+    def totals(self, params):
+        _rows, _count, totals = self._table(params, limit=1)
+        return {**totals, "unapplied": -totals["unapplied"]}
+
+    def page(self, params, cursor=None, number=1):
+        from reports.base import PAGE
+
+        offset = (max(number, 1) - 1) * PAGE
+        found, count, _totals = self._table(params, offset=offset, limit=PAGE)
+        rows = [{**self._row(r), "_n": n} for n, r in enumerate(found, start=offset + 1)]
+        return rows, (number + 1 if offset + PAGE < count else None), (number - 1 if number > 1 else None)
 
 
 def _debit_note(qs):

@@ -156,13 +156,18 @@ def test_receivables_aging_in_sql_agrees_with_the_payment_pages(make_draft, issu
     _ccf_on_credit(make_draft, issuer, client, "200.00")  # 226.00, current
     payment_record(client=client, date=timezone.localdate(), amount="13.00", method="01", user=users["Contador"],
                    applications=[(late, "13.00")])
+    payment_record(client=client, date=timezone.localdate(), amount="50.00", method="01", user=users["Contador"],
+                   applications=[])  # received, not applied yet
     assert old.issue_date == timezone.localdate() - datetime.timedelta(days=100)
     rows = _screen(accountant.get("/reportes/antiguedad/"))
-    # current 226.00; 1–30: 113 − 13 = 100.00; 61–90: 339.00; owed 665.00
-    assert rows[1] == "Distribuidora Central, S.A. de C.V.|100,000.00|226.00|100.00|0.00|339.00|0.00|665.00"
+    # current 226.00; 1–30: 113 − 13 = 100.00; 61–90: 339.00; owed 665.00, less 50.00 unapplied = 615.00
+    assert rows[1] == "Distribuidora Central, S.A. de C.V.|100,000.00|226.00|100.00|0.00|339.00|0.00|-50.00|615.00"
     python = aging()[client.pk]
-    assert (python.buckets["current"], python.buckets["1_30"], python.buckets["61_90"], python.outstanding) == (
-        D("226.00"), D("100.00"), D("339.00"), D("665.00"))
+    assert (python.buckets["current"], python.buckets["1_30"], python.buckets["61_90"], python.balance) == (
+        D("226.00"), D("100.00"), D("339.00"), D("615.00"))
+    # the credit page shows the same figures
+    page = accountant.get("/cobros/").content.decode()
+    assert 'id="total-balance">$ 615.00<' in page
 
 
 def test_long_lists_page_by_keyset(book, accountant, monkeypatch):
