@@ -4,6 +4,7 @@
   and template, as a browser would get it;
 - document list and its filters p95 (keyset pages, including a page 2,000 rows deep), next to
   the same deep page with OFFSET pagination and a COUNT (Django's Paginator);
+- the credit page (aging of receivables) p95, next to aging every document in Python;
 - the busiest month's sales books exported to xlsx through the export job (the worker's code
   path), in a child process whose peak memory (max RSS) is measured; next to the same rows
   written with openpyxl's write-only mode.
@@ -145,7 +146,18 @@ def main():
     offset_ms = offset_page(DEEP)
     print(f"alternative: the same deep page with COUNT + OFFSET (Paginator): {offset_ms:.1f} ms per page")
 
-    # 3. the month's sales books to xlsx, each in a child process (its own peak memory)
+    # 3. the credit page (aging of receivables), grouped by the database, next to the per-document
+    #    Python aging it replaced (payments.selectors.aging, still used for one client's position)
+    credit = timed(browsers["accountant"], "/cobros/", max(5, args.runs // 4), warm=1)
+    start = time.perf_counter()
+    from payments.selectors import aging
+
+    aging(documents=Document.objects.all())
+    python_aging_ms = (time.perf_counter() - start) * 1000
+    print(f"credit page /cobros/ p50={statistics.median(credit):7.1f} ms  p95={p95(credit):7.1f} ms; "
+          f"alternative: aging every document in Python {python_aging_ms:7.1f} ms (before the page renders)")
+
+    # 4. the month's sales books to xlsx, each in a child process (its own peak memory)
     books = {}
     for slug in ("libro-consumidor-final", "libro-contribuyentes"):
         books[slug] = child(args.database_url, f"{slug}|{month:%Y-%m}|xlsx|job")
@@ -165,6 +177,7 @@ def main():
     book_peak = max(detail["peak_mb"], books["libro-contribuyentes"]["peak_mb"])
     print(f"documents={total} month={month:%Y-%m} month_documents={month_docs} "
           f"dashboard_p95_ms={dashboard_p95:.0f} list_p95_ms={list_p95:.0f} offset_deep_page_ms={offset_ms:.0f} "
+          f"credit_page_p95_ms={p95(credit):.0f} python_aging_ms={python_aging_ms:.0f} "
           f"book_rows={book_rows} book_xlsx_seconds={book_seconds:.1f} book_peak_mb={book_peak:.0f} "
           f"openpyxl_seconds={alt['seconds']:.1f} openpyxl_peak_mb={alt['peak_mb']:.0f} in_memory_peak_mb={held['peak_mb']:.0f} "
           + " ".join(f"target_{k}={v}" for k, v in TARGETS.items()))

@@ -252,7 +252,7 @@ class _Withheld(Annex):
 class Perceptions(_Withheld):
     key = "percepcion"
     number = "9"
-    title = _("Anexo 9 · Percepción de IVA 1 % efectuada por el declarante")
+    title = _("Anexo 9 · Percepción de IVA del 1 % por el declarante")
     description = _("Créditos fiscales y notas con IVA percibido (solo agentes de percepción).")
     types = ("03", "05", "06")
     field = "iva_percibido"
@@ -261,7 +261,7 @@ class Perceptions(_Withheld):
 class Retentions(_Withheld):
     key = "retencion"
     number = "10"
-    title = _("Anexo 10 · Retención de IVA 1 % efectuada por el declarante")
+    title = _("Anexo 10 · Retención de IVA del 1 % por el declarante")
     description = _("Comprobantes de retención emitidos (solo agentes de retención).")
     types = ("07",)
     field = "iva_retenido"

@@ -129,3 +129,21 @@ def wired(signing_company, govsim, celery_worker):
     clear_faults(govsim)
     yield govsim
     clear_faults(govsim)
+    _wait_for_quiet_database()
+
+
+def _wait_for_quiet_database(seconds=15):
+    """Let the worker finish what the test started (a seal queues printing and email) before the
+    test database is flushed: a TRUNCATE racing a worker's row locks ends in a deadlock."""
+    import time
+
+    from django.db import connection
+
+    deadline, quiet = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline and quiet < 3:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')")
+            busy = cursor.fetchone()[0]
+        quiet = quiet + 1 if busy == 0 else 0
+        time.sleep(0.2)
