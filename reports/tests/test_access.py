@@ -121,3 +121,19 @@ def _charts(page):
     import json
 
     return json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+
+
+def test_the_dashboard_shows_the_contingency_backlog(book, users, client_as, company):
+    from django.utils import timezone
+
+    from contingency.models import Period
+    from dte.models import Document, GovStatus
+
+    period = Period.objects.create(company=company, tipo=1, started_at=timezone.now())
+    Document.objects.filter(pk__in=[book[1].pk, book[2].pk]).update(status=GovStatus.CONTINGENCY,
+                                                                     contingency_period=period)
+    page = client_as(users["Contador"]).get("/reportes/tablero/").content.decode()
+    block = re.search(r'data-action="contingency">(.*?)</a>', page, re.S).group(1)
+    assert "2 en espera" in block and f"/contingencia/{period.pk}/" in page
+    # a rep's own dashboard does not carry the company's contingency block
+    assert 'data-action="contingency"' not in client_as(users["Vendedor"]).get("/reportes/tablero/").content.decode()
