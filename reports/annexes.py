@@ -49,8 +49,10 @@ def digits(value):
 
 
 def plain(value):
-    """Free text as a field: no delimiter, quote or line break can break the line."""
-    return " ".join((value or "").replace(";", ",").replace('"', "").split())
+    """Free text as a field: no delimiter, quote or line break can break the line, and a
+    spreadsheet opening the file to check it never runs it as a formula (a leading space)."""
+    text = " ".join((value or "").replace(";", ",").replace('"', "").split())
+    return f" {text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def code(value):

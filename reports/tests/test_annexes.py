@@ -82,6 +82,14 @@ def test_names_are_cleaned_and_windows_1252_on_request(book, accountant):
     assert "Ñ".encode("cp1252") in body
 
 
+def test_a_name_a_spreadsheet_would_run_is_defused(book, accountant):
+    from dte.models import Document
+
+    Document.objects.filter(pk=book[3].pk).update(counterparty={**book[3].counterparty, "name": "=HYPERLINK(1)"})
+    first = _lines(accountant.get(f"/reportes/anexos-f07/contribuyentes.csv?{month_query()}"))[0]
+    assert first.split(";")[8] == " =HYPERLINK(1)"
+
+
 def test_periods_before_2025_carry_zero_renta_columns(book, accountant):
     from dte.models import Document
 
