@@ -206,6 +206,16 @@ def child(url, spec):
             "base_mb": float(values["base_mb"])}
 
 
+def high_water_mb():
+    """This process's peak resident memory (VmHWM). Not ru_maxrss: Linux carries that over from
+    the parent across fork and exec, so a child would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def export_child(spec):
     import tempfile
 
@@ -220,7 +230,7 @@ def export_child(spec):
     report = BY_SLUG[slug]()
     params = parse_params(user, data, monthly=True)
     rows = report.count(params)
-    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Django loaded, before the export
+    base_mb = high_water_mb()  # Django loaded, before the export
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         if engine == "list":
@@ -245,7 +255,7 @@ def export_child(spec):
         else:
             build_file(report, params, fmt, out)
         seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = high_water_mb()
     print(f"rows={rows} seconds={seconds:.2f} peak_mb={peak_mb:.1f} base_mb={base_mb:.1f}")
 
 
