@@ -466,29 +466,51 @@ class Download(models.Model):
         return f"{self.document_id} {self.what} {self.at:%Y-%m-%d %H:%M}"
 
 
-class ArchiveJob(models.Model):
-    """A ZIP of the PDFs and signed JSONs of a date range, built by a worker with its progress."""
+class FileJob(models.Model):
+    """A file built by a worker for one user, with its progress: its page polls it and offers
+    the download when done (the ZIP of documents here, report exports in reports.ExportJob)."""
 
     STATES = [("queued", _("En cola")), ("running", _("Preparando")), ("done", _("Listo")), ("failed", _("Fallido"))]
     public_id = models.UUIDField(unique=True)
     requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    date_from = models.DateField(_("desde"))
-    date_to = models.DateField(_("hasta"))
     state = models.CharField(max_length=8, choices=STATES, default="queued")
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="archives/", blank=True, max_length=200)
     size = models.BigIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.date_from} – {self.date_to} ({self.state})"
 
     @property
     def percent(self):
         return 100 if self.state == "done" else int(100 * self.done / self.total) if self.total else 0
+
+    @classmethod
+    def get_for(cls, user, public_id):
+        """The job, for its requester or a company-wide role (who may see every figure anyway);
+        for anyone else it does not exist."""
+        from django.http import Http404
+        from django.shortcuts import get_object_or_404
+
+        job = get_object_or_404(cls.objects.select_related("requested_by"), public_id=public_id)
+        if job.requested_by_id != user.pk and not user.company_wide:
+            raise Http404
+        return job
+
+
+class ArchiveJob(FileJob):
+    """A ZIP of the PDFs and signed JSONs of a date range."""
+
+    date_from = models.DateField(_("desde"))
+    date_to = models.DateField(_("hasta"))
+    file = models.FileField(upload_to="archives/", blank=True, max_length=200)
+
+    class Meta(FileJob.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.date_from} – {self.date_to} ({self.state})"

@@ -816,19 +816,15 @@ def archive_list(request):
     return render(request, "dte/archive.html", {"jobs": jobs, "error": error, "values": values})
 
 
-def _own_job(request, public_id):
+def _archive_job(request, public_id):
     from dte.models import ArchiveJob
 
-    job = get_object_or_404(ArchiveJob.objects.select_related("requested_by"), public_id=public_id)
-    # Its requester, or a company-wide role (who may see every document anyway); else it does not exist.
-    if job.requested_by_id != request.user.pk and not request.user.company_wide:
-        raise Http404
-    return job
+    return ArchiveJob.get_for(request.user, public_id)
 
 
 @module_required(Module.REPORTES, Action.EXPORT)
 def archive_job(request, public_id):
-    job = _own_job(request, public_id)
+    job = _archive_job(request, public_id)
     template = "dte/partials/archive_progress.html" if request.htmx else "dte/archive_job.html"
     return render(request, template, {"job": job})
 
@@ -837,7 +833,7 @@ def archive_job(request, public_id):
 def archive_download(request, public_id):
     from django.http import FileResponse
 
-    job = _own_job(request, public_id)
+    job = _archive_job(request, public_id)
     if job.state != "done" or not job.file:
         return redirect("dte:archive_job", public_id=job.public_id)  # not ready: its progress
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1],

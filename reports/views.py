@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import module_required
@@ -109,24 +109,16 @@ def report_export(request, slug, fmt):
     return response
 
 
-def _own_job(request, public_id):
-    job = get_object_or_404(ExportJob.objects.select_related("requested_by"), public_id=public_id)
-    # Its requester, or a company-wide role (who may see every figure anyway); else it does not exist.
-    if job.requested_by_id != request.user.pk and not request.user.company_wide:
-        raise Http404
-    return job
-
-
 @module_required(Module.REPORTES, Action.EXPORT)
 def export_job(request, public_id):
-    job = _own_job(request, public_id)
+    job = ExportJob.get_for(request.user, public_id)
     template = "reports/partials/job_progress.html" if request.htmx else "reports/job.html"
     return render(request, template, {"job": job, "report": BY_SLUG.get(job.report)})
 
 
 @module_required(Module.REPORTES, Action.EXPORT)
 def export_download(request, public_id):
-    job = _own_job(request, public_id)
+    job = ExportJob.get_for(request.user, public_id)
     if job.state != "done" or not job.file:
         return redirect("reports:job", public_id=job.public_id)
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1],
