@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -59,7 +61,7 @@ def report_show(request, slug):
     shown = [i for i, c in enumerate(report.columns) if c.screen]
     lines = [(row["_n"], [values[i] for i in shown]) for values, row in ((report.display(r), r) for r in rows)]
     totals = _totals(report, params)
-    query = "&".join(f"{k}={v}" for k, v in params.raw.items() if v)
+    query = urlencode({k: v for k, v in params.raw.items() if v})
     context = {"report": report, "params": params, "f": params.raw, "lines": lines, "columns": [report.columns[i] for i in shown],
                "totals": [totals[i] for i in shown] if totals else None,
                "notes": report.notes(params), "following": following, "previous": previous, "query": query,
@@ -166,7 +168,7 @@ def annexes(request):
     for error in params.errors:
         messages.warning(request, error)
     rows = [(key, annex, annex.count(params)) for key, annex in ANNEXES.items()]
-    query = f"mes={params.raw['mes']}&ingreso={options.income_type}&codificacion={options.encoding}"
+    query = urlencode({"mes": params.raw["mes"], "ingreso": options.income_type, "codificacion": options.encoding})
     return render(request, "reports/annexes.html", {
         "annexes": rows, "f": params.raw, "params": params, "options": options, "income_types": INCOME_TYPES,
         "query": query, "renta": params.date_from >= RENTA_FROM})
