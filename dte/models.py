@@ -174,6 +174,8 @@ class Document(models.Model):
                                 include=[c for c in _covered if c != "created_by"], name="document_by_rep"),
                    models.Index(fields=["status"], include=["id", *_covered[1:6], "issue_date", "total_to_pay"],
                                 name="document_by_status"),
+                   # the list's status counts for one type
+                   models.Index(fields=["tipo_dte", "status"], name="document_by_type_status"),
                    # a client's credit documents and credit notes: what it owes (credit checks)
                    models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit"),
                    # every credit sale and every credit note, read whole by the aging of receivables
