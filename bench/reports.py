@@ -133,6 +133,8 @@ def main():
         "mes": f"/documentos/?desde={month}&hasta={end}",
         "mes+tipo+establecimiento": f"/documentos/?desde={month}&hasta={end}&tipo=01&establecimiento={est.pk}",
         "página 500,001+ (keyset)": f"/documentos/?antes={cursor}",
+        "buscar cliente": "/documentos/?q=Taller",
+        "buscar número": f"/documentos/?q=DTE-03-{est.cod_estable_mh}P001-0000000000001",
     }
     list_times = []
     for name, url in lists.items():

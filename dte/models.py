@@ -176,6 +176,8 @@ class Document(models.Model):
                                 name="document_by_status"),
                    # the list's status counts for one type
                    models.Index(fields=["tipo_dte", "status"], name="document_by_type_status"),
+                   # the list's search by correlative (the number at the end of the número de control)
+                   models.Index(fields=["correlative"], name="document_by_correlative"),
                    # a client's credit documents and credit notes: what it owes (credit checks)
                    models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit"),
                    # every credit sale and every credit note, read whole by the aging of receivables

@@ -60,9 +60,7 @@ def _filtered(request):
     if f["interno"]:
         qs = qs.filter(internal_status=f["interno"])
     if f["q"]:
-        qs = qs.filter(Q(numero_control__icontains=f["q"]) | Q(codigo_generacion__icontains=f["q"])
-                       | Q(client__name__icontains=f["q"]) | Q(provider__name__icontains=f["q"])
-                       | Q(client__id_number__icontains=f["q"]))
+        qs = qs.filter(_search(f["q"]))
     for key, lookup in (("desde", "issue_date__gte"), ("hasta", "issue_date__lte")):
         try:
             if f[key]:
@@ -83,6 +81,38 @@ def _filtered(request):
     if f["estado"]:
         qs = qs.filter(status=f["estado"])
     return qs, f, counts
+
+
+SEARCH_PARTIES = 2000  # clients or providers a search term may name before it is read as a subquery
+
+
+def _search(text):
+    """The list's search box, answered from indexes: a número de control by its start
+    ("DTE-03-M001…"), a código de generación by its start, a correlative by its number, and the
+    client or provider by any part of its name or document number (their trigram-indexed
+    search_text)."""
+    import re
+
+    from clients.models import Client
+    from clients.rules import search_condition
+    from inventory.models import Provider
+
+    upper = text.strip().upper()
+    if upper.startswith("DTE-"):
+        return Q(numero_control__startswith=upper)
+    condition = Q(pk__in=[])
+    parties = search_condition(text) if len(text.strip()) >= 3 else None  # shorter: a correlative, not a name
+    if parties is not None:
+        # the ids first: a short list lets the database combine the indexes (a subquery here
+        # made it read every document)
+        for field, model in (("client", Client), ("provider", Provider)):
+            ids = list(model.objects.filter(parties).values_list("pk", flat=True)[:SEARCH_PARTIES + 1])
+            condition |= Q(**{f"{field}__in": ids if len(ids) <= SEARCH_PARTIES else model.objects.filter(parties).values("pk")})
+    if upper.isdigit() and len(upper) <= 15:
+        condition |= Q(correlative=int(upper))
+    if len(upper) >= 6 and re.fullmatch(r"[0-9A-F-]+", upper):
+        condition |= Q(codigo_generacion__startswith=upper)
+    return condition
 
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)

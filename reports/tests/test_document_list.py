@@ -27,3 +27,22 @@ def test_document_list_pages_by_keyset(book, users, client_as, monkeypatch):
     # a tampered cursor is ignored: the first page
     page = browser.get("/documentos/?antes=nonsense").content.decode()
     assert re.findall(r'<tr data-doc="(\d+)"', page)[0] == str(book[9].pk)
+
+
+def test_the_search_box_finds_by_number_code_correlative_and_party(book, users, client_as):
+    browser = client_as(users["Contador"])
+
+    def found(q):
+        from urllib.parse import urlencode
+
+        page = browser.get(f"/documentos/?{urlencode({'q': q})}").content.decode()
+        return sorted(int(pk) for pk in re.findall(r'<tr data-doc="(\d+)"', page))
+
+    ids = {n: d.pk for n, d in book.items()}
+    assert found("lópez") == sorted(ids[n] for n in (1, 2, 6, 8))  # the client's name, any case and part
+    assert found("00016297-5") == found("000162975") == sorted(ids[n] for n in (1, 2, 6, 8))  # its DUI
+    assert found("Repuestos del") == [ids[9]]  # the provider of the retention
+    assert found("DTE-03-S001") == [ids[7]]  # a número de control by its start
+    assert found("2") == [ids[2]]  # the correlative at the end of DTE-01-M001P001-000000000000002
+    assert found(book[5].codigo_generacion[:8].lower()) == [ids[5]]
+    assert found("nadie") == []
