@@ -77,7 +77,7 @@ def _filtered(request):
                 qs = qs.filter(**{lookup: Decimal(f[key])})
         except ArithmeticError:
             f[key] = ""
-    counts = dict(qs.values_list("status").annotate(n=Count("*")).values_list("status", "n"))
+    counts = _status_counts(request, qs, f)
     if f["estado"]:
         qs = qs.filter(status=f["estado"])
     return qs, f, counts
@@ -145,6 +145,26 @@ def document_list(request):
 
 
 LIST_PAGE = 50
+
+
+def _status_counts(request, qs, filters):
+    """Documents per status under the filters. The open list refreshes itself every few seconds
+    (htmx): those refreshes reuse the counts for a few seconds instead of counting again."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    def count():
+        return dict(qs.values_list("status").annotate(n=Count("*")).values_list("status", "n"))
+
+    if not request.htmx:
+        return count()
+    shape = repr(sorted((k, v) for k, v in filters.items() if k != "estado")).encode()
+    key = f"doclist-counts:{request.user.pk}:{hashlib.sha256(shape).hexdigest()[:24]}"
+    return cache.get_or_set(key, count, LIST_COUNTS_SECONDS)
+
+
+LIST_COUNTS_SECONDS = 15
 
 
 def _keyset_page(qs, cursor):

@@ -46,3 +46,24 @@ def test_the_search_box_finds_by_number_code_correlative_and_party(book, users, 
     assert found("2") == [ids[2]]  # the correlative at the end of DTE-01-M001P001-000000000000002
     assert found(book[5].codigo_generacion[:8].lower()) == [ids[5]]
     assert found("nadie") == []
+
+
+def test_the_lists_own_refreshes_reuse_the_counts(book, users, client_as):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    browser = client_as(users["Contador"])
+    refresh = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "document-rows"}
+
+    def counted(**headers):
+        with CaptureQueriesContext(connection) as ctx:
+            page = browser.get("/documentos/?tipo=01", **headers).content.decode()
+        return sum('COUNT(*) AS "n"' in q["sql"] for q in ctx.captured_queries), page
+
+    assert counted()[0] == 1  # a page load always counts
+    n, page = counted(**refresh)
+    assert n == 1 and 'id="shown-count">4 documentos<' in page  # the first refresh counts
+    n, page = counted(**refresh)
+    assert n == 0 and 'id="shown-count">4 documentos<' in page  # the next ones reuse it for a while
