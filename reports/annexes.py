@@ -19,6 +19,7 @@ request (what Excel writes when the manual's workflow saves a CSV).
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -71,10 +72,25 @@ def operation_type(row):
     return 4 if taxed and other else 1 if taxed else 2
 
 
+# Anexo 5's cost/expense columns (manual v14 §VII, the Anexo 3 lists), from the February 2024 period.
+PURCHASES_FROM = datetime.date(2024, 2, 1)
+CLASSIFICATIONS = [(1, _("Costo")), (2, _("Gasto"))]
+SECTORS = [(1, _("Industria")), (2, _("Comercio")), (3, _("Agropecuaria")), (4, _("Servicios"))]
+COST_TYPES = [(1, _("Gastos de venta sin donación")), (2, _("Gastos de administración sin donación")),
+              (3, _("Gastos financieros sin donación")), (4, _("Costo artículos producidos/comprados importaciones/internaciones")),
+              (5, _("Costo artículos producidos/comprados interno")), (6, _("Costos indirectos de fabricación")),
+              (7, _("Mano de obra"))]
+COSTS_FOR = {1: (4, 5, 6, 7), 2: (1, 2, 3)}  # a cost takes types 4–7, an expense 1–3
+SELLER_ID_TYPES = {"36": 1, "13": 2}  # NIT 1, DUI 2, any other document 3
+
+
 @dataclass
 class Options:
     income_type: int = 3
     encoding: str = "utf-8"
+    classification: int = 2
+    sector: int = 2
+    cost_type: int = 2
 
 
 class Annex:
@@ -269,4 +285,37 @@ class Retentions(_Withheld):
     field = "iva_retenido"
 
 
-ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Invalidated, Perceptions, Retentions)}
+class ExcludedSubjects(Annex):
+    """Anexo 5, Compras a sujetos excluidos: one line per Factura de Sujeto Excluido (DTE 14) the
+    company issued, 13 fields. The seller by NIT (1), DUI (2) or other document (3); the sello and
+    the código identify the DTE; the amount is the purchase before retentions (resumen.subTotal:
+    the income tax withheld goes to the F-14, not here); then the IVA 13 % withheld, if any; then
+    the cost/expense columns the accountant chooses (from February 2024; 0 before)."""
+
+    key = "sujetos-excluidos"
+    number = "5"
+    title = _("Anexo 5 · Compras a sujetos excluidos")
+    description = _("Facturas de sujeto excluido emitidas por la empresa en el mes.")
+    types = ("14",)
+
+    def filename(self, params):
+        return f"F07_excluidos_{params.date_from:%Y%m}.csv"
+
+    def lines(self, params, options):
+        import json
+
+        rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
+                .values("issue_date", "sello_recibido", "codigo_generacion", "counterparty", "amount_gravada", "payload"))
+        for row in rows.iterator(chunk_size=500):
+            party = row["counterparty"] or {}
+            resumen = (json.loads(row["payload"]) if row["payload"] else {}).get("resumen") or {}
+            subtotal = Decimal(str(resumen.get("subTotal", row["amount_gravada"])))
+            withheld_iva = Decimal(str(resumen.get("ivaRete1") or 0))
+            renta = ([1, options.classification, options.sector, options.cost_type]
+                     if params.date_from >= PURCHASES_FROM else [0, 0, 0, 0])
+            yield [SELLER_ID_TYPES.get(party.get("id_type"), 3), digits(party.get("id_number")) or plain(party.get("id_number")),
+                   plain(party.get("name")), day(row["issue_date"]), row["sello_recibido"], code(row["codigo_generacion"]),
+                   amount(subtotal), amount(withheld_iva), *renta, self.number]
+
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, ExcludedSubjects, Invalidated, Perceptions, Retentions)}

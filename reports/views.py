@@ -146,31 +146,37 @@ def dashboard(request):
 
 
 def _annex_options(data):
-    from reports.annexes import ENCODINGS, INCOME_TYPES, Options
+    """The accountant's choices for the annexes, each falling back to its default when absent or
+    not in its list (a cost type must belong to its classification)."""
+    from reports.annexes import CLASSIFICATIONS, COSTS_FOR, ENCODINGS, INCOME_TYPES, SECTORS, Options
 
-    try:
-        income = int(data.get("ingreso", "3"))
-    except ValueError:
-        income = 3
-    if income not in dict(INCOME_TYPES):
-        income = 3
+    def pick(key, choices, default):
+        value = data.get(key, "")
+        return int(value) if value.isdigit() and int(value) in dict(choices) else default
+
+    classification = pick("clasificacion", CLASSIFICATIONS, 2)
+    # default: administration expenses, or for a cost the first cost type
+    cost_type = pick("costo", [(c, c) for c in COSTS_FOR[classification]], 2 if classification == 2 else 4)
     encoding = data.get("codificacion", "utf-8")
-    return Options(income_type=income, encoding=encoding if encoding in ENCODINGS else "utf-8")
+    return Options(income_type=pick("ingreso", INCOME_TYPES, 3), encoding=encoding if encoding in ENCODINGS else "utf-8",
+                   classification=classification, sector=pick("sector", SECTORS, 2), cost_type=cost_type)
 
 
 @module_required(Module.REPORTES, Action.EXPORT)
 def annexes(request):
     """The F-07 annexes of a month, as the CSV files MH's portal takes (reports.annexes)."""
-    from reports.annexes import ANNEXES, INCOME_TYPES, RENTA_FROM
+    from reports.annexes import ANNEXES, CLASSIFICATIONS, COST_TYPES, INCOME_TYPES, RENTA_FROM, SECTORS
 
     params = parse_params(request.user, request.GET, monthly=True)
     options = _annex_options(request.GET)
     for error in params.errors:
         messages.warning(request, error)
     rows = [(key, annex, annex.count(params)) for key, annex in ANNEXES.items()]
-    query = urlencode({"mes": params.raw["mes"], "ingreso": options.income_type, "codificacion": options.encoding})
+    query = urlencode({"mes": params.raw["mes"], "ingreso": options.income_type, "codificacion": options.encoding,
+                       "clasificacion": options.classification, "sector": options.sector, "costo": options.cost_type})
     return render(request, "reports/annexes.html", {
         "annexes": rows, "f": params.raw, "params": params, "options": options, "income_types": INCOME_TYPES,
+        "classifications": CLASSIFICATIONS, "sectors": SECTORS, "cost_types": COST_TYPES,
         "query": query, "renta": params.date_from >= RENTA_FROM})
 
 

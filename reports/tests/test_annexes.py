@@ -113,7 +113,7 @@ def test_a_branch_user_gets_only_its_branch_in_the_annexes(book, make_user, role
 
     def lines(extra=""):
         out = []
-        for key in ("contribuyentes", "consumidor", "anulados", "retencion", "percepcion"):
+        for key in ("contribuyentes", "consumidor", "sujetos-excluidos", "anulados", "retencion", "percepcion"):
             out += _lines(browser.get(f"/reportes/anexos-f07/{key}.csv?{month_query()}{extra}"))
         return out
 
@@ -121,3 +121,25 @@ def test_a_branch_user_gets_only_its_branch_in_the_annexes(book, make_user, role
     everything = lines()
     assert {c for c in codes if any(c in line for line in everything)} == {_code(book[6]), _code(book[7])}
     assert lines(f"&establecimiento={establishments['main'].pk}") == []  # asking for the Matriz gives nothing
+
+
+def test_annex_5_purchases_from_excluded_subjects(book, make_draft, issuer, accountant):
+    from dte.models import Document
+    from dte.services import document_issue
+    from dte.tests.conftest import line
+
+    seller = {"id_type": "13", "id_number": "04567891-2", "name": "Juan Pérez", "departamento": "05",
+              "municipio": "11", "address": "Cantón El Progreso", "phone": "77778888"}
+    lines = [line("Maíz blanco, quintal", "10", "30.00", unit=32),
+             line("Flete", "1", "50.00", item_type=2, unit=99, withhold_income=True)]
+    fse = document_issue(document=make_draft("14", lines, counterparty=seller), user=issuer)
+    Document.objects.filter(pk=fse.pk).update(status="sealed", sello_recibido="2026SELLOFSE" + "0" * 28,
+                                              issue_date="2026-10-06")
+    # a DUI is tipo 2 and digits only; the purchase before retentions: 10 × 30 + 50 = 350.00 (the
+    # 5.00 income tax withheld goes to the F-14); no IVA withheld; operation 1, then the defaults:
+    # expense (2), commerce (2), administration (2); annex 5
+    lines = _lines(accountant.get(f"/reportes/anexos-f07/sujetos-excluidos.csv?{month_query()}"))
+    assert lines == [f"2;045678912;Juan Pérez;06/10/2026;2026SELLOFSE{'0' * 28};{_code(fse)};350.00;0.00;1;2;2;2;5"]
+    # a cost (1) cannot take an expense type: the first cost type (4) instead
+    lines = _lines(accountant.get(f"/reportes/anexos-f07/sujetos-excluidos.csv?{month_query(clasificacion='1', sector='4', costo='2')}"))
+    assert lines[0].endswith(";350.00;0.00;1;1;4;4;5")
