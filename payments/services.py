@@ -47,9 +47,10 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
             if part <= 0:
                 continue
             wanted[doc.pk] = wanted.get(doc.pk, Decimal(0)) + part
-        # Lock the documents so two payments cannot both take the same outstanding amount.
-        locked = {d.pk: d for d in selectors.credit_documents(
-            Document.objects.filter(pk__in=list(wanted)).select_for_update(of=("self",)))}
+        # Lock the documents so two payments cannot both take the same outstanding amount; then
+        # read what they owe (a separate statement: PostgreSQL refuses FOR UPDATE with the sums).
+        list(Document.objects.filter(pk__in=sorted(wanted)).order_by("pk").select_for_update().values_list("pk"))
+        locked = {d.pk: d for d in selectors.credit_documents(Document.objects.filter(pk__in=list(wanted)))}
         for pk, part in wanted.items():
             doc = locked.get(pk)
             if doc is None or doc.client_id != client.pk:
