@@ -102,3 +102,16 @@ def deep(doc):
 
 def yesterday():
     return timezone.localdate() - datetime.timedelta(days=1)
+
+
+def until(check, what, timeout=60, every=0.25):
+    """Poll ``check`` until it returns something truthy (a worker's or govsim's work done)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"no ocurrió a tiempo: {what}")

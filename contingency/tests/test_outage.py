@@ -13,19 +13,11 @@ from dte import jsonio
 from dte.models import Document, GovStatus, Outbox, OutboxState
 from dte.services import IssueError, document_issue
 from dte.tests.conftest import line
-from tests.mh_helpers import clear_faults, fault, ledger
+from tests.mh_helpers import clear_faults, fault, ledger, until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _until(check, what, timeout=60, every=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"no ocurrió a tiempo: {what}")
 
 
 def _statuses(docs):
@@ -33,7 +25,7 @@ def _statuses(docs):
 
 
 def _all_sealed(docs, timeout=90):
-    _until(lambda: set(_statuses(docs).values()) == {GovStatus.SEALED},
+    until(lambda: set(_statuses(docs).values()) == {GovStatus.SEALED},
            f"todos sellados; ahora {sorted(set(_statuses(docs).values()))}", timeout=timeout)
     return list(Document.objects.filter(pk__in=[d.pk for d in docs]).order_by("pk"))
 
@@ -73,15 +65,15 @@ def _tick_until_ended(period, timeout=30):
         time.sleep(0.5)
         return Period.objects.get(pk=period.pk).ended_at
 
-    return _until(ended, "MH de vuelta detectado por la revisión periódica", timeout=timeout, every=0.5)
+    return until(ended, "MH de vuelta detectado por la revisión periódica", timeout=timeout, every=0.5)
 
 
 def test_mh_down_trips_the_breaker_and_everything_catches_up_by_itself(wired, make_draft, issuer):
     fault(wired, mode="down")  # every /fesv/ call answers 503 until cleared
     before = [_factura(make_draft, issuer) for _ in range(3)]
-    period = _until(lambda: Period.objects.filter(automatic=True).first(), "contingencia automática", timeout=40)
+    period = until(lambda: Period.objects.filter(automatic=True).first(), "contingencia automática", timeout=40)
     assert period.establishment is None and period.point_of_sale is None and period.tipo == 1  # MH unavailable
-    _until(lambda: Outbox.objects.filter(document__in=before, state=OutboxState.HELD).count() == 3,
+    until(lambda: Outbox.objects.filter(document__in=before, state=OutboxState.HELD).count() == 3,
            "los pendientes se unen a la contingencia")
     during = [_factura(make_draft, issuer) for _ in range(2)]
     for doc in during:
@@ -102,7 +94,7 @@ def test_mh_down_trips_the_breaker_and_everything_catches_up_by_itself(wired, ma
     listed = {i["codigoGeneracion"] for e in Event.objects.filter(period=period)
               for i in jsonio.loads(e.payload)["detalleDTE"]}
     assert listed == {d.codigo_generacion for d in sealed}
-    _until(lambda: Period.objects.get(pk=period.pk).completed_at, "periodo completo")
+    until(lambda: Period.objects.get(pk=period.pk).completed_at, "periodo completo")
 
 
 def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_draft, issuer, users):
@@ -116,7 +108,7 @@ def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_
     online = _factura(make_draft, supervisor, pos="S001P001")  # another establishment: not in contingency
     assert all(d.status == GovStatus.CONTINGENCY for d in offline)
     assert _ident(offline[0])["tipoContingencia"] == 3
-    _until(lambda: Document.objects.get(pk=online.pk).status == GovStatus.SEALED, "la sucursal transmite en línea")
+    until(lambda: Document.objects.get(pk=online.pk).status == GovStatus.SEALED, "la sucursal transmite en línea")
 
     tick_task.delay()  # MH answers, but a period declared by hand waits for the supervisor
     time.sleep(1.5)
@@ -150,7 +142,7 @@ def test_a_rejected_event_is_corrected_and_resent_before_any_lot(wired, make_dra
     docs = [_factura(make_draft, issuer) for _ in range(2)]
     fault(wired, mode="reject", count=1, path_prefix="/fesv/contingencia")
     period_end(period=period, user=supervisor)
-    rejected = _until(lambda: Event.objects.filter(period=period, state=EventState.REJECTED).first(), "evento rechazado")
+    rejected = until(lambda: Event.objects.filter(period=period, state=EventState.REJECTED).first(), "evento rechazado")
     time.sleep(1.5)
     assert not Lot.objects.filter(event__period=period).exists()  # no lot without a sealed event
     assert set(_statuses(docs).values()) == {GovStatus.CONTINGENCY}
@@ -171,9 +163,9 @@ def test_a_document_in_doubt_when_the_outage_starts_is_asked_about_not_listed(wi
     fault(wired, mode="down", path_prefix="/fesv/recepcion/consultadte/")
     fault(wired, mode="drop", count=1, path_prefix="/fesv/recepciondte")
     doubtful = _factura(make_draft, issuer)
-    _until(lambda: Document.objects.get(pk=doubtful.pk).status == GovStatus.IN_DOUBT, "documento en duda")
+    until(lambda: Document.objects.get(pk=doubtful.pk).status == GovStatus.IN_DOUBT, "documento en duda")
     period = period_open(company=issuer_company(issuer), tipo=1, user=supervisor)
-    _until(lambda: Outbox.objects.get(document=doubtful).state == OutboxState.HELD, "el documento en duda queda retenido",
+    until(lambda: Outbox.objects.get(document=doubtful).state == OutboxState.HELD, "el documento en duda queda retenido",
            timeout=20)
     offline = _factura(make_draft, issuer)
     clear_faults(wired)
@@ -192,7 +184,7 @@ def test_retry_rule_exhausted_puts_the_establishment_in_contingency(wired, make_
     # MH takes the request and never answers in time (nor processes it): three sends, then contingency.
     fault(wired, mode="hang", latency_ms=2500, path_prefix="/fesv/recepciondte")
     doc = _factura(make_draft, issuer)
-    period = _until(lambda: Period.objects.filter(automatic=True).first(), "contingencia por regla de reintentos",
+    period = until(lambda: Period.objects.filter(automatic=True).first(), "contingencia por regla de reintentos",
                     timeout=60)
     assert period.establishment_id == doc.establishment_id and period.point_of_sale_id is None
     assert Outbox.objects.get(document=doc).sends == 3

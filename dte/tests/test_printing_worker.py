@@ -4,7 +4,6 @@ and the signed JSON attached."""
 
 import email
 import subprocess
-import time
 from email import policy
 
 import pytest
@@ -12,18 +11,11 @@ import pytest
 from dte.models import Delivery, Document, GovStatus, PrintedCopy
 from dte.services import document_issue
 from dte.tests.conftest import line
+from tests.mh_helpers import until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _until(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"no ocurrió a tiempo: {what}")
 
 
 def test_sealed_document_is_printed_and_emailed_by_the_worker(wired, make_draft, issuer, parties, celery_worker):
@@ -31,9 +23,9 @@ def test_sealed_document_is_printed_and_emailed_by_the_worker(wired, make_draft,
     client.other_emails = "compras@example.com"
     client.save()
     doc = document_issue(document=make_draft("01", [line("Café molido", "2", "11.30")], client=client), user=issuer)
-    sealed = _until(lambda: Document.objects.filter(pk=doc.pk, status=GovStatus.SEALED).first(), "sellado")
-    _until(lambda: PrintedCopy.objects.filter(document=doc, state="sealed").count() == 2, "carta y tiquete")
-    _until(lambda: Delivery.objects.filter(document=doc, state="sent").count() == 2, "dos correos enviados")
+    sealed = until(lambda: Document.objects.filter(pk=doc.pk, status=GovStatus.SEALED).first(), "sellado")
+    until(lambda: PrintedCopy.objects.filter(document=doc, state="sealed").count() == 2, "carta y tiquete")
+    until(lambda: Delivery.objects.filter(document=doc, state="sent").count() == 2, "dos correos enviados")
     letter = PrintedCopy.objects.get(document=doc, layout="letter")
     text = subprocess.run(["pdftotext", letter.file.path, "-"], capture_output=True, text=True).stdout
     assert sealed.sello_recibido in text and sealed.numero_control in text

@@ -4,12 +4,13 @@ Redis) and read back; the dashboard's charts and an Excel download in Chromium."
 import datetime
 import io
 import os
-import time
 import uuid
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+
+from tests.mh_helpers import until
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -36,14 +37,6 @@ def month(establishments, users):
     return made
 
 
-def _until(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"no ocurrió a tiempo: {what}")
 
 
 @pytest.mark.worker
@@ -56,7 +49,7 @@ def test_a_large_export_is_built_by_the_worker(month, users, client_as, celery_w
     response = browser.get("/reportes/ventas-establecimiento/exportar/xlsx/?desde=2026-10-01&hasta=2026-10-31")
     job = ExportJob.objects.get()
     assert response.status_code == 302 and str(job.public_id) in response["Location"]
-    done = _until(lambda: ExportJob.objects.filter(pk=job.pk, state__in=["done", "failed"]).first(), "exportación lista")
+    done = until(lambda: ExportJob.objects.filter(pk=job.pk, state__in=["done", "failed"]).first(), "exportación lista")
     assert (done.state, done.error, done.total, done.done) == ("done", "", 2, 2)
     body = b"".join(browser.get(f"/reportes/exportaciones/{job.public_id}/descargar/").streaming_content)
     rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
