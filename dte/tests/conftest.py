@@ -134,7 +134,7 @@ def wired(signing_company, govsim, celery_worker):
 
 def _wait_for_quiet_database(seconds=15):
     """Let the worker finish what the test started (a seal queues printing and email) before the
-    test database is flushed: a TRUNCATE racing a worker's row locks ends in a deadlock."""
+    test database is flushed: a TRUNCATE racing a worker's row locks can end in a deadlock."""
     import time
 
     from django.db import connection
@@ -147,3 +147,8 @@ def _wait_for_quiet_database(seconds=15):
             busy = cursor.fetchone()[0]
         quiet = quiet + 1 if busy == 0 else 0
         time.sleep(0.2)
+    # A retry the worker had scheduled may still start while the database is flushed. Should the
+    # two deadlock, PostgreSQL aborts whichever waited deadlock_timeout first: make that the
+    # worker's transaction (it is retried), never the flush.
+    with connection.cursor() as cursor:
+        cursor.execute("SET deadlock_timeout = '30s'")
