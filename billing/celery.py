@@ -32,7 +32,7 @@ app.conf.beat_schedule = {
 def _make_broker_folders(sender, **kwargs):
     # The filesystem broker (no REDIS_URL) needs its folders before the first message.
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
     if sender.conf.beat_schedule_filename:

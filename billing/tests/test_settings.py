@@ -67,3 +67,18 @@ def test_log_filter_redacts_secrets():
 def test_health_endpoint_reports_database(client, db):
     response = client.get("/salud/")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_the_serverless_broker_keeps_all_its_folders_under_var(tmp_path):
+    """kombu's filesystem transport puts its exchange table in ./control unless told; it once got
+    committed from the working directory."""
+    script = ("from django.conf import settings; from billing.celery import app; app.loader.import_default_modules(); "
+              "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['control_folder'])")
+    env = {"VAR_DIR": str(tmp_path), "REDIS_URL": "", "DJANGO_SETTINGS_MODULE": "billing.settings"}
+    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV and not k.startswith("DJANGO")}
+    clean.update(env)
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + script], cwd=BASE, env=clean,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    assert folder.is_relative_to(tmp_path) and folder.is_dir()
