@@ -214,7 +214,7 @@ def items(tipo, lines, totals, related_docs=()):
                                                            f"{x.get('tipoDte')} {x.get('numDocumento')}"})
             continue
         common = {"cantidad": D(line.quantity), "codigo": _none(line.code), "uniMedida": line.unit,
-                  "descripcion": line.description, "precioUni": D(line.unit_price), "montoDescu": D(line.discount)}
+                  "descripcion": line.description, "precioUni": D(line.unit_price), "montoDescu": lo.discount}
         if tipo == ar.FSE:
             out.append({"numItem": n, "tipoItem": line.item_type, **common, "compra": lo.compra})
             continue
@@ -227,7 +227,7 @@ def items(tipo, lines, totals, related_docs=()):
                 "numeroDocumento": _none(line.related_code) or default_related, "codigo": None if tax_line else _none(line.code),
                 "codTributo": line.tax_code if tax_line else None, "descripcion": line.description,
                 "cantidad": D(line.quantity), "uniMedida": 99 if tax_line else line.unit,
-                "precioUni": D(line.unit_price), "montoDescu": D(line.discount), "ventaNoSuj": lo.no_suj,
+                "precioUni": D(line.unit_price), "montoDescu": lo.discount, "ventaNoSuj": lo.no_suj,
                 "ventaExenta": lo.exenta, "ventaGravada": lo.gravada, "tributos": lo.tributos}
         if tipo in (ar.FACTURA, ar.CCF):
             item["psv"] = ZERO
