@@ -181,9 +181,11 @@ def document_problems(document, lines, related, totals):
                 out.append(_("Una nota solo corrige un CCF o un comprobante de retención."))
             if r.target_id and r.target.status != GovStatus.SEALED:
                 out.append(_("El documento %(n)s aún no está sellado por MH.") % {"n": r.numero_documento})
-    total = total_of(document, totals)
-    # Factura at or above the legal amount: the buyer's identification is demanded (facts §2.2).
-    if tipo == ar.FACTURA and total >= thresholds().factura_identification:
+    # Factura at or above the legal amount: the buyer's identification is demanded. The amount is
+    # montoTotalOperacion, not what is paid (facts §2.2; fe-fc-v1's "if resumen.montoTotalOperacion
+    # minimum 1095.00 then receptor.tipoDocumento, numDocumento, nombre"): retention and noGravado
+    # charges move totalPagar away from it.
+    if tipo == ar.FACTURA and totals.monto_total_operacion >= thresholds().factura_identification:
         party = document.counterparty or {}
         if not (party.get("id_type") and party.get("id_number") and party.get("name")):
             out.append(_("Una factura de %(a)s o más exige tipo y número de documento y nombre del comprador.")

@@ -155,6 +155,27 @@ def test_factura_at_the_identification_amount_demands_the_buyer(make_draft, issu
     assert body["receptor"] is None  # below the amount a Factura may go without a buyer
 
 
+def test_factura_identification_looks_at_the_operation_amount_not_what_is_paid(make_draft, issuer, settings):
+    # fe-fc-v1 demands the buyer when resumen.montoTotalOperacion ≥ 1095.00 (facts §2.2); a charge
+    # outside the tax base (noGravado) moves totalPagar away from it.
+    settings.DTE_LARGE_AMOUNT_THRESHOLD = "100000"
+    credited = make_draft("01", [line("Refrigeradora", "1", "1095.00"),
+                                 line("Abono de prima", "1", "0", no_gravado=Decimal("-10.00"), unit=99)])
+    # montoTotalOperacion 1095.00 (at the amount) while totalPagar is 1095.00 − 10.00 = 1085.00 (below it)
+    with pytest.raises(IssueError, match="exige tipo y número de documento"):
+        document_issue(document=credited, user=issuer)
+    charged = make_draft("01", [line("Lavadora", "1", "1090.00"),
+                                line("Cargo por entrega", "1", "0", no_gravado=Decimal("10.00"), unit=99)])
+    # montoTotalOperacion 1090.00 (below) while totalPagar is 1090.00 + 10.00 = 1100.00: no buyer needed
+    from dte.services import case_confirm, cases_refresh
+
+    for case in cases_refresh(document=charged, user=issuer):
+        case_confirm(case=case, user=issuer)
+    body = _payload(document_issue(document=charged, user=issuer))
+    assert body["receptor"] is None
+    assert (body["resumen"]["montoTotalOperacion"], body["resumen"]["totalPagar"]) == (Decimal("1090"), Decimal("1100"))
+
+
 def test_nota_de_credito_corrects_a_sealed_ccf(make_draft, issuer, parties):
     ccf = document_issue(document=make_draft("03", [line("Silla", "4", "100.00")], client=parties["taxpayer"]),
                          user=issuer)
