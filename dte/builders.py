@@ -126,8 +126,10 @@ def emisor(tipo, company, establishment, point_of_sale, *, extra=None):
     out = {**base, **codes}
     if tipo == ar.FEX:
         extra = extra or {}
-        out.update({"tipoItemExpor": int(extra.get("tipoItemExpor") or 1), "recintoFiscal": _none(extra.get("recintoFiscal")),
-                    "regimen": _none(extra.get("regimen"))})
+        kind = int(extra.get("tipoItemExpor") or 1)
+        goods = kind != 2  # services carry no customs office nor regime (fe-fex-v1: null when 2)
+        out.update({"tipoItemExpor": kind, "recintoFiscal": _none(extra.get("recintoFiscal")) if goods else None,
+                    "regimen": _none(extra.get("regimen")) if goods else None})
     return out
 
 

@@ -137,6 +137,12 @@ def _party_problems(document):
             out.append(_("Una factura de exportación necesita un cliente extranjero con país."))
         elif not party.get("activity_description") or not party.get("person_type"):
             out.append(_("Al cliente extranjero le falta la actividad o el tipo de persona."))
+        extra = document.extra or {}
+        # Goods (tipoItemExpor 1 bienes, 3 ambos) leave through a customs office under a regime
+        # (facts §10; fe-fex-v1 emisor.recintoFiscal CAT-027, emisor.regimen CAT-028).
+        if str(extra.get("tipoItemExpor") or "1") in ("1", "3") and not (extra.get("recintoFiscal")
+                                                                        and extra.get("regimen")):
+            out.append(_("Una exportación de bienes necesita el recinto fiscal (CAT-027) y el régimen (CAT-028)."))
     elif tipo == ar.CR:
         if document.provider_id is None:
             out.append(_("Un comprobante de retención se emite a un proveedor."))
