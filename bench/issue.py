@@ -110,6 +110,7 @@ def make_drafts(world, n, rng):
             data["client_id"] = world["consumer"].pk
         elif tipo == "11":
             data["client_id"] = world["foreign"].pk
+            data["extra"] = {"tipoItemExpor": "1", "recintoFiscal": "02", "regimen": "EX-1.1000.000"}  # goods
         elif tipo == "07":
             data["provider_id"] = world["provider"].pk
         elif tipo == "14":

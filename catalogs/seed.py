@@ -61,6 +61,24 @@ _COMMON = {
                 ("3", "Otro")],
 }
 
+# CAT-027: the customs offices and free zones goods leave through (the main ones; the full
+# catalogue comes from MH's workbook). A goods export names one in emisor.recintoFiscal.
+_RECINTOS = [("01", "Terrestre San Bartolo"), ("02", "Marítima de Acajutla"), ("03", "Aérea De Comalapa"),
+             ("04", "Terrestre Las Chinamas"), ("05", "Terrestre La Hachadura"), ("07", "Terrestre San Cristóbal"),
+             ("08", "Terrestre Anguiatú"), ("09", "Terrestre El Amatillo"), ("10", "Marítima La Unión"),
+             ("11", "Terrestre El Poy"), ("15", "Fardos Postales")]
+
+# CAT-028: the customs regime of a goods export (emisor.regimen). The 2023 schemas' generation
+# writes the code with its regime-type prefix ("EX-1.1000.000"); MH's 2026 workbook keeps the
+# prefix apart (CAT-033) and lists "1000.000".
+_REGIMENES = {
+    "2023": [("EX-1.1000.000", "Exportación Definitiva, Exportación Definitiva, Régimen Común"),
+             ("EX-1.1040.000", "Exportación Definitiva, Exportación Definitiva Sustitución de  Mercancías, "
+                               "Régimen Común")],
+    "2026": [("1000.000", "Exportación Definitiva, Régimen Común"),
+             ("1040.000", "Exportación Definitiva Sustitución de Mercancías, Régimen Común")],
+}
+
 _PAISES = {
     "2023": [("9300", "El Salvador"), ("9450", "Estados Unidos"), ("9483", "Guatemala")],
     "2026": [("SV", "El Salvador"), ("US", "Estados Unidos"), ("GT", "Guatemala")],
@@ -70,6 +88,8 @@ _PAISES = {
 def seed_rows(edition):
     rows = [Row(cat, code, name) for cat, entries in _COMMON.items() for code, name in entries]
     rows += [Row("CAT-020", code, name) for code, name in _PAISES[edition]]
+    rows += [Row("CAT-027", code, name) for code, name in _RECINTOS]
+    rows += [Row("CAT-028", code, name) for code, name in _REGIMENES[edition]]
     if edition == "2023":
         for dept, names in _MUNICIPIOS_2023.items():
             rows += [Row("CAT-013", f"{i:02d}", name, dept) for i, name in enumerate(names, start=1)]

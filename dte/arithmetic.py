@@ -5,8 +5,12 @@ inputs in, Decimal amounts out. The form's live totals and the JSON builder both
 Conventions (each cited from the facts page):
 - item amounts to 8 decimals, resumen amounts to 2, half-up;
 - a line's sale column = quantity × unit price − line discount, in the column of its treatment;
-- Factura (01) prices include IVA: ivaItem = ventaGravada × 13/113 and totalIva is the IVA inside
-  the taxable total after the global discount; IVA is never a resumen tributo of a Factura;
+- Factura (01) prices include IVA: ivaItem = ventaGravada × 13/113, totalIva = Σ ivaItem rounded
+  once to cents; IVA is never a resumen tributo of a Factura. A global discount on the taxable
+  column is carried on the lines (see ``prorate``): MH recomputes ivaItem from each line's
+  ventaGravada (cantidad × precioUni − montoDescu), totalIva as Σ ivaItem (facts §2.5) and as
+  (totalGravada − descuGravada) × 13/113 (the simulator's check, within the ±0.01 holgura); only
+  with the discount inside the lines' montoDescu (descuGravada 0) do all three agree;
 - CCF (03), NC (05), ND (06) and NR (04) are net: IVA is tributo 20 at 13 % of the taxable total
   after the global discount, computed once on the total (not per line) to avoid rounding drift;
 - 1 % IVA retention (ivaRete1): the buyer is a large taxpayer, the company is not, and the
@@ -18,7 +22,7 @@ Conventions (each cited from the facts page):
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dte.amounts import ZERO, D, q2, q8
+from dte.amounts import CENT, ITEM, ZERO, D, q2, q8
 from dte.taxes import (
     EXENTO,
     GRAVADO,
@@ -85,6 +89,7 @@ class LineOut:
     no_gravado: Decimal = ZERO
     tributos: list | None = None
     iva_retenido: Decimal = ZERO
+    discount: Decimal = ZERO  # montoDescu as written: the line's own discount plus its share of a prorated global one
 
 
 @dataclass
@@ -134,6 +139,38 @@ def _line_amount(line):
     return q8(gross - discount)
 
 
+def prorate(total, weights):
+    """``total`` split over ``weights`` in proportion, by largest remainder, so the parts add up to
+    ``total`` exactly and no part exceeds its weight. Whole cents when the weights allow it (a
+    montoDescu a person can read on paper); otherwise (weights with fractions of a cent that
+    cannot hold the whole cents) in MH's item step of 1e-8, which always fits when total ≤ Σ weights."""
+    total = D(total)
+    weights = [D(w) for w in weights]
+    whole = sum(weights, ZERO)
+    if total > whole:
+        raise ArithmeticError_("el descuento global es mayor que las ventas a las que se aplica")
+    if total <= 0:
+        return [ZERO] * len(weights)
+    for step in (CENT, ITEM):
+        units = int(total / step)
+        if total != units * step:
+            continue  # the total itself is finer than this step
+        caps = [int(w / step) for w in weights]  # whole steps a line can take without going negative
+        if sum(caps) < units:
+            continue
+        exact = [units * w / whole for w in weights]
+        parts = [min(int(x), cap) for x, cap in zip(exact, caps, strict=True)]
+        order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+        left = units - sum(parts)
+        while left:
+            for i in order:
+                if left and parts[i] < caps[i]:
+                    parts[i] += 1
+                    left -= 1
+        return [part * step for part in parts]
+    raise ArithmeticError_("el descuento global no se puede repartir entre las líneas")  # pragma: no cover
+
+
 def _summary_tax(code, line, net):
     kind, rate, _name = SUMMARY_TAXES[code]
     return net * rate if kind == "percent" else D(line.quantity) * rate
@@ -154,9 +191,19 @@ def _compute_sale(doc):
     tipo = doc.tipo_dte
     out = Totals()
     extra_taxes = {}
-    for line in doc.lines:
-        amount = _line_amount(line)
-        lo = LineOut(no_gravado=q8(line.no_gravado))
+    amounts = [_line_amount(line) for line in doc.lines]
+    discounts = [q8(line.discount) for line in doc.lines]
+    global_gravada = q2(doc.discount_gravada)
+    if tipo == FACTURA and global_gravada:
+        # The Factura's global discount on the taxable column goes into the taxable lines' montoDescu
+        # (module docstring): then Σ ivaItem, totalIva and (totalGravada − descuGravada) × 13/113 agree.
+        taxable = [i for i, line in enumerate(doc.lines) if line.treatment == GRAVADO]
+        for i, share in zip(taxable, prorate(global_gravada, [amounts[i] for i in taxable]), strict=True):
+            amounts[i] -= share
+            discounts[i] += share
+        global_gravada = ZERO
+    for line, amount, discount in zip(doc.lines, amounts, discounts, strict=True):
+        lo = LineOut(no_gravado=q8(line.no_gravado), discount=discount)
         if line.treatment == GRAVADO:
             lo.gravada = amount
         elif line.treatment == EXENTO:
@@ -183,17 +230,19 @@ def _compute_sale(doc):
     out.total_no_gravado = q2(sum((lo.no_gravado for lo in out.lines), ZERO))
     out.sub_total_ventas = out.total_no_suj + out.total_exenta + out.total_gravada
     out.descu_no_suj, out.descu_exenta, out.descu_gravada = (q2(doc.discount_no_suj), q2(doc.discount_exenta),
-                                                             q2(doc.discount_gravada))
+                                                             global_gravada)
     if out.descu_no_suj > out.total_no_suj or out.descu_exenta > out.total_exenta or out.descu_gravada > out.total_gravada:
         raise ArithmeticError_("el descuento global es mayor que las ventas a las que se aplica")
     global_discount = out.descu_no_suj + out.descu_exenta + out.descu_gravada
-    line_discounts = sum((D(line.discount) for line in doc.lines), ZERO)
+    line_discounts = sum((lo.discount for lo in out.lines), ZERO)
     out.total_descu = q2(line_discounts + global_discount)
     out.porcentaje_descuento = q2(global_discount * 100 / out.sub_total_ventas) if out.sub_total_ventas else ZERO
     out.sub_total = out.sub_total_ventas - global_discount
     base = out.taxable_base
     if tipo == FACTURA:
-        out.total_iva = q2(base * IVA_RATE / IVA_DIVISOR)
+        # Σ ivaItem rounded once (facts §2.5); the IVA inside the rounded taxable total differs from
+        # it by less than a cent (a 0.5 × 3.73 line: 0.21455752 → 0.21, where 1.87 × 13/113 → 0.22).
+        out.total_iva = q2(sum((lo.iva_item for lo in out.lines), ZERO))
         net_base = base / IVA_DIVISOR  # unrounded: retention is rounded once, on its own amount
     else:
         net_base = base
@@ -224,7 +273,7 @@ def _compute_export(doc):
     are added to the operation (facts §1, §2.5)."""
     out = Totals()
     for line in doc.lines:
-        lo = LineOut(no_gravado=q8(line.no_gravado))
+        lo = LineOut(no_gravado=q8(line.no_gravado), discount=q8(line.discount))
         if D(line.unit_price) or D(line.discount):
             lo.gravada = _line_amount(line)
             lo.tributos = [IVA_EXPORT] if lo.gravada else None
@@ -248,7 +297,7 @@ def _compute_excluded(doc):
     out = Totals()
     renta_base = ZERO
     for line in doc.lines:
-        lo = LineOut(compra=_line_amount(line))
+        lo = LineOut(compra=_line_amount(line), discount=q8(line.discount))
         if line.withhold_income:
             renta_base += lo.compra
         out.lines.append(lo)

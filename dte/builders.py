@@ -126,8 +126,10 @@ def emisor(tipo, company, establishment, point_of_sale, *, extra=None):
     out = {**base, **codes}
     if tipo == ar.FEX:
         extra = extra or {}
-        out.update({"tipoItemExpor": int(extra.get("tipoItemExpor") or 1), "recintoFiscal": _none(extra.get("recintoFiscal")),
-                    "regimen": _none(extra.get("regimen"))})
+        kind = int(extra.get("tipoItemExpor") or 1)
+        goods = kind != 2  # services carry no customs office nor regime (fe-fex-v1: null when 2)
+        out.update({"tipoItemExpor": kind, "recintoFiscal": _none(extra.get("recintoFiscal")) if goods else None,
+                    "regimen": _none(extra.get("regimen")) if goods else None})
     return out
 
 
@@ -214,7 +216,7 @@ def items(tipo, lines, totals, related_docs=()):
                                                            f"{x.get('tipoDte')} {x.get('numDocumento')}"})
             continue
         common = {"cantidad": D(line.quantity), "codigo": _none(line.code), "uniMedida": line.unit,
-                  "descripcion": line.description, "precioUni": D(line.unit_price), "montoDescu": D(line.discount)}
+                  "descripcion": line.description, "precioUni": D(line.unit_price), "montoDescu": lo.discount}
         if tipo == ar.FSE:
             out.append({"numItem": n, "tipoItem": line.item_type, **common, "compra": lo.compra})
             continue
@@ -227,7 +229,7 @@ def items(tipo, lines, totals, related_docs=()):
                 "numeroDocumento": _none(line.related_code) or default_related, "codigo": None if tax_line else _none(line.code),
                 "codTributo": line.tax_code if tax_line else None, "descripcion": line.description,
                 "cantidad": D(line.quantity), "uniMedida": 99 if tax_line else line.unit,
-                "precioUni": D(line.unit_price), "montoDescu": D(line.discount), "ventaNoSuj": lo.no_suj,
+                "precioUni": D(line.unit_price), "montoDescu": lo.discount, "ventaNoSuj": lo.no_suj,
                 "ventaExenta": lo.exenta, "ventaGravada": lo.gravada, "tributos": lo.tributos}
         if tipo in (ar.FACTURA, ar.CCF):
             item["psv"] = ZERO

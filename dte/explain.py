@@ -55,3 +55,75 @@ def explain(observation):
 
 def explain_all(observations):
     return [dict(zip(("field", "hint", "detail"), explain(o), strict=True), raw=str(o)) for o in observations or []]
+
+
+# --- our own schema check, before anything is sent -------------------------------------------
+
+# The invalidation event's fields (anulacion-schema-v2, facts §6) in the words of its form.
+EVENT_FIELDS = {
+    "motivo.tipoAnulacion": _("Tipo de invalidación"),
+    "motivo.motivoAnulacion": _("Motivo de la invalidación"),
+    "motivo.nombreResponsable": _("Nombre del responsable"),
+    "motivo.tipDocResponsable": _("Tipo de documento del responsable"),
+    "motivo.numDocResponsable": _("Documento del responsable"),
+    "motivo.nombreSolicita": _("Nombre de quien solicita"),
+    "motivo.tipDocSolicita": _("Tipo de documento de quien solicita"),
+    "motivo.numDocSolicita": _("Documento de quien solicita"),
+    "documento.tipoDocumento": _("Tipo de documento del receptor"),
+    "documento.numDocumento": _("Documento del receptor"),
+    "documento.nombre": _("Nombre del receptor"),
+    "documento.telefono": _("Teléfono del receptor"),
+    "documento.correo": _("Correo del receptor"),
+    "documento.codigoGeneracionR": _("Documento de reemplazo"),
+    "documento": _("Datos del documento que se invalida"),
+    "emisor": _("Datos de la empresa (Configuración → Empresa y establecimiento)"),
+    "identificacion": _("Identificación del evento"),
+}
+# Identity-document patterns of the schemas (facts §2.2) and how a person writes them.
+_PATTERNS = {
+    "^[0-9]{8}-[0-9]$": _("un DUI se escribe con 8 dígitos, un guion y el dígito verificador (00000000-0)"),
+    "^([0-9]{14}|[0-9]{9})$": _("un NIT tiene 14 o 9 dígitos, sin guiones"),
+}
+_MISSING = re.compile(r"^'([^']+)' is a required property")
+
+
+def _problem(error):
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        return _("falta")
+    if kind == "type":
+        return _("es obligatorio") if error.instance is None else _("tiene un tipo de dato no válido")
+    if kind == "minLength":
+        return _("escriba al menos %(n)d caracteres") % {"n": value}
+    if kind == "maxLength":
+        return _("admite como máximo %(n)d caracteres") % {"n": value}
+    if kind == "pattern":
+        return _PATTERNS.get(value) or _("no tiene el formato que MH exige")
+    if kind == "format":
+        return _("no es un correo válido") if value == "email" else _("no es una fecha u hora válida")
+    if kind in ("enum", "const"):
+        return _("no es un valor que MH acepte")
+    if kind in ("minimum", "exclusiveMinimum"):
+        return _("debe ser al menos %(n)s") % {"n": value}
+    if kind in ("maximum", "exclusiveMaximum"):
+        return _("debe ser como máximo %(n)s") % {"n": value}
+    return _("no cumple lo que MH exige para este dato")
+
+
+def schema_messages(errors, fields=EVENT_FIELDS):
+    """jsonschema errors as plain Spanish, one line per field ("Documento del responsable: un DUI
+    se escribe …"), without the validator's English. ``fields`` names the paths (longest prefix
+    wins); a path it does not know is shown as is."""
+    out = []
+    for error in errors:
+        parts = [str(p) for p in error.absolute_path]
+        missing = _MISSING.match(error.message) if error.validator == "required" else None
+        if missing:
+            parts.append(missing.group(1))
+        path = ".".join(parts)
+        known = [key for key in fields if path == key or path.startswith(key + ".")]
+        label = fields[max(known, key=len)] if known else (path or _("Documento"))
+        message = f"{label}: {_problem(error)}."
+        if message not in out:
+            out.append(message)
+    return out

@@ -118,6 +118,28 @@ def parse_payments(post):
     return payments, errors
 
 
+def _export_customs(post, extra, errors):
+    """recintoFiscal (CAT-027) and regimen (CAT-028) of an export: goods (tipoItemExpor 1 or 3)
+    cross a customs office under a regime (facts §10: FEX emisor needs them); services (2) carry
+    neither (fe-fex-v1: both null when tipoItemExpor is 2). That goods name both is checked when
+    issuing (``services.document_problems``), so a draft can be saved before they are known."""
+    from catalogs.selectors import catalog_entries
+
+    if extra["tipoItemExpor"] == "2":
+        extra["recintoFiscal"] = extra["regimen"] = ""
+        return
+    for field, catalog, label in (("recintoFiscal", "CAT-027", _("Recinto fiscal")), ("regimen", "CAT-028", _("Régimen"))):
+        code = post.get(field, "").strip()[:20]
+        known = catalog_entries(catalog=catalog)
+        if code and known.exists() and not known.filter(code=code).exists():
+            errors.append(_("%(f)s: «%(c)s» no está en el catálogo %(k)s.") % {"f": label, "c": code, "k": catalog})
+            code = ""
+        elif field == "recintoFiscal" and code and len(code) != 2:
+            errors.append(_("%(f)s: el código tiene 2 caracteres (CAT-027).") % {"f": label})
+            code = ""
+        extra[field] = code
+
+
 def parse_header(post, document):
     """Header fields as draft_save wants them, and the errors."""
     errors = []
@@ -149,7 +171,9 @@ def parse_header(post, document):
             extra[field] = str(value) if value is not None else "0"
         extra["codIncoterms"] = post.get("codIncoterms", "").strip()[:2]
         extra["descIncoterms"] = post.get("descIncoterms", "").strip()[:150]
-        extra["tipoItemExpor"] = post.get("tipoItemExpor", "1")[:1]
+        kind = post.get("tipoItemExpor", "1")[:1]
+        extra["tipoItemExpor"] = kind if kind in ("1", "2", "3") else "1"
+        _export_customs(post, extra, errors)
     if document.tipo_dte == ar.NR:
         extra["bienTitulo"] = post.get("bienTitulo", "01")[:2]
     data["extra"] = extra

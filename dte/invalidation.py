@@ -117,7 +117,8 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
                          now=None):
     """Check, build, validate and sign the event, mark the document "invalidation pending" and
     queue the sending after commit. Raises ValidationError with every reason it cannot."""
-    from dte.schemas.validation import document_errors
+    from dte.explain import schema_messages
+    from dte.schemas.validation import schema_errors
     from dte.signing.backends import SigningError, get_signer
 
     with transaction.atomic():
@@ -129,9 +130,13 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
         event = build_event(doc, tipo=tipo, reason=reason, replacement=replacement, responsible=responsible,
                             requester=requester, receptor=receptor, now=now)
         payload = jsonio.dumps(event)
-        errors = document_errors(jsonio.loads(payload), event="anulacion")
+        errors = schema_errors(jsonio.loads(payload), event="anulacion")
         if errors:
-            raise ValidationError([_("Revise los datos: %(e)s") % {"e": e} for e in errors[:8]])
+            # The validator's own text is English and technical: the person gets the field in the
+            # form's words and what to change; the raw text goes to the log.
+            log.info("invalidation event of %s refused by the schema: %s", doc.pk,
+                     "; ".join(f"[{'.'.join(map(str, e.absolute_path))}] {e.message}" for e in errors))
+            raise ValidationError(schema_messages(errors)[:8])
         try:
             signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
         except SigningError as exc:

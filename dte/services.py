@@ -137,6 +137,12 @@ def _party_problems(document):
             out.append(_("Una factura de exportación necesita un cliente extranjero con país."))
         elif not party.get("activity_description") or not party.get("person_type"):
             out.append(_("Al cliente extranjero le falta la actividad o el tipo de persona."))
+        extra = document.extra or {}
+        # Goods (tipoItemExpor 1 bienes, 3 ambos) leave through a customs office under a regime
+        # (facts §10; fe-fex-v1 emisor.recintoFiscal CAT-027, emisor.regimen CAT-028).
+        if str(extra.get("tipoItemExpor") or "1") in ("1", "3") and not (extra.get("recintoFiscal")
+                                                                        and extra.get("regimen")):
+            out.append(_("Una exportación de bienes necesita el recinto fiscal (CAT-027) y el régimen (CAT-028)."))
     elif tipo == ar.CR:
         if document.provider_id is None:
             out.append(_("Un comprobante de retención se emite a un proveedor."))
@@ -181,9 +187,11 @@ def document_problems(document, lines, related, totals):
                 out.append(_("Una nota solo corrige un CCF o un comprobante de retención."))
             if r.target_id and r.target.status != GovStatus.SEALED:
                 out.append(_("El documento %(n)s aún no está sellado por MH.") % {"n": r.numero_documento})
-    total = total_of(document, totals)
-    # Factura at or above the legal amount: the buyer's identification is demanded (facts §2.2).
-    if tipo == ar.FACTURA and total >= thresholds().factura_identification:
+    # Factura at or above the legal amount: the buyer's identification is demanded. The amount is
+    # montoTotalOperacion, not what is paid (facts §2.2; fe-fc-v1's "if resumen.montoTotalOperacion
+    # minimum 1095.00 then receptor.tipoDocumento, numDocumento, nombre"): retention and noGravado
+    # charges move totalPagar away from it.
+    if tipo == ar.FACTURA and totals.monto_total_operacion >= thresholds().factura_identification:
         party = document.counterparty or {}
         if not (party.get("id_type") and party.get("id_number") and party.get("name")):
             out.append(_("Una factura de %(a)s o más exige tipo y número de documento y nombre del comprador.")

@@ -281,7 +281,14 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "retention_codes": [("22", _("22 · Retención 1 %")), ("C4", _("C4 · Retención 13 %")), ("C9", _("C9 · Otro"))],
         "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
                          ("04", _("Traslado")), ("05", _("Otros"))],
+        **(_export_choices() if doc.tipo_dte == ar.FEX else {}),
     }
+
+
+def _export_choices():
+    from catalogs.selectors import catalog_choices
+
+    return {"recintos": catalog_choices(catalog="CAT-027"), "regimenes": catalog_choices(catalog="CAT-028")}
 
 
 def _letters(doc, totals):

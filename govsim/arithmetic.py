@@ -153,6 +153,10 @@ class _Totals:
     def factura(self):
         self.column_totals()
         self.total("totalIva", self.taxable_base() * IVA_INCLUDED, "(totalGravada - descuGravada) x 13/113")
+        # and against its items: totalIva is the sum of ivaItem (facts §2.5), so a global discount
+        # the lines' ivaItem do not reflect does not add up
+        if any("ivaItem" in item for _, item in self.items):
+            self.total("totalIva", self.item_sum("ivaItem"), "la suma de ivaItem de los ítems")
         for i, tributo in self.tributos:
             if tributo.get("codigo") == IVA_CODE:
                 self.errors.append(f"[resumen.tributos.{i}.codigo] la Factura no lleva el tributo {IVA_CODE}: "

@@ -21,6 +21,8 @@ OFFICIAL_CSV = {
     ("CAT-013", "2026"): "cat-013-municipio-2024.csv",
     ("CAT-020", "2023"): "cat-020-pais-4digit.csv",
     ("CAT-020", "2026"): "cat-020-pais-iso.csv",
+    ("CAT-028", "2023"): "cat-028-regimen-legacy.csv",
+    ("CAT-028", "2026"): "cat-028-regimen.csv",
 }
 
 

@@ -49,11 +49,17 @@ def schema_file(tipo_dte=None, *, event=None, generation=DEFAULT_GENERATION):
     return importlib.import_module(f"dte.schemas.types.{module_name}").FILE
 
 
-def document_errors(document, *, generation=DEFAULT_GENERATION, event=None):
-    """Readable errors ("[path] message") of a DTE or event against the project's schema."""
+def schema_errors(document, *, generation=DEFAULT_GENERATION, event=None):
+    """The jsonschema errors of a DTE or event against the project's schema, in path order (for
+    messages in words: ``dte.explain.schema_messages``)."""
     tipo = (document.get("identificacion") or {}).get("tipoDte")
     validator = _validator_for_file(generation, schema_file(tipo, event=event, generation=generation))
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    return sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+
+
+def document_errors(document, *, generation=DEFAULT_GENERATION, event=None):
+    """Readable errors ("[path] message") of a DTE or event against the project's schema."""
+    errors = schema_errors(document, generation=generation, event=event)
     return [f"[{'.'.join(map(str, e.absolute_path)) or 'documento'}] {e.message}" for e in errors]
 
 

@@ -98,10 +98,13 @@ def retention(*, lines, **given):
     return {"resumen": _resumen(CR_FIELDS, CR_FIELDS, given), "tributos": {}, "lines": lines}
 
 
-def ln(gravada=Z, exenta=Z, no_suj=Z, iva_item=Z, no_gravado=Z, tributos=None):
-    """Expected sale line (FE/CCF/NR/NC/ND/FEX)."""
-    return {"gravada": gravada, "exenta": exenta, "no_suj": no_suj, "iva_item": iva_item, "no_gravado": no_gravado,
-            "tributos": tributos}
+def ln(gravada=Z, exenta=Z, no_suj=Z, iva_item=Z, no_gravado=Z, tributos=None, discount=None):
+    """Expected sale line (FE/CCF/NR/NC/ND/FEX); ``discount`` (montoDescu as written) when given."""
+    out = {"gravada": gravada, "exenta": exenta, "no_suj": no_suj, "iva_item": iva_item, "no_gravado": no_gravado,
+           "tributos": tributos}
+    if discount is not None:
+        out["discount"] = discount
+    return out
 
 
 # --- the table -------------------------------------------------------------------------------
@@ -161,20 +164,22 @@ CASES = [
         doc("01", [item("1", "113.00"), item("1", "50.00", treatment="exento"), item("1", "20.00", treatment="no_sujeto")],
             discount_gravada="11.30", discount_exenta="5.00", discount_no_suj="2.00"),
         sale(
-            total_no_suj=Decimal("20.00"), total_exenta=Decimal("50.00"), total_gravada=Decimal("113.00"),
-            sub_total_ventas=Decimal("183.00"),  # 20 + 50 + 113
-            descu_no_suj=Decimal("2.00"), descu_exenta=Decimal("5.00"), descu_gravada=Decimal("11.30"),
-            porcentaje_descuento=Decimal("10.00"),  # (2.00 + 5.00 + 11.30) × 100 / 183.00 = 1830/183 = 10.00
-            total_descu=Decimal("18.30"),  # 2.00 + 5.00 + 11.30
-            sub_total=Decimal("164.70"),  # 183.00 − 18.30
-            # IVA inside the taxable total actually charged: (113.00 − 11.30) × 13/113 = 101.70 × 13/113 = 11.70
+            # The Factura's global discount on the taxable column is carried on the taxable line (its only
+            # one takes all of it): montoDescu 11.30, ventaGravada 113.00 − 11.30 = 101.70. This case used
+            # to expect ivaItem 13.00 beside totalIva 11.70 — the contradiction of issue 15.
+            total_no_suj=Decimal("20.00"), total_exenta=Decimal("50.00"), total_gravada=Decimal("101.70"),
+            sub_total_ventas=Decimal("171.70"),  # 20 + 50 + 101.70
+            descu_no_suj=Decimal("2.00"), descu_exenta=Decimal("5.00"),  # descuGravada 0: it is in the line
+            porcentaje_descuento=Decimal("4.08"),  # (2.00 + 5.00) × 100 / 171.70 = 700/171.70 = 4.0768… → 4.08
+            total_descu=Decimal("18.30"),  # 11.30 on the line + 2.00 + 5.00
+            sub_total=Decimal("164.70"),  # 171.70 − 7.00
+            # Σ ivaItem = 101.70 × 13/113 = 1322.10/113 = 11.70, and (101.70 − 0) × 13/113 = 11.70 too
             total_iva=Decimal("11.70"),
             monto_total_operacion=Decimal("164.70"),
             total_pagar=Decimal("164.70"),
             tributos={},
-            # the line itself still carries its own IVA: 113.00 × 13/113 = 13.00
-            lines=[ln(gravada=Decimal("113.00"), iva_item=Decimal("13.00")), ln(exenta=Decimal("50.00")),
-                   ln(no_suj=Decimal("20.00"))],
+            lines=[ln(gravada=Decimal("101.70"), iva_item=Decimal("11.70"), discount=Decimal("11.30")),
+                   ln(exenta=Decimal("50.00"), discount=Z), ln(no_suj=Decimal("20.00"), discount=Z)],
         ),
         id="01-global-discount-per-column",
     ),
@@ -266,18 +271,18 @@ CASES = [
     pytest.param(
         doc("01", [item("2", "113.00")], discount_gravada="11.30", buyer_size="grande"),
         sale(
-            total_gravada=Decimal("226.00"),  # 2 × 113.00
-            sub_total_ventas=Decimal("226.00"),
-            descu_gravada=Decimal("11.30"),
-            porcentaje_descuento=Decimal("5.00"),  # 11.30 × 100 / 226.00 = 5.00
-            total_descu=Decimal("11.30"),
-            sub_total=Decimal("214.70"),  # 226.00 − 11.30
-            total_iva=Decimal("24.70"),  # 214.70 × 13/113 = 2791.10/113 = 24.70
+            # the global 11.30 goes into the line: 2 × 113.00 − 11.30 = 214.70 (this case used to expect
+            # ivaItem 26.00 beside totalIva 24.70)
+            total_gravada=Decimal("214.70"),
+            sub_total_ventas=Decimal("214.70"),
+            total_descu=Decimal("11.30"),  # on the line; no global discount left → porcentaje 0
+            sub_total=Decimal("214.70"),
+            total_iva=Decimal("24.70"),  # 214.70 × 13/113 = 2791.10/113 = 24.70 = Σ ivaItem
             iva_rete1=Decimal("1.90"),  # 214.70 ÷ 1.13 = 190.00 → 1 % = 1.90
             monto_total_operacion=Decimal("214.70"),
             total_pagar=Decimal("212.80"),  # 214.70 − 1.90
             tributos={},
-            lines=[ln(gravada=Decimal("226.00"), iva_item=Decimal("26.00"))],  # 226 × 13/113 = 26
+            lines=[ln(gravada=Decimal("214.70"), iva_item=Decimal("24.70"), discount=Decimal("11.30"))],
         ),
         id="01-retention-after-global-discount",
     ),

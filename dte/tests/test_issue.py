@@ -2,6 +2,7 @@
 MH's (the autouse fixture adds the official ones), signature, outbox and history."""
 
 import datetime
+import json
 import re
 from decimal import Decimal
 
@@ -155,6 +156,27 @@ def test_factura_at_the_identification_amount_demands_the_buyer(make_draft, issu
     assert body["receptor"] is None  # below the amount a Factura may go without a buyer
 
 
+def test_factura_identification_looks_at_the_operation_amount_not_what_is_paid(make_draft, issuer, settings):
+    # fe-fc-v1 demands the buyer when resumen.montoTotalOperacion ≥ 1095.00 (facts §2.2); a charge
+    # outside the tax base (noGravado) moves totalPagar away from it.
+    settings.DTE_LARGE_AMOUNT_THRESHOLD = "100000"
+    credited = make_draft("01", [line("Refrigeradora", "1", "1095.00"),
+                                 line("Abono de prima", "1", "0", no_gravado=Decimal("-10.00"), unit=99)])
+    # montoTotalOperacion 1095.00 (at the amount) while totalPagar is 1095.00 − 10.00 = 1085.00 (below it)
+    with pytest.raises(IssueError, match="exige tipo y número de documento"):
+        document_issue(document=credited, user=issuer)
+    charged = make_draft("01", [line("Lavadora", "1", "1090.00"),
+                                line("Cargo por entrega", "1", "0", no_gravado=Decimal("10.00"), unit=99)])
+    # montoTotalOperacion 1090.00 (below) while totalPagar is 1090.00 + 10.00 = 1100.00: no buyer needed
+    from dte.services import case_confirm, cases_refresh
+
+    for case in cases_refresh(document=charged, user=issuer):
+        case_confirm(case=case, user=issuer)
+    body = _payload(document_issue(document=charged, user=issuer))
+    assert body["receptor"] is None
+    assert (body["resumen"]["montoTotalOperacion"], body["resumen"]["totalPagar"]) == (Decimal("1090"), Decimal("1100"))
+
+
 def test_nota_de_credito_corrects_a_sealed_ccf(make_draft, issuer, parties):
     ccf = document_issue(document=make_draft("03", [line("Silla", "4", "100.00")], client=parties["taxpayer"]),
                          user=issuer)
@@ -199,16 +221,35 @@ def test_factura_de_sujeto_excluido_buys_from_an_unregistered_person(make_draft,
         Decimal("350"), Decimal("5"), Decimal("345"))
 
 
-def test_factura_de_exportacion_to_a_foreign_buyer(make_draft, issuer, parties):
+def test_factura_de_exportacion_to_a_foreign_buyer(make_draft, issuer, parties, shared_dir):
+    from dte.schemas.validation import validator_for
+
     lines = [line("Café oro, saco 69 kg", "10", "245.00")]
-    draft = make_draft("11", lines, client=parties["foreign"], extra={"seguro": "25", "flete": "90",
-                                                                     "codIncoterms": "05", "descIncoterms": "DAP"})
+    draft = make_draft("11", lines, client=parties["foreign"], extra={
+        "seguro": "25", "flete": "90", "codIncoterms": "05", "descIncoterms": "DAP", "tipoItemExpor": "1",
+        "recintoFiscal": "02", "regimen": "EX-1.1000.000"})
     body = _payload(document_issue(document=draft, user=issuer))
+    # goods leave through Acajutla (CAT-027 "02") under the common definitive regime (CAT-028)
+    assert (body["emisor"]["tipoItemExpor"], body["emisor"]["recintoFiscal"], body["emisor"]["regimen"]) == (
+        1, "02", "EX-1.1000.000")
+    official = json.loads((shared_dir / "spec" / "mh-schemas-2023" / "fe-fex-v1.json").read_text(encoding="utf-8"))
+    assert [e.message for e in validator_for(official).iter_errors(body)] == []
     assert body["receptor"]["codPais"] == "9483" and body["receptor"]["nombrePais"]
     assert body["identificacion"]["motivoContigencia"] is None  # FEX v1 spelling
     assert body["cuerpoDocumento"][0]["tributos"] == ["C3"]
     # 10 × 245 = 2450 + 25 + 90 = 2565.00
     assert body["resumen"]["montoTotalOperacion"] == Decimal("2565") and body["resumen"]["totalPagar"] == Decimal("2565")
+
+
+def test_export_of_goods_needs_recinto_and_regimen_services_carry_neither(make_draft, issuer, parties):
+    goods = make_draft("11", [line("Café oro", "1", "245.00")], client=parties["foreign"],
+                       extra={"tipoItemExpor": "3", "recintoFiscal": "02"})  # ambos: goods too, no regime
+    with pytest.raises(IssueError, match="recinto fiscal .CAT-027. y el régimen .CAT-028."):
+        document_issue(document=goods, user=issuer)
+    services = make_draft("11", [line("Consultoría", "1", "500.00", item_type=2, unit=99)], client=parties["foreign"],
+                          extra={"tipoItemExpor": "2", "recintoFiscal": "02", "regimen": "EX-1.1000.000"})
+    body = _payload(document_issue(document=services, user=issuer))
+    assert (body["emisor"]["tipoItemExpor"], body["emisor"]["recintoFiscal"], body["emisor"]["regimen"]) == (2, None, None)
 
 
 def test_nota_de_remision_moves_goods(make_draft, issuer, parties, products, establishments):

@@ -334,7 +334,8 @@ def test_every_type_prints_with_its_title_and_total(make_draft, issuer, parties,
         # 10 × 245.00 + 25.00 insurance + 90.00 freight = 2,565.00
         "FACTURA DE EXPORTACIÓN": (make_draft("11", [line("Café oro", "10", "245.00")], client=parties["foreign"],
                                               extra={"seguro": "25", "flete": "90", "codIncoterms": "05",
-                                                     "descIncoterms": "DAP"}), "$ 2,565.00"),
+                                                     "descIncoterms": "DAP", "recintoFiscal": "02",
+                                                     "regimen": "EX-1.1000.000"}), "$ 2,565.00"),
         "NOTA DE REMISIÓN": (make_draft("04", [line("Silla", "3", "100.00")], client=parties["taxpayer"],
                                         extra={"bienTitulo": "04"}), None),
     }

@@ -119,6 +119,34 @@ def test_invalidation_form_refuses_with_reasons(issued, users, client_as):
     assert client_as(users["Vendedor"]).get(f"/documentos/{fe.pk}/invalidar/").status_code == 403
 
 
+def test_invalidation_schema_refusals_are_shown_in_plain_spanish(issued, users, client_as):
+    fe = issued["fe"]
+    page = client_as(users["Contador"]).post(f"/documentos/{fe.pk}/invalidar/", {
+        "tipo": "2", "reason": "malo", "resp_name": "Carlos Contador", "resp_type": "13", "resp_number": "000162975",
+        "req_name": "Ana", "req_type": "36", "req_number": "0614-280390-112-1"}).content.decode()
+    # anulacion-schema-v2: motivoAnulacion 5–250 characters, nombreSolicita 5–100, a DUI ########-#, a NIT 14/9 digits
+    assert "Motivo de la invalidación: escriba al menos 5 caracteres." in page
+    assert "Nombre de quien solicita: escriba al menos 5 caracteres." in page
+    assert ("Documento del responsable: un DUI se escribe con 8 dígitos, un guion y el dígito verificador "
+            "(00000000-0).") in page
+    assert "Documento de quien solicita: un NIT tiene 14 o 9 dígitos, sin guiones." in page
+    for raw in ("does not match", "is too short", "motivo.", "[documento", "Revise los datos: ["):
+        assert raw not in page, raw
+    assert Document.objects.get(pk=fe.pk).status == GovStatus.SEALED
+
+
+def test_schema_messages_name_missing_and_unknown_fields():
+    from jsonschema import Draft7Validator
+
+    from dte.explain import schema_messages
+
+    schema = {"type": "object", "required": ["motivo"], "properties": {
+        "documento": {"type": "object", "required": ["correo"], "properties": {"correo": {"type": "string"}}},
+        "otro": {"enum": ["a"]}}}
+    errors = sorted(Draft7Validator(schema).iter_errors({"documento": {}, "otro": "b"}), key=lambda e: list(e.path))
+    assert schema_messages(errors) == ["motivo: falta.", "Correo del receptor: falta.", "otro: no es un valor que MH acepte."]
+
+
 def test_invalidation_deadlines_follow_the_configuration(issued, settings):
     from zoneinfo import ZoneInfo
 

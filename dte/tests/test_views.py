@@ -148,3 +148,33 @@ def test_downloads_give_the_signed_json_and_the_jws(issuer, client_as, make_draf
     assert response["Content-Disposition"].endswith(f'{doc.codigo_generacion}.json"')
     assert client_as(issuer).get(f"/documentos/{doc.pk}/documento.jws").content.decode() == doc.jws
     assert client_as(users["outsider"]).get(f"/documentos/{doc.pk}/documento.json").status_code == 403
+
+
+def test_export_editor_asks_for_recinto_and_regimen_and_issues_them(issuer, client_as, establishments, parties,
+                                                                    signing_company):
+    from dte import jsonio
+
+    c = client_as(issuer)
+    doc = _new(c, "11", establishments)
+    page = c.get(f"/documentos/{doc.pk}/editar/").content.decode()
+    # the seeded CAT-027 and CAT-028 (2023 edition) are offered
+    assert 'name="recintoFiscal"' in page and '<option value="02"' in page and "Marítima de Acajutla" in page
+    assert 'name="regimen"' in page and '<option value="EX-1.1000.000"' in page
+    c.post(f"/documentos/{doc.pk}/guardar/", _form(doc, action="set_client", client_id=parties["foreign"].pk),
+           HTTP_HX_REQUEST="true")
+    lines = {"line-k-description": "Café oro, saco 69 kg", "line-k-quantity": "10", "line-k-unit_price": "245.00",
+             "tipoItemExpor": "1", "seguro": "0", "flete": "0"}
+    bad = c.post(f"/documentos/{doc.pk}/guardar/", _form(doc, **lines, recintoFiscal="98", regimen="EX-9"),
+                 HTTP_HX_REQUEST="true").content.decode()
+    assert "Recinto fiscal: «98» no está en el catálogo CAT-027." in bad
+    assert "Régimen: «EX-9» no está en el catálogo CAT-028." in bad
+    missing = c.post(f"/documentos/{doc.pk}/emitir/", follow=True).content.decode()
+    assert "Una exportación de bienes necesita el recinto fiscal (CAT-027) y el régimen (CAT-028)." in missing
+    c.post(f"/documentos/{doc.pk}/guardar/", _form(doc, **lines, recintoFiscal="02", regimen="EX-1.1000.000"),
+           HTTP_HX_REQUEST="true")
+    doc.refresh_from_db()
+    assert (doc.extra["recintoFiscal"], doc.extra["regimen"]) == ("02", "EX-1.1000.000")  # stored on the draft
+    assert c.post(f"/documentos/{doc.pk}/emitir/").status_code == 302
+    doc.refresh_from_db()
+    emisor = jsonio.loads(doc.payload)["emisor"]
+    assert (emisor["tipoItemExpor"], emisor["recintoFiscal"], emisor["regimen"]) == (1, "02", "EX-1.1000.000")

@@ -306,3 +306,17 @@ def test_credit_sale_needs_plazo_and_periodo_over_http(mh, signing_key):
     assert status == 400 and answer["estado"] == "RECHAZADO", answer
     assert answer["descripcionMsg"] == "VENTA A CREDITO SIN PLAZO"
     assert [o.split("]")[0] + "]" for o in answer["observaciones"]] == ["[resumen.pagos.0.plazo]", "[resumen.pagos.0.periodo]"]
+
+
+def test_a_factura_global_discount_outside_its_lines_contradicts_the_items_iva():
+    # Issue 15: the global discount in descuGravada lowers totalIva, but the lines' ivaItem still
+    # carry the IVA of the undiscounted amounts. Σ ivaItem here is 12.35 + 26.00 = 38.35.
+    doc = corpus("01-capacitacion-credito.json")
+    r = doc["resumen"]
+    r["descuGravada"] = 11.30
+    r["totalDescu"] = 16.95  # 5.65 on a line + 11.30
+    r["subTotal"] = r["montoTotalOperacion"] = 1372.05  # 1383.35 − 11.30
+    r["totalIva"] = 37.05  # (333.35 − 11.30) × 13/113 = 322.05 × 13/113 = 4186.65/113 = 37.05
+    r["totalPagar"] = r["pagos"][0]["montoPago"] = 1429.10  # 1372.05 − 2.95 + 60.00
+    assert totals_errors(doc) == [
+        "[resumen.totalIva] CALCULO INCORRECTO: 37.05 no cuadra con la suma de ivaItem de los ítems (38.35)"]

@@ -65,7 +65,8 @@ def book(make_draft, issuer, branch_rep, parties, establishments, settings):  # 
     docs[4] = issue("05", [line("Devolución", "1", "50.00", related_code=docs[3].codigo_generacion)], 5,
                     client=parties["taxpayer"], related=related)
     docs[5] = issue("11", [line("Café oro", "1", "300.00")], 5, client=parties["foreign"],
-                    extra={"seguro": "0", "flete": "20", "codIncoterms": "05", "descIncoterms": "DAP"})
+                    extra={"seguro": "0", "flete": "20", "codIncoterms": "05", "descIncoterms": "DAP",
+                           "recintoFiscal": "02", "regimen": "EX-1.1000.000"})
     docs[6] = issue("01", [line("Mesa", "1", "45.20")], 5, user=branch_rep, pos="S001P001", client=parties["consumer"])
     docs[7] = issue("03", [line("Silla", "2", "150.00")], 5, user=branch_rep, pos="S001P001", client=parties["taxpayer"])
     docs[8] = issue("01", [line("Taza", "1", "11.30")], 6, client=parties["consumer"])
