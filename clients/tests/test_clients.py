@@ -181,3 +181,19 @@ def test_invisible_control_characters_in_an_uploaded_client_are_not_stored(users
     rows = [consumer_row(dui(7), "Caf\u00e9 \U0001f469\u200d\U0001f4bb Lu\u200dna")]
     engine.run(SPEC, read_upload(xlsx(rows), "c.xlsx", max_rows=10), apply_changes=True)
     assert Client.objects.get().name == "Caf\u00e9 \U0001f469\u200d\U0001f4bb Luna"
+
+
+def test_the_migration_makes_clients_stored_before_findable(users):
+    import importlib
+
+    from django.apps import apps
+
+    # As the old rule stored them: the Arabic name and the emoji dropped, only the rest kept.
+    arabic = Client.objects.create(kind="consumidor", id_type="37", id_number="AR-0001", name="شركة النور",
+                                   search_text="ar-0001 ar0001")
+    emoji = Client.objects.create(kind="consumidor", id_type="37", id_number="EM-0001", name="Café ☕ Luna",
+                                  search_text="cafe  luna em-0001 em0001")
+    migration = importlib.import_module("clients.migrations.0004_search_text_any_script")
+    migration.forward(apps, None)
+    find = lambda q: [c.pk for c in selectors.client_search(user=users["Administrador"], query=q)]  # noqa: E731
+    assert find("النور") == [arabic.pk] and find("☕ lu") == [emoji.pk] and find("ar-0001") == [arabic.pk]

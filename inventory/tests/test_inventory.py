@@ -194,3 +194,15 @@ def test_invisible_control_characters_are_not_stored_from_the_product_form_or_up
     assert engine.run(spec, read_upload(xlsx(rows, header=header), "p.xlsx", max_rows=10), apply_changes=True).errors == []
     provider = Provider.objects.get()
     assert (provider.name, provider.contact_name, provider.address) == ("Importadora", "Marta", "Calle 1")
+
+
+def test_the_migration_makes_products_and_providers_stored_before_findable():
+    import importlib
+
+    from django.apps import apps
+
+    product = Product.objects.create(code="QAH-1", description="قهوة عربية", price=1, search_text="qah-1")
+    provider = Provider.objects.create(id_type="37", id_number="AR-1", name="مؤسسة النور 🍍", search_text="ar-1 ar1")
+    importlib.import_module("inventory.migrations.0004_search_text_any_script").forward(apps, None)
+    assert [p.pk for p in selectors.product_search(query="عربية")] == [product.pk]
+    assert [p.pk for p in selectors.provider_list(query="النور 🍍")] == [provider.pk]
