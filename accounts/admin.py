@@ -8,6 +8,7 @@ from guardian.shortcuts import get_objects_for_user
 from accounts import services
 from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role, User
 from accounts.modules import DOCUMENT_TYPES, Action, Module, SpecialCase
+from accounts.text import CleanTextFormMixin
 
 MAX_CERTIFICATE_BYTES = 256 * 1024
 
@@ -30,7 +31,7 @@ def _municipio_choices():
     return groups
 
 
-class AddressFormMixin(forms.ModelForm):
+class AddressFormMixin(CleanTextFormMixin, forms.ModelForm):
     """Departamento and municipio as MH catalog pickers instead of free text."""
 
     def __init__(self, *args, **kwargs):
@@ -44,8 +45,15 @@ class AddressFormMixin(forms.ModelForm):
             )
 
 
+class CleanTextModelForm(CleanTextFormMixin, forms.ModelForm):
+    pass
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """Admin changes go through the audited services: one audit row per change, same transaction."""
+    """Admin changes go through the audited services: one audit row per change, same transaction.
+    Typed text is stored without invisible control characters (accounts.text)."""
+
+    form = CleanTextModelForm
 
     def save_model(self, request, obj, form, change):
         services.audited_save(instance=obj, acting_user=request.user)
@@ -72,7 +80,7 @@ class AuditedAdmin(admin.ModelAdmin):
 GRANT_CHOICES = [(f"{m.value}:{a.value}", f"{m.label} · {a.label}") for m in Module for a in Action]
 
 
-class RoleForm(forms.ModelForm):
+class RoleForm(CleanTextFormMixin, forms.ModelForm):
     grants = forms.MultipleChoiceField(
         label=_("Módulos y acciones"), choices=GRANT_CHOICES, required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -137,7 +145,7 @@ class RoleAdmin(AuditedAdmin):
 # ----------------------------------------------------------------------------------------- users
 
 
-class UserLocationsMixin(forms.ModelForm):
+class UserLocationsMixin(CleanTextFormMixin, forms.ModelForm):
     establishments = forms.ModelMultipleChoiceField(
         label=_("Establecimientos"), queryset=Establishment.objects.all(), required=False,
         widget=forms.CheckboxSelectMultiple,

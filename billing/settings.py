@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refuses oversized bodies before they are read; late, so the refusal page has the user and
+    # the response passes through the security middleware above.
+    "billing.middleware.RequestBodyLimitMiddleware",
     # Axes must be last: it turns a lockout raised during authentication into its page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,6 +191,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_CATALOG_UPLOAD_BYTES = envint("MAX_CATALOG_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_BYTES", 20 * 1000 * 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file, not memory
+# Any request body outside the upload pages (forms, the company's logo and certificate); the
+# upload pages take their file limit plus a little. Larger bodies get 413 before they are read.
+MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 8 * 1024 * 1024)
 # Stock: whether a document may take an item's stock below zero (it then asks for confirmation).
 ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
 

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.text import clean_text
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 YES = {"si", "sí", "s", "1", "true", "verdadero", "x", "yes"}
 NO = {"no", "n", "0", "false", "falso", ""}
@@ -23,18 +25,20 @@ class CellError(ValueError):
 
 
 def _text(value):
+    """A cell as text, trimmed, without invisible control characters (accounts.text: the same rule
+    as the forms)."""
     if value.__class__ is str:
-        return value.strip()
+        return clean_text(value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 def text(max_length, *, required=False, min_length=0):
     def parse(value):
-        out = value.strip() if value.__class__ is str else _text(value)
+        out = _text(value)
         if required and not out:
             raise CellError(_("es obligatorio"))
         if out and len(out) < min_length:
@@ -52,7 +56,7 @@ def code_text(*, pattern, message, required=False):
 
     def parse(value):
         if value.__class__ is str:
-            out = value.strip()
+            out = _text(value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             raise CellError(_("está escrito como número y pierde los ceros a la izquierda: escríbalo como texto"))
         else:
@@ -72,7 +76,7 @@ def choice(options, *, required=True, default=None):
     """``options``: {accepted spelling (lower case): stored value}."""
 
     def parse(value):
-        out = (value.strip() if value.__class__ is str else _text(value)).lower()
+        out = _text(value).lower()
         if not out:
             if default is not None:
                 return default

@@ -2,10 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import CleanTextFormMixin
 from clients.models import Client
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(CleanTextFormMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "taxpayer_size",

@@ -11,6 +11,18 @@ from accounts.validators import normalize_dui, normalize_nit, normalize_nrc
 from clients.models import ClientKind, IdType
 
 
+def _fold(part):
+    """Lower case without accents, in any script: "Café" → "cafe", while "شركة النور" and "☕"
+    stay as they are. Only combining marks (accents, Arabic vowel signs, emoji variation
+    selectors) and invisible control or format characters are dropped: encoding to ASCII would
+    drop every letter outside Latin, leaving such names unfindable."""
+    decomposed = unicodedata.normalize("NFKD", part)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) not in _DROPPED)
+
+
+_DROPPED = frozenset(("Mn", "Me", "Cc", "Cf"))
+
+
 def search_text(*parts):
     """What the type-ahead searches: the parts lower-cased, accents removed, each left out when the
     text already contains it (a trade name inside the legal name, a NIT without dashes): searches
@@ -20,7 +32,7 @@ def search_text(*parts):
         if not part:
             continue
         if not part.isascii():
-            part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+            part = _fold(part)
         part = " ".join(part.lower().split())
         if part and part not in text:
             text = f"{text} {part}" if text else part
@@ -29,12 +41,16 @@ def search_text(*parts):
 
 def search_condition(query, field="search_text"):
     """The type-ahead filter: the normalized term, and the same without dashes or spaces (so a
-    NIT or DUI matches typed either way). None when there is nothing to search for."""
+    NIT or DUI matches typed either way). None when there is nothing to search for (a blank box:
+    no filter); a term that normalizes to nothing (only accents or invisible characters) matches
+    nothing, never everything."""
     from django.db.models import Q
 
+    if not (query or "").strip():
+        return None
     term = search_text(query)
     if not term:
-        return None
+        return Q(pk__in=[])
     condition = Q(**{f"{field}__contains": term})
     bare = term.replace("-", "").replace(" ", "")
     if bare and bare != term:

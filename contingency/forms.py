@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import CleanTextFormMixin
 from contingency.models import Reason
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(CleanTextFormMixin, forms.Form):
     """A supervisor declares a contingency: where, why (CAT-005) and whether it ends by itself."""
 
     scope = forms.ChoiceField(label=_("Alcance"))

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from accounts.text import clean_data
 from dte import arithmetic as ar
 from dte.models import Condition, Treatment
 
@@ -52,6 +53,7 @@ def _keys(post, prefix):
 
 
 def parse_lines(post, tipo):
+    post = clean_data(post)  # stored and sent to MH without invisible control characters
     lines, errors = [], []
     for n, key in enumerate(_keys(post, "line-"), start=1):
         def get(field, key=key):
@@ -103,6 +105,7 @@ def parse_lines(post, tipo):
 
 
 def parse_payments(post):
+    post = clean_data(post)
     payments, errors = [], []
     for n, key in enumerate(_keys(post, "pay-"), start=1):
         code = post.get(f"pay-{key}-codigo", "").strip()
@@ -143,6 +146,7 @@ def _export_customs(post, extra, errors):
 def parse_header(post, document):
     """Header fields as draft_save wants them, and the errors."""
     errors = []
+    post = clean_data(post)
     data = {"observations": post.get("observations", "").strip()[:3000]}
     try:
         data["issue_date"] = datetime.date.fromisoformat(post.get("issue_date", ""))

@@ -633,7 +633,9 @@ def document_invalidate(request, pk):
                     .filter(tipo_dte=doc.tipo_dte, status=GovStatus.SEALED).exclude(pk=doc.pk).order_by("-issued_at")[:50])
     errors, values = [], {}
     if request.method == "POST":
-        p = request.POST
+        from accounts.text import clean_data
+
+        p = clean_data(request.POST)  # names and reason are signed and sent to MH: no invisible characters
         values = {k: p.get(k, "").strip() for k in (
             "tipo", "reason", "replacement", "resp_name", "resp_type", "resp_number", "req_name", "req_type",
             "req_number", "rec_type", "rec_number", "rec_name", "rec_email")}

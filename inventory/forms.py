@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import CleanTextFormMixin
 from inventory.models import Product, Provider
 
 
@@ -11,7 +12,7 @@ def _style(form):
         field.widget.attrs.setdefault("class", css)
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(CleanTextFormMixin, forms.ModelForm):
     special_taxes = forms.CharField(label=_("Tributos especiales (CAT-015)"), required=False,
                                     help_text=_("Códigos separados por coma, p. ej. A8"))
 
@@ -31,7 +32,7 @@ class ProductForm(forms.ModelForm):
         _style(self)
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(CleanTextFormMixin, forms.ModelForm):
     class Meta:
         model = Provider
         fields = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone", "activity_code", "departamento",

@@ -2,8 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import CleanTextFormMixin
 
-class PaymentForm(forms.Form):
+
+class PaymentForm(CleanTextFormMixin, forms.Form):
     date = forms.DateField(label=_("Fecha"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=_("Monto"), max_digits=19, decimal_places=2, min_value=0.01)
     method = forms.ChoiceField(label=_("Forma de pago (CAT-017)"))

@@ -115,3 +115,85 @@ def test_export_then_upload_changes_nothing(users):
     data = export_xlsx(SPEC, Client.objects.all())
     result = engine.run(SPEC, read_upload(data, "e.xlsx", max_rows=10))
     assert result.errors == [] and result.unchanged == 1
+
+
+def _consumer(name, number):
+    return services.client_create(data={"kind": "consumidor", "id_type": "37", "id_number": number, "name": name},
+                                  acting_user=None)
+
+
+def test_names_in_any_script_or_with_emoji_are_found_by_a_part(users, client_as):
+    _consumer("شركة النور", "AR-0001")
+    _consumer("Café ☕ Luna", "EM-0001")
+    _consumer("Ana María López", "LT-0001")
+    admin = users["Administrador"]
+    find = lambda q: [c.name for c in selectors.client_search(user=admin, query=q)]  # noqa: E731
+    assert find("النور") == ["شركة النور"] and find("شركة") == ["شركة النور"]
+    assert find("☕") == ["Café ☕ Luna"] and find("cafe ☕ lu") == ["Café ☕ Luna"] and find("CAFÉ") == ["Café ☕ Luna"]
+    assert find("maría") == ["Ana María López"]
+    # The list page keeps its filter: an Arabic term shows only its client.
+    page = client_as(admin).get("/clientes/", {"q": "النور"}).content.decode()
+    assert "شركة النور" in page and "Ana María López" not in page and "Café" not in page
+
+
+def test_a_search_that_normalizes_to_nothing_finds_nothing_not_everything(users, client_as):
+    _consumer("Ana María López", "LT-0001")
+    admin = users["Administrador"]
+    for term in ("\u200b", "\u0301", "\u202e\u202c"):  # invisible or a bare accent: nothing to search for
+        assert list(selectors.client_search(user=admin, query=term)) == []
+        page = client_as(admin).get("/clientes/", {"q": term}).content.decode()
+        assert "Ana María López" not in page
+    # A blank box is no search: the whole list.
+    assert [c.name for c in selectors.client_search(user=admin, query="  ")] == ["Ana María López"]
+
+
+def test_invisible_control_characters_typed_in_the_form_are_not_stored(users, client_as):
+    c = client_as(users["Administrador"])
+    typed = {**_taxpayer(), "name": "\u202eDistribuidora\u202c Cen\u200btral\ufeff", "trade_name": "Di\u200ecentral\u2066",
+             "address": "Calle\u200f 1\u0000", "credit_limit": "100", "payment_term_days": "30"}
+    response = c.post("/clientes/nuevo/", typed)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client = Client.objects.get()
+    assert (client.name, client.trade_name, client.address) == ("Distribuidora Central", "Dicentral", "Calle 1")
+    assert find_one(users, "central") == client
+
+
+def find_one(users, q):
+    (found,) = selectors.client_search(user=users["Administrador"], query=q)
+    return found
+
+
+def test_invisible_control_characters_in_an_uploaded_client_are_not_stored(users):
+    from bulk import engine
+    from bulk.reading import read_upload
+    from bulk.tests.helpers import consumer_row, csv_bytes, dui, xlsx
+    from clients.catalogue import SPEC
+
+    rows = [consumer_row(dui(7), "\u202bAna\u202c L\u00f3pez\u200b", notas="nota\u00adoculta\ttab")]
+    rows[0]["direccion"] = "Col.\u2067 Escal\u00f3n\u2069"
+    for data, name in ((xlsx(rows), "c.xlsx"), (csv_bytes(rows), "c.csv")):
+        Client.objects.all().delete()
+        result = engine.run(SPEC, read_upload(data, name, max_rows=10), apply_changes=True)
+        assert result.errors == []
+        client = Client.objects.get()
+        assert (client.name, client.address, client.notes) == ("Ana López", "Col. Escalón", "notaoculta\ttab")
+    # Emoji sequences joined with U+200D stay whole; between Latin letters the joiner goes.
+    rows = [consumer_row(dui(7), "Caf\u00e9 \U0001f469\u200d\U0001f4bb Lu\u200dna")]
+    engine.run(SPEC, read_upload(xlsx(rows), "c.xlsx", max_rows=10), apply_changes=True)
+    assert Client.objects.get().name == "Caf\u00e9 \U0001f469\u200d\U0001f4bb Luna"
+
+
+def test_the_migration_makes_clients_stored_before_findable(users):
+    import importlib
+
+    from django.apps import apps
+
+    # As the old rule stored them: the Arabic name and the emoji dropped, only the rest kept.
+    arabic = Client.objects.create(kind="consumidor", id_type="37", id_number="AR-0001", name="شركة النور",
+                                   search_text="ar-0001 ar0001")
+    emoji = Client.objects.create(kind="consumidor", id_type="37", id_number="EM-0001", name="Café ☕ Luna",
+                                  search_text="cafe  luna em-0001 em0001")
+    migration = importlib.import_module("clients.migrations.0004_search_text_any_script")
+    migration.forward(apps, None)
+    find = lambda q: [c.pk for c in selectors.client_search(user=users["Administrador"], query=q)]  # noqa: E731
+    assert find("النور") == [arabic.pk] and find("☕ lu") == [emoji.pk] and find("ar-0001") == [arabic.pk]

@@ -178,3 +178,17 @@ def test_export_editor_asks_for_recinto_and_regimen_and_issues_them(issuer, clie
     doc.refresh_from_db()
     emisor = jsonio.loads(doc.payload)["emisor"]
     assert (emisor["tipoItemExpor"], emisor["recintoFiscal"], emisor["regimen"]) == (1, "02", "EX-1.1000.000")
+
+
+def test_the_editor_stores_text_without_invisible_control_characters(issuer, client_as, establishments, signing_company):
+    c = client_as(issuer)
+    doc = _new(c, "14", establishments)
+    form = _form(doc, **{"observations": "Entrega\u202e en\u200b bodega", "party-id_type": "13",
+                         "party-id_number": "04567891-2", "party-name": "\u2067Juan\u2069 P\u00e9rez\ufeff",
+                         "party-departamento": "05", "party-municipio": "11", "party-address": "Cant\u00f3n\u200f El Progreso",
+                         "line-m-description": "Ma\u00edz\u202d, quintal", "line-m-quantity": "10", "line-m-unit_price": "30"})
+    c.post(f"/documentos/{doc.pk}/guardar/", form, HTTP_HX_REQUEST="true")
+    doc.refresh_from_db()
+    assert doc.observations == "Entrega en bodega"
+    assert (doc.counterparty["name"], doc.counterparty["address"]) == ("Juan Pérez", "Cantón El Progreso")
+    assert DocumentLine.objects.get(document=doc).description == "Maíz, quintal"

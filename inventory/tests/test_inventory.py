@@ -155,3 +155,54 @@ def test_admin_import_uses_the_same_rules(users, client_as):
     row = [v for h, v in zip(header, good, strict=True) if h != "notas"]
     kept = resource.import_data(tablib.Dataset(row, headers=short), dry_run=False)
     assert kept.totals["skip"] == 1 and Client.objects.get(name="Ana").notes == "Cliente frecuente"
+
+
+def test_products_and_providers_in_any_script_or_with_emoji_are_found_by_a_part(client_as, users):
+    _product(code="CAFE-1", description="Café ☕ de altura", category="Bebidas")
+    _product(code="QAH-1", description="قهوة عربية", category="مشروبات")
+    _product(code="SIL-1", description="Silla", category="Mobiliario")
+    codes = lambda q: [p.code for p in selectors.product_search(query=q)]  # noqa: E731
+    assert codes("عربية") == ["QAH-1"] and codes("مشروب") == ["QAH-1"]
+    assert codes("☕") == ["CAFE-1"] and codes("café ☕ de") == ["CAFE-1"]
+    for term in ("\u200b", "\u0301"):  # normalizes to nothing: nothing, never every product
+        assert codes(term) == [] and list(selectors.product_list(query=term)) == []
+    page = client_as(users["Administrador"]).get("/inventario/", {"q": "قهوة"}).content.decode()
+    assert "قهوة عربية" in page and "Silla" not in page
+
+    base = {"id_type": "37", "departamento": "", "municipio": "", "address": ""}
+    for number, name in (("AR-1", "مؤسسة النور للتجارة"), ("EM-1", "Frutas 🍍 del Valle"), ("LT-1", "Importadora")):
+        services.provider_save(provider=Provider(), data={**base, "id_number": number, "name": name}, acting_user=None)
+    names = lambda q: [p.name for p in selectors.provider_list(query=q)]  # noqa: E731
+    assert names("النور") == ["مؤسسة النور للتجارة"] and names("🍍") == ["Frutas 🍍 del Valle"]
+    assert names("\u200b") == []
+    page = client_as(users["Administrador"]).get("/inventario/proveedores/", {"q": "النور"}).content.decode()
+    assert "مؤسسة النور" in page and "Importadora" not in page
+
+
+def test_invisible_control_characters_are_not_stored_from_the_product_form_or_upload(client_as, users):
+    c = client_as(users["Administrador"])
+    response = c.post("/inventario/nuevo/", {"code": "PRD-9", "description": "Silla\u202e alta\u200b", "item_type": "1",
+                                             "unit": "59", "price": "10", "price_includes_iva": "on", "cost": "5",
+                                             "tax_treatment": "gravado", "special_taxes": "", "category": "\ufeffMuebles"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    product = Product.objects.get(code="PRD-9")
+    assert (product.description, product.category) == ("Silla alta", "Muebles")
+    spec = get_spec("proveedores")
+    header = [c.header for c in spec.columns]
+    rows = [["NIT", "0614-010190-001-8", "7654321", "Impor\u200ftadora\u2069", "Mar\u00adta", "v@i.example", "25556666",
+             "sí", "46900", "06", "14", "Calle\u200b 1"]]
+    assert engine.run(spec, read_upload(xlsx(rows, header=header), "p.xlsx", max_rows=10), apply_changes=True).errors == []
+    provider = Provider.objects.get()
+    assert (provider.name, provider.contact_name, provider.address) == ("Importadora", "Marta", "Calle 1")
+
+
+def test_the_migration_makes_products_and_providers_stored_before_findable():
+    import importlib
+
+    from django.apps import apps
+
+    product = Product.objects.create(code="QAH-1", description="قهوة عربية", price=1, search_text="qah-1")
+    provider = Provider.objects.create(id_type="37", id_number="AR-1", name="مؤسسة النور 🍍", search_text="ar-1 ar1")
+    importlib.import_module("inventory.migrations.0004_search_text_any_script").forward(apps, None)
+    assert [p.pk for p in selectors.product_search(query="عربية")] == [product.pk]
+    assert [p.pk for p in selectors.provider_list(query="النور 🍍")] == [provider.pk]

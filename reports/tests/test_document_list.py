@@ -48,6 +48,28 @@ def test_the_search_box_finds_by_number_code_correlative_and_party(book, users, 
     assert found("nadie") == []
 
 
+def test_the_search_box_finds_parties_named_in_any_script_or_with_emoji(book, parties, users, client_as):
+    from clients.rules import search_text
+
+    for key, name in (("consumer", "شركة النور"), ("taxpayer", "Café ☕ Luna")):
+        party = parties[key]
+        party.name = name
+        party.search_text = search_text(party.name, party.id_number, party.id_number.replace("-", ""), party.nrc)
+        party.save(update_fields=["name", "search_text"])
+    browser = client_as(users["Contador"])
+
+    def found(q):
+        from urllib.parse import urlencode
+
+        page = browser.get(f"/documentos/?{urlencode({'q': q})}").content.decode()
+        return sorted(int(pk) for pk in re.findall(r'<tr data-doc="(\d+)"', page))
+
+    ids = {n: d.pk for n, d in book.items()}
+    assert found("النور") == sorted(ids[n] for n in (1, 2, 6, 8))
+    assert found("fé ☕") == found("CAFÉ ☕ LU") == sorted(ids[n] for n in (3, 4, 7))
+    assert found("\u200b\u200b\u200b") == found("\u0301\u0301\u0301") == []  # nothing to search for: nothing
+
+
 def test_the_lists_own_refreshes_reuse_the_counts(book, users, client_as):
     from django.core.cache import cache
     from django.db import connection
