@@ -265,7 +265,8 @@ def _editor_context(request, doc, *, errors=None, totals=None):
     sealed = []
     if doc.tipo_dte in (ar.NC, ar.ND) and doc.client_id:
         chosen = {r.target_id for r in related}
-        sealed = [d for d in selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF)[:20] if d.pk not in chosen]
+        sealed = [d for d in selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF, user=request.user)[:20]
+                  if d.pk not in chosen]
     return {
         "doc": doc, "lines": [(uuid.uuid4().hex[:8], x) for x in lines], "totals": totals, "errors": errors or [],
         "related": related, "sealed": sealed, "treatments": Treatment.choices, "conditions": Condition.choices,
@@ -361,7 +362,7 @@ def _apply_action(request, doc, lines):
             blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0)}
         return {}, lines + [blank], None
     if action == "add_related":
-        target = get_object_or_404(selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF),
+        target = get_object_or_404(selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF, user=request.user),
                                    pk=request.POST.get("target_id"))
         related = _related_rows(doc)
         related.append({"tipo_documento": target.tipo_dte, "tipo_generacion": 2,
@@ -681,10 +682,8 @@ def document_download(request, pk, fmt):
 
 
 def _approvals_context(request):
-    from accounts.selectors import establishments_for_user
-
     pending = (SpecialCase.objects.filter(state=CaseState.REQUESTED,
-                                          document__establishment__in=establishments_for_user(user=request.user))
+                                          document__in=selectors.documents_for_user(user=request.user).values("pk"))
                .select_related("document__client", "document__created_by", "confirmed_by").order_by("confirmed_at"))
     recent = (SpecialCase.objects.filter(decided_by=request.user).select_related("document")
               .order_by("-decided_at")[:10])
@@ -700,10 +699,8 @@ def approvals(request):
 @module_required(Module.DOCUMENTOS, Action.APPROVE)
 @require_POST
 def approval_decide(request, case_pk):
-    from accounts.selectors import establishments_for_user
-
     case = get_object_or_404(SpecialCase, pk=case_pk,
-                             document__establishment__in=establishments_for_user(user=request.user))
+                             document__in=selectors.documents_for_user(user=request.user).values("pk"))
     try:
         services.case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
                              reason=request.POST.get("reason", ""))
