@@ -2,15 +2,17 @@
 
 A role that is not company-wide sees the documents of the points of sale assigned to the user,
 and his own (README, roles; docs/access.md): a rep bound to M001/P001 gets 404 for another
-till's documents on every document URL, and for another establishment's clients and payments."""
+till's documents on every document URL, and for another establishment's clients and payments.
+Sending a document out is a grant of its own, limited per request and per day, and audited."""
 
 import uuid
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, RolePermission
+from accounts.models import AuditEntry, Role, RolePermission
 from accounts.modules import ALL
 from dte import urls as dte_urls
 from dte.models import Delivery, Document, SpecialCase
@@ -128,3 +130,124 @@ def test_a_rep_gets_404_for_another_establishments_clients_and_payments(till_rep
     assert payment.voided_at is None and Payment.objects.count() == 1
     # the accountant (company-wide) reaches both
     assert client_as(users["Contador"]).get(reverse("payments:client", kwargs={"pk": theirs.pk})).status_code == 200
+
+
+# ------------------------------------------------------------------------------------ sending
+
+
+@pytest.fixture
+def sealed(users, establishments):
+    return _document(establishments["pos"]["M001P001"], users["Supervisor"])
+
+
+def _send_audit():
+    return AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Delivery))
+
+
+@pytest.mark.django_db
+def test_the_auditor_cannot_send_and_does_not_see_the_form(sealed, users, client_as):
+    from django.core.exceptions import PermissionDenied
+
+    from dte.delivery import deliveries_queue
+
+    auditor = client_as(users["Auditor"])
+    assert "send-button" not in auditor.get(f"/documentos/{sealed.pk}/").content.decode()
+    assert auditor.post(f"/documentos/{sealed.pk}/enviar/", {"emails": "fuera@example.net"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        deliveries_queue(document=sealed, emails=["fuera@example.net"], user=users["Auditor"])
+    assert not Delivery.objects.exists() and not _send_audit().exists()
+    assert "send-button" in client_as(users["Contador"]).get(f"/documentos/{sealed.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_forty_addresses_in_one_request_are_refused_whole(sealed, users, client_as, settings):
+    settings.DTE_SEND_MAX_RECIPIENTS = 10
+    web = client_as(users["Contador"])
+    forty = ", ".join(f"persona{i}@example.net" for i in range(40))
+    page = web.post(f"/documentos/{sealed.pk}/enviar/", {"emails": forty}, follow=True).content.decode()
+    assert "Escriba a lo sumo 10 correos por envío (escribió 40)." in page
+    assert not Delivery.objects.exists() and not _send_audit().exists()
+    ten = ", ".join(f"persona{i}@example.net" for i in range(10)) + ", PERSONA0@example.net"  # a repeat is one address
+    assert web.post(f"/documentos/{sealed.pk}/enviar/", {"emails": ten}).status_code == 302
+    assert Delivery.objects.filter(state="queued").count() == 10
+
+
+@pytest.mark.django_db
+def test_each_send_is_audited_in_its_transaction(sealed, users, client_as):
+    web = client_as(users["Contador"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("accounts.services.AuditEntry.objects.create", _boom)
+        with pytest.raises(RuntimeError):
+            web.post(f"/documentos/{sealed.pk}/enviar/", {"emails": "ana@example.com"})
+    assert not Delivery.objects.exists()  # the audit failed: the send did not happen either
+    web.post(f"/documentos/{sealed.pk}/enviar/", {"emails": "ana@example.com, luis@example.com"})
+    entries = list(_send_audit().order_by("id"))
+    assert [(e.actor, e.action) for e in entries] == [(users["Contador"], "create")] * 2
+    assert entries[0].summary == f"Envío de {sealed.numero_control} a ana@example.com"
+    assert entries[1].after["recipient"] == "luis@example.com" and entries[1].after["document"] == sealed.numero_control
+
+
+def _boom(**kwargs):
+    raise RuntimeError("audit down")
+
+
+@pytest.mark.django_db
+def test_a_user_sends_at_most_the_daily_limit_retries_included(sealed, users, client_as, settings):
+    from dte.delivery import sent_today
+
+    settings.DTE_SEND_DAILY_LIMIT = 3
+    web = client_as(users["Contador"])
+    url = f"/documentos/{sealed.pk}/enviar/"
+    assert web.post(url, {"emails": "a@example.com, b@example.com"}).status_code == 302
+    page = web.post(url, {"emails": "c@example.com, d@example.com"}, follow=True).content.decode()
+    assert "Hoy puede enviar 1 correo(s) más (límite diario: 3)." in page
+    assert Delivery.objects.count() == 2
+    failed = [Delivery.objects.create(document=sealed, recipient=f"f{i}@example.com", state="failed", error="SMTP")
+              for i in range(2)]
+    page = web.post("/documentos/envios/reintentar/", {"ids": [d.pk for d in failed], "next": f"/documentos/{sealed.pk}/"},
+                    follow=True).content.decode()
+    assert "1 envíos en cola de nuevo." in page and "Llegó al límite de 3 correos por día" in page
+    assert sorted(Delivery.objects.filter(pk__in=[d.pk for d in failed]).values_list("state", flat=True)) == [
+        "failed", "queued"]
+    assert sent_today(users["Contador"]) == 3
+    page = web.post(url, {"emails": "e@example.com"}, follow=True).content.decode()
+    assert "Llegó al límite de 3 correos por día: podrá enviar más mañana." in page
+    assert Delivery.objects.count() == 4
+    assert sent_today(users["Supervisor"]) == 0  # the limit is per user
+    assert client_as(users["Supervisor"]).post(url, {"emails": "e@example.com"}).status_code == 302
+    assert Delivery.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_automatic_delivery_after_the_seal_is_not_limited(sealed, users, settings):
+    from clients.models import Client
+    from dte.delivery import auto_deliver, sent_today
+
+    settings.DTE_SEND_DAILY_LIMIT = 0
+    sealed.client = Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Ana",
+                                          email="ana@example.com", other_emails="luis@example.com")
+    sealed.save(update_fields=["client"])
+    sealed.company.email_documents = True
+    sealed.company.save(update_fields=["email_documents"])
+    rows = auto_deliver(sealed)
+    assert [(r.recipient, r.automatic, r.state) for r in rows] == [("ana@example.com", True, "queued"),
+                                                                    ("luis@example.com", True, "queued")]
+    assert [e.actor_name for e in _send_audit()] == ["sistema", "sistema"]
+    assert sent_today(users["Supervisor"]) == 0
+
+
+@pytest.mark.django_db
+def test_existing_roles_that_change_documents_get_the_send_grant(roles):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0009_role_send_documents_grant")
+    RolePermission.objects.filter(action="send").delete()  # as they were before the migration
+    cashier = Role.objects.create(name="Cajero")
+    reader = Role.objects.create(name="Lector")
+    for role, actions in ((cashier, ("view", "create")), (reader, ("view",))):
+        RolePermission.objects.bulk_create([RolePermission(role=role, module="documentos", action=a) for a in actions])
+    migration.grant_send(apps, None)
+    senders = set(RolePermission.objects.filter(module="documentos", action="send").values_list("role__name", flat=True))
+    assert senders == {"Administrador", "Supervisor", "Vendedor", "Contador", "Cajero"}
