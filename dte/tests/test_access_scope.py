@@ -132,6 +132,27 @@ def test_a_rep_gets_404_for_another_establishments_clients_and_payments(till_rep
     assert client_as(users["Contador"]).get(reverse("payments:client", kwargs={"pk": theirs.pk})).status_code == 200
 
 
+@pytest.mark.django_db
+def test_a_credit_note_offers_only_the_ccfs_the_rep_may_see(till_rep, users, establishments, client_as):
+    from clients.models import Client
+
+    buyer = Client.objects.create(kind="contribuyente", id_type="36", id_number="06142803901121", nrc="2345678",
+                                  name="Distribuidora Central", email="compras@central.example")
+    ccfs = {}
+    for key in ("M001P001", "M001P002"):
+        ccfs[key] = _document(establishments["pos"][key], users["Supervisor"])
+        Document.objects.filter(pk=ccfs[key].pk).update(tipo_dte="03", client=buyer)
+    note = _document(establishments["pos"]["M001P001"], till_rep, status="draft")
+    Document.objects.filter(pk=note.pk).update(tipo_dte="05", client=buyer)
+    web = client_as(till_rep)
+    editor = web.get(reverse("dte:edit", kwargs={"pk": note.pk})).content.decode()
+    assert ccfs["M001P001"].numero_control in editor and ccfs["M001P002"].numero_control not in editor
+    response = web.post(reverse("dte:save", kwargs={"pk": note.pk}), {
+        "issue_date": timezone.localdate().isoformat(), "condition": "1", "action": "add_related",
+        "target_id": ccfs["M001P002"].pk})
+    assert response.status_code == 404 and not note.related.exists()
+
+
 # ------------------------------------------------------------------------------------ sending
 
 
