@@ -25,6 +25,9 @@ class Action(models.TextChoices):
     APPROVE = "approve", _("Aprobar")
     INVALIDATE = "invalidate", _("Invalidar")
     EXPORT = "export", _("Exportar")
+    # Emailing a document (its PDF, signed JSON and a public link) outside the company: a grant of
+    # its own, so a read-only role cannot send documents out.
+    SEND = "send", _("Enviar")
 
 
 class SpecialCase(models.TextChoices):
@@ -75,6 +78,7 @@ DEFAULT_ROLES = {
             (Module.CLIENTES, _V), (Module.CLIENTES, Action.CREATE), (Module.CLIENTES, Action.EDIT),
             (Module.INVENTARIO, _V), (Module.INVENTARIO, Action.CREATE), (Module.INVENTARIO, Action.EDIT),
             (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.CREATE), (Module.DOCUMENTOS, Action.APPROVE),
+            (Module.DOCUMENTOS, Action.SEND),
             (Module.REPORTES, _V), (Module.REPORTES, Action.EXPORT),
             (Module.CONTINGENCIA, _V), (Module.CONTINGENCIA, Action.EDIT),
         ],
@@ -87,7 +91,7 @@ DEFAULT_ROLES = {
         "grants": [
             (Module.CLIENTES, _V), (Module.CLIENTES, Action.CREATE),
             (Module.INVENTARIO, _V),
-            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.CREATE),
+            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.CREATE), (Module.DOCUMENTOS, Action.SEND),
         ],
     },
     "Contador": {
@@ -97,6 +101,7 @@ DEFAULT_ROLES = {
             (Module.CLIENTES, _V),
             (Module.INVENTARIO, _V),
             (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.EDIT), (Module.DOCUMENTOS, Action.INVALIDATE),
+            (Module.DOCUMENTOS, Action.SEND),
             (Module.REPORTES, _V), (Module.REPORTES, Action.EXPORT),
             (Module.CONTINGENCIA, _V),
         ],

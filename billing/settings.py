@@ -246,6 +246,10 @@ DTE_PDF_AUTO = envbool("DTE_PDF_AUTO", True)
 DTE_PUBLIC_CONSULT_URL = env("DTE_PUBLIC_CONSULT_URL", "")
 DTE_PDF_LAYOUTS = envlist("DTE_PDF_LAYOUTS", "letter,ticket")  # rendered automatically
 DTE_LINK_DAYS = envint("DTE_LINK_DAYS", 30)  # how long the emailed download link works
+# Sending a document by hand (Documentos · Enviar): addresses per request, and emails a user may
+# queue per day (sends and retries), so one account cannot mail documents out in bulk.
+DTE_SEND_MAX_RECIPIENTS = envint("DTE_SEND_MAX_RECIPIENTS", 10)
+DTE_SEND_DAILY_LIMIT = envint("DTE_SEND_DAILY_LIMIT", 200)
 # A queue of their own for printing, emailing and archives (so they never delay transmission);
 # empty: the default queue. Run a worker with `-Q <that queue>` when it is set.
 DTE_PRINT_QUEUE = env("DTE_PRINT_QUEUE", "")

@@ -87,30 +87,119 @@ def recipients_of(doc):
     return out
 
 
+def _unique(addresses):
+    out = []
+    for address in addresses:
+        if address.lower() not in (a.lower() for a in out):
+            out.append(address)
+    return out
+
+
+def _may_send(user):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.modules import Action, Module
+
+    if not user.can(Module.DOCUMENTOS, Action.SEND):
+        raise PermissionDenied("documentos:send")
+
+
+def sent_today(user):
+    """Emails ``user`` queued by hand since local midnight (sends and retries). Read from the audit
+    trail, where each one is recorded: append-only, so the count cannot be lowered."""
+    import datetime
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import AuditEntry
+
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    return AuditEntry.objects.filter(actor=user, content_type=ContentType.objects.get_for_model(Delivery),
+                                     at__gte=midnight).count()
+
+
+def send_allowance(user):
+    """Emails ``user`` may still queue today (DTE_SEND_DAILY_LIMIT)."""
+    return max(settings.DTE_SEND_DAILY_LIMIT - sent_today(user), 0)
+
+
+def _lock_allowance(user):
+    """The allowance, read under a lock on the user's row: two requests of one user at once cannot
+    both spend the same remainder."""
+    from accounts.models import User
+
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    return send_allowance(user)
+
+
+def _limit_message(allowance):
+    if allowance <= 0:
+        return _("Llegó al límite de %(n)d correos por día: podrá enviar más mañana.") % {
+            "n": settings.DTE_SEND_DAILY_LIMIT}
+    return _("Hoy puede enviar %(r)d correo(s) más (límite diario: %(n)d).") % {
+        "r": allowance, "n": settings.DTE_SEND_DAILY_LIMIT}
+
+
+def _audit_send(*, row, user, document, retry=False, error=""):
+    from accounts.models import AuditAction
+    from accounts.services import audit_record
+
+    what = _("Reenvío") if retry else _("Envío")
+    audit_record(actor=user, action=AuditAction.UPDATE if retry else AuditAction.CREATE, obj=row,
+                 before={"state": DeliveryState.FAILED, "error": error} if retry else None,
+                 after={"document": document.numero_control, "recipient": row.recipient,
+                        "automatic": row.automatic, "state": DeliveryState.QUEUED},
+                 object_repr=f"{document.numero_control} → {row.recipient}",
+                 summary=f"{what} de {document.numero_control} a {row.recipient}")
+
+
 def deliveries_queue(*, document, emails=None, user=None, automatic=False):
-    """Queue the document for these addresses (default: the client's). Returns the rows."""
+    """Queue the document for these addresses (default: the client's). Returns the rows.
+
+    Sent by a person (``user``, not automatic): the role needs *Documentos · Enviar*, at most
+    DTE_SEND_MAX_RECIPIENTS addresses go in one request and DTE_SEND_DAILY_LIMIT a day. Every
+    send is in the audit trail, in the same transaction as its rows."""
     if document.status not in DELIVERABLE and document.status != GovStatus.INVALIDATED:
         raise ValidationError(_("Solo se envía un documento emitido (sellado o en contingencia)."))
-    emails = recipients_of(document) if emails is None else emails
+    by_hand = user is not None and not automatic
+    if by_hand:
+        _may_send(user)
+    emails = recipients_of(document) if emails is None else _unique([e.strip() for e in emails if e.strip()])
     for address in emails:
         validate_email(address)
     if not emails:
         raise ValidationError(_("El cliente no tiene correo: agréguelo en su ficha o escriba uno."))
+    if by_hand and len(emails) > settings.DTE_SEND_MAX_RECIPIENTS:
+        raise ValidationError(_("Escriba a lo sumo %(n)d correos por envío (escribió %(m)d).") % {
+            "n": settings.DTE_SEND_MAX_RECIPIENTS, "m": len(emails)})
     with transaction.atomic():
+        if by_hand:
+            allowance = _lock_allowance(user)
+            if len(emails) > allowance:
+                raise ValidationError(_limit_message(allowance))
         rows = [Delivery.objects.create(document=document, recipient=address, created_by=user, automatic=automatic)
                 for address in emails]
         for row in rows:
+            _audit_send(row=row, user=user, document=document)
             transaction.on_commit(lambda pk=row.pk: _queue(pk))
     return rows
 
 
 def deliveries_retry(*, deliveries, user=None):
-    """Failed sends go again. Returns how many were queued."""
+    """Failed sends go again. Returns how many were queued. Retried by a person (``user``): the
+    role needs *Documentos · Enviar*, and each retry counts against DTE_SEND_DAILY_LIMIT (what
+    does not fit today stays failed); each one is audited."""
+    if user is not None:
+        _may_send(user)
     queued = 0
-    for row in deliveries:
-        with transaction.atomic():
+    with transaction.atomic():
+        allowance = _lock_allowance(user) if user is not None else None
+        for row in deliveries:
+            if allowance is not None and queued >= allowance:
+                break
             if Delivery.objects.filter(pk=row.pk, state=DeliveryState.FAILED).update(state=DeliveryState.QUEUED,
                                                                                    error=""):
+                _audit_send(row=row, user=user, document=row.document, retry=True, error=row.error)
                 transaction.on_commit(lambda pk=row.pk: _queue(pk))
                 queued += 1
     return queued

@@ -11,15 +11,18 @@ LIVE = ~Q(status__in=[GovStatus.DRAFT, GovStatus.REJECTED, GovStatus.INVALIDATED
 
 
 def documents_for_user(*, user):
-    """Company-wide roles see every document; a sales rep those of his establishments and his own."""
-    from accounts.selectors import establishments_for_user
+    """Company-wide roles see every document; any other role those of the points of sale assigned
+    to the user, and his own (README, roles; docs/access.md: "only the establishments and points of
+    sale assigned to each user"). Being assigned an establishment does not open its other tills.
+    Every page, download and action on a document reads through here."""
+    from accounts.selectors import points_of_sale_for_user
 
     qs = Document.objects.select_related("establishment", "point_of_sale", "client", "provider", "created_by")
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.company_wide:
         return qs
-    return qs.filter(Q(establishment__in=establishments_for_user(user=user)) | Q(created_by=user))
+    return qs.filter(Q(point_of_sale__in=points_of_sale_for_user(user=user).values("pk")) | Q(created_by=user))
 
 
 def document_get_for_user(*, user, pk):
@@ -34,9 +37,10 @@ def client_receivables(client_id, *, exclude=None, today=None):
     return client_position(client_id, exclude=exclude, today=today)
 
 
-def sealed_for_correction(*, client_id, tipo):
-    """The sealed CCFs (or CRs) of a client an NC/ND may correct."""
-    return Document.objects.filter(client_id=client_id, tipo_dte=tipo, status=GovStatus.SEALED).order_by("-issue_date")
+def sealed_for_correction(*, client_id, tipo, user=None):
+    """The sealed CCFs (or CRs) of a client an NC/ND may correct; with ``user``, only those he may see."""
+    qs = documents_for_user(user=user) if user is not None else Document.objects.all()
+    return qs.filter(client_id=client_id, tipo_dte=tipo, status=GovStatus.SEALED).order_by("-issue_date")
 
 
 def documents_in_periods(period_ids):

@@ -5,6 +5,7 @@ supervisor's approvals."""
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -137,7 +138,7 @@ def document_list(request):
         "can_archive": user.can(Module.REPORTES, Action.EXPORT),
         "can_edit": user.can(Module.DOCUMENTOS, Action.EDIT),
         "drafts": Document.objects.filter(created_by=user, status=GovStatus.DRAFT).count(),
-        "failed_emails": _failed_emails(user),
+        "failed_emails": _failed_emails(user) if user.can(Module.DOCUMENTOS, Action.SEND) else 0,
     }
     if request.htmx and request.htmx.target == "document-rows":
         return render(request, "dte/partials/document_rows.html", context)
@@ -265,7 +266,8 @@ def _editor_context(request, doc, *, errors=None, totals=None):
     sealed = []
     if doc.tipo_dte in (ar.NC, ar.ND) and doc.client_id:
         chosen = {r.target_id for r in related}
-        sealed = [d for d in selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF)[:20] if d.pk not in chosen]
+        sealed = [d for d in selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF, user=request.user)[:20]
+                  if d.pk not in chosen]
     return {
         "doc": doc, "lines": [(uuid.uuid4().hex[:8], x) for x in lines], "totals": totals, "errors": errors or [],
         "related": related, "sealed": sealed, "treatments": Treatment.choices, "conditions": Condition.choices,
@@ -368,7 +370,7 @@ def _apply_action(request, doc, lines):
             blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0)}
         return {}, lines + [blank], None
     if action == "add_related":
-        target = get_object_or_404(selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF),
+        target = get_object_or_404(selectors.sealed_for_correction(client_id=doc.client_id, tipo=ar.CCF, user=request.user),
                                    pk=request.POST.get("target_id"))
         related = _related_rows(doc)
         related.append({"tipo_documento": target.tipo_dte, "tipo_generacion": 2,
@@ -578,6 +580,7 @@ def _detail_context(request, doc):
     return {"doc": doc, **_preview_context(body), "timeline": _timeline(doc), "actions": _actions(request.user, doc),
             "explained": explain_all(doc.mh_observations),
             "contingency_link": request.user.can(Module.CONTINGENCIA, Action.VIEW),
+            "can_send": request.user.can(Module.DOCUMENTOS, Action.SEND),
             "printable": doc.status in PRINTABLE_STATES,
             "deliveries": list(doc.deliveries.all()[:20]),
             "failed_deliveries": [d for d in doc.deliveries.all()[:20] if d.state == "failed"],
@@ -690,10 +693,8 @@ def document_download(request, pk, fmt):
 
 
 def _approvals_context(request):
-    from accounts.selectors import establishments_for_user
-
     pending = (SpecialCase.objects.filter(state=CaseState.REQUESTED,
-                                          document__establishment__in=establishments_for_user(user=request.user))
+                                          document__in=selectors.documents_for_user(user=request.user).values("pk"))
                .select_related("document__client", "document__created_by", "confirmed_by").order_by("confirmed_at"))
     recent = (SpecialCase.objects.filter(decided_by=request.user).select_related("document")
               .order_by("-decided_at")[:10])
@@ -709,10 +710,8 @@ def approvals(request):
 @module_required(Module.DOCUMENTOS, Action.APPROVE)
 @require_POST
 def approval_decide(request, case_pk):
-    from accounts.selectors import establishments_for_user
-
     case = get_object_or_404(SpecialCase, pk=case_pk,
-                             document__establishment__in=establishments_for_user(user=request.user))
+                             document__in=selectors.documents_for_user(user=request.user).values("pk"))
     try:
         services.case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
                              reason=request.POST.get("reason", ""))
@@ -752,10 +751,11 @@ def document_pdf(request, pk):
                         filename=pdf_filename(doc, layout), content_type="application/pdf")
 
 
-@module_required(Module.DOCUMENTOS, Action.VIEW)
+@module_required(Module.DOCUMENTOS, Action.SEND)
 @require_POST
 def document_send(request, pk):
-    """Email the document now, to the client's addresses or to the ones typed."""
+    """Email the document now, to the client's addresses or to the ones typed (a grant of its own,
+    a few addresses per request and a daily limit per user: dte.delivery.deliveries_queue)."""
     from django.core.exceptions import ValidationError as DjangoValidationError
 
     from dte.delivery import deliveries_queue
@@ -771,20 +771,25 @@ def document_send(request, pk):
     return redirect("dte:detail", pk=pk)
 
 
-@module_required(Module.DOCUMENTOS, Action.VIEW)
+@module_required(Module.DOCUMENTOS, Action.SEND)
 @require_POST
 def deliveries_retry(request):
     """Failed emails of the documents the user may see, again (all, or the ones checked)."""
     from dte.delivery import deliveries_retry as retry
+    from dte.delivery import send_allowance
     from dte.models import Delivery, DeliveryState
 
     qs = Delivery.objects.filter(state=DeliveryState.FAILED,
-                                 document__in=selectors.documents_for_user(user=request.user))
+                                 document__in=selectors.documents_for_user(user=request.user)).select_related("document")
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     if ids:
         qs = qs.filter(pk__in=ids)
-    queued = retry(deliveries=list(qs[:1000]), user=request.user)
+    rows = list(qs[:1000])
+    queued = retry(deliveries=rows, user=request.user)
     messages.success(request, _("%(n)d envíos en cola de nuevo.") % {"n": queued})
+    if queued < len(rows) and not send_allowance(request.user):
+        messages.error(request, _("Llegó al límite de %(n)d correos por día: los demás quedan fallidos hasta "
+                                  "mañana.") % {"n": settings.DTE_SEND_DAILY_LIMIT})
     return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
         request.POST.get("next"), allowed_hosts={request.get_host()}) else "dte:list")
 

@@ -166,6 +166,20 @@ def client_position(client_id, *, exclude=None, today=None):
     return row.balance, row.overdue_documents
 
 
+def payments_for_user(*, user):
+    """Payments of the clients ``user`` may see (clients.selectors.clients_for_user)."""
+    from clients.selectors import clients_for_user
+
+    return Payment.objects.select_related("client").filter(client__in=clients_for_user(user=user).values("pk"))
+
+
+def payment_get_for_user(*, user, pk):
+    """One payment, or 404 when it is not there or its client is out of the user's scope."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(payments_for_user(user=user), pk=pk)
+
+
 def payments_of(client_id):
     return Payment.objects.filter(client_id=client_id).prefetch_related("applications__document").order_by("-date", "-id")
 

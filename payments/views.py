@@ -1,7 +1,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,7 +10,6 @@ from accounts.access import module_required
 from accounts.modules import Action, Module
 from payments import selectors, services
 from payments.forms import PaymentForm
-from payments.models import Payment
 
 BUCKET_LABELS = [("current", _("Al día")), ("1_30", _("1–30 días")), ("31_60", _("31–60 días")),
                  ("61_90", _("61–90 días")), ("90_plus", _("Más de 90 días"))]
@@ -47,9 +46,9 @@ def credit_list(request):
 @module_required(Module.REPORTES, Action.VIEW)
 def client_account(request, pk):
     """One client's credit documents with their status, its payments, and (accounting) a payment form."""
-    from clients.models import Client
+    from clients.selectors import client_get_for_user
 
-    client = get_object_or_404(Client, pk=pk)
+    client = client_get_for_user(user=request.user, pk=pk)  # another establishment's client: 404
     today = timezone.localdate()
     docs = list(selectors.credit_documents(_documents(request.user).filter(client=client)).order_by("issue_date", "pk"))
     lines = [(doc, selectors.status_of(doc, today=today)) for doc in docs]
@@ -80,7 +79,7 @@ def client_account(request, pk):
 @module_required(Module.DOCUMENTOS, Action.EDIT)
 @require_POST
 def payment_void(request, pk):
-    payment = get_object_or_404(Payment, pk=pk)
+    payment = selectors.payment_get_for_user(user=request.user, pk=pk)
     try:
         services.payment_void(payment=payment, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as exc:

@@ -18,6 +18,8 @@ SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalog
 OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
                  ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),
                  ("dte", "detail", "pk", "issued_document"), ("dte", "download", "pk", "issued_document"),
+                 ("dte", "send", "pk", "sealed_document"), ("dte", "action", "pk", "issued_document"),
+                 ("dte", "invalidate", "pk", "issued_document"),
                  ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case"),
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
@@ -77,6 +79,11 @@ def sample_objects(db, users, establishments):
     from dte.models import Document, SpecialCase
 
     point = establishments["pos"]["M001P001"]
+    from accounts.services import user_assign_locations
+
+    # the sales rep works where the demo's does: establishment M001, point of sale P001
+    user_assign_locations(user=users["Vendedor"], establishments=[point.establishment], points_of_sale=[point],
+                          acting_user=users["Administrador"])
     common = {"company": point.establishment.company, "establishment": point.establishment, "point_of_sale": point,
               "tipo_dte": "01", "issue_date": timezone.localdate(), "created_by": users["Vendedor"]}
     draft = Document.objects.create(**common)
@@ -85,6 +92,12 @@ def sample_objects(db, users, establishments):
                                      payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c")
     case = SpecialCase.objects.create(document=draft, code="credit_limit", detail="x", fingerprint="x",
                                       state="requested", needs_approval=True)
+    from dte.models import Delivery
+
+    sealed = Document.objects.create(**common, status="sealed", numero_control="DTE-01-M001P001-000000000000002",
+                                     number_year=2026, codigo_generacion="1F2E3D4C-0000-4000-8000-000000000002",
+                                     payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c", sello_recibido="S" * 40)
+    failed = Delivery.objects.create(document=sealed, recipient="cliente@example.com", state="failed", error="SMTP")
     import uuid
 
     from contingency.models import Event, Lot, Period
@@ -110,6 +123,7 @@ def sample_objects(db, users, establishments):
                                                report="ventas-cliente", title="Ventas por cliente", fmt="csv",
                                                state="done").public_id,
         "draft": draft.pk, "issued_document": issued.pk, "special_case": case.pk,
+        "sealed_document": sealed.pk, "failed_delivery": failed.pk, "point_of_sale": point.pk,
         "client": sample_client.pk,
         "payment": Payment.objects.create(client=sample_client, date=timezone.localdate(), amount=1, method="01",
                                           created_by=users["Contador"]).pk,
@@ -202,3 +216,168 @@ def test_admin_site_is_for_staff_only(users, client_as, role_name):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+# ------------------------------------------------------------------------ POSTs with real bodies
+#
+# Every URL again, posted with what a user allowed to use it would send (a URL not listed here
+# gets an empty POST). A role without the grant gets 403 and nothing is written: no row, no
+# audit entry, no email queued. A role with it is not refused, and for the URLs that write, the
+# write happens: the bodies are real, so a missing check would show as a change.
+
+CLIENT_FORM = {"kind": "consumidor", "id_type": "13", "id_number": "12345678-4", "name": "Cliente Matriz",
+               "taxpayer_size": "otro", "departamento": "06", "municipio": "14", "address": "Calle 3", "email": "nuevo@example.com",
+               "credit_limit": "0", "payment_term_days": "0"}
+PRODUCT_FORM = {"code": "P2", "description": "Producto nuevo", "item_type": "1", "unit": "59", "price": "2.50",
+                "price_includes_iva": "on", "cost": "1.00", "tax_treatment": "gravado"}
+PROVIDER_FORM = {"id_type": "36", "id_number": "06142803901121", "nrc": "3456789", "name": "Proveedor Dos",
+                 "email": "p2@example.com", "phone": "22224444", "activity_code": "46900", "departamento": "06",
+                 "municipio": "14", "address": "Calle 4"}
+
+
+def _clients_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clients.columns import COLUMNS
+
+    header = ",".join(c.header for c in COLUMNS)
+    row = ",".join({"tipo_cliente": "consumidor", "tipo_documento": "DUI", "numero_documento": "12345678-4",
+                    "nombre": "Cliente del archivo"}.get(c.header, "") for c in COLUMNS)
+    return SimpleUploadedFile("clientes.csv", f"{header}\n{row}\n".encode(), content_type="text/csv")
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+POST_BODIES = {
+    "accounts:login": lambda o: {"username": "nadie", "password": "equivocada"},
+    "accounts:password_change": lambda o: {"old_password": "clave-segura-123", "new_password1": "Otra-Clave-789!",
+                                           "new_password2": "Otra-Clave-789!"},
+    "accounts:password_reset": lambda o: {"email": "nadie@example.com"},
+    "clients:create": lambda o: CLIENT_FORM,
+    "clients:edit": lambda o: {**CLIENT_FORM, "id_number": "00016297-5", "name": "Cliente Uno Editado"},
+    "inventory:product_create": lambda o: PRODUCT_FORM,
+    "inventory:product_edit": lambda o: {**PRODUCT_FORM, "code": "P1", "description": "Producto editado"},
+    "inventory:provider_create": lambda o: PROVIDER_FORM,
+    "inventory:provider_edit": lambda o: {**PROVIDER_FORM, "id_number": "06140101900018", "name": "Proveedor editado"},
+    "bulk:upload": lambda o: {"file": _clients_file()},
+    "dte:new": lambda o: {"tipo_dte": "01", "point_of_sale": o["point_of_sale"]},
+    "dte:bulk": lambda o: {"ids": [o["issued_document"]], "action": "internal:reviewed", "reason": "Revisado"},
+    "dte:approval_decide": lambda o: {"do": "approve", "reason": "Cliente de confianza"},
+    "dte:send": lambda o: {"emails": "fuera@example.net"},
+    "dte:deliveries_retry": lambda o: {"ids": [o["failed_delivery"]], "next": "/documentos/"},
+    "dte:archive": lambda o: {"desde": _today(), "hasta": _today()},
+    "dte:action": lambda o: {"action": "internal", "status": "reviewed", "reason": "Revisado"},
+    "dte:invalidate": lambda o: {"tipo": "2", "reason": "Error en el documento", "resp_name": "María Rivas",
+                                 "resp_type": "13", "resp_number": "00016297-5", "req_name": "Ana López",
+                                 "req_type": "13", "req_number": "00016297-5"},
+    "dte:save": lambda o: {"issue_date": _today(), "condition": "1", "observations": "Entregar en la tarde"},
+    "dte:cases": lambda o: {"case": o["special_case"], "do": "request"},
+    "contingency:declare": lambda o: {"scope": "company", "tipo": "1", "end_automatically": "on"},
+    "payments:client": lambda o: {"date": _today(), "amount": "1.00", "method": "01", "reference": "R-1"},
+    "payments:void": lambda o: {"reason": "Pago duplicado"},
+}
+# Where a POST needs more than the grant the view declares for reading it.
+POST_GRANTS = {"payments:client": ("documentos", "edit"), "dte:action": ("documentos", "edit")}
+# URLs whose POST must write something for a role that may use them.
+POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inventory:product_create",
+               "inventory:product_edit", "inventory:product_toggle_active", "inventory:provider_create",
+               "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
+               "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
+               "dte:discard", "contingency:declare", "payments:client", "payments:void"}
+
+
+def _footprint():
+    """Counts that any write changes: rows created, audit entries, emails queued or sent."""
+    from django.core import mail
+    from django.db.models import Max
+
+    from accounts.models import AuditEntry
+    from bulk.models import ImportJob
+    from clients.models import Client
+    from contingency.models import Period
+    from dte.models import ArchiveJob, Delivery, Document, SpecialCase, StatusChange
+    from inventory.models import Product, Provider
+    from payments.models import Payment
+    from reports.models import ExportJob
+
+    out = {m.__name__: m.objects.count() for m in (AuditEntry, ImportJob, Client, Period, ArchiveJob, Delivery,
+                                                     Document, Product, Provider, Payment, ExportJob, StatusChange)}
+    out["queued emails"] = Delivery.objects.filter(state="queued").count()
+    out["requested cases"] = SpecialCase.objects.filter(state="requested").count()
+    out["documents changed"] = Document.objects.aggregate(at=Max("updated_at"))["at"]
+    out["payments voided"] = Payment.objects.filter(voided_at__isnull=False).count()
+    out["mail"] = len(mail.outbox)
+    return out
+
+
+def _post(web, path, pattern, objects, url_id):
+    body = POST_BODIES.get(url_id, lambda o: {})(objects)
+    return web.post(_path(path, pattern, objects), body)
+
+
+@pytest.mark.parametrize("path,pattern", URLS)
+def test_anonymous_post(db, client, users, sample_objects, path, pattern):
+    url_id = _url_id(pattern)
+    kind, _module, _action = view_access(pattern.callback)
+    before = _footprint()
+    response = _post(client, path, pattern, sample_objects, url_id)
+    assert response.status_code < 500, f"{url_id}: {response.status_code}"
+    if kind != "public":
+        assert response.status_code == 302 and response["Location"].startswith("/ingresar/?next="), url_id
+        assert _footprint() == before, f"{url_id}: an anonymous POST wrote something"
+
+
+def _url_id(pattern):
+    return next(p.id for p in URLS if p.values[1] is pattern)
+
+
+@pytest.mark.parametrize("role_name", ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor", "outsider"])
+@pytest.mark.parametrize("path,pattern", URLS)
+def test_role_posts_to_url(users, establishments, sample_objects, client_as, role_name, path, pattern):
+    from bulk.registry import GRANTS, MODULES
+
+    url_id = _url_id(pattern)
+    user = users[role_name]
+    kind, module, action = view_access(pattern.callback)
+    if module == "catalogue":
+        catalogue = SAMPLE_KWARGS["catalogue"]
+        module, action = GRANTS.get(catalogue, (MODULES[catalogue], action))
+    module, action = POST_GRANTS.get(url_id, (module, action))
+    web = client_as(user)
+    before = _footprint()
+    response = _post(web, path, pattern, sample_objects, url_id)
+    assert response.status_code < 500, f"{role_name} {url_id}: {response.status_code}"
+    if kind != "module":
+        return
+    granted = user.is_superuser or Role.objects.filter(name=role_name, permissions__module=module,
+                                                       permissions__action=action).exists()
+    if not granted:
+        assert response.status_code == 403, f"{role_name} {url_id}: {response.status_code}"
+        assert _footprint() == before, f"{role_name} {url_id}: refused, yet something was written"
+    else:
+        assert response.status_code != 403, f"{role_name} {url_id}: refused with the grant"
+        if url_id in POST_WRITES and response.status_code != 405:
+            assert _footprint() != before, f"{role_name} {url_id}: the body wrote nothing ({response.status_code})"
+
+
+@pytest.mark.parametrize("role_name", ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor", "outsider"])
+def test_sending_a_document_needs_the_send_grant(users, establishments, sample_objects, client_as, role_name):
+    """The auditor (read-only) mailed documents to outside addresses: sending is a grant of its own."""
+    from dte.models import Delivery
+
+    web = client_as(users[role_name])
+    doc = sample_objects["sealed_document"]
+    sent = web.post(f"/documentos/{doc}/enviar/", {"emails": "fuera@example.net"})
+    retried = web.post("/documentos/envios/reintentar/", {"ids": [sample_objects["failed_delivery"]]})
+    new = Delivery.objects.filter(document_id=doc, recipient="fuera@example.net")
+    failed = Delivery.objects.get(pk=sample_objects["failed_delivery"])
+    if role_name in ("Auditor", "outsider"):
+        assert (sent.status_code, retried.status_code) == (403, 403)
+        assert not new.exists() and failed.state == "failed"
+    else:
+        assert (sent.status_code, retried.status_code) == (302, 302)
+        assert new.get().state == "queued" and failed.state == "queued"
