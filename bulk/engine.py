@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from accounts.modules import Action, Module
 from bulk.columns import CellError, escape_formula
 from bulk.reading import FileRejected
 
@@ -42,6 +43,13 @@ class Result:
     unchanged: int = 0
     seconds: dict = field(default_factory=dict)
     omitted: frozenset = frozenset()  # write_fields positions whose columns the file leaves out
+    batch_raw: dict = field(default_factory=dict)  # row number -> raw values, for the batch being compared
+
+    def add_error(self, rownum, column, message):
+        """An error found after the row was checked (comparing it with the database)."""
+        self.errors.append((rownum, column, message))
+        if rownum not in self.error_rows:
+            self.error_rows[rownum] = list(self.batch_raw.get(rownum, ()))
 
     @property
     def wrong_rows(self):
@@ -137,6 +145,7 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
             else:
                 seen[key] = rownum
                 batch.append((rownum, values))
+                result.batch_raw[rownum] = raw
         if row_errors:
             result.errors.extend(row_errors)
             result.error_rows[rownum] = list(raw)
@@ -146,6 +155,7 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
             result.seconds["validar"] = result.seconds.get("validar", 0) + time.perf_counter() - started
             yield batch
             batch = []
+            result.batch_raw = {}
             started = time.perf_counter()
     if result.rows == 0:
         raise FileRejected(_("El archivo no tiene filas de datos debajo del encabezado."))
@@ -162,9 +172,29 @@ def validate(spec, table, *, progress=None, user=None):
     return result
 
 
-def classify(spec, result, batch):
+def _outside_scope(spec, user, keys):
+    """The keys among ``keys`` (of existing rows) that ``user`` may not touch: the catalogue's
+    ``scope`` (user -> queryset of the rows the user may see, or None for all of them) is the same
+    rule as its pages, so an upload never reaches a record its page would answer 404 for."""
+    scope = spec.extra.get("scope")
+    if user is None or scope is None or not keys:
+        return set()
+    allowed_qs = scope(user)
+    if allowed_qs is None:
+        return set()
+    last = spec.key[-1]
+    allowed = set(allowed_qs.filter(**{f"{last}__in": [k[-1] for k in keys]}).values_list(*spec.key))
+    return {k for k in keys if k not in allowed}
+
+
+def classify(spec, result, batch, *, user=None):
     """Split a batch of valid rows into new and changed against the database (counting the
-    unchanged ones) and return both lists."""
+    unchanged ones) and return both lists.
+
+    With a ``user`` (every upload page), a row matching an existing record outside the user's
+    scope is an error whether or not it changes it (an «unchanged» would tell what the record
+    holds), and a row that changes a record needs the module's edit grant: creating needs only
+    the create grant the upload page asks for."""
     if "classify" in spec.extra:  # rows that are not one model row each (payments) are sorted by the spec
         return spec.extra["classify"](result, batch)
     started = time.perf_counter()
@@ -172,19 +202,32 @@ def classify(spec, result, batch):
     last = key[-1]
     key_index = [fields.index(k) for k in key]
     omitted = result.omitted
-    wanted = {tuple(values[i] for i in key_index): values for _n, values in batch}
+    wanted = {tuple(values[i] for i in key_index): (rownum, values) for rownum, values in batch}
     existing = {}
     for row in _existing(model, key, fields, last, [k[-1] for k in wanted]):
         existing[tuple(row[:len(key)])] = row[len(key):]
+    outside = _outside_scope(spec, user, list(existing))
+    may_edit = user is None or user.can(spec.module, Action.EDIT)
+    key_header = spec.extra.get("key_header") or next((c.header for c in spec.columns if c.field == last), last)
     new, changed = [], []
-    for k, values in wanted.items():
+    for k, (rownum, values) in wanted.items():
         stored = existing.get(k)
         if stored is None:
             new.append(values)
             continue
+        if k in outside:
+            result.add_error(rownum, key_header, str(spec.extra.get("outside_scope_message") or _(
+                "ya existe un registro con esta clave que usted no puede ver (de otro establecimiento o de otro "
+                "usuario): no puede modificarlo desde una carga")))
+            continue
         if omitted:  # a column left out of the file keeps what the row has
             values = tuple(stored[i] if i in omitted else v for i, v in enumerate(values))
         if values != tuple(stored):
+            if not may_edit:
+                result.add_error(rownum, key_header, _(
+                    "cambiaría un registro existente y su rol solo puede crear en %(m)s: quite la fila o pida a "
+                    "quien tenga permiso de editar que suba el cambio") % {"m": Module(spec.module).label})
+                continue
             changed.append(values)
         else:
             result.unchanged += 1
@@ -298,7 +341,7 @@ def run(spec, table, *, apply_changes=False, progress=None, user=None):
     with transaction.atomic():
         stage = _("aplicando") if apply_changes else _("revisando")
         for batch in validate_batches(spec, table, result, progress=progress, stage=stage, user=user):
-            new, changed = classify(spec, result, batch)
+            new, changed = classify(spec, result, batch, user=user)
             if apply_changes and not result.errors:
                 apply(spec, result, new, changed, user=user)
         if apply_changes and result.errors:

@@ -63,6 +63,10 @@ def import_dry_run(*, job_id):
     if ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(status=ImportStatus.VALIDATING) == 0:
         return job  # another worker took it
     report = _progress(job_id)
+    if job.uploaded_by_id is None:  # the rows are checked against the uploader's grants and scope
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.REJECTED,
+                                                   message=_("Quien subió el archivo ya no existe: súbalo de nuevo."))
+        return ImportJob.objects.get(pk=job_id)
     try:
         report("leyendo", 0, 0)
         spec, table = _load(job)
