@@ -361,7 +361,9 @@ def error_report(spec, table, result) -> bytes:
         reasons.setdefault(rownum, []).append(f"fila {rownum}, {column}: {message}")
     for rownum in sorted(result.error_rows):
         raw = result.error_rows[rownum]
-        sheet.append([escape_formula(v) for v in raw[:len(table.header)]] + ["; ".join(reasons[rownum])])
+        cells = [escape_formula(v) for v in raw[:len(table.header)]]
+        cells += [""] * (len(table.header) - len(cells))  # a streamed row ends at its last value
+        sheet.append([*cells, "; ".join(reasons.get(rownum, []))])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

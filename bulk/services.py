@@ -55,7 +55,8 @@ def _load(job):
     spec = get_spec(job.catalogue)
     with job.file.open("rb") as fh:
         data = fh.read()
-    return spec, read_upload(data, job.file_name, max_rows=spec.max_rows)
+    # Columns are read up to the template's width, plus a few blank ones a user may leave between.
+    return spec, read_upload(data, job.file_name, max_rows=spec.max_rows, max_cols=len(spec.columns) + 4)
 
 
 def import_dry_run(*, job_id):
