@@ -49,6 +49,8 @@ def template_download(request, catalogue):
 @catalogue_module_required(Action.CREATE)
 def job_detail(request, catalogue, job):
     job = _job(request, catalogue, job)
+    if job.running and services.import_fail_stuck(job_ids=[job.pk]):  # its worker died: say so now
+        job.refresh_from_db()
     template = "bulk/partials/job_status.html" if request.htmx else "bulk/job.html"
     from django.core.cache import cache
 
