@@ -33,27 +33,50 @@ class Spec:
     extra: dict = field(default_factory=dict)
 
 
+# What a run keeps of its errors, so that a file whose every row is wrong stays in bounded
+# memory: the first errors in full (the page shows 200) and the raw rows they name for the error
+# report, up to a number of characters; the rest are only counted.
+MAX_KEPT_ERRORS = 20_000
+MAX_MESSAGE_CHARS = 300  # a message may quote the cell it refuses
+MAX_REPORT_CHARS = 16_000_000
+
+
 @dataclass
 class Result:
     rows: int = 0
-    errors: list = field(default_factory=list)  # (row number, column header, reason)
-    error_rows: dict = field(default_factory=dict)  # row number -> raw values
+    errors: list = field(default_factory=list)  # (row number, column header, reason): the first MAX_KEPT_ERRORS
+    error_rows: dict = field(default_factory=dict)  # row number -> raw values, for the error report
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     seconds: dict = field(default_factory=dict)
     omitted: frozenset = frozenset()  # write_fields positions whose columns the file leaves out
     batch_raw: dict = field(default_factory=dict)  # row number -> raw values, for the batch being compared
+    wrong: set = field(default_factory=set)  # every row number with an error
+    report_chars: int = 0
+    report_full: bool = False  # rows with errors past the bounds are counted, not kept
 
-    def add_error(self, rownum, column, message):
-        """An error found after the row was checked (comparing it with the database)."""
-        self.errors.append((rownum, column, message))
+    def add_error(self, rownum, column, message, raw=None):
+        self.wrong.add(rownum)
+        if self.report_full:
+            return
+        if len(self.errors) >= MAX_KEPT_ERRORS:
+            self.report_full = True
+            return
+        self.errors.append((rownum, column, message if len(message) <= MAX_MESSAGE_CHARS
+                            else message[:MAX_MESSAGE_CHARS] + "…"))
         if rownum not in self.error_rows:
-            self.error_rows[rownum] = list(self.batch_raw.get(rownum, ()))
+            raw = self.batch_raw.get(rownum, ()) if raw is None else raw
+            size = sum(len(v) if isinstance(v, str) else 8 for v in raw)
+            if self.report_chars + size > MAX_REPORT_CHARS:
+                self.report_full = True
+                return
+            self.report_chars += size
+            self.error_rows[rownum] = list(raw)
 
     @property
     def wrong_rows(self):
-        return len({r for r, _c, _m in self.errors})
+        return len(self.wrong)
 
 
 def _map_header(spec, header):
@@ -147,8 +170,8 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
                 batch.append((rownum, values))
                 result.batch_raw[rownum] = raw
         if row_errors:
-            result.errors.extend(row_errors)
-            result.error_rows[rownum] = list(raw)
+            for error in row_errors:
+                result.add_error(*error, raw=raw)
         if len(batch) >= BATCH:
             if progress:
                 progress(stage or _("revisando"), i, total)
@@ -359,11 +382,19 @@ def error_report(spec, table, result) -> bytes:
     reasons = {}
     for rownum, column, message in result.errors:
         reasons.setdefault(rownum, []).append(f"fila {rownum}, {column}: {message}")
+    shown = 0
     for rownum in sorted(result.error_rows):
+        if rownum not in reasons:
+            continue  # its errors came after the kept ones
         raw = result.error_rows[rownum]
         cells = [escape_formula(v) for v in raw[:len(table.header)]]
         cells += [""] * (len(table.header) - len(cells))  # a streamed row ends at its last value
-        sheet.append([*cells, "; ".join(reasons.get(rownum, []))])
+        sheet.append([*cells, "; ".join(reasons[rownum])])
+        shown += 1
+    if result.wrong_rows > shown:
+        sheet.append([""] * len(table.header) + [
+            _("… y %(n)d filas más con errores que no caben en este informe: corrija estas, suba el archivo de nuevo y "
+              "se listarán las siguientes.") % {"n": result.wrong_rows - shown}])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -265,3 +265,62 @@ def test_a_lying_size_is_a_damaged_file_not_an_internal_error():
     data[at:at + 11] = b"<sheetDaXa>"  # the CRC no longer matches
     with pytest.raises(FileRejected):
         read_upload(bytes(data), "c.xlsx", max_rows=10)
+
+
+# ------------------------------------------------------------------------ files of only errors
+
+_CHILD_VALIDATE = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
+import django
+django.setup()
+from bulk import columns as c, engine
+from bulk.reading import read_upload
+columns = [c.Column(f"c{i}", f"f{i}", c.choice({"a": "a"})) for i in range(10)]
+spec = engine.Spec(name="t", title="t", model=None, columns=columns, key=("f0",), module="clientes",
+                   write_fields=[f"f{i}" for i in range(10)], context=lambda: {}, check=lambda d, x: {},
+                   finalize=lambda d, x: d)
+with open(sys.argv[1], "rb") as fh:
+    table = read_upload(fh.read(), "t.xlsx", max_rows=200_000, max_cols=14)
+result = engine.validate(spec, table)
+report = engine.error_report(spec, table, result)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"wrong": result.wrong_rows, "kept": len(result.errors), "report": len(report), "peak_mb": peak / 1024}))
+"""
+
+
+def test_a_file_whose_every_cell_is_wrong_keeps_its_errors_in_bounded_memory(tmp_path):
+    """100,000 rows of 10 cells, each naming one shared 1,000-character text that the column
+    refuses, quoting it: a million errors that once were all kept, with the raw rows."""
+    cells = 10
+    header = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>c{i}</t></is></c>' for i in range(cells))
+    body = "".join(f'<row r="{n}">' + "".join(f'<c r="{chr(65 + i)}{n}" t="s"><v>0</v></c>' for i in range(cells))
+                   + "</row>" for n in range(2, 100_002))
+    members = _members(xlsx([client_row()]))
+    members["xl/worksheets/sheet1.xml"] = _sheet(f'<row r="1">{header}</row>' + body)
+    members["xl/sharedStrings.xml"] = f'<sst {_NS}><si><t>{"z" * 1000}</t></si></sst>'
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(_zip(members))
+    done = subprocess.run([sys.executable, "-c", _CHILD_VALIDATE, str(path)], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, DJANGO_SETTINGS_MODULE="billing.settings"), timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["wrong"] == 100_000 and 0 < found["kept"] <= engine.MAX_KEPT_ERRORS
+    assert found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_the_error_report_says_how_many_rows_it_leaves_out(monkeypatch):
+    from python_calamine import CalamineWorkbook
+
+    monkeypatch.setattr(engine, "MAX_KEPT_ERRORS", 3)
+    rows = [client_row(numero_documento=f"bad-{i}", tipo_cliente="mayorista") for i in range(6)]
+    table = read_upload(xlsx(rows), "c.xlsx", max_rows=100)
+    result = engine.validate(SPEC, table)
+    assert result.wrong_rows == 6 and len(result.errors) == 3
+    report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0)
+    last = report.to_python()[-1][-1]
+    assert "y 3 filas más con errores" in last  # one error per row: three rows shown, three counted
