@@ -321,6 +321,11 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Bulk uploads: a dry run or an application whose worker died (its transaction, and the lock it
+# holds on the job, went with it) is failed by the bulk.sweep task this long after it started.
+BULK_STUCK_AFTER_SECONDS = envint("BULK_STUCK_AFTER_SECONDS", 5 * 60)
+BULK_MAX_ATTEMPTS = envint("BULK_MAX_ATTEMPTS", 2)  # deliveries of one job before it is failed, not retried
+
 # Signing DTEs: "inprocess" (the company's certificate, key held in memory) or "service"
 # (MH's firmador at DTE_SIGNER_URL, POST /firmardocumento/).
 DTE_SIGNER = env("DTE_SIGNER", "inprocess")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from accounts.modules import Action, Module
 from bulk.columns import CellError, escape_formula
 from bulk.reading import FileRejected
 
@@ -32,20 +33,50 @@ class Spec:
     extra: dict = field(default_factory=dict)
 
 
+# What a run keeps of its errors, so that a file whose every row is wrong stays in bounded
+# memory: the first errors in full (the page shows 200) and the raw rows they name for the error
+# report, up to a number of characters; the rest are only counted.
+MAX_KEPT_ERRORS = 20_000
+MAX_MESSAGE_CHARS = 300  # a message may quote the cell it refuses
+MAX_REPORT_CHARS = 16_000_000
+
+
 @dataclass
 class Result:
     rows: int = 0
-    errors: list = field(default_factory=list)  # (row number, column header, reason)
-    error_rows: dict = field(default_factory=dict)  # row number -> raw values
+    errors: list = field(default_factory=list)  # (row number, column header, reason): the first MAX_KEPT_ERRORS
+    error_rows: dict = field(default_factory=dict)  # row number -> raw values, for the error report
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     seconds: dict = field(default_factory=dict)
     omitted: frozenset = frozenset()  # write_fields positions whose columns the file leaves out
+    batch_raw: dict = field(default_factory=dict)  # row number -> raw values, for the batch being compared
+    wrong: set = field(default_factory=set)  # every row number with an error
+    report_chars: int = 0
+    report_full: bool = False  # rows with errors past the bounds are counted, not kept
+
+    def add_error(self, rownum, column, message, raw=None):
+        self.wrong.add(rownum)
+        if self.report_full:
+            return
+        if len(self.errors) >= MAX_KEPT_ERRORS:
+            self.report_full = True
+            return
+        self.errors.append((rownum, column, message if len(message) <= MAX_MESSAGE_CHARS
+                            else message[:MAX_MESSAGE_CHARS] + "…"))
+        if rownum not in self.error_rows:
+            raw = self.batch_raw.get(rownum, ()) if raw is None else raw
+            size = sum(len(v) if isinstance(v, str) else 8 for v in raw)
+            if self.report_chars + size > MAX_REPORT_CHARS:
+                self.report_full = True
+                return
+            self.report_chars += size
+            self.error_rows[rownum] = list(raw)
 
     @property
     def wrong_rows(self):
-        return len({r for r, _c, _m in self.errors})
+        return len(self.wrong)
 
 
 def _map_header(spec, header):
@@ -137,15 +168,17 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
             else:
                 seen[key] = rownum
                 batch.append((rownum, values))
+                result.batch_raw[rownum] = raw
         if row_errors:
-            result.errors.extend(row_errors)
-            result.error_rows[rownum] = list(raw)
+            for error in row_errors:
+                result.add_error(*error, raw=raw)
         if len(batch) >= BATCH:
             if progress:
                 progress(stage or _("revisando"), i, total)
             result.seconds["validar"] = result.seconds.get("validar", 0) + time.perf_counter() - started
             yield batch
             batch = []
+            result.batch_raw = {}
             started = time.perf_counter()
     if result.rows == 0:
         raise FileRejected(_("El archivo no tiene filas de datos debajo del encabezado."))
@@ -162,9 +195,29 @@ def validate(spec, table, *, progress=None, user=None):
     return result
 
 
-def classify(spec, result, batch):
+def _outside_scope(spec, user, keys):
+    """The keys among ``keys`` (of existing rows) that ``user`` may not touch: the catalogue's
+    ``scope`` (user -> queryset of the rows the user may see, or None for all of them) is the same
+    rule as its pages, so an upload never reaches a record its page would answer 404 for."""
+    scope = spec.extra.get("scope")
+    if user is None or scope is None or not keys:
+        return set()
+    allowed_qs = scope(user)
+    if allowed_qs is None:
+        return set()
+    last = spec.key[-1]
+    allowed = set(allowed_qs.filter(**{f"{last}__in": [k[-1] for k in keys]}).values_list(*spec.key))
+    return {k for k in keys if k not in allowed}
+
+
+def classify(spec, result, batch, *, user=None):
     """Split a batch of valid rows into new and changed against the database (counting the
-    unchanged ones) and return both lists."""
+    unchanged ones) and return both lists.
+
+    With a ``user`` (every upload page), a row matching an existing record outside the user's
+    scope is an error whether or not it changes it (an «unchanged» would tell what the record
+    holds), and a row that changes a record needs the module's edit grant: creating needs only
+    the create grant the upload page asks for."""
     if "classify" in spec.extra:  # rows that are not one model row each (payments) are sorted by the spec
         return spec.extra["classify"](result, batch)
     started = time.perf_counter()
@@ -172,19 +225,32 @@ def classify(spec, result, batch):
     last = key[-1]
     key_index = [fields.index(k) for k in key]
     omitted = result.omitted
-    wanted = {tuple(values[i] for i in key_index): values for _n, values in batch}
+    wanted = {tuple(values[i] for i in key_index): (rownum, values) for rownum, values in batch}
     existing = {}
     for row in _existing(model, key, fields, last, [k[-1] for k in wanted]):
         existing[tuple(row[:len(key)])] = row[len(key):]
+    outside = _outside_scope(spec, user, list(existing))
+    may_edit = user is None or user.can(spec.module, Action.EDIT)
+    key_header = spec.extra.get("key_header") or next((c.header for c in spec.columns if c.field == last), last)
     new, changed = [], []
-    for k, values in wanted.items():
+    for k, (rownum, values) in wanted.items():
         stored = existing.get(k)
         if stored is None:
             new.append(values)
             continue
+        if k in outside:
+            result.add_error(rownum, key_header, str(spec.extra.get("outside_scope_message") or _(
+                "ya existe un registro con esta clave que usted no puede ver (de otro establecimiento o de otro "
+                "usuario): no puede modificarlo desde una carga")))
+            continue
         if omitted:  # a column left out of the file keeps what the row has
             values = tuple(stored[i] if i in omitted else v for i, v in enumerate(values))
         if values != tuple(stored):
+            if not may_edit:
+                result.add_error(rownum, key_header, _(
+                    "cambiaría un registro existente y su rol solo puede crear en %(m)s: quite la fila o pida a "
+                    "quien tenga permiso de editar que suba el cambio") % {"m": Module(spec.module).label})
+                continue
             changed.append(values)
         else:
             result.unchanged += 1
@@ -298,7 +364,7 @@ def run(spec, table, *, apply_changes=False, progress=None, user=None):
     with transaction.atomic():
         stage = _("aplicando") if apply_changes else _("revisando")
         for batch in validate_batches(spec, table, result, progress=progress, stage=stage, user=user):
-            new, changed = classify(spec, result, batch)
+            new, changed = classify(spec, result, batch, user=user)
             if apply_changes and not result.errors:
                 apply(spec, result, new, changed, user=user)
         if apply_changes and result.errors:
@@ -316,9 +382,19 @@ def error_report(spec, table, result) -> bytes:
     reasons = {}
     for rownum, column, message in result.errors:
         reasons.setdefault(rownum, []).append(f"fila {rownum}, {column}: {message}")
+    shown = 0
     for rownum in sorted(result.error_rows):
+        if rownum not in reasons:
+            continue  # its errors came after the kept ones
         raw = result.error_rows[rownum]
-        sheet.append([escape_formula(v) for v in raw[:len(table.header)]] + ["; ".join(reasons[rownum])])
+        cells = [escape_formula(v) for v in raw[:len(table.header)]]
+        cells += [""] * (len(table.header) - len(cells))  # a streamed row ends at its last value
+        sheet.append([*cells, "; ".join(reasons[rownum])])
+        shown += 1
+    if result.wrong_rows > shown:
+        sheet.append([""] * len(table.header) + [
+            _("… y %(n)d filas más con errores que no caben en este informe: corrija estas, suba el archivo de nuevo y "
+              "se listarán las siguientes.") % {"n": result.wrong_rows - shown}])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -36,6 +36,11 @@ class ImportJob(models.Model):
     wrong = models.PositiveIntegerField(_("con errores"), default=0)
     errors = models.JSONField(_("errores (primeros)"), default=list, blank=True)
     error_report = models.FileField(_("informe de errores"), upload_to="imports/errors/%Y/%m/", blank=True)
+    # When a worker last claimed the job (review or application), and how many times one did: a
+    # job whose worker died is failed by bulk.sweep, and a file that kills workers is not retried
+    # forever (services.import_dry_run).
+    started_at = models.DateTimeField(_("iniciado"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
     applied_at = models.DateTimeField(_("aplicado"), null=True, blank=True)
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("aplicado por"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -47,6 +52,10 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.catalogue} · {self.file_name} · {self.get_status_display()}"
+
+    @property
+    def running(self):
+        return self.status in {ImportStatus.VALIDATING, ImportStatus.APPLYING}
 
     @property
     def finished(self):

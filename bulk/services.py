@@ -1,13 +1,16 @@
 """Uploads: a dry run in Celery, then all-or-nothing application on confirmation."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from accounts.models import AuditAction
@@ -55,48 +58,82 @@ def _load(job):
     spec = get_spec(job.catalogue)
     with job.file.open("rb") as fh:
         data = fh.read()
-    return spec, read_upload(data, job.file_name, max_rows=spec.max_rows)
+    # Columns are read up to the template's width, plus a few blank ones a user may leave between.
+    return spec, read_upload(data, job.file_name, max_rows=spec.max_rows, max_cols=len(spec.columns) + 4)
+
+
+def _claim(job_id, statuses, status):
+    """Mark a delivery of the job's task as started, outside any transaction so that the count
+    survives the worker: ``statuses`` are the ones this task may take the job from. A delivery
+    of a job already running is a redelivery after its worker was lost (acks_late) or a duplicate:
+    it waits below for the job's row lock, which a live worker holds for its whole run."""
+    return ImportJob.objects.filter(pk=job_id, status__in=statuses).update(
+        status=status, started_at=timezone.now(), attempts=F("attempts") + 1) > 0
+
+
+def _locked(job_id, status):
+    """The job, locked until the caller's transaction ends, if it is still ``status``."""
+    job = ImportJob.objects.select_for_update(of=("self",)).select_related("uploaded_by", "applied_by").get(pk=job_id)
+    return job if job.status == status else None
+
+
+def _too_many_attempts(job):
+    if job.attempts <= settings.BULK_MAX_ATTEMPTS:
+        return False
+    job.status = ImportStatus.FAILED
+    job.message = _("El archivo detuvo %(n)d veces el proceso que lo revisaba o aplicaba: no se procesa de nuevo. "
+                    "Nada se cambió. Revise el archivo (o pida ayuda) y súbalo otra vez.") % {"n": job.attempts - 1}
+    job.save(update_fields=["status", "message"])
+    log.error("carga %s: %d intentos, se marca fallida", job.pk, job.attempts)
+    return True
 
 
 def import_dry_run(*, job_id):
-    job = ImportJob.objects.get(pk=job_id)
-    if ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(status=ImportStatus.VALIDATING) == 0:
-        return job  # another worker took it
+    if not _claim(job_id, [ImportStatus.QUEUED, ImportStatus.VALIDATING], ImportStatus.VALIDATING):
+        return ImportJob.objects.get(pk=job_id)  # finished, rejected or being applied: nothing to do
     report = _progress(job_id)
-    try:
-        report("leyendo", 0, 0)
-        spec, table = _load(job)
-        result = engine.run(spec, table, apply_changes=False, progress=report, user=job.uploaded_by)
-    except FileRejected as exc:
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.REJECTED, message=str(exc)[:500])
-        return ImportJob.objects.get(pk=job_id)
-    except Exception:
-        log.exception("carga %s: falló la revisión", job_id)
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED,
-                                                   message=_("Error interno al revisar el archivo; nada se cambió."))
-        return ImportJob.objects.get(pk=job_id)
-    job.refresh_from_db()
-    job.rows, job.new, job.changed, job.unchanged = result.rows, result.new, result.changed, result.unchanged
-    job.wrong = result.wrong_rows
-    job.errors = [list(e) for e in result.errors[:MAX_SHOWN_ERRORS]]
-    if result.errors:
-        job.status = ImportStatus.INVALID
-        job.message = ngettext("%(n)d fila con errores: corríjala y suba el archivo de nuevo. Nada se aplicó.",
-                               "%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.",
-                               job.wrong) % {"n": job.wrong}
-        job.error_report.save(f"errores-{job.file_name.rsplit('.', 1)[0]}.xlsx",
-                              ContentFile(engine.error_report(spec, table, result)), save=False)
-    else:
-        job.status = ImportStatus.VALIDATED
-        job.message = _("Archivo revisado: confirme para aplicar.")
-    job.save()
+    with transaction.atomic():
+        job = _locked(job_id, ImportStatus.VALIDATING)
+        if job is None or _too_many_attempts(job):  # another delivery finished it while this one waited
+            return ImportJob.objects.get(pk=job_id)
+        if job.uploaded_by_id is None:  # the rows are checked against the uploader's grants and scope
+            job.status, job.message = ImportStatus.REJECTED, _("Quien subió el archivo ya no existe: súbalo de nuevo.")
+            job.save(update_fields=["status", "message"])
+            return job
+        try:
+            report("leyendo", 0, 0)
+            spec, table = _load(job)
+            result = engine.run(spec, table, apply_changes=False, progress=report, user=job.uploaded_by)
+        except FileRejected as exc:
+            job.status, job.message = ImportStatus.REJECTED, str(exc)[:500]
+            job.save(update_fields=["status", "message"])
+            return job
+        except Exception:
+            log.exception("carga %s: falló la revisión", job_id)
+            job.status, job.message = ImportStatus.FAILED, _("Error interno al revisar el archivo; nada se cambió.")
+            job.save(update_fields=["status", "message"])
+            return job
+        job.rows, job.new, job.changed, job.unchanged = result.rows, result.new, result.changed, result.unchanged
+        job.wrong = result.wrong_rows
+        job.errors = [list(e) for e in result.errors[:MAX_SHOWN_ERRORS]]
+        if result.errors:
+            job.status = ImportStatus.INVALID
+            job.message = ngettext("%(n)d fila con errores: corríjala y suba el archivo de nuevo. Nada se aplicó.",
+                                   "%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.",
+                                   job.wrong) % {"n": job.wrong}
+            job.error_report.save(f"errores-{job.file_name.rsplit('.', 1)[0]}.xlsx",
+                                  ContentFile(engine.error_report(spec, table, result)), save=False)
+        else:
+            job.status = ImportStatus.VALIDATED
+            job.message = _("Archivo revisado: confirme para aplicar.")
+        job.save()
     report("listo", result.rows, result.rows)
     return job
 
 
 def import_confirm(*, job, acting_user):
     if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
-            status=ImportStatus.APPLYING, applied_by=acting_user) == 0:
+            status=ImportStatus.APPLYING, applied_by=acting_user, attempts=0) == 0:
         return False
     from bulk.tasks import import_apply
 
@@ -106,31 +143,66 @@ def import_confirm(*, job, acting_user):
 
 def import_apply(*, job_id):
     """Re-read and re-check the file (the catalogue may have changed since the dry run), then
-    write it in one transaction: all rows or none."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status != ImportStatus.APPLYING:
-        return job
+    write it in one transaction: all rows or none. The job's row is locked for the whole
+    transaction, so a redelivered message (worker lost) waits for a live run or, if the worker
+    died, runs the file again from nothing (the dead transaction wrote nothing)."""
+    if not _claim(job_id, [ImportStatus.APPLYING], ImportStatus.APPLYING):
+        return ImportJob.objects.get(pk=job_id)
     report = _progress(job_id)
+    failure = None
     try:
-        spec, table = _load(job)
         with transaction.atomic():
+            job = _locked(job_id, ImportStatus.APPLYING)
+            if job is None:
+                return ImportJob.objects.get(pk=job_id)
+            if _too_many_attempts(job):
+                return job
+            spec, table = _load(job)
             result = engine.run(spec, table, apply_changes=True, progress=report, user=job.applied_by)
             if result.errors:
                 raise FileRejected(_("El archivo ya no es válido contra el catálogo actual: revíselo de nuevo."))
             audit_record(actor=job.applied_by, action=AuditAction.IMPORT, obj=job,
                          summary=f"{job.catalogue}: {result.new} nuevas, {result.changed} modificadas, "
                                  f"{result.unchanged} sin cambios ({job.file_name})")
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportStatus.APPLIED, applied_at=timezone.now(), new=result.new, changed=result.changed,
+                unchanged=result.unchanged, message=_("Aplicado: %(n)d nuevas, %(c)d modificadas, %(u)d sin cambios.")
+                % {"n": result.new, "c": result.changed, "u": result.unchanged})
     except FileRejected as exc:
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, message=str(exc)[:500])
-        return ImportJob.objects.get(pk=job_id)
+        failure = str(exc)[:500]
     except Exception:
         log.exception("carga %s: falló al aplicar", job_id)
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED,
-                                                   message=_("Error interno al aplicar; nada se cambió."))
+        failure = _("Error interno al aplicar; nada se cambió.")
+    if failure is not None:
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.APPLYING).update(status=ImportStatus.FAILED, message=failure)
         return ImportJob.objects.get(pk=job_id)
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportStatus.APPLIED, applied_at=timezone.now(), new=result.new, changed=result.changed,
-        unchanged=result.unchanged, message=_("Aplicado: %(n)d nuevas, %(c)d modificadas, %(u)d sin cambios.")
-        % {"n": result.new, "c": result.changed, "u": result.unchanged})
     report("listo", result.rows, result.rows)
     return ImportJob.objects.get(pk=job_id)
+
+
+STUCK_MESSAGES = {
+    ImportStatus.VALIDATING: _lazy("La revisión se interrumpió (el proceso que la hacía se detuvo) y no terminó. Nada se "
+                                   "cambió: suba el archivo de nuevo."),
+    ImportStatus.APPLYING: _lazy("La aplicación se interrumpió (el proceso que la hacía se detuvo): nada se aplicó. Suba el "
+                                 "archivo de nuevo para revisarlo y aplicarlo."),
+}
+
+
+def import_fail_stuck(*, job_ids=None):
+    """Fail the jobs left running by a dead worker: running, started more than
+    BULK_STUCK_AFTER_SECONDS ago, and whose row no live transaction holds (a running review or
+    application keeps it locked; SKIP LOCKED passes over those, however long they take).
+    Returns how many were failed. Called by the bulk.sweep task and by the job's page."""
+    deadline = timezone.now() - timedelta(seconds=settings.BULK_STUCK_AFTER_SECONDS)
+    failed = 0
+    with transaction.atomic():
+        stuck = ImportJob.objects.select_for_update(skip_locked=True).filter(
+            status__in=list(STUCK_MESSAGES), started_at__lt=deadline)
+        if job_ids is not None:
+            stuck = stuck.filter(pk__in=job_ids)
+        for job in stuck.order_by("pk")[:500]:
+            job.status, job.message = ImportStatus.FAILED, str(STUCK_MESSAGES[job.status])
+            job.save(update_fields=["status", "message"])
+            log.warning("carga %s: el proceso que la atendía se detuvo; marcada fallida", job.pk)
+            failed += 1
+    return failed

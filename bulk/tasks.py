@@ -11,3 +11,9 @@ def import_dry_run(job_id):
 @shared_task(acks_late=True)
 def import_apply(job_id):
     services.import_apply(job_id=job_id)
+
+
+@shared_task(name="bulk.sweep", ignore_result=True)
+def sweep():
+    """Jobs whose worker died are failed with a clear message (beat: billing/celery.py)."""
+    services.import_fail_stuck()

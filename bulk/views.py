@@ -1,20 +1,22 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import catalogue_module_required
 from accounts.modules import Action
 from bulk import services
-from bulk.models import ImportJob, ImportStatus
+from bulk.models import ImportStatus
 from bulk.reading import FileRejected
 from bulk.registry import get_spec
+from bulk.selectors import job_get_for_user, jobs_for_user
 from bulk.templates_xlsx import build_template
 
 
-def _job(catalogue, job):
-    return get_object_or_404(ImportJob, public_id=job, catalogue=catalogue)
+def _job(request, catalogue, job):
+    # Another user's job is a 404 unless the user administers the catalogue (bulk.selectors).
+    return job_get_for_user(user=request.user, catalogue=catalogue, public_id=job)
 
 
 @catalogue_module_required(Action.CREATE)
@@ -31,7 +33,7 @@ def upload(request, catalogue):
                 messages.error(request, str(exc))
             else:
                 return redirect("bulk:job", catalogue=catalogue, job=job.public_id)
-    jobs = ImportJob.objects.filter(catalogue=catalogue).select_related("uploaded_by")[:15]
+    jobs = jobs_for_user(user=request.user, catalogue=catalogue)[:15]
     return render(request, "bulk/upload.html", {"spec": spec, "catalogue": catalogue, "jobs": jobs})
 
 
@@ -46,7 +48,9 @@ def template_download(request, catalogue):
 
 @catalogue_module_required(Action.CREATE)
 def job_detail(request, catalogue, job):
-    job = _job(catalogue, job)
+    job = _job(request, catalogue, job)
+    if job.running and services.import_fail_stuck(job_ids=[job.pk]):  # its worker died: say so now
+        job.refresh_from_db()
     template = "bulk/partials/job_status.html" if request.htmx else "bulk/job.html"
     from django.core.cache import cache
 
@@ -59,7 +63,7 @@ def job_detail(request, catalogue, job):
 @catalogue_module_required(Action.CREATE)
 @require_POST
 def job_confirm(request, catalogue, job):
-    job = _job(catalogue, job)
+    job = _job(request, catalogue, job)
     if services.import_confirm(job=job, acting_user=request.user):
         messages.info(request, _("Aplicando el archivo…"))
     else:
@@ -69,7 +73,7 @@ def job_confirm(request, catalogue, job):
 
 @catalogue_module_required(Action.CREATE)
 def job_errors(request, catalogue, job):
-    job = _job(catalogue, job)
+    job = _job(request, catalogue, job)
     if not job.error_report:
         raise Http404
     return FileResponse(job.error_report.open("rb"), as_attachment=True,

@@ -69,3 +69,16 @@ def to_row(client):
 
 SPEC.extra["to_row"] = to_row
 SPEC.extra["export_queryset"] = lambda user: __import__("clients.selectors", fromlist=["x"]).clients_for_user(user=user)
+
+
+def _scope(user):
+    """The clients an upload may touch: the ones the user's pages show (None: all of them)."""
+    from clients.selectors import clients_for_user
+
+    return None if user.company_wide else clients_for_user(user=user)
+
+
+SPEC.extra["scope"] = _scope
+SPEC.extra["outside_scope_message"] = gettext_lazy(
+    "ya existe un cliente con este documento que usted no puede ver (de otro establecimiento o asignado a otro "
+    "vendedor): no puede modificarlo desde una carga")

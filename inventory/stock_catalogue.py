@@ -20,18 +20,23 @@ COLUMNS = [
 WRITE_FIELDS = ["product_id", "establishment_id", "quantity"]
 
 
-def _context():
+def _context(user=None):
+    """A count may name only the user's establishments (all of them for a company-wide role, or
+    with no user: the admin's import and scripts)."""
     from accounts.models import Establishment
+    from accounts.selectors import establishments_for_user
     from inventory.models import Product
 
-    return {"establishments": dict(Establishment.objects.values_list("cod_estable_mh", "id")),
+    places = Establishment.objects.all() if user is None or user.company_wide else establishments_for_user(user=user)
+    return {"establishments": dict(places.values_list("cod_estable_mh", "id")),
             "products": dict(Product.objects.filter(tracks_stock=True).values_list("code", "id"))}
 
 
 def _finalize(data, ctx):
     est = ctx["establishments"].get(data["establishment"])
     if est is None:
-        raise CellError("establishment", _("el establecimiento %(e)s no existe") % {"e": data["establishment"]})
+        raise CellError("establishment", _("el establecimiento %(e)s no existe o no es uno de los suyos")
+                        % {"e": data["establishment"]})
     product = ctx["products"].get(data["product"])
     if product is None:
         raise CellError("product", _("el producto %(p)s no existe o no controla existencias") % {"p": data["product"]})
@@ -67,6 +72,6 @@ SPEC = Spec(
     name="existencias", title=gettext_lazy("Existencias"), model=Stock, columns=COLUMNS,
     key=("product_id", "establishment_id"), module=Module.INVENTARIO, write_fields=WRITE_FIELDS, context=_context,
     check=lambda data, ctx: {}, finalize=_finalize, conflict_sql="(product_id, establishment_id)",
-    extra={"key_header": "codigo_producto", "before_apply": before_apply, "after_apply": after_apply, "to_row": to_row,
+    extra={"user_context": True, "key_header": "codigo_producto", "before_apply": before_apply, "after_apply": after_apply, "to_row": to_row,
            "export_queryset": lambda user: Stock.objects.select_related("product", "establishment")},
 )

@@ -70,7 +70,9 @@ def sample_objects(db, users, establishments):
     from clients.models import Client
     from inventory.models import Product, Provider
 
-    job = ImportJob(catalogue="clientes", file_name="x.csv", uploaded_by=users["Administrador"], status="invalid")
+    # The rep's own job: every role that may open upload pages sees it (its uploader, or a role that
+    # administers the catalogue; bulk.selectors). Others' jobs are 404 (bulk/tests/test_job_access.py).
+    job = ImportJob(catalogue="clientes", file_name="x.csv", uploaded_by=users["Vendedor"], status="invalid")
     job.file.save("x.csv", ContentFile(b"a"), save=False)
     job.error_report.save("e.xlsx", ContentFile(b"a"), save=False)
     job.save()

@@ -125,7 +125,6 @@ def _xlsx_with_sheet_xml(sheet_xml):
     ("c.xlsx", b"esto es texto con otra extension", "no es un libro de Excel"),
     ("c.xlsx", xlsx(_rows())[:900], "no es un libro de Excel"),
     ("c.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "protegido con contraseña"),
-    ("c.xlsx", _zip({"[Content_Types].xml": "<a/>", "xl/worksheets/sheet1.xml": "0" * 50_000_000}), "bomba zip"),
     ("c.xlsx", _xlsx_with_sheet_xml(b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet>&b;</worksheet>'), "DOCTYPE"),
     ("c.csv", "tipo_cliente,nombre\ncontribuyente,Compañía".encode("latin-1"), "UTF-8"),
     ("c.pdf", b"%PDF-1.4", "Solo se aceptan"),

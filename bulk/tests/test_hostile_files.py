@@ -1,0 +1,326 @@
+"""Hostile upload files, each built here: the reader refuses them with a clear message or reads
+them in flat memory. Peak memory is measured in a child process that runs the reader
+(``VmHWM`` from /proc/self/status), as a Celery worker would."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bulk import engine
+from bulk.reading import FileRejected, read_upload
+from bulk.registry import get_spec
+from bulk.tests.helpers import HEADER, client_row, csv_bytes, xlsx
+
+pytestmark = pytest.mark.django_db
+SPEC = get_spec("clientes")
+ROOT = Path(__file__).resolve().parents[2]
+PEAK_BOUND_MB = 300  # the issue's bound for any file the size limit admits
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _members(data):
+    src = zipfile.ZipFile(io.BytesIO(data))
+    return {n: src.read(n) for n in src.namelist()}
+
+
+def _zip(members, compression=zipfile.ZIP_DEFLATED):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return out.getvalue()
+
+
+def _header_row():
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>' for i, h in enumerate(HEADER))
+    return f'<row r="1">{cells}</row>'
+
+
+def _with_sheet(sheet_xml, **more):
+    """The template-shaped workbook written by openpyxl with its first sheet replaced."""
+    members = _members(xlsx([client_row()]))
+    members["xl/worksheets/sheet1.xml"] = sheet_xml
+    members.update(more)
+    return _zip(members)
+
+
+def _sheet(rows_xml, dimension=None):
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}>{dim}<sheetData>{rows_xml}</sheetData></worksheet>'
+
+
+def _read_all(data, name="c.xlsx", max_rows=SPEC.max_rows):
+    table = read_upload(data, name, max_rows=max_rows, max_cols=len(SPEC.columns) + 4)
+    return table, [list(r) for r in table.rows]
+
+
+_CHILD = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
+import django
+django.setup()
+from bulk.reading import FileRejected, read_upload
+outcome, rows = "read", 0
+try:
+    with open(sys.argv[1], "rb") as fh:
+        table = read_upload(fh.read(), sys.argv[1], max_rows=int(sys.argv[2]), max_cols=int(sys.argv[3]))
+    for row in table.rows:
+        rows += 1
+except FileRejected as exc:
+    outcome = "rejected: " + str(exc)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"outcome": outcome, "rows": rows, "peak_mb": peak / 1024}))
+"""
+
+
+def _peak_in_child(tmp_path, data, name="c.xlsx", max_rows=SPEC.max_rows):
+    """Read the file in a fresh Python process (a worker's share) and report its peak memory."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="billing.settings")
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(max_rows), str(len(SPEC.columns) + 4)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]  # no SIGABRT, no MemoryError
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------- cells far away, many rows
+
+
+def test_one_cell_at_xfd1048576_is_refused_from_the_declared_dimension_in_flat_memory(tmp_path):
+    data = _with_sheet(_sheet(_header_row() + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+                              dimension="A1:XFD1048576"))
+    assert len(data) < 10_000
+    with pytest.raises(FileRejected, match="declara 1048576 filas"):
+        read_upload(data, "c.xlsx", max_rows=SPEC.max_rows)
+    found = _peak_in_child(tmp_path, data)
+    assert found["outcome"].startswith("rejected") and found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_the_same_cell_without_a_dimension_is_refused_while_streaming(tmp_path):
+    data = _with_sheet(_sheet(_header_row() + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
+    with pytest.raises(FileRejected, match="más de 200000 filas"):
+        _read_all(data)
+    found = _peak_in_child(tmp_path, data)
+    assert found["outcome"].startswith("rejected") and found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_a_cell_at_xfd2000_is_ignored_right_of_the_template_and_memory_stays_flat(tmp_path):
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>contribuyente</t></is></c></row>' for n in range(2, 5))
+    data = _with_sheet(_sheet(_header_row() + rows + '<row r="2000"><c r="XFD2000"><v>1</v></c></row>',
+                              dimension="A1:XFD2000"))
+    table, read = _read_all(data)
+    assert table.header == HEADER
+    assert [r[0] for r in read[:3]] == ["contribuyente"] * 3
+    assert max(len(r) for r in read) <= len(SPEC.columns) + 4  # never 16,384 wide
+    found = _peak_in_child(tmp_path, data)
+    assert found["outcome"] == "read" and found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_a_heading_far_right_is_named_as_an_unknown_column():
+    members = _sheet(_header_row()[:-len("</row>")] + '<c r="XFD1" t="inlineStr"><is><t>color</t></is></c></row>'
+                     + '<row r="2"><c r="A2"><v>1</v></c></row>')
+    table, _rows = _read_all(_with_sheet(members))
+    with pytest.raises(FileRejected, match="columnas desconocidas: color"):
+        engine.validate(SPEC, table)
+
+
+def _many_rows_sheet(count, dimension):
+    """``count`` data rows of one short cell, written straight as XML (as a hostile writer would)."""
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}>']
+    if dimension:
+        parts.append(f'<dimension ref="A1:U{count + 1}"/>')
+    parts.append("<sheetData>" + _header_row())
+    parts.extend(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(2, count + 2))
+    parts.append("</sheetData></worksheet>")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("dimension", [True, False], ids=["dimension", "sin-dimension"])
+def test_600000_rows_under_the_size_limit_are_refused_in_flat_memory(tmp_path, settings, dimension):
+    data = _with_sheet(_many_rows_sheet(600_000, dimension))
+    assert len(data) < settings.MAX_IMPORT_UPLOAD_BYTES
+    found = _peak_in_child(tmp_path, data)
+    assert found["outcome"].startswith("rejected") and "200000" in found["outcome"]
+    assert found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_200000_rows_are_read_in_flat_memory(tmp_path):
+    found = _peak_in_child(tmp_path, _with_sheet(_many_rows_sheet(200_000, True)))
+    assert found["outcome"] == "read" and found["rows"] == 200_000
+    assert found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_rows_after_a_gap_keep_their_sheet_numbers():
+    data = _with_sheet(_sheet(_header_row() + '<row r="2"><c r="A2"><v>1</v></c></row><row r="7"><c r="A7"><v>2</v></c></row>'))
+    table, read = _read_all(data)
+    assert table.first_row_number == 2 and [r[0] for r in read] == [1.0, "", "", "", "", 2.0]
+
+
+# ------------------------------------------------------------------------------ text and cells
+
+
+def test_a_csv_cell_over_131072_characters_is_an_error_by_row_and_column():
+    data = csv_bytes([client_row(), client_row(numero_documento="0614-010190-001-8", notas="x" * 200_000)])
+    table = read_upload(data, "c.csv", max_rows=100)
+    result = engine.validate(SPEC, table)
+    assert [(r, c) for r, c, _m in result.errors] == [(3, "notas")]
+    assert "200000 caracteres" in result.errors[0][2]
+
+
+def test_a_repetitive_10_mb_cell_is_not_called_a_zip_bomb():
+    big = "ABC" * 3_500_000
+    data = _with_sheet(_sheet(_header_row() + f'<row r="2"><c r="C2" t="inlineStr"><is><t>{big}</t></is></c></row>'))
+    assert len(data) < 200_000  # it compresses about a thousand times
+    with pytest.raises(FileRejected) as refused:
+        _read_all(data)
+    assert "bomba" not in str(refused.value)
+    assert "C2" in str(refused.value) and "32767" in str(refused.value)
+
+
+def test_a_shared_string_over_excels_limit_is_refused():
+    strings = (f'<?xml version="1.0" encoding="UTF-8"?><sst {_NS} count="1" uniqueCount="1">'
+               f'<si><t>{"x" * 40_000}</t></si></sst>')
+    members = _members(xlsx([client_row()]))
+    members["xl/sharedStrings.xml"] = strings
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    with pytest.raises(FileRejected, match="32767"):
+        _read_all(_zip(members))
+
+
+def test_a_declared_size_past_the_limit_is_a_zip_bomb():
+    members = _members(xlsx([client_row()]))
+    data = bytearray(_zip(members))
+    # The central directory claims 900 MB for the sheet (its uncompressed-size field).
+    entry = data.rfind(b"PK\x01\x02", 0, data.find(b"xl/worksheets/sheet1.xml", data.find(b"PK\x01\x02")) + 1)
+    data[entry + 24:entry + 28] = (900 * 1024 * 1024).to_bytes(4, "little")
+    with pytest.raises(FileRejected, match="bomba zip"):
+        read_upload(bytes(data), "c.xlsx", max_rows=10)
+
+
+# ------------------------------------------------------------------------- formulas and XML
+
+
+@pytest.mark.parametrize("cell", [
+    '<c r="C2"><f>1+1</f><v>2</v></c>', '<c r="C2"><f\t>1+1</f\t><v>2</v></c>',
+    '<c r="C2"><f\nt="shared" si="0">1+1</f><v>2</v></c>', '<c r="C2"><x:f xmlns:x="urn:x">1+1</x:f><v>2</v></c>',
+])
+def test_formulas_are_refused_however_the_tag_is_written(cell):
+    data = _with_sheet(_sheet(_header_row() + f'<row r="2">{cell}</row>'))
+    with pytest.raises(FileRejected, match="fórmulas"):
+        _read_all(data)
+
+
+def test_a_doctype_after_4_kb_of_padding_is_refused():
+    padded = ('<?xml version="1.0"?>' + " " * 5000 + '<!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa">]>'
+              + f'<worksheet {_NS}><sheetData>{_header_row()}</sheetData></worksheet>')
+    with pytest.raises(FileRejected, match="DOCTYPE"):
+        _read_all(_with_sheet(padded))
+    # In another part too, and after a long comment.
+    comment = '<?xml version="1.0"?><!--' + "x" * 6000 + '--><!DOCTYPE x [<!ENTITY e "e">]><Properties/>'
+    with pytest.raises(FileRejected, match="DOCTYPE"):
+        _read_all(_with_sheet(_sheet(_header_row()), **{"docProps/app.xml": comment}))
+
+
+def test_a_utf16_part_is_refused():
+    sheet = _sheet(_header_row()).replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    with pytest.raises(FileRejected, match="codificación"):
+        _read_all(_with_sheet(sheet))
+
+
+def test_a_macro_workbook_renamed_xlsx_is_refused():
+    members = _members(xlsx([client_row()]))
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    with pytest.raises(FileRejected, match="macros"):
+        read_upload(_zip(members), "c.xlsx", max_rows=10)
+    members = _members(xlsx([client_row()]))
+    members["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0" + b"\0" * 100
+    with pytest.raises(FileRejected, match="macros"):
+        read_upload(_zip(members), "c.xlsx", max_rows=10)
+
+
+def test_a_zip_of_thousands_of_parts_is_refused_before_listing_them():
+    members = _members(xlsx([client_row()]))
+    members.update({f"xl/media/p{i}.txt": b"" for i in range(1500)})
+    with pytest.raises(FileRejected, match="partes internas"):
+        read_upload(_zip(members, zipfile.ZIP_STORED), "c.xlsx", max_rows=10)
+
+
+def test_a_lying_size_is_a_damaged_file_not_an_internal_error():
+    members = _members(xlsx([client_row()]))
+    data = bytearray(_zip(members, zipfile.ZIP_STORED))
+    at = data.find(b"<sheetData>")
+    data[at:at + 11] = b"<sheetDaXa>"  # the CRC no longer matches
+    with pytest.raises(FileRejected):
+        read_upload(bytes(data), "c.xlsx", max_rows=10)
+
+
+# ------------------------------------------------------------------------ files of only errors
+
+_CHILD_VALIDATE = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
+import django
+django.setup()
+from bulk import columns as c, engine
+from bulk.reading import read_upload
+columns = [c.Column(f"c{i}", f"f{i}", c.choice({"a": "a"})) for i in range(10)]
+spec = engine.Spec(name="t", title="t", model=None, columns=columns, key=("f0",), module="clientes",
+                   write_fields=[f"f{i}" for i in range(10)], context=lambda: {}, check=lambda d, x: {},
+                   finalize=lambda d, x: d)
+with open(sys.argv[1], "rb") as fh:
+    table = read_upload(fh.read(), "t.xlsx", max_rows=200_000, max_cols=14)
+result = engine.validate(spec, table)
+report = engine.error_report(spec, table, result)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"wrong": result.wrong_rows, "kept": len(result.errors), "report": len(report), "peak_mb": peak / 1024}))
+"""
+
+
+def test_a_file_whose_every_cell_is_wrong_keeps_its_errors_in_bounded_memory(tmp_path):
+    """100,000 rows of 10 cells, each naming one shared 1,000-character text that the column
+    refuses, quoting it: a million errors that once were all kept, with the raw rows."""
+    cells = 10
+    header = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>c{i}</t></is></c>' for i in range(cells))
+    body = "".join(f'<row r="{n}">' + "".join(f'<c r="{chr(65 + i)}{n}" t="s"><v>0</v></c>' for i in range(cells))
+                   + "</row>" for n in range(2, 100_002))
+    members = _members(xlsx([client_row()]))
+    members["xl/worksheets/sheet1.xml"] = _sheet(f'<row r="1">{header}</row>' + body)
+    members["xl/sharedStrings.xml"] = f'<sst {_NS}><si><t>{"z" * 1000}</t></si></sst>'
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(_zip(members))
+    done = subprocess.run([sys.executable, "-c", _CHILD_VALIDATE, str(path)], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, DJANGO_SETTINGS_MODULE="billing.settings"), timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["wrong"] == 100_000 and 0 < found["kept"] <= engine.MAX_KEPT_ERRORS
+    assert found["peak_mb"] < PEAK_BOUND_MB
+
+
+def test_the_error_report_says_how_many_rows_it_leaves_out(monkeypatch):
+    from python_calamine import CalamineWorkbook
+
+    monkeypatch.setattr(engine, "MAX_KEPT_ERRORS", 3)
+    rows = [client_row(numero_documento=f"bad-{i}", tipo_cliente="mayorista") for i in range(6)]
+    table = read_upload(xlsx(rows), "c.xlsx", max_rows=100)
+    result = engine.validate(SPEC, table)
+    assert result.wrong_rows == 6 and len(result.errors) == 3
+    report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0)
+    last = report.to_python()[-1][-1]
+    assert "y 3 filas más con errores" in last  # one error per row: three rows shown, three counted
