@@ -15,14 +15,22 @@ def documents_for_user(*, user):
     to the user, and his own (README, roles; docs/access.md: "only the establishments and points of
     sale assigned to each user"). Being assigned an establishment does not open its other tills.
     Every page, download and action on a document reads through here."""
+    qs = Document.objects.select_related("establishment", "point_of_sale", "client", "provider", "created_by")
+    return qs.filter(document_scope(user=user))
+
+
+def document_scope(*, user, prefix=""):
+    """The condition of documents_for_user, for a query on documents or (``prefix="document__"``)
+    on rows that point at one: approvals, emails. A company-wide role gets no condition, rather
+    than a subquery over every document."""
     from accounts.selectors import points_of_sale_for_user
 
-    qs = Document.objects.select_related("establishment", "point_of_sale", "client", "provider", "created_by")
     if not user.is_authenticated or not user.is_active:
-        return qs.none()
+        return Q(pk__in=[])
     if user.company_wide:
-        return qs
-    return qs.filter(Q(point_of_sale__in=points_of_sale_for_user(user=user).values("pk")) | Q(created_by=user))
+        return Q()
+    return (Q(**{f"{prefix}point_of_sale__in": points_of_sale_for_user(user=user).values("pk")})
+            | Q(**{f"{prefix}created_by": user}))
 
 
 def document_get_for_user(*, user, pk):

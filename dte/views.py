@@ -565,8 +565,8 @@ def _actions(user, doc):
 def _failed_emails(user):
     from dte.models import Delivery, DeliveryState
 
-    return Delivery.objects.filter(state=DeliveryState.FAILED,
-                                   document__in=selectors.documents_for_user(user=user)).count()
+    return Delivery.objects.filter(selectors.document_scope(user=user, prefix="document__"),
+                                   state=DeliveryState.FAILED).count()
 
 
 PRINTABLE_STATES = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDATION_PENDING, GovStatus.INVALIDATED,
@@ -693,8 +693,8 @@ def document_download(request, pk, fmt):
 
 
 def _approvals_context(request):
-    pending = (SpecialCase.objects.filter(state=CaseState.REQUESTED,
-                                          document__in=selectors.documents_for_user(user=request.user).values("pk"))
+    pending = (SpecialCase.objects.filter(selectors.document_scope(user=request.user, prefix="document__"),
+                                          state=CaseState.REQUESTED)
                .select_related("document__client", "document__created_by", "confirmed_by").order_by("confirmed_at"))
     recent = (SpecialCase.objects.filter(decided_by=request.user).select_related("document")
               .order_by("-decided_at")[:10])
@@ -710,8 +710,8 @@ def approvals(request):
 @module_required(Module.DOCUMENTOS, Action.APPROVE)
 @require_POST
 def approval_decide(request, case_pk):
-    case = get_object_or_404(SpecialCase, pk=case_pk,
-                             document__in=selectors.documents_for_user(user=request.user).values("pk"))
+    case = get_object_or_404(SpecialCase.objects.filter(selectors.document_scope(user=request.user, prefix="document__")),
+                             pk=case_pk)
     try:
         services.case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
                              reason=request.POST.get("reason", ""))
@@ -779,8 +779,8 @@ def deliveries_retry(request):
     from dte.delivery import send_allowance
     from dte.models import Delivery, DeliveryState
 
-    qs = Delivery.objects.filter(state=DeliveryState.FAILED,
-                                 document__in=selectors.documents_for_user(user=request.user)).select_related("document")
+    qs = Delivery.objects.filter(selectors.document_scope(user=request.user, prefix="document__"),
+                                 state=DeliveryState.FAILED).select_related("document")
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     if ids:
         qs = qs.filter(pk__in=ids)
