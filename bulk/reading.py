@@ -543,8 +543,9 @@ def _numbered(rows, header_number, max_rows):
     expected = header_number + 1
     empty = EMPTY_ROW
     for number, cells in rows:
-        if number < expected:
-            continue  # rows out of order: Excel never writes them; their cells are not read
+        if number < expected:  # Excel writes rows in order, once each
+            raise FileRejected(_("La fila %(n)d aparece fuera de orden o repetida en la hoja: guarde el archivo de nuevo "
+                                 "desde Excel.") % {"n": number})
         if number - header_number > max_rows:
             raise _too_many_rows(max_rows)
         while expected < number:
@@ -573,16 +574,19 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
     if csv.field_size_limit() < len(text) + 1:
         csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text), dialect)
+    consumed = 1  # records read up to the header: rows are numbered by record, as a spreadsheet shows them
     try:
         first = next(reader, None)
         while first is not None and not any(v.strip() for v in first):
             first = next(reader, None)
+            consumed += 1
     except csv.Error as exc:
         raise FileRejected(_("El CSV no se pudo leer (línea %(l)d): %(e)s") % {"l": reader.line_num, "e": exc}) from exc
     if first is None:
         raise FileRejected(_("El archivo está vacío."))
     header = _header(first)
-    return Table(header=header, rows=_csv_rows(reader, max_rows), first_row_number=2, count=0, source="csv")
+    return Table(header=header, rows=_csv_rows(reader, max_rows), first_row_number=consumed + 1,
+                 count=text.count("\n"), source="csv")
 
 
 def _csv_rows(reader, max_rows):

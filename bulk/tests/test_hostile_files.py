@@ -324,3 +324,9 @@ def test_the_error_report_says_how_many_rows_it_leaves_out(monkeypatch):
     report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0)
     last = report.to_python()[-1][-1]
     assert "y 3 filas más con errores" in last  # one error per row: three rows shown, three counted
+
+
+def test_a_row_repeated_or_out_of_order_is_refused():
+    data = _with_sheet(_sheet(_header_row() + '<row r="3"><c r="A3"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>'))
+    with pytest.raises(FileRejected, match="fuera de orden"):
+        _read_all(data)
