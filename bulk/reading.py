@@ -459,8 +459,10 @@ def _sheet_rows(zf, path, *, strings, date_styles, date1904, max_cols):
                 except (ValueError, IndexError) as exc:
                     raise FileRejected(_("El archivo no es un libro de Excel (.xlsx) válido: una celda nombra un texto "
                                          "que no existe.")) from exc
-            elif kind == "inlineStr" or kind == "str" or kind == "e":
+            elif kind == "inlineStr" or kind == "str":
                 value = raw
+            elif kind == "e":
+                return  # an error value (#N/A, #DIV/0!…) reads as an empty cell, as it did with calamine
             elif kind == "b":
                 value = raw.strip() in ("1", "true")
             elif kind == "d":
