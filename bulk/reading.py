@@ -281,6 +281,8 @@ class SharedStrings:
         return len(self.offsets) - 1
 
     def __getitem__(self, index):
+        if index < 0:
+            raise IndexError(index)
         start, end = self.offsets[index], self.offsets[index + 1]
         if end - start < 256:
             return self.text[start:end].decode()
