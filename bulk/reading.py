@@ -281,6 +281,8 @@ class SharedStrings:
         return len(self.offsets) - 1
 
     def __getitem__(self, index):
+        if index < 0:
+            raise IndexError(index)
         start, end = self.offsets[index], self.offsets[index + 1]
         if end - start < 256:
             return self.text[start:end].decode()
@@ -459,8 +461,10 @@ def _sheet_rows(zf, path, *, strings, date_styles, date1904, max_cols):
                 except (ValueError, IndexError) as exc:
                     raise FileRejected(_("El archivo no es un libro de Excel (.xlsx) válido: una celda nombra un texto "
                                          "que no existe.")) from exc
-            elif kind == "inlineStr" or kind == "str" or kind == "e":
+            elif kind == "inlineStr" or kind == "str":
                 value = raw
+            elif kind == "e":
+                return  # an error value (#N/A, #DIV/0!…) reads as an empty cell, as it did with calamine
             elif kind == "b":
                 value = raw.strip() in ("1", "true")
             elif kind == "d":
@@ -543,8 +547,9 @@ def _numbered(rows, header_number, max_rows):
     expected = header_number + 1
     empty = EMPTY_ROW
     for number, cells in rows:
-        if number < expected:
-            continue  # rows out of order: Excel never writes them; their cells are not read
+        if number < expected:  # Excel writes rows in order, once each
+            raise FileRejected(_("La fila %(n)d aparece fuera de orden o repetida en la hoja: guarde el archivo de nuevo "
+                                 "desde Excel.") % {"n": number})
         if number - header_number > max_rows:
             raise _too_many_rows(max_rows)
         while expected < number:
@@ -573,16 +578,19 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
     if csv.field_size_limit() < len(text) + 1:
         csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text), dialect)
+    consumed = 1  # records read up to the header: rows are numbered by record, as a spreadsheet shows them
     try:
         first = next(reader, None)
         while first is not None and not any(v.strip() for v in first):
             first = next(reader, None)
+            consumed += 1
     except csv.Error as exc:
         raise FileRejected(_("El CSV no se pudo leer (línea %(l)d): %(e)s") % {"l": reader.line_num, "e": exc}) from exc
     if first is None:
         raise FileRejected(_("El archivo está vacío."))
     header = _header(first)
-    return Table(header=header, rows=_csv_rows(reader, max_rows), first_row_number=2, count=0, source="csv")
+    return Table(header=header, rows=_csv_rows(reader, max_rows), first_row_number=consumed + 1,
+                 count=text.count("\n"), source="csv")
 
 
 def _csv_rows(reader, max_rows):

@@ -324,3 +324,45 @@ def test_the_error_report_says_how_many_rows_it_leaves_out(monkeypatch):
     report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0)
     last = report.to_python()[-1][-1]
     assert "y 3 filas más con errores" in last  # one error per row: three rows shown, three counted
+
+
+def test_a_row_repeated_or_out_of_order_is_refused():
+    data = _with_sheet(_sheet(_header_row() + '<row r="3"><c r="A3"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>'))
+    with pytest.raises(FileRejected, match="fuera de orden"):
+        _read_all(data)
+
+
+# ---------------------------------------------------------------- what the streamed reader reads
+
+
+def test_cells_are_read_as_the_sheet_shows_them():
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["a", "b", "c", "d", "e", "f"])
+    sheet.append([5000, 1.5, True, datetime.date(2025, 1, 15), datetime.datetime(2025, 1, 15, 10, 30), "  x "])
+    out = io.BytesIO()
+    book.save(out)
+    _table, rows = _read_all(out.getvalue())
+    assert rows == [[5000.0, 1.5, True, datetime.date(2025, 1, 15), datetime.datetime(2025, 1, 15, 10, 30), "  x "]]
+
+
+def test_shared_strings_rich_text_phonetic_runs_prefixes_and_error_cells():
+    members = _members(xlsx([client_row()]))
+    members["xl/sharedStrings.xml"] = (
+        f'<sst {_NS}><si><t>uno &amp; dos &#233;</t></si><si><r><rPr><b/></rPr><t>ri</t></r><r><t>ch</t></r></si>'
+        '<si><t>漢字</t><rPh sb="0" eb="2"><t>カンジ</t></rPh></si></sst>')
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    members["xl/worksheets/sheet1.xml"] = (
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+        '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="s"><x:v>1</x:v></x:c></x:row>'
+        '<x:row r="2"><x:c r="A2" t="s"><x:v>2</x:v></x:c><x:c r="B2" t="e"><x:v>#N/A</x:v></x:c>'
+        '<x:c r="C2" t="str"><x:v>texto</x:v></x:c></x:row></x:sheetData></x:worksheet>')
+    table, rows = _read_all(_zip(members))
+    assert table.header == ["uno & dos é", "rich"]
+    assert rows == [["漢字", "", "texto"]]

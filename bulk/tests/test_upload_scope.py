@@ -147,3 +147,25 @@ def test_stock_counts_name_only_the_users_establishments(users, roles, make_user
     assert [(r, c) for r, c, _m in result.errors] == [(3, "establecimiento")]
     assert "no es uno de los suyos" in result.errors[0][2]
     assert not Stock.objects.exists()
+
+
+def test_a_role_that_may_only_create_products_cannot_reprice_them(users, roles, make_user):
+    from accounts.models import Role, RolePermission
+    from inventory.models import Product
+
+    role = Role.objects.create(name="Bodega", company_wide=True)
+    for action in ("view", "create"):
+        RolePermission.objects.create(role=role, module="inventario", action=action)
+    user = make_user("bodega", "Bodega")
+    spec = get_spec("productos")
+    header = [c.header for c in spec.columns]
+    Product.objects.create(code="P1", description="Silla", item_type=1, unit=59, price=100)
+    row = {"codigo": "P1", "descripcion": "Silla", "tipo_item": "bienes", "unidad": 59, "precio": 1}
+    new = {"codigo": "P2", "descripcion": "Mesa", "tipo_item": "bienes", "unidad": 59, "precio": 50}
+    table = read_upload(xlsx([row, new], header=header), "p.xlsx", max_rows=10)
+    result = engine.run(spec, table, apply_changes=True, user=user)
+    assert [(r, c) for r, c, _m in result.errors] == [(2, "codigo")]
+    assert Product.objects.get(code="P1").price == 100 and not Product.objects.filter(code="P2").exists()
+    alone = engine.run(spec, read_upload(xlsx([new], header=header), "p.xlsx", max_rows=10), apply_changes=True,
+                       user=user)
+    assert alone.errors == [] and Product.objects.filter(code="P2").exists()
