@@ -233,13 +233,22 @@ def _stock_cases(document, lines):
     return out
 
 
+def _credit_checked(document):
+    """Whether the credit checks (limit, overdue documents) apply: to a sale on credit, and to any
+    sale to a client given credit (a limit or a payment term), whose overdue documents the rep
+    should see even when it pays cash. A cash sale to a client without credit asks nothing, so
+    issuing to a walk-in client costs no look at its history."""
+    client = document.client
+    return document.condition == Condition.CREDITO or bool(client.credit_limit) or bool(client.payment_term_days)
+
+
 def special_cases(document, lines, totals):
     """Every case that needs an explicit "yes" before issuing (Issuing issue)."""
     from dte.selectors import client_receivables
 
     found = []
     total = total_of(document, totals)
-    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX):
+    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX) and _credit_checked(document):
         owed, overdue = client_receivables(document.client_id, exclude=document.pk)
         limit = document.client.credit_limit
         if document.condition == Condition.CREDITO and limit and owed + total > limit:
