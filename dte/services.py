@@ -476,7 +476,7 @@ def document_issue(*, document, user, now=None):
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
                    total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)), **book_amounts(doc, totals),
-                   counterparty=doc.counterparty, issued_by=user, issued_at=now,
+                   counterparty=doc.counterparty, issued_by=user, issued_at=now, paid_off=False,
                    confirmations=[_case_record(c) for c in cases.values()])
         held = OutboxState.HELD if period else OutboxState.PENDING  # held: sent later in a contingency lot
         if correcting:
@@ -491,6 +491,13 @@ def document_issue(*, document, user, now=None):
 
             queue_after_commit(outbox.pk)
     return doc
+
+
+def documents_set_paid_off(*, document_ids, paid_off):
+    """Payments mark the credit sales they cover in full, and clear the mark when a payment is
+    voided (see Document.paid_off). The caller holds the documents' row locks."""
+    if document_ids:
+        Document.objects.filter(pk__in=list(document_ids)).update(paid_off=paid_off)
 
 
 def book_amounts(document, totals):

@@ -156,9 +156,10 @@ def client_position(client_id, *, exclude=None, today=None):
     """(balance owed, overdue documents) for one client, what the issuing checks ask: the same
     figures as ``aging()`` (each credit sale's outstanding amount, never below zero, less the
     client's unapplied payments and loose credit notes), answered by the database in one
-    statement that reads only this client's rows through its indexes (document_credit_sales,
-    document_credit_notes, payment (client, date)). ``exclude``: a document left out (the one
-    being issued)."""
+    statement that reads only what can still be owed: the client's credit sales not paid off
+    (document_open_credit) with their payments and credit notes, and its payments with money
+    left unapplied (payment_unapplied). Its cost follows what is open, not the client's history.
+    ``exclude``: a document left out (the one being issued)."""
     from django.db import connection
 
     from dte.models import Document, RelatedDocument
@@ -174,38 +175,35 @@ def client_position(client_id, *, exclude=None, today=None):
     else:
         late = "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)"
     # Only identifiers from the models, %s placeholders and fixed conditions go into the text;
-    # every value travels as a parameter. Applications are only ever made to the paying client's
-    # own documents and never beyond a payment's amount (payments.services.payment_record), so
-    # what the client's payments left unapplied is their sum less what was applied from them.
+    # every value travels as a parameter. A paid-off sale owes nothing (credit notes only lower
+    # what is owed), so leaving it out changes no figure. Each open sale's payments and credit notes
+    # are looked up by its id (correlated, through their indexes), never by joining whole tables.
     sql = f"""
         WITH credit AS (SELECT d.id, d.issue_date, d.payment_term_days,
                                COALESCE(NULLIF(d.total_to_pay, 0), d.total_operation) AS worth
                         FROM {document} d
-                        WHERE d.client_id = %s AND d.condition = 2 AND d.tipo_dte IN ({sales})
+                        WHERE d.client_id = %s AND d.condition = 2 AND NOT d.paid_off AND d.tipo_dte IN ({sales})
                         AND d.status NOT IN ({dead}) AND d.id <> %s),
-        paid AS (SELECT a.document_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
-                 WHERE p.voided_at IS NULL AND p.client_id = %s GROUP BY a.document_id),
-        credited AS (SELECT r.target_id, SUM(n.total_operation) AS s FROM {document} n JOIN {related} r ON r.document_id = n.id
-                     WHERE n.client_id = %s AND n.tipo_dte = '05' AND n.status NOT IN ({dead}) GROUP BY r.target_id),
-        docs AS (SELECT {late} AS late,
-                        c.worth - COALESCE(paid.s, 0) - COALESCE(credited.s, 0) AS outstanding
-                 FROM credit c LEFT JOIN paid ON paid.document_id = c.id LEFT JOIN credited ON credited.target_id = c.id)
+        docs AS (SELECT {late} AS late, c.worth
+                        - COALESCE((SELECT SUM(a.amount) FROM {application} a JOIN {payment} p ON p.id = a.payment_id
+                                    WHERE a.document_id = c.id AND p.voided_at IS NULL), 0)
+                        - COALESCE((SELECT SUM(n.total_operation) FROM {related} r JOIN {document} n ON n.id = r.document_id
+                                    WHERE r.target_id = c.id AND n.tipo_dte = '05' AND n.status NOT IN ({dead})), 0)
+                        AS outstanding
+                 FROM credit c)
         SELECT (SELECT SUM(outstanding) FROM docs WHERE outstanding > 0),
                (SELECT COUNT(*) FROM docs WHERE outstanding > 0 AND late > 0),
-               (SELECT SUM(p.amount) FROM {payment} p WHERE p.client_id = %s AND p.voided_at IS NULL),
-               (SELECT SUM(a.amount) FROM {application} a JOIN {payment} p ON p.id = a.payment_id
-                WHERE p.client_id = %s AND p.voided_at IS NULL),
+               (SELECT SUM(p.unapplied) FROM {payment} p WHERE p.client_id = %s AND p.voided_at IS NULL AND p.unapplied > 0),
                (SELECT SUM(d.total_operation) FROM {document} d
                 WHERE d.client_id = %s AND d.tipo_dte = '05' AND d.status NOT IN ({dead})
                 AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
                                 WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales})))"""  # noqa: S608
-    params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, client_id, client_id, *DEAD, today, client_id, client_id,
-              client_id, *DEAD, *CREDIT_SALES]  # in the order the placeholders appear
+    params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, today, *DEAD, client_id, client_id, *DEAD,
+              *CREDIT_SALES]  # in the order the placeholders appear
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        owed, overdue, paid_in, applied, loose = cursor.fetchone()
-    unapplied = _dec(paid_in) - _dec(applied)
-    return _dec(owed) - unapplied - _dec(loose), int(overdue or 0)
+        owed, overdue, unapplied, loose = cursor.fetchone()
+    return _dec(owed) - _dec(unapplied) - _dec(loose), int(overdue or 0)
 
 
 def client_position_python(client_id, *, exclude=None, today=None):

@@ -131,3 +131,35 @@ def test_a_cash_sale_to_a_client_without_credit_asks_nothing(make_draft, parties
     totals = document_totals(draft, lines)
     with django_assert_num_queries(0):
         assert special_cases(draft, lines, totals) == []
+
+
+def test_payments_mark_what_they_pay_off_and_a_void_clears_it(history):
+    from payments.models import Payment
+
+    paid_off = dict(Document.objects.filter(pk__in=[history[k].pk for k in "abcdf"]).values_list("pk", "paid_off"))
+    # D was paid in full; B only in part; F's payment was voided; A and C were never paid.
+    assert paid_off == {history["a"].pk: False, history["b"].pk: False, history["c"].pk: False, history["d"].pk: True,
+                        history["f"].pk: False}
+    # 150.00 of which 100.00 applied; 113.00 all applied; the voided one keeps its figure but counts for nothing.
+    assert sorted(Payment.objects.values_list("amount", "unapplied")) == [(D("90.40"), D("0.00")), (D("113.00"), D("0.00")),
+                                                                          (D("150.00"), D("50.00"))]
+
+
+def test_the_migration_fills_in_what_payments_recorded_before_it(history):
+    """The figures kept on payments and documents, computed again from the payments as the
+    migration does for rows recorded before it, give the same answer."""
+    import importlib
+
+    from django.db import connection
+
+    from payments.models import Payment
+
+    backfill = importlib.import_module("payments.migrations.0002_payment_unapplied_and_paid_off").BACKFILL
+    Payment.objects.update(unapplied=0)
+    Document.objects.update(paid_off=False)
+    with connection.cursor() as cursor:
+        for statement in filter(str.strip, backfill.split(";")):
+            cursor.execute(statement)
+    assert list(Document.objects.filter(paid_off=True).values_list("pk", flat=True)) == [history["d"].pk]
+    assert Payment.objects.get(amount=D("150.00")).unapplied == D("50.00")
+    assert selectors.client_position(history["client"].pk) == (D("561.90"), 3)
