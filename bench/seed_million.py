@@ -28,7 +28,7 @@ import time
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import SHARED, django_setup  # noqa: E402
+from _setup import SHARED, SMALL_HELP, django_setup, is_small  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/facturador_bench_reports"
 COMPANY_NIT = "06140507071048"  # the bench company (bench/issue.py, bench/_stack.py)
@@ -724,7 +724,10 @@ def main():
     parser.add_argument("--no-vacuum", action="store_true", help="sin VACUUM al final (solo ANALYZE)")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP + " (3,000 documentos, 300 clientes)")
     args = parser.parse_args()
+    if is_small(args.small):
+        args.documents, args.clients, args.reps = 3000, 300, 3
     if args.reps < 3:
         raise SystemExit("--reps: al menos uno por establecimiento (3)")
 
