@@ -299,7 +299,7 @@ def main():
     if args.child:
         return child(args.child)
     if is_small(args.small):
-        args.docs, args.credit_docs, args.history, args.timeout = 60, 20, 500, 300
+        args.docs, args.credit_docs, args.history, args.timeout = 30, 10, 500, 300
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
     import tempfile

@@ -28,7 +28,7 @@ def main():
     parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
     if is_small(args.small):
-        args.docs, args.timeout = 30, 180
+        args.docs, args.timeout = 20, 180
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()

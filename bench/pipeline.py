@@ -115,7 +115,7 @@ def main():
         # Per-task INFO lines ("received", "succeeded") cost CPU at this rate: warnings only.
         workers = Workers(dict(os.environ), count=args.processes, pool=args.pool, concurrency=args.threads,
                           loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"))
-        time.sleep(3)
+        time.sleep(1 if is_small(args.small) else 3)
         rate_a = run_pipeline(a, args.timeout)
         print(f"{'tubería, govsim inmediato':<38}{len(a):>7} docs {rate_a:>8.0f} sellados/s")
         govsim.fault(mode="slow", latency_ms=150, seconds=3600)
