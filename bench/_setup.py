@@ -25,3 +25,13 @@ def sample_document():
     doc.pop("firmaElectronica", None)
     doc.pop("selloRecibido", None)
     return doc
+
+
+SMALL_HELP = "tamaño pequeño (o BENCH_SMALL=1): lo que CI corre en cada commit para ver que llega a su última línea"
+
+
+def is_small(flag=False):
+    """The bench at its small size (``--small`` or BENCH_SMALL=1): CI runs every bench so on each
+    commit (tests/test_benches.py) to see that it still reaches its last line; the figures of a
+    small run mean nothing."""
+    return bool(flag) or os.environ.get("BENCH_SMALL", "") not in ("", "0")

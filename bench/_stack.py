@@ -4,6 +4,7 @@ a company wired to govsim with issued documents waiting in the outbox."""
 
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -129,12 +130,24 @@ class Workers:
     def wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
         for i, path in enumerate(self.logs):
-            while time.monotonic() < deadline:
+            while True:
                 if os.path.exists(path) and ("ready." in open(path).read() or self.loglevel != "INFO"):
                     break
                 if self.procs[i].poll() is not None:
                     raise SystemExit(open(path).read()[-3000:])
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"el worker {i} no estuvo listo en {timeout} s")
                 time.sleep(0.2)
+
+    def errors(self):
+        """Tasks that failed in a worker (their tracebacks, as the logs show them)."""
+        out = []
+        for path in self.logs:
+            if os.path.exists(path):
+                with open(path) as fh:
+                    text = fh.read()
+                out += [chunk[:2000] for chunk in re.split(r"(?m)^\[", text) if " raised unexpected" in chunk]
+        return out
 
     def kill_random(self, rng=random):
         """SIGKILL one worker process (the whole pool dies with its main process) and start it again."""

@@ -3,7 +3,7 @@ Redis is restarted once (losing everything queued in it), and govsim drops 5 % o
 accepting the document and fails 5 % with a 5xx. When the pipeline has settled, govsim's ledger
 must show every document accepted exactly once, none lost, and the numbering without gaps.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_chaos .venv/bin/python bench/chaos.py [--docs 2000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_chaos .venv/bin/python bench/chaos.py [--docs 2000] [--small]
 """
 
 import argparse
@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import ROOT  # noqa: E402
+from _setup import ROOT, SMALL_HELP, is_small  # noqa: E402
 from _stack import Govsim, Redis, Workers, sale_draft, wire_company  # noqa: E402
 
 
@@ -23,7 +23,12 @@ def main():
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--kill-every", type=float, default=4.0, help="seconds between worker kills")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds to wait for everything to settle")
+    parser.add_argument("--restart-after", type=float, default=20, help="seconds before Redis is restarted")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
+    small = is_small(args.small)
+    if small:
+        args.docs, args.kill_every, args.timeout, args.restart_after = 20, 2.0, 180, 3
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()
@@ -32,6 +37,8 @@ def main():
                       DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="", DTE_MH_TIMEOUT_SECONDS="3",
                       DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="5", DTE_CLAIM_TIMEOUT_SECONDS="15",
                       DTE_SWEEP_GRACE_SECONDS="5", DTE_SWEEP_EVERY_SECONDS="3")
+    if small:  # a killed worker's claim is taken over sooner: the small run is about reaching the end
+        os.environ.update(DTE_CLAIM_TIMEOUT_SECONDS="6", DTE_SWEEP_GRACE_SECONDS="2", DTE_SWEEP_EVERY_SECONDS="1")
     govsim = Govsim(workers=4)
     workers = None
     stop = threading.Event()
@@ -60,7 +67,7 @@ def main():
             started = time.monotonic()
             while not stop.wait(args.kill_every):
                 kills.append(workers.kill_random(rng))
-                if not restarted and time.monotonic() - started > 20:
+                if not restarted and time.monotonic() - started > args.restart_after:
                     redis.restart()  # everything queued is lost: the sweeper must find it again
                     restarted = True
                     print("redis reiniciado", flush=True)

@@ -3,7 +3,7 @@ benchmarks (target >= 300/s). Starts its own govsim on a free port and database,
 issuer, pre-signs the documents, then sends them from several client threads. For comparison it
 also measures the same receptions sent one at a time from a single client.
 
-    .venv/bin/python bench/govsim.py [--documents 2000] [--clients 4] [--workers 2]
+    .venv/bin/python bench/govsim.py [--documents 2000] [--clients 4] [--workers 2] [--small]
 """
 
 import argparse
@@ -20,7 +20,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import ROOT, SHARED, django_setup, sample_document  # noqa: E402
+from _setup import ROOT, SHARED, SMALL_HELP, django_setup, is_small, sample_document  # noqa: E402
 
 
 def free_port():
@@ -56,7 +56,12 @@ def main():
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=300, help="segundos que pueden tardar los envíos")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
+    serial_n, wrk_seconds = 200, 5
+    if is_small(args.small):
+        args.documents, args.timeout, serial_n, wrk_seconds = 100, 60, 20, 1
     django_setup()
     import httpx
     from django.utils import timezone
@@ -81,6 +86,8 @@ def main():
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        else:
+            raise SystemExit("govsim no arrancó")
         nit = "22222222222221"
         key = load_signing_key(build_mh_crt(nit=nit, password="pw"), "pw")
         httpx.post(f"{url}/_govsim/issuers", json={"nit": nit, "password": "api", "public_key_pem": key.public_pem.decode()})
@@ -88,14 +95,14 @@ def main():
 
         doc = sample_document()
         doc["identificacion"]["fecEmi"] = timezone.localdate().isoformat()
-        total = args.documents + 200
+        total = args.documents + serial_n
         bodies = []
         for _ in range(total):
             code = str(uuid.uuid4()).upper()
             doc["identificacion"]["codigoGeneracion"] = code
             bodies.append({"ambiente": "00", "idEnvio": 1, "version": 3, "tipoDte": "03", "codigoGeneracion": code,
                            "documento": jws.sign(jws.canonical_payload(doc), key.private_key)})
-        serial_bodies, parallel_bodies = bodies[:200], bodies[200:]
+        serial_bodies, parallel_bodies = bodies[:serial_n], bodies[serial_n:]
 
         serial = send_all((url, token, [json.dumps(b) for b in serial_bodies]))
         serial_rate = len(serial) / sum(t for _e, t in serial)
@@ -105,7 +112,7 @@ def main():
         chunks = [(url, token, [json.dumps(b) for b in parallel_bodies[i::args.clients]]) for i in range(args.clients)]
         start = time.perf_counter()
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
-            results = [r for part in pool.map(send_all, chunks) for r in part]
+            results = [r for part in pool.map_async(send_all, chunks).get(timeout=args.timeout) for r in part]
         elapsed = time.perf_counter() - start
         results = [estado for estado, _t in results]
         wrk_rate = wrk_result = None
@@ -121,7 +128,7 @@ def main():
             bodies_file = os.path.join(var, "bodies.jsonl")
             with open(bodies_file, "w") as fh:
                 fh.write("\n".join(more) + "\n")
-            out = subprocess.run(["wrk", "-t2", "-c8", "-d5s", "-s", str(ROOT / "bench" / "govsim_wrk.lua"), url,
+            out = subprocess.run(["wrk", "-t2", "-c8", f"-d{wrk_seconds}s", "-s", str(ROOT / "bench" / "govsim_wrk.lua"), url,
                                   "--", bodies_file, token, "2"], capture_output=True, text=True, timeout=120).stdout
             line = next((x for x in out.splitlines() if x.startswith("WRK ")), None)
             if line:

@@ -3,7 +3,7 @@ compare, upsert, error report), the same file again (all unchanged), and the sam
 plain django-import-export ModelResource with default options. Prints the three times, rows/s,
 each run's peak memory and the ratio.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench .venv/bin/python bench/import_clients.py [--rows 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench .venv/bin/python bench/import_clients.py [--rows 100000] [--small]
 """
 
 import argparse
@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import SHARED, django_setup  # noqa: E402
+from _setup import SHARED, SMALL_HELP, django_setup, is_small  # noqa: E402
 
 
 def peak_mb():
@@ -27,11 +27,13 @@ def peak_mb():
     return 0.0
 
 
-# The template's 21 columns less the six a client file may leave out: 15 columns, as in the issue.
+# The template's columns less the six a client file may leave out, as in the issue.
 OMITTED = ("exento", "pais", "tipo_persona", "vendedor", "activo", "notas")
 
 
 def build_file(path, rows):
+    """Each row is written by column name, so a column the template gains later is an empty cell
+    here (as in a file made from the old template) instead of shifting every value after it."""
     from openpyxl import Workbook
     from stdnum.sv import nit as stdnum_nit
 
@@ -41,24 +43,27 @@ def build_file(path, rows):
     words = ["Comercial", "Distribuidora", "Industrias", "Servicios", "Agroindustria", "Ferretería", "Farmacia",
              "Transportes", "Inversiones", "Tecnología", "Alimentos", "Textiles", "Constructora", "Panadería"]
     places = ["San Salvador", "Santa Ana", "San Miguel", "La Libertad", "Sonsonate", "Usulután", "Cuscatlán"]
-    keep = [i for i, h in enumerate(HEADER) if h not in OMITTED]
+    keep = [h for h in HEADER if h not in OMITTED]
     book = Workbook(write_only=True)
     sheet = book.create_sheet("clientes")
-    sheet.append([HEADER[i] for i in keep])
+    sheet.append(keep)
     for i in range(rows):
         name = f"{rng.choice(words)} {rng.choice(places)} {i:06d}, S.A. de C.V."
         if i % 3:
             base = f"0614{i:06d}{rng.randint(101, 999):03d}"  # unique per row
             number = base + stdnum_nit.calc_check_digit(base)
-            row = ["contribuyente", "NIT", number, str(100000 + i), name, name.split(",")[0][:40], "46900",
-                   rng.choice(["grande", "mediano", "otro"]), "no", "06", f"{rng.randint(1, 19):02d}",
-                   f"Calle {i}, colonia Escalón", "", "", f"compras{i}@cliente.example", "22223333",
-                   rng.choice([0, 500, 1000, 5000]), rng.choice([0, 15, 30, 60]), "", "sí", ""]
+            row = {"tipo_cliente": "contribuyente", "tipo_documento": "NIT", "numero_documento": number,
+                   "nrc": str(100000 + i), "nombre": name, "nombre_comercial": name.split(",")[0][:40],
+                   "codigo_actividad": "46900", "tamano_contribuyente": rng.choice(["grande", "mediano", "otro"]),
+                   "departamento": "06", "municipio": f"{rng.randint(1, 19):02d}", "direccion": f"Calle {i}, colonia Escalón",
+                   "correo": f"compras{i}@cliente.example", "otros_correos": "", "telefono": "22223333",
+                   "limite_credito": rng.choice([0, 500, 1000, 5000]), "plazo_dias": rng.choice([0, 15, 30, 60])}
         else:
-            row = ["consumidor", "DUI", dui(i), "", name, "", "", "otro", "no", "", "", "", "", "", "", "",
-                   0, 0, "", "sí", ""]
-        sheet.append([row[i] for i in keep])
+            row = {"tipo_cliente": "consumidor", "tipo_documento": "DUI", "numero_documento": dui(i), "nombre": name,
+                   "tamano_contribuyente": "otro", "limite_credito": 0, "plazo_dias": 0}
+        sheet.append([row.get(h, "") for h in keep])
     book.save(path)
+    return len(keep)
 
 
 def phase_ours(path):
@@ -97,12 +102,9 @@ def phase_plain(path):
     started = time.perf_counter()
     with open(path, "rb") as fh:
         dataset = tablib.Dataset().load(fh.read(), format="xlsx")
-    mapping = {"tipo_cliente": "kind", "tipo_documento": "id_type", "numero_documento": "id_number", "nrc": "nrc",
-               "nombre": "name", "nombre_comercial": "trade_name", "codigo_actividad": "activity_code",
-               "tamano_contribuyente": "taxpayer_size", "exento": "is_exempt", "departamento": "departamento",
-               "municipio": "municipio", "direccion": "address", "pais": "country_code", "tipo_persona": "person_type",
-               "correo": "email", "telefono": "phone", "limite_credito": "credit_limit", "plazo_dias": "payment_term_days",
-               "vendedor": "sales_rep", "activo": "is_active", "notas": "notes"}
+    from clients.columns import COLUMNS
+
+    mapping = {c.header: c.field for c in COLUMNS}  # the template's headers → the model's fields
     dataset.headers = [mapping[h] for h in dataset.headers]
     codes = {"NIT": "36", "DUI": "13"}  # the template's readable codes, as stored
     id_types = [codes.get(v, v) for v in dataset["id_type"]]
@@ -136,9 +138,9 @@ def child(phase, path):
     print("RESULT " + json.dumps(fn(path)))
 
 
-def run_child(phase, path):
+def run_child(phase, path, timeout):
     out = subprocess.run([sys.executable, __file__, "--phase", phase, "--file", path], capture_output=True, text=True,
-                         env=os.environ, timeout=3600)
+                         env=os.environ, timeout=timeout)
     line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
     if line is None:
         raise SystemExit(out.stdout[-3000:] + out.stderr[-3000:])
@@ -151,9 +153,13 @@ def main():
     parser.add_argument("--phase")
     parser.add_argument("--file")
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--timeout", type=int, default=3600, help="segundos que puede tardar cada fase")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
     if args.phase:
         return child(args.phase, args.file)
+    if is_small(args.small):
+        args.rows, args.timeout = 300, 300
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
     django_setup()
@@ -165,12 +171,12 @@ def main():
     empty_clients()
     path = os.path.join(tempfile.mkdtemp(prefix="bench-import-"), "clientes.xlsx")
     started = time.perf_counter()
-    build_file(path, args.rows)
-    print(f"archivo: {args.rows} filas x {21 - len(OMITTED)} columnas, {os.path.getsize(path) / 1e6:.1f} MB, generado en {time.perf_counter() - started:.0f} s")
-    first = run_child("ours", path)
+    columns = build_file(path, args.rows)
+    print(f"archivo: {args.rows} filas x {columns} columnas, {os.path.getsize(path) / 1e6:.1f} MB, generado en {time.perf_counter() - started:.0f} s")
+    first = run_child("ours", path, args.timeout)
     if first["errors"]:
         raise SystemExit(f"el archivo de prueba tiene {first['errors']} errores: {first}")
-    second = run_child("ours", path)
+    second = run_child("ours", path, args.timeout)
     print(f"{'primera carga':<34}{first['seconds']:>8.2f} s {first['rows'] / first['seconds']:>10.0f} filas/s  "
           f"pico {first['peak_mb']:.0f} MB  (leer {first['read']:.2f} s, validar {first['validar']}, comparar {first['comparar']}, "
           f"escribir {first.get('aplicar', 0)}) nuevas={first['new']} errores={first['errors']}")
@@ -179,7 +185,7 @@ def main():
     plain = None
     if not args.skip_plain:
         empty_clients()
-        plain = run_child("plain", path)
+        plain = run_child("plain", path, args.timeout)
         print(f"{'django-import-export por defecto':<34}{plain['seconds']:>8.2f} s {plain['rows'] / plain['seconds']:>10.0f} filas/s  "
               f"pico {plain['peak_mb']:.0f} MB  errores={plain['errors']}")
     ratio = plain["seconds"] / first["seconds"] if plain else 0

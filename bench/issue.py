@@ -4,7 +4,13 @@ form calls: number, JSON, our schema, signature, outbox, history, stock. Drafts 
 (through draft_save, timed apart). Prints documents/s and the p95 time to issue one, with one
 process and with one process per core (how the web workers run), side by side.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_issue .venv/bin/python bench/issue.py [--docs 10000]
+Then sales on credit to one client who buys on credit (a limit and a 30-day term: the credit
+checks run on every issue), 500 per phase, the client paying them before the next phase: first
+with no history, then after 50,000 earlier credit sales of that client (all paid, one payment
+each, but the last 50), on one process and one per core. The rate must not fall as that client's
+history grows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_issue .venv/bin/python bench/issue.py [--docs 10000] [--small]
 """
 
 import argparse
@@ -18,7 +24,7 @@ import time
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import django_setup  # noqa: E402
+from _setup import SMALL_HELP, django_setup, is_small  # noqa: E402
 
 MIX = [("01", 40), ("03", 25), ("05", 5), ("06", 5), ("04", 5), ("07", 5), ("11", 8), ("14", 7)]
 
@@ -68,13 +74,99 @@ def setup_world():
     provider, _ = Provider.objects.get_or_create(id_type="36", id_number="06141506851019", defaults=dict(
         nrc="3456789", name="Repuestos del Norte, S.A.", email="v@norte.example", activity_code="46900",
         **{k: common[k] for k in ("departamento", "municipio", "address", "phone")}))
+    credit, _ = Client.objects.get_or_create(id_type="36", id_number="06140101001012", defaults=dict(
+        kind="contribuyente", nrc="1111111", name="Gran Almacén, S.A.", activity_code="47190", taxpayer_size="mediano",
+        activity_description="Venta al por menor en comercios no especializados", email="pagos@gran.example",
+        credit_limit=Decimal("100000000"), payment_term_days=30, **common))
+    from payments.models import Application, Payment
+
+    Application.objects.filter(payment__client=credit).delete()
+    Payment.objects.filter(client=credit).delete()
+    history_pos, _ = PointOfSale.objects.get_or_create(establishment=est, cod_punto_venta_mh="P999",
+                                                       defaults={"name": "Historia"})
     products = []
     for i in range(50):
         product, _ = Product.objects.update_or_create(code=f"BENCH-{i:03d}", defaults=dict(
             description=f"Producto de prueba {i}", price=Decimal("11.30"), cost=Decimal("0")))
         products.append(product)
     return {"est": est, "pos": pos, "user": admin, "taxpayer": taxpayer, "consumer": consumer, "foreign": foreign,
-            "provider": provider, "products": products}
+            "provider": provider, "products": products, "credit": credit, "history_pos": history_pos}
+
+
+def credit_drafts(world, n, rng):
+    """Sales on credit (CCF and Factura, 1–5 lines, 30 days) to the client who buys on credit."""
+    from django.utils import timezone
+
+    from dte.services import draft_save
+
+    base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk, "issue_date": timezone.localdate(),
+            "client_id": world["credit"].pk, "condition": 2, "payment_term_days": 30}
+    ids = []
+    for i in range(n):
+        lines = []
+        for _ in range(rng.randint(1, 5)):
+            p = rng.choice(world["products"])
+            lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
+                          "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 9999)) / 100})
+        ids.append(draft_save(user=world["user"], data=dict(base, tipo_dte="03" if i % 2 else "01"), lines=lines).pk)
+    return ids
+
+
+def credit_history(world, n, rng):
+    """``n`` earlier credit sales of the credit client over the last two years, written directly
+    (issuing them one by one would take longer than the bench): sealed, 30 days to pay, all paid in
+    full (one payment each) but the last 50, still open and not yet due (none overdue, so the new
+    sales need no confirmation)."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from dte.models import Document, GovStatus
+
+    today = timezone.localdate()
+    common = {"company_id": world["est"].company_id, "establishment_id": world["est"].pk,
+              "point_of_sale_id": world["history_pos"].pk, "client_id": world["credit"].pk, "condition": 2,
+              "payment_term_days": 30, "status": GovStatus.SEALED, "created_by_id": world["user"].pk,
+              "issued_by_id": world["user"].pk, "generation": "2023"}
+    docs = []
+    for i in range(n):
+        tipo = "03" if i % 2 else "01"
+        day = today - datetime.timedelta(days=(n - i) * 730 // n)
+        worth = Decimal(rng.randint(1000, 50000)) / 100
+        docs.append(Document(tipo_dte=tipo, issue_date=day, number_year=day.year,
+                             numero_control=f"DTE-{tipo}-M001P999-{i + 1:015d}", codigo_generacion=str(uuid.uuid4()).upper(),
+                             correlative=i + 1, total_operation=worth, total_to_pay=worth, **common))
+    for d in docs[-50:]:
+        d.issue_date = today - datetime.timedelta(days=5)  # open, not yet due
+    docs = Document.objects.bulk_create(docs, batch_size=5000)
+    paid = docs[:-50]
+    pay_off(world, paid)
+    return len(docs), len(paid)
+
+
+def pay_off(world, docs):
+    """The client pays these sales in full, one payment each (written directly, as
+    payments.services would leave them: applied whole, the sale marked paid off)."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from dte.models import Document
+    from payments.models import Application, Payment
+
+    today = timezone.localdate()
+    docs = list(Document.objects.filter(pk__in=[d.pk for d in docs]).only("pk", "issue_date", "total_to_pay"))
+    payments = Payment.objects.bulk_create([Payment(client_id=world["credit"].pk, amount=d.total_to_pay, method="01",
+                                                    date=min(today, d.issue_date + datetime.timedelta(days=20)),
+                                                    reference=f"Depósito {d.pk}", created_by_id=world["user"].pk)
+                                            for d in docs], batch_size=5000)
+    Application.objects.bulk_create([Application(payment=p, document=d, amount=d.total_to_pay)
+                                     for p, d in zip(payments, docs, strict=True)], batch_size=5000)
+    Document.objects.filter(pk__in=[d.pk for d in docs]).update(paid_off=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE dte_document; ANALYZE payments_payment; ANALYZE payments_application")
 
 
 def make_drafts(world, n, rng):
@@ -158,7 +250,7 @@ def child(path):
                                   "end": time.time()}))
 
 
-def run_parallel(ids, workers, tmpdir):
+def run_parallel(ids, workers, tmpdir, timeout=3600):
     procs, files = [], []
     for w in range(workers):
         path = os.path.join(tmpdir, f"ids-{w}.json")
@@ -170,8 +262,14 @@ def run_parallel(ids, workers, tmpdir):
         procs.append(subprocess.Popen([sys.executable, __file__, "--child", path], stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True, env=os.environ))
     results = []
+    deadline = time.monotonic() + timeout
     for p in procs:
-        out, err = p.communicate(timeout=3600)
+        try:
+            out, err = p.communicate(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            raise SystemExit(f"la emisión no terminó en {timeout} s")
         line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
             raise SystemExit(err[-3000:])
@@ -193,10 +291,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--credit-docs", type=int, default=500, help="ventas al crédito por fase al cliente con crédito")
+    parser.add_argument("--history", type=int, default=50_000, help="ventas anteriores de ese cliente")
+    parser.add_argument("--timeout", type=int, default=3600, help="segundos que puede tardar cada fase")
     parser.add_argument("--child")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
     if args.child:
         return child(args.child)
+    if is_small(args.small):
+        args.docs, args.credit_docs, args.history, args.timeout = 30, 10, 500, 300
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
     import tempfile
@@ -206,31 +310,55 @@ def main():
     django_setup()
     rng = random.Random(11)
     world = setup_world()
-    single_n = max(100, args.docs // 10)
+    single_n = max(100, args.docs // 10) if args.docs >= 100 else args.docs // 2
     ids, draft_s = make_drafts(world, args.docs + single_n, rng)
+    credit_ids = credit_drafts(world, 3 * args.credit_docs, rng)
     from dte.models import DocumentLine
 
     lines = DocumentLine.objects.count()
     print(f"borradores: {len(ids)} documentos, {lines} líneas, guardados en {draft_s:.1f} s "
           f"({len(ids) / draft_s:.0f} borradores/s)")
     tmpdir = tempfile.mkdtemp(prefix="bench-issue-")
-    wall1, times1 = run_parallel(ids[:single_n], 1, tmpdir)
+    wall1, times1 = run_parallel(ids[:single_n], 1, tmpdir, args.timeout)
     print(f"{'un proceso':<28}{len(times1):>7} docs {len(times1) / wall1:>8.0f} docs/s  p95 {p95(times1) * 1000:.1f} ms")
-    wall, times = run_parallel(ids[single_n:], args.workers, tmpdir)
+    wall, times = run_parallel(ids[single_n:], args.workers, tmpdir, args.timeout)
     rate = len(times) / wall
     print(f"{f'{args.workers} procesos (uno por núcleo)':<28}{args.docs:>7} docs {rate:>8.0f} docs/s  "
           f"p95 {p95(times) * 1000:.1f} ms  p50 {statistics.median(times) * 1000:.1f} ms")
     from dte.models import Document
 
-    issued = sorted(Document.objects.exclude(status="draft").values_list("tipo_dte", "correlative"))
+    issued = sorted(Document.objects.exclude(status="draft").exclude(point_of_sale=world["history_pos"])
+                    .exclude(client=world["credit"]).values_list("tipo_dte", "correlative"))
     per_type = {}
     for tipo, corr in issued:
         per_type.setdefault(tipo, []).append(corr)
     gaps = sum(1 for v in per_type.values() if sorted(v) != list(range(1, len(v) + 1)))
     print(f"tipos: {', '.join(f'{t}={len(v)}' for t, v in sorted(per_type.items()))}; series con huecos: {gaps}")
-    print(f"issue_docs={args.docs} issue_docs_per_s={rate:.0f} issue_p95_ms={p95(times) * 1000:.1f} "
-          f"single_process_docs_per_s={len(times1) / wall1:.0f} workers={args.workers} series_with_gaps={gaps}")
 
+    # The client who buys on credit: the credit checks run on every one of its sales.
+    k = args.credit_docs
+    wall0, times0 = run_parallel(credit_ids[:k], args.workers, tmpdir, args.timeout)
+    rate0 = len(times0) / wall0
+    pay_off(world, Document.objects.filter(pk__in=credit_ids[:k]))  # the client pays before buying again
+    print(f"{'crédito, cliente sin historia':<40}{len(times0):>7} docs {rate0:>8.0f} docs/s  p95 {p95(times0) * 1000:.1f} ms "
+          f"({args.workers} procesos)")
+    started = time.perf_counter()
+    history, paid = credit_history(world, args.history, rng)
+    print(f"historia del cliente: {history} ventas al crédito ({paid} pagadas) escritas en {time.perf_counter() - started:.0f} s")
+    wall_h1, times_h1 = run_parallel(credit_ids[k:2 * k], 1, tmpdir, args.timeout)
+    rate_h1 = len(times_h1) / wall_h1
+    pay_off(world, Document.objects.filter(pk__in=credit_ids[k:2 * k]))
+    print(f"{f'crédito, cliente con {history} ventas':<40}{len(times_h1):>7} docs {rate_h1:>8.0f} docs/s  "
+          f"p95 {p95(times_h1) * 1000:.1f} ms (un proceso)")
+    wall_h, times_h = run_parallel(credit_ids[2 * k:], args.workers, tmpdir, args.timeout)
+    rate_h = len(times_h) / wall_h
+    print(f"{f'crédito, cliente con {history} ventas':<40}{len(times_h):>7} docs {rate_h:>8.0f} docs/s  "
+          f"p95 {p95(times_h) * 1000:.1f} ms ({args.workers} procesos)")
+    print(f"issue_docs={args.docs} issue_docs_per_s={rate:.0f} issue_p95_ms={p95(times) * 1000:.1f} "
+          f"single_process_docs_per_s={len(times1) / wall1:.0f} workers={args.workers} series_with_gaps={gaps} "
+          f"credit_client_history={history} credit_docs_per_s_no_history={rate0:.0f} "
+          f"credit_docs_per_s_with_history={rate_h:.0f} credit_single_process_docs_per_s_with_history={rate_h1:.0f} "
+          f"credit_with_history_p95_ms={p95(times_h) * 1000:.1f}")
 
 if __name__ == "__main__":
     main()

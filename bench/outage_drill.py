@@ -7,7 +7,7 @@ is sealed (target ≤ 120 s). Checked in govsim's ledger: every document accepte
 For comparison it prints what a tool without contingency does in the same outage (most stop
 issuing until the tax authority is back): no document issued while MH is down.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_drill .venv/bin/python bench/outage_drill.py [--docs 5000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_drill .venv/bin/python bench/outage_drill.py [--docs 5000] [--small]
 """
 
 import argparse
@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import ROOT  # noqa: E402
+from _setup import ROOT, SMALL_HELP, is_small  # noqa: E402
 from _stack import Govsim, Redis, Workers, sale_draft, wire_company  # noqa: E402
 
 
@@ -25,7 +25,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=5000)
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for catching up")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
+    if is_small(args.small):
+        args.docs, args.timeout = 20, 180
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()

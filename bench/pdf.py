@@ -4,7 +4,10 @@ layouts, WeasyPrint) and stored through Django's storage. Prints PDFs/s and the 
 memory (per process, over the first and the second half of the run: it must not grow with the
 count), next to the same PDFs rendered in a plain loop in one process.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_pdf .venv/bin/python bench/pdf.py [--docs 1000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_pdf .venv/bin/python bench/pdf.py [--docs 1000] [--small]
+
+A render that fails stops the bench with the worker's traceback; so does a run that passes its
+deadline (--timeout).
 """
 
 import argparse
@@ -16,7 +19,7 @@ import time
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import ROOT  # noqa: E402
+from _setup import ROOT, SMALL_HELP, is_small  # noqa: E402
 from _stack import Redis, Workers  # noqa: E402
 
 
@@ -44,7 +47,11 @@ def main():
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--loop-docs", type=int, default=100, help="documents rendered in the plain loop")
     parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes (one per core)")
+    parser.add_argument("--timeout", type=int, default=1800, help="segundos que pueden tardar los workers")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
+    if is_small(args.small):
+        args.docs, args.loop_docs, args.timeout = 6, 2, 180
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench usa PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()
@@ -131,11 +138,22 @@ def main():
         t0 = time.perf_counter()
         for pk in ids:
             render_task.delay(pk)
-        while True:
-            done_count[0] = PrintedCopy.objects.count()
-            if done_count[0] >= total_pdfs:
-                break
-            time.sleep(0.5)
+        deadline = time.monotonic() + args.timeout
+        try:
+            while True:
+                done_count[0] = PrintedCopy.objects.count()
+                if done_count[0] >= total_pdfs:
+                    break
+                failed = workers.errors()
+                if failed:  # a render that failed is never stored: waiting longer would wait forever
+                    raise SystemExit(f"{len(failed)} impresiones fallaron en el worker:\n{failed[0]}")
+                if workers.procs[0].poll() is not None:
+                    raise SystemExit("el worker terminó antes de imprimir todo")
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"solo {done_count[0]} de {total_pdfs} PDF en {args.timeout} s")
+                time.sleep(0.5)
+        finally:
+            stop.set()
         elapsed = time.perf_counter() - t0
         stop.set()
         sampler.join()

@@ -4,7 +4,7 @@ HTTP, until every one is sealed. Measured with govsim answering at once and with
 latency, beside a one-request-at-a-time synchronous loop (the same transmit function called in a
 plain loop) over documents of the same run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_pipe .venv/bin/python bench/pipeline.py [--docs 10000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_pipe .venv/bin/python bench/pipeline.py [--docs 10000] [--small]
 """
 
 import argparse
@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import ROOT  # noqa: E402
+from _setup import ROOT, SMALL_HELP, is_small  # noqa: E402
 from _stack import Govsim, Redis, Workers, issue_without_sending, wire_company  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def park(outbox_ids, parked=True):
     Outbox.objects.filter(pk__gte=min(outbox_ids), pk__lte=max(outbox_ids)).update(available_at=when)
 
 
-def run_pipeline(outbox_ids, timeout=1800):
+def run_pipeline(outbox_ids, timeout):
     from dte.tasks import transmit_task
 
     park(outbox_ids, parked=False)
@@ -72,7 +72,11 @@ def main():
     parser.add_argument("--threads", type=int, default=16, help="threads (or pool processes) per worker process")
     parser.add_argument("--pool", default="threads", choices=["threads", "prefork"])
     parser.add_argument("--processes", type=int, default=2, help="worker processes (the issue: 2)")
+    parser.add_argument("--timeout", type=int, default=1800, help="segundos que puede tardar cada fase")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
+    if is_small(args.small):
+        args.docs, args.threads, args.timeout = 40, 4, 120
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
     redis = Redis()
@@ -111,11 +115,11 @@ def main():
         # Per-task INFO lines ("received", "succeeded") cost CPU at this rate: warnings only.
         workers = Workers(dict(os.environ), count=args.processes, pool=args.pool, concurrency=args.threads,
                           loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"))
-        time.sleep(3)
-        rate_a = run_pipeline(a)
+        time.sleep(1 if is_small(args.small) else 3)
+        rate_a = run_pipeline(a, args.timeout)
         print(f"{'tubería, govsim inmediato':<38}{len(a):>7} docs {rate_a:>8.0f} sellados/s")
         govsim.fault(mode="slow", latency_ms=150, seconds=3600)
-        rate_b = run_pipeline(b)
+        rate_b = run_pipeline(b, args.timeout)
         print(f"{'tubería, govsim a 150 ms':<38}{len(b):>7} docs {rate_b:>8.0f} sellados/s")
         govsim.clear()
         workers.stop()

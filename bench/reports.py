@@ -9,7 +9,10 @@
   path), in a child process whose peak memory (max RSS) is measured; next to the same rows
   written with openpyxl's write-only mode.
 
-    .venv/bin/python bench/reports.py [--database-url postgres://…/facturador_bench_reports] [--runs 40]
+    .venv/bin/python bench/reports.py [--database-url postgres://…/facturador_bench_reports] [--runs 40] [--small]
+
+At its small size (--small, after seed_million.py --small into the same database) it runs every
+step over a few thousand documents.
 
 Last line: name=value pairs.
 """
@@ -88,10 +91,17 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--export-child", default="")  # internal: "<slug>|<month>|<fmt>|<engine>"
+    parser.add_argument("--timeout", type=int, default=1800, help="segundos que puede tardar cada exportación")
+    parser.add_argument("--small", action="store_true")
     args = parser.parse_args()
     setup(args.database_url)
     if args.export_child:
         return export_child(args.export_child)
+    from _setup import is_small
+
+    least, deep = 100_000, DEEP
+    if is_small(args.small):
+        args.runs, args.timeout, least, deep = 3, 300, 1000, 500
 
     from django.test import Client
 
@@ -99,7 +109,7 @@ def main():
     from dte.models import Document
 
     total = Document.objects.count()
-    if total < 100_000:
+    if total < least:
         sys.exit(f"Only {total} documents: run bench/seed_million.py first.")
     who = users()
     browsers = {}
@@ -122,8 +132,8 @@ def main():
     end = month_bounds(month)[1]
     est = Establishment.objects.order_by("pk").first()
     rep = who["rep"]
-    deep = Document.objects.exclude(status="draft").order_by("-issue_date", "-id").values_list("issue_date", "id")[DEEP]
-    cursor = f"{deep[0].isoformat()}~{deep[1]}"
+    deepest = Document.objects.exclude(status="draft").order_by("-issue_date", "-id").values_list("issue_date", "id")[deep]
+    cursor = f"{deepest[0].isoformat()}~{deepest[1]}"
     lists = {
         "sin filtros": "/documentos/",
         "tipo CCF": "/documentos/?tipo=03",
@@ -132,7 +142,7 @@ def main():
         "vendedor": f"/documentos/?vendedor={rep.pk}",
         "mes": f"/documentos/?desde={month}&hasta={end}",
         "mes+tipo+establecimiento": f"/documentos/?desde={month}&hasta={end}&tipo=01&establecimiento={est.pk}",
-        "página 500,001+ (keyset)": f"/documentos/?antes={cursor}",
+        f"página {deep + 1:,}+ (keyset)": f"/documentos/?antes={cursor}",
         "buscar cliente": "/documentos/?q=Taller",
         "buscar número": f"/documentos/?q=DTE-03-{est.cod_estable_mh}P001-0000000000001",
     }
@@ -145,7 +155,7 @@ def main():
     list_times += rep_times
     print(f"list {'vendedor (sus documentos)':<26} p50={statistics.median(rep_times):7.1f} ms  p95={p95(rep_times):7.1f} ms")
     list_p95 = p95(list_times)
-    offset_ms = offset_page(DEEP)
+    offset_ms = offset_page(deep)
     print(f"alternative: the same deep page with COUNT + OFFSET (Paginator): {offset_ms:.1f} ms per page")
 
     # 3. the credit page (aging of receivables), grouped by the database, next to the per-document
@@ -162,16 +172,16 @@ def main():
     # 4. the month's sales books to xlsx, each in a child process (its own peak memory)
     books = {}
     for slug in ("libro-consumidor-final", "libro-contribuyentes"):
-        books[slug] = child(args.database_url, f"{slug}|{month:%Y-%m}|xlsx|job")
+        books[slug] = child(args.database_url, f"{slug}|{month:%Y-%m}|xlsx|job", args.timeout)
         print(f"book {slug:<24} rows={books[slug]['rows']:>7,} seconds={books[slug]['seconds']:6.1f} "
               f"peak_mb={books[slug]['peak_mb']:6.1f} (before the export {books[slug]['base_mb']:.1f})")
-    detail = child(args.database_url, f"libro-consumidor-final-detalle|{month:%Y-%m}|xlsx|job")
+    detail = child(args.database_url, f"libro-consumidor-final-detalle|{month:%Y-%m}|xlsx|job", args.timeout)
     print(f"book libro-consumidor-final (detalle) rows={detail['rows']:>7,} seconds={detail['seconds']:6.1f} "
           f"peak_mb={detail['peak_mb']:6.1f} (before the export {detail['base_mb']:.1f})")
-    alt = child(args.database_url, f"libro-consumidor-final-detalle|{month:%Y-%m}|xlsx|openpyxl")
+    alt = child(args.database_url, f"libro-consumidor-final-detalle|{month:%Y-%m}|xlsx|openpyxl", args.timeout)
     print(f"alternative: the same detail rows with openpyxl write-only: seconds={alt['seconds']:6.1f} "
           f"peak_mb={alt['peak_mb']:6.1f}")
-    held = child(args.database_url, f"libro-consumidor-final-detalle|{month:%Y-%m}|xlsx|list")
+    held = child(args.database_url, f"libro-consumidor-final-detalle|{month:%Y-%m}|xlsx|list", args.timeout)
     print(f"alternative: the same rows read into a list first (no server-side cursor), then written: "
           f"seconds={held['seconds']:6.1f} peak_mb={held['peak_mb']:6.1f}")
     book_rows = detail["rows"] + books["libro-contribuyentes"]["rows"]
@@ -200,9 +210,11 @@ def offset_page(rows_deep):
     return statistics.median(times)
 
 
-def child(url, spec):
+def child(url, spec, timeout):
     out = subprocess.run([sys.executable, __file__, "--database-url", url, "--export-child", spec],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, timeout=timeout)
+    if out.returncode:
+        raise SystemExit(f"la exportación {spec} falló:\n{out.stderr[-3000:]}")
     values = dict(part.split("=", 1) for part in out.stdout.strip().splitlines()[-1].split())
     return {"rows": int(values["rows"]), "seconds": float(values["seconds"]), "peak_mb": float(values["peak_mb"]),
             "base_mb": float(values["base_mb"])}

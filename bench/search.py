@@ -2,7 +2,7 @@
 p50/p95 per query through the project's selectors, next to the same queries with the trigram
 index dropped (a plain sequential ILIKE scan).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_search .venv/bin/python bench/search.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_search .venv/bin/python bench/search.py [--rows 100000] [--small]
 """
 
 import os
@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import django_setup  # noqa: E402
+from _setup import SMALL_HELP, django_setup, is_small  # noqa: E402
 
 WORDS = ["comercial", "distribuidora", "industrias", "servicios", "agroindustria", "ferreteria", "farmacia",
          "transportes", "inversiones", "tecnologia", "alimentos", "textiles", "constructora", "panaderia"]
@@ -57,6 +57,14 @@ def measure(queries, fn):
 
 
 def main():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000, help="clientes y productos")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
+    args = parser.parse_args()
+    if is_small(args.small):
+        args.rows = 2000
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Este bench mide PostgreSQL: defina DATABASE_URL=postgres://…")
     django_setup()
@@ -68,7 +76,7 @@ def main():
     from inventory.selectors import product_search
 
     call_command("migrate", verbosity=0)
-    populate(100_000)
+    populate(args.rows)
     user = User(username="bench", is_superuser=True, is_active=True)
     rng = random.Random(11)
     client_queries = [rng.choice([rng.choice(WORDS)[:rng.randint(3, 8)], f"{rng.randint(0, 99999):05d}",
@@ -86,7 +94,7 @@ def main():
         call_command("migrate", "clients", "0001", verbosity=0)
         call_command("migrate", "inventory", "0001", verbosity=0)
         call_command("migrate", verbosity=0)
-    print("100,000 clientes y 100,000 productos en PostgreSQL, 300 búsquedas de cada uno (selectores del proyecto)")
+    print(f"{args.rows:,} clientes y {args.rows:,} productos en PostgreSQL, 300 búsquedas de cada uno (selectores del proyecto)")
     print(f"{'clientes (trigramas)':<30} p50 {c50:6.1f} ms   p95 {c95:6.1f} ms")
     print(f"{'productos (trigramas)':<30} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
     print(f"{'clientes sin índice (ILIKE)':<30} p50 {s50:6.1f} ms   p95 {s95:6.1f} ms")

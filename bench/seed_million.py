@@ -28,7 +28,7 @@ import time
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import SHARED, django_setup  # noqa: E402
+from _setup import SHARED, SMALL_HELP, django_setup, is_small  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/facturador_bench_reports"
 COMPANY_NIT = "06140507071048"  # the bench company (bench/issue.py, bench/_stack.py)
@@ -348,7 +348,7 @@ DOC_COPY = ("COPY dte_document (id, company_id, establishment_id, point_of_sale_
             "discount_no_suj, discount_exenta, discount_gravada, extra, generation, version, numero_control, "
             "number_year, codigo_generacion, correlative, issue_time, payload, jws, total_operation, total_to_pay, "
             "total_iva, amount_no_suj, amount_exenta, amount_gravada, iva_retenido, iva_percibido, rete_renta, "
-            "confirmations, has_cases, created_by_id, created_at, updated_at, issued_by_id, issued_at, sello_recibido, "
+            "confirmations, has_cases, paid_off, created_by_id, created_at, updated_at, issued_by_id, issued_at, sello_recibido, "
             "processed_at, mh_code, mh_message, mh_observations, last_error, rejected_at, previous_codes, "
             "contingency_period_id, contingency_event_id, contingency_lot_id) FROM STDIN")
 LINE_COPY = ("COPY dte_documentline (id, document_id, position, product_id, item_type, code, description, unit, "
@@ -360,7 +360,7 @@ INVALIDATION_COPY = ("COPY dte_invalidation (id, document_id, tipo, reason, repl
                      "codigo_generacion, payload, jws, state, sello_recibido, answer, created_by_id, created_at) "
                      "FROM STDIN")
 PAYMENT_COPY = ("COPY payments_payment (id, client_id, date, amount, method, reference, notes, voided_at, "
-                "void_reason, created_by_id, created_at) FROM STDIN")
+                "void_reason, created_by_id, created_at, unapplied) FROM STDIN")  # each applied whole: unapplied 0
 APPLICATION_COPY = "COPY payments_application (id, payment_id, document_id, amount) FROM STDIN"
 COUNTER_COPY = "COPY dte_numbercounter (id, tipo_dte, establishment_id, point_of_sale_id, year, last) FROM STDIN"
 
@@ -651,7 +651,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
         dbuf.append(f"{doc_id}\t{company_id}\t{est_ids[e]}\t{pos_id}\t{tipo}\t{status}\t{internal[int(r() * 100)]}\t"
                     f"{client_s}\t{provider_s}\t{cp}\t{date_s}\t{cond}\t{term}\t[]\t\t0\t0\t0\t{{}}\t2023\t{version}\t"
                     f"{numero}\t{year}\t{codigo}\t{corr}\t{tm}\t{payload}\t{JWS}\t{top_s}\t{ttp_s}\t{money(iva)}\t"
-                    f"{money(ns)}\t{money(ex)}\t{g_s}\t{money(ret)}\t0\t{money(renta)}\t[]\tf\t{rep}\t{ts}\t{ts}\t{rep}\t"
+                    f"{money(ns)}\t{money(ex)}\t{g_s}\t{money(ret)}\t0\t{money(renta)}\t[]\tf\tf\t{rep}\t{ts}\t{ts}\t{rep}\t"
                     f"{ts}\t{answer}\t[]\t{N}\t{N}\t{N}\n")
         per_type[tipo] += 1
         # What hangs from the document
@@ -684,7 +684,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
                 method = methods[int(r() * 100)]
                 side.payments.write(f"{pay_id}\t{client}\t{pay_date}\t{money(amount)}\t{method}\t"
                                     f"{'REF-' + str(100000 + pay_id) if method != '01' else ''}\t\t{N}\t\t{rep}\t"
-                                    f"{pay_date} 10:00:00{UTC_OFFSET}\n")
+                                    f"{pay_date} 10:00:00{UTC_OFFSET}\t0\n")
                 side.applications.write(f"{pay_id}\t{pay_id}\t{doc_id}\t{money(amount)}\n")
         if len(dbuf) >= FLUSH_EVERY:
             dwrite("".join(dbuf))
@@ -724,7 +724,10 @@ def main():
     parser.add_argument("--no-vacuum", action="store_true", help="sin VACUUM al final (solo ANALYZE)")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP + " (3,000 documentos, 300 clientes)")
     args = parser.parse_args()
+    if is_small(args.small):
+        args.documents, args.clients, args.reps = 3000, 300, 3
     if args.reps < 3:
         raise SystemExit("--reps: al menos uno por establecimiento (3)")
 
@@ -794,6 +797,10 @@ def main():
                 copy.write("".join(f"{n}\t{tipo}\t{est_of}\t{pos_id}\t{year}\t{last}\n" for n, ((tipo, pos_id, year), last)
                                    in enumerate(sorted(counters.items()), start=1)
                                    for est_of in [next(p.establishment_id for p in points if p.pk == pos_id)]))
+            # the credit sales those payments cover in full (Document.paid_off), as payments.services marks them
+            dcur.execute("UPDATE dte_document d SET paid_off = TRUE FROM payments_application a "
+                         "WHERE a.document_id = d.id AND d.condition = 2 "
+                         "AND a.amount >= COALESCE(NULLIF(d.total_to_pay, 0), d.total_operation)")
             timings["related+invalidations+payments"] = time.perf_counter() - t1
         lconn.commit()
         dconn.commit()

@@ -1,7 +1,7 @@
 """Signatures per second on one core: the key held in memory (what the project does) versus
 reloading the certificate and key for every document (the obvious alternative).
 
-    .venv/bin/python bench/sign.py [--seconds 5]
+    .venv/bin/python bench/sign.py [--seconds 5] [--small]
 """
 
 import argparse
@@ -11,7 +11,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _setup import django_setup, sample_document  # noqa: E402
+from _setup import SMALL_HELP, django_setup, is_small, sample_document  # noqa: E402
 
 
 def rate(fn, seconds):
@@ -25,7 +25,10 @@ def rate(fn, seconds):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
+    if is_small(args.small):
+        args.seconds = 0.5
     django_setup()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     from dte.signing import jws

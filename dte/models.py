@@ -134,6 +134,11 @@ class Document(models.Model):
     rete_renta = models.DecimalField(_("renta retenida"), max_digits=19, decimal_places=2, default=0)
     confirmations = models.JSONField(_("confirmaciones"), default=list, blank=True)
     has_cases = models.BooleanField(default=False)  # special-case rows exist (saves a query when issuing)
+    # A credit sale whose payments (not voided) cover it: what it owes is nothing, whatever credit
+    # notes come later. Set and cleared by payments (dte.services.documents_set_paid_off); false
+    # only means "may still owe", so the credit checks read the open sales alone and their cost does
+    # not grow with a client's paid history (document_open_credit).
+    paid_off = models.BooleanField(default=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,7 +190,12 @@ class Document(models.Model):
                                 include=["id", "status", "tipo_dte", "establishment", "point_of_sale", "created_by",
                                          "issue_date", "payment_term_days", "total_to_pay", "total_operation"]),
                    models.Index(fields=["client"], condition=models.Q(tipo_dte="05"), name="document_credit_notes",
-                                include=["id", "status", "total_operation"])]
+                                include=["id", "status", "total_operation"]),
+                   # a client's credit sales not yet paid off: what the credit checks on issuing read
+                   models.Index(fields=["client"], condition=models.Q(condition=2, paid_off=False),
+                                name="document_open_credit",
+                                include=["id", "status", "tipo_dte", "issue_date", "payment_term_days", "total_to_pay",
+                                         "total_operation"])]
         constraints = [
             models.UniqueConstraint(fields=["numero_control", "number_year"], name="numero_control_unique_per_year"),
             models.CheckConstraint(

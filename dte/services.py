@@ -241,13 +241,22 @@ def _stock_cases(document, lines):
     return out
 
 
+def _credit_checked(document):
+    """Whether the credit checks (limit, overdue documents) apply: to a sale on credit, and to any
+    sale to a client given credit (a limit or a payment term), whose overdue documents the rep
+    should see even when it pays cash. A cash sale to a client without credit asks nothing, so
+    issuing to a walk-in client costs no look at its history."""
+    client = document.client
+    return document.condition == Condition.CREDITO or bool(client.credit_limit) or bool(client.payment_term_days)
+
+
 def special_cases(document, lines, totals):
     """Every case that needs an explicit "yes" before issuing (Issuing issue)."""
     from dte.selectors import client_receivables
 
     found = []
     total = total_of(document, totals)
-    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX):
+    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX) and _credit_checked(document):
         owed, overdue = client_receivables(document.client_id, exclude=document.pk)
         limit = document.client.credit_limit
         if document.condition == Condition.CREDITO and limit and owed + total > limit:
@@ -475,7 +484,7 @@ def document_issue(*, document, user, now=None):
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
                    total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)), **book_amounts(doc, totals),
-                   counterparty=doc.counterparty, issued_by=user, issued_at=now,
+                   counterparty=doc.counterparty, issued_by=user, issued_at=now, paid_off=False,
                    confirmations=[_case_record(c) for c in cases.values()])
         held = OutboxState.HELD if period else OutboxState.PENDING  # held: sent later in a contingency lot
         if correcting:
@@ -490,6 +499,13 @@ def document_issue(*, document, user, now=None):
 
             queue_after_commit(outbox.pk)
     return doc
+
+
+def documents_set_paid_off(*, document_ids, paid_off):
+    """Payments mark the credit sales they cover in full, and clear the mark when a payment is
+    voided (see Document.paid_off). The caller holds the documents' row locks."""
+    if document_ids:
+        Document.objects.filter(pk__in=list(document_ids)).update(paid_off=paid_off)
 
 
 def book_amounts(document, totals):

@@ -12,6 +12,10 @@ class Payment(models.Model):
     method = models.CharField(_("forma de pago"), max_length=2)  # CAT-017
     reference = models.CharField(_("referencia"), max_length=100, blank=True)
     notes = models.CharField(_("notas"), max_length=500, blank=True)
+    # What was not applied to any document, fixed when the payment is recorded (applications are
+    # made then and only then): the client's unapplied money is read from the payments that have
+    # some (payment_unapplied), not summed over every payment it ever made.
+    unapplied = models.DecimalField(_("sin aplicar"), max_digits=19, decimal_places=2, default=0)
     voided_at = models.DateTimeField(_("anulado"), null=True, blank=True)
     void_reason = models.CharField(_("motivo de anulación"), max_length=300, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -21,7 +25,9 @@ class Payment(models.Model):
         ordering = ["-date", "-id"]
         verbose_name = _("pago")
         verbose_name_plural = _("pagos")
-        indexes = [models.Index(fields=["client", "date"])]
+        indexes = [models.Index(fields=["client", "date"]),
+                   models.Index(fields=["client"], condition=models.Q(voided_at__isnull=True, unapplied__gt=0),
+                                include=["unapplied"], name="payment_unapplied")]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
 
     def __str__(self):

@@ -66,9 +66,15 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
         if problems:
             raise ValidationError(problems)
         payment = Payment.objects.create(client=client, date=date, amount=amount, method=method,
+                                         unapplied=amount - sum(wanted.values(), Decimal(0)),
                                          reference=reference.strip()[:100], notes=notes.strip()[:500], created_by=user)
         Application.objects.bulk_create([Application(payment=payment, document_id=pk, amount=part)
                                          for pk, part in wanted.items()])
+        from dte.services import documents_set_paid_off
+
+        documents_set_paid_off(document_ids=[pk for pk, part in wanted.items()
+                                             if locked[pk].paid + part >= selectors.status_of(locked[pk]).total],
+                               paid_off=True)
         audit_record(actor=user, action="create", obj=payment, summary=_("Pago de $ %(m)s de %(c)s, aplicado a %(n)d documentos") % {
             "m": f"{amount:,.2f}", "c": client.name, "n": len(wanted)}, after={
             "amount": str(amount), "date": date.isoformat(), "method": method, "reference": reference,
@@ -82,9 +88,17 @@ def payment_void(*, payment, user, reason):
     if not (reason or "").strip():
         raise ValidationError(_("Indique por qué se anula el pago."))
     with transaction.atomic():
+        from dte.models import Document
+        from dte.services import documents_set_paid_off
+
+        # The documents it paid first, in the order payment_record locks them; what they owe grows
+        # again, so none of them is paid off any more (applications never exceed what was owed).
+        paid = list(Document.objects.filter(payment_applications__payment=payment).order_by("pk")
+                    .select_for_update().values_list("pk", flat=True))
         if not Payment.objects.filter(pk=payment.pk, voided_at__isnull=True).update(
                 voided_at=timezone.now(), void_reason=reason.strip()[:300]):
             raise ValidationError(_("El pago ya estaba anulado."))
+        documents_set_paid_off(document_ids=paid, paid_off=False)
         audit_record(actor=user, action="update", obj=payment, summary=_("Pago anulado: %(r)s") % {"r": reason.strip()})
     payment.refresh_from_db()
     return payment
