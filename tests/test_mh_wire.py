@@ -258,7 +258,9 @@ def test_fault_connection_refused_is_transient_then_recovers(client, issuer, sha
         try:
             if _send(client, sample_ccf(shared_dir), issuer).accepted:
                 break
-        except MHTransientError:
+        # A loaded machine can make govsim answer after the read timeout while it comes back: that
+        # send is in doubt (a new sample is sent next), not a sign the refusal was misread.
+        except (MHTransientError, MHInDoubtError):
             if time.monotonic() > deadline:
                 raise
 
