@@ -11,10 +11,12 @@ LIVE = ~Q(status__in=[GovStatus.DRAFT, GovStatus.REJECTED, GovStatus.INVALIDATED
 
 
 def documents_for_user(*, user):
-    """Company-wide roles see every document; any other role those of the points of sale assigned
-    to the user, and his own (README, roles; docs/access.md: "only the establishments and points of
-    sale assigned to each user"). Being assigned an establishment does not open its other tills.
-    Every page, download and action on a document reads through here."""
+    """Company-wide roles see every document; any other role those of the places assigned to the
+    user, and his own (README, roles; docs/access.md). The most specific assignment wins: a user
+    bound to points of sale sees those tills only, never the establishment's other tills; a user
+    assigned an establishment without any of its points of sale (a branch accountant) sees the
+    whole establishment. Every page, download and action on a document, and every report, reads
+    through this rule."""
     qs = Document.objects.select_related("establishment", "point_of_sale", "client", "provider", "created_by")
     return qs.filter(document_scope(user=user))
 
@@ -23,13 +25,16 @@ def document_scope(*, user, prefix=""):
     """The condition of documents_for_user, for a query on documents or (``prefix="document__"``)
     on rows that point at one: approvals, emails. A company-wide role gets no condition, rather
     than a subquery over every document."""
-    from accounts.selectors import points_of_sale_for_user
+    from accounts.selectors import establishments_for_user, points_of_sale_for_user
 
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.company_wide:
         return Q()
-    return (Q(**{f"{prefix}point_of_sale__in": points_of_sale_for_user(user=user).values("pk")})
+    tills = points_of_sale_for_user(user=user)
+    whole = establishments_for_user(user=user).exclude(pk__in=tills.values("establishment_id"))
+    return (Q(**{f"{prefix}point_of_sale__in": tills.values("pk")})
+            | Q(**{f"{prefix}establishment__in": whole.values("pk")})
             | Q(**{f"{prefix}created_by": user}))
 
 

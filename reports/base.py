@@ -119,17 +119,12 @@ def parse_params(user, data, *, monthly=False):
 
 
 def documents_in_scope(user):
-    """The documents whose figures a user may see in reports: every establishment for a
-    company-wide role, otherwise only the establishments the user is assigned to."""
-    from accounts.selectors import establishments_for_user
+    """The documents whose figures a user may see in reports: the same rule as the documents list
+    (dte.selectors.document_scope), so a total never counts a document its reader cannot open."""
     from dte.models import Document
+    from dte.selectors import document_scope
 
-    qs = Document.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.company_wide:
-        return qs
-    return qs.filter(establishment__in=establishments_for_user(user=user))
+    return Document.objects.filter(document_scope(user=user))
 
 
 def filtered(params, *, types=None, statuses=COUNTED, dated=True):

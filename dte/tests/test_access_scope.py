@@ -272,3 +272,34 @@ def test_existing_roles_that_change_documents_get_the_send_grant(roles):
     migration.grant_send(apps, None)
     senders = set(RolePermission.objects.filter(module="documentos", action="send").values_list("role__name", flat=True))
     assert senders == {"Administrador", "Supervisor", "Vendedor", "Contador", "Cajero"}
+
+
+@pytest.mark.django_db
+def test_the_most_specific_assignment_wins_on_document_pages_and_in_reports(make_user, users, establishments, client_as):
+    """A branch accountant assigned S001 without any of its tills sees the whole branch; the rep
+    bound to M001/P001 sees that till only — on the document's pages and in every report total."""
+    from accounts.services import user_assign_locations
+
+    role = Role.objects.create(name="Contador de sucursal", company_wide=False)
+    for module, action in (("documentos", "view"), ("reportes", "view")):
+        RolePermission.objects.create(role=role, module=module, action=action)
+    branch_accountant, rep = make_user("contador_s001"), make_user("cajero_p001")
+    for user in (branch_accountant, rep):
+        user.role = role
+        user.save(update_fields=["role"])
+    user_assign_locations(user=branch_accountant, establishments=[establishments["branch"]], points_of_sale=[],
+                          acting_user=users["Administrador"])
+    user_assign_locations(user=rep, establishments=[establishments["main"]],
+                          points_of_sale=[establishments["pos"]["M001P001"]], acting_user=users["Administrador"])
+    docs = {key: _document(establishments["pos"][key], users["Supervisor"]) for key in ("M001P001", "M001P002", "S001P001")}
+
+    from dte.selectors import documents_for_user
+    from reports.base import documents_in_scope
+
+    expected = {branch_accountant: {docs["S001P001"].pk}, rep: {docs["M001P001"].pk}}
+    for user, pks in expected.items():
+        assert set(documents_for_user(user=user).values_list("pk", flat=True)) == pks
+        assert set(documents_in_scope(user).values_list("pk", flat=True)) == pks
+        web = client_as(user)
+        opened = {key for key, d in docs.items() if web.get(f"/documentos/{d.pk}/").status_code == 200}
+        assert opened == {key for key, d in docs.items() if d.pk in pks}
