@@ -249,6 +249,17 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                               % {"u": user.get_username()}, messages.SUCCESS)
         return redirect("admin:accounts_user_change", user.pk)
 
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's own password form saves outside save_model: audited here, same transaction."""
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and before is not None and user.password != before:
+                services.password_changed_record(user=user, acting_user=request.user,
+                                                 summary="Contraseña cambiada en el administrador")
+        return response
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.user_assign_locations(

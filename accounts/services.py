@@ -235,6 +235,12 @@ def user_refusal_message(user, traces=None):
 # ---------------------------------------------------------------------------- sessions (auth)
 
 
+def password_changed_record(*, user, acting_user, summary):
+    """A password was changed (by its owner, by a reset link or by an admin): that it was, never
+    what it is. Call inside the transaction that saved it."""
+    return audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=user, summary=summary)
+
+
 def _client_ip(request):
     if request is None:
         return ""

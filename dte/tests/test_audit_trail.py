@@ -142,3 +142,21 @@ def test_a_discarded_draft_and_a_confirmed_case_are_audited(make_draft, issuer, 
     assert not Document.objects.filter(pk=pk).exists()
     rows = list(AuditEntry.objects.filter(object_id=str(pk)).order_by("id").values_list("action", "actor_name"))
     assert rows == [("create", "vendedor"), ("confirm", "vendedor"), ("delete", "vendedor")]
+
+
+def test_export_jobs_are_audited(users):
+    """Taking data out in bulk is recorded: the ZIP of documents and a report built by a worker."""
+    from dte.archive import archive_request
+    from reports.base import parse_params
+    from reports.definitions import BY_SLUG
+    from reports.jobs import export_request
+
+    accountant = users["Contador"]
+    today = timezone.localdate()
+    archive_request(user=accountant, date_from=today.replace(day=1), date_to=today)
+    report = next(iter(BY_SLUG.values()))
+    params = parse_params(accountant, {})
+    export_request(user=accountant, report=report, params=params, fmt="csv")
+    rows = list(AuditEntry.objects.filter(actor=accountant).order_by("id").values_list("action", "summary"))
+    assert rows == [("create", f"Archivo ZIP solicitado: {today.replace(day=1).isoformat()} a {today.isoformat()}"),
+                    ("create", "Exportación solicitada (csv)")]
