@@ -48,6 +48,8 @@ def test_the_app_role_may_only_append_to_the_trail(company, users):
                              password=password, autocommit=True) as app:
             # What the application does: read and write its tables, append to the trail.
             app.execute("UPDATE accounts_company SET trade_name = 'Por el rol de la app' WHERE id = %s", [company.pk])
+            with app.transaction():  # the bulk upload engine stages rows in a temporary table
+                app.execute("CREATE TEMP TABLE bulk_import ON COMMIT DROP AS SELECT * FROM clients_client WITH NO DATA")
             app.execute("INSERT INTO accounts_auditentry (at, actor_name, action, object_id, object_repr, summary) "
                         "VALUES (now(), 'app', 'other', '', 'x', 'escrito por el rol de la app')")
             assert app.execute("SELECT count(*) FROM accounts_auditentry").fetchone()[0] == 2

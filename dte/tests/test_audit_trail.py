@@ -160,3 +160,36 @@ def test_export_jobs_are_audited(users):
     rows = list(AuditEntry.objects.filter(actor=accountant).order_by("id").values_list("action", "summary"))
     assert rows == [("create", f"Archivo ZIP solicitado: {today.replace(day=1).isoformat()} a {today.isoformat()}"),
                     ("create", "Exportación solicitada (csv)")]
+
+
+def test_issuing_works_as_the_app_role_that_may_only_append_to_the_trail(make_draft, issuer, parties, users):
+    """The whole path of a document, run with the privileges README's "Database roles" gives the
+    application (SET ROLE inside the test's transaction: the role and its grants roll back)."""
+    import uuid
+
+    from django.core.management import call_command
+    from django.db import DatabaseError, connection, transaction
+
+    from dte.services import internal_status_set
+
+    if connection.vendor != "postgresql":
+        pytest.skip("los roles son de PostgreSQL")
+    role = f"fact_app_{uuid.uuid4().hex[:10]}"
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE ROLE {role} NOLOGIN")
+    call_command("grant_app_role", role)
+    draft = make_draft("01", [line("Servicio", "1", "11.30")], client=parties["consumer"])
+    with connection.cursor() as cur:
+        cur.execute(f"SET ROLE {role}")
+    try:
+        doc = document_issue(document=draft, user=issuer)
+        _seal(doc)
+        assert internal_status_set(documents=[doc], status="reviewed", user=users["Contador"]) == 1
+        with pytest.raises(DatabaseError, match="permission denied"):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("DELETE FROM accounts_auditentry")
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("RESET ROLE")
+    assert set(AuditEntry.objects.filter(object_id=str(doc.pk)).values_list("action", flat=True)) == {
+        "create", "issue", "status"}

@@ -41,7 +41,8 @@ class Command(BaseCommand):
             database, schema = cursor.fetchone()
             r, s = qn(role), qn(schema)
             for sql in (
-                f"GRANT CONNECT ON DATABASE {qn(database)} TO {r}",
+                # TEMPORARY: the bulk upload engine stages rows in a temporary table.
+                f"GRANT CONNECT, TEMPORARY ON DATABASE {qn(database)} TO {r}",
                 f"GRANT USAGE ON SCHEMA {s} TO {r}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
                 f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
