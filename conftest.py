@@ -62,6 +62,24 @@ def _official_schemas(settings):
     settings.DTE_EXTRA_SCHEMA_DIRS = [str(official)] if official.is_dir() else []
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django empties the tables after each transactional test with one TRUNCATE of all of
+    them, and the audit trail refuses TRUNCATE (accounts migration 0009) unless the session sets
+    facturador.allow_audit_truncate and the role owns the table. Set it on the test database only
+    (every new connection, the Celery worker's too), never on a real one: a production app role
+    owns nothing and has no TRUNCATE privilege, so the setting would not help it anyway."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            assert connection.settings_dict["NAME"].startswith("test_"), "solo en la base de datos de prueba"
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {name} SET facturador.allow_audit_truncate = 'on'")
+                cursor.execute("SET facturador.allow_audit_truncate = 'on'")  # this connection is already open
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

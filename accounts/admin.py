@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -205,6 +205,68 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                                                   "establishments", "points_of_sale")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["deactivate_users"]
+
+    # A user who has acted (audit trail, documents, payments…) is deactivated, never deleted: the
+    # trail is append-only and must keep naming who did what. The delete pages say so and offer
+    # deactivation instead of failing.
+    def get_deleted_objects(self, objs, request):
+        refused = [services.user_refusal_message(u, traces) for u in objs if (traces := services.user_traces(u))]
+        if refused:
+            return [], {}, set(), refused
+        return super().get_deleted_objects(objs, request)
+
+    def delete_model(self, request, obj):
+        services.user_delete(user=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                services.user_delete(user=obj, acting_user=request.user)
+
+    @admin.action(description=_("Desactivar los usuarios seleccionados"), permissions=["change"])
+    def deactivate_users(self, request, queryset):
+        n = 0
+        for user in queryset:
+            if user.is_active and user.pk != request.user.pk:
+                services.user_set_active(user=user, active=False, acting_user=request.user)
+                n += 1
+        self.message_user(request, _("%(n)d usuario(s) desactivado(s).") % {"n": n}, messages.SUCCESS)
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("<path:object_id>/desactivar/", self.admin_site.admin_view(self.deactivate_view),
+                     name="accounts_user_deactivate"), *super().get_urls()]
+
+    def deactivate_view(self, request, object_id):
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+        from django.shortcuts import get_object_or_404, redirect
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = get_object_or_404(User, pk=object_id)
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        if user.pk == request.user.pk:
+            self.message_user(request, _("No puede desactivarse a sí mismo."), messages.ERROR)
+        else:
+            services.user_set_active(user=user, active=False, acting_user=request.user)
+            self.message_user(request, _("Usuario «%(u)s» desactivado: ya no puede ingresar; su historia se conserva.")
+                              % {"u": user.get_username()}, messages.SUCCESS)
+        return redirect("admin:accounts_user_change", user.pk)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's own password form saves outside save_model: audited here, same transaction."""
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and before is not None and user.password != before:
+                services.password_changed_record(user=user, acting_user=request.user,
+                                                 summary="Contraseña cambiada en el administrador")
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

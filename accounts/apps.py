@@ -5,3 +5,34 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Usuarios, roles y empresa")
+
+    def ready(self):
+        from django.contrib.auth import signals
+
+        # Logins, logouts and failed logins go to the audit trail. Django's auth signals are the
+        # only hook for them (django-axes listens to the same ones for its lockout).
+        signals.user_logged_in.connect(_logged_in, dispatch_uid="accounts.audit.login")
+        signals.user_logged_out.connect(_logged_out, dispatch_uid="accounts.audit.logout")
+        signals.user_login_failed.connect(_login_failed, dispatch_uid="accounts.audit.login_failed")
+
+
+def _logged_in(sender, request, user, **kwargs):
+    from accounts.services import login_record
+
+    login_record(user=user, request=request)
+
+
+def _logged_out(sender, request, user, **kwargs):
+    from accounts.services import logout_record
+
+    logout_record(user=user, request=request)
+
+
+def _login_failed(sender, credentials, request=None, **kwargs):
+    """``credentials`` has the password already masked by Django; only the username is kept."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.services import login_failed_record
+
+    field = get_user_model().USERNAME_FIELD
+    login_failed_record(username=credentials.get(field) or credentials.get("username", ""), request=request)

@@ -17,6 +17,18 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"class": "form-control", "autofocus": True})
         self.fields["password"].widget.attrs.update({"class": "form-control"})
 
+    def clean(self):
+        """Django's login form does not enforce the username's length, and django-axes stores the
+        name tried in 255 characters: a longer one was a 500. No account has such a name: refused
+        as any wrong login, and recorded as a failed one (authentication never runs for it)."""
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > User._meta.get_field("username").max_length:
+            from accounts.services import login_failed_record
+
+            login_failed_record(username=username, request=self.request)
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return super().clean()
+
 
 class AuditFilterForm(forms.Form):
     text = forms.CharField(label=_("Buscar"), required=False)

@@ -239,16 +239,30 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("Eliminación")
     IMPORT = "import", _("Importación")
     LOGIN = "login", _("Inicio de sesión")
+    LOGIN_FAILED = "login_fail", _("Inicio de sesión fallido")
+    LOGOUT = "logout", _("Cierre de sesión")
+    ISSUE = "issue", _("Emisión")
+    CONFIRM = "confirm", _("Confirmación de caso especial")
+    REQUEST = "request", _("Solicitud de aprobación")
+    APPROVE = "approve", _("Aprobación")
+    REFUSE = "refuse", _("Aprobación denegada")
+    CORRECT = "correct", _("Corrección")
+    RETRANSMIT = "retransmit", _("Retransmisión")
+    INVALIDATE = "invalidate", _("Invalidación")
+    STATUS = "status", _("Cambio de estado interno")
+    SEND = "send", _("Envío")
     OTHER = "other", _("Otra")
 
 
 class AuditEntry(models.Model):
-    """One change made through a service. Append-only: never updated, never deleted
-    (PostgreSQL refuses it with a trigger, see migration 0003)."""
+    """One change made through a service. Append-only: never updated, never deleted, never
+    truncated (PostgreSQL refuses it with triggers, see migrations 0003 and 0009)."""
 
     at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
+    # PROTECT: a user who appears in the trail is deactivated, never deleted (SET_NULL would be an
+    # UPDATE of the trail, which the trigger refuses; and the trail must keep saying who it was).
     actor = models.ForeignKey(
-        User, verbose_name=_("usuario"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, verbose_name=_("usuario"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_name = models.CharField(_("usuario (nombre)"), max_length=150, blank=True)
     action = models.CharField(_("acción"), max_length=10, choices=AuditAction.choices)

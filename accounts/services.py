@@ -6,9 +6,11 @@ import decimal
 import uuid
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import AuditAction, AuditEntry, Company, Role, RolePermission, User
@@ -49,11 +51,13 @@ def snapshot(instance):
     return data
 
 
-def audit_record(*, actor, action, obj, before=None, after=None, summary="", object_repr=None):
+def audit_record(*, actor, action, obj, before=None, after=None, summary="", object_repr=None, actor_name=None):
     """Append one audit row. Call inside the transaction of the change it describes."""
+    if actor_name is None:
+        actor_name = actor.get_username() if actor is not None else "sistema"
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_name=actor.get_username() if actor is not None else "sistema",
+        actor_name=actor_name[:150],
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
@@ -176,6 +180,102 @@ def user_create(*, username, password, role, email="", first_name="", last_name=
         user.set_password(password)
         audited_save(instance=user, acting_user=acting_user)
     return user
+
+
+def user_set_active(*, user, active, acting_user):
+    """Activate or deactivate a user: how someone who has acted leaves (never deleted)."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active == active:
+            return user
+        user.is_active = active
+        return audited_save(instance=user, acting_user=acting_user, update_fields=["is_active"],
+                            summary="Usuario activado" if active else "Usuario desactivado")
+
+
+def user_traces(user):
+    """What keeps ``user`` from being deleted: the records that name it as who acted (the audit
+    trail, documents, status changes, payments…), as [(what, how many)]. Read from the model's
+    PROTECT relations, so an app added later is counted without this module importing it."""
+    out = []
+    for rel in User._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
+            continue
+        if rel.on_delete is not models.PROTECT:
+            continue
+        count = rel.related_model._base_manager.filter(**{rel.field.name: user}).count()
+        if count:
+            out.append((str(rel.related_model._meta.verbose_name_plural), count))
+    merged = {}
+    for what, count in out:  # a model with several user columns (created by, issued by) is named once
+        merged[what] = max(merged.get(what, 0), count)
+    return sorted(merged.items())
+
+
+class UserHasActed(ValidationError):
+    pass
+
+
+def user_delete(*, user, acting_user):
+    """Delete a user who never acted (a typo at creation). One who appears in the trail or in any
+    record is refused: deactivate it instead (user_set_active)."""
+    traces = user_traces(user)
+    if traces:
+        raise UserHasActed(user_refusal_message(user, traces))
+    audited_delete(instance=user, acting_user=acting_user, summary="Usuario eliminado")
+
+
+def user_refusal_message(user, traces=None):
+    traces = user_traces(user) if traces is None else traces
+    detail = ", ".join(f"{what}: {count}" for what, count in traces)
+    return _("El usuario «%(u)s» ya actuó en el sistema (%(d)s): no se puede eliminar sin borrar la bitácora. "
+             "Desactívelo: deja de poder ingresar y su historia se conserva.") % {"u": user.get_username(), "d": detail}
+
+
+# ---------------------------------------------------------------------------- sessions (auth)
+
+
+def password_changed_record(*, user, acting_user, summary):
+    """A password was changed (by its owner, by a reset link or by an admin): that it was, never
+    what it is. Call inside the transaction that saved it."""
+    return audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=user, summary=summary)
+
+
+def _client_ip(request):
+    if request is None:
+        return ""
+    ip = getattr(request, "axes_ip_address", None)
+    if ip is None:
+        from axes.helpers import get_client_ip_address
+
+        ip = get_client_ip_address(request)
+    return ip or ""
+
+
+def login_record(*, user, request=None):
+    """A successful login (django.contrib.auth's user_logged_in)."""
+    ip = _client_ip(request)
+    return audit_record(actor=user, action=AuditAction.LOGIN, obj=user,
+                        summary=f"Inicio de sesión desde {ip}" if ip else "Inicio de sesión")
+
+
+def logout_record(*, user, request=None):
+    if user is None or not user.pk:
+        return None
+    ip = _client_ip(request)
+    return audit_record(actor=user, action=AuditAction.LOGOUT, obj=user,
+                        summary=f"Cierre de sesión desde {ip}" if ip else "Cierre de sesión")
+
+
+def login_failed_record(*, username, request=None):
+    """A failed login: who was tried and from where. Never the password (only the username is
+    passed in). Nobody is the actor: the attempt was not authenticated."""
+    username = str(username or "")[:150]
+    ip = _client_ip(request)
+    return audit_record(actor=None, actor_name="(sin autenticar)", action=AuditAction.LOGIN_FAILED, obj=None,
+                        object_repr=username or "(vacío)",
+                        summary=(f"Inicio de sesión fallido para «{username}» desde {ip}" if ip
+                                 else f"Inicio de sesión fallido para «{username}»"))
 
 
 # -------------------------------------------------------------------------------------- company

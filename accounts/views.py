@@ -1,14 +1,33 @@
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 
-from accounts import selectors
+from accounts import selectors, services
 from accounts.access import authenticated_view, module_required, public_view
 from accounts.forms import AuditFilterForm, LoginForm
 from accounts.modules import MODULE_META, Action, Module
+
+
+class _AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        with transaction.atomic():  # the new password and its audit row together
+            response = super().form_valid(form)
+            services.password_changed_record(user=form.user, acting_user=form.user, summary="Contraseña cambiada")
+        return response
+
+
+class _AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.password_changed_record(user=form.user, acting_user=form.user,
+                                             summary="Contraseña restablecida por correo")
+        return response
+
 
 login = public_view(
     auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=LoginForm,
@@ -16,7 +35,7 @@ login = public_view(
 )
 logout = public_view(auth_views.LogoutView.as_view())
 password_change = authenticated_view(
-    auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done"))
+    _AuditedPasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done"))
 )
 password_change_done = authenticated_view(auth_views.PasswordChangeDoneView.as_view())
 password_reset = public_view(
@@ -29,7 +48,7 @@ password_reset = public_view(
 )
 password_reset_done = public_view(auth_views.PasswordResetDoneView.as_view())
 password_reset_confirm = public_view(
-    auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("accounts:password_reset_complete"))
+    _AuditedPasswordResetConfirmView.as_view(success_url=reverse_lazy("accounts:password_reset_complete"))
 )
 password_reset_complete = public_view(auth_views.PasswordResetCompleteView.as_view())
 

@@ -27,6 +27,11 @@ def archive_request(*, user, date_from, date_to):
         raise ValidationError(_("Pida a lo sumo un año por archivo."))
     with transaction.atomic():
         job = ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=user, date_from=date_from, date_to=date_to)
+        from accounts.models import AuditAction
+        from accounts.services import audit_record
+
+        audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=_("Archivo ZIP de documentos"),
+                     summary=_("Archivo ZIP solicitado: %(a)s a %(b)s") % {"a": date_from.isoformat(), "b": date_to.isoformat()})
         from dte.tasks import archive_task
 
         transaction.on_commit(lambda: archive_task.delay(job.pk))

@@ -145,8 +145,15 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
             document=doc, tipo=tipo, reason=reason or "", replacement=replacement, responsible=responsible,
             requester=requester, codigo_generacion=event["identificacion"]["codigoGeneracion"], payload=payload,
             jws=signed, created_by=user)
-        transition(doc, GovStatus.INVALIDATION_PENDING, by=user,
-                   reason=_("Invalidación solicitada (tipo %(t)d): %(r)s") % {"t": int(tipo), "r": reason or "—"})
+        summary = _("Invalidación solicitada (tipo %(t)d): %(r)s") % {"t": int(tipo), "r": reason or "—"}
+        transition(doc, GovStatus.INVALIDATION_PENDING, by=user, reason=summary)
+        from accounts.models import AuditAction
+        from accounts.services import audit_record
+
+        audit_record(actor=user, action=AuditAction.INVALIDATE, obj=doc, summary=summary, after={
+            "tipo": int(tipo), "motivo": reason or "", "evento": record.codigo_generacion,
+            "reemplazo": replacement.codigo_generacion if replacement else None,
+            "responsable": responsible.get("name"), "solicitante": requester.get("name")})
         from dte.tasks import invalidate_task
 
         transaction.on_commit(lambda: invalidate_task.delay(record.pk))

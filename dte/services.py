@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import AuditAction
 from accounts.modules import SpecialCase as Case
+from accounts.services import audit_record
 from dte import arithmetic as ar
 from dte import builders, jsonio, numbering
 from dte.amounts import ZERO, D, q2
@@ -61,7 +63,11 @@ def _check_location(user, establishment_id, point_of_sale_id):
 
 
 def draft_save(*, user, data, lines, related=(), document=None):
-    """Create or replace a draft with its lines and related documents. Only drafts change."""
+    """Create or replace a draft with its lines and related documents. Only drafts change.
+
+    Creating a draft is audited; the editor's autosaves are not (one per change of a field): a
+    draft has no fiscal effect, and what it held when issued is in the issue's audit row and in
+    the signed document itself."""
     data = dict(data)
     if document is not None and not document.is_editable:
         raise ValidationError(_("Un documento emitido no se modifica."))
@@ -70,6 +76,7 @@ def draft_save(*, user, data, lines, related=(), document=None):
     _check_location(user, establishment_id, pos_id)
     if len(lines) > MAX_LINES:
         raise ValidationError(_("Un documento admite hasta %(n)d líneas.") % {"n": MAX_LINES})
+    created = document is None
     with transaction.atomic():
         if document is None:
             from accounts.selectors import company_get
@@ -93,13 +100,20 @@ def draft_save(*, user, data, lines, related=(), document=None):
         ])
         document.related.all().delete()
         RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
+        if created:
+            audit_record(actor=user, action=AuditAction.CREATE, obj=document,
+                         summary=_("Borrador de %(t)s creado") % {"t": document.get_tipo_dte_display()})
     return document
 
 
 def draft_delete(*, document, user):
     if not document.is_draft:
         raise ValidationError(_("Solo se borran borradores."))
-    document.delete()
+    with transaction.atomic():
+        repr_, pk = str(document), document.pk
+        audit_record(actor=user, action=AuditAction.DELETE, obj=document, object_repr=repr_,
+                     summary=_("Borrador descartado"))
+        Document.objects.filter(pk=pk, status=GovStatus.DRAFT).delete()
 
 
 # ----------------------------------------------------------------------------------------- totals
@@ -339,16 +353,20 @@ def case_confirm(*, case, user):
         raise PermissionDenied(_("Este caso requiere la aprobación de un supervisor."))
     if case.document.created_by_id != user.pk and not user.company_wide:
         raise PermissionDenied
-    SpecialCase.objects.filter(pk=case.pk, state=CaseState.OPEN).update(
-        state=CaseState.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now())
+    with transaction.atomic():
+        if SpecialCase.objects.filter(pk=case.pk, state=CaseState.OPEN).update(
+                state=CaseState.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now()):
+            _audit_case(case, user, AuditAction.CONFIRM, _("Caso confirmado: %(c)s"))
 
 
 def case_request_approval(*, case, user):
     if not case.needs_approval:
         raise ValidationError(_("Este caso lo confirma usted mismo."))
-    SpecialCase.objects.filter(pk=case.pk, state__in=[CaseState.OPEN, CaseState.REFUSED]).update(
-        state=CaseState.REQUESTED, confirmed_by=user, confirmed_at=timezone.now(), decided_by=None, decided_at=None,
-        reason="")
+    with transaction.atomic():
+        if SpecialCase.objects.filter(pk=case.pk, state__in=[CaseState.OPEN, CaseState.REFUSED]).update(
+                state=CaseState.REQUESTED, confirmed_by=user, confirmed_at=timezone.now(), decided_by=None,
+                decided_at=None, reason=""):
+            _audit_case(case, user, AuditAction.REQUEST, _("Aprobación solicitada: %(c)s"))
 
 
 def case_decide(*, case, user, approve, reason):
@@ -359,11 +377,24 @@ def case_decide(*, case, user, approve, reason):
         raise PermissionDenied(_("Solo un supervisor aprueba casos especiales."))
     if not reason.strip():
         raise ValidationError(_("Indique el motivo de la decisión."))
-    changed = SpecialCase.objects.filter(pk=case.pk, state=CaseState.REQUESTED).update(
-        state=CaseState.APPROVED if approve else CaseState.REFUSED, decided_by=user, decided_at=timezone.now(),
-        reason=reason.strip()[:500])
-    if not changed:
-        raise ValidationError(_("La solicitud ya no está pendiente."))
+    with transaction.atomic():
+        changed = SpecialCase.objects.filter(pk=case.pk, state=CaseState.REQUESTED).update(
+            state=CaseState.APPROVED if approve else CaseState.REFUSED, decided_by=user, decided_at=timezone.now(),
+            reason=reason.strip()[:500])
+        if not changed:
+            raise ValidationError(_("La solicitud ya no está pendiente."))
+        _audit_case(case, user, AuditAction.APPROVE if approve else AuditAction.REFUSE,
+                    (_("Caso aprobado: %(c)s") if approve else _("Aprobación denegada: %(c)s")),
+                    reason=reason.strip()[:500])
+
+
+def _audit_case(case, user, action, summary, reason=None):
+    """A special case's audit row names the document it belongs to (the case is its detail)."""
+    after = {"caso": case.code, "detalle": case.detail}
+    if reason is not None:
+        after["motivo"] = reason
+    audit_record(actor=user, action=action, obj=case.document, summary=summary % {"c": Case(case.code).label},
+                 after=after)
 
 
 # ------------------------------------------------------------------------------------------- issue
@@ -498,6 +529,10 @@ def document_issue(*, document, user, now=None):
             from dte.pipeline import queue_after_commit
 
             queue_after_commit(outbox.pk)
+        audit_record(actor=user, action=AuditAction.ISSUE, obj=doc, summary=reason, after={
+            "tipo_dte": doc.tipo_dte, "numero_control": numero, "codigo_generacion": codigo,
+            "estado": target, "total": str(doc.total_to_pay), "casos": sorted(cases),
+            "sha256_firmado": hashlib.sha256(signed.encode("utf-8")).hexdigest()})
     return doc
 
 
@@ -610,7 +645,10 @@ def document_correct(*, document, user):
     """A rejected document goes back to the editor, keeping its number and its history."""
     if document.status != GovStatus.REJECTED:
         raise ValidationError(_("Solo se corrige un documento rechazado por MH."))
-    transition(document, GovStatus.CORRECTING, by=user, reason=_("En corrección tras el rechazo de MH"))
+    with transaction.atomic():
+        transition(document, GovStatus.CORRECTING, by=user, reason=_("En corrección tras el rechazo de MH"))
+        audit_record(actor=user, action=AuditAction.CORRECT, obj=document,
+                     summary=_("En corrección tras el rechazo de MH"))
     return document
 
 
@@ -631,6 +669,7 @@ def document_retransmit(*, documents, user):
                 continue
             Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=timezone.now(),
                                                        last_error="")
+            audit_record(actor=user, action=AuditAction.RETRANSMIT, obj=doc, summary=_("Retransmisión manual"))
             queue_after_commit(outbox.pk)
             queued += 1
     return queued
@@ -652,7 +691,12 @@ def internal_status_set(*, documents, status, user, reason=""):
         from dte.transitions import TransitionRefused
 
         try:
-            transition(doc, status, by=user, reason=reason.strip(), track="internal")
+            with transaction.atomic():
+                before = doc.internal_status
+                transition(doc, status, by=user, reason=reason.strip(), track="internal")
+                audit_record(actor=user, action=AuditAction.STATUS, obj=doc, before={"estado_interno": before},
+                             after={"estado_interno": status, "motivo": reason.strip()},
+                             summary=_("Estado interno: %(s)s") % {"s": InternalStatus(status).label})
         except TransitionRefused:
             continue  # changed by someone else meanwhile
         changed += 1

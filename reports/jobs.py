@@ -18,6 +18,11 @@ def export_request(*, user, report, params, fmt):
     with transaction.atomic():
         job = ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=user, report=report.slug,
                                        title=str(report.title)[:200], params=params.raw, fmt=fmt)
+        from accounts.models import AuditAction
+        from accounts.services import audit_record
+
+        audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=job.title,
+                     summary=f"Exportación solicitada ({fmt})", after={"reporte": report.slug, "parametros": params.raw})
         from reports.tasks import export_task
 
         transaction.on_commit(lambda: export_task.delay(job.pk))
