@@ -145,7 +145,7 @@ def _audit_send(*, row, user, document, retry=False, error=""):
     from accounts.services import audit_record
 
     what = _("Reenvío") if retry else _("Envío")
-    audit_record(actor=user, action=AuditAction.UPDATE if retry else AuditAction.CREATE, obj=row,
+    audit_record(actor=user, action=AuditAction.SEND, obj=row,
                  before={"state": DeliveryState.FAILED, "error": error} if retry else None,
                  after={"document": document.numero_control, "recipient": row.recipient,
                         "automatic": row.automatic, "state": DeliveryState.QUEUED},

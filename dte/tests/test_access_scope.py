@@ -203,7 +203,7 @@ def test_each_send_is_audited_in_its_transaction(sealed, users, client_as):
     assert not Delivery.objects.exists()  # the audit failed: the send did not happen either
     web.post(f"/documentos/{sealed.pk}/enviar/", {"emails": "ana@example.com, luis@example.com"})
     entries = list(_send_audit().order_by("id"))
-    assert [(e.actor, e.action) for e in entries] == [(users["Contador"], "create")] * 2
+    assert [(e.actor, e.action) for e in entries] == [(users["Contador"], "send")] * 2
     assert entries[0].summary == f"Envío de {sealed.numero_control} a ana@example.com"
     assert entries[1].after["recipient"] == "luis@example.com" and entries[1].after["document"] == sealed.numero_control
 

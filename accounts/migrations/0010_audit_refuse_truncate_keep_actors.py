@@ -48,7 +48,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_logo_size'),
+        ('accounts', '0009_role_send_documents_grant'),
     ]
 
     operations = [
