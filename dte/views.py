@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import module_required, public_view
 from accounts.modules import Action, Module
+from accounts.text import clean_text
 from dte import arithmetic as ar
 from dte import forms, jsonio, selectors, services
 from dte.amounts import q8
@@ -219,7 +220,7 @@ def document_bulk(request):
             messages.success(request, _("%(n)d documento(s) en cola para transmitir.") % {"n": n})
         elif action.startswith("internal:"):
             n = services.internal_status_set(documents=docs, status=action.split(":", 1)[1], user=request.user,
-                                             reason=request.POST.get("reason", ""))
+                                             reason=clean_text(request.POST.get("reason", "")))
             messages.success(request, _("%(n)d documento(s) actualizados.") % {"n": n})
         else:
             messages.error(request, _("Elija una acción."))
@@ -617,7 +618,7 @@ def document_action(request, pk):
             return redirect("dte:edit", pk=doc.pk)
         elif action == "internal" and allowed["internal"]:
             services.internal_status_set(documents=[doc], status=request.POST.get("status", ""), user=request.user,
-                                         reason=request.POST.get("reason", ""))
+                                         reason=clean_text(request.POST.get("reason", "")))
             messages.success(request, _("Estado interno actualizado."))
         else:
             raise PermissionDenied
@@ -714,7 +715,7 @@ def approval_decide(request, case_pk):
                              pk=case_pk)
     try:
         services.case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
-                             reason=request.POST.get("reason", ""))
+                             reason=clean_text(request.POST.get("reason", "")))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     context = _approvals_context(request)

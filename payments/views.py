@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import module_required
 from accounts.modules import Action, Module
+from accounts.text import clean_text
 from payments import selectors, services
 from payments.forms import PaymentForm
 
@@ -81,7 +82,7 @@ def client_account(request, pk):
 def payment_void(request, pk):
     payment = selectors.payment_get_for_user(user=request.user, pk=pk)
     try:
-        services.payment_void(payment=payment, user=request.user, reason=request.POST.get("reason", ""))
+        services.payment_void(payment=payment, user=request.user, reason=clean_text(request.POST.get("reason", "")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -303,3 +303,12 @@ def test_the_most_specific_assignment_wins_on_document_pages_and_in_reports(make
         web = client_as(user)
         opened = {key for key, d in docs.items() if web.get(f"/documentos/{d.pk}/").status_code == 200}
         assert opened == {key for key, d in docs.items() if d.pk in pks}
+
+
+@pytest.mark.django_db
+def test_a_typed_reason_is_stored_without_invisible_control_characters(sealed, users, client_as):
+    web = client_as(users["Contador"])
+    web.post(f"/documentos/{sealed.pk}/accion/", {"action": "internal", "status": "observations",
+                                                  "reason": "Falta\u202e la\u200b firma\u2066"})
+    change = sealed.history.get(track="internal")
+    assert (change.to_status, change.reason) == ("observations", "Falta la firma")
