@@ -125,6 +125,33 @@ def resolve_held(period, client):
             _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
 
 
+def reissue_pending(period):
+    """Right when the period opens: the held documents MH never took (pending: their sends were
+    refused or answered 5xx, or MH said it does not have them) become contingency documents now,
+    not when the outage ends, so the customer is handed the contingency copy (facts §5: emitted
+    offline and delivered unsealed). Documents in doubt wait: only MH can say whether it has
+    them (step 1 above). Returns how many were re-signed."""
+    from dte.models import Document, GovStatus, OutboxState
+    from dte.offline import ConversionError, to_contingency
+
+    done = 0
+    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING,
+                                    tipo_dte__in=list(settings.DTE_CONTINGENCY_TYPES))
+            .select_related("company").order_by("pk"))
+    for doc in docs:
+        try:
+            to_contingency(doc, period, note=_("MH no responde; el documento se emitió en contingencia; entregue al "
+                                               "cliente la copia impresa de contingencia"))
+        except ConversionError as exc:
+            _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
+            continue
+        except Exception:  # noqa: BLE001 - e.g. it changed meanwhile: the catch-up takes it from there
+            log.warning("contingencia %s: %s no se pasó a contingencia al abrir", period.pk, doc.pk, exc_info=True)
+            continue
+        done += 1
+    return done
+
+
 # ---------------------------------------------------------------------------------- 2. events
 
 
