@@ -117,10 +117,8 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
     Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
     period = _contingency_for(doc, fresh=True)
     if period is not None:  # the outage began meanwhile: the document joins it
-        from dte.offline import hold
-
         Outbox.objects.filter(pk=outbox.pk).update(sends=outbox.sends)
-        hold(doc, outbox, period)
+        _join(doc, outbox, period)
         _mark_calls(doc, started)
         return
     released = Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED).update(
@@ -129,6 +127,25 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
     _mark_calls(doc, started)
     if released:  # its own retry; the sweeper is the safety net if this message is lost
         transaction.on_commit(lambda: _enqueue(outbox.pk, countdown=delay))
+
+
+def _join(doc, outbox, period):
+    """The document joins an active period. If MH never took it (pending), it becomes a
+    contingency document after commit, as those waiting when the period opened did."""
+    from dte.offline import hold
+
+    hold(doc, outbox, period)
+    if doc.status == GovStatus.PENDING:
+        transaction.on_commit(lambda: _reissue(period))
+
+
+def _reissue(period):
+    from contingency.recovery import reissue_pending
+
+    try:
+        reissue_pending(period)
+    except Exception:  # noqa: BLE001 - it stays held; the catch-up converts it after the outage
+        log.exception("contingencia %s: no se pudieron pasar a contingencia los pendientes", period.pk)
 
 
 def _stop(doc, outbox, *, error, started):
@@ -185,9 +202,7 @@ def _prepare(outbox_id):
         return doc.status
     period = _contingency_for(doc)
     if period is not None:  # in contingency: it waits for the period's event and lots (facts §5)
-        from dte.offline import hold
-
-        hold(doc, outbox, period)
+        _join(doc, outbox, period)
         return doc.status
     # In doubt, or "transmitting" left by a worker that died: MH may have it. A pending document
     # was never taken by MH (its sends failed, or MH said it did not have it); resending it is

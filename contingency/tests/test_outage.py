@@ -82,6 +82,9 @@ def test_mh_down_trips_the_breaker_and_everything_catches_up_by_itself(wired, ma
     assert period.establishment is None and period.point_of_sale is None and period.tipo == 1  # MH unavailable
     until(lambda: Outbox.objects.filter(document__in=before, state=OutboxState.HELD).count() == 3,
            "los pendientes se unen a la contingencia")
+    # MH never took them (503): they are contingency documents now, the customer's copy with them.
+    until(lambda: set(_statuses(before).values()) == {GovStatus.CONTINGENCY}, "los pendientes pasan a contingencia",
+          timeout=20)
     during = [_factura(make_draft, issuer) for _ in range(2)]
     for doc in during:
         ident = _ident(doc)
