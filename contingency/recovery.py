@@ -105,6 +105,7 @@ def resolve_held(period, client):
     reached it, and turn the rest into contingency documents."""
     from dte.models import Document, GovStatus, OutboxState
     from dte.offline import ConversionError, ask, release_to_pipeline, settle, to_contingency
+    from dte.transitions import TransitionRefused
 
     allowed = set(settings.DTE_CONTINGENCY_TYPES)
     docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD,
@@ -123,6 +124,8 @@ def resolve_held(period, client):
             to_contingency(doc, period)
         except ConversionError as exc:
             _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
+        except TransitionRefused:
+            continue  # converted meanwhile (when the period opened): listed as it stands now
 
 
 def reissue_pending(period):
@@ -149,6 +152,10 @@ def reissue_pending(period):
             log.warning("contingencia %s: %s no se pasó a contingencia al abrir", period.pk, doc.pk, exc_info=True)
             continue
         done += 1
+    if done and Period.objects.filter(pk=period.pk, ended_at__isnull=False).exists():
+        from contingency.services import queue_catch_up
+
+        queue_catch_up(period.pk)  # MH came back meanwhile: list them without waiting for the tick
     return done
 
 

@@ -293,7 +293,8 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
             try:
                 answer = client.send_dte(**_envelope_args(doc))
                 if _already_there(answer):
-                    answer = _ask(doc, client)  # MH has it from an earlier send: its verdict, not a rejection
+                    doubt = True  # MH has it from an earlier send: its verdict, not a rejection
+                    answer = _ask(doc, client)
             except MHInDoubtError:
                 # No answer in 8 s: ask MH by codigoGeneracion before anything else.
                 doubt = True
@@ -322,8 +323,11 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
     except MHTransientError as exc:
         # This call did not reach MH (or MH failed it): not in doubt unless an earlier send was left
         # unanswered and MH could not be asked yet.
-        return _failed(doc, outbox, client, started=started,
-                       status=GovStatus.IN_DOUBT if doubt else GovStatus.PENDING,
+        if doubt:
+            return _failed(doc, outbox, client, started=started, status=GovStatus.IN_DOUBT,
+                           error=_("MH no responde al consultarlo (%(e)s): aún no se sabe si recibió el documento; "
+                                   "se consultará de nuevo") % {"e": exc})
+        return _failed(doc, outbox, client, started=started, status=GovStatus.PENDING,
                        error=_("MH no responde (%(e)s): el documento no llegó; se reintentará y, si MH sigue sin "
                                "responder, se emitirá en contingencia") % {"e": exc})
     except MHInDoubtError as exc:

@@ -200,6 +200,7 @@ def test_retry_rule_exhausted_puts_the_establishment_in_contingency(wired, make_
                     timeout=60)
     assert period.point_of_sale_id == doc.point_of_sale_id  # the till whose document failed
     assert Outbox.objects.get(document=doc).sends == 3
+    until(lambda: Document.objects.get(pk=doc.pk).status == GovStatus.CONTINGENCY, "re-firmado en contingencia")
     clear_faults(wired)
     _tick_until_ended(period)
     sealed = _all_sealed([doc])
