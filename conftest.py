@@ -271,6 +271,9 @@ def celery_worker(django_db_setup, django_db_blocker):
     env = dict(os.environ, REDIS_URL=url, CELERY_TASK_DEFAULT_QUEUE=queue, DJANGO_SETTINGS_MODULE="billing.settings",
                DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
                DTE_MH_TIMEOUT_SECONDS="2", DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="2",
+               # Four failed calls in a row: more than one document's three tries (its till enters
+               # contingency by MH's retry rule), fewer than several documents' first two tries.
+               DTE_BREAKER_FAILURES="4",
                DTE_CONTINGENCY_LOT_POLL_SECONDS="0.5",
                EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
                EMAIL_FILE_PATH=str(BASE_DIR / "var" / f"mail-{queue}"),

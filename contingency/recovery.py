@@ -105,6 +105,7 @@ def resolve_held(period, client):
     reached it, and turn the rest into contingency documents."""
     from dte.models import Document, GovStatus, OutboxState
     from dte.offline import ConversionError, ask, release_to_pipeline, settle, to_contingency
+    from dte.transitions import TransitionRefused
 
     allowed = set(settings.DTE_CONTINGENCY_TYPES)
     docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD,
@@ -123,6 +124,39 @@ def resolve_held(period, client):
             to_contingency(doc, period)
         except ConversionError as exc:
             _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
+        except TransitionRefused:
+            continue  # converted meanwhile (when the period opened): listed as it stands now
+
+
+def reissue_pending(period):
+    """Right when the period opens: the held documents MH never took (pending: their sends were
+    refused or answered 5xx, or MH said it does not have them) become contingency documents now,
+    not when the outage ends, so the customer is handed the contingency copy (facts §5: emitted
+    offline and delivered unsealed). Documents in doubt wait: only MH can say whether it has
+    them (step 1 above). Returns how many were re-signed."""
+    from dte.models import Document, GovStatus, OutboxState
+    from dte.offline import ConversionError, to_contingency
+
+    done = 0
+    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING,
+                                    tipo_dte__in=list(settings.DTE_CONTINGENCY_TYPES))
+            .select_related("company").order_by("pk"))
+    for doc in docs:
+        try:
+            to_contingency(doc, period, note=_("MH no responde; el documento se emitió en contingencia; entregue al "
+                                               "cliente la copia impresa de contingencia"))
+        except ConversionError as exc:
+            _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
+            continue
+        except Exception:  # noqa: BLE001 - e.g. it changed meanwhile: the catch-up takes it from there
+            log.warning("contingencia %s: %s no se pasó a contingencia al abrir", period.pk, doc.pk, exc_info=True)
+            continue
+        done += 1
+    if done and Period.objects.filter(pk=period.pk, ended_at__isnull=False).exists():
+        from contingency.services import queue_catch_up
+
+        queue_catch_up(period.pk)  # MH came back meanwhile: list them without waiting for the tick
+    return done
 
 
 # ---------------------------------------------------------------------------------- 2. events
@@ -134,15 +168,37 @@ def _responsible(company):
     return company.mh_responsible_name, company.mh_responsible_id_type, company.mh_responsible_id_number
 
 
-def build_event(period, establishment, point_of_sale, items, *, now=None):
-    """The Evento de Contingencia (contingencia-schema v3, facts §5) for these documents."""
+def event_window(period, issued, *, now=None):
+    """(start, end) of the event's motivo, local naive datetimes to the second. MH's event
+    declares the outage window and lists "every DTE generated during the period" (facts §5), so
+    the window covers each listed document's fecEmi/horEmi: the documents caught waiting were
+    issued before the period opened (it opens only after MH's retry rule failed for them, or the
+    breaker tripped), and the window then starts at the earliest of them, not at the opening."""
+    def local(moment):
+        return timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
+
+    start, end = local(period.started_at), local(period.ended_at or now or timezone.now())
+    issued = [moment for moment in issued if moment is not None]
+    if issued:
+        start, end = min(start, *issued), max(end, *issued)
+    return start, end
+
+
+def _emitted(issue_date, issue_time):
+    """A document's fecEmi/horEmi as a local naive datetime (None without an hour)."""
+    return datetime.datetime.combine(issue_date, issue_time) if issue_date and issue_time else None
+
+
+def build_event(period, establishment, point_of_sale, items, *, issued=(), now=None):
+    """The Evento de Contingencia (contingencia-schema v3, facts §5) for these documents;
+    ``issued``: their fecEmi/horEmi (local), which the window must cover."""
     from dte.numbering import codigo_generacion
     from dte.schemas.registry import event_version
 
     company = period.company
     name, id_type, id_number = _responsible(company)
     now = timezone.localtime(now or timezone.now())
-    start, end = timezone.localtime(period.started_at), timezone.localtime(period.ended_at)
+    start, end = event_window(period, issued, now=now)
     phone = "".join(ch for ch in (establishment.phone or company.phone or "") if ch.isdigit() or ch == "+")
     return {
         "identificacion": {"version": event_version("contingencia"), "ambiente": company.mh_environment,
@@ -174,7 +230,8 @@ def build_events(period):
     rows = list(Document.objects.filter(contingency_period=period, status=GovStatus.CONTINGENCY,
                                         contingency_event__isnull=True)
                 .order_by("establishment_id", "point_of_sale_id", "issued_at", "pk")
-                .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id"))
+                .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id",
+                             "issue_date", "issue_time"))
     if not rows:
         return True
     if _responsible(period.company) is None:
@@ -186,7 +243,8 @@ def build_events(period):
         establishment, point_of_sale = Establishment.objects.get(pk=est_id), PointOfSale.objects.get(pk=pos_id)
         for start in range(0, len(group), size):
             chunk = group[start:start + size]
-            body = build_event(period, establishment, point_of_sale, [(r[1], r[2]) for r in chunk])
+            body = build_event(period, establishment, point_of_sale, [(r[1], r[2]) for r in chunk],
+                               issued=[_emitted(r[5], r[6]) for r in chunk])
             payload = jsonio.dumps(body)
             errors = document_errors(jsonio.loads(payload), event="contingencia")
             if errors:

@@ -2,7 +2,7 @@
 
 - By hand: a supervisor declares a period (CAT-005 reason; company, establishment or point of
   sale) and may end it.
-- By the system: when MH's retry rule is exhausted for a document, its establishment enters
+- By the system: when MH's retry rule is exhausted for a document, its point of sale enters
   contingency; when the last calls to MH all failed (the circuit breaker), the whole company does.
 - A periodic health check (a cheap authenticated call) ends automatic periods when MH answers
   again; then catching up (contingency.recovery) runs without anyone acting.
@@ -75,6 +75,9 @@ def period_open(*, company, tipo, motivo="", establishment=None, point_of_sale=N
         transaction.on_commit(lambda: _after_open(period.pk))
     log.warning("contingencia %s: %s (%s)", period.pk, period.scope_label, period.get_tipo_display())
     hold_in_scope(period)
+    from contingency.recovery import reissue_pending
+
+    reissue_pending(period)
     return period
 
 
@@ -122,9 +125,11 @@ def queue_catch_up(period_id, countdown=None):
 
 
 def note_retry_exhausted(doc):
-    """MH's retry rule was exhausted for this document (facts §3): its establishment enters
-    contingency, reason 1 (MH unavailable)."""
-    return period_open(company=doc.company, establishment=doc.establishment, tipo=Reason.MH_DOWN, automatic=True)
+    """MH's retry rule was exhausted for this document (facts §3, "Retry policy": no answer, ask,
+    resend at most twice, "if still failing … switch to contingency"): its point of sale enters
+    contingency, reason 1 (MH unavailable). The till that failed, not more: a small shop with one
+    cashier never makes the breaker's calls, and another till may still reach MH."""
+    return period_open(company=doc.company, point_of_sale=doc.point_of_sale, tipo=Reason.MH_DOWN, automatic=True)
 
 
 def mh_unreachable(base_url, *, now=None):

@@ -58,10 +58,10 @@ def held_documents(period):
     return Document.objects.filter(contingency_period=period, status__in=WAITING)
 
 
-def to_contingency(doc, period):
+def to_contingency(doc, period, *, note=""):
     """Re-sign a document MH never received as a contingency document: tipoModelo 2,
     tipoOperacion 2, the period's tipoContingencia and motivo (facts §2.1, §5). Its number and
-    codigoGeneracion stay (MH never saw them)."""
+    codigoGeneracion stay (MH never saw them). ``note``: what the document page says meanwhile."""
     from dte.schemas.validation import payload_errors
     from dte.signing.backends import SigningError, get_signer
 
@@ -78,7 +78,7 @@ def to_contingency(doc, period):
     except SigningError as exc:
         raise ConversionError(str(exc)) from exc
     with transaction.atomic():
-        transition(doc, GovStatus.CONTINGENCY, payload=payload, jws=signed, contingency_period=period, last_error="",
+        transition(doc, GovStatus.CONTINGENCY, payload=payload, jws=signed, contingency_period=period, last_error=note[:300],
                    reason=_("MH no lo recibió: se transmitirá por contingencia"))
     return doc
 

@@ -7,10 +7,13 @@ One run of ``transmit(outbox_id)``:
 2. if the document may already have reached MH (an earlier run sent it), asks MH by
    codigoGeneracion first and never resends what MH already has;
 3. sends; with no answer within MH's 8 s it asks again by codigoGeneracion, and resends at most
-   twice; then its establishment enters contingency (contingency.services), and a circuit
+   twice; then its point of sale enters contingency (contingency.services), and a circuit
    breaker puts the whole company in contingency when every recent call to MH failed;
-4. a transient failure (nothing reached MH) is retried with capped exponential backoff and
-   jitter; a permanent one (MH refused the request itself) stops and is shown.
+4. a transient failure (MH answered 5xx or could not be reached: nothing was taken) leaves the
+   document pending, not in doubt, and is retried with capped exponential backoff and jitter;
+   the tries count towards MH's rule too, so a till whose document keeps failing enters
+   contingency after three tries even when too few calls are made to trip the breaker;
+   a permanent failure (MH refused the request itself) stops and is shown.
 A periodic sweeper re-queues rows that are due and rows whose worker died while holding them,
 so a lost broker message or a killed worker delays a document but never loses it. Inside an
 active contingency period a row is not sent: it is held for the period's event and lots.
@@ -114,10 +117,8 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
     Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
     period = _contingency_for(doc, fresh=True)
     if period is not None:  # the outage began meanwhile: the document joins it
-        from dte.offline import hold
-
         Outbox.objects.filter(pk=outbox.pk).update(sends=outbox.sends)
-        hold(doc, outbox, period)
+        _join(doc, outbox, period)
         _mark_calls(doc, started)
         return
     released = Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED).update(
@@ -126,6 +127,25 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
     _mark_calls(doc, started)
     if released:  # its own retry; the sweeper is the safety net if this message is lost
         transaction.on_commit(lambda: _enqueue(outbox.pk, countdown=delay))
+
+
+def _join(doc, outbox, period):
+    """The document joins an active period. If MH never took it (pending), it becomes a
+    contingency document after commit, as those waiting when the period opened did."""
+    from dte.offline import hold
+
+    hold(doc, outbox, period)
+    if doc.status == GovStatus.PENDING:
+        transaction.on_commit(lambda: _reissue(period))
+
+
+def _reissue(period):
+    from contingency.recovery import reissue_pending
+
+    try:
+        reissue_pending(period)
+    except Exception:  # noqa: BLE001 - it stays held; the catch-up converts it after the outage
+        log.exception("contingencia %s: no se pudieron pasar a contingencia los pendientes", period.pk)
 
 
 def _stop(doc, outbox, *, error, started):
@@ -182,11 +202,12 @@ def _prepare(outbox_id):
         return doc.status
     period = _contingency_for(doc)
     if period is not None:  # in contingency: it waits for the period's event and lots (facts §5)
-        from dte.offline import hold
-
-        hold(doc, outbox, period)
+        _join(doc, outbox, period)
         return doc.status
-    maybe_received = doc.status in (GovStatus.IN_DOUBT, GovStatus.TRANSMITTING) or outbox.sends > 0
+    # In doubt, or "transmitting" left by a worker that died: MH may have it. A pending document
+    # was never taken by MH (its sends failed, or MH said it did not have it); resending it is
+    # safe anyway, MH refuses a codigoGeneracion it already has and then it is asked.
+    maybe_received = doc.status in (GovStatus.IN_DOUBT, GovStatus.TRANSMITTING)
     if doc.status != GovStatus.TRANSMITTING:
         transition(doc, GovStatus.TRANSMITTING, reason=_("Transmisión, intento %(n)d") % {"n": outbox.attempts})
     return doc, outbox, maybe_received
@@ -255,26 +276,34 @@ def _ask(doc, client):
 
 
 def _deliver(doc, outbox, client, *, maybe_received, started):
+    # ``doubt``: MH may hold the document right now. Only a send left without an answer puts it
+    # there (a read timeout, a dropped connection), and only MH's answer to a query by
+    # codigoGeneracion takes it away. A 5xx or a refused connection means MH did not take that
+    # send (dte.mh.errors): the document stays pending, not in doubt.
+    doubt = maybe_received
     try:
         if maybe_received:
             # An earlier run may have delivered it: ask before anything else, never resend blindly.
-            if _apply(doc, _ask(doc, client), outbox=outbox, started=started):
+            answer = _ask(doc, client)
+            if _apply(doc, answer, outbox=outbox, started=started):
                 return doc.status
+            doubt = False  # MH answered and does not have it
         for send in range(1 + MAX_RESENDS):
             outbox.sends += 1  # saved with the outcome (a crash before that leaves it "transmitting": in doubt)
             try:
                 answer = client.send_dte(**_envelope_args(doc))
                 if _already_there(answer):
-                    answer = _ask(doc, client)  # MH has it from an earlier send: its verdict, not a rejection
+                    doubt = True  # MH has it from an earlier send: its verdict, not a rejection
+                    answer = _ask(doc, client)
             except MHInDoubtError:
                 # No answer in 8 s: ask MH by codigoGeneracion before anything else.
+                doubt = True
                 try:
                     answer = _ask(doc, client)
                 except (MHInDoubtError, MHTransientError) as exc:
-                    _release(doc, outbox, status=GovStatus.IN_DOUBT, started=started,
-                             error=_("Sin respuesta de MH y sin poder consultarlo: %(e)s") % {"e": exc})
-                    _note_failure(doc, client)
-                    return doc.status
+                    return _failed(doc, outbox, client, started=started, status=GovStatus.IN_DOUBT,
+                                   error=_("Sin respuesta de MH y sin poder consultarlo: %(e)s") % {"e": exc})
+                doubt = False
                 if answer.estado is None and send < MAX_RESENDS:
                     continue  # MH does not have it: resend (same codigoGeneracion)
             if _apply(doc, answer, outbox=outbox, started=started):
@@ -282,7 +311,7 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
             if answer.estado is None and send < MAX_RESENDS:
                 continue
             break
-        # MH's rule exhausted: the document waits as "MH unreachable" (contingency takes over later).
+        # MH's rule exhausted: the document waits as "MH unreachable" (contingency takes over).
         _release(doc, outbox, status=GovStatus.PENDING, started=started,
                  error=_("MH no recibió el documento tras %(n)d envíos: MH no disponible") % {"n": 1 + MAX_RESENDS})
         _note_failure(doc, client, exhausted=True)  # MH's rule: now contingency (facts §3, §5)
@@ -292,15 +321,28 @@ def _deliver(doc, outbox, client, *, maybe_received, started):
     except MHPermanentError as exc:
         _stop(doc, outbox, started=started, error=_("MH rechazó la solicitud: %(e)s") % {"e": exc})
     except MHTransientError as exc:
-        # Nothing reached MH (or MH failed): try again later, from a query if it had been sent.
-        status = GovStatus.IN_DOUBT if outbox.sends > 0 and doc.status == GovStatus.TRANSMITTING else GovStatus.PENDING
-        _release(doc, outbox, status=status if maybe_received else GovStatus.PENDING, started=started,
-                 error=_("MH no disponible: %(e)s") % {"e": exc})
-        _note_failure(doc, client)
+        # This call did not reach MH (or MH failed it): not in doubt unless an earlier send was left
+        # unanswered and MH could not be asked yet.
+        if doubt:
+            return _failed(doc, outbox, client, started=started, status=GovStatus.IN_DOUBT,
+                           error=_("MH no responde al consultarlo (%(e)s): aún no se sabe si recibió el documento; "
+                                   "se consultará de nuevo") % {"e": exc})
+        return _failed(doc, outbox, client, started=started, status=GovStatus.PENDING,
+                       error=_("MH no responde (%(e)s): el documento no llegó; se reintentará y, si MH sigue sin "
+                               "responder, se emitirá en contingencia") % {"e": exc})
     except MHInDoubtError as exc:
-        _release(doc, outbox, status=GovStatus.IN_DOUBT, started=started,
-                 error=_("Sin respuesta de MH: %(e)s") % {"e": exc})
-        _note_failure(doc, client)
+        return _failed(doc, outbox, client, started=started, status=GovStatus.IN_DOUBT,
+                       error=_("Sin respuesta de MH: %(e)s") % {"e": exc})
+    return Document.objects.values_list("status", flat=True).get(pk=doc.pk)
+
+
+def _failed(doc, outbox, client, *, status, error, started):
+    """A try that got no answer from MH. MH's retry rule (facts §3: the first send and at most two
+    retries, then contingency) counts tries, whatever failed in them: a 503, a refused connection
+    or a send left unanswered. Once a document has failed that many, its point of sale enters
+    contingency; before, the circuit breaker may still find MH down for the whole company."""
+    _release(doc, outbox, status=status, started=started, error=error)
+    _note_failure(doc, client, exhausted=outbox.attempts >= 1 + MAX_RESENDS)
     return Document.objects.values_list("status", flat=True).get(pk=doc.pk)
 
 

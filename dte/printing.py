@@ -25,7 +25,9 @@ from dte.models import Document, GovStatus, PrintedCopy
 log = logging.getLogger(__name__)
 LAYOUTS = ("letter", "ticket")
 # What a printed copy shows: a new copy is needed when the document reaches one of these.
-PRINTABLE = {GovStatus.CONTINGENCY: "pending", GovStatus.PENDING: "pending", GovStatus.TRANSMITTING: "pending",
+# A contingency copy is a state of its own: a document re-signed as a contingency document (it was
+# pending) gets a new copy showing the deferred model, not the pending copy printed before.
+PRINTABLE = {GovStatus.CONTINGENCY: "contingency", GovStatus.PENDING: "pending", GovStatus.TRANSMITTING: "pending",
              GovStatus.IN_DOUBT: "pending", GovStatus.SEALED: "sealed", GovStatus.INVALIDATION_PENDING: "sealed",
              GovStatus.INVALIDATED: "invalidated", GovStatus.REJECTED: "rejected"}
 
@@ -110,7 +112,7 @@ def context(doc, layout="letter"):
         "related": body.get("documentoRelacionado") or [], "others": body.get("otrosDocumentos") or [],
         "third_party": body.get("ventaTercero"), "model": MODELS.get(ident.get("tipoModelo")),
         "transmission": TRANSMISSION.get(ident.get("tipoOperacion")), "state": state,
-        "pending_seal": state == "pending" or not doc.sello_recibido, "invalidated": state == "invalidated",
+        "pending_seal": state in ("pending", "contingency") or not doc.sello_recibido, "invalidated": state == "invalidated",
         "issued_time": ident.get("horEmi") or (issued.strftime("%H:%M:%S") if issued else ""),
         "qr": _qr_data_uri(url), "qr_url": url, "logo": _logo_uri(doc.company), "layout": layout,
         "reason": ident.get("motivoContin") or ident.get("motivoContigencia") or "",

@@ -5,6 +5,7 @@ event, and its ledger proves each document was accepted exactly once."""
 import time
 
 import pytest
+from django.db import transaction
 
 from contingency.models import Event, EventState, Lot, LotState, Period
 from contingency.services import event_resend, period_end, period_open
@@ -68,13 +69,22 @@ def _tick_until_ended(period, timeout=30):
     return until(ended, "MH de vuelta detectado por la revisión periódica", timeout=timeout, every=0.5)
 
 
-def test_mh_down_trips_the_breaker_and_everything_catches_up_by_itself(wired, make_draft, issuer):
+def test_mh_down_trips_the_breaker_and_everything_catches_up_by_itself(wired, make_draft, issuer, users):
     fault(wired, mode="down")  # every /fesv/ call answers 503 until cleared
-    before = [_factura(make_draft, issuer) for _ in range(3)]
+    supervisor = users["Supervisor"]
+    # Three tills fail at once. Queued together, their first tries and the first second try make
+    # the worker's DTE_BREAKER_FAILURES (4) failed calls in a row before any document's third try
+    # (which would put only its own till in contingency).
+    with transaction.atomic():
+        before = [_factura(make_draft, issuer), _factura(make_draft, supervisor, pos="M001P002"),
+                  _factura(make_draft, supervisor, pos="S001P001")]
     period = until(lambda: Period.objects.filter(automatic=True).first(), "contingencia automática", timeout=40)
     assert period.establishment is None and period.point_of_sale is None and period.tipo == 1  # MH unavailable
     until(lambda: Outbox.objects.filter(document__in=before, state=OutboxState.HELD).count() == 3,
            "los pendientes se unen a la contingencia")
+    # MH never took them (503): they are contingency documents now, the customer's copy with them.
+    until(lambda: set(_statuses(before).values()) == {GovStatus.CONTINGENCY}, "los pendientes pasan a contingencia",
+          timeout=20)
     during = [_factura(make_draft, issuer) for _ in range(2)]
     for doc in during:
         ident = _ident(doc)
@@ -104,8 +114,10 @@ def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_
     matriz = Establishment.objects.get(cod_estable_mh="M001")
     period = period_open(company=issuer_company(issuer), establishment=matriz, tipo=3, user=supervisor,
                          end_automatically=False)
+    # Another establishment: not in contingency. Issued first, so that its transmission is not
+    # queued behind the printing of the 103 contingency copies on a busy machine.
+    online = _factura(make_draft, supervisor, pos="S001P001")
     offline = [_factura(make_draft, issuer, price=f"{10 + i}.00") for i in range(103)]
-    online = _factura(make_draft, supervisor, pos="S001P001")  # another establishment: not in contingency
     assert all(d.status == GovStatus.CONTINGENCY for d in offline)
     assert _ident(offline[0])["tipoContingencia"] == 3
     until(lambda: Document.objects.get(pk=online.pk).status == GovStatus.SEALED, "la sucursal transmite en línea")
@@ -186,10 +198,70 @@ def test_retry_rule_exhausted_puts_the_establishment_in_contingency(wired, make_
     doc = _factura(make_draft, issuer)
     period = until(lambda: Period.objects.filter(automatic=True).first(), "contingencia por regla de reintentos",
                     timeout=60)
-    assert period.establishment_id == doc.establishment_id and period.point_of_sale_id is None
+    assert period.point_of_sale_id == doc.point_of_sale_id  # the till whose document failed
     assert Outbox.objects.get(document=doc).sends == 3
+    until(lambda: Document.objects.get(pk=doc.pk).status == GovStatus.CONTINGENCY, "re-firmado en contingencia")
     clear_faults(wired)
     _tick_until_ended(period)
     sealed = _all_sealed([doc])
     _accepted_once(wired, sealed)
     assert _ident(doc)["tipoModelo"] == 2
+
+
+def _closed_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once the socket is closed: connections are refused
+
+
+@pytest.mark.parametrize("outage", ["503", "refused", "hang"])
+def test_one_cashier_one_document_and_mh_down_the_till_goes_into_contingency(wired, make_draft, issuer, client_as,
+                                                                             outage):
+    """A small shop: one document, nobody declares anything, and far fewer calls than the breaker
+    needs. MH's retry rule (facts §3: the first send and two retries, then contingency) puts the
+    till in contingency; a 503 or a refused connection is never "in doubt" (MH did not take it);
+    the rep reads what happened and what to hand the customer, and the contingency copy is there."""
+    from accounts.models import Company
+    from dte.models import PrintedCopy
+
+    company = issuer_company(issuer)
+    if outage == "503":
+        fault(wired, mode="down")  # every /fesv/ call answers 503
+    elif outage == "refused":
+        Company.objects.filter(pk=company.pk).update(mh_api_url=f"http://127.0.0.1:{_closed_port()}")
+    else:  # MH takes the send and never answers in time; asked by codigoGeneracion, it has nothing
+        fault(wired, mode="hang", latency_ms=2500, path_prefix="/fesv/recepciondte")
+    doc = _factura(make_draft, issuer)
+    period = until(lambda: Period.objects.filter(automatic=True).first(), "la caja entra en contingencia", timeout=45)
+    assert (period.point_of_sale_id, period.tipo) == (doc.point_of_sale_id, 1)  # this till, MH unavailable
+    assert Period.objects.count() == 1  # the breaker did not trip: one document is far from its calls
+    offline = until(lambda: Document.objects.filter(pk=doc.pk, status=GovStatus.CONTINGENCY).first(),
+                    "el documento se vuelve de contingencia", timeout=20)
+    outbox = Outbox.objects.get(document=doc)
+    assert outbox.state == OutboxState.HELD and outbox.sends == 3  # the first send and MH's two retries
+    ident = _ident(doc)
+    assert (ident["tipoModelo"], ident["tipoOperacion"], ident["tipoContingencia"]) == (2, 2, 1)
+    history = list(offline.history.values_list("to_status", flat=True))
+    assert GovStatus.IN_DOUBT not in history  # MH never took it: not once "MH may have received it"
+    assert ledger(wired, doc.codigo_generacion)["accepted"] == 0
+
+    told = "MH no responde; el documento se emitió en contingencia; entregue al cliente la copia impresa de contingencia"
+    rep = client_as(issuer)
+    page = rep.get(f"/documentos/{doc.pk}/").content.decode()
+    assert told in page and "contingency-copy" in page and "En contingencia" in page
+    assert told in rep.get("/documentos/").content.decode()
+    copy = until(lambda: PrintedCopy.objects.filter(document=doc, layout="letter", state="contingency").first(),
+                 "la copia impresa de contingencia", timeout=30)
+    pdf = rep.get(f"/documentos/{doc.pk}/documento.pdf?ver=1")
+    assert copy.file and pdf["Content-Type"] == "application/pdf"
+
+    # MH is back: the till catches up by itself, the document is sealed once, listed in the event.
+    clear_faults(wired)
+    Company.objects.filter(pk=company.pk).update(mh_api_url=wired)
+    _tick_until_ended(period)
+    sealed = _all_sealed([doc])
+    _accepted_once(wired, sealed)
+    event = Event.objects.get(period=period, state=EventState.SEALED)
+    assert [i["codigoGeneracion"] for i in jsonio.loads(event.payload)["detalleDTE"]] == [doc.codigo_generacion]

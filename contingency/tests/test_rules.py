@@ -16,7 +16,7 @@ from contingency.context_processors import forget_banner
 from contingency.models import Event, Period
 from contingency.services import mh_unreachable, note_transient_failure, period_end, period_open
 from dte import jsonio
-from dte.models import GovStatus, MHCall, Outbox, OutboxState
+from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
 from dte.services import document_issue
 from dte.tests.conftest import line
 
@@ -120,6 +120,48 @@ def test_events_are_split_at_the_limit_and_meet_mhs_schema(settings, make_draft,
         assert body["emisor"]["nombreResponsable"] == "María Elena Rivas"
         assert [i["noItem"] for i in body["detalleDTE"]] == list(range(1, event.document_count + 1))
     assert recovery.build_events(period) and Event.objects.filter(period=period).count() == 3  # nothing listed twice
+
+
+@pytest.mark.django_db
+def test_the_event_window_covers_every_document_it_lists(make_draft, issuer):
+    """The audit's case: two documents issued at 07:35:56 and 07:36:00 wait for MH, the period
+    opens at 07:36:02 (MH's retry rule failed for them) and ends at 07:50:00. MH's event lists
+    every DTE generated during the outage (facts §5), so its window starts at 07:35:56."""
+    day = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    at = lambda h, m, s: datetime.datetime.combine(day, datetime.time(h, m, s), tzinfo=tz)  # noqa: E731
+    docs = [document_issue(document=make_draft("01", [line()]), user=issuer) for _ in range(2)]
+    for doc, (h, m, s) in zip(docs, [(7, 35, 56), (7, 36, 0)], strict=True):
+        Document.objects.filter(pk=doc.pk).update(issue_date=day, issue_time=datetime.time(h, m, s))
+    period = period_open(company=Company.objects.get(), tipo=1, automatic=True, now=at(7, 36, 2))
+    later = document_issue(document=make_draft("01", [line()]), user=issuer)  # issued offline meanwhile
+    Document.objects.filter(pk=later.pk).update(issue_date=day, issue_time=datetime.time(7, 40, 0))
+    period_end(period=period, now=at(7, 50, 0))
+    period = Period.objects.select_related("company").get(pk=period.pk)
+    recovery.resolve_held(period, client=None)  # never sent to MH: nothing to ask
+    assert recovery.build_events(period)
+    body = jsonio.loads(Event.objects.get(period=period).payload)
+    assert sorted(i["codigoGeneracion"] for i in body["detalleDTE"]) == sorted(
+        d.codigo_generacion for d in [*docs, later])
+    motivo = body["motivo"]
+    assert (motivo["fInicio"], motivo["hInicio"]) == (day.isoformat(), "07:35:56")
+    assert (motivo["fFin"], motivo["hFin"]) == (day.isoformat(), "07:50:00")
+
+
+@pytest.mark.django_db
+def test_the_event_window_stretches_to_a_document_issued_after_the_end(make_draft, issuer):
+    """A document issued offline in the second the period was ended: still inside the window."""
+    day = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    period = period_open(company=Company.objects.get(), tipo=1, automatic=True,
+                         now=datetime.datetime.combine(day, datetime.time(9, 0, 0), tzinfo=tz))
+    doc = document_issue(document=make_draft("01", [line()]), user=issuer)
+    Document.objects.filter(pk=doc.pk).update(issue_date=day, issue_time=datetime.time(9, 30, 1))
+    period_end(period=period, now=datetime.datetime.combine(day, datetime.time(9, 30, 0), tzinfo=tz))
+    period = Period.objects.select_related("company").get(pk=period.pk)
+    assert recovery.build_events(period)
+    motivo = jsonio.loads(Event.objects.get(period=period).payload)["motivo"]
+    assert (motivo["hInicio"], motivo["hFin"]) == ("09:00:00", "09:30:01")
 
 
 @pytest.mark.django_db

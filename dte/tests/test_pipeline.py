@@ -50,11 +50,14 @@ def test_mh_down_is_retried_until_sealed(wired, make_draft, issuer):
     assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
     assert MHCall.objects.filter(codigo_generacion=doc.codigo_generacion, outcome="transient").count() >= 1
     assert Outbox.objects.get(document=doc).attempts >= 2
-    assert "pending" in list(sealed.history.values_list("to_status", flat=True))[2:]  # waited, then went again
+    history = list(sealed.history.values_list("to_status", flat=True))
+    assert "pending" in history[2:]  # waited, then went again
+    assert "in_doubt" not in history  # a 503: MH did not take it, nothing to doubt (facts §3)
 
 
 def test_5xx_for_a_while_then_sealed(wired, make_draft, issuer):
-    fault(wired, mode="error", status_code=500, share=1.0, seconds=2)
+    # Two tries answered 500: fewer than MH's three tries before contingency (facts §3).
+    fault(wired, mode="error", status_code=500, share=1.0, count=2)
     doc = _issue(make_draft, issuer)
     _wait(doc, GovStatus.SEALED)
     assert ledger(wired, doc.codigo_generacion)["accepted"] == 1

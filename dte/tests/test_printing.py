@@ -100,7 +100,7 @@ def test_contingency_copy_is_pending_then_sealed_then_invalidated(make_draft, is
     doc = document_issue(document=make_draft("01", [line()]), user=issuer)
     render_and_store(doc.pk)
     letter = PrintedCopy.objects.get(document=doc, layout="letter")
-    assert letter.state == "pending"
+    assert letter.state == "contingency"
     pending = " ".join(_text(letter.file.read(), tmp_path, "p.pdf").split())
     assert "EMITIDO EN CONTINGENCIA — PENDIENTE DE SELLO DE MH" in pending and "Modelo de Facturación Diferido" in pending
     assert render_and_store(doc.pk) == []  # nothing new to print
