@@ -178,11 +178,12 @@ class Document(models.Model):
                    models.Index(fields=["tipo_dte", "status"], name="document_by_type_status"),
                    # the list's search by correlative (the number at the end of the número de control)
                    models.Index(fields=["correlative"], name="document_by_correlative"),
-                   # the list's search by client name: its status counts read this index alone
-                   # (the list's filters are its INCLUDE columns), not the documents' pages
+                   # the list's search by client name: its status counts and the ids of a search
+                   # with few matches read this index alone (the list's filters are its INCLUDE
+                   # columns), not the documents' pages
                    models.Index(fields=["client"], name="document_by_client",
-                                include=["status", "internal_status", "tipo_dte", "establishment", "point_of_sale",
-                                         "created_by", "issue_date", "total_to_pay"]),
+                                include=["id", "status", "internal_status", "tipo_dte", "establishment",
+                                         "point_of_sale", "created_by", "issue_date", "total_to_pay"]),
                    # a client's credit documents and credit notes: what it owes (credit checks)
                    models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit"),
                    # every credit sale and every credit note, read whole by the aging of receivables

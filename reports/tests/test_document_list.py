@@ -105,8 +105,33 @@ def test_a_search_by_client_is_counted_from_the_client_index_alone(book, users, 
         page = client_as(users[role]).get("/documentos/", filters).content.decode()
     assert 'id="shown-count">3 documentos<' in page  # 1, 2 and 8 (M001P001, by the rep, October)
     [count] = [q["sql"] for q in ctx.captured_queries if 'COUNT(*) AS "n"' in q["sql"] and '"client_id" IN' in q["sql"]]
+    # few matches: the page is read by ids, and the client's are taken from the same index
+    [ids] = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "dte_document"."id" AS "pk"')
+             and '"client_id" IN' in q["sql"]]
     [index] = [i for i in Document._meta.indexes if i.name == "document_by_client"]
     held = {Document._meta.get_field(name).column for name in (*index.fields, *index.include)}
-    read = set(re.findall(r'"dte_document"\."(\w+)"', count))
-    assert read - held == set(), count
-    assert 'COUNT(*) AS "n" FROM "dte_document" WHERE' in count  # no join (the rep's scope is a subquery)
+    for sql in (count, ids):
+        read = set(re.findall(r'"dte_document"\."(\w+)"', sql))
+        assert read - held == set(), sql
+        assert ' FROM "dte_document" WHERE' in sql  # no join (the rep's scope is a subquery)
+        assert "ORDER BY" not in sql
+
+
+@pytest.mark.parametrize("few", [5000, 0])
+def test_a_search_pages_newest_first_whether_its_matches_are_few_or_many(book, users, client_as, monkeypatch, few):
+    """Few matches: the page is read by their ids; many: through the dates. The same pages."""
+    monkeypatch.setattr("dte.views.LIST_PAGE", 3)
+    monkeypatch.setattr("dte.views.SEARCH_IDS_UP_TO", few)
+    browser = client_as(users["Contador"])
+    seen, url = [], "/documentos/?q=l%C3%B3pez"
+    while url:
+        page = browser.get(url).content.decode()
+        seen.append([int(pk) for pk in re.findall(r'<tr data-doc="(\d+)"', page)])
+        assert 'id="shown-count">4 documentos<' in page
+        following = re.search(r'id="next-page" href="\?([^"]*)"', page)
+        url = "/documentos/?" + following.group(1).replace("&amp;", "&") if following else None
+    # the consumer's 1, 2, 6 and 8, newest first (8 on the 6th, 6 on the 5th, 2 and 1 on the 3rd)
+    assert seen == [[book[8].pk, book[6].pk, book[2].pk], [book[1].pk]]
+    page = browser.get("/documentos/?q=l%C3%B3pez&estado=invalidated").content.decode()
+    assert re.findall(r'<tr data-doc="(\d+)"', page) == [str(book[8].pk)]
+    assert browser.get("/documentos/?q=l%C3%B3pez&tipo=03").content.decode().count("<tr data-doc=") == 0
