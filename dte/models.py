@@ -93,7 +93,7 @@ class Document(models.Model):
     internal_status = models.CharField(_("estado interno"), max_length=16, choices=InternalStatus.choices,
                                        default=InternalStatus.TO_REVIEW)
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="documents")
+                               related_name="documents", db_index=False)  # indexed by document_by_client
     provider = models.ForeignKey("inventory.Provider", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="documents")
     # The counterparty as printed on the document (a snapshot: later edits to the client do not
@@ -183,6 +183,12 @@ class Document(models.Model):
                    models.Index(fields=["tipo_dte", "status"], name="document_by_type_status"),
                    # the list's search by correlative (the number at the end of the número de control)
                    models.Index(fields=["correlative"], name="document_by_correlative"),
+                   # the list's search by client name: its status counts and the ids of a search
+                   # with few matches read this index alone (the list's filters are its INCLUDE
+                   # columns), not the documents' pages
+                   models.Index(fields=["client"], name="document_by_client",
+                                include=["id", "status", "internal_status", "tipo_dte", "establishment",
+                                         "point_of_sale", "created_by", "issue_date", "total_to_pay"]),
                    # a client's credit documents and credit notes: what it owes (credit checks)
                    models.Index(fields=["client", "condition", "tipo_dte"], name="document_client_credit"),
                    # every credit sale and every credit note, read whole by the aging of receivables
