@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ('accounts', '0008_logo_size'),
         ('clients', '0003_client_other_emails'),
         ('contingency', '0001_initial'),
-        ('dte', '0016_document_by_client_index'),
+        ('dte', '0017_document_by_client_index'),
         ('inventory', '0003_provider_address'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('accounts', '0008_logo_size'),
         ('clients', '0003_client_other_emails'),
         ('contingency', '0001_initial'),
-        ('dte', '0015_search_index'),
+        ('dte', '0016_document_paid_off'),
         ('inventory', '0003_provider_address'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
