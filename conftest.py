@@ -65,7 +65,7 @@ def _official_schemas(settings):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django empties the tables after each transactional test with one TRUNCATE of all of
-    them, and the audit trail refuses TRUNCATE (accounts migration 0009) unless the session sets
+    them, and the audit trail refuses TRUNCATE (accounts migration 0010) unless the session sets
     facturador.allow_audit_truncate and the role owns the table. Set it on the test database only
     (every new connection, the Celery worker's too), never on a real one: a production app role
     owns nothing and has no TRUNCATE privilege, so the setting would not help it anyway."""
@@ -94,9 +94,27 @@ def roles(db):
     return {r.name: r for r in Role.objects.all()}
 
 
+def _catalogs_reseed():
+    """A transactional test's flush also empties the MH catalog rows the migrations seed; put the
+    seed back (as catalogs migrations 0002 and 0003 do) when it is gone, so the order tests run in
+    does not decide whether a document finds its activity, recinto fiscal or payment codes."""
+    from catalogs.models import CatalogEntry
+    from catalogs.seed import seed_rows
+
+    for edition in ("2023", "2026"):
+        rows = seed_rows(edition)
+        if CatalogEntry.objects.filter(edition=edition).count() >= len(rows):
+            continue
+        CatalogEntry.objects.bulk_create(
+            [CatalogEntry(catalog=r.catalog, edition=edition, code=r.code, parent=r.parent, name=r.name) for r in rows],
+            ignore_conflicts=True)
+
+
 @pytest.fixture
 def company(db):
     from accounts.models import Company
+
+    _catalogs_reseed()
 
     return Company.objects.create(
         nit="06140507071048", nrc="1234567", legal_name="Empresa de Prueba, S.A. de C.V.", trade_name="Prueba",
