@@ -200,7 +200,14 @@ def client_position(client_id, *, exclude=None, today=None):
                                 WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales})))"""  # noqa: S608
     params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, today, *DEAD, client_id, client_id, *DEAD,
               *CREDIT_SALES]  # in the order the placeholders appear
-    with connection.cursor() as cursor:
+    from django.db import transaction
+
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The planner's estimate of a client's open sales runs far above what is there (the
+            # client_id statistics are the whole table's); past jit_above_cost it JIT-compiles the
+            # statement, some 50 ms for work of a few ms (bench/issue.py, 50,000-sale client).
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         owed, overdue, unapplied, loose = cursor.fetchone()
     return _dec(owed) - _dec(unapplied) - _dec(loose), int(overdue or 0)

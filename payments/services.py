@@ -94,7 +94,7 @@ def payment_void(*, payment, user, reason):
         # The documents it paid first, in the order payment_record locks them; what they owe grows
         # again, so none of them is paid off any more (applications never exceed what was owed).
         paid = list(Document.objects.filter(payment_applications__payment=payment).order_by("pk")
-                    .select_for_update().values_list("pk", flat=True))
+                    .select_for_update(of=("self",)).values_list("pk", flat=True))
         if not Payment.objects.filter(pk=payment.pk, voided_at__isnull=True).update(
                 voided_at=timezone.now(), void_reason=reason.strip()[:300]):
             raise ValidationError(_("El pago ya estaba anulado."))
