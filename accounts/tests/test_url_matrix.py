@@ -383,3 +383,50 @@ def test_sending_a_document_needs_the_send_grant(users, establishments, sample_o
     else:
         assert (sent.status_code, retried.status_code) == (302, 302)
         assert new.get().state == "queued" and failed.state == "queued"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role_name", ["Administrador", "Supervisor", "Vendedor", "Contador", "Auditor", "outsider"])
+def test_an_upload_touching_a_client_out_of_scope(users, establishments, client_as, role_name,
+                                                   django_capture_on_commit_callbacks):
+    """Every role uploads, through the real pages, a clients file that rewrites a branch client the
+    rep (bound to M001/P001) gets 404 on, then tries to apply it. Only a company-wide role with the
+    clients edit grant changes him; the rep's row is an error by row and column; without the
+    upload grant the page refuses and no job exists."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.services import user_assign_locations
+    from billing.celery import app
+    from bulk.models import ImportJob
+    from bulk.tests.helpers import consumer_row, dui, xlsx
+    from clients.models import Client
+
+    user_assign_locations(user=users["Vendedor"], establishments=[establishments["main"]],
+                          points_of_sale=[establishments["pos"]["M001P001"]], acting_user=users["Administrador"])
+    beto = Client.objects.create(kind="consumidor", id_type="13", id_number=dui(22), name="Beto",
+                                 email="beto@example.com", establishment=establishments["branch"])
+    user = users[role_name]
+    may_upload = user.can("clientes", "create")
+    may_change = may_upload and user.company_wide and user.can("clientes", "edit")
+    web = client_as(user)
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = web.post("/cargas/clientes/", {"file": SimpleUploadedFile("c.xlsx", xlsx([
+                consumer_row(beto.id_number, "Beto", correo="fuera@evil.example", limite_credito=999999)]))})
+        job = ImportJob.objects.filter(uploaded_by=user).first()
+        if job is not None:
+            with django_capture_on_commit_callbacks(execute=True):
+                web.post(f"/cargas/clientes/{job.public_id}/aplicar/")
+            job.refresh_from_db()
+    finally:
+        app.conf.task_always_eager = False
+    beto.refresh_from_db()
+    if not may_upload:
+        assert response.status_code == 403 and job is None
+    elif may_change:
+        assert beto.email == "fuera@evil.example" and beto.credit_limit == 999999
+    else:
+        assert job.status == "invalid" and job.errors[0][:2] == [2, "numero_documento"]
+    if not may_change:
+        assert (beto.email, beto.credit_limit) == ("beto@example.com", 0)
