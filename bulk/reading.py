@@ -249,8 +249,8 @@ class _SheetShape:
         self.carry = b""
 
     def _judge(self, buf):
-        if (self._ODD_EQUALS.search(buf) or (b"!" in buf and b"<![CDATA[" in buf) or self._ODD_ROW.search(buf)
-                or (b":" in buf and self._PREFIXED.search(buf))):
+        if ((self.shared_sizes and self._ODD_EQUALS.search(buf)) or (b"!" in buf and b"<![CDATA[" in buf)
+                or self._ODD_ROW.search(buf) or (b":" in buf and self._PREFIXED.search(buf))):
             self.ok = False
             return
         rows = list(map(int, self._ROW.findall(buf)))
@@ -272,7 +272,7 @@ class _SheetShape:
             at = buf.find(b"<")
             self.text += len(buf) if at < 0 else at
         self.text += sum(map(len, self._TEXT.findall(buf)))
-        shared = buf.count(b't="s"')
+        shared = buf.count(b't="s"') if self.shared_sizes else 0  # with no strings, calamine has none to copy
         if shared:
             found = self._SHARED.findall(buf)
             if len(found) != shared:
