@@ -42,9 +42,10 @@ MAX_SHARED_STRINGS = 64 * 1024 * 1024  # held in memory (as UTF-8 text plus 4 by
 MAX_SMALL_PART = 16 * 1024 * 1024  # workbook, relationships, content types, styles: parsed whole
 MAX_PARTS = 1000  # a workbook has a dozen or two; each listed part costs memory before reading
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of a cell
-# What python-calamine may hold for a sheet (``_SheetShape.calamine_bytes``): 100,000 rows of 16
-# columns take about 170 MB; a worker's peak stays under 300 MB. Larger sheets are read by expat.
-CALAMINE_MAX_BYTES = 180 * 1024 * 1024
+# What python-calamine may hold for a sheet (``_SheetShape.calamine_bytes``, an overestimate): with
+# a worker's ~85 MB its peak stays under 300 MB. 100,000 rows of 16 columns of short texts fit
+# (estimated ~180 MB, taking ~140); larger sheets are read by the expat reader.
+CALAMINE_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_COLUMNS = 64
 EMPTY_ROW = ("",)
 CHUNK = 1 << 16
@@ -226,7 +227,7 @@ class _SheetShape:
         self.ok = True
         self.last_row = 0
         self.width = 1  # the columns used so far (exact up to Z; past Z, max_cols)
-        self.cells = self.text = self.shared = 0
+        self.cells = self.texts = self.text = self.shared = 0
         self.carry = b""
         self.in_text = False  # the last piece ended inside a long text, judged without its end
 
@@ -271,7 +272,9 @@ class _SheetShape:
         if self.in_text:  # the rest of a text the previous piece ended in
             at = buf.find(b"<")
             self.text += len(buf) if at < 0 else at
-        self.text += sum(map(len, self._TEXT.findall(buf)))
+        texts = self._TEXT.findall(buf)
+        self.texts += len(texts)
+        self.text += sum(map(len, texts))
         shared = buf.count(b't="s"') if self.shared_sizes else 0  # with no strings, calamine has none to copy
         if shared:
             found = self._SHARED.findall(buf)
@@ -291,9 +294,11 @@ class _SheetShape:
 
     def calamine_bytes(self):
         """An upper bound of what calamine holds for this sheet: the dense grid (32 bytes a cell),
-        each cell also in the sparse list the grid is built from (40 bytes) and its text's
-        allocation (24), every text, and each shared-string cell's own copy of its string."""
-        return self.last_row * min(self.width, self.max_cols) * 32 + self.cells * 64 + self.text + self.shared
+        each cell also in the sparse list the grid is built from (40 bytes, 48 with the list's
+        slack), each text with its allocation's overhead (32), and each shared-string cell's own
+        copy of its string. Measured: 1.85 million one-letter cells, estimated 209 MB, took 186."""
+        return (self.last_row * min(self.width, self.max_cols) * 32 + self.cells * 48 + self.texts * 32 + self.text
+                + self.shared)
 
 
 def _shared_sizes(zf, path):
