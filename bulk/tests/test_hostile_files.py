@@ -480,3 +480,27 @@ def test_a_shared_string_named_in_a_spaced_attribute_or_past_the_memory_bound_go
     monkeypatch.setattr(reading, "CALAMINE_MAX_BYTES", 1024 * 1024)
     used, fast, slow = _both_paths(monkeypatch, book)
     assert not used and fast == slow and len(fast[2]) == 1000 and fast[2][0] == ["z" * 2000]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 300, 1 << 20])
+def test_the_sheet_is_judged_the_same_whatever_its_chunks(chunk):
+    """The pass that bounds calamine reads the sheet in chunks; a cell, row or text cut between
+    two chunks counts as if it were whole (a long text may count more, never less)."""
+    from bulk import reading
+
+    long_text = "w" * 1000
+    xml = _sheet(_header_row() + "".join(
+        f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>{long_text if n % 50 == 0 else "texto"}</t></is></c>'
+        f'<c r="C{n}"><v>{n}</v></c></row>' for n in range(2, 400))).encode()
+
+    def judged(size):
+        shape = reading._SheetShape(max_rows=1000, max_cols=25, shared_sizes=reading.array("I"))
+        for at in range(0, len(xml), size):
+            shape.feed(xml[at:at + size])
+        shape.close()
+        return shape
+
+    whole, cut = judged(len(xml)), judged(chunk)
+    assert whole.ok and cut.ok
+    assert (cut.last_row, cut.cells, cut.width) == (whole.last_row, whole.cells, whole.width) == (399, 398 * 2 + len(HEADER), len(HEADER))
+    assert whole.text >= 7 * 1000 + 391 * 5 and cut.text >= whole.text and cut.texts >= whole.texts
