@@ -295,7 +295,7 @@ class _SheetShape:
         if self.width < 26 and cells:
             while self.width < 26 and (wider := re.search(rb'<c r="[%c-Z]\d' % (65 + self.width), buf)):
                 self.width = wider.group()[6] - 64
-        if self.width < self.max_cols and self._WIDE.search(buf):
+        if self.max_cols > 26 and self.width < self.max_cols and self._WIDE.search(buf):
             self.width = self.max_cols
 
     def calamine_bytes(self):
