@@ -15,12 +15,17 @@ XFD1048576 asked for 549 GB). Cells right of the template's width are dropped un
 the limit stops the reading, and a cell longer than Excel's own limit refuses the file. Shared
 strings are kept as one UTF-8 buffer with offsets, bounded by ``MAX_SHARED_STRINGS``.
 
+python-calamine is three to four times faster than expat, so it reads the sheet when the pass that
+searches for DOCTYPEs and formulas has also proved, from the sheet's bytes, that calamine's grid is
+small and its values will be the expat reader's (``_SheetShape``); any other sheet is read by expat.
+
 CSV must be UTF-8; it is read row by row, with the same row limit.
 """
 
 import codecs
 import csv
 import datetime
+import functools
 import io
 import posixpath
 import re
@@ -41,13 +46,17 @@ MAX_SHARED_STRINGS = 64 * 1024 * 1024  # held in memory (as UTF-8 text plus 4 by
 MAX_SMALL_PART = 16 * 1024 * 1024  # workbook, relationships, content types, styles: parsed whole
 MAX_PARTS = 1000  # a workbook has a dozen or two; each listed part costs memory before reading
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of a cell
+# What python-calamine may hold for a sheet (``_SheetShape.calamine_bytes``, an overestimate): with
+# a worker's ~85 MB its peak stays under 300 MB. 100,000 rows of 16 columns of short texts fit
+# (estimated ~180 MB, taking ~140); larger sheets are read by the expat reader.
+CALAMINE_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_COLUMNS = 64
 EMPTY_ROW = ("",)
 CHUNK = 1 << 16
 
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
-# Plain substring searches (memchr) first: far faster than the regex on a large sheet.
-_FORMULA_MARKS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
+# A regex that starts with a literal is searched fast; the one above is only tried on a ":f".
+_FORMULA_PLAIN = re.compile(rb"<f[\s>/]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _MACRO = re.compile(rb"macroEnabled|vbaProject|ms-excel\.sheet\.binary|ms-office\.activeX", re.IGNORECASE)
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d*)")
@@ -56,7 +65,7 @@ _DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 5
 
 
 def _has_formula(buf):
-    if any(mark in buf for mark in _FORMULA_MARKS):
+    if _FORMULA_PLAIN.search(buf):
         return True
     return b":f" in buf and _FORMULA.search(buf) is not None  # a namespace-prefixed <x:f>
 
@@ -133,13 +142,18 @@ def _check_zip(data: bytes):
     return zf
 
 
-def _scan_parts(zf):
+def _scan_parts(zf, *, worksheets, sheet=None, shape=None):
     """Every XML part, whole and streamed: UTF-8 (or ASCII-compatible) only, no DOCTYPE or ENTITY
-    anywhere, and no formula in a worksheet. The parsers below refuse a DOCTYPE too."""
+    anywhere, and no formula in a worksheet. The parsers below refuse a DOCTYPE too. Called for
+    the other parts first (``worksheets=False``), then for the worksheets; the first sheet
+    (``sheet``) is also shown to ``shape`` (a ``_SheetShape``) in the same pass."""
     for info in zf.infolist():
         if not info.filename.endswith((".xml", ".rels", ".vml")):
             continue
         worksheet = info.filename.startswith("xl/worksheets/")
+        if worksheet != worksheets:
+            continue
+        watch = shape if info.filename == sheet else None
         with zf.open(info) as fh:
             tail = b""
             first = True
@@ -151,11 +165,189 @@ def _scan_parts(zf):
                                              "desde Excel como .xlsx."))
                     first = False
                 buf = tail + chunk
-                if _DOCTYPE.search(buf):
+                if b"!" in buf and _DOCTYPE.search(buf):  # a byte search first: the regex is slow
                     raise FileRejected(_("El archivo contiene declaraciones XML no permitidas (DOCTYPE/ENTITY): no se procesa."))
                 if worksheet and _has_formula(buf):
                     raise FileRejected(_("La hoja contiene fórmulas: copie y pegue como valores antes de subirla."))
+                if watch is not None:
+                    watch.feed(chunk)
                 tail = chunk[-16:]
+            if watch is not None:
+                watch.close()
+
+
+def _up_to(limit):
+    """A regex for the decimal numbers 1..``limit`` written without leading zeros."""
+    digits = str(limit)
+    out = [r"[1-9]\d{0,%d}" % (len(digits) - 2)] if len(digits) > 1 else []  # noqa: UP031 - braces are the regex
+    for i, ch in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(ch) > low:
+            out.append(digits[:i] + f"[{low}-{int(ch) - 1}]" + r"\d" * (len(digits) - i - 1))
+    out.append(digits)
+    return "(?:" + "|".join(out) + ")"
+
+
+def _column_letters(index):
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class _SheetShape:
+    """Whether the first sheet can be handed to python-calamine, proved from its bytes in one
+    streamed pass. calamine is three to four times faster than the expat reader below, but it
+    builds the used range as a dense grid, placing each cell by its ``r`` reference, and copies a
+    shared string into every cell that names it. So its memory is bounded first: every cell is
+    written ``<c r="..."`` (the reference first, as Excel, LibreOffice and openpyxl write it) with
+    a column inside ``max_cols`` and a row no later than the rows written so far; every row is
+    ``<row r="N"`` with N increasing and inside the row limit (a row repeated or out of order is
+    refused by the expat reader, which names it); no element has a namespace prefix (calamine
+    ignores prefixes, so ``<x:c>`` would be a cell these searches do not see), there is no CDATA,
+    and a ``t`` attribute is written ``t="..."``. The counts gathered here (cells, text bytes,
+    shared-string cells) then bound calamine's memory (``calamine_bytes``). Anything else (cells
+    without a reference, which the xlsx format allows, a heading far right, too many rows) is read
+    by the expat reader, which refuses or reads it in flat memory."""
+
+    _ROW = re.compile(rb'<row r="(\d+)"')
+    _ODD_ROW = re.compile(rb'<row(?! r="\d)[\s>/]')
+    _PREFIXED = re.compile(rb":(?:c|row|sheetData|dimension|is|v|t|si)[\s>/]")
+    # An attribute written with spaces around "=" or in single quotes (``t = 's'``) would hide a
+    # shared-string cell from the count below; text holding "=" that way only sends it to expat.
+    _ODD_EQUALS = re.compile(rb'=(?:(?!")|(?<=\s=))')
+    _CELL = re.compile(rb"<c[\s>/]")
+    _TEXT = re.compile(rb">[^<]+")
+    _SHARED = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
+    _WIDE = re.compile(rb'<c r="[A-Z][A-Z]')
+
+    def __init__(self, *, max_rows, max_cols, shared_sizes):
+        self.limit = max_rows + 1  # the header's row and max_rows below it
+        self.max_cols = max_cols
+        self.columns = _columns_pattern(max_cols)
+        self.shared_sizes = shared_sizes  # bytes of each shared string's XML, an upper bound of its text
+        self.ok = True
+        self.last_row = 0
+        self.width = 1  # the columns used so far (exact up to Z; past Z, max_cols)
+        self.cells = self.texts = self.text = self.shared = 0
+        self.carry = b""
+        self.in_text = False  # the last piece ended inside a long text, judged without its end
+
+    def feed(self, chunk):
+        if not self.ok:
+            return
+        buf = self.carry + chunk
+        # Each pattern starts at a "<" (or a space inside a tag) and holds no "<": keep the text
+        # from the last "<" for the next chunk, unless it is long (256 bytes: judged here whole).
+        cut = buf.rfind(b"<")
+        if cut < 0 or len(buf) - cut > 256:
+            cut = len(buf)
+        self.carry = buf[cut:]
+        self._judge(buf[:cut])
+        self.in_text = cut == len(buf)
+        if self.in_text and self.shared_sizes:
+            self.shared += MAX_CELL_CHARS + 64  # a t="s" cut in two is not counted: allow one copy
+
+    def close(self):
+        if self.ok and self.carry:
+            self._judge(self.carry)
+        self.carry = b""
+
+    def _judge(self, buf):
+        if ((self.shared_sizes and self._ODD_EQUALS.search(buf)) or (b"!" in buf and b"<![CDATA[" in buf)
+                or self._ODD_ROW.search(buf) or (b":" in buf and self._PREFIXED.search(buf))):
+            self.ok = False
+            return
+        rows = list(map(int, self._ROW.findall(buf)))
+        if rows:
+            if not all(map(int.__lt__, [self.last_row, *rows[:-1]], rows)) or rows[-1] > self.limit:
+                self.ok = False
+                return
+            self.last_row = rows[-1]
+        # Cells no later than the last row written so far: the grid is at most last_row high.
+        if self.last_row < 1:
+            self.ok = self._CELL.search(buf) is None
+            return
+        if _odd_cell(self.columns, self.last_row).search(buf):
+            self.ok = False
+            return
+        cells = buf.count(b'<c r="')
+        self.cells += cells
+        if self.in_text:  # the rest of a text the previous piece ended in
+            at = buf.find(b"<")
+            self.text += len(buf) if at < 0 else at
+        texts = self._TEXT.findall(buf)
+        self.texts += len(texts)
+        self.text += sum(map(len, texts))
+        shared = buf.count(b't="s"') if self.shared_sizes else 0  # with no strings, calamine has none to copy
+        if shared:
+            found = self._SHARED.findall(buf)
+            if len(found) != shared:
+                self.ok = False
+                return
+            try:
+                self.shared += sum(map(self.shared_sizes.__getitem__, map(int, found)))
+            except IndexError:  # a cell naming a string that does not exist: the expat reader says so
+                self.ok = False
+                return
+        if self.width < 26 and cells:
+            while self.width < 26 and (wider := re.search(rb'<c r="[%c-Z]\d' % (65 + self.width), buf)):
+                self.width = wider.group()[6] - 64
+        if self.max_cols > 26 and self.width < self.max_cols and self._WIDE.search(buf):
+            self.width = self.max_cols
+
+    def calamine_bytes(self):
+        """An upper bound of what calamine holds for this sheet: the dense grid (32 bytes a cell),
+        each cell also in the sparse list the grid is built from (40 bytes, 48 with the list's
+        slack), each text with its allocation's overhead (32), and each shared-string cell's own
+        copy of its string. Measured: 1.85 million one-letter cells, estimated 209 MB, took 186."""
+        return (self.last_row * min(self.width, self.max_cols) * 32 + self.cells * 48 + self.texts * 32 + self.text
+                + self.shared)
+
+
+def _shared_sizes(zf, path):
+    """The bytes between one ``<si`` and the next: each shared string's XML, an upper bound of
+    its text (a mark split between two chunks only makes a piece longer)."""
+    sizes = array("I")
+    if path is None:
+        return sizes
+    run = None  # the bytes before the first <si> are not a string
+    with zf.open(path) as fh:
+        while chunk := fh.read(1 << 22):
+            pieces = chunk.split(b"<si")
+            if len(pieces) == 1:
+                if run is not None:
+                    run += len(chunk)
+                continue
+            if run is not None:
+                sizes.append(run + len(pieces[0]))
+            sizes.extend(map(len, pieces[1:-1]))
+            run = len(pieces[-1])
+    if run is not None:
+        sizes.append(run)
+    return sizes
+
+
+def _columns_pattern(count):
+    """A regex for the column letters of the first ``count`` columns (A, B… AA, AB…)."""
+    if count <= 26:
+        return b"[A-%c]" % (64 + count)
+    if count > 702:
+        return b"|".join(sorted((_column_letters(i).encode() for i in range(count)), key=len, reverse=True))
+    full, rest = divmod(count - 26, 26)
+    out = [b"[A-Z]"]
+    if full:
+        out.append(b"[A-%c][A-Z]" % (64 + full))
+    if rest:
+        out.append(b"%c[A-%c]" % (65 + full, 64 + rest))
+    return b"|".join(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _odd_cell(columns, last_row):
+    return re.compile(rb'<c(?! r="(?:%s)%s")[\s>/]' % (columns, _up_to(last_row).encode()))
 
 
 def _small_xml(zf, name):
@@ -187,7 +379,7 @@ def _relationships(zf, part):
 
 
 def _workbook(zf):
-    """(first sheet's path, styles path, shared strings path, 1904 dates) from the workbook."""
+    """(first sheet's path, styles path, shared strings path, 1904 dates, first sheet's name)."""
     book = "xl/workbook.xml"
     for kind, path in _relationships(zf, "").values():
         if kind.endswith("/officeDocument"):
@@ -196,12 +388,13 @@ def _workbook(zf):
         raise FileRejected(_("El archivo no es un libro de Excel (.xlsx) válido."))
     root = _small_xml(zf, book)
     rels = _relationships(zf, book)
-    first = date1904 = None
+    first = date1904 = title = None
     for element in root.iter():
         name = _local(element.tag)
         if name == "workbookPr":
             date1904 = element.get("date1904", "").lower() in ("1", "true")
         elif name == "sheet" and first is None:
+            title = element.get("name")
             first = next((v for k, v in element.attrib.items() if _local(k) == "id" and k.startswith("{")), None)
     if first not in rels:
         raise FileRejected(_("El libro no tiene hojas."))
@@ -210,7 +403,7 @@ def _workbook(zf):
         raise FileRejected(_("La primera hoja del libro no es una hoja de datos: ponga los datos en la primera hoja."))
     styles = next((p for k, p in rels.values() if k.endswith("/styles") and p in zf.NameToInfo), None)
     strings = next((p for k, p in rels.values() if k.endswith("/sharedStrings") and p in zf.NameToInfo), None)
-    return sheet, styles, strings, bool(date1904)
+    return sheet, styles, strings, bool(date1904), title
 
 
 def _is_date_format(code):
@@ -349,16 +542,18 @@ def _column_index(letters):
     return index - 1
 
 
-def _declared_rows(zf, path):
-    """The rows the sheet's <dimension ref="A1:U600001"> claims, read from the start of the part."""
+def _declared(zf, path):
+    """(rows, columns) the sheet's <dimension ref="A1:U600001"> claims, read from the start of the
+    part; (None, None) without one."""
     with zf.open(path) as fh:
         head = fh.read(CHUNK)
     match = re.search(rb"<(?:[\w.-]+:)?dimension\s+ref=[\"']([^\"']+)[\"']", head)
     if not match:
-        return None
-    refs = match.group(1).decode("ascii", "replace").split(":")
-    rows = [int(m.group(2)) for m in (_CELL_REF.fullmatch(r) for r in refs) if m and m.group(2)]
-    return (max(rows) - min(rows) + 1) if rows else None
+        return None, None
+    refs = [_CELL_REF.fullmatch(r) for r in match.group(1).decode("ascii", "replace").split(":")]
+    rows = [int(m.group(2)) for m in refs if m and m.group(2)]
+    columns = [_column_index(m.group(1)) for m in refs if m]
+    return ((max(rows) - min(rows) + 1) if rows else None), ((max(columns) - min(columns) + 1) if columns else None)
 
 
 _EPOCH_1900 = datetime.datetime(1899, 12, 30)
@@ -519,17 +714,34 @@ _DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.er
 def _read_xlsx(data: bytes, *, max_rows: int, max_cols: int) -> Table:
     zf = _check_zip(data)
     try:
-        _scan_parts(zf)
-        sheet, styles, strings_path, date1904 = _workbook(zf)
-        declared = _declared_rows(zf, sheet)
+        _scan_parts(zf, worksheets=False)
+        sheet, styles, strings_path, date1904, title = _workbook(zf)
+        shape = None
+        if strings_path is None or zf.getinfo(strings_path).file_size <= MAX_SHARED_STRINGS:
+            sizes = _shared_sizes(zf, strings_path)
+            # A string that may pass Excel's limit is measured (and refused) by the expat reader.
+            if not sizes or max(sizes) <= MAX_CELL_CHARS:
+                shape = _SheetShape(max_rows=max_rows, max_cols=max_cols, shared_sizes=sizes)
+        _scan_parts(zf, worksheets=True, sheet=sheet, shape=shape)
+        declared, declared_cols = _declared(zf, sheet)
         if declared is not None and declared - 1 > max_rows:
             raise FileRejected(_("La hoja declara %(n)d filas; el máximo es %(max)d filas de datos. Divídala en varios "
                                  "archivos (borre también las filas vacías con formato al final de la hoja).")
                                % {"n": declared, "max": max_rows})
+        if (shape is not None and shape.ok and (declared_cols or 0) <= max_cols
+                and shape.calamine_bytes() <= CALAMINE_MAX_BYTES):
+            table = _read_calamine(data, title=title, max_rows=max_rows, max_cols=max_cols)
+            if table is not None:
+                return table
         strings, date_styles = _shared_strings(zf, strings_path), _date_styles(zf, styles)
     except _DAMAGED as exc:  # a CRC or a size that does not match what was stored
         raise _not_xlsx() from exc
     rows = _sheet_rows(zf, sheet, strings=strings, date_styles=date_styles, date1904=date1904, max_cols=max_cols)
+    return _table_from(rows, max_rows=max_rows, count=max(0, (declared or 0) - 1))
+
+
+def _table_from(rows, *, max_rows, count):
+    """The Table of a sheet's (row number, cells) stream: its first row is the header."""
     first = next(rows, None)
     if first is None:
         raise FileRejected(_("El archivo está vacío."))
@@ -538,7 +750,46 @@ def _read_xlsx(data: bytes, *, max_rows: int, max_cols: int) -> Table:
     if not header:
         raise FileRejected(_("El archivo está vacío."))
     return Table(header=header, rows=_numbered(rows, header_number, max_rows), first_row_number=header_number + 1,
-                 count=max(0, (declared or 0) - 1))
+                 count=count)
+
+
+def _read_calamine(data, *, title, max_rows, max_cols):
+    """The sheet read by python-calamine, once ``_SheetShape`` has bounded its grid; None (read
+    it with expat) if calamine does not read it as expected."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not book.sheet_names or book.sheet_names[0] != title:
+            return None
+        grid = book.get_sheet_by_index(0)
+    except Exception:  # noqa: BLE001 - calamine's own error types; the expat reader names the problem
+        return None
+    if grid.start is None or grid.width > max_cols or grid.height > max_rows + 1:
+        return None
+    table = _table_from(_calamine_rows(grid), max_rows=max_rows, count=0)
+    table.count = max(0, grid.start[0] + grid.height - table.first_row_number + 1)
+    return table
+
+
+def _calamine_rows(grid):
+    """(row number, cells) for each row with values, as ``_sheet_rows`` gives them: no trailing
+    empty cells, a cell longer than Excel's limit refuses the file."""
+    pad = [""] * grid.start[1]  # iter_rows starts at the sheet's first row but at the range's first column
+    longest = MAX_CELL_CHARS
+    is_text = str.__instancecheck__
+    number = 0
+    for row in grid.iter_rows():
+        number += 1
+        while row and row[-1] == "":
+            row.pop()
+        if not row:
+            continue
+        if max(map(len, filter(is_text, row)), default=0) > longest:
+            column = next(i for i, v in enumerate(row) if is_text(v) and len(v) > longest) + len(pad)
+            raise FileRejected(_("La celda %(c)s tiene más de %(max)d caracteres, el máximo de una celda de Excel: "
+                                 "no se procesa.") % {"c": f"{_column_letters(column)}{number}", "max": MAX_CELL_CHARS})
+        yield number, (pad + row if pad else row)
 
 
 def _numbered(rows, header_number, max_rows):

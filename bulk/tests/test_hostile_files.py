@@ -366,3 +366,141 @@ def test_shared_strings_rich_text_phonetic_runs_prefixes_and_error_cells():
     table, rows = _read_all(_zip(members))
     assert table.header == ["uno & dos é", "rich"]
     assert rows == [["漢字", "", "texto"]]
+
+
+# ------------------------------------------------- python-calamine where the sheet is proved small
+
+
+def _both_paths(monkeypatch, data):
+    """The file read as uploads are (recording whether python-calamine read it), then by the
+    expat reader alone."""
+    from bulk import reading
+
+    used = []
+    real = reading._read_calamine
+
+    def spy(*args, **kwargs):
+        table = real(*args, **kwargs)
+        used.append(table is not None)
+        return table
+
+    monkeypatch.setattr(reading, "_read_calamine", spy)
+    fast = read_upload(data, "c.xlsx", max_rows=SPEC.max_rows, max_cols=len(SPEC.columns) + 4)
+    fast_rows = [list(r) for r in fast.rows]
+    monkeypatch.setattr(reading, "_read_calamine", lambda *a, **k: None)
+    slow = read_upload(data, "c.xlsx", max_rows=SPEC.max_rows, max_cols=len(SPEC.columns) + 4)
+    slow_rows = [list(r) for r in slow.rows]
+    monkeypatch.setattr(reading, "_read_calamine", real)
+    return any(used), (fast.header, fast.first_row_number, fast_rows), (slow.header, slow.first_row_number, slow_rows)
+
+
+def _typed(read):
+    header, first, rows = read
+    return header, first, [[(type(v).__name__, v) for v in row] for row in rows]
+
+
+def _openpyxl_sheet(cells):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for ref, value in cells.items():
+        book.active[ref] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _shared_book(sheet_rows, strings):
+    members = _members(xlsx([client_row()]))
+    members["xl/sharedStrings.xml"] = f'<sst {_NS}>{strings}</sst>'
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    members["xl/worksheets/sheet1.xml"] = _sheet(sheet_rows)
+    return _zip(members)
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(lambda: xlsx([client_row(), client_row(numero_documento="0614-010190-001-8", limite_credito=12.5,
+                                                        notas="  con espacios ")]), id="plantilla"),
+    pytest.param(lambda: _openpyxl_sheet({
+        "A1": "a", "B1": "b", "C1": "c", "D1": "d", "E1": "e", "F1": "f", "G1": "g",
+        "A2": 5000, "B2": 1.5, "C2": True, "D2": __import__("datetime").date(2025, 1, 15),
+        "E2": __import__("datetime").datetime(2025, 1, 15, 10, 30), "F2": "  x ", "G2": "0614",
+        "A3": False, "C3": -0.25, "A6": "tras un hueco"}), id="tipos-y-huecos"),
+    pytest.param(lambda: _openpyxl_sheet({"C3": "a", "D3": "b", "C5": 7, "D6": "y"}), id="encabezado-en-c3"),
+    pytest.param(lambda: _shared_book(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="e"><v>#N/A</v></c><c r="C2" t="str"><v>texto</v></c>'
+        '<c r="D2" t="inlineStr"><is><t>en línea</t></is></c><c r="E2" t="b"><v>1</v></c></row>'
+        '<row r="4"><c r="B4" t="s"><v>0</v></c></row>',
+        '<si><t>uno &amp; dos &#233;</t></si><si><r><rPr><b/></rPr><t>ri</t></r><r><t>ch</t></r></si>'
+        '<si><t>漢字</t><rPh sb="0" eb="2"><t>カンジ</t></rPh></si>'), id="textos-compartidos"),
+])
+def test_python_calamine_reads_what_the_expat_reader_reads(monkeypatch, data):
+    used, fast, slow = _both_paths(monkeypatch, data())
+    assert used  # these sheets are proved small: python-calamine read them
+    assert _typed(fast) == _typed(slow)
+    assert fast[2]  # and there were rows to compare
+
+
+@pytest.mark.parametrize("sheet_rows", [
+    # Cells without a reference (the xlsx format allows them): placed by position.
+    pytest.param('<row r="1"><c t="inlineStr"><is><t>a</t></is></c><c t="inlineStr"><is><t>b</t></is></c></row>'
+                 '<row r="2"><c><v>1</v></c><c><v>2</v></c></row>', id="sin-referencia"),
+    # A namespace-prefixed cell far right: calamine would place it at column XFD.
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>'
+                 '<row r="2"><c r="A2"><v>1</v></c><x:c xmlns:x="urn:x" r="XFD2"><x:v>1</x:v></x:c></row>',
+                 id="prefijo"),
+    # A cell whose reference names a row far below its own.
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>'
+                 '<row r="2"><c r="A150000"><v>1</v></c></row>', id="fila-lejana"),
+    # The reference after another attribute, and a data cell right of the template.
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>'
+                 '<row r="2"><c s="0" r="A2"><v>1</v></c><c r="AZ2"><v>9</v></c></row>', id="atributos-y-ancho"),
+])
+def test_sheets_python_calamine_could_misread_are_read_by_expat(monkeypatch, sheet_rows):
+    used, fast, slow = _both_paths(monkeypatch, _with_sheet(_sheet(sheet_rows)))
+    assert not used
+    assert fast == slow and fast[2][0][0] == 1.0
+
+
+def test_a_shared_string_named_in_a_spaced_attribute_or_past_the_memory_bound_goes_to_expat(monkeypatch):
+    from bulk import reading
+
+    spaced = _shared_book('<row r="1"><c r="A1" t = "s"><v>0</v></c></row><row r="2"><c r="A2"><v>1</v></c></row>',
+                          "<si><t>a</t></si>")
+    used, fast, _slow = _both_paths(monkeypatch, spaced)
+    assert not used and fast[0] == ["a"]
+    # 1,000 cells naming one 2,000-character string: 2 MB of copies, over a bound of 1 MB.
+    body = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(2, 1002))
+    book = _shared_book('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>' + body,
+                        f'<si><t>{"z" * 2000}</t></si>')
+    assert _both_paths(monkeypatch, book)[0]
+    monkeypatch.setattr(reading, "CALAMINE_MAX_BYTES", 1024 * 1024)
+    used, fast, slow = _both_paths(monkeypatch, book)
+    assert not used and fast == slow and len(fast[2]) == 1000 and fast[2][0] == ["z" * 2000]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 300, 1 << 20])
+def test_the_sheet_is_judged_the_same_whatever_its_chunks(chunk):
+    """The pass that bounds calamine reads the sheet in chunks; a cell, row or text cut between
+    two chunks counts as if it were whole (a long text may count more, never less)."""
+    from bulk import reading
+
+    long_text = "w" * 1000
+    xml = _sheet(_header_row() + "".join(
+        f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>{long_text if n % 50 == 0 else "texto"}</t></is></c>'
+        f'<c r="C{n}"><v>{n}</v></c></row>' for n in range(2, 400))).encode()
+
+    def judged(size):
+        shape = reading._SheetShape(max_rows=1000, max_cols=25, shared_sizes=reading.array("I"))
+        for at in range(0, len(xml), size):
+            shape.feed(xml[at:at + size])
+        shape.close()
+        return shape
+
+    whole, cut = judged(len(xml)), judged(chunk)
+    assert whole.ok and cut.ok
+    assert (cut.last_row, cut.cells, cut.width) == (whole.last_row, whole.cells, whole.width) == (399, 398 * 2 + len(HEADER), len(HEADER))
+    assert whole.text >= 7 * 1000 + 391 * 5 and cut.text >= whole.text and cut.texts >= whole.texts
