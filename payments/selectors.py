@@ -152,6 +152,23 @@ def aging(*, documents=None, today=None, client_ids=None):
     return out
 
 
+def _sql_parts():
+    """What the two aging statements share: the quoted tables (payments, applications, documents,
+    related documents), placeholders for the dead statuses and the credit-sale types, and a
+    credit sale's days late (one %s: today) in this database's dialect. Only identifiers from
+    the models and fixed text: every value travels as a parameter."""
+    from django.db import connection
+
+    from dte.models import Document, RelatedDocument
+
+    q = connection.ops.quote_name
+    late = ("(%s::date - c.issue_date - c.payment_term_days)" if connection.vendor == "postgresql"
+            else "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)")
+    return (q(Payment._meta.db_table), q(Application._meta.db_table), q(Document._meta.db_table),
+            q(RelatedDocument._meta.db_table), ", ".join(["%s"] * len(DEAD)), ", ".join(["%s"] * len(CREDIT_SALES)),
+            late)
+
+
 def client_position(client_id, *, exclude=None, today=None):
     """(balance owed, overdue documents) for one client, what the issuing checks ask: the same
     figures as ``aging()`` (each credit sale's outstanding amount, never below zero, less the
@@ -162,18 +179,9 @@ def client_position(client_id, *, exclude=None, today=None):
     ``exclude``: a document left out (the one being issued)."""
     from django.db import connection
 
-    from dte.models import Document, RelatedDocument
 
     today = today or timezone.localdate()
-    q = connection.ops.quote_name
-    payment, application = q(Payment._meta.db_table), q(Application._meta.db_table)
-    document, related = q(Document._meta.db_table), q(RelatedDocument._meta.db_table)
-    dead = ", ".join(["%s"] * len(DEAD))
-    sales = ", ".join(["%s"] * len(CREDIT_SALES))
-    if connection.vendor == "postgresql":
-        late = "(%s::date - c.issue_date - c.payment_term_days)"
-    else:
-        late = "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)"
+    payment, application, document, related, dead, sales, late = _sql_parts()
     # Only identifiers from the models, %s placeholders and fixed conditions go into the text;
     # every value travels as a parameter. A paid-off sale owes nothing (credit notes only lower
     # what is owed), so leaving it out changes no figure. Each open sale's payments and credit notes
@@ -300,21 +308,13 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
     from django.db import connection, transaction
 
     from clients.models import Client
-    from dte.models import Document, RelatedDocument
 
     today = today or timezone.localdate()
     credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD).order_by()
               .values("id", "client_id", "issue_date", "payment_term_days", "total_to_pay", "total_operation"))
     credit_sql, params = credit.query.sql_with_params()
-    q = connection.ops.quote_name
-    payment, application = q(Payment._meta.db_table), q(Application._meta.db_table)
-    document, related, client = q(Document._meta.db_table), q(RelatedDocument._meta.db_table), q(Client._meta.db_table)
-    dead = ", ".join(["%s"] * len(DEAD))
-    sales = ", ".join(["%s"] * len(CREDIT_SALES))
-    if connection.vendor == "postgresql":
-        late = "(%s::date - c.issue_date - c.payment_term_days)"
-    else:
-        late = "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)"
+    payment, application, document, related, dead, sales, late = _sql_parts()
+    client = connection.ops.quote_name(Client._meta.db_table)
     buckets = ", ".join(
         f"SUM(CASE WHEN late {cond} THEN outstanding ELSE 0 END) AS b{i}"
         for i, cond in enumerate(["<= 0", "BETWEEN 1 AND 30", "BETWEEN 31 AND 60", "BETWEEN 61 AND 90", "> 90"]))
