@@ -3,9 +3,11 @@ they appear) and payment rows (``pay-<key>-<field>``). Every bad value is report
 and the field, in Spanish; nothing is guessed."""
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.text import clean_data
 from dte import arithmetic as ar
@@ -41,7 +43,7 @@ def _decimal(raw, label, errors, *, minimum=None, default=None):
     return value
 
 
-def _keys(post, prefix):
+def row_keys(post, prefix):
     """The row keys of ``prefix`` in the order the rows appear in the form."""
     seen = []
     for name in post:
@@ -55,7 +57,7 @@ def _keys(post, prefix):
 def parse_lines(post, tipo):
     post = clean_data(post)  # stored and sent to MH without invisible control characters
     lines, errors = [], []
-    for n, key in enumerate(_keys(post, "line-"), start=1):
+    for n, key in enumerate(row_keys(post, "line-"), start=1):
         def get(field, key=key):
             return post.get(f"line-{key}-{field}", "")
 
@@ -107,7 +109,7 @@ def parse_lines(post, tipo):
 def parse_payments(post):
     post = clean_data(post)
     payments, errors = [], []
-    for n, key in enumerate(_keys(post, "pay-"), start=1):
+    for n, key in enumerate(row_keys(post, "pay-"), start=1):
         code = post.get(f"pay-{key}-codigo", "").strip()
         if not code:
             continue
@@ -183,4 +185,28 @@ def parse_header(post, document):
     data["extra"] = extra
     if document.tipo_dte == ar.FSE:
         data["counterparty"] = {f: post.get(f"party-{f}", "").strip()[:200] for f in PARTY_FIELDS}
+    elif document.tipo_dte == ar.FACTURA and not document.client_id and "party-id_type" in post:
+        data["counterparty"] = _occasional_buyer(post, errors)
     return data, errors
+
+
+# CAT-022 formats a Factura's receptor is checked against (facts §2.2): DUI ########-#, NIT 9 or 14 digits.
+ID_FORMATS = {"13": (re.compile(r"\d{8}-\d"), _lazy("El DUI se escribe ########-# (8 dígitos, guion, 1 dígito).")),
+              "36": (re.compile(r"\d{9}|\d{14}"), _lazy("El NIT tiene 9 o 14 dígitos, sin guiones."))}
+
+
+def _occasional_buyer(post, errors):
+    """A Factura's buyer typed into the editor, without a client: tipoDocumento (CAT-022),
+    numDocumento and nombre are what a Factura's receptor carries for a consumidor final, and
+    what it must carry from the identification threshold (facts §2.2)."""
+    id_type = post.get("party-id_type", "").strip()[:2]
+    if id_type not in ("", "13", "36", "02", "03", "37"):
+        id_type = ""
+    number = post.get("party-id_number", "").strip()[:20]
+    name = post.get("party-name", "").strip()[:200]
+    if number and not id_type:
+        errors.append(_("Comprador: indique el tipo de documento de «%(n)s».") % {"n": number})
+    rule = ID_FORMATS.get(id_type)
+    if rule and number and not rule[0].fullmatch(number):
+        errors.append(str(rule[1]))
+    return {"id_type": id_type, "id_number": number, "name": name} if (id_type or number or name) else {}

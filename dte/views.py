@@ -329,12 +329,23 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
         "party_id_types": [("13", "DUI"), ("36", "NIT"), ("03", _("Pasaporte")), ("02", _("Carnet de residente")),
                            ("37", _("Otro"))],
+        "id_threshold": services.thresholds().factura_identification, "needs_buyer": _needs_buyer(doc, totals),
         "cr_doc_types": [("03", _("CCF")), ("01", _("Factura")), ("14", _("Sujeto excluido"))],
         "retention_codes": [("22", _("22 · Retención 1 %")), ("C4", _("C4 · Retención 13 %")), ("C9", _("C9 · Otro"))],
         "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
                          ("04", _("Traslado")), ("05", _("Otros"))],
         **(_export_choices() if doc.tipo_dte == ar.FEX else {}),
     }
+
+
+def _needs_buyer(doc, totals):
+    """A Factura at or above the identification threshold (on montoTotalOperacion, facts §2.2) that
+    does not yet name its buyer: the summary says so while the rep types, not only when issuing."""
+    if doc.tipo_dte != ar.FACTURA or totals is None:
+        return False
+    party = doc.counterparty or {}
+    return (totals.monto_total_operacion >= services.thresholds().factura_identification
+            and not (party.get("id_type") and party.get("id_number") and party.get("name")))
 
 
 def _export_choices():
@@ -396,6 +407,9 @@ def _apply_action(request, doc, lines):
         if doc.tipo_dte not in services.types_for(user=request.user, client=client):
             raise ValidationError(_("%(c)s no puede recibir un %(t)s.") % {"c": client.name, "t": doc.get_tipo_dte_display()})
         return {"client_id": client.pk, "payment_term_days": client.payment_term_days}, lines, None
+    if action == "clear_client" and doc.tipo_dte == ar.FACTURA:
+        # Back to an occasional buyer: a Factura may go without a client (facts §2.2).
+        return {"client_id": None, "counterparty": {}, "payment_term_days": 0}, lines, None
     if action == "set_provider":
         from inventory.selectors import provider_get
 
@@ -451,11 +465,14 @@ def document_save(request, pk):
     payments, pay_errors = forms.parse_payments(request.POST)
     errors += line_errors + pay_errors
     data["payments"] = payments
-    structural = bool(request.POST.get("action"))
+    action = request.POST.get("action", "")
+    structural = bool(action)
     related = None
     try:
         if structural:
             more, lines, related = _apply_action(request, doc, lines)
+            if "client_id" in more:
+                data.pop("counterparty", None)  # the typed occasional buyer gives way to the client's own data
             data.update(more)
     except ValidationError as exc:
         errors += exc.messages
@@ -471,8 +488,40 @@ def document_save(request, pk):
         if request.POST.get("next") == "confirm" and not errors:
             return redirect("dte:confirm", pk=doc.pk)
         return render(request, "dte/editor.html", context)
-    template = "dte/partials/editor.html" if structural else "dte/partials/summary.html"
-    return render(request, template, context)
+    if structural:
+        context.update(_after_action(doc, action, context, errors))
+        return render(request, "dte/partials/editor.html", context)
+    # Each line's amount goes to its place on the page (#amount-N), only when the saved lines are the
+    # rows the page posted: otherwise a position could name a row that is no longer there.
+    context["oob_amounts"] = not line_errors and len(forms.row_keys(request.POST, "line-")) == len(context["line_amounts"])
+    return render(request, "dte/partials/summary.html", context)
+
+
+def _after_action(doc, action, context, errors):
+    """Where the rep goes on after a structural change (the id of the field editor.js focuses), and
+    what the page's live region says about it."""
+    n = len(context["lines"])
+    product_search = "product-q" if doc.tipo_dte != ar.CR else "add-line"
+    if errors:
+        return {"focus": "", "announce": ""}
+    if action in ("set_client", "set_provider"):
+        party = doc.client or doc.provider
+        return {"focus": product_search, "announce": _("Elegido: %(n)s.") % {"n": party.name if party else ""}}
+    if action == "clear_client":
+        return {"focus": "party-id_type", "announce": _("Sin cliente: puede escribir los datos del comprador.")}
+    if action == "add_product" and n:
+        line = context["lines"][-1][1]
+        return {"focus": f"line-{n}-quantity", "announce": _("Línea %(n)d agregada: %(d)s.") % {"n": n, "d": line.description}}
+    if action == "add_line" and n:
+        first = "numDocumento" if doc.tipo_dte == ar.CR else "description"
+        return {"focus": f"line-{n}-{first}", "announce": _("Línea %(n)d agregada.") % {"n": n}}
+    if action == "add_payment":
+        return {"focus": f"pay-{len(context['payments'])}-codigo", "announce": _("Forma de pago agregada.")}
+    if action == "add_related":
+        return {"focus": "line-1-quantity" if n else product_search, "announce": _("Documento relacionado agregado con sus líneas.")}
+    if action == "remove_related":
+        return {"focus": product_search, "announce": _("Documento relacionado quitado.")}
+    return {}
 
 
 def _related_rows(doc):

@@ -1,0 +1,103 @@
+"""The document editor in Chromium: the type-ahead answers every search (not only the first),
+works as a combobox from the keyboard, focus stays where the rep works after each htmx update,
+and the line editor fits a phone. Every test fails on any console error (htmx logs its own)."""
+
+import os
+import re
+
+import pytest
+
+from tests.browser_kit import Watch, assert_fits, assert_no_english_states, login  # noqa: F401
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def more_products(products):
+    """A third product, so that two searches give different lists."""
+    from clients.rules import search_text
+    from inventory.models import Product
+
+    lamp = Product.objects.create(code="LAMP-01", description="Lámpara de escritorio", price="56.50", cost="20")
+    lamp.search_text = search_text(lamp.code, lamp.description)
+    lamp.save(update_fields=["search_text"])
+    return {**products, "lamp": lamp}
+
+
+def _page(browser, live_server, username, width=1366):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # no icon: not the editor's error
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    watcher = Watch(page)
+    login(page, live_server, username)
+    return page, watcher
+
+
+def _start(page, live_server, tipo):
+    page.goto(f"{live_server.url}/documentos/nuevo/")
+    page.click(f"label[for=tipo-{tipo}]")
+    page.click("text=Comenzar")
+    page.wait_for_url(re.compile(r".*/documentos/\d+/editar/$"))
+
+
+def _results(page, selector):
+    return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+def _active(page):
+    return page.evaluate("() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)")
+
+
+def _wait_idle(page):
+    """No htmx request running (the editor's indicator class is gone from every element)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def test_type_ahead_answers_every_search_for_client_and_product(browser, live_server, issuer, parties, more_products):
+    page, watcher = _page(browser, live_server, issuer.username)
+    _start(page, live_server, "01")
+
+    # Client: type, wait for the list, type something else: the list changes each time.
+    for text, expected, absent in (("Ana", "Ana López", "Distribuidora"), ("Distri", "Distribuidora Central", "Ana López"),
+                                   ("Ana", "Ana López", "Distribuidora")):
+        page.fill("#party-q", text)
+        page.wait_for_function(f"() => document.querySelector('#party-results').innerText.includes({expected!r})")
+        assert absent not in page.inner_text("#party-results")
+    page.locator(".party-result", has_text="Ana López").click()
+    page.wait_for_selector("#party-chosen")
+    assert "Ana López" in page.inner_text("#party-chosen")
+
+    # Choose another client after the first: the search still answers.
+    page.fill("#party-q", "Distri")
+    page.wait_for_function("() => document.querySelector('#party-results').innerText.includes('Distribuidora')")
+    page.locator(".party-result").first.click()
+    page.wait_for_function("() => document.querySelector('#party-chosen').innerText.includes('Distribuidora')")
+
+    # Products: type, retype, pick; three times in a row.
+    for n, (text, expected) in enumerate((("SILLA", "Silla ergonómica"), ("LAMP", "Lámpara de escritorio"),
+                                          ("SERV", "Instalación")), start=1):
+        page.fill("#product-q", "zzz")
+        page.wait_for_function("() => document.querySelector('#product-results').innerText.includes('zzz')")
+        page.fill("#product-q", text)
+        page.wait_for_function(f"() => document.querySelector('#product-results').innerText.includes({expected!r})")
+        assert len(_results(page, ".product-result")) == 1
+        page.locator(".product-result").first.click()
+        page.wait_for_function(f"() => document.querySelectorAll('#lines tr.line-row').length === {n}")
+    descriptions = page.eval_on_selector_all("#lines input[name$=description]", "els => els.map(e => e.value)")
+    assert descriptions == ["Silla ergonómica", "Lámpara de escritorio", "Instalación"]
+
+    # A quantity change updates that line's amount and the total, with nothing stray under the totals.
+    quantity = page.locator("#lines tr.line-row").nth(1).locator("input[name$=quantity]")
+    quantity.fill("2")
+    quantity.press("Tab")
+    # Prices include IVA in a Factura: 113.00 + 2 × 56.50 + 50.00 = 276.00
+    page.wait_for_function("() => document.querySelector('#total-pagar').innerText.includes('276.00')")
+    _wait_idle(page)
+    assert page.inner_text("#lines tr.line-row:nth-child(2) .line-amount").strip() == "$ 113.00"
+    summary_box = page.locator("#doc-summary").locator("xpath=..")
+    assert "$ 113.00$" not in summary_box.inner_text() and page.locator("[id^=amount-]").count() == 3
+    watcher.assert_clean()
+    assert_no_english_states(page)
