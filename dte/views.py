@@ -579,10 +579,22 @@ def _preview_context(body):
             "contingency_reason": ident.get("motivoContin") or ident.get("motivoContigencia") or ""}
 
 
-def _cases_context(request, doc):
+def _cases_context(request, doc, problems=None):
+    """The special cases and what must be corrected, together: the issue button is enabled only when
+    nothing is left to correct and every case is confirmed or approved (a Factura above the
+    identification threshold without its buyer is not "ready" because it has no special case)."""
+    import hashlib
+
+    if problems is None:
+        try:
+            problems = services.document_preview(doc)[2]
+        except ar.ArithmeticError_ as exc:
+            problems = [str(exc)]
     cases = list(doc.special_cases.select_related("confirmed_by", "decided_by"))
-    settled = all(c.state in (CaseState.CONFIRMED, CaseState.APPROVED) for c in cases)
-    return {"doc": doc, "cases": cases, "settled": settled}
+    settled = not problems and all(c.state in (CaseState.CONFIRMED, CaseState.APPROVED) for c in cases)
+    seen = "|".join([*(f"{c.pk}:{c.state}:{c.fingerprint}" for c in cases), *map(str, problems)])
+    return {"doc": doc, "cases": cases, "settled": settled, "problems": problems,
+            "version": hashlib.sha256(seen.encode()).hexdigest()[:16]}
 
 
 @module_required(Module.DOCUMENTOS, Action.CREATE)
@@ -594,7 +606,7 @@ def document_confirm(request, pk):
         messages.error(request, str(exc))
         return redirect("dte:edit", pk=doc.pk)
     services.cases_refresh(document=doc, user=request.user)
-    context = {**_preview_context(body), "totals": totals, "problems": problems, **_cases_context(request, doc)}
+    context = {**_preview_context(body), "totals": totals, **_cases_context(request, doc, problems)}
     return render(request, "dte/confirm.html", context)
 
 
@@ -611,7 +623,12 @@ def document_cases(request, pk):
                 services.case_confirm(case=case, user=request.user)
         except (PermissionDenied, ValidationError) as exc:
             messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])) or _("No permitido."))
-    return render(request, "dte/partials/cases.html", _cases_context(request, doc))
+    context = _cases_context(request, doc)
+    if request.method == "GET" and request.GET.get("v") == context["version"]:
+        # The poll while an approval is awaited: nothing changed, nothing swapped (and nothing read
+        # out again by the live region around the panel).
+        return HttpResponse(status=204)
+    return render(request, "dte/partials/cases.html", context)
 
 
 @module_required(Module.DOCUMENTOS, Action.CREATE)
