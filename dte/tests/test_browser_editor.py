@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser_kit import Watch, assert_fits, assert_no_english_states, login  # noqa: F401
+from tests.browser_kit import Watch, assert_fits, assert_no_english_states, login
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -27,12 +27,13 @@ def more_products(products):
 
 
 def _page(browser, live_server, username, width=1366):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # no icon: not the editor's error
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.dismiss())
     watcher = Watch(page)
-    login(page, live_server, username)
+    login(page, live_server, username)  # at a laptop's width: the login helper waits for the visible menu
+    page.set_viewport_size({"width": width, "height": 900})
     return page, watcher
 
 
@@ -99,5 +100,105 @@ def test_type_ahead_answers_every_search_for_client_and_product(browser, live_se
     assert page.inner_text("#lines tr.line-row:nth-child(2) .line-amount").strip() == "$ 113.00"
     summary_box = page.locator("#doc-summary").locator("xpath=..")
     assert "$ 113.00$" not in summary_box.inner_text() and page.locator("[id^=amount-]").count() == 3
+    watcher.assert_clean()
+    assert_no_english_states(page)
+
+
+def _attr(page, selector, name):
+    return page.get_attribute(selector, name)
+
+
+def test_combobox_keys_and_focus_after_every_update(browser, live_server, issuer, parties, more_products):
+    page, watcher = _page(browser, live_server, issuer.username)
+    _start(page, live_server, "01")
+    assert page.evaluate("() => document.querySelector('label[for=party-q]').textContent.trim()") == "Buscar cliente"
+    assert page.evaluate("() => document.querySelector('label[for=product-q]').textContent.trim()") == "Agregar producto"
+
+    # Client from the keyboard: arrow down, Enter; focus goes on to the product search.
+    page.focus("#party-q")
+    page.keyboard.type("Ana")
+    page.wait_for_selector("#party-results .party-result")
+    assert _attr(page, "#party-q", "role") == "combobox" and _attr(page, "#party-q", "aria-expanded") == "true"
+    assert _attr(page, "#party-q", "aria-controls") == "party-results" and _attr(page, "#party-results", "role") == "listbox"
+    assert page.inner_text("#party-status") == "1 resultado"
+    page.keyboard.press("ArrowDown")
+    assert _attr(page, "#party-q", "aria-activedescendant") == "party-option-1"
+    assert _attr(page, "#party-option-1", "aria-selected") == "true"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#party-chosen")
+    _wait_idle(page)
+    assert _active(page) == "product-q"
+    assert "Ana López" in page.inner_text("#editor-live")
+
+    # Escape closes the list and leaves the rep in the search.
+    page.keyboard.type("LAMP")
+    page.wait_for_selector("#product-results .product-result")
+    page.keyboard.press("Escape")
+    assert _attr(page, "#product-q", "aria-expanded") == "false" and page.is_hidden("#product-results")
+    assert _active(page) == "product-q"
+
+    # A product picked with the keyboard: focus on the new line's quantity.
+    page.fill("#product-q", "")
+    page.keyboard.type("SILLA")
+    page.wait_for_selector("#product-results .product-result")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#line-1-quantity")
+    _wait_idle(page)
+    assert _active(page) == "line-1-quantity"
+    assert _attr(page, "#lines tr.line-row .line-remove", "aria-label") == "Quitar línea 1: Silla ergonómica"
+
+    # Quantity changed: the rep stays in the field he moved to while the totals update.
+    page.keyboard.type("3")  # the quantity is selected: typing replaces it
+    page.keyboard.press("Tab")
+    page.wait_for_function("() => document.querySelector('#total-pagar').innerText.includes('339.00')")  # 3 × 113.00
+    _wait_idle(page)
+    assert _active(page) == "line-1-unit_price"
+    page.wait_for_function("() => document.querySelector('#editor-live').textContent.includes('339.00')")
+
+    # A free line: focus on its description.
+    page.click("#add-line")
+    page.wait_for_selector("#line-2-description")
+    _wait_idle(page)
+    assert _active(page) == "line-2-description"
+    page.keyboard.type("Flete")
+    assert _attr(page, "#lines tr.line-row:nth-child(2) .line-remove", "aria-label") == "Quitar línea 2: Flete"
+
+    # Removing the first line: the second becomes line 1 and keeps the focus nearby.
+    page.click("#lines tr.line-row:nth-child(1) .line-remove")
+    assert _attr(page, "#lines tr.line-row .line-remove", "aria-label") == "Quitar línea 1: Flete"
+    assert page.evaluate("() => document.activeElement.classList.contains('line-remove')")
+    page.wait_for_function("() => document.querySelector('#total-pagar').innerText.includes('0.00')")
+    _wait_idle(page)
+    watcher.assert_clean()
+
+
+def _fits_lines(page):
+    """The line table needs no sideways scrolling of its own, and a description shows its text."""
+    info = page.evaluate("""() => {
+        const table = document.querySelector('#lines');
+        const box = table.parentElement;
+        const description = document.querySelector('#line-1-description');
+        return {table: table.scrollWidth, box: box.clientWidth, description: description.getBoundingClientRect().width,
+                text: description.scrollWidth, room: description.clientWidth};
+    }""")
+    assert info["table"] <= info["box"] + 1, info
+    return info
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_line_editor_fits_a_phone_and_a_laptop(browser, live_server, issuer, parties, more_products, width):
+    page, watcher = _page(browser, live_server, issuer.username, width=width)
+    _start(page, live_server, "01")
+    page.fill("#product-q", "LAMP")
+    page.locator(".product-result").first.click()
+    page.wait_for_selector("#line-1-quantity")
+    page.click("#add-line")
+    page.wait_for_selector("#line-2-description")
+    _wait_idle(page)
+    info = _fits_lines(page)
+    # The description shows its whole text, with room to spare for a longer one.
+    assert info["text"] <= info["room"] and info["description"] >= 200, info
+    assert_fits(page)
     watcher.assert_clean()
     assert_no_english_states(page)
