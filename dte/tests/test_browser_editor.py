@@ -30,8 +30,9 @@ def _page(browser, live_server, username, width=1366):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # no icon: not the editor's error
     page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.dismiss())
     watcher = Watch(page)
+    watcher.dialogs = []
+    page.on("dialog", lambda dialog: (watcher.dialogs.append(dialog.message), dialog.dismiss()))
     login(page, live_server, username)  # at a laptop's width: the login helper waits for the visible menu
     page.set_viewport_size({"width": width, "height": 900})
     return page, watcher
@@ -155,6 +156,10 @@ def test_combobox_keys_and_focus_after_every_update(browser, live_server, issuer
     _wait_idle(page)
     assert _active(page) == "line-1-unit_price"
     page.wait_for_function("() => document.querySelector('#editor-live').textContent.includes('339.00')")
+    # Enter in a field saves it; it does not submit the form (whose first button discards the draft).
+    page.keyboard.press("Enter")
+    _wait_idle(page)
+    assert watcher.dialogs == [] and _active(page) == "line-1-unit_price"
 
     # A free line: focus on its description.
     page.click("#add-line")
@@ -202,3 +207,36 @@ def test_line_editor_fits_a_phone_and_a_laptop(browser, live_server, issuer, par
     assert_fits(page)
     watcher.assert_clean()
     assert_no_english_states(page)
+
+
+def test_factura_above_the_threshold_with_a_buyer_typed_in_the_editor(browser, live_server, issuer, parties,
+                                                                      more_products, settings):
+    from dte import jsonio
+    from dte.models import Document
+
+    settings.DTE_FACTURA_ID_THRESHOLD = "1095.00"
+    page, watcher = _page(browser, live_server, issuer.username)
+    _start(page, live_server, "01")
+    page.fill("#product-q", "LAMP")
+    page.locator(".product-result").first.click()
+    page.wait_for_selector("#line-1-quantity")
+    page.fill("#line-1-quantity", "20")
+    page.press("#line-1-quantity", "Tab")
+    # 20 × 56.50 = 1,130.00 (IVA included) ≥ 1,095.00: the editor asks for the buyer.
+    page.wait_for_selector("#needs-buyer")
+    page.wait_for_function("() => document.querySelector('#editor-live').textContent.includes('comprador')")
+    page.select_option("#party-id_type", "13")
+    page.fill("#party-id_number", "04567891-2")
+    page.fill("#party-name", "Juan Pérez")
+    page.press("#party-name", "Tab")
+    page.wait_for_selector("#needs-buyer", state="detached")
+    _wait_idle(page)
+    page.click("#continue")
+    page.wait_for_url(re.compile(r".*/confirmar/$"))
+    assert page.locator("#problems").count() == 0 and page.locator("#issue").is_enabled()
+    page.click("#issue")
+    page.wait_for_url(re.compile(r".*/documentos/\d+/$"))
+    doc = Document.objects.get(tipo_dte="01")
+    receptor = jsonio.loads(doc.payload)["receptor"]
+    assert (receptor["tipoDocumento"], receptor["numDocumento"], receptor["nombre"]) == ("13", "04567891-2", "Juan Pérez")
+    watcher.assert_clean()

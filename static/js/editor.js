@@ -88,6 +88,17 @@
     }
   });
 
+  // Enter in a field of the editor saves it; it never submits the form, whose first button (the
+  // browser's default for an implicit submit) is «Descartar».
+  document.addEventListener("keydown", function (event) {
+    const el = event.target;
+    if (event.key !== "Enter" || !(el instanceof HTMLInputElement) || el.getAttribute("role") === "combobox") return;
+    const form = el.closest("#doc-form");
+    if (!form) return;
+    event.preventDefault();
+    htmx.trigger(el, "change");
+  });
+
   document.addEventListener("input", function (event) {
     const input = event.target;
     if (input instanceof HTMLElement && input.getAttribute("role") === "combobox") {
@@ -186,7 +197,8 @@
         focused = true;
       }
     }
-    if (!focused && (!document.activeElement || document.activeElement === document.body) && lastFocusId) {
+    const structural = target && target.id === "editor";
+    if (!focused && structural && (!document.activeElement || document.activeElement === document.body) && lastFocusId) {
       const el = document.getElementById(lastFocusId);
       if (el) el.focus();
     }
