@@ -61,6 +61,16 @@ def test_an_anonymous_403_names_no_user(client, caplog):
     assert record.exc_info is None
 
 
+def test_with_debug_a_django_line_is_written_once():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE_URL"))}
+    clean.update(DJANGO_SETTINGS_MODULE="billing.settings", DEBUG="true")
+    code = ("import django, logging; django.setup(); "
+            "logging.getLogger('django.request').warning('una-sola-vez')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=clean, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout + done.stderr).count("una-sola-vez") == 1
+
+
 def test_django_records_reach_the_log_once():
     # Django's own console handler on "django" (on under DEBUG) wrote every line a second time
     # beside the root handler.
@@ -95,7 +105,7 @@ def test_development_mail_is_logged_at_info_with_attachments_summarised(caplog):
     assert base64.b64encode(pdf)[:40].decode() not in text and "JVBERi0" not in text  # no base64 dump
 
 
-def test_development_uses_the_summarising_backend_and_production_smtp():
+def test_development_uses_the_summarising_backend():
     assert _settings_value("EMAIL_BACKEND") == "'billing.mail.ConsoleSummaryBackend'"
 
 
