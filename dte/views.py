@@ -502,8 +502,8 @@ def _after_action(doc, action, context, errors):
     what the page's live region says about it."""
     n = len(context["lines"])
     product_search = "product-q" if doc.tipo_dte != ar.CR else "add-line"
-    if errors:
-        return {"focus": "", "announce": ""}
+    if errors:  # refused (e.g. a client who may not receive this type): back where the rep chose
+        return {"focus": "party-q" if action in ("set_client", "set_provider") else "", "announce": ""}
     if action in ("set_client", "set_provider"):
         party = doc.client or doc.provider
         return {"focus": product_search, "announce": _("Elegido: %(n)s.") % {"n": party.name if party else ""}}
