@@ -28,7 +28,6 @@ def more_products(products):
 
 def _page(browser, live_server, username, width=1366):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # no icon: not the editor's error
     page = context.new_page()
     watcher = Watch(page)
     watcher.dialogs = []
