@@ -387,3 +387,5 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from accounts import admin_axes  # noqa: E402,F401 - django-axes' pages, relabelled in Spanish
