@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import audit_display, selectors, services
 from accounts.access import authenticated_view, module_required, public_view
 from accounts.forms import AuditFilterForm, LoginForm, RoleGrantsForm
 from accounts.modules import MODULE_META, Action, Module
@@ -114,6 +114,7 @@ def audit_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.audit_entries(**{k: v for k, v in filters.items() if v})
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = audit_display.annotate(page.object_list)  # labels and readable values, per page
     query = request.GET.copy()
     query.pop("page", None)
     template = "accounts/partials/audit_rows.html" if request.htmx else "accounts/audit_list.html"
