@@ -84,3 +84,23 @@ def test_the_time_of_a_row_is_local_day_month_year(users, client_as):
     fixed.changes = []
     page = Paginator([fixed], 50).get_page(1)
     assert ">04/12/2026 10:32</time>" in render_to_string("accounts/partials/audit_rows.html", {"page": page})
+
+
+def test_related_names_are_read_once_per_page_not_once_per_row(users, roles, establishments, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = users["Administrador"]
+    web = client_as(admin)
+
+    def queries_with(n):
+        for i in range(n):
+            services.audit_record(actor=admin, action="update", obj=admin, summary=f"r{i}",
+                                  before={"role": roles["Vendedor"].pk}, after={"role": roles["Contador"].pk})
+        web.get("/configuracion/bitacora/")  # warm the session and content-type caches
+        with CaptureQueriesContext(connection) as ctx:
+            html = web.get("/configuracion/bitacora/").content.decode()
+        assert re.sub(r"<[^>]+>", "", html).count("Rol: Vendedor → Contador") >= n
+        return len(ctx)
+
+    assert queries_with(3) == queries_with(30)
