@@ -152,7 +152,7 @@ def _charts(by_day, by_type, by_est, by_rep, period):
     names = {e.pk: f"{e.cod_estable_mh} · {e.name}" for e in Establishment.objects.filter(pk__in=list(by_est))}
     reps = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=list(by_rep))}
     top_reps = sorted(by_rep.items(), key=lambda kv: -kv[1])[:10]
-    charts = {
+    return {
         "day": {"labels": [d.strftime("%d/%m") for d in days], "values": [float(by_day.get(d, ZERO)) for d in days]},
         # a doughnut cannot show a negative slice: credit notes by their size, named as such
         "type": {"labels": [f"{k} · {DocType(k).label}" + (" (−)" if by_type[k] < 0 else "") for k in sorted(by_type)],
@@ -161,9 +161,6 @@ def _charts(by_day, by_type, by_est, by_rep, period):
                           "values": [float(by_est[k]) for k in sorted(by_est, key=lambda k: names.get(k, ""))]},
         "rep": {"labels": [reps.get(k, str(k)) for k, _v in top_reps], "values": [float(v) for _k, v in top_reps]},
     }
-    for chart in charts.values():  # nothing to draw: the page says so instead of drawing empty axes
-        chart["empty"] = not any(chart["values"])
-    return charts
 
 
 def _needs_action(user, view, docs):
