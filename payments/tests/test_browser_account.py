@@ -16,6 +16,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 D = Decimal
 
 
+def assert_scroll_regions(page):
+    """Every sideways scroll box on the page is reachable by keyboard and named (axe's
+    scrollable-region-focusable)."""
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.table-responsive')].map(el => ({
+        tab: el.tabIndex, role: el.getAttribute('role'), label: (el.getAttribute('aria-label') || '').trim()}))""")
+    assert boxes and all(b["tab"] == 0 and b["role"] == "region" and b["label"] for b in boxes), boxes
+
+
 @pytest.fixture
 def account(establishments, users):
     """A client with three CCFs on credit (large amounts, the widest the cells get): 130, 40 and
@@ -74,6 +82,8 @@ def test_the_account_table_fits_at_1366(browser, live_server, users, account):
         late = page.locator("#credit-docs tr[data-status=overdue]").all_inner_texts()
         assert len(late) == 2 and "100 días" in late[0] and "10 días" in late[1]
         assert_no_english_states(page)
+        assert_scroll_regions(page)
+        assert page.locator("#credit-docs").locator("xpath=..").get_attribute("aria-label") == "Ventas al crédito"
         watcher.assert_clean()
     finally:
         page.close()

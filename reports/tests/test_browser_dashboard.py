@@ -17,6 +17,14 @@ DAY = datetime.date(2026, 10, 14)
 PERIOD = "?desde=2026-10-01&hasta=2026-10-31"
 
 
+def assert_scroll_regions(page):
+    """Every sideways scroll box on the page is reachable by keyboard and named (axe's
+    scrollable-region-focusable)."""
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.table-responsive')].map(el => ({
+        tab: el.tabIndex, role: el.getAttribute('role'), label: (el.getAttribute('aria-label') || '').trim()}))""")
+    assert boxes and all(b["tab"] == 0 and b["role"] == "region" and b["label"] for b in boxes), boxes
+
+
 def _page(browser):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))  # none on main yet
@@ -77,6 +85,9 @@ def test_a_one_slice_doughnut_is_a_whole_ring(browser, live_server, users, estab
         assert ring["values"] == [300]  # 100 + 200 net
         assert (ring["borderWidth"], ring["offset"], ring["spacing"]) == (0, 0, 0)
         assert abs(ring["sweep"] - 2 * 3.141592653589793) < 1e-6  # the whole circle
+        assert_scroll_regions(page)
+        labels = page.locator(".table-responsive").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+        assert labels == ["Por estado ante MH", "Por estado interno"]
         days = page.evaluate("Chart.getChart(document.getElementById('chart-day')).data.datasets[0].data")
         assert len(days) == 31 and days[13] == 300
         watcher.assert_clean()
