@@ -23,7 +23,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=billing.settings \
     VAR_DIR=/app/var \
     NODE_MODULES_DIR=/app/node_modules \
-    STATIC_ROOT=/app/staticfiles
+    STATIC_ROOT=/app/staticfiles \
+    WEB_BIND=0.0.0.0:8000
 # System libraries WeasyPrint needs (printed documents), fonts, and libpq for psycopg.
 RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 \
@@ -45,6 +46,7 @@ RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=re
     && mkdir -p /app/var && chown -R app:app /app/var /app/staticfiles
 USER app
 EXPOSE 8000
+# Both the server and its health check read WEB_BIND: change the port there, and only there.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-m", "billing.healthcheck"]
-CMD ["gunicorn", "billing.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["sh", "-c", "exec gunicorn billing.wsgi --bind \"$WEB_BIND\" --workers \"${WEB_CONCURRENCY:-3}\" --access-logfile -"]

@@ -19,3 +19,20 @@ class RedactSecretsFilter(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class ForbiddenOneLineFilter(logging.Filter):
+    """A refused request (403) is routine: one line saying who, what and the status, not the
+    PermissionDenied traceback Django attaches to it. Set on the ``django.request`` logger."""
+
+    def filter(self, record):
+        if getattr(record, "status_code", None) != 403:
+            return True
+        request = getattr(record, "request", None)
+        user = getattr(request, "user", None)
+        who = user.get_username() if user is not None and user.is_authenticated else "anónimo"
+        where = f"{request.method} {request.get_full_path()}" if request is not None else "?"
+        reason = record.getMessage().split(":", 1)[0]  # "Forbidden (Permission denied)", "Forbidden (CSRF …)"
+        record.msg, record.args = "%s %s usuario=%s estado=403", (reason, where, who)
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True

@@ -79,7 +79,7 @@ def phase_ours(path):
     read_s = time.perf_counter() - started
     result = engine.run(spec, table, apply_changes=True)
     if result.errors:
-        engine.error_report(spec, table, result)
+        engine.error_report(spec, read_upload(data, "clientes.xlsx", max_rows=spec.max_rows), result)
     total = time.perf_counter() - started
     return {"seconds": total, "read": read_s, "comparar": 0, **{k: round(v, 2) for k, v in result.seconds.items()},
             "new": result.new, "changed": result.changed, "unchanged": result.unchanged,

@@ -111,6 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Several processes (web, worker, beat) share the file: wait instead of failing on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# The covering indexes (Index(include=...)) are a PostgreSQL feature; SQLite builds them without
+# the included columns, which is all development needs: its warning (W040) says nothing to act on.
+# On PostgreSQL nothing is silenced.
+SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -260,7 +264,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD"
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    # Development: each message logged at INFO, headers and text, attachments only named (billing.mail).
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "billing.mail.ConsoleSummaryBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 587)
@@ -357,10 +362,15 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "accounts.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "accounts.logging.RedactSecretsFilter"},
+                "forbidden": {"()": "accounts.logging.ForbiddenOneLineFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+                "fontTools": {"level": "WARNING"},
+                # Django's own console handler on "django" (DEBUG) repeated every line the root
+                # handler writes: its records go to the root handler only.
+                "django": {"handlers": [], "propagate": True},
+                "django.request": {"filters": ["forbidden"]}},
 }

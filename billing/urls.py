@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("salud/", billing_views.health, name="health"),
+    path("favicon.ico", billing_views.favicon, name="favicon"),
 ]
 
 handler403 = account_views.error_403

@@ -1,6 +1,7 @@
 """Validate a catalogue file against its columns, compare it with the database, and apply it
 all or nothing. Generic: each catalogue describes itself with a ``Spec``."""
 
+import csv
 import io
 import time
 from dataclasses import dataclass, field
@@ -34,45 +35,33 @@ class Spec:
 
 
 # What a run keeps of its errors, so that a file whose every row is wrong stays in bounded
-# memory: the first errors in full (the page shows 200) and the raw rows they name for the error
-# report, up to a number of characters; the rest are only counted.
+# memory: the first errors in full (the page shows 200); the rest are only counted, by row.
 MAX_KEPT_ERRORS = 20_000
 MAX_MESSAGE_CHARS = 300  # a message may quote the cell it refuses
-MAX_REPORT_CHARS = 16_000_000
+# The error report repeats every row of the file (so that it can be fixed and uploaded again) up
+# to this many characters of cell text; a report past it stops and says where.
+MAX_REPORT_CHARS = 32_000_000
+# The error report's last column: an upload ignores it, so the report can be uploaded again.
+REPORT_COLUMN = "errores"
 
 
 @dataclass
 class Result:
     rows: int = 0
     errors: list = field(default_factory=list)  # (row number, column header, reason): the first MAX_KEPT_ERRORS
-    error_rows: dict = field(default_factory=dict)  # row number -> raw values, for the error report
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     seconds: dict = field(default_factory=dict)
     omitted: frozenset = frozenset()  # write_fields positions whose columns the file leaves out
-    batch_raw: dict = field(default_factory=dict)  # row number -> raw values, for the batch being compared
     wrong: set = field(default_factory=set)  # every row number with an error
-    report_chars: int = 0
-    report_full: bool = False  # rows with errors past the bounds are counted, not kept
 
-    def add_error(self, rownum, column, message, raw=None):
+    def add_error(self, rownum, column, message):
         self.wrong.add(rownum)
-        if self.report_full:
-            return
         if len(self.errors) >= MAX_KEPT_ERRORS:
-            self.report_full = True
             return
         self.errors.append((rownum, column, message if len(message) <= MAX_MESSAGE_CHARS
                             else message[:MAX_MESSAGE_CHARS] + "…"))
-        if rownum not in self.error_rows:
-            raw = self.batch_raw.get(rownum, ()) if raw is None else raw
-            size = sum(len(v) if isinstance(v, str) else 8 for v in raw)
-            if self.report_chars + size > MAX_REPORT_CHARS:
-                self.report_full = True
-                return
-            self.report_chars += size
-            self.error_rows[rownum] = list(raw)
 
     @property
     def wrong_rows(self):
@@ -81,7 +70,7 @@ class Result:
 
 def _map_header(spec, header):
     by_name = {c.header: c for c in spec.columns}
-    unknown = [h for h in header if h and h not in by_name]
+    unknown = [h for h in header if h and h not in by_name and h != REPORT_COLUMN]  # a report uploaded again
     missing = [c.header for c in spec.columns if c.header not in header and not c.omissible]
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     problems = []
@@ -128,12 +117,17 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
     result.omitted = _omitted_indexes(spec, table.header)
     rows = table.rows
     in_list = isinstance(rows, list)
+    # An error report uploaded again: its «errores» cells are not data, and a row holding only one
+    # (a row the user emptied, or the report's closing note) is an empty row.
+    report_at = table.header.index(REPORT_COLUMN) if REPORT_COLUMN in table.header else None
     batch = []
     for i, raw in enumerate(rows):
         if in_list:
             rows[i] = None  # free each raw row once read: memory stays near one copy of the file
         rownum = table.first_row_number + i
         if (raw[0] is None or raw[0] == "") and not any(v not in (None, "") for v in raw):
+            continue
+        if report_at is not None and not any(v not in (None, "") for j, v in enumerate(raw) if j != report_at):
             continue
         result.rows += 1
         data, row_errors = (absent.copy() if absent else {}), []
@@ -168,17 +162,15 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
             else:
                 seen[key] = rownum
                 batch.append((rownum, values))
-                result.batch_raw[rownum] = raw
         if row_errors:
             for error in row_errors:
-                result.add_error(*error, raw=raw)
+                result.add_error(*error)
         if len(batch) >= BATCH:
             if progress:
                 progress(stage or _("revisando"), i, total)
             result.seconds["validar"] = result.seconds.get("validar", 0) + time.perf_counter() - started
             yield batch
             batch = []
-            result.batch_raw = {}
             started = time.perf_counter()
     if result.rows == 0:
         raise FileRejected(_("El archivo no tiene filas de datos debajo del encabezado."))
@@ -269,7 +261,24 @@ def _existing(model, key, fields, last, values):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.get_field(last).column)} = ANY(%s)",
                        [list(values)])
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    # Django reads jsonb as its text (JSONField decodes it): decoded here too, or a stored list
+    # ("[]") never equals the file's ([]) and the same file uploaded again changes every row.
+    from django.db.models import JSONField
+
+    json_at = [i for i, f in enumerate((*key, *fields)) if isinstance(model._meta.get_field(f), JSONField)]
+    if not json_at:
+        return rows
+    import json
+
+    def decoded(row):
+        row = list(row)
+        for i in json_at:
+            if isinstance(row[i], str):
+                row[i] = json.loads(row[i])
+        return row
+
+    return [decoded(row) for row in rows]
 
 
 def apply(spec, result, new, changed, *, user=None):
@@ -373,28 +382,63 @@ def run(spec, table, *, apply_changes=False, progress=None, user=None):
 
 
 def error_report(spec, table, result) -> bytes:
-    """The rows with errors, as uploaded, plus an «errores» column: fix and upload again."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("errores")
-    sheet.append([*table.header, "errores"])
+    """Every row of the file as uploaded, in its format (xlsx or CSV), plus an «errores» column
+    that names what is wrong in each row and is empty where the row is fine: the user fixes the
+    cells and uploads the report itself again (the upload ignores that column). ``table`` is the
+    file read anew: the run that found the errors consumed its rows."""
     reasons = {}
     for rownum, column, message in result.errors:
-        reasons.setdefault(rownum, []).append(f"fila {rownum}, {column}: {message}")
-    shown = 0
-    for rownum in sorted(result.error_rows):
-        if rownum not in reasons:
-            continue  # its errors came after the kept ones
-        raw = result.error_rows[rownum]
-        cells = [escape_formula(v) for v in raw[:len(table.header)]]
-        cells += [""] * (len(table.header) - len(cells))  # a streamed row ends at its last value
-        sheet.append([*cells, "; ".join(reasons[rownum])])
-        shown += 1
-    if result.wrong_rows > shown:
-        sheet.append([""] * len(table.header) + [
-            _("… y %(n)d filas más con errores que no caben en este informe: corrija estas, suba el archivo de nuevo y "
-              "se listarán las siguientes.") % {"n": result.wrong_rows - shown}])
+        reasons.setdefault(rownum, []).append(_("fila %(r)d, %(c)s: %(m)s") % {"r": rownum, "c": column, "m": message})
+    unnamed = _("fila %(r)d: tiene errores que este informe no detalla (son demasiados): corrija los detallados y "
+                "súbalo de nuevo para verlos")
+    old = table.header.index(REPORT_COLUMN) if REPORT_COLUMN in table.header else None  # a report uploaded again
+    keep = [i for i in range(len(table.header)) if i != old]
+    width = len(table.header)
+    header = [table.header[i] for i in keep]
+
+    def lines():
+        size = 0
+        for i, raw in enumerate(table.rows):
+            rownum = table.first_row_number + i
+            cells = list(raw[:width]) + [""] * (width - len(raw))  # a streamed row ends at its last value
+            cells = [cells[j] for j in keep]
+            size += sum(len(v) if isinstance(v, str) else 8 for v in cells)
+            if size > MAX_REPORT_CHARS:
+                yield [""] * len(header) + [_(
+                    "El informe termina aquí (fila %(r)d): el archivo es demasiado grande para repetirlo entero. "
+                    "Corrija los errores en su archivo original y súbalo de nuevo.") % {"r": rownum}]
+                return
+            if rownum in reasons:
+                note = "; ".join(reasons[rownum])
+            elif rownum in result.wrong:
+                note = unnamed % {"r": rownum}
+            else:
+                note = ""
+            yield [*cells, note]
+
+    if table.source == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*header, REPORT_COLUMN])
+        for cells in lines():
+            # Opened in a spreadsheet a CSV cell may run as a formula: escaped as in the exports.
+            writer.writerow([escape_formula(v) for v in cells])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(REPORT_COLUMN)
+    sheet.append([*header, REPORT_COLUMN])
+    for cells in lines():
+        for j, value in enumerate(cells):
+            if isinstance(value, str) and escape_formula(value) is not value:
+                # Stored as text with Excel's «'» prefix, never as a formula: the value itself is
+                # unchanged, so the report uploads again as it was.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type, cell.quotePrefix = "s", True
+                cells[j] = cell
+        sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -62,6 +62,16 @@ def _load(job):
     return spec, read_upload(data, job.file_name, max_rows=spec.max_rows, max_cols=len(spec.columns) + 4)
 
 
+def _report_extension(table):
+    return "csv" if table.source == "csv" else "xlsx"
+
+
+def report_file_name(job):
+    """The error report's download name, in the format of the uploaded file."""
+    extension = "csv" if job.error_report.name.lower().endswith(".csv") else "xlsx"
+    return f"errores-{job.file_name.rsplit('.', 1)[0]}.{extension}"
+
+
 def _claim(job_id, statuses, status):
     """Mark a delivery of the job's task as started, outside any transaction so that the count
     survives the worker: ``statuses`` are the ones this task may take the job from. A delivery
@@ -121,8 +131,10 @@ def import_dry_run(*, job_id):
             job.message = ngettext("%(n)d fila con errores: corríjala y suba el archivo de nuevo. Nada se aplicó.",
                                    "%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.",
                                    job.wrong) % {"n": job.wrong}
-            job.error_report.save(f"errores-{job.file_name.rsplit('.', 1)[0]}.xlsx",
-                                  ContentFile(engine.error_report(spec, table, result)), save=False)
+            # The report repeats every row of the file, read again: the run consumed the rows.
+            spec, fresh = _load(job)
+            job.error_report.save(f"errores-{job.file_name.rsplit('.', 1)[0]}.{_report_extension(fresh)}",
+                                  ContentFile(engine.error_report(spec, fresh, result)), save=False)
         else:
             job.status = ImportStatus.VALIDATED
             job.message = _("Archivo revisado: confirme para aplicar.")

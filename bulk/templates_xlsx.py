@@ -44,7 +44,9 @@ def build_template(spec) -> bytes:
         _("Escriba los códigos (NIT, NRC, DUI, departamento, municipio, actividad) como texto, no como número."),
         _("No use fórmulas: copie y pegue como valores."),
         _("Subir el mismo archivo dos veces no cambia nada la segunda vez: las filas se identifican por su clave."),
-        _("Si una sola fila tiene errores, no se aplica ninguna: descargue el informe de errores, corríjalo y súbalo de nuevo."),
+        _("Si una sola fila tiene errores, no se aplica ninguna: descargue el informe de errores (todas las filas del "
+          "archivo, con una columna «errores» que dice qué corregir en cada una), corríjalo y súbalo de nuevo tal cual: "
+          "la columna «errores» se ignora."),
         *spec.extra.get("rules", ()),  # what this catalogue adds (payments: how rows make a payment)
     ):
         notes.append(["", str(line)])

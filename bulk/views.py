@@ -76,5 +76,4 @@ def job_errors(request, catalogue, job):
     job = _job(request, catalogue, job)
     if not job.error_report:
         raise Http404
-    return FileResponse(job.error_report.open("rb"), as_attachment=True,
-                        filename=f"errores-{job.file_name.rsplit('.', 1)[0]}.xlsx")
+    return FileResponse(job.error_report.open("rb"), as_attachment=True, filename=services.report_file_name(job))

@@ -14,19 +14,24 @@ SIZE = {"grande": TaxpayerSize.GRANDE, "mediano": TaxpayerSize.MEDIANO, "otro": 
 PERSON = {"1": PersonType.NATURAL, "natural": PersonType.NATURAL, "2": PersonType.JURIDICA,
           "juridica": PersonType.JURIDICA, "jurídica": PersonType.JURIDICA}
 
+# The template's example row is made up: a NIT and an NRC of zeros (the NIT's check digit is
+# right, so the example passes as it is) that no company has, never the demo company's own.
+EXAMPLE_NIT = "0000-000000-000-0"
+EXAMPLE_NRC = "0000000"
+
 COLUMNS = [
     c.Column("tipo_cliente", "kind", c.choice(KIND), required=True, choices=["contribuyente", "consumidor", "extranjero"],
              example="contribuyente", help=_("contribuyente (CCF), consumidor (Factura) o extranjero (exportación)")),
     c.Column("tipo_documento", "id_type", c.choice(ID_TYPE), required=True, choices=["NIT", "DUI", "Pasaporte",
              "Carnet de residente", "Otro"], example="NIT", help=_("CAT-022: NIT, DUI, pasaporte, carnet de residente u otro")),
     c.Column("numero_documento", "id_number", c.code_text(pattern=r"^[0-9A-Za-z\- ]{3,25}$",
-             message=_("tiene caracteres no válidos"), required=True), required=True, example="0614-050707-104-8",
+             message=_("tiene caracteres no válidos"), required=True), required=True, example=EXAMPLE_NIT,
              help=_("como texto; el NIT y el DUI se comprueban con su dígito verificador"), width=22),
-    c.Column("nrc", "nrc", c.code_text(pattern=r"^[0-9\-]{1,10}$", message=_("solo dígitos")), example="1234567",
+    c.Column("nrc", "nrc", c.code_text(pattern=r"^[0-9\-]{1,10}$", message=_("solo dígitos")), example=EXAMPLE_NRC,
              help=_("obligatorio para contribuyentes")),
-    c.Column("nombre", "name", c.text(250, required=True), required=True, example="Distribuidora Central, S.A. de C.V.",
+    c.Column("nombre", "name", c.text(250, required=True), required=True, example="Cliente de Ejemplo, S.A. de C.V.",
              width=36),
-    c.Column("nombre_comercial", "trade_name", c.text(150), example="Dicentral", width=24),
+    c.Column("nombre_comercial", "trade_name", c.text(150), example="Ejemplo", width=24),
     c.Column("codigo_actividad", "activity_code", c.code_text(pattern=r"^[0-9]{5,6}$",
              message=_("son 5 o 6 dígitos (CAT-019)")), example="46900", help=_("CAT-019, como texto")),
     c.Column("tamano_contribuyente", "taxpayer_size", c.choice(SIZE, default=TaxpayerSize.OTRO),
@@ -41,7 +46,7 @@ COLUMNS = [
              example="", help=_("solo extranjeros: código CAT-020"), omissible=True),
     c.Column("tipo_persona", "person_type", c.choice(PERSON, required=False), choices=["natural", "jurídica"],
              example="", help=_("solo extranjeros"), omissible=True),
-    c.Column("correo", "email", c.email(), example="compras@dicentral.example", width=28),
+    c.Column("correo", "email", c.email(), example="compras@cliente.example", width=28),
     c.Column("otros_correos", "other_emails", c.email_list(), example="", width=30, omissible=True,
              help=_("más correos que reciben los documentos, separados por coma")),
     c.Column("telefono", "phone", c.text(30), example="22223333"),

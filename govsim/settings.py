@@ -37,7 +37,6 @@ USE_I18N = False
 GOVSIM_SCHEMA_DIR = Path(os.environ.get("GOVSIM_SCHEMA_DIR") or REPO_DIR / "dte" / "schemas" / "2023")
 GOVSIM_TOKEN_HOURS = int(os.environ.get("GOVSIM_TOKEN_HOURS", "24"))
 GOVSIM_LOT_DELAY_SECONDS = float(os.environ.get("GOVSIM_LOT_DELAY_SECONDS", "2"))
-GOVSIM_PUBLIC_URL = os.environ.get("GOVSIM_PUBLIC_URL", "http://127.0.0.1:8800")
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 from accounts.modules import Module
 from bulk import columns as c
 from bulk.engine import Spec
-from clients.columns import ID_TYPE
+from clients.columns import EXAMPLE_NIT, EXAMPLE_NRC, ID_TYPE
 from clients.rules import CatalogSets, normalize_id, search_text
 from inventory.models import Provider
 
@@ -12,9 +12,9 @@ COLUMNS = [
     c.Column("tipo_documento", "id_type", c.choice(ID_TYPE), required=True, choices=["NIT", "DUI", "Pasaporte", "Otro"],
              example="NIT"),
     c.Column("numero_documento", "id_number", c.code_text(pattern=r"^[0-9A-Za-z\- ]{3,25}$",
-             message=_("tiene caracteres no válidos"), required=True), required=True, example="0614-010190-001-8", width=22),
-    c.Column("nrc", "nrc", c.code_text(pattern=r"^[0-9\-]{1,10}$", message=_("solo dígitos")), example="7654321"),
-    c.Column("nombre", "name", c.text(250, required=True), required=True, example="Importadora del Pacífico, S.A.", width=36),
+             message=_("tiene caracteres no válidos"), required=True), required=True, example=EXAMPLE_NIT, width=22),
+    c.Column("nrc", "nrc", c.code_text(pattern=r"^[0-9\-]{1,10}$", message=_("solo dígitos")), example=EXAMPLE_NRC),
+    c.Column("nombre", "name", c.text(250, required=True), required=True, example="Proveedor de Ejemplo, S.A.", width=36),
     c.Column("contacto", "contact_name", c.text(150), example="Marta Rivas", omissible=True),
     c.Column("correo", "email", c.email(), example="ventas@importadora.example", width=28, omissible=True),
     c.Column("telefono", "phone", c.text(30), example="25556666", omissible=True),

@@ -18,12 +18,13 @@ from bulk import columns as c
 from bulk.columns import CellError
 from bulk.engine import BATCH, Spec
 from bulk.reading import FileRejected
+from clients.columns import EXAMPLE_NIT
 from payments import selectors
 from payments.models import Payment
 
 COLUMNS = [
     c.Column("cliente", "client", c.code_text(pattern=r"^[0-9A-Za-z\- ]{3,25}$", message=gettext_lazy("tiene caracteres no válidos"),
-             required=True), required=True, example="0614-050707-104-8", width=22,
+             required=True), required=True, example=EXAMPLE_NIT, width=22,
              help=gettext_lazy("número de documento del cliente (NIT, DUI…) como en el catálogo de clientes, como texto")),
     c.Column("fecha", "date", c.date(required=True), required=True, example="2025-01-15", kind="date",
              help=gettext_lazy("fecha del pago, AAAA-MM-DD; no puede ser futura")),

@@ -81,7 +81,7 @@ def test_template_has_headers_dropdowns_and_instructions(users, client_as):
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == HEADER
-    assert sheet["C2"].value == "0614-050707-104-8" and sheet["C3"].number_format == "@"
+    assert sheet["C2"].value == "0000-000000-000-0" and sheet["C3"].number_format == "@"
     assert any('"contribuyente,consumidor,extranjero"' in dv.formula1 for dv in sheet.data_validations.dataValidation)
     assert book.sheetnames[1] == "Instrucciones"
 

@@ -284,6 +284,8 @@ spec = engine.Spec(name="t", title="t", model=None, columns=columns, key=("f0",)
 with open(sys.argv[1], "rb") as fh:
     table = read_upload(fh.read(), "t.xlsx", max_rows=200_000, max_cols=14)
 result = engine.validate(spec, table)
+with open(sys.argv[1], "rb") as fh:
+    table = read_upload(fh.read(), "t.xlsx", max_rows=200_000, max_cols=14)
 report = engine.error_report(spec, table, result)
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"wrong": result.wrong_rows, "kept": len(result.errors), "report": len(report), "peak_mb": peak / 1024}))
@@ -313,7 +315,7 @@ def test_a_file_whose_every_cell_is_wrong_keeps_its_errors_in_bounded_memory(tmp
     assert found["peak_mb"] < PEAK_BOUND_MB
 
 
-def test_the_error_report_says_how_many_rows_it_leaves_out(monkeypatch):
+def test_the_error_report_marks_the_rows_whose_errors_it_does_not_detail(monkeypatch):
     from python_calamine import CalamineWorkbook
 
     monkeypatch.setattr(engine, "MAX_KEPT_ERRORS", 3)
@@ -321,9 +323,22 @@ def test_the_error_report_says_how_many_rows_it_leaves_out(monkeypatch):
     table = read_upload(xlsx(rows), "c.xlsx", max_rows=100)
     result = engine.validate(SPEC, table)
     assert result.wrong_rows == 6 and len(result.errors) == 3
+    table = read_upload(xlsx(rows), "c.xlsx", max_rows=100)
     report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0)
-    last = report.to_python()[-1][-1]
-    assert "y 3 filas más con errores" in last  # one error per row: three rows shown, three counted
+    notes = [line[-1] for line in report.to_python()[1:]]
+    assert len(notes) == 6 and all("tipo_cliente" in n for n in notes[:3])  # one error per row: three detailed
+    assert all("no detalla" in n for n in notes[3:])  # and three only marked
+
+
+def test_the_error_report_stops_and_says_so_past_its_size(monkeypatch):
+    from python_calamine import CalamineWorkbook
+
+    monkeypatch.setattr(engine, "MAX_REPORT_CHARS", 700)
+    rows = [client_row(numero_documento=f"bad-{i}", tipo_cliente="mayorista") for i in range(6)]
+    result = engine.validate(SPEC, read_upload(xlsx(rows), "c.xlsx", max_rows=100))
+    report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(
+        SPEC, read_upload(xlsx(rows), "c.xlsx", max_rows=100), result))).get_sheet_by_index(0).to_python()
+    assert 2 < len(report) < 7 and "El informe termina aquí" in report[-1][-1]
 
 
 def test_a_row_repeated_or_out_of_order_is_refused():

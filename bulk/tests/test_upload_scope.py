@@ -2,6 +2,7 @@
 rows that change an existing record need the module's edit grant, and every existing record a row
 matches must be one the user's pages show. Such rows are errors by row and column; nothing applies."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -53,14 +54,19 @@ def _grant_edit(roles):
 def test_the_rep_cannot_change_clients_by_upload(rep, stored, client_as):
     ana, beto = stored
     assert client_as(rep).get(f"/clientes/{beto.pk}/").status_code == 404  # the premise
-    result = _run([consumer_row(ana.id_number, "Ana", correo="fuera@evil.example", limite_credito=999999),
-                   consumer_row(beto.id_number, "Beto", correo="fuera@evil.example", plazo_dias=365),
-                   consumer_row(dui(33), "Nueva")], rep)
+    rows = [consumer_row(ana.id_number, "Ana", correo="fuera@evil.example", limite_credito=999999),
+            consumer_row(beto.id_number, "Beto", correo="fuera@evil.example", plazo_dias=365),
+            consumer_row(dui(33), "Nueva")]
+    result = _run(rows, rep)
     errors = {(r, c): m for r, c, m in result.errors}
     assert set(errors) == {(2, "numero_documento"), (3, "numero_documento")}
     assert "solo puede crear" in errors[(2, "numero_documento")]
     assert "no puede ver" in errors[(3, "numero_documento")]
-    assert result.error_rows[3][4] == "Beto"  # the error report repeats the row as uploaded
+    report = engine.error_report(SPEC, read_upload(xlsx(rows), "c.xlsx", max_rows=SPEC.max_rows), result)
+    from openpyxl import load_workbook
+
+    lines = list(load_workbook(io.BytesIO(report)).worksheets[0].iter_rows(values_only=True))
+    assert lines[2][4] == "Beto" and "no puede ver" in lines[2][-1]  # the error report repeats the row as uploaded
     ana.refresh_from_db()
     beto.refresh_from_db()
     assert (ana.email, ana.credit_limit) == ("ana@example.com", Decimal("5000.00"))

@@ -77,10 +77,12 @@ def test_error_report_is_the_original_rows_plus_an_error_column():
     data = xlsx(rows)
     table = read_upload(data, "c.xlsx", max_rows=100)
     result = engine.validate(SPEC, table)
+    table = read_upload(data, "c.xlsx", max_rows=100)  # read again: the check consumed the rows
     report = CalamineWorkbook.from_filelike(io.BytesIO(engine.error_report(SPEC, table, result))).get_sheet_by_index(0).to_python()
     assert report[0] == [*HEADER, "errores"]
-    assert len(report) == 2 and report[1][HEADER.index("nombre")] == "DUI malo"
-    assert "fila 5, numero_documento" in report[1][-1]
+    assert len(report) == len(rows) + 1 and report[4][HEADER.index("nombre")] == "DUI malo"
+    assert "fila 5, numero_documento" in report[4][-1]
+    assert [line[-1] for line in report[1:4]] == ["", "", ""]  # the rows without errors, in place, unmarked
 
 
 @pytest.mark.parametrize("over,column,reason", [
