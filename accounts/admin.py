@@ -378,6 +378,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "content_type", "at"]
     search_fields = ["object_repr", "summary", "actor_name"]
     date_hierarchy = "at"
+    readonly_fields = ["readable_changes"]
+
+    @admin.display(description=_("cambios"))
+    def readable_changes(self, obj):
+        """What changed as the audit page shows it (the raw before/after stay below)."""
+        from django.utils.html import format_html_join
+
+        from accounts.audit_display import annotate
+
+        (entry,) = annotate([obj])
+        return format_html_join(
+            "", "<div><strong>{}</strong>: {}{}</div>",
+            ((c.label, f"{c.before} → " if c.before is not None else "", c.after) for c in entry.changes),
+        ) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -104,3 +104,11 @@ def test_related_names_are_read_once_per_page_not_once_per_row(users, roles, est
         return len(ctx)
 
     assert queries_with(3) == queries_with(30)
+
+
+def test_the_admin_shows_an_entry_readably_too(users, roles, client_as):
+    services.role_set_permissions(role=roles["Auditor"], grants=[("reportes", "view"), ("reportes", "export")],
+                                  acting_user=users["Administrador"])
+    entry = AuditEntry.objects.get(summary="Permisos del rol")
+    html = client_as(users["Administrador"]).get(f"/admin/accounts/auditentry/{entry.pk}/change/").content.decode()
+    assert "<strong>Permisos</strong>:" in html and "Reportes · Exportar" in html
