@@ -12,8 +12,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 def _page(browser):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    # No favicon on main yet (another branch adds one): its 404 is not this page's error.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     return page
 
 

@@ -58,7 +58,6 @@ def account(establishments, users):
 @pytest.mark.django_db(transaction=True)
 def test_the_account_table_fits_at_1366(browser, live_server, users, account):
     page = browser.new_page(viewport={"width": 1366, "height": 800})
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))  # none on main yet
     watcher = Watch(page)
     try:
         login(page, live_server, "contador")  # sees the account and the payment form beside it

@@ -27,7 +27,6 @@ def assert_scroll_regions(page):
 
 def _page(browser):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))  # none on main yet
     return page
 
 
