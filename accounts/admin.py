@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
 from accounts import services
+from accounts.forms import GrantsField
 from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role, User
-from accounts.modules import DOCUMENT_TYPES, Action, Module, SpecialCase
+from accounts.modules import DOCUMENT_TYPES, Module, SpecialCase
 from accounts.text import CleanTextFormMixin
 
 MAX_CERTIFICATE_BYTES = 256 * 1024
@@ -77,15 +78,10 @@ class AuditedAdmin(admin.ModelAdmin):
 
 # ----------------------------------------------------------------------------------------- roles
 
-GRANT_CHOICES = [(f"{m.value}:{a.value}", f"{m.label} · {a.label}") for m in Module for a in Action]
-
-
 class RoleForm(CleanTextFormMixin, forms.ModelForm):
-    grants = forms.MultipleChoiceField(
-        label=_("Módulos y acciones"), choices=GRANT_CHOICES, required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Lo que el rol puede hacer en cada módulo. «Ver» es necesario para entrar al módulo."),
-    )
+    # The same grid as the configuration page (accounts.forms.GrantGridWidget): only the pairs
+    # each module has, "Ver" required with any other action (accounts.services.grants_clean).
+    grants = GrantsField()
 
     approval_cases = forms.MultipleChoiceField(
         label=_("Casos especiales que requieren aprobación"), choices=SpecialCase.choices, required=False,
@@ -106,17 +102,6 @@ class RoleForm(CleanTextFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["grants"] = [f"{m}:{a}" for m, a in self.instance.permissions.values_list("module", "action")]
-
-    def clean_grants(self):
-        grants = [tuple(g.split(":")) for g in self.cleaned_data["grants"]]
-        modules_with_action = {m for m, _a in grants}
-        missing_view = sorted(m for m in modules_with_action if (m, Action.VIEW.value) not in grants)
-        if missing_view:
-            raise forms.ValidationError(
-                _("Marque «Ver» en los módulos donde el rol tiene otras acciones: %(m)s")
-                % {"m": ", ".join(str(Module(m).label) for m in missing_view)}
-            )
-        return grants
 
 
 @admin.register(Role)
@@ -393,6 +378,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "content_type", "at"]
     search_fields = ["object_repr", "summary", "actor_name"]
     date_hierarchy = "at"
+    readonly_fields = ["readable_changes"]
+
+    @admin.display(description=_("cambios"))
+    def readable_changes(self, obj):
+        """What changed as the audit page shows it (the raw before/after stay below)."""
+        from django.utils.html import format_html_join
+
+        from accounts.audit_display import annotate
+
+        (entry,) = annotate([obj])
+        return format_html_join(
+            "", "<div><strong>{}</strong>: {}{}</div>",
+            ((c.label, f"{c.before} → " if c.before is not None else "", c.after) for c in entry.changes),
+        ) or "—"
 
     def has_add_permission(self, request):
         return False
@@ -402,3 +401,5 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from accounts import admin_axes  # noqa: E402,F401 - django-axes' pages, relabelled in Spanish

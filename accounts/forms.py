@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditAction, User
+from accounts.modules import ALL, MODULE_ACTIONS, Action, Module
 
 
 class LoginForm(AuthenticationForm):
@@ -47,3 +50,65 @@ class AuditFilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+
+# ------------------------------------------------------------------------------- role grants
+
+GRANT_CHOICES = [(f"{m.value}:{a.value}", f"{m.label} · {a.label}") for m, a in ALL]
+
+
+class GrantGridWidget(forms.CheckboxSelectMultiple):
+    """The role's grants as a grid: a row per module, a column per action, a checkbox only where
+    the module has that action (accounts.modules.MODULE_ACTIONS). Used by the configuration page
+    and by the Django admin's role form, rendered with the project's templates in both."""
+
+    template_name = "accounts/widgets/grant_grid.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        options = {o["value"]: o for _group, opts, _i in context["widget"]["optgroups"] for o in opts}
+        actions = [a for a in Action if any(a in MODULE_ACTIONS[m] for m in Module)]
+        context["actions"] = actions
+        context["rows"] = [(m, [options.get(f"{m.value}:{a.value}") for a in actions]) for m in Module]
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # a template's output is already marked safe (its variables were escaped)
+        return render_to_string(self.template_name, self.get_context(name, value, attrs))
+
+
+class GrantsField(forms.MultipleChoiceField):
+    """(module, action) pairs; a pair the module does not have is refused as an invalid choice,
+    and the rules of accounts.services.grants_clean apply."""
+
+    widget = GrantGridWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Módulos y acciones"))
+        kwargs.setdefault("help_text", _("Lo que el rol puede hacer en cada módulo. «Ver» es necesario para entrar al módulo."))
+        super().__init__(choices=GRANT_CHOICES, required=False, **kwargs)
+        self.error_messages["invalid_choice"] = _("«%(value)s» no es una acción de ese módulo.")
+
+    def clean(self, value):
+        from accounts.services import grants_clean
+
+        pairs = [tuple(v.split(":", 1)) for v in super().clean(value)]
+        try:
+            grants_clean(pairs)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        return sorted(pairs)
+
+
+class RoleGrantsForm(forms.Form):
+    """The grid of one role on the configuration page."""
+
+    grants = GrantsField()
+
+    def __init__(self, *args, role, disabled=False, **kwargs):
+        kwargs.setdefault("auto_id", f"id_role{role.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.role = role
+        self.fields["grants"].disabled = disabled
+        if not self.is_bound:
+            self.initial["grants"] = [f"{p.module}:{p.action}" for p in role.permissions.all()]

@@ -1,3 +1,6 @@
+import functools
+import operator
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -6,7 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import EncryptedBinaryField, EncryptedTextField
-from accounts.modules import Action, Module
+from accounts.modules import ALL as ALL_GRANTS
+from accounts.modules import MODULE_ACTIONS, Action, Module
 from accounts.validators import format_nit, validate_logo, validate_nit, validate_nrc
 
 _mh_code4 = RegexValidator(r"^[A-Z0-9]{4}$", _("Debe tener 4 caracteres: letras mayúsculas o dígitos (p. ej. M001)."))
@@ -44,7 +48,13 @@ class RolePermission(models.Model):
     class Meta:
         verbose_name = _("permiso de rol")
         verbose_name_plural = _("permisos de rol")
-        constraints = [models.UniqueConstraint(fields=["role", "module", "action"], name="role_permission_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "module", "action"], name="role_permission_unique"),
+            # Only the pairs that mean something (accounts.modules.MODULE_ACTIONS): no "Reportes · Crear".
+            models.CheckConstraint(condition=functools.reduce(operator.or_, (
+                models.Q(module=m.value, action__in=[a.value for a in actions]) for m, actions in MODULE_ACTIONS.items()
+            )), name="role_permission_module_has_action"),
+        ]
 
     def __str__(self):
         return f"{self.role}: {self.get_module_display()} / {self.get_action_display()}"
@@ -66,7 +76,7 @@ class User(AbstractUser):
             if not self.is_active:
                 self._grants_cache = frozenset()
             elif self.is_superuser:
-                self._grants_cache = frozenset((m.value, a.value) for m in Module for a in Action)
+                self._grants_cache = frozenset((m.value, a.value) for m, a in ALL_GRANTS)
             elif self.role_id is None:
                 self._grants_cache = frozenset()
             else:

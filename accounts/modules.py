@@ -60,8 +60,31 @@ MODULE_META = {
     Module.CONFIGURACION: {"icon": "gear", "url": "accounts:settings"},
 }
 
-ALL = [(m, a) for m in Module for a in Action]
 _V = Action.VIEW
+
+# The actions each module has: the one place that says which (module, action) pairs mean
+# something. The role grid shows a checkbox only for these, and a role cannot hold any other pair
+# (services.grants_clean, RoleForm, and a check constraint on RolePermission). A view or a check
+# that uses a new pair adds it here (accounts/tests/test_role_grid.py reads the code for pairs).
+MODULE_ACTIONS = {
+    Module.CLIENTES: (_V, Action.CREATE, Action.EDIT, Action.EXPORT),
+    Module.INVENTARIO: (_V, Action.CREATE, Action.EDIT, Action.EXPORT),
+    # Exporting documents (books, archives) is a report: REPORTES · Exportar.
+    Module.DOCUMENTOS: (_V, Action.CREATE, Action.EDIT, Action.APPROVE, Action.INVALIDATE, Action.SEND),
+    Module.REPORTES: (_V, Action.EXPORT),
+    Module.CONTINGENCIA: (_V, Action.EDIT),
+    Module.CONFIGURACION: (_V, Action.EDIT),
+}
+
+ALL = [(m, a) for m in Module for a in MODULE_ACTIONS[m]]
+
+
+def is_grant(module, action):
+    """Whether (module, action) is a pair a role may hold."""
+    try:
+        return Action(action) in MODULE_ACTIONS[Module(module)]
+    except (KeyError, ValueError):
+        return False
 
 # The five roles a new installation starts with (created by migration 0002; editable afterwards).
 # company_wide: sees every establishment; otherwise only the ones the user is assigned to.

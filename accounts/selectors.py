@@ -34,6 +34,13 @@ def roles_with_grants():
     return Role.objects.prefetch_related("permissions").order_by("name")
 
 
+def role_get(*, pk):
+    """A role by id, for the pages that may edit roles (their URL checks the grant): 404 if absent."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Role.objects.prefetch_related("permissions"), pk=pk)
+
+
 def audit_entries(*, actor=None, action=None, content_type=None, text=None, date_from=None, date_to=None):
     qs = AuditEntry.objects.select_related("actor", "content_type")
     if actor:

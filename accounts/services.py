@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import AuditAction, AuditEntry, Company, Role, RolePermission, User
+from accounts.modules import ALL as ALL_GRANTS
 from accounts.modules import Action, Module
 
 SECRET_MARK = "•••• (cifrado)"
@@ -115,9 +116,36 @@ def _grant_keys(role):
     return sorted(f"{m}:{a}" for m, a in role.permissions.values_list("module", "action"))
 
 
+def grants_clean(grants):
+    """``grants`` (iterable of (module, action)) as a set of value pairs, or ValidationError: a
+    pair the module does not have (accounts.modules.MODULE_ACTIONS), or an action without «Ver»
+    in its module (a role that cannot enter a module cannot act in it)."""
+    pairs = {(str(m), str(a)) for m, a in grants}
+    meaningless = sorted(pairs - {(m.value, a.value) for m, a in ALL_GRANTS})
+    if meaningless:
+        raise ValidationError(
+            _("Estos módulos no tienen esas acciones: %(p)s")
+            % {"p": ", ".join(_pair_label(m, a) for m, a in meaningless)}, code="meaningless_grant")
+    missing_view = sorted({m for m, _a in pairs} - {m for m, a in pairs if a == Action.VIEW.value},
+                          key=lambda m: list(Module).index(Module(m)))
+    if missing_view:
+        raise ValidationError(
+            _("Marque «Ver» en los módulos donde el rol tiene otras acciones: %(m)s")
+            % {"m": ", ".join(str(Module(m).label) for m in missing_view)}, code="missing_view")
+    return pairs
+
+
+def _pair_label(module, action):
+    try:
+        return f"{Module(module).label} · {Action(action).label}"
+    except ValueError:
+        return f"{module}:{action}"
+
+
 def role_set_permissions(*, role, grants, acting_user):
-    """Replace the role's grants with ``grants`` (iterable of (module, action))."""
-    wanted = {(Module(m).value, Action(a).value) for m, a in grants}
+    """Replace the role's grants with ``grants`` (iterable of (module, action)); refuses a pair
+    that means nothing (grants_clean)."""
+    wanted = grants_clean(grants)
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = {"grants": _grant_keys(role)}

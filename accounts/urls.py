@@ -16,4 +16,5 @@ urlpatterns = [
     path("contrasena/recuperar/listo/", views.password_reset_complete, name="password_reset_complete"),
     path("configuracion/", views.settings_overview, name="settings"),
     path("configuracion/bitacora/", views.audit_list, name="audit"),
+    path("configuracion/roles/<int:pk>/permisos/", views.role_grants, name="role_grants"),
 ]

@@ -1,14 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import audit_display, selectors, services
 from accounts.access import authenticated_view, module_required, public_view
-from accounts.forms import AuditFilterForm, LoginForm
+from accounts.forms import AuditFilterForm, LoginForm, RoleGrantsForm
 from accounts.modules import MODULE_META, Action, Module
 
 
@@ -73,14 +75,37 @@ def home(request):
 
 @module_required(Module.CONFIGURACION, Action.VIEW)
 def settings_overview(request):
+    return _settings_page(request)
+
+
+def _settings_page(request, role_form=None):
+    roles = list(selectors.roles_with_grants())
+    can_edit_roles = request.user.can(Module.CONFIGURACION, Action.EDIT)
+    if role_form is None and roles:
+        chosen = next((r for r in roles if str(r.pk) == request.GET.get("rol")), roles[0])
+        role_form = RoleGrantsForm(role=chosen, disabled=not can_edit_roles)
     return render(request, "accounts/settings.html", {
         "company": selectors.company_get(),
         "locations": selectors.locations_for_user(user=request.user),
-        "roles": selectors.roles_with_grants(),
-        "modules": list(Module),
-        "actions": list(Action),
+        "roles": roles,
+        "role_form": role_form,
+        "can_edit_roles": can_edit_roles,
         "can_edit": request.user.can(Module.CONFIGURACION, Action.EDIT) and request.user.is_staff,
     })
+
+
+@module_required(Module.CONFIGURACION, Action.EDIT)
+@require_POST
+def role_grants(request, pk):
+    """Save one role's grid of grants (the configuration page); a pair the module does not have
+    is refused with the form's error, nothing changed."""
+    role = selectors.role_get(pk=pk)
+    form = RoleGrantsForm(request.POST, role=role)
+    if form.is_valid():
+        services.role_set_permissions(role=role, grants=form.cleaned_data["grants"], acting_user=request.user)
+        messages.success(request, _("Permisos del rol «%(r)s» guardados.") % {"r": role.name})
+        return redirect(f"{reverse('accounts:settings')}?rol={role.pk}#role-matrix")
+    return _settings_page(request, role_form=form)
 
 
 @module_required(Module.CONFIGURACION, Action.VIEW)
@@ -89,6 +114,7 @@ def audit_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.audit_entries(**{k: v for k, v in filters.items() if v})
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = audit_display.annotate(page.object_list)  # labels and readable values, per page
     query = request.GET.copy()
     query.pop("page", None)
     template = "accounts/partials/audit_rows.html" if request.htmx else "accounts/audit_list.html"

@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://localhost:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.FacturadorAdminConfig",  # django.contrib.admin, in Spanish and staff only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -142,6 +142,8 @@ def dashboard(request):
     return render(request, "reports/dashboard.html", {
         "board": data, "desde": period[0].isoformat(), "hasta": period[1].isoformat(),
         "columns": [_("Hoy"), _("Este mes"), _("Periodo elegido")],
+        # a chart with nothing to draw: the page says «Sin datos» instead of drawing empty axes
+        "empty_charts": {name for name, chart in data.charts.items() if not any(chart["values"])},
         "can_reports": request.user.can(Module.REPORTES, Action.VIEW)})
 
 

@@ -117,7 +117,7 @@ def test_audit_page_filters(company, users, client_as):
     services.company_update(company=company, data={"trade_name": "Filtrable"}, acting_user=users["Administrador"])
     c = client_as(users["Auditor"])
     html = c.get("/configuracion/bitacora/", {"text": "Filtrable"}).content.decode()
-    assert "Filtrable" in html and "trade_name" in html
+    assert "Filtrable" in html and "Nombre comercial" in html and "trade_name" not in html  # by its label
     html = c.get("/configuracion/bitacora/", {"text": "no-existe-nada"}).content.decode()
     assert "No hay registros que coincidan" in html
 
