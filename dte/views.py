@@ -323,7 +323,7 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "related": related, "sealed": sealed, "treatments": Treatment.choices, "conditions": Condition.choices,
         "payment_methods": PAYMENT_METHODS, "payments": [(uuid.uuid4().hex[:8], p) for p in (doc.payments or [{}])],
         "is_cr": doc.tipo_dte == ar.CR, "is_fse": doc.tipo_dte == ar.FSE, "is_fex": doc.tipo_dte == ar.FEX,
-        "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND),
+        "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND), "is_nc": doc.tipo_dte == ar.NC,
         "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
         "client_types": [(t, DocType(t).label) for t in services.types_for(user=request.user, client=doc.client)]
         if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
@@ -680,12 +680,19 @@ def document_action(request, pk):
 def document_invalidate(request, pk):
     from dte.invalidation import deadline, invalidation_request, problems
     from dte.models import InvalidationType
+    from dte.returns import parse_returned, returnable_lines
 
     doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("company"), pk=pk)
     replacements = (selectors.documents_for_user(user=request.user)
                     .filter(tipo_dte=doc.tipo_dte, status=GovStatus.SEALED).exclude(pk=doc.pk).order_by("-issued_at")[:50])
     errors, values = [], {}
+    stock_lines, stock_sign = returnable_lines(doc)
+    # By default every line came back (a rescinded sale returns what was sold); the person
+    # unticks or lowers what did not.
+    returned = [{"line": x.pk, "quantity": x.quantity} for x in stock_lines]
     if request.method == "POST":
+        returned, return_errors = parse_returned(request.POST, stock_lines)
+        errors += return_errors
         from accounts.text import clean_data
 
         p = clean_data(request.POST)  # names and reason are signed and sent to MH: no invisible characters
@@ -711,7 +718,7 @@ def document_invalidate(request, pk):
                     requester={"name": values["req_name"], "id_type": values["req_type"] or "13",
                                "id_number": values["req_number"]},
                     receptor={"tipoDocumento": values["rec_type"], "numDocumento": values["rec_number"],
-                              "nombre": values["rec_name"], "correo": values["rec_email"]})
+                              "nombre": values["rec_name"], "correo": values["rec_email"]}, returned=returned)
                 messages.success(request, _("Invalidación firmada y enviada a MH."))
                 return redirect("dte:detail", pk=doc.pk)
             except ValidationError as exc:
@@ -721,6 +728,8 @@ def document_invalidate(request, pk):
     return render(request, "dte/invalidate.html", {
         "doc": doc, "errors": errors, "values": values, "types": InvalidationType.choices, "replacements": replacements,
         "deadline": deadline(doc) if doc.status == GovStatus.SEALED else None, "blocking": blocking,
+        "stock_lines": [(x, next((r["quantity"] for r in returned if r["line"] == x.pk), None)) for x in stock_lines],
+        "stock_sign": stock_sign,
         "id_types": [("13", "DUI"), ("36", "NIT"), ("03", _("Pasaporte")), ("02", _("Carnet de residente")),
                      ("37", _("Otro"))]})
 
