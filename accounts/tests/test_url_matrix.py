@@ -266,7 +266,8 @@ POST_BODIES = {
     "inventory:provider_create": lambda o: PROVIDER_FORM,
     "inventory:provider_edit": lambda o: {**PROVIDER_FORM, "id_number": "06140101900018", "name": "Proveedor editado"},
     "bulk:upload": lambda o: {"file": _clients_file()},
-    "dte:new": lambda o: {"tipo_dte": "01", "point_of_sale": o["point_of_sale"]},
+    # a credit note: a type every default role that creates documents may issue (the Contador only NC/ND)
+    "dte:new": lambda o: {"tipo_dte": "05", "point_of_sale": o["point_of_sale"]},
     "dte:bulk": lambda o: {"ids": [o["issued_document"]], "action": "internal:reviewed", "reason": "Revisado"},
     "dte:approval_decide": lambda o: {"do": "approve", "reason": "Cliente de confianza"},
     "dte:send": lambda o: {"emails": "fuera@example.net"},
