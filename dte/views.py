@@ -644,11 +644,31 @@ def document_detail(request, pk):
     doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related(
         "outbox", "contingency_event", "contingency_lot"), pk=pk)
     if doc.is_draft or doc.status == GovStatus.CORRECTING and not doc.payload:
+        if _reviewing(request.user, doc):
+            return _draft_review(request, doc)
         return redirect("dte:edit", pk=doc.pk)
     context = _detail_context(request, doc)
     if request.htmx and request.htmx.target == "doc-status":
         return render(request, "dte/partials/detail_status.html", context)
     return render(request, "dte/detail.html", context)
+
+
+def _reviewing(user, doc):
+    """An approver opening someone else's draft that waits for his decision: he reads it, he does
+    not get the rep's editor (whose autosave would change what he is asked to approve)."""
+    return (doc.created_by_id != user.pk and user.can(Module.DOCUMENTOS, Action.APPROVE)
+            and doc.special_cases.filter(state=CaseState.REQUESTED).exists())
+
+
+def _draft_review(request, doc):
+    try:
+        body, totals, problems = services.document_preview(doc)
+    except ar.ArithmeticError_:
+        body, totals, problems = {}, None, []
+    return render(request, "dte/review.html", {
+        **_preview_context(body), "doc": doc, "totals": totals, "problems": problems,
+        "total": services.total_of(doc, totals) if totals is not None else None,
+        "cases": list(doc.special_cases.select_related("confirmed_by", "decided_by"))})
 
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)
@@ -752,9 +772,7 @@ def document_download(request, pk, fmt):
 
 
 def _approvals_context(request):
-    pending = (SpecialCase.objects.filter(selectors.document_scope(user=request.user, prefix="document__"),
-                                          state=CaseState.REQUESTED)
-               .select_related("document__client", "document__created_by", "confirmed_by").order_by("confirmed_at"))
+    pending = selectors.approvals_pending(user=request.user)
     recent = (SpecialCase.objects.filter(decided_by=request.user).select_related("document")
               .order_by("-decided_at")[:10])
     return {"pending": pending, "recent": recent}
