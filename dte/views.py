@@ -35,9 +35,12 @@ PAYMENT_METHODS = [("01", gettext_lazy("Billetes y monedas")), ("02", gettext_la
 
 
 def _draft_for(user, pk):
-    """A draft the user may edit: his own, or any for a company-wide role."""
+    """A draft the user may edit: his own, or any for a company-wide role; of a type his role
+    issues (an accountant who issues notes does not finish a rep's Factura)."""
     doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
     if doc.created_by_id != user.pk and not user.company_wide:
+        raise PermissionDenied
+    if doc.tipo_dte not in services.types_for(user=user):
         raise PermissionDenied
     if not doc.is_editable:
         raise Http404

@@ -88,7 +88,8 @@ def sample_objects(db, users, establishments):
                           acting_user=users["Administrador"])
     common = {"company": point.establishment.company, "establishment": point.establishment, "point_of_sale": point,
               "tipo_dte": "01", "issue_date": timezone.localdate(), "created_by": users["Vendedor"]}
-    draft = Document.objects.create(**common)
+    # a credit note: a type every default role that creates documents issues (the Contador only NC/ND)
+    draft = Document.objects.create(**{**common, "tipo_dte": "05"})
     issued = Document.objects.create(**common, status="pending", numero_control="DTE-01-M001P001-000000000000001",
                                      number_year=2026, codigo_generacion="1F2E3D4C-0000-4000-8000-000000000001",
                                      payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c")

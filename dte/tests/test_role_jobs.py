@@ -139,3 +139,11 @@ def test_the_seed_and_the_migration_agree(roles):
         assert set(role.permissions.values_list("module", "action")) == {(str(m), str(a)) for m, a in spec["grants"]}
         assert role.document_types == spec.get("document_types", [])
         assert role.description == str(spec["description"])
+
+
+def test_the_accountant_does_not_finish_a_reps_factura(users, make_draft, parties, client_as):
+    draft = make_draft("01", [line("Mesa", "1", "11.30")], client=parties["consumer"])
+    web = client_as(users["Contador"])
+    assert web.get(f"/documentos/{draft.pk}/editar/").status_code == 403
+    assert web.post(f"/documentos/{draft.pk}/emitir/").status_code == 403
+    assert Document.objects.get(pk=draft.pk).status == GovStatus.DRAFT
