@@ -89,3 +89,23 @@ def test_the_till_approver_sees_his_tills_request_only(waiting, till_boss, clien
     assert f'/documentos/{waiting["ccf"].pk}/' in body and f'/documentos/{waiting["factura"].pk}/' not in body
     assert web.get(f"/documentos/{waiting['ccf'].pk}/").status_code == 200
     assert web.get(f"/documentos/{waiting['factura'].pk}/").status_code == 404
+
+
+def test_the_approvals_page_reads_a_fixed_number_of_queries(make_draft, parties, users, client_as):
+    """The totals are computed from prefetched lines: more requests, no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = client_as(users["Supervisor"])
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert web.get("/documentos/aprobaciones/").status_code == 200
+        return len(ctx)
+
+    _request(make_draft("03", [line("Silla", "2", "10.00")], client=parties["taxpayer"]))
+    one = queries()
+    for n in range(3):
+        _request(make_draft("03", [line("Silla", "1", "10.00"), line("Mesa", str(n + 1), "4.00")],
+                            client=parties["taxpayer"]))
+    assert queries() == one
