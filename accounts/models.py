@@ -261,6 +261,7 @@ class AuditAction(models.TextChoices):
     INVALIDATE = "invalidate", _("Invalidación")
     STATUS = "status", _("Cambio de estado interno")
     SEND = "send", _("Envío")
+    RETURN = "return", _("Devolución de mercadería")
     OTHER = "other", _("Otra")
 
 

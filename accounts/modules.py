@@ -86,7 +86,9 @@ def is_grant(module, action):
     except (KeyError, ValueError):
         return False
 
-# The five roles a new installation starts with (created by migration 0002; editable afterwards).
+
+# The five roles a new installation starts with (created by migration 0002, brought up to date by
+# 0012 while an admin has not changed them; editable afterwards).
 # company_wide: sees every establishment; otherwise only the ones the user is assigned to.
 DEFAULT_ROLES = {
     "Administrador": {
@@ -109,6 +111,9 @@ DEFAULT_ROLES = {
     "Vendedor": {
         "company_wide": False,
         "description": _("Emite documentos desde sus establecimientos y puntos de venta asignados."),
+        # The sales side only: a Comprobante de Retención (07) and a Factura de Sujeto Excluido (14)
+        # are issued by the company as a buyer (facts §1), which is not a sales rep's job.
+        "document_types": ["01", "03", "04", "05", "06", "11"],
         "approval_cases": [SpecialCase.CREDIT_LIMIT, SpecialCase.OVERDUE, SpecialCase.BELOW_COST,
                            SpecialCase.LARGE_AMOUNT],
         "grants": [
@@ -119,19 +124,26 @@ DEFAULT_ROLES = {
     },
     "Contador": {
         "company_wide": True,
-        "description": _("Revisa estados, resuelve rechazos, invalida y exporta libros."),
+        "description": _("Revisa estados, resuelve rechazos, invalida, emite notas de crédito y débito y exporta "
+                         "libros y clientes."),
+        # Corrections after the invalidation window go through credit and debit notes (facts §1):
+        # the accountant issues those, and only those.
+        "document_types": ["05", "06"],
         "grants": [
-            (Module.CLIENTES, _V),
+            (Module.CLIENTES, _V), (Module.CLIENTES, Action.EXPORT),
             (Module.INVENTARIO, _V),
-            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.EDIT), (Module.DOCUMENTOS, Action.INVALIDATE),
-            (Module.DOCUMENTOS, Action.SEND),
+            (Module.DOCUMENTOS, _V), (Module.DOCUMENTOS, Action.CREATE), (Module.DOCUMENTOS, Action.EDIT),
+            (Module.DOCUMENTOS, Action.INVALIDATE), (Module.DOCUMENTOS, Action.SEND),
             (Module.REPORTES, _V), (Module.REPORTES, Action.EXPORT),
             (Module.CONTINGENCIA, _V),
         ],
     },
     "Auditor": {
         "company_wide": True,
-        "description": _("Solo lectura en todo el sistema, incluida la bitácora."),
-        "grants": [(m, _V) for m in Module],
+        "description": _("Solo lectura en todo el sistema, incluida la bitácora; descarga las exportaciones."),
+        # Reading everything includes taking it away to read: every export (clients, products and
+        # providers, reports and their files), which changes nothing.
+        "grants": [(m, _V) for m in Module] + [(Module.CLIENTES, Action.EXPORT), (Module.INVENTARIO, Action.EXPORT),
+                                               (Module.REPORTES, Action.EXPORT)],
     },
 }

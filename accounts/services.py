@@ -343,7 +343,8 @@ def roles_ensure_defaults():
         for name, spec in DEFAULT_ROLES.items():
             role, created = Role.objects.get_or_create(
                 name=name, defaults={"description": str(spec["description"]), "company_wide": spec["company_wide"],
-                                     "approval_cases": [str(c) for c in spec.get("approval_cases", [])]}
+                                     "approval_cases": [str(c) for c in spec.get("approval_cases", [])],
+                                     "document_types": list(spec.get("document_types", []))}
             )
             if created:
                 RolePermission.objects.bulk_create(

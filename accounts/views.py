@@ -65,8 +65,13 @@ def home(request):
         if actions:
             cards.append({"key": module.value, "label": module.label, "icon": MODULE_META[module]["icon"],
                           "actions": actions, "url_name": MODULE_META[module]["url"]})
+    approvals = None
+    if user.can(Module.DOCUMENTOS, Action.APPROVE):  # the approver's first question: who is waiting for me
+        from dte.selectors import approvals_pending_count
+
+        approvals = approvals_pending_count(user=user)
     return render(request, "accounts/home.html", {
-        "cards": cards,
+        "cards": cards, "approvals_pending": approvals,
         "locations": selectors.locations_for_user(user=user),
         "company": selectors.company_get(),
         "can_audit": user.can(Module.CONFIGURACION, Action.VIEW),

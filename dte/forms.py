@@ -98,6 +98,8 @@ def parse_lines(post, tipo):
                 line[field] = default
         line["product_id"] = int(get("product_id")) if get("product_id").isdigit() else None
         line["withhold_income"] = get("withhold_income") in ("on", "1", "true")
+        # NC: the goods of the line came back (they return to stock when MH seals the note, dte.returns)
+        line["returns_goods"] = tipo == ar.NC and get("returns_goods") in ("on", "1", "true")
         if None in (line["quantity"], line["unit_price"], line["discount"]):
             continue
         if line["discount"] > line["quantity"] * line["unit_price"]:

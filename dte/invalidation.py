@@ -114,10 +114,14 @@ def build_event(document, *, tipo, reason, replacement, responsible, requester, 
 
 
 def invalidation_request(*, document, user, tipo, reason, replacement=None, responsible, requester, receptor=None,
-                         now=None):
+                         returned=(), now=None):
     """Check, build, validate and sign the event, mark the document "invalidation pending" and
-    queue the sending after commit. Raises ValidationError with every reason it cannot."""
+    queue the sending after commit. Raises ValidationError with every reason it cannot.
+
+    ``returned``: the lines whose goods the person confirms came back, [{line, quantity}]; they
+    move into stock only when MH accepts the event (dte.returns)."""
     from dte.explain import schema_messages
+    from dte.returns import check_returned
     from dte.schemas.validation import schema_errors
     from dte.signing.backends import SigningError, get_signer
 
@@ -127,6 +131,7 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
         found = problems(doc, tipo=tipo, replacement=replacement, now=now)
         if found:
             raise ValidationError(found)
+        returned_goods = check_returned(doc, returned)
         event = build_event(doc, tipo=tipo, reason=reason, replacement=replacement, responsible=responsible,
                             requester=requester, receptor=receptor, now=now)
         payload = jsonio.dumps(event)
@@ -144,7 +149,7 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
         record = Invalidation.objects.create(
             document=doc, tipo=tipo, reason=reason or "", replacement=replacement, responsible=responsible,
             requester=requester, codigo_generacion=event["identificacion"]["codigoGeneracion"], payload=payload,
-            jws=signed, created_by=user)
+            jws=signed, returned_goods=returned_goods, created_by=user)
         summary = _("Invalidación solicitada (tipo %(t)d): %(r)s") % {"t": int(tipo), "r": reason or "—"}
         transition(doc, GovStatus.INVALIDATION_PENDING, by=user, reason=summary)
         from accounts.models import AuditAction
@@ -153,7 +158,8 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
         audit_record(actor=user, action=AuditAction.INVALIDATE, obj=doc, summary=summary, after={
             "tipo": int(tipo), "motivo": reason or "", "evento": record.codigo_generacion,
             "reemplazo": replacement.codigo_generacion if replacement else None,
-            "responsable": responsible.get("name"), "solicitante": requester.get("name")})
+            "responsable": responsible.get("name"), "solicitante": requester.get("name"),
+            "mercaderia_devuelta": returned_goods})
         from dte.tasks import invalidate_task
 
         transaction.on_commit(lambda: invalidate_task.delay(record.pk))
@@ -183,13 +189,21 @@ def send(invalidation_id):
         client.close()
     with transaction.atomic():
         already = answer is not None and answer.rejected and "YA INVALIDADO" in (answer.descripcion_msg or "").upper()
+        # The record is settled with a conditional UPDATE: a retried or duplicated task that got here
+        # too finds it settled and changes nothing (no second status change, no second stock move).
         if answer is not None and (answer.accepted or already):
-            Invalidation.objects.filter(pk=record.pk).update(state="accepted", sello_recibido=answer.sello or "",
-                                                             answer=answer.raw)
+            if not Invalidation.objects.filter(pk=record.pk, state="pending").update(
+                    state="accepted", sello_recibido=answer.sello or "", answer=answer.raw):
+                return True
             transition(doc, GovStatus.INVALIDATED, by=record.created_by, reason=_("Invalidado por MH"))
+            from dte.returns import invalidation_accepted
+
+            invalidation_accepted(record)  # the goods come back only now that the sale is void (facts §6)
             return True
         detail = (f"{answer.codigo_msg} {answer.descripcion_msg}: {'; '.join(answer.observaciones)}"
                   if answer is not None else error)
-        Invalidation.objects.filter(pk=record.pk).update(state="rejected", answer=answer.raw if answer else {"error": error})
+        if not Invalidation.objects.filter(pk=record.pk, state="pending").update(
+                state="rejected", answer=answer.raw if answer else {"error": error}):
+            return True
         transition(doc, GovStatus.SEALED, by=record.created_by, reason=_("MH rechazó la invalidación: %(d)s") % {"d": detail})
     return True

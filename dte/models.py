@@ -255,6 +255,8 @@ class DocumentLine(models.Model):
     no_gravado = models.DecimalField(max_digits=19, decimal_places=8, default=0)
     related_code = models.CharField(max_length=36, blank=True)  # numeroDocumento: the related document it adjusts
     withhold_income = models.BooleanField(default=False)  # FSE: reteRenta on this line
+    # NC: the goods of this line came back (dte.returns moves them into stock when MH seals the note).
+    returns_goods = models.BooleanField(_("mercadería devuelta"), default=False)
     extra = models.JSONField(default=dict, blank=True)  # CR: tipoDte, tipoDoc, numDocumento, fechaEmision, base, code
 
     class Meta:
@@ -409,6 +411,9 @@ class Invalidation(models.Model):
     state = models.CharField(max_length=12, default="pending")  # pending, accepted, rejected, failed
     sello_recibido = models.CharField(max_length=64, blank=True)
     answer = models.JSONField(default=dict, blank=True)
+    # What the person confirmed came back, [{line, quantity}]: moved into stock only when MH accepts
+    # the event (dte.returns.invalidation_accepted).
+    returned_goods = models.JSONField(_("mercadería devuelta"), default=list, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -120,7 +120,7 @@ def already_there(answer):
 def settle(doc, answer, *, reason=""):
     """MH's verdict on a held document (from a lot's results or a query): sealed or rejected
     (the rejection flow of the Transmission issue takes it from there). Returns True if settled."""
-    from dte.pipeline import _parse_mh_time
+    from dte.pipeline import _parse_mh_time, after_seal
 
     if not ((answer.accepted and answer.sello) or answer.rejected) or already_there(answer):
         return False
@@ -131,6 +131,7 @@ def settle(doc, answer, *, reason=""):
             if answer.accepted:
                 transition(doc, GovStatus.SEALED, reason=reason or _("Sellado por MH"), sello_recibido=answer.sello,
                            processed_at=_parse_mh_time(answer.fh_procesamiento) or timezone.now(), **fields)
+                after_seal(doc)
             else:
                 transition(doc, GovStatus.REJECTED, rejected_at=timezone.now(), **fields,
                            reason=_("Rechazado por MH: %(c)s %(m)s") % {"c": answer.codigo_msg or "",

@@ -87,6 +87,7 @@ def _settle(doc, answer, *, outbox, started):
     if answer.accepted and answer.sello:
         transition(doc, GovStatus.SEALED, reason=_("Sellado por MH"), sello_recibido=answer.sello,
                    processed_at=_parse_mh_time(answer.fh_procesamiento) or timezone.now(), **fields)
+        after_seal(doc)
     elif answer.rejected:
         transition(doc, GovStatus.REJECTED, reason=_("Rechazado por MH: %(c)s %(m)s") % {
             "c": answer.codigo_msg or "", "m": answer.descripcion_msg or ""}, rejected_at=timezone.now(), **fields)
@@ -95,6 +96,13 @@ def _settle(doc, answer, *, outbox, started):
     Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE, last_error="", sends=outbox.sends)
     _mark_calls(doc, started)
     return True
+
+
+def after_seal(doc):
+    """What a seal sets off in the same commit: a credit note's returned goods come back."""
+    from dte.returns import credit_note_sealed
+
+    credit_note_sealed(doc)
 
 
 def _mark_calls(doc, started):

@@ -65,3 +65,47 @@ def recent_mh_outcomes(base_url, count):
     from dte.models import MHCall
 
     return list(MHCall.objects.filter(base_url=base_url).order_by("-id").values_list("outcome", "at")[:count])
+
+
+def _pending_cases(user):
+    from dte.models import CaseState, SpecialCase
+
+    return SpecialCase.objects.filter(document_scope(user=user, prefix="document__"), state=CaseState.REQUESTED)
+
+
+def approvals_pending_count(*, user):
+    """How many special cases wait for a decision among the documents ``user`` may see."""
+    return _pending_cases(user).count()
+
+
+def document_total(document):
+    """What the document is worth (dte.services.total_of): an issued one's stored total, a draft's
+    computed from its lines as it would be issued; None when its figures cannot be computed yet."""
+    from dte import arithmetic as ar
+    from dte.services import document_totals, total_of
+
+    if not document.is_editable:
+        return document.total_to_pay
+    try:
+        return total_of(document, document_totals(document))
+    except ar.ArithmeticError_:
+        return None
+
+
+def approvals_pending(*, user):
+    """The special cases waiting for a decision that ``user`` may see, oldest request first, each
+    with ``total``: its document's total (computed once per document)."""
+    from django.db.models import Prefetch
+
+    from dte.models import DocumentLine
+
+    cases = list(_pending_cases(user)
+                 .select_related("document__client", "document__created_by", "document__company", "confirmed_by")
+                 .prefetch_related(Prefetch("document__lines", queryset=DocumentLine.objects.select_related("product")))
+                 .order_by("confirmed_at"))
+    totals = {}
+    for case in cases:
+        if case.document_id not in totals:
+            totals[case.document_id] = document_total(case.document)
+        case.total = totals[case.document_id]
+    return cases

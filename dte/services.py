@@ -33,7 +33,8 @@ from dte.taxes import thresholds
 from dte.transitions import transition
 
 LINE_FIELDS = ["product_id", "item_type", "code", "description", "unit", "quantity", "unit_price", "discount",
-               "treatment", "special_taxes", "tax_code", "no_gravado", "related_code", "withhold_income", "extra"]
+               "treatment", "special_taxes", "tax_code", "no_gravado", "related_code", "withhold_income", "returns_goods",
+               "extra"]
 DOC_FIELDS = ["tipo_dte", "establishment_id", "point_of_sale_id", "client_id", "provider_id", "counterparty",
               "issue_date", "condition", "payment_term_days", "payments", "observations", "discount_no_suj",
               "discount_exenta", "discount_gravada", "extra"]

@@ -35,9 +35,12 @@ PAYMENT_METHODS = [("01", gettext_lazy("Billetes y monedas")), ("02", gettext_la
 
 
 def _draft_for(user, pk):
-    """A draft the user may edit: his own, or any for a company-wide role."""
+    """A draft the user may edit: his own, or any for a company-wide role; of a type his role
+    issues (an accountant who issues notes does not finish a rep's Factura)."""
     doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
     if doc.created_by_id != user.pk and not user.company_wide:
+        raise PermissionDenied
+    if doc.tipo_dte not in services.types_for(user=user):
         raise PermissionDenied
     if not doc.is_editable:
         raise Http404
@@ -323,7 +326,7 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "related": related, "sealed": sealed, "treatments": Treatment.choices, "conditions": Condition.choices,
         "payment_methods": PAYMENT_METHODS, "payments": [(uuid.uuid4().hex[:8], p) for p in (doc.payments or [{}])],
         "is_cr": doc.tipo_dte == ar.CR, "is_fse": doc.tipo_dte == ar.FSE, "is_fex": doc.tipo_dte == ar.FEX,
-        "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND),
+        "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND), "is_nc": doc.tipo_dte == ar.NC,
         "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
         "client_types": [(t, DocType(t).label) for t in services.types_for(user=request.user, client=doc.client)]
         if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
@@ -710,11 +713,31 @@ def document_detail(request, pk):
     doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related(
         "outbox", "contingency_event", "contingency_lot"), pk=pk)
     if doc.is_draft or doc.status == GovStatus.CORRECTING and not doc.payload:
+        if _reviewing(request.user, doc):
+            return _draft_review(request, doc)
         return redirect("dte:edit", pk=doc.pk)
     context = _detail_context(request, doc)
     if request.htmx and request.htmx.target == "doc-status":
         return render(request, "dte/partials/detail_status.html", context)
     return render(request, "dte/detail.html", context)
+
+
+def _reviewing(user, doc):
+    """An approver opening someone else's draft that waits for his decision: he reads it, he does
+    not get the rep's editor (whose autosave would change what he is asked to approve)."""
+    return (doc.created_by_id != user.pk and user.can(Module.DOCUMENTOS, Action.APPROVE)
+            and doc.special_cases.filter(state=CaseState.REQUESTED).exists())
+
+
+def _draft_review(request, doc):
+    try:
+        body, totals, problems = services.document_preview(doc)
+    except ar.ArithmeticError_:
+        body, totals, problems = {}, None, []
+    return render(request, "dte/review.html", {
+        **_preview_context(body), "doc": doc, "totals": totals, "problems": problems,
+        "total": services.total_of(doc, totals) if totals is not None else None,
+        "cases": list(doc.special_cases.select_related("confirmed_by", "decided_by"))})
 
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)
@@ -746,12 +769,19 @@ def document_action(request, pk):
 def document_invalidate(request, pk):
     from dte.invalidation import deadline, invalidation_request, problems
     from dte.models import InvalidationType
+    from dte.returns import parse_returned, returnable_lines
 
     doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("company"), pk=pk)
     replacements = (selectors.documents_for_user(user=request.user)
                     .filter(tipo_dte=doc.tipo_dte, status=GovStatus.SEALED).exclude(pk=doc.pk).order_by("-issued_at")[:50])
     errors, values = [], {}
+    stock_lines, stock_sign = returnable_lines(doc)
+    # By default every line came back (a rescinded sale returns what was sold); the person
+    # unticks or lowers what did not.
+    returned = [{"line": x.pk, "quantity": x.quantity} for x in stock_lines]
     if request.method == "POST":
+        returned, return_errors = parse_returned(request.POST, stock_lines)
+        errors += return_errors
         from accounts.text import clean_data
 
         p = clean_data(request.POST)  # names and reason are signed and sent to MH: no invisible characters
@@ -777,7 +807,7 @@ def document_invalidate(request, pk):
                     requester={"name": values["req_name"], "id_type": values["req_type"] or "13",
                                "id_number": values["req_number"]},
                     receptor={"tipoDocumento": values["rec_type"], "numDocumento": values["rec_number"],
-                              "nombre": values["rec_name"], "correo": values["rec_email"]})
+                              "nombre": values["rec_name"], "correo": values["rec_email"]}, returned=returned)
                 messages.success(request, _("Invalidación firmada y enviada a MH."))
                 return redirect("dte:detail", pk=doc.pk)
             except ValidationError as exc:
@@ -787,6 +817,8 @@ def document_invalidate(request, pk):
     return render(request, "dte/invalidate.html", {
         "doc": doc, "errors": errors, "values": values, "types": InvalidationType.choices, "replacements": replacements,
         "deadline": deadline(doc) if doc.status == GovStatus.SEALED else None, "blocking": blocking,
+        "stock_lines": [(x, next((r["quantity"] for r in returned if r["line"] == x.pk), None)) for x in stock_lines],
+        "stock_sign": stock_sign,
         "id_types": [("13", "DUI"), ("36", "NIT"), ("03", _("Pasaporte")), ("02", _("Carnet de residente")),
                      ("37", _("Otro"))]})
 
@@ -809,9 +841,7 @@ def document_download(request, pk, fmt):
 
 
 def _approvals_context(request):
-    pending = (SpecialCase.objects.filter(selectors.document_scope(user=request.user, prefix="document__"),
-                                          state=CaseState.REQUESTED)
-               .select_related("document__client", "document__created_by", "confirmed_by").order_by("confirmed_at"))
+    pending = selectors.approvals_pending(user=request.user)
     recent = (SpecialCase.objects.filter(decided_by=request.user).select_related("document")
               .order_by("-decided_at")[:10])
     return {"pending": pending, "recent": recent}

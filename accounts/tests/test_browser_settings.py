@@ -30,13 +30,13 @@ def test_the_admin_toggles_a_cell_of_the_role_grid(browser, live_server, users, 
         assert grid.locator("tbody tr").count() == 6
         assert grid.locator("tr[data-module=reportes] input[type=checkbox]").count() == 2
         assert grid.locator("tr[data-module=reportes] td.grant-none").count() == 5
-        cell = grid.locator("td[data-grant='clientes:export'] input")
+        cell = grid.locator("td[data-grant='inventario:export'] input")
         assert not cell.is_checked()
         cell.check()
         page.click("#role-grants-save")
         page.wait_for_selector(".alert-success")
-        assert roles["Contador"].permissions.filter(module="clientes", action="export").exists()
-        assert page.locator("#role-matrix td[data-grant='clientes:export'] input").is_checked()
+        assert roles["Contador"].permissions.filter(module="inventario", action="export").exists()
+        assert page.locator("#role-matrix td[data-grant='inventario:export'] input").is_checked()
         assert_fits(page)
         assert_no_english_states(page)
 
@@ -50,7 +50,7 @@ def test_the_admin_toggles_a_cell_of_the_role_grid(browser, live_server, users, 
         page.wait_for_selector("#role-grants-errors")
         assert "no es una acción de ese módulo" in page.locator("#role-grants-errors").inner_text()
         assert not roles["Contador"].permissions.filter(module="reportes", action="create").exists()
-        assert roles["Contador"].permissions.filter(module="clientes", action="export").exists()  # unchanged
+        assert roles["Contador"].permissions.filter(module="inventario", action="export").exists()  # unchanged
         watcher.assert_clean()
     finally:
         page.close()

@@ -16,8 +16,10 @@ def test_five_default_roles_with_their_modules(roles):
     assert _modules(roles["Administrador"]) == {m.value for m in Module}
     assert _modules(roles["Vendedor"]) == {"clientes", "inventario", "documentos"}
     assert not roles["Vendedor"].company_wide
-    # Auditor: read-only everywhere.
-    assert set(roles["Auditor"].permissions.values_list("action", flat=True)) == {"view"}
+    # Auditor: read-only everywhere; exporting (a download) is reading too.
+    assert set(roles["Auditor"].permissions.values_list("action", flat=True)) == {"view", "export"}
+    assert set(roles["Auditor"].permissions.filter(action="export").values_list("module", flat=True)) == {
+        "clientes", "inventario", "reportes"}
     assert _modules(roles["Auditor"]) == {m.value for m in Module}
     assert roles["Contador"].permissions.filter(module="documentos", action="invalidate").exists()
     assert not roles["Vendedor"].permissions.filter(module="documentos", action="invalidate").exists()

@@ -89,7 +89,8 @@ def sample_objects(db, users, establishments):
                           acting_user=users["Administrador"])
     common = {"company": point.establishment.company, "establishment": point.establishment, "point_of_sale": point,
               "tipo_dte": "01", "issue_date": timezone.localdate(), "created_by": users["Vendedor"]}
-    draft = Document.objects.create(**common)
+    # a credit note: a type every default role that creates documents issues (the Contador only NC/ND)
+    draft = Document.objects.create(**{**common, "tipo_dte": "05"})
     issued = Document.objects.create(**common, status="pending", numero_control="DTE-01-M001P001-000000000000001",
                                      number_year=2026, codigo_generacion="1F2E3D4C-0000-4000-8000-000000000001",
                                      payload='{"identificacion": {}, "resumen": {}}', jws="a.b.c")
@@ -268,7 +269,8 @@ POST_BODIES = {
     "inventory:provider_create": lambda o: PROVIDER_FORM,
     "inventory:provider_edit": lambda o: {**PROVIDER_FORM, "id_number": "06140101900018", "name": "Proveedor editado"},
     "bulk:upload": lambda o: {"file": _clients_file()},
-    "dte:new": lambda o: {"tipo_dte": "01", "point_of_sale": o["point_of_sale"]},
+    # a credit note: a type every default role that creates documents may issue (the Contador only NC/ND)
+    "dte:new": lambda o: {"tipo_dte": "05", "point_of_sale": o["point_of_sale"]},
     "dte:bulk": lambda o: {"ids": [o["issued_document"]], "action": "internal:reviewed", "reason": "Revisado"},
     "dte:approval_decide": lambda o: {"do": "approve", "reason": "Cliente de confianza"},
     "dte:send": lambda o: {"emails": "fuera@example.net"},

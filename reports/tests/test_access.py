@@ -80,7 +80,7 @@ def test_a_branch_user_never_sees_another_establishments_figures(book, branch_ma
 def test_roles_decide_the_report_pages(book, users, client_as):
     slug = "ventas-cliente"
     expected = {  # (view, export)
-        "Contador": (200, 200), "Supervisor": (200, 200), "Administrador": (200, 200), "Auditor": (200, 403),
+        "Contador": (200, 200), "Supervisor": (200, 200), "Administrador": (200, 200), "Auditor": (200, 200),
         "Vendedor": (403, 403), "outsider": (403, 403)}
     for role, (view, export) in expected.items():
         browser = client_as(users[role])
