@@ -55,6 +55,15 @@ def state_label(value, kind=None):
     return value
 
 
+# Keys some audit rows were written with in English (dte.delivery): shown in Spanish.
+AUDIT_KEYS = {"state": _("estado"), "status": _("estado"), "recipient": _("destinatario"),
+              "automatic": _("automático"), "document": _("documento"), "error": _("error"), "code": _("caso")}
+
+
+def audit_key(key):
+    return AUDIT_KEYS.get(key, key)
+
+
 def audit_value(value, key=""):
     """A value of an audit row's before/after as a person reads it: state words by their label,
     yes/no for booleans, a list joined."""

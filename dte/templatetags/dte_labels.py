@@ -20,6 +20,11 @@ def audit_value(value, key=""):
 
 
 @register.filter
+def audit_key(key):
+    return labels.audit_key(key)
+
+
+@register.filter
 def mh_meaning(call):
     return labels.mh_call_meaning(call)
 

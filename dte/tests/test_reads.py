@@ -149,3 +149,8 @@ def test_a_contingency_document_says_what_the_client_was_sent_and_when(client, t
     assert f"Copia pendiente de sello enviada a pagos@gran.example el {when:%d/%m/%Y %H:%M}." in text
     assert "copia pendiente de sello" in text  # the card says which copy it was
     assert "Todavía no se ha enviado" not in text
+    # the email says the same, in Spanish; the audit trail shows the send in Spanish words
+    assert english(mail.outbox[0].subject + " " + mail.outbox[0].body) == []
+    assert "pendiente del sello del Ministerio de Hacienda" in mail.outbox[0].body
+    audit = visible(client.get(reverse("accounts:audit")))
+    assert english(audit) == [] and "estado : En cola" in audit and "automático : no" in audit
