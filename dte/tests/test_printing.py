@@ -342,6 +342,9 @@ def test_every_type_prints_with_its_title_and_total(make_draft, issuer, parties,
     for title, (doc, total) in docs.items():
         if doc.status == GovStatus.DRAFT:
             doc = _seal(document_issue(document=doc, user=issuer), sello=SELLO[:-4] + f"{doc.pk:04d}")
+        from dte.summary import check, rows
+
+        assert check(rows(json.loads(doc.payload)["resumen"], doc.tipo_dte)) == [], title  # its summary adds up
         for layout in ("letter", "ticket"):
             text = " ".join(_text(render_pdf(doc, layout), tmp_path, f"{doc.pk}-{layout}.pdf").split())
             assert title in text and doc.numero_control in text and doc.sello_recibido in text, (title, layout)
