@@ -93,6 +93,7 @@ def test_every_page_of_a_document_reads_in_spanish(client, travelled, users):
     detail = visible(client.get(reverse("dte:detail", args=[doc.pk])))
     assert english(detail) == []
     assert "Por transmitir → Transmitiendo" in detail and "En duda → En contingencia" in detail
+    assert "transmisión por contingencia No disponibilidad de sistema del MH" in detail  # CAT-005 1, by name
     transition(doc, GovStatus.SEALED, reason="Sellado por MH", sello_recibido=SELLO)
     pages = {
         "detalle": reverse("dte:detail", args=[doc.pk]),
