@@ -150,7 +150,7 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
             document=doc, tipo=tipo, reason=reason or "", replacement=replacement, responsible=responsible,
             requester=requester, codigo_generacion=event["identificacion"]["codigoGeneracion"], payload=payload,
             jws=signed, returned_goods=returned_goods, created_by=user)
-        summary = _("Invalidación solicitada (tipo %(t)d): %(r)s") % {"t": int(tipo), "r": reason or "—"}
+        summary = _("Invalidación solicitada (%(t)s): %(r)s") % {"t": InvalidationType(tipo).label, "r": reason or "—"}
         transition(doc, GovStatus.INVALIDATION_PENDING, by=user, reason=summary)
         from accounts.models import AuditAction
         from accounts.services import audit_record

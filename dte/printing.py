@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dte import jsonio
+from dte import jsonio, summary
 from dte.models import Document, GovStatus, PrintedCopy
 
 log = logging.getLogger(__name__)
@@ -31,21 +31,9 @@ PRINTABLE = {GovStatus.CONTINGENCY: "contingency", GovStatus.PENDING: "pending",
              GovStatus.IN_DOUBT: "pending", GovStatus.SEALED: "sealed", GovStatus.INVALIDATION_PENDING: "sealed",
              GovStatus.INVALIDATED: "invalidated", GovStatus.REJECTED: "rejected"}
 
-RESUMEN_LABELS = [
-    ("totalNoSuj", _("Total no sujeto")), ("totalExenta", _("Total exento")), ("totalGravada", _("Total gravado")),
-    ("totalCompra", _("Total compras")), ("subTotalVentas", _("Suma de ventas")),
-    ("descuNoSuj", _("Descuento a no sujetas")), ("descuExenta", _("Descuento a exentas")),
-    ("descuGravada", _("Descuento a gravadas")), ("descu", _("Descuento")), ("totalDescu", _("Total descuentos")),
-    ("subTotal", _("Subtotal")), ("ivaPerci1", _("IVA percibido")), ("ivaRete1", _("IVA retenido")),
-    ("reteRenta", _("Retención de renta")), ("seguro", _("Seguro")), ("flete", _("Flete")),
-    ("montoTotalOperacion", _("Monto total de la operación")), ("totalNoGravado", _("Otros montos no afectos")),
-    ("totalSujetoRetencion", _("Total sujeto a retención")), ("totalIVAretenido", _("Total IVA retenido")),
-    ("saldoFavor", _("Saldo a favor")), ("totalIva", _("IVA incluido en el total")),
-]
 CONDITIONS = {1: _("Contado"), 2: _("Crédito"), 3: _("Otro")}
 TRANSMISSION = {1: _("Normal"), 2: _("Contingencia")}
 MODELS = {1: _("Previo"), 2: _("Diferido")}
-TOTAL_KEYS = ("totalPagar", "montoTotalOperacion", "totalIVAretenido", "totalCompra")
 
 
 def consult_url(doc, ident=None):
@@ -90,9 +78,6 @@ def context(doc, layout="letter"):
     ident = body.get("identificacion") or {}
     resumen = body.get("resumen") or {}
     receptor = body.get("receptor") or body.get("sujetoExcluido") or {}
-    totals = [(label, resumen[key]) for key, label in RESUMEN_LABELS
-              if _amount(resumen.get(key)) is not None and (resumen[key] != 0 or key in ("totalGravada", "subTotal"))]
-    total = next((resumen[k] for k in TOTAL_KEYS if _amount(resumen.get(k)) is not None), None)
     url = consult_url(doc, ident)
     state = PRINTABLE.get(doc.status, "pending")
     issued = timezone.localtime(doc.issued_at) if doc.issued_at else None
@@ -106,7 +91,7 @@ def context(doc, layout="letter"):
         "est_code": (body.get("emisor") or {}).get("codEstableMH") or (body.get("emisor") or {}).get("codigoMH") or "",
         "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH") or "",
         "items": body.get("cuerpoDocumento") or [],
-        "tributos": resumen.get("tributos") or [], "totals": totals, "total": total,
+        "summary": summary.rows(resumen, doc.tipo_dte),  # the same order as on screen (dte.summary)
         "condition": CONDITIONS.get(resumen.get("condicionOperacion")), "pagos": resumen.get("pagos") or [],
         "observations": extension.get("observaciones") or doc.observations or "", "extension": extension,
         "related": body.get("documentoRelacionado") or [], "others": body.get("otrosDocumentos") or [],
@@ -120,12 +105,36 @@ def context(doc, layout="letter"):
     }
 
 
+# A ticket prints on a roll: laid out first on a page longer than any ticket, then printed on a
+# page as long as its content, so the printer feeds no blank paper after the last line.
+TICKET_ROLL_MM = 2000
+TICKET_MARGIN_MM = 4
+PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+
+
+def _content_height_mm(page):
+    root = page._page_box.children[0]  # the <html> box; WeasyPrint has no public API for this
+    return (root.position_y + root.margin_height()) / PX_PER_MM + TICKET_MARGIN_MM
+
+
 def render_pdf(doc, layout="letter"):
     """The PDF bytes of this document as it stands now."""
     from weasyprint import HTML
 
-    html = render_to_string("dte/print/document.html", context(doc, layout))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
+    values = context(doc, layout)
+    values["page_height"] = f"{TICKET_ROLL_MM}mm"
+    html = render_to_string("dte/print/document.html", values)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=_fonts())
+    if layout == "ticket" and len(document.pages) == 1:
+        try:
+            height = _content_height_mm(document.pages[0])
+        except (AttributeError, IndexError):  # another WeasyPrint: keep the long page
+            height = None
+        if height:
+            values["page_height"] = f"{height + 1:.1f}mm"  # 1 mm of slack: rounding never adds a page
+            html = render_to_string("dte/print/document.html", values)
+            document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=_fonts())
+    return document.write_pdf()
 
 
 _font_config = None

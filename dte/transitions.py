@@ -36,7 +36,11 @@ def transition(document, to_status, *, by=None, reason="", track="gov", **fields
     attr, moves = ("status", GOV_MOVES) if track == "gov" else ("internal_status", INTERNAL_MOVES)
     current = getattr(document, attr)
     if to_status not in moves.get(current, set()):
-        raise TransitionRefused(_("No se puede pasar de «%(a)s» a «%(b)s».") % {"a": current, "b": to_status})
+        from dte.labels import state_label
+
+        kind = "gov" if track == "gov" else "internal"
+        raise TransitionRefused(_("No se puede pasar de «%(a)s» a «%(b)s».") % {
+            "a": state_label(current, kind), "b": state_label(to_status, kind)})
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         changed = Document.objects.filter(pk=document.pk, **{attr: current}).update(**{attr: to_status}, **fields)
         if not changed:

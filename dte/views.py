@@ -658,8 +658,12 @@ def _timeline(doc):
     from dte.models import MHCall
 
     codes = [c for c in [doc.codigo_generacion, *(doc.previous_codes or [])] if c]
-    events = [{"at": h.at, "kind": "status", "track": h.track, "from": h.from_status, "to": h.to_status,
-               "by": h.by, "reason": h.reason} for h in doc.history.select_related("by")]
+    from dte.labels import state_label
+
+    events = [{"at": h.at, "kind": "status", "track": h.track, "by": h.by, "reason": h.reason,
+               "from": state_label(h.from_status, "gov" if h.track == "gov" else "internal"),
+               "to": state_label(h.to_status, "gov" if h.track == "gov" else "internal")}
+              for h in doc.history.select_related("by")]
     events += [{"at": c.at, "kind": "mh", "call": c} for c in MHCall.objects.filter(codigo_generacion__in=codes)]
     return sorted(events, key=lambda e: e["at"])
 
@@ -692,17 +696,37 @@ PRINTABLE_STATES = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDAT
                     GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT}
 
 
+def _delivery_plan(doc, deliveries):
+    """What the client was actually sent and what will be sent, for the two blocks of the page
+    that talk about it (the contingency note and the deliveries card) to say the same thing. A
+    copy emailed before the seal is the pending-seal copy; the sealed one goes out automatically
+    only when the company emails documents and the client has an address (dte.delivery.auto_deliver)."""
+    from dte.delivery import recipients_of
+
+    sealed_at = doc.history.filter(track="gov", to_status=GovStatus.SEALED).values_list("at", flat=True).last()
+    for d in deliveries:
+        d.pending_copy = d.state == "sent" and (sealed_at is None or (d.sent_at is not None and d.sent_at < sealed_at))
+    recipients = recipients_of(doc)
+    waiting = doc.status in (GovStatus.CONTINGENCY, GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT)
+    return {"sent": [d for d in deliveries if d.state == "sent"],
+            "queued": [d for d in deliveries if d.state in ("queued", "sending")],
+            "recipients": recipients, "waiting_seal": waiting,
+            "auto_on_seal": waiting and doc.company.email_documents and bool(recipients)
+            and not any(d.automatic for d in deliveries)}
+
+
 def _detail_context(request, doc):
     from dte.explain import explain_all
 
     body = jsonio.loads(doc.payload)
+    deliveries = list(doc.deliveries.all()[:20])
     return {"doc": doc, **_preview_context(body), "timeline": _timeline(doc), "actions": _actions(request.user, doc),
             "explained": explain_all(doc.mh_observations),
             "contingency_link": request.user.can(Module.CONTINGENCIA, Action.VIEW),
             "can_send": request.user.can(Module.DOCUMENTOS, Action.SEND),
             "printable": doc.status in PRINTABLE_STATES,
-            "deliveries": list(doc.deliveries.all()[:20]),
-            "failed_deliveries": [d for d in doc.deliveries.all()[:20] if d.state == "failed"],
+            "deliveries": deliveries, "delivery_plan": _delivery_plan(doc, deliveries),
+            "failed_deliveries": [d for d in deliveries if d.state == "failed"],
             "live": doc.status in (
                 GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.INVALIDATION_PENDING,
                 GovStatus.CONTINGENCY)}

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import Application, Payment
 
@@ -72,7 +73,7 @@ class DocumentStatus:
         return "90_plus"
 
 
-STATUS_LABELS = {"unpaid": "Pendiente", "partial": "Abonado", "paid": "Pagado", "overdue": "Vencido"}
+STATUS_LABELS = {"unpaid": _("Pendiente"), "partial": _("Abonado"), "paid": _("Pagado"), "overdue": _("Vencido")}
 
 
 def status_of(doc, *, today=None):

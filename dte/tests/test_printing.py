@@ -342,8 +342,14 @@ def test_every_type_prints_with_its_title_and_total(make_draft, issuer, parties,
     for title, (doc, total) in docs.items():
         if doc.status == GovStatus.DRAFT:
             doc = _seal(document_issue(document=doc, user=issuer), sello=SELLO[:-4] + f"{doc.pk:04d}")
+        from dte.summary import check, rows
+
+        assert check(rows(json.loads(doc.payload)["resumen"], doc.tipo_dte)) == [], title  # its summary adds up
         for layout in ("letter", "ticket"):
             text = " ".join(_text(render_pdf(doc, layout), tmp_path, f"{doc.pk}-{layout}.pdf").split())
             assert title in text and doc.numero_control in text and doc.sello_recibido in text, (title, layout)
             if total:
-                assert f"Total a pagar {total}" in text, (title, layout, total)
+                # a note's total is its operation total (no totalPagar, facts §2.5); a CR's, the IVA withheld
+                label = {"NOTA DE CRÉDITO": "Monto total de la operación", "NOTA DE DÉBITO": "Monto total de la operación",
+                         "COMPROBANTE DE RETENCIÓN": "Total IVA retenido"}.get(title, "Total a pagar")
+                assert f"{label} {total}" in text, (title, layout, total)
