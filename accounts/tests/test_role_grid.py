@@ -42,11 +42,11 @@ def test_an_admin_toggles_a_cell_and_the_role_changes(users, roles, client_as):
     page = web.get(f"/configuracion/?rol={contador.pk}").content.decode()
     checked = set(re.findall(r'value="(\w+:\w+)"[^>]*checked', page))
     assert checked == {f"{p.module}:{p.action}" for p in contador.permissions.all()}
-    response = web.post(f"/configuracion/roles/{contador.pk}/permisos/", {"grants": sorted(checked | {"clientes:export"})})
+    response = web.post(f"/configuracion/roles/{contador.pk}/permisos/", {"grants": sorted(checked | {"inventario:export"})})
     assert response.status_code == 302 and response["Location"] == f"/configuracion/?rol={contador.pk}#role-matrix"
-    assert contador.permissions.filter(module="clientes", action="export").exists()
+    assert contador.permissions.filter(module="inventario", action="export").exists()
     entry = AuditEntry.objects.get(object_id=str(contador.pk), summary="Permisos del rol")
-    assert "clientes:export" in entry.after["grants"] and "clientes:export" not in entry.before["grants"]
+    assert "inventario:export" in entry.after["grants"] and "inventario:export" not in entry.before["grants"]
 
 
 def test_a_meaningless_pair_posted_by_hand_is_refused(users, roles, client_as):
