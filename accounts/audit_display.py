@@ -136,7 +136,9 @@ def _field(model, key):
 
 def _label(model, key):
     field = _field(model, key)
-    if field is not None:
+    # A field without a verbose_name of its own is called by its (English) attribute name: the
+    # Spanish name given here wins over that.
+    if field is not None and not (key in KEY_LABELS and str(field.verbose_name) == field.name.replace("_", " ")):
         return capfirst(str(field.verbose_name))
     if key in KEY_LABELS:
         return str(KEY_LABELS[key])
@@ -166,6 +168,9 @@ class _Names:
                 self.names[(model, str(obj.pk))] = _name_of(obj)
 
     def get(self, model, pk):
+        if (model, str(pk)) not in self.names and isinstance(model._meta.pk, models.AutoField) \
+                and not str(pk).isdigit():
+            return str(pk)  # written as a name (a número de control), not as a key
         return self.names.get((model, str(pk)), _("#%(pk)s (ya no existe)") % {"pk": pk})
 
 

@@ -109,7 +109,7 @@ def test_every_page_of_a_document_reads_in_spanish(client, travelled, users):
     detail = visible(client.get(pages["detalle"]))
     assert "En contingencia → Sellado" in detail
     audit = visible(client.get(pages["bitácora"]))
-    assert "estado : Por transmitir" in audit and "caso : Aplica retención" in audit  # stored: pending, retention
+    assert "Estado : Por transmitir" in audit and "Caso especial : Aplica retención" in audit  # stored: pending, retention
 
 
 @pytest.mark.django_db
@@ -154,4 +154,4 @@ def test_a_contingency_document_says_what_the_client_was_sent_and_when(client, t
     assert english(mail.outbox[0].subject + " " + mail.outbox[0].body) == []
     assert "pendiente del sello del Ministerio de Hacienda" in mail.outbox[0].body
     audit = visible(client.get(reverse("accounts:audit")))
-    assert english(audit) == [] and "estado : En cola" in audit and "automático : no" in audit
+    assert english(audit) == [] and "Estado : En cola" in audit and "Documento : DTE-03-M001P001-000000000000001" in audit
