@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from accounts.models import AuditAction
 from accounts.modules import SpecialCase as Case
 from accounts.services import audit_record
@@ -275,7 +276,7 @@ def special_cases(document, lines, totals):
         limit = document.client.credit_limit
         if document.condition == Condition.CREDITO and limit and owed + total > limit:
             found.append(Found(Case.CREDIT_LIMIT, _("Debe %(o)s; con este documento llega a %(n)s y su límite es %(l)s.")
-                               % {"o": q2(owed), "n": q2(owed + total), "l": q2(limit)}))
+                               % {"o": formats.money(owed), "n": formats.money(owed + total), "l": formats.money(limit)}))
         if overdue:
             found.append(Found(Case.OVERDUE, _("Tiene %(n)d documento(s) vencido(s).") % {"n": overdue}))
     if document.tipo_dte in (ar.FACTURA, ar.CCF, ar.FEX):
@@ -288,15 +289,15 @@ def special_cases(document, lines, totals):
                 net = net / D("1.13")  # a Factura's price includes IVA; cost does not
             if net < product.cost:
                 found.append(Found(Case.BELOW_COST, _("%(p)s: precio neto %(n)s, costo %(c)s.")
-                                   % {"p": product.code, "n": q2(net), "c": q2(product.cost)}))
+                                   % {"p": product.code, "n": formats.unit_price(net), "c": formats.unit_price(product.cost)}))
     if settings.ALLOW_NEGATIVE_STOCK:
         found.extend(Found(code, detail) for code, detail in _stock_cases(document, lines))
     if totals.iva_rete1 or totals.iva_perci1:
         parts = []
         if totals.iva_rete1:
-            parts.append(_("retención de IVA %(a)s") % {"a": totals.iva_rete1})
+            parts.append(_("retención de IVA %(a)s") % {"a": formats.money(totals.iva_rete1)})
         if totals.iva_perci1:
-            parts.append(_("percepción de IVA %(a)s") % {"a": totals.iva_perci1})
+            parts.append(_("percepción de IVA %(a)s") % {"a": formats.money(totals.iva_perci1)})
         found.append(Found(Case.RETENTION, _("Aplica %(p)s.") % {"p": ", ".join(parts)}))
     if document.issue_date != timezone.localdate():
         found.append(Found(Case.OTHER_DATE, _("Fecha de emisión %(d)s; hoy es %(t)s.")
