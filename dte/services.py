@@ -210,7 +210,7 @@ def document_problems(document, lines, related, totals):
         party = document.counterparty or {}
         if not (party.get("id_type") and party.get("id_number") and party.get("name")):
             out.append(_("Una factura de %(a)s o más exige tipo y número de documento y nombre del comprador.")
-                       % {"a": thresholds().factura_identification})
+                       % {"a": formats.money(thresholds().factura_identification)})
     if document.condition == Condition.CREDITO and not document.payment_term_days:
         out.append(_("Una venta al crédito necesita el plazo en días."))
     payments = document.payments or []
@@ -220,7 +220,7 @@ def document_problems(document, lines, related, totals):
     elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
         paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
         if paid != q2(totals.total_pagar):
-            out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": paid, "t": q2(totals.total_pagar)})
+            out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": formats.money(paid), "t": formats.money(totals.total_pagar)})
     if not settings.ALLOW_NEGATIVE_STOCK:
         out.extend(detail for code, detail in _stock_cases(document, lines))
     return out
@@ -252,7 +252,7 @@ def _stock_cases(document, lines):
         pid = line.product_id
         if pid in wanted and levels.get(pid, ZERO) - wanted[pid] < 0:
             out.append((Case.NEGATIVE_STOCK, _("%(p)s: hay %(h)s y se venden %(q)s.") % {
-                "p": line.code or line.description[:40], "h": levels.get(pid, ZERO).normalize(), "q": wanted.pop(pid).normalize()}))
+                "p": line.code or line.description[:40], "h": formats.quantity(levels.get(pid, ZERO)), "q": formats.quantity(wanted.pop(pid))}))
     return out
 
 
@@ -301,9 +301,9 @@ def special_cases(document, lines, totals):
         found.append(Found(Case.RETENTION, _("Aplica %(p)s.") % {"p": ", ".join(parts)}))
     if document.issue_date != timezone.localdate():
         found.append(Found(Case.OTHER_DATE, _("Fecha de emisión %(d)s; hoy es %(t)s.")
-                           % {"d": document.issue_date.isoformat(), "t": timezone.localdate().isoformat()}))
+                           % {"d": formats.date(document.issue_date), "t": formats.date(timezone.localdate())}))
     if total >= thresholds().large_amount:
-        found.append(Found(Case.LARGE_AMOUNT, _("Total %(t)s, umbral %(u)s.") % {"t": q2(total), "u": thresholds().large_amount}))
+        found.append(Found(Case.LARGE_AMOUNT, _("Total %(t)s, umbral %(u)s.") % {"t": formats.money(total), "u": formats.money(thresholds().large_amount)}))
     return found
 
 

@@ -84,7 +84,7 @@ def _csv_value(value):
     if value is None:
         return ""
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return formats.date(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     return value
