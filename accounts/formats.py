@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 DASH = "—"
 CENT = Decimal("0.01")
@@ -157,8 +158,6 @@ def datetime(value, empty=DASH, seconds=False):
 
 def credit_limit(value):
     """A client's credit limit: ``$ 2,500.00``, or "Sin límite" for 0 (a limit of 0 means none is set)."""
-    from django.utils.translation import gettext
-
     number = _decimal(value) if not _missing(value) else Decimal(0)
     if number is not None and not number:
         return gettext("Sin límite")
