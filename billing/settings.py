@@ -95,6 +95,8 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
                 "contingency.context_processors.banner",
             ],
+            # How money, prices, quantities and dates read (accounts/formats.py), in every template.
+            "builtins": ["accounts.templatetags.formats"],
         },
     },
 ]
@@ -156,6 +158,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/El_Salvador"
 USE_I18N = True
 USE_TZ = True
+# El Salvador writes dates 04/12/2026 and US dollars $ 2,500.00 whatever the UI language: these
+# modules make Django's own formatting (|date, admin, {{ decimal }}) agree with accounts/formats.py.
+FORMAT_MODULE_PATH = ["billing.formats"]
 
 # Static files: our own in static/, vendor libraries straight from npm's node_modules.
 STATIC_URL = "static/"

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from contingency import selectors
 from contingency.models import Period
 
@@ -23,7 +24,7 @@ def _hours(delta):
 
 def _message(period, kind, now):
     where = period.scope_label
-    started = timezone.localtime(period.started_at).strftime("%d/%m/%Y %H:%M")
+    started = formats.datetime(period.started_at)
     lines = [_("Contingencia de %(w)s, iniciada el %(s)s (%(r)s).") % {"w": where, "s": started,
                                                                        "r": period.get_tipo_display()}]
     if kind == "opened":
@@ -40,10 +41,10 @@ def _message(period, kind, now):
         if when == "overdue":
             subject = _("Facturador: VENCIDO el plazo para %(l)s (%(w)s)") % {"l": label, "w": where}
             lines.append(_("El plazo venció el %(d)s. MH exige una justificación por escrito a la DGII.") % {
-                "d": timezone.localtime(due).strftime("%d/%m/%Y %H:%M")})
+                "d": formats.datetime(due)})
         else:
             subject = _("Facturador: quedan %(h)s para %(l)s (%(w)s)") % {"h": _hours(due - now), "l": label, "w": where}
-            lines.append(_("Plazo: %(d)s.") % {"d": timezone.localtime(due).strftime("%d/%m/%Y %H:%M")})
+            lines.append(_("Plazo: %(d)s.") % {"d": formats.datetime(due)})
     waiting = selectors.waiting_counts([period]).get(period.pk, 0)
     lines.append(_("Documentos que esperan: %(n)d.") % {"n": waiting})
     return subject, "\n".join(line for line in lines if line)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from dte import jsonio
 from dte.models import ArchiveJob, GovStatus
 
@@ -31,7 +32,7 @@ def archive_request(*, user, date_from, date_to):
         from accounts.services import audit_record
 
         audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=_("Archivo ZIP de documentos"),
-                     summary=_("Archivo ZIP solicitado: %(a)s a %(b)s") % {"a": date_from.isoformat(), "b": date_to.isoformat()})
+                     summary=_("Archivo ZIP solicitado: %(a)s a %(b)s") % {"a": formats.date(date_from), "b": formats.date(date_to)})
         from dte.tasks import archive_task
 
         transaction.on_commit(lambda: archive_task.delay(job.pk))

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from dte import jsonio
 from dte.models import Delivery, DeliveryState, Document, Download, GovStatus
 
@@ -250,8 +251,8 @@ def message_for(doc, recipient):
         _("Estimado cliente:"), "",
         _("Adjuntamos su %(tipo)s número de control %(numero)s, código de generación %(codigo)s, del %(fecha)s, "
           "por %(total)s.") % {"tipo": doc.get_tipo_dte_display(), "numero": doc.numero_control,
-                              "codigo": doc.codigo_generacion, "fecha": doc.issue_date.strftime("%d/%m/%Y"),
-                              "total": f"$ {total:,.2f}"},
+                              "codigo": doc.codigo_generacion, "fecha": formats.date(doc.issue_date),
+                              "total": formats.money(total)},
         state, "",
         _("Adjuntos: la versión impresa (PDF) y el documento tributario electrónico firmado (JSON)."),
         _("También puede verlo y descargarlo aquí (el enlace vence en %(d)d días): %(url)s") % {

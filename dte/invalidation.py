@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from dte import jsonio, numbering
 from dte.models import Document, GovStatus, Invalidation, InvalidationType
 from dte.schemas.registry import event_version
@@ -54,7 +55,7 @@ def problems(document, *, tipo, replacement=None, now=None):
         return out
     limit = deadline(document)
     if now > limit:
-        out.append(_("El plazo para invalidar este documento venció el %(d)s.") % {"d": limit.strftime("%d/%m/%Y %H:%M")})
+        out.append(_("El plazo para invalidar este documento venció el %(d)s.") % {"d": formats.datetime(limit)})
     notes = list(dependent_notes(document).values_list("numero_control", flat=True))
     if notes:
         out.append(_("Invalide primero las notas vigentes que lo afectan: %(n)s.") % {"n": ", ".join(notes)})

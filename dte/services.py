@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from accounts.models import AuditAction
 from accounts.modules import SpecialCase as Case
 from accounts.services import audit_record
@@ -210,7 +211,7 @@ def document_problems(document, lines, related, totals):
         party = document.counterparty or {}
         if not (party.get("id_type") and party.get("id_number") and party.get("name")):
             out.append(_("Una factura de %(a)s o más exige tipo y número de documento y nombre del comprador.")
-                       % {"a": thresholds().factura_identification})
+                       % {"a": formats.money(thresholds().factura_identification)})
     if document.condition == Condition.CREDITO and not document.payment_term_days:
         out.append(_("Una venta al crédito necesita el plazo en días."))
     payments = document.payments or []
@@ -220,7 +221,7 @@ def document_problems(document, lines, related, totals):
     elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
         paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
         if paid != q2(totals.total_pagar):
-            out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": paid, "t": q2(totals.total_pagar)})
+            out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": formats.money(paid), "t": formats.money(totals.total_pagar)})
     if not settings.ALLOW_NEGATIVE_STOCK:
         out.extend(detail for code, detail in _stock_cases(document, lines))
     return out
@@ -252,7 +253,7 @@ def _stock_cases(document, lines):
         pid = line.product_id
         if pid in wanted and levels.get(pid, ZERO) - wanted[pid] < 0:
             out.append((Case.NEGATIVE_STOCK, _("%(p)s: hay %(h)s y se venden %(q)s.") % {
-                "p": line.code or line.description[:40], "h": levels.get(pid, ZERO).normalize(), "q": wanted.pop(pid).normalize()}))
+                "p": line.code or line.description[:40], "h": formats.quantity(levels.get(pid, ZERO)), "q": formats.quantity(wanted.pop(pid))}))
     return out
 
 
@@ -276,7 +277,7 @@ def special_cases(document, lines, totals):
         limit = document.client.credit_limit
         if document.condition == Condition.CREDITO and limit and owed + total > limit:
             found.append(Found(Case.CREDIT_LIMIT, _("Debe %(o)s; con este documento llega a %(n)s y su límite es %(l)s.")
-                               % {"o": q2(owed), "n": q2(owed + total), "l": q2(limit)}))
+                               % {"o": formats.money(owed), "n": formats.money(owed + total), "l": formats.money(limit)}))
         if overdue:
             found.append(Found(Case.OVERDUE, _("Tiene %(n)d documento(s) vencido(s).") % {"n": overdue}))
     if document.tipo_dte in (ar.FACTURA, ar.CCF, ar.FEX):
@@ -289,21 +290,21 @@ def special_cases(document, lines, totals):
                 net = net / D("1.13")  # a Factura's price includes IVA; cost does not
             if net < product.cost:
                 found.append(Found(Case.BELOW_COST, _("%(p)s: precio neto %(n)s, costo %(c)s.")
-                                   % {"p": product.code, "n": q2(net), "c": q2(product.cost)}))
+                                   % {"p": product.code, "n": formats.unit_price(net), "c": formats.unit_price(product.cost)}))
     if settings.ALLOW_NEGATIVE_STOCK:
         found.extend(Found(code, detail) for code, detail in _stock_cases(document, lines))
     if totals.iva_rete1 or totals.iva_perci1:
         parts = []
         if totals.iva_rete1:
-            parts.append(_("retención de IVA %(a)s") % {"a": totals.iva_rete1})
+            parts.append(_("retención de IVA %(a)s") % {"a": formats.money(totals.iva_rete1)})
         if totals.iva_perci1:
-            parts.append(_("percepción de IVA %(a)s") % {"a": totals.iva_perci1})
+            parts.append(_("percepción de IVA %(a)s") % {"a": formats.money(totals.iva_perci1)})
         found.append(Found(Case.RETENTION, _("Aplica %(p)s.") % {"p": ", ".join(parts)}))
     if document.issue_date != timezone.localdate():
         found.append(Found(Case.OTHER_DATE, _("Fecha de emisión %(d)s; hoy es %(t)s.")
-                           % {"d": document.issue_date.isoformat(), "t": timezone.localdate().isoformat()}))
+                           % {"d": formats.date(document.issue_date), "t": formats.date(timezone.localdate())}))
     if total >= thresholds().large_amount:
-        found.append(Found(Case.LARGE_AMOUNT, _("Total %(t)s, umbral %(u)s.") % {"t": q2(total), "u": thresholds().large_amount}))
+        found.append(Found(Case.LARGE_AMOUNT, _("Total %(t)s, umbral %(u)s.") % {"t": formats.money(total), "u": formats.money(thresholds().large_amount)}))
     return found
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import formats
 from accounts.modules import Module
 from bulk import columns as c
 from bulk.columns import CellError
@@ -153,10 +154,10 @@ def _same_as_recorded(data, existing, document):
         differs = differs or document[0] not in applications or (
             data["applied"] is not None and data["applied"] != applications[document[0]])
     if differs:
-        raise CellError("reference", _("ya hay un pago registrado de este cliente con esta fecha y referencia ($ %(m)s, "
+        raise CellError("reference", _("ya hay un pago registrado de este cliente con esta fecha y referencia (%(m)s, "
                                        "forma de pago %(f)s) distinto de esta fila: un pago registrado no se modifica "
                                        "desde una carga; anúlelo en la cuenta del cliente si hay que corregirlo")
-                        % {"m": f"{payment.amount:,.2f}", "f": payment.method})
+                        % {"m": formats.money(payment.amount), "f": payment.method})
     return applications.get(document[0]) if document else None
 
 
@@ -173,8 +174,8 @@ def _finalize(data, ctx):
     payment = ctx["payments"].setdefault(key, {"amount": data["amount"], "method": data["method"],
                                                "left": data["amount"], "documents": set()})
     if data["amount"] != payment["amount"]:
-        raise CellError("amount", _("otra fila del mismo pago (cliente, fecha y referencia) tiene monto $ %(m)s: repita el "
-                                    "total del pago en cada fila") % {"m": f"{payment['amount']:,.2f}"})
+        raise CellError("amount", _("otra fila del mismo pago (cliente, fecha y referencia) tiene monto %(m)s: repita el "
+                                    "total del pago en cada fila") % {"m": formats.money(payment["amount"])})
     if data["method"] != payment["method"]:
         raise CellError("method", _("otra fila del mismo pago tiene forma de pago %(f)s") % {"f": payment["method"]})
     if row["document_id"] in payment["documents"]:
@@ -188,11 +189,11 @@ def _finalize(data, ctx):
         if owed[0] <= 0:
             raise CellError("document", _("el documento %(d)s ya está pagado%(e)s") % {"d": document[1], "e": earlier})
         if applied > owed[0]:
-            raise CellError("applied", _("el documento %(d)s solo debe $ %(o)s%(e)s") % {
-                "d": document[1], "o": f"{owed[0]:,.2f}", "e": earlier})
+            raise CellError("applied", _("el documento %(d)s solo debe %(o)s%(e)s") % {
+                "d": document[1], "o": formats.money(owed[0]), "e": earlier})
         if applied > payment["left"] or applied <= 0:  # 0: the earlier rows used the whole payment
-            raise CellError("applied", _("pasa del monto del pago: de $ %(m)s quedan $ %(l)s por aplicar") % {
-                "l": f"{payment['left']:,.2f}", "m": f"{payment['amount']:,.2f}"})
+            raise CellError("applied", _("pasa del monto del pago: de %(m)s quedan %(l)s por aplicar") % {
+                "l": formats.money(payment["left"]), "m": formats.money(payment["amount"])})
         owed[0] -= applied
         payment["left"] -= applied
     payment["documents"].add(row["document_id"])

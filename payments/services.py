@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from accounts.modules import Action, Module
 from accounts.services import audit_record
 from payments import selectors
@@ -58,11 +59,11 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
                 continue
             outstanding = selectors.status_of(doc).outstanding
             if part > outstanding:
-                problems.append(_("A %(n)s se aplican $ %(a)s pero solo debe $ %(o)s.") % {
-                    "n": doc.numero_control, "a": f"{part:,.2f}", "o": f"{outstanding:,.2f}"})
+                problems.append(_("A %(n)s se aplican %(a)s pero solo debe %(o)s.") % {
+                    "n": doc.numero_control, "a": formats.money(part), "o": formats.money(outstanding)})
         if sum(wanted.values(), Decimal(0)) > amount:
-            problems.append(_("Lo aplicado ($ %(a)s) supera el monto del pago ($ %(m)s).") % {
-                "a": f"{sum(wanted.values()):,.2f}", "m": f"{amount:,.2f}"})
+            problems.append(_("Lo aplicado (%(a)s) supera el monto del pago (%(m)s).") % {
+                "a": formats.money(sum(wanted.values())), "m": formats.money(amount)})
         if problems:
             raise ValidationError(problems)
         payment = Payment.objects.create(client=client, date=date, amount=amount, method=method,
@@ -75,8 +76,8 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
         documents_set_paid_off(document_ids=[pk for pk, part in wanted.items()
                                              if locked[pk].paid + part >= selectors.status_of(locked[pk]).total],
                                paid_off=True)
-        audit_record(actor=user, action="create", obj=payment, summary=_("Pago de $ %(m)s de %(c)s, aplicado a %(n)d documentos") % {
-            "m": f"{amount:,.2f}", "c": client.name, "n": len(wanted)}, after={
+        audit_record(actor=user, action="create", obj=payment, summary=_("Pago de %(m)s de %(c)s, aplicado a %(n)d documentos") % {
+            "m": formats.money(amount), "c": client.name, "n": len(wanted)}, after={
             "amount": str(amount), "date": date.isoformat(), "method": method, "reference": reference,
             "applications": {str(pk): str(v) for pk, v in wanted.items()}})
     return payment

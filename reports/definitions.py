@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import formats
 from reports.base import SALES_TYPES, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
 
 MONEY = "money"
@@ -373,7 +374,8 @@ class ReceivablesAging(Report):
 
     @staticmethod
     def _row(aging):
-        return {"name": aging.name, "credit_limit": aging.credit_limit or None, **aging.buckets,
+        # A limit of 0 means none is set: it reads "Sin límite" on screen, on paper and in the files.
+        return {"name": aging.name, "credit_limit": aging.credit_limit or formats.credit_limit(0), **aging.buckets,
                 "unapplied": -aging.unapplied - aging.loose_credits, "balance": aging.balance}
 
     def rows(self, params):
@@ -400,7 +402,7 @@ def _debit_note(qs):
     debit = qs.filter(tipo_dte="01").aggregate(s=sum_of("total_iva"))["s"]
     if not debit:
         return []
-    return [_("Débito fiscal del mes (IVA incluido en las ventas gravadas locales): $ %(d)s") % {"d": f"{debit:,.2f}"}]
+    return [_("Débito fiscal del mes (IVA incluido en las ventas gravadas locales): %(d)s") % {"d": formats.money(debit)}]
 
 
 def _unsealed_note(qs):

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from bulk.columns import escape_formula
 
 CHUNK = 2000
@@ -46,9 +47,9 @@ def heading(report, params):
     if report.monthly:
         period = _("Mes %(m)s") % {"m": params.date_from.strftime("%m/%Y")}
     elif getattr(report, "dated", True):
-        period = _("Del %(a)s al %(b)s") % {"a": params.date_from.strftime("%d/%m/%Y"), "b": params.date_to.strftime("%d/%m/%Y")}
+        period = _("Del %(a)s al %(b)s") % {"a": formats.date(params.date_from), "b": formats.date(params.date_to)}
     else:
-        period = _("Al %(d)s") % {"d": timezone.localdate().strftime("%d/%m/%Y")}
+        period = _("Al %(d)s") % {"d": formats.date(timezone.localdate())}
     name = company.legal_name if company else ""
     nit = f"NIT {company.nit} · NRC {company.nrc}" if company else ""
     return [str(report.title), name, nit, period]
@@ -83,7 +84,7 @@ def _csv_value(value):
     if value is None:
         return ""
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return formats.date(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     return value
@@ -132,7 +133,7 @@ def write_xlsx(report, params, target, progress=None):
             if value is None or value == "":
                 continue
             kind = kinds[i]
-            if kind in ("money", "number"):
+            if kind in ("money", "number") and not isinstance(value, str):  # a word ("Sin límite") stays a word
                 sheet.write_number(r, i, float(value), money)
             elif kind == "int":
                 sheet.write_number(r, i, int(value))

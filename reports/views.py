@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts import formats
 from accounts.access import module_required
 from accounts.modules import Action, Module
 from reports import exports, jobs
@@ -97,7 +98,7 @@ def report_export(request, slug, fmt):
     total = report.count(params)
     if fmt == "pdf" and total > exports.PDF_MAX_ROWS:
         messages.error(request, _("El reporte tiene %(n)s filas: un PDF admite hasta %(max)s. Expórtelo a Excel o CSV, "
-                                  "o acote los filtros.") % {"n": f"{total:,}", "max": f"{exports.PDF_MAX_ROWS:,}"})
+                                  "o acote los filtros.") % {"n": formats.quantity(total), "max": formats.quantity(exports.PDF_MAX_ROWS)})
         return redirect(f"{request.path.rsplit('/exportar/', 1)[0]}/?{request.GET.urlencode()}")
     if total > jobs.INLINE_MAX_ROWS:
         job = jobs.export_request(user=request.user, report=report, params=params, fmt=fmt)

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 
+from accounts import formats
+
 register = template.Library()
 
 
@@ -17,13 +19,9 @@ def plain(value):
 
 
 @register.filter
-def money(value):
-    """$ 1,234.50"""
-    if value in (None, ""):
-        return "—"
-    value = Decimal(str(value)).quantize(Decimal("0.01"))
-    # El Salvador writes dollars as in the United States: 1,234.50, whatever the UI language.
-    return f"$ {value:,.2f}"
+def money(value, empty=formats.DASH):
+    """$ 1,234.50 — the one rule of ``accounts.formats.money`` (kept here for templates that load dte_tags)."""
+    return formats.money(value, empty=empty)
 
 
 @register.filter

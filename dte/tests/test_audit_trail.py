@@ -158,7 +158,7 @@ def test_export_jobs_are_audited(users):
     params = parse_params(accountant, {})
     export_request(user=accountant, report=report, params=params, fmt="csv")
     rows = list(AuditEntry.objects.filter(actor=accountant).order_by("id").values_list("action", "summary"))
-    assert rows == [("create", f"Archivo ZIP solicitado: {today.replace(day=1).isoformat()} a {today.isoformat()}"),
+    assert rows == [("create", f"Archivo ZIP solicitado: {today.replace(day=1):%d/%m/%Y} a {today:%d/%m/%Y}"),
                     ("create", "Exportación solicitada (csv)")]
 
 

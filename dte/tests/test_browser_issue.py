@@ -88,7 +88,7 @@ def test_rep_issues_factura_and_ccf_with_cases_and_an_approval(browser, live_ser
     rep.click("#continue")
     rep.wait_for_url(re.compile(r".*/confirmar/$"))
     credit = rep.locator(".case-credit_limit")
-    assert "1130.00" in credit.inner_text() and "1000.00" in credit.inner_text()
+    assert "$ 1,130.00" in credit.inner_text() and "$ 1,000.00" in credit.inner_text()
     credit.locator("button[value=request]").click()
     rep.wait_for_selector(".case-credit_limit[data-state=requested]")
     assert rep.locator("#issue").is_disabled()

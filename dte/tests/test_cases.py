@@ -35,7 +35,7 @@ def test_credit_limit_needs_a_supervisor_for_a_sales_rep(make_draft, issuer, par
     assert _codes(cases) == ["credit_limit"]
     case = cases[0]
     # owed 904.00 + 113.00 = 1017.00 > 1000.00
-    assert "904.00" in case.detail and "1017.00" in case.detail and case.needs_approval
+    assert "$ 904.00" in case.detail and "$ 1,017.00" in case.detail and case.needs_approval
     with pytest.raises(PermissionDenied):
         case_confirm(case=case, user=issuer)  # the Vendedor role may not confirm it alone
     with pytest.raises(IssueError, match="límite de crédito"):

@@ -133,7 +133,7 @@ def test_credit_sale_carries_the_term_in_pagos(make_draft, issuer, parties):
 def test_payment_methods_must_add_up_to_the_total(make_draft, issuer):
     draft = make_draft("01", [line("A", "1", "20.00")], payments=[{"codigo": "01", "monto": "5"},
                                                                {"codigo": "03", "monto": "10", "referencia": "**** 1234"}])
-    with pytest.raises(IssueError, match="suman 15.00"):
+    with pytest.raises(IssueError, match=r"suman \$ 15\.00 y el total a pagar es \$ 20\.00"):
         document_issue(document=draft, user=issuer)
     ok = make_draft("01", [line("A", "1", "20.00")], payments=[{"codigo": "01", "monto": "5"},
                                                             {"codigo": "03", "monto": "15", "referencia": "**** 1234"}])

@@ -1,7 +1,8 @@
 import datetime
-from decimal import Decimal
 
 from django import template
+
+from accounts import formats
 
 register = template.Library()
 
@@ -13,15 +14,15 @@ def index(sequence, i):
 
 @register.filter
 def cell(value, kind):
-    """A report cell as text: dollars with two decimals, dates as dd/mm/yyyy, integers grouped."""
+    """A report cell as text, as ``accounts.formats`` writes it: $ 2,500.00, 04/12/2026, 1,250."""
     if value is None or value == "":
         return ""
-    if kind in ("money", "number"):
-        return f"{Decimal(str(value)):,.2f}"
-    if kind == "int":
-        return f"{int(value):,}"
+    if kind == "money":
+        return formats.money(value)
+    if kind in ("number", "int"):
+        return formats.quantity(value)
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return formats.date(value)
     if isinstance(value, str) and value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
         return value[1:]  # escaped for spreadsheets; on screen and paper it shows as typed
     return value

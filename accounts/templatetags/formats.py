@@ -1,0 +1,50 @@
+"""Filters for ``accounts.formats``: how money, prices, quantities and dates read everywhere.
+
+A builtin library (``TEMPLATES[...]["OPTIONS"]["builtins"]``), so every template has them:
+
+    {{ doc.total_to_pay|money }}          $ 2,500.00
+    {{ line.unit_price|unit_price }}      $ 22.1239
+    {{ stock.quantity|quantity }}         1,250.5
+    {{ doc.issue_date|local_date }}       04/12/2026
+    {{ event.at|local_datetime }}         04/12/2026 10:32  (|local_datetime:"seconds" adds :11)
+    {{ client.credit_limit|credit_limit }} $ 2,500.00, or "Sin límite" for 0
+
+The argument of money, unit_price, quantity and local_date is the text for a missing value
+(``|money:""`` leaves the cell blank); without it a missing value reads "—".
+"""
+
+from django import template
+
+from accounts import formats
+
+register = template.Library()
+
+
+@register.filter
+def money(value, empty=formats.DASH):
+    return formats.money(value, empty=empty)
+
+
+@register.filter
+def unit_price(value, empty=formats.DASH):
+    return formats.unit_price(value, empty=empty)
+
+
+@register.filter
+def quantity(value, empty=formats.DASH):
+    return formats.quantity(value, empty=empty)
+
+
+@register.filter
+def local_date(value, empty=formats.DASH):
+    return formats.date(value, empty=empty)
+
+
+@register.filter
+def local_datetime(value, seconds=""):
+    return formats.datetime(value, seconds=seconds == "seconds")
+
+
+@register.filter
+def credit_limit(value):
+    return formats.credit_limit(value)
