@@ -77,13 +77,13 @@ def test_the_time_of_a_row_is_local_day_month_year(users, client_as):
                                   summary="Prueba de hora")
     html = client_as(users["Administrador"]).get("/configuracion/bitacora/").content.decode()
     row = html.split(f'data-entry="{entry.pk}"')[1].split("</tr>")[0]
-    assert f">{timezone.localtime(entry.at).strftime('%d/%m/%Y %H:%M')}</time>" in row
+    assert f">{timezone.localtime(entry.at).strftime('%d/%m/%Y %H:%M:%S')}</time>" in row
     # a fixed moment (the trail refuses UPDATE, so an unsaved row): 16:32 UTC is 10:32 in El Salvador
     fixed = AuditEntry(pk=1, at=datetime.datetime(2026, 12, 4, 16, 32, 5, tzinfo=datetime.UTC), actor_name="ana",
                        action="other")
     fixed.changes = []
     page = Paginator([fixed], 50).get_page(1)
-    assert ">04/12/2026 10:32</time>" in render_to_string("accounts/partials/audit_rows.html", {"page": page})
+    assert ">04/12/2026 10:32:05</time>" in render_to_string("accounts/partials/audit_rows.html", {"page": page})
 
 
 def test_related_names_are_read_once_per_page_not_once_per_row(users, roles, establishments, client_as):
