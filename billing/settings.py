@@ -111,6 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Several processes (web, worker, beat) share the file: wait instead of failing on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# The few hot statements of issuing (dte.prepared) are prepared on the PostgreSQL server, once per
+# connection. Turn off behind a connection pooler that shares server sessions between clients
+# (PgBouncer in transaction mode), where a prepared statement may not be there on the next call.
+DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -7,16 +7,65 @@ placeholder arguments, and from then on runs that same SQL with the real argumen
 rows as the ORM would (Model.from_db, the fields' converters, the select_related objects and the
 annotations). The SQL is the ORM's own, so it follows the models; only the arguments change
 between calls, and they are ids.
+
+On PostgreSQL the statement is also prepared on the server (once per connection): planning a
+query of five joined tables and three subqueries took PostgreSQL longer than running it. Django's
+cursors bind parameters on the client and never prepare (its SQL is not always preparable,
+Django ticket #20516); these statements compare ids and constants only, so they are.
 """
 
 import threading
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
 # Ids no row has, recognised among the compiled query's parameters and replaced on each call.
 _PLACEHOLDER = -1_999_999_000
+_NEVER_BY_COUNT = 1 << 62
+
+
+def _cursor(connection):
+    """A Django cursor (query logging, error wrapping, time zone) over a psycopg cursor that binds
+    on the server and prepares what it runs; Django's own cursor elsewhere."""
+    if connection.vendor != "postgresql" or _PreparingCursor is None or not settings.DB_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (for poolers: settings.DB_PREPARED_STATEMENTS). Its
+        # own cursors bind on the client and never prepare whatever this says; a PreparingCursor
+        # prepares on its first run, not after a count.
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    factory = raw.cursor_factory
+    raw.cursor_factory = _PreparingCursor  # this thread's connection: restored before anyone else uses it
+    try:
+        return connection.cursor()
+    finally:
+        raw.cursor_factory = factory
+
+
+def _preparing_cursor_class():
+    try:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+    except ImportError:  # psycopg 2, or no PostgreSQL driver at all
+        return None
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+        def _convert_query(self, query, params=None):
+            # Kept, as psycopg keeps it for a statement it does not prepare: Django's query log
+            # (connection.queries, the tests' query counts) reads the SQL from it.
+            self._query = super()._convert_query(query, params)
+            return self._query
+
+    return PreparingCursor
+
+
+_PreparingCursor = _preparing_cursor_class()
 
 
 class _Compiled:
@@ -66,7 +115,7 @@ class PreparedQuery:
         params = list(entry.params)
         for pos, arg in entry.slots:
             params[pos] = ids[arg]
-        with entry.connection.cursor() as cursor:
+        with _cursor(entry.connection) as cursor:
             cursor.execute(entry.sql, params)
             rows = cursor.fetchall()
         out = []

@@ -453,12 +453,14 @@ def _issue_queryset(with_grant, pk, user_id=None):
     if with_grant:
         qs = qs.annotate(issue_may_operate=operate_grant_exists(user_id=user_id,
                                                                 point_of_sale_id=OuterRef("point_of_sale_id")))
-    return qs.filter(pk=pk)
+    return qs.filter(pk=pk).order_by()
 
 
 _ISSUE_LOAD = PreparedQuery(_issue_queryset)
+# In their position's order, as doc.lines gives them (its ordering, "document" then "position",
+# would join the document again to sort by the document's own ordering).
 _ISSUE_LINES = PreparedQuery(lambda variant, document_id: DocumentLine.objects.filter(
-    document_id=document_id).select_related("product"))
+    document_id=document_id).select_related("product").order_by("position", "id"))
 
 
 def _issue_load(document, user):
