@@ -117,6 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # the included columns, which is all development needs: its warning (W040) says nothing to act on.
 # On PostgreSQL nothing is silenced.
 SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else []
+
+# The few hot statements of issuing (dte.prepared) are prepared on the PostgreSQL server, once per
+# connection. Turn off behind a connection pooler that shares server sessions between clients
+# (PgBouncer in transaction mode), where a prepared statement may not be there on the next call.
+DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -16,10 +16,23 @@ def _covering(company_id, establishment_id, point_of_sale_id):
                | Q(point_of_sale_id=point_of_sale_id)))
 
 
+def _active_covering(company_id, establishment_id, point_of_sale_id):
+    return (Period.objects.filter(_covering(company_id, establishment_id, point_of_sale_id), ended_at__isnull=True)
+            .order_by("started_at", "id"))
+
+
 def period_for(*, company_id, establishment_id, point_of_sale_id):
     """The active period covering this point of sale (the oldest, if several), or None."""
-    return (Period.objects.filter(_covering(company_id, establishment_id, point_of_sale_id), ended_at__isnull=True)
-            .order_by("started_at", "id").first())
+    return _active_covering(company_id, establishment_id, point_of_sale_id).first()
+
+
+def period_id_for_documents():
+    """period_for as a subquery on a Document queryset (the period's id, or NULL): issuing reads it
+    in the query that loads and locks the document, and loads the period only when there is one."""
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(_active_covering(OuterRef("company_id"), OuterRef("establishment_id"),
+                                     OuterRef("point_of_sale_id")).values("pk")[:1])
 
 
 def period_for_document(doc):

@@ -15,19 +15,17 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _mark(obj):
+def _marked(obj):
+    """json's hook for what it cannot write: a Decimal becomes the marked text that _PATTERN turns
+    back into a bare number, without copying the document to mark its decimals first."""
     if isinstance(obj, Decimal):
         return _MARK + _plain(obj)
-    if isinstance(obj, dict):
-        return {k: _mark(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_mark(v) for v in obj]
-    return obj
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
 def dumps(document, *, indent=None) -> str:
     separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(_mark(document), ensure_ascii=False, separators=separators, indent=indent)
+    text = json.dumps(document, ensure_ascii=False, separators=separators, indent=indent, default=_marked)
     return _PATTERN.sub(r"\1", text)
 
 

@@ -29,6 +29,7 @@ from dte.models import (
     RelatedDocument,
     SpecialCase,
 )
+from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
 from dte.taxes import thresholds
 from dte.transitions import transition
@@ -40,6 +41,7 @@ DOC_FIELDS = ["tipo_dte", "establishment_id", "point_of_sale_id", "client_id", "
               "issue_date", "condition", "payment_term_days", "payments", "observations", "discount_no_suj",
               "discount_exenta", "discount_gravada", "extra"]
 MAX_LINES = 2000  # numItem 1–2000 (facts §2.4)
+_LINE_DOCUMENT = DocumentLine._meta.get_field("document")
 
 
 class IssueError(Exception):
@@ -416,10 +418,14 @@ def _contingency_of(doc, *, correcting, reused_code):
     """(period, contingency fields) for the document being issued. Inside an active period of its
     point of sale it is issued offline (facts §5): tipoModelo/tipoOperacion 2 with the period's
     reason, and refused if MH does not take its type in contingency. A rejected contingency
-    document corrected with the same code stays a contingency document (its event lists it)."""
-    from contingency.selectors import period_for_document
+    document corrected with the same code stays a contingency document (its event lists it).
+    The period was looked up (contingency.selectors.period_id_for_documents) by the query that
+    locked the document, in this transaction; it is loaded only when there is one."""
+    period = None
+    if doc.issue_period_id is not None:
+        from contingency.models import Period
 
-    period = period_for_document(doc)
+        period = Period.objects.filter(pk=doc.issue_period_id).first()
     if period is not None:
         if doc.tipo_dte not in settings.DTE_CONTINGENCY_TYPES:
             raise IssueError([_("«%(t)s» no puede emitirse en contingencia: MH no lo admite (CAT-023). Emítalo "
@@ -431,6 +437,46 @@ def _contingency_of(doc, *, correcting, reused_code):
     return None, None
 
 
+def _issue_queryset(with_grant, pk, user_id=None):
+    """The query that locks the document to issue (its row only) and reads, in the same round
+    trip, what issuing needs before building: its company, location and client, the user's grant
+    on the point of sale (accounts.selectors.user_may_operate; ``with_grant``), the active
+    contingency period covering it (contingency.selectors.period_for) and whether it names
+    related documents."""
+    from django.db.models import Exists, OuterRef
+
+    from accounts.selectors import operate_grant_exists
+    from contingency.selectors import period_id_for_documents
+
+    qs = (Document.objects.select_for_update(of=("self",))
+          .select_related("company", "establishment", "point_of_sale", "client")
+          .annotate(issue_period_id=period_id_for_documents(),
+                    issue_has_related=Exists(RelatedDocument.objects.filter(document=OuterRef("pk")))))
+    if with_grant:
+        qs = qs.annotate(issue_may_operate=operate_grant_exists(user_id=user_id,
+                                                                point_of_sale_id=OuterRef("point_of_sale_id")))
+    return qs.filter(pk=pk).order_by()
+
+
+_ISSUE_LOAD = PreparedQuery(_issue_queryset)
+# In their position's order, as doc.lines gives them (its ordering, "document" then "position",
+# would join the document again to sort by the document's own ordering).
+_ISSUE_LINES = PreparedQuery(lambda variant, document_id: DocumentLine.objects.filter(
+    document_id=document_id).select_related("product").order_by("position", "id"))
+
+
+def _issue_load(document, user):
+    with_grant = bool(user.is_authenticated and user.is_active and not user.company_wide)
+    found = _ISSUE_LOAD.fetch(document.pk, *([user.pk] if with_grant else []), variant=with_grant)
+    if not found:
+        raise Document.DoesNotExist("Document matching query does not exist.")
+    doc = found[0]
+    lines = _ISSUE_LINES.fetch(doc.pk)
+    for line in lines:
+        _LINE_DOCUMENT.set_cached_value(line, doc)  # as doc.lines does: line.document is doc
+    return doc, lines
+
+
 def document_issue(*, document, user, now=None):
     """Number, build, validate, sign and store the document and create its outbox row, in one
     transaction: if anything fails nothing is kept and no number is used."""
@@ -440,23 +486,22 @@ def document_issue(*, document, user, now=None):
     now = now or timezone.now()
     generation = settings.DTE_SCHEMA_GENERATION
     with transaction.atomic():
-        # Lock the document's row only; its company and location come in the same query.
-        doc = (Document.objects.select_for_update(of=("self",))
-               .select_related("company", "establishment", "point_of_sale").get(pk=document.pk))
+        doc, lines = _issue_load(document, user)
         if not doc.is_editable:
             raise IssueError([_("El documento ya fue emitido.")])
         correcting = doc.status == GovStatus.CORRECTING
         from accounts.selectors import user_may_operate
 
         doc.point_of_sale.establishment = doc.establishment  # already loaded: no second query
-        if not user_may_operate(user=user, point_of_sale=doc.point_of_sale):
+        if not user_may_operate(user=user, point_of_sale=doc.point_of_sale,
+                                granted=getattr(doc, "issue_may_operate", None)):
             raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
         if doc.client_id:
             doc.counterparty = builders.party_snapshot(client=doc.client)
         elif doc.provider_id and doc.tipo_dte == ar.CR:
             doc.counterparty = builders.party_snapshot(provider=doc.provider)
-        lines = list(doc.lines.select_related("product"))
-        related = list(doc.related.select_related("target")) if doc.tipo_dte in builders.WITH_RELATED else []
+        related = (list(doc.related.select_related("target"))
+                   if doc.tipo_dte in builders.WITH_RELATED and doc.issue_has_related else [])
         try:
             totals = document_totals(doc, lines)
         except ar.ArithmeticError_ as exc:

@@ -328,3 +328,39 @@ def test_dte_export_writes_one_signed_json_per_document(make_draft, issuer, tmp_
         assert exported["firmaElectronica"] == doc.jws and exported["selloRecibido"] is None
         assert {k: v for k, v in exported.items() if k not in ("firmaElectronica", "selloRecibido")} == _payload(doc)
     assert by_code[docs[1].codigo_generacion]["resumen"]["totalPagar"] == Decimal("7")
+
+
+def test_issuing_reads_the_draft_with_its_grant_and_contingency_period_in_one_query(make_draft, issuer, parties):
+    """Issue 15: the draft (locked), its company, location and client, the rep's grant on the
+    point of sale, the covering contingency period and whether it names related documents come in
+    one statement, the lines in a second; the rest are the writes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = make_draft("01", [line("Silla", "2", "113.00")], client=parties["consumer"])
+    document_issue(document=first, user=issuer)  # compiles and prepares the statements
+    draft = make_draft("01", [line("Silla", "1", "113.00"), line("Mesa", "1", "50.00")], client=parties["consumer"])
+    with CaptureQueriesContext(connection) as ctx:
+        doc = document_issue(document=draft, user=issuer)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2, reads
+    assert "FOR UPDATE" in reads[0] and "guardian_userobjectpermission" in reads[0] and "contingency_period" in reads[0]
+    assert doc.numero_control == "DTE-01-M001P001-000000000000002"
+    assert [x["descripcion"] for x in _payload(doc)["cuerpoDocumento"]] == ["Silla", "Mesa"]
+
+
+def test_a_rep_whose_point_of_sale_was_taken_away_cannot_issue_his_draft(make_draft, issuer, establishments, users):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services import user_assign_locations
+
+    draft = make_draft("01")
+    document_issue(document=make_draft("01"), user=issuer)  # the prepared statement exists already
+    user_assign_locations(user=issuer, establishments=[establishments["main"]], points_of_sale=[],
+                          acting_user=users["Administrador"])
+    with pytest.raises(PermissionDenied):
+        document_issue(document=draft, user=issuer)
+    assert Document.objects.get(pk=draft.pk).status == GovStatus.DRAFT
+    # A company-wide role issues it without any grant on the point of sale.
+    doc = document_issue(document=draft, user=users["Administrador"])
+    assert doc.numero_control == "DTE-01-M001P001-000000000000002"
