@@ -46,7 +46,7 @@ def login(page, live_server, username, password=PASSWORD):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("#module-menu")
+    page.wait_for_selector("#module-menu", state="attached")  # hidden in the collapsed menu on a phone
 
 
 def visible_text(page):

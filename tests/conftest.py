@@ -1,0 +1,3 @@
+# The issuing fixtures (a signing company, parties, a sales rep, drafts, govsim wired in) for the
+# browser walks; test_mh_wire.py defines its own ``issuer``, which takes precedence there.
+from dte.tests.conftest import issuer, make_draft, parties, products, signing_company, wired  # noqa: F401
