@@ -113,12 +113,15 @@ def _search_client(page, *typed):
 
 
 def _add_product(page, *typed):
-    before = page.locator("#lines tbody tr").count()
     for text in typed:
         page.fill("#product-q", text)
         page.locator(".product-result").first.wait_for()
-    page.locator(".product-result").first.click()
-    page.wait_for_function(f"document.querySelectorAll('#lines tbody tr').length > {before}")
+    first = page.locator(".product-result").first
+    code = first.locator(".font-monospace").inner_text().strip()
+    first.click()
+    # The editor comes back with a line carrying the product's code.
+    page.wait_for_function(
+        "(code) => [...document.querySelectorAll('#lines tbody input')].some(i => i.value === code)", arg=code)
 
 
 def _issue_from_editor(w, tipo, clients, products):
