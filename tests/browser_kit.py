@@ -7,9 +7,11 @@ the console), English state words on a Spanish page, elements wider than the vie
     watcher.assert_clean()         # no console error, no uncaught exception
     assert_no_english_states(page)
     assert_fits(page)              # nothing wider than the viewport
+    assert_axe(page)               # no serious or critical WCAG 2.1 A/AA violation (axe-core)
 """
 
 import re
+from pathlib import Path
 
 PASSWORD = "clave-segura-123"  # the root conftest's users
 
@@ -44,7 +46,7 @@ def login(page, live_server, username, password=PASSWORD):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("#module-menu")
+    page.wait_for_selector("#module-menu", state="attached")  # hidden in the collapsed menu on a phone
 
 
 def visible_text(page):
@@ -84,4 +86,34 @@ def assert_fits(page):
     info = overflowing(page)
     assert info["scroll"] <= info["width"] + 1 and not info["out"], (
         f"{page.url} es más ancho que la ventana ({info['scroll']} > {info['width']}): {info['out']}"
+    )
+
+
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page, impacts=AXE_BLOCKING):
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now, of the given impacts."""
+    assert AXE_SCRIPT.exists(), f"{AXE_SCRIPT}: falta axe-core (npm install)"
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        """async (tags) => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+                                       targets: v.nodes.slice(0, 6).map(n => n.target.join(' ')),
+                                       summary: (v.nodes[0] && v.nodes[0].failureSummary) || ''}));
+    }""",
+        AXE_TAGS,
+    )
+    return [v for v in result if v["impact"] in impacts]
+
+
+def assert_axe(page):
+    found = axe_violations(page)
+    assert not found, f"axe: violaciones graves en {page.url}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}, {v['count']} nodos): {v['help']}; p. ej. {v['targets']}\n  {v['summary'][:300]}"
+        for v in found
     )
