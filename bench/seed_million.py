@@ -353,11 +353,11 @@ DOC_COPY = ("COPY dte_document (id, company_id, establishment_id, point_of_sale_
             "contingency_period_id, contingency_event_id, contingency_lot_id) FROM STDIN")
 LINE_COPY = ("COPY dte_documentline (id, document_id, position, product_id, item_type, code, description, unit, "
              "quantity, unit_price, discount, treatment, special_taxes, tax_code, no_gravado, related_code, "
-             "withhold_income, extra) FROM STDIN")
+             "withhold_income, extra, returns_goods) FROM STDIN")
 RELATED_COPY = ("COPY dte_relateddocument (id, document_id, tipo_documento, tipo_generacion, numero_documento, "
                 "fecha_emision, target_id) FROM STDIN")
 INVALIDATION_COPY = ("COPY dte_invalidation (id, document_id, tipo, reason, replacement_id, responsible, requester, "
-                     "codigo_generacion, payload, jws, state, sello_recibido, answer, created_by_id, created_at) "
+                     "codigo_generacion, payload, jws, state, sello_recibido, answer, created_by_id, created_at, returned_goods) "
                      "FROM STDIN")
 PAYMENT_COPY = ("COPY payments_payment (id, client_id, date, amount, method, reference, notes, voided_at, "
                 "void_reason, created_by_id, created_at, unapplied) FROM STDIN")  # each applied whole: unapplied 0
@@ -541,7 +541,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
                 else:
                     ns += amount
                 line_id += 1
-                lbuf.append(f"{line_id}\t{doc_id}\t{pos}\t{prefix}\t{qty_s[q]}\t{money(price)}\t0\t{treat}\t[]\t\t0\t\tf\t{{}}\n")
+                lbuf.append(f"{line_id}\t{doc_id}\t{pos}\t{prefix}\t{qty_s[q]}\t{money(price)}\t0\t{treat}\t[]\t\t0\t\tf\t{{}}\tf\n")
         elif tipo == "05":
             cap = max(1, target[4] * 6 // 10)
             lines = 1 + int(r() * 3)
@@ -555,7 +555,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
                     price = max(1, target[4] // 3)
                 g += price
                 line_id += 1
-                lbuf.append(f"{line_id}\t{doc_id}\t{pos}\t{prod_prefix[k]}\t1\t{money(price)}\t0\tgravado\t[]\t\t0\t\tf\t{{}}\n")
+                lbuf.append(f"{line_id}\t{doc_id}\t{pos}\t{prod_prefix[k]}\t1\t{money(price)}\t0\tgravado\t[]\t\t0\t\tf\t{{}}\tf\n")
         elif tipo == "14":
             for pos in range(1, lines + 1):
                 desc, service = FSE_LINES[int(r() * len(FSE_LINES))]
@@ -567,7 +567,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
                     renta += amount
                 line_id += 1
                 lbuf.append(f"{line_id}\t{doc_id}\t{pos}\t{N}\t{2 if service else 1}\t\t{desc}\t{99 if service else 59}\t"
-                            f"{qty_s[q]}\t{money(price)}\t0\tgravado\t[]\t\t0\t\t{'t' if service else 'f'}\t{{}}\n")
+                            f"{qty_s[q]}\t{money(price)}\t0\tgravado\t[]\t\t0\t\t{'t' if service else 'f'}\t{{}}\tf\n")
             renta = (renta * 2 + 10) // 20  # 10 % of the services, half up
         else:  # 07: one line per withheld CCF of the provider
             for pos in range(1, lines + 1):
@@ -579,7 +579,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
                 extra = (f'{{"tipoDte":"03","tipoDoc":2,"numDocumento":"{uuid_upper(bits(128))}",'
                          f'"fechaEmision":"{date_s}","montoSujetoGrav":"{money(base)}","codigoRetencionMH":"22"}}')
                 lbuf.append(f"{line_id}\t{doc_id}\t{pos}\t{N}\t1\t\tRetención IVA 1 %\t59\t1\t0\t0\tgravado\t[]\t\t0\t\tf\t"
-                            f"{extra}\n")
+                            f"{extra}\tf\n")
         n_lines_total += lines
         # Totals, as dte.arithmetic computes them (integer cents, half up)
         iva = ret = 0
@@ -672,7 +672,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
             who = jdump({"name": "Responsable de Prueba", "id_type": "13", "id_number": "00016297-5"})
             side.invalidations.write(
                 f"{inv_id}\t{doc_id}\t{kind}\t{INVALIDATION_REASONS[int(r() * 4)]}\t{N}\t{who}\t{who}\t"
-                f"{uuid_upper(bits(128))}\t\t\taccepted\t{year}{bits(144):036X}\t{{}}\t{rep}\t{later} 16:00:00{UTC_OFFSET}\n")
+                f"{uuid_upper(bits(128))}\t\t\taccepted\t{year}{bits(144):036X}\t{{}}\t{rep}\t{later} 16:00:00{UTC_OFFSET}\t[]\n")
         elif cond == 2 and status != "rejected" and ttp > 0:
             # Older credit sales are mostly paid (some in part); recent ones mostly owed.
             p = 0.96 if age >= 90 else 0.85 if age >= 45 else 0.6 if age >= 30 else 0.25 if age >= 10 else 0.03
