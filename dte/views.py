@@ -2,6 +2,7 @@
 autosaved draft), the confirmation page with special cases, the issued document; and the
 supervisor's approvals."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -708,8 +709,14 @@ def _delivery_plan(doc, deliveries):
         d.pending_copy = d.state == "sent" and (sealed_at is None or (d.sent_at is not None and d.sent_at < sealed_at))
     recipients = recipients_of(doc)
     waiting = doc.status in (GovStatus.CONTINGENCY, GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT)
-    return {"sent": [d for d in deliveries if d.state == "sent"],
-            "queued": [d for d in deliveries if d.state in ("queued", "sending")],
+    queued = [d for d in deliveries if d.state in ("queued", "sending")]
+    # The automatic email follows the sealed copy's rendering by a few seconds: an open page keeps
+    # asking for its deliveries while one is queued or that email is still to come (for a while).
+    auto_due = (doc.status == GovStatus.SEALED and sealed_at is not None and doc.company.email_documents
+                and bool(recipients) and not any(d.automatic for d in deliveries)
+                and timezone.now() - sealed_at < datetime.timedelta(minutes=5))
+    return {"sent": [d for d in deliveries if d.state == "sent"], "queued": queued,
+            "follow": bool(queued) or auto_due,
             "recipients": recipients, "waiting_seal": waiting,
             "auto_on_seal": waiting and doc.company.email_documents and bool(recipients)
             and not any(d.automatic for d in deliveries)}
@@ -742,7 +749,7 @@ def document_detail(request, pk):
         return redirect("dte:edit", pk=doc.pk)
     context = _detail_context(request, doc)
     if request.htmx and request.htmx.target == "doc-status":
-        return render(request, "dte/partials/detail_status.html", context)
+        return render(request, "dte/partials/detail_status.html", {**context, "oob_deliveries": True})
     return render(request, "dte/detail.html", context)
 
 

@@ -138,3 +138,15 @@ def test_open_pages_see_status_changes_without_reloading(browser, live_server, i
     accountant.wait_for_function("document.querySelector('#timeline').innerText.includes('Transmitiendo → Sellado')",
                                  timeout=10000)  # the history follows too
     lister.wait_for_selector(f"tr[data-doc='{doc.pk}'] .status-badge[data-status=sealed]", timeout=10000)
+
+    # The deliveries card follows too: a copy queued for the client shows as sent once the worker
+    # sends it, on the page left open (the status poll brings the list, the list asks until it is
+    # no longer queued).
+    from dte.models import Delivery, DeliveryState
+
+    row = Delivery.objects.create(document=doc, recipient="pagos@cliente.example", created_by=users["Contador"])
+    accountant.reload()
+    accountant.wait_for_selector("#delivery-list li[data-state=queued]")
+    Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.SENT, sent_at=timezone.now())
+    accountant.wait_for_selector("#delivery-list li[data-state=sent]", timeout=10000)
+    assert "copia sellada" in accountant.inner_text("#delivery-list")
