@@ -54,9 +54,18 @@ def snapshot(instance):
 
 def audit_record(*, actor, action, obj, before=None, after=None, summary="", object_repr=None, actor_name=None):
     """Append one audit row. Call inside the transaction of the change it describes."""
+    entry = audit_entry(actor=actor, action=action, obj=obj, before=before, after=after, summary=summary,
+                        object_repr=object_repr, actor_name=actor_name)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(*, actor, action, obj, before=None, after=None, summary="", object_repr=None, actor_name=None):
+    """The audit row audit_record appends, not yet saved: for a caller that inserts it together
+    with its change's other rows (dte.transitions.transition's ``with_rows``)."""
     if actor_name is None:
         actor_name = actor.get_username() if actor is not None else "sistema"
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_name[:150],
         action=action,

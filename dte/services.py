@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts import formats
 from accounts.models import AuditAction
 from accounts.modules import SpecialCase as Case
-from accounts.services import audit_record
+from accounts.services import audit_entry, audit_record
 from dte import arithmetic as ar
 from dte import builders, jsonio, numbering
 from dte.amounts import ZERO, D, q2
@@ -557,29 +557,33 @@ def document_issue(*, document, user, now=None):
             extra_fields = {"contingency_period": period}
         else:
             extra_fields = {}
-        transition(doc, target, by=user, reason=reason, **extra_fields,
+        total_to_pay = q2(total_of(doc, totals))
+        # Inserted with the history row, in one statement (transition's with_rows).
+        rows = [audit_entry(actor=user, action=AuditAction.ISSUE, obj=doc, object_repr=numero, summary=reason, after={
+            "tipo_dte": doc.tipo_dte, "numero_control": numero, "codigo_generacion": codigo,
+            "estado": target, "total": str(total_to_pay), "casos": sorted(cases),
+            "sha256_firmado": hashlib.sha256(signed.encode("utf-8")).hexdigest()})]
+        held = OutboxState.HELD if period else OutboxState.PENDING  # held: sent later in a contingency lot
+        if not correcting:
+            outbox = Outbox(document=doc, available_at=now, state=held)
+            rows.insert(0, outbox)
+        transition(doc, target, by=user, reason=reason, **extra_fields, with_rows=rows,
                    generation=generation, version=version, previous_codes=previous_codes,
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
-                   total_to_pay=q2(total_of(doc, totals)), total_iva=q2(_iva_of(doc, totals)), **book_amounts(doc, totals),
+                   total_to_pay=total_to_pay, total_iva=q2(_iva_of(doc, totals)), **book_amounts(doc, totals),
                    counterparty=doc.counterparty, issued_by=user, issued_at=now, paid_off=False,
                    confirmations=[_case_record(c) for c in cases.values()])
-        held = OutboxState.HELD if period else OutboxState.PENDING  # held: sent later in a contingency lot
         if correcting:
             outbox = Outbox.objects.get(document=doc)
             Outbox.objects.filter(pk=outbox.pk).update(state=held, available_at=now, attempts=0,
                                                        sends=0, last_error="")
         else:
-            outbox = Outbox.objects.create(document=doc, available_at=now, state=held)
             _move_stock(doc, lines, user)
         if not period:
             from dte.pipeline import queue_after_commit
 
             queue_after_commit(outbox.pk)
-        audit_record(actor=user, action=AuditAction.ISSUE, obj=doc, summary=reason, after={
-            "tipo_dte": doc.tipo_dte, "numero_control": numero, "codigo_generacion": codigo,
-            "estado": target, "total": str(doc.total_to_pay), "casos": sorted(cases),
-            "sha256_firmado": hashlib.sha256(signed.encode("utf-8")).hexdigest()})
     return doc
 
 

@@ -3,7 +3,8 @@ goes through one transition function"). Each track has its allowed moves; a move
 conditional UPDATE on the current status (two workers cannot both make it) plus a history row,
 in the caller's transaction."""
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 
 from dte.models import Document, GovStatus, InternalStatus, StatusChange
@@ -30,9 +31,11 @@ class TransitionRefused(Exception):
     pass
 
 
-def transition(document, to_status, *, by=None, reason="", track="gov", **fields):
+def transition(document, to_status, *, by=None, reason="", track="gov", with_rows=(), **fields):
     """Move ``document`` to ``to_status`` if its current status allows it; ``fields`` are saved
-    in the same UPDATE. Returns the document refreshed; raises TransitionRefused otherwise."""
+    in the same UPDATE. ``with_rows``: unsaved rows of the same change (its outbox row, its audit
+    row) inserted in the one statement that inserts the history row. Returns the document
+    refreshed; raises TransitionRefused otherwise."""
     attr, moves = ("status", GOV_MOVES) if track == "gov" else ("internal_status", INTERNAL_MOVES)
     current = getattr(document, attr)
     if to_status not in moves.get(current, set()):
@@ -45,8 +48,9 @@ def transition(document, to_status, *, by=None, reason="", track="gov", **fields
         changed = Document.objects.filter(pk=document.pk, **{attr: current}).update(**{attr: to_status}, **fields)
         if not changed:
             raise TransitionRefused(_("El documento cambió de estado mientras tanto."))
-        StatusChange.objects.create(document=document, track=track, from_status=current, to_status=to_status,
-                                    by=by, reason=reason[:500])
+        history = StatusChange(document=document, track=track, from_status=current, to_status=to_status,
+                               by=by, reason=reason[:500])
+        insert_rows([history, *with_rows])
     if track == "gov" and to_status in PRINT_ON:
         from dte.printing import queue_render
 
@@ -55,3 +59,42 @@ def transition(document, to_status, *, by=None, reason="", track="gov", **fields
     for key, value in fields.items():
         setattr(document, key, value)
     return document
+
+
+def insert_rows(rows):
+    """Insert new model instances (no parents, an auto primary key) as their save() would, each
+    getting its id; on PostgreSQL in one statement (data-modifying WITH), one round trip instead
+    of one per row. The SQL of each INSERT is the ORM's own."""
+    if len(rows) < 2 or connection.vendor != "postgresql":
+        for row in rows:
+            row.save(force_insert=True)
+        return rows
+    parts, params = [], []
+    for row in rows:
+        meta = row._meta
+        if meta.parents or row.pk is not None:
+            raise ValueError("insert_rows: only new rows of models without parents")
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        query = InsertQuery(type(row))
+        query.insert_values(fields, [row])
+        compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+        compiler.returning_fields = [meta.pk]
+        [(sql, row_params)] = compiler.as_sql()
+        parts.append(sql)
+        params.extend(row_params)
+    ctes = ", ".join(f"r{i} AS ({sql})" for i, sql in enumerate(parts[:-1]))
+    picks = ", ".join(f"(SELECT {connection.ops.quote_name(rows[i]._meta.pk.column)} FROM r{i})"  # noqa: S608 - the ORM's own SQL and column names
+                      for i in range(len(parts) - 1))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {parts[-1]}, {picks}", params)
+        *ids_before, last_id = _reorder(cursor.fetchone())
+    for row, pk in zip(rows, [*ids_before, last_id], strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = DEFAULT_DB_ALIAS
+    return rows
+
+
+def _reorder(found):
+    """The statement returns the last row's id first, then the others' in order."""
+    return [*found[1:], found[0]]
