@@ -177,13 +177,27 @@ def test_rep_issues_a_factura_and_a_ccf_sees_the_seal_and_opens_the_pdf(walker, 
 
 
 @ONE_SCHEMA_SET
-def test_accountant_invalidates_a_document_and_opens_the_books(walker, wired, issuer, users, make_draft, parties):
+def test_accountant_invalidates_a_document_and_opens_the_books(walker, wired, issuer, users, make_draft, parties,
+                                                               products, establishments, tmp_path):
+    from django.db.models import Sum
+
     from dte.models import Document, GovStatus
     from dte.services import document_issue
     from dte.tests.conftest import line
+    from inventory.models import Stock
+    from inventory.services import stock_move
 
-    doc = _sealed(document_issue(document=make_draft("01", [line("Servicio", "1", "11.30")],
-                                                     client=parties["consumer"]), user=issuer))
+    chair = products["chair"]
+    stock_move(product=chair, establishment=establishments["main"], quantity=10, reason="Inventario inicial",
+               acting_user=users["Administrador"])
+
+    def in_stock():
+        return Stock.objects.filter(product=chair).aggregate(q=Sum("quantity"))["q"]
+
+    doc = _sealed(document_issue(document=make_draft(
+        "01", [line("Silla ergonómica", "2", "113.00", product_id=chair.pk, code=chair.code),
+               line("Servicio", "1", "11.30")], client=parties["consumer"]), user=issuer))
+    assert in_stock() == 8  # 10 - 2 sold
     w = walker(users["Contador"])
     page = w.go("/")
     w.go("/documentos/")
@@ -205,6 +219,7 @@ def test_accountant_invalidates_a_document_and_opens_the_books(walker, wired, is
     page.wait_for_url(re.compile(rf".*/documentos/{doc.pk}/$"))
     page.wait_for_selector("#doc-status .status-badge[data-status=invalidated]", timeout=90_000)
     assert Document.objects.get(pk=doc.pk).status == GovStatus.INVALIDATED
+    assert in_stock() == 10  # the two chairs came back (the form offers the sold goods, all ticked)
     w.check()
 
     w.go("/reportes/")
@@ -213,7 +228,55 @@ def test_accountant_invalidates_a_document_and_opens_the_books(walker, wired, is
     w.check()
     w.go("/reportes/libro-contribuyentes/")
     w.go("/cobros/")
+
+    # Payments received, from a spreadsheet with one bad row: the error report comes back with
+    # every row, is mended in place and uploaded again; nothing is lost.
+    _upload_payments_and_mend_the_report(w, tmp_path)
     w.close()
+
+
+def _upload_payments_and_mend_the_report(w, tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    from bulk.registry import get_spec
+
+    page = w.page
+    header = [c.header for c in get_spec("pagos").columns]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for method in ("05", "9"):  # "9" is no CAT-017 code
+        row = {"cliente": "0614-280390-112-1", "fecha": "2026-12-01", "monto": 25, "forma_pago": method,
+               "referencia": f"Depósito {method}"}
+        sheet.append([row.get(h) for h in header])
+    first = tmp_path / "pagos.xlsx"
+    book.save(first)
+    w.go("/cargas/pagos/")
+    page.set_input_files("input[name=file]", str(first))
+    page.click("form button.btn-primary")
+    page.wait_for_url(re.compile(r".*/cargas/pagos/[0-9a-f-]+/$"))
+    page.wait_for_selector("#error-report-link", timeout=60_000)
+    w.check()
+    with page.expect_download() as download:
+        page.click("#error-report-link")
+    report = tmp_path / "pagos-errores.xlsx"
+    download.value.save_as(report)
+    book = load_workbook(report)
+    sheet = book.active
+    names = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == 2  # every row, the good one too
+    flagged = [r for r in rows if r[names.index("errores")].value]
+    assert len(flagged) == 1
+    flagged[0][names.index("forma_pago")].value = "01"
+    book.save(report)
+    w.go("/cargas/pagos/")
+    page.set_input_files("input[name=file]", str(report))
+    page.click("form button.btn-primary")
+    page.wait_for_url(re.compile(r".*/cargas/pagos/[0-9a-f-]+/$"))
+    page.wait_for_selector("#job-status[data-status=validated]", timeout=60_000)
+    assert not page.locator("#error-report-link").count()
+    w.check()
 
 
 # ---------------------------------------------------------------------------------------- admin
