@@ -749,7 +749,10 @@ def document_detail(request, pk):
         return redirect("dte:edit", pk=doc.pk)
     context = _detail_context(request, doc)
     if request.htmx and request.htmx.target == "doc-status":
-        return render(request, "dte/partials/detail_status.html", {**context, "oob_deliveries": True})
+        # The poll says which status it last showed: a change is read out by the page's live region.
+        seen = request.GET.get("visto")
+        return render(request, "dte/partials/detail_status.html",
+                      {**context, "oob_deliveries": True, "status_changed": bool(seen) and seen != doc.status})
     return render(request, "dte/detail.html", context)
 
 

@@ -135,6 +135,10 @@ def test_open_pages_see_status_changes_without_reloading(browser, live_server, i
     transition(doc, GovStatus.SEALED, sello_recibido="2026" + "B" * 36, processed_at=timezone.now())
     accountant.wait_for_selector("#doc-status .status-badge[data-status=sealed]", timeout=10000)
     assert "2026BBBB" in accountant.inner_text("#sello")
+    # read out by the page's live region, which stays in place (the status card is replaced)
+    accountant.wait_for_function("document.querySelector('#status-live').innerText.includes('Sellado')",
+                                 timeout=10000)
+    assert accountant.get_attribute("#status-live", "aria-live") == "polite"
     accountant.wait_for_function("document.querySelector('#timeline').innerText.includes('Transmitiendo → Sellado')",
                                  timeout=10000)  # the history follows too
     lister.wait_for_selector(f"tr[data-doc='{doc.pk}'] .status-badge[data-status=sealed]", timeout=10000)
