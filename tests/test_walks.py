@@ -103,18 +103,29 @@ def _sealed(doc):
 # ------------------------------------------------------------------------------------------ rep
 
 
+def _settled(page):
+    """What a person does between keystrokes and clicks: look at the screen until it stops moving.
+    The searches wait 250 ms after the last key before asking; then no htmx request is in flight
+    (a pick's editor swap or a late search answer would otherwise land after the next step)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
 def _search_client(page, *typed):
     """Type the search the way a person does (a first try, then more letters), pick the first."""
     for text in typed:
         page.fill("#party-q", text)
+        _settled(page)
         page.locator(".party-result").first.wait_for()
     page.locator(".party-result").first.click()
     page.wait_for_selector("#party-chosen")
+    _settled(page)
 
 
 def _add_product(page, *typed):
     for text in typed:
         page.fill("#product-q", text)
+        _settled(page)
         page.locator(".product-result").first.wait_for()
     first = page.locator(".product-result").first
     code = first.locator(".font-monospace").inner_text().strip()
