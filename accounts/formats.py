@@ -60,6 +60,22 @@ def _missing(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _reads(parse):
+    """A formatter of what ``parse`` makes of the value: a missing value reads ``empty``, one that
+    does not parse comes back as it is."""
+    def wrap(write):
+        def formatted(value, empty=DASH, **options):
+            if _missing(value):
+                return empty
+            parsed = parse(value)
+            return value if parsed is None else write(parsed, **options)
+        # Named and documented as ``write``, but with its own signature (value, empty): the one
+        # Django's template filters read (so no functools.wraps, whose __wrapped__ it would follow).
+        formatted.__name__, formatted.__qualname__, formatted.__doc__ = write.__name__, write.__qualname__, write.__doc__
+        return formatted
+    return wrap
+
+
 def _grouped(number, places):
     """A non-negative Decimal quantized to ``places`` as 1,234.5678 (the digits it has)."""
     return f"{number.quantize(places, context=WIDE):,f}"
@@ -69,13 +85,9 @@ def _signed(number, text):
     return f"-{text}" if number < 0 and text.strip("$ 0.,") else text
 
 
-def money(value, empty=DASH):
+@_reads(_decimal)
+def money(number):
     """``$ 2,500.00`` (see the module)."""
-    if _missing(value):
-        return empty
-    number = _decimal(value)
-    if number is None:
-        return value
     return _signed(number, f"$ {abs(number).quantize(CENT, context=WIDE):,f}")
 
 
@@ -89,25 +101,17 @@ def _trimmed(number, places, keep):
     return f"{whole}.{decimals}" if decimals else whole
 
 
-def unit_price(value, empty=DASH):
+@_reads(_decimal)
+def unit_price(number):
     """``$ 22.1239``: 2 to 4 decimals, up to 8 under one cent (see the module)."""
-    if _missing(value):
-        return empty
-    number = _decimal(value)
-    if number is None:
-        return value
     size = abs(number)
     places = PRICE_PLACES if size.quantize(PRICE_PLACES, context=WIDE) >= CENT or not size else STORED_PLACES
     return _signed(number, "$ " + _trimmed(size, places, 2))
 
 
-def quantity(value, empty=DASH):
+@_reads(_decimal)
+def quantity(number):
     """``1,250.5``: grouped, no trailing zeros (see the module)."""
-    if _missing(value):
-        return empty
-    number = _decimal(value)
-    if number is None:
-        return value
     return _signed(number, _trimmed(abs(number), STORED_PLACES, 0))
 
 
@@ -132,25 +136,17 @@ def _temporal(value):
     return None
 
 
-def date(value, empty=DASH):
+@_reads(_temporal)
+def date(moment):
     """``04/12/2026`` (day/month/year, El Salvador's day for a datetime)."""
-    if _missing(value):
-        return empty
-    moment = _temporal(value)
-    if moment is None:
-        return value
     if isinstance(moment, dt.datetime):
         moment = _local(moment)
     return moment.strftime("%d/%m/%Y")
 
 
-def datetime(value, empty=DASH, seconds=False):
+@_reads(_temporal)
+def datetime(moment, seconds=False):
     """``04/12/2026 10:32`` in El Salvador's time (``seconds``: ``04/12/2026 10:32:11``); a date alone reads as ``date``."""
-    if _missing(value):
-        return empty
-    moment = _temporal(value)
-    if moment is None:
-        return value
     if not isinstance(moment, dt.datetime):
         return moment.strftime("%d/%m/%Y")
     return _local(moment).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")

@@ -20,31 +20,14 @@ from accounts import formats
 register = template.Library()
 
 
-@register.filter
-def money(value, empty=formats.DASH):
-    return formats.money(value, empty=empty)
-
-
-@register.filter
-def unit_price(value, empty=formats.DASH):
-    return formats.unit_price(value, empty=empty)
-
-
-@register.filter
-def quantity(value, empty=formats.DASH):
-    return formats.quantity(value, empty=empty)
-
-
-@register.filter
-def local_date(value, empty=formats.DASH):
-    return formats.date(value, empty=empty)
+# The helpers take (value, empty) as a filter takes (value, argument): registered as they are.
+register.filter("money", formats.money)
+register.filter("unit_price", formats.unit_price)
+register.filter("quantity", formats.quantity)
+register.filter("local_date", formats.date)
+register.filter("credit_limit", formats.credit_limit)
 
 
 @register.filter
 def local_datetime(value, seconds=""):
     return formats.datetime(value, seconds=seconds == "seconds")
-
-
-@register.filter
-def credit_limit(value):
-    return formats.credit_limit(value)
