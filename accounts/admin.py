@@ -7,9 +7,10 @@ from guardian.shortcuts import get_objects_for_user
 
 from accounts import services
 from accounts.forms import GrantsField
-from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role, User
+from accounts.models import Company, Establishment, PointOfSale, Role, User
 from accounts.modules import DOCUMENT_TYPES, Module, SpecialCase
-from accounts.text import CleanTextFormMixin
+from core.models import AuditEntry
+from core.text import CleanTextFormMixin
 
 MAX_CERTIFICATE_BYTES = 256 * 1024
 
@@ -52,7 +53,7 @@ class CleanTextModelForm(CleanTextFormMixin, forms.ModelForm):
 
 class AuditedAdmin(admin.ModelAdmin):
     """Admin changes go through the audited services: one audit row per change, same transaction.
-    Typed text is stored without invisible control characters (accounts.text)."""
+    Typed text is stored without invisible control characters (core.text)."""
 
     form = CleanTextModelForm
 

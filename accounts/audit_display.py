@@ -191,7 +191,7 @@ def _related_model(model, key):
 def _show(model, key, value, names):
     if _blank(value):
         return EMPTY
-    from accounts.services import SECRET_MARK
+    from core.audit import SECRET_MARK
 
     if value == SECRET_MARK:
         return value
@@ -253,7 +253,8 @@ def _money(value):
 
 
 def _grant_label(grant):
-    from accounts.modules import Action, Module
+    from accounts.modules import Module
+    from core.modules import Action
 
     module, _sep, action = str(grant).partition(":")
     try:

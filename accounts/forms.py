@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditAction, User
-from accounts.modules import ALL, MODULE_ACTIONS, Action, Module
+from accounts.models import User
+from accounts.modules import ALL, MODULE_ACTIONS, Module
+from core.models import AuditAction
+from core.modules import Action
 
 
 class LoginForm(AuthenticationForm):

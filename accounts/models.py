@@ -2,16 +2,16 @@ import functools
 import operator
 
 from django.contrib.auth.models import AbstractUser
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.fields import EncryptedBinaryField, EncryptedTextField
 from accounts.modules import ALL as ALL_GRANTS
-from accounts.modules import MODULE_ACTIONS, Action, Module
+from accounts.modules import MODULE_ACTIONS, Module
 from accounts.validators import format_nit, validate_logo, validate_nit, validate_nrc
+from core.fields import EncryptedBinaryField, EncryptedTextField
+from core.modules import Action
 
 _mh_code4 = RegexValidator(r"^[A-Z0-9]{4}$", _("Debe tener 4 caracteres: letras mayúsculas o dígitos (p. ej. M001)."))
 _phone = RegexValidator(r"^[0-9+()\- ]{8,30}$", _("Teléfono de al menos 8 dígitos."))
@@ -241,69 +241,3 @@ class PointOfSale(models.Model):
 
     def __str__(self):
         return f"{self.establishment.cod_estable_mh}{self.cod_punto_venta_mh} · {self.name}"
-
-
-class AuditAction(models.TextChoices):
-    CREATE = "create", _("Creación")
-    UPDATE = "update", _("Modificación")
-    DELETE = "delete", _("Eliminación")
-    IMPORT = "import", _("Importación")
-    LOGIN = "login", _("Inicio de sesión")
-    LOGIN_FAILED = "login_fail", _("Inicio de sesión fallido")
-    LOGOUT = "logout", _("Cierre de sesión")
-    ISSUE = "issue", _("Emisión")
-    CONFIRM = "confirm", _("Confirmación de caso especial")
-    REQUEST = "request", _("Solicitud de aprobación")
-    APPROVE = "approve", _("Aprobación")
-    REFUSE = "refuse", _("Aprobación denegada")
-    CORRECT = "correct", _("Corrección")
-    RETRANSMIT = "retransmit", _("Retransmisión")
-    INVALIDATE = "invalidate", _("Invalidación")
-    STATUS = "status", _("Cambio de estado interno")
-    SEND = "send", _("Envío")
-    RETURN = "return", _("Devolución de mercadería")
-    OTHER = "other", _("Otra")
-
-
-class AuditEntry(models.Model):
-    """One change made through a service. Append-only: never updated, never deleted, never
-    truncated (PostgreSQL refuses it with triggers, see migrations 0003 and 0009)."""
-
-    at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
-    # PROTECT: a user who appears in the trail is deactivated, never deleted (SET_NULL would be an
-    # UPDATE of the trail, which the trigger refuses; and the trail must keep saying who it was).
-    actor = models.ForeignKey(
-        User, verbose_name=_("usuario"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_name = models.CharField(_("usuario (nombre)"), max_length=150, blank=True)
-    action = models.CharField(_("acción"), max_length=10, choices=AuditAction.choices)
-    content_type = models.ForeignKey(
-        ContentType, verbose_name=_("tipo de objeto"), null=True, blank=True, on_delete=models.PROTECT
-    )
-    object_id = models.CharField(_("id del objeto"), max_length=64, blank=True)
-    object_repr = models.CharField(_("objeto"), max_length=255, blank=True)
-    summary = models.CharField(_("resumen"), max_length=255, blank=True)
-    before = models.JSONField(_("antes"), null=True, blank=True)
-    after = models.JSONField(_("después"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _("registro de bitácora")
-        verbose_name_plural = _("bitácora")
-        indexes = [models.Index(fields=["content_type", "object_id"])]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("La bitácora es de solo anexar: un registro no se modifica.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("La bitácora es de solo anexar: un registro no se elimina.")
-
-    def changed_fields(self):
-        before, after = self.before or {}, self.after or {}
-        keys = sorted(set(before) | set(after))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

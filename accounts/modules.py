@@ -1,12 +1,14 @@
 """The product's modules and what a role may do in each.
 
 A role is a set of (module, action) grants, edited at runtime by an admin. Views declare the
-grant they need with ``accounts.access.module_required``; the menu, the home page and the
+grant they need with ``core.access.module_required``; the menu, the home page and the
 URL checks all read the same grants.
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.modules import Action  # noqa: F401 - the modules' actions, named here beside them
 
 
 class Module(models.TextChoices):
@@ -16,18 +18,6 @@ class Module(models.TextChoices):
     REPORTES = "reportes", _("Reportes")
     CONTINGENCIA = "contingencia", _("Contingencia")
     CONFIGURACION = "configuracion", _("Configuración")
-
-
-class Action(models.TextChoices):
-    VIEW = "view", _("Ver")
-    CREATE = "create", _("Crear")
-    EDIT = "edit", _("Editar")
-    APPROVE = "approve", _("Aprobar")
-    INVALIDATE = "invalidate", _("Invalidar")
-    EXPORT = "export", _("Exportar")
-    # Emailing a document (its PDF, signed JSON and a public link) outside the company: a grant of
-    # its own, so a read-only role cannot send documents out.
-    SEND = "send", _("Enviar")
 
 
 class SpecialCase(models.TextChoices):

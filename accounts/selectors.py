@@ -1,7 +1,8 @@
 from django.db.models import Q
 from guardian.shortcuts import get_objects_for_user
 
-from accounts.models import AuditEntry, Company, Establishment, PointOfSale, Role
+from accounts.models import Company, Establishment, PointOfSale, Role
+from core.models import AuditEntry
 
 
 def company_get():

@@ -9,9 +9,10 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from accounts import audit_display, selectors, services
-from accounts.access import authenticated_view, module_required, public_view
 from accounts.forms import AuditFilterForm, LoginForm, RoleGrantsForm
-from accounts.modules import MODULE_META, Action, Module
+from accounts.modules import MODULE_META, Module
+from core.access import authenticated_view, module_required, public_view
+from core.modules import Action
 
 
 class _AuditedPasswordChangeView(auth_views.PasswordChangeView):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "guardian",
     "django_htmx",
+    "core",
     "accounts",
     "catalogs",
     "dte",
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "contingency.context_processors.banner",
             ],
             # How money, prices, quantities and dates read (accounts/formats.py), in every template.
-            "builtins": ["accounts.templatetags.formats"],
+            "builtins": ["core.templatetags.formats"],
         },
     },
 ]
@@ -368,12 +369,12 @@ if PRODUCTION:
     if envbool("USE_X_FORWARDED_PROTO", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Logging: to stderr; secrets never reach a log line (see accounts.logging.RedactSecretsFilter).
+# Logging: to stderr; secrets never reach a log line (see core.logging.RedactSecretsFilter).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "accounts.logging.RedactSecretsFilter"},
-                "forbidden": {"()": "accounts.logging.ForbiddenOneLineFilter"}},
+    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"},
+                "forbidden": {"()": "core.logging.ForbiddenOneLineFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},

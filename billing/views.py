@@ -3,7 +3,7 @@ from django.db import connection
 from django.http import FileResponse, JsonResponse
 from django.views.decorators.cache import cache_control, never_cache
 
-from accounts.access import public_view
+from core.access import public_view
 
 
 @public_view

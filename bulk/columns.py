@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.text import clean_text
+from core.text import clean_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 YES = {"si", "sí", "s", "1", "true", "verdadero", "x", "yes"}
@@ -25,7 +25,7 @@ class CellError(ValueError):
 
 
 def _text(value):
-    """A cell as text, trimmed, without invisible control characters (accounts.text: the same rule
+    """A cell as text, trimmed, without invisible control characters (core.text: the same rule
     as the forms)."""
     if value.__class__ is str:
         return clean_text(value).strip()

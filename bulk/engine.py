@@ -11,9 +11,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from accounts.modules import Action, Module
+from accounts.modules import Module
 from bulk.columns import CellError, escape_formula
 from bulk.reading import FileRejected
+from core.modules import Action
 
 BATCH = 5000
 

@@ -65,8 +65,8 @@ def resource_for(spec):
             """The admin's imports are kept in the audit trail too: who, which catalogue, counts."""
             if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
                 return
-            from accounts.models import AuditAction
-            from accounts.services import audit_record
+            from core.audit import audit_record
+            from core.models import AuditAction
 
             totals = result.totals
             audit_record(actor=kwargs.get("user"), action=AuditAction.IMPORT, obj=None, object_repr=str(spec.title),

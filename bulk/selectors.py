@@ -2,9 +2,9 @@
 
 from django.shortcuts import get_object_or_404
 
-from accounts.modules import Action
 from bulk.models import ImportJob
 from bulk.registry import GRANTS, MODULES
+from core.modules import Action
 
 
 def administers_catalogue(*, user, catalogue):

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from accounts.models import AuditAction
-from accounts.services import audit_record
 from bulk import engine
 from bulk.models import ImportJob, ImportStatus
 from bulk.reading import FileRejected, read_upload
 from bulk.registry import get_spec
+from core.audit import audit_record
+from core.models import AuditAction
 
 log = logging.getLogger(__name__)
 MAX_SHOWN_ERRORS = 200

@@ -4,14 +4,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import catalogue_module_required
-from accounts.modules import Action
 from bulk import services
+from bulk.access import catalogue_module_required
 from bulk.models import ImportStatus
 from bulk.reading import FileRejected
 from bulk.registry import get_spec
 from bulk.selectors import job_get_for_user, jobs_for_user
 from bulk.templates_xlsx import build_template
+from core.modules import Action
 
 
 def _job(request, catalogue, job):

@@ -2,9 +2,9 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from accounts.models import AuditAction
-from accounts.services import audit_record
 from catalogs.models import CatalogEntry, Edition
+from core.audit import audit_record
+from core.models import AuditAction
 
 
 def catalog_import(*, rows, edition, source, acting_user=None):

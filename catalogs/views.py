@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
-from accounts.access import authenticated_view
 from catalogs.selectors import catalog_entries
+from core.access import authenticated_view
 
 
 @authenticated_view

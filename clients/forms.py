@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import CleanTextFormMixin
 from clients.models import Client
+from core.text import CleanTextFormMixin
 
 
 class ClientForm(CleanTextFormMixin, forms.ModelForm):

@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.services import audited_save
 from clients.models import Client
 from clients.rules import CatalogSets, check_client
+from core.audit import audited_save
 
 EDITABLE = ["kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "activity_description",
             "taxpayer_size", "is_exempt", "departamento", "municipio", "address", "country_code", "person_type",

@@ -7,13 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import module_required
-from accounts.modules import Action, Module
+from accounts.modules import Module
 from bulk.exports import export_csv, export_xlsx
 from clients import selectors, services
 from clients.catalogue import SPEC
 from clients.forms import ClientForm
 from clients.models import ClientKind
+from core.access import module_required
+from core.modules import Action
 
 
 @module_required(Module.CLIENTES, Action.VIEW)

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
 from contingency import selectors
 from contingency.models import Period
+from core import formats
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,7 @@ def banner(request):
     data = banner_data()
     if not data:
         return {}
-    from accounts.modules import Action, Module
+    from accounts.modules import Module
+    from core.modules import Action
 
     return {"contingency_banner": data, "contingency_can_view": user.can(Module.CONTINGENCIA, Action.VIEW)}

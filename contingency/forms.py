@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import CleanTextFormMixin
 from contingency.models import Reason
+from core.text import CleanTextFormMixin
 
 
 class PeriodForm(CleanTextFormMixin, forms.Form):

@@ -96,7 +96,8 @@ def lots_of(period):
 def alert_recipients(company):
     """Supervisors and accountants: users whose role may act on contingency or invalidate."""
     from accounts.models import User
-    from accounts.modules import Action, Module
+    from accounts.modules import Module
+    from core.modules import Action
 
     return list(User.objects.filter(is_active=True).exclude(email="").filter(
         Q(role__permissions__module=Module.CONTINGENCIA, role__permissions__action=Action.EDIT)

@@ -25,7 +25,8 @@ PROBE_CODE = "00000000-0000-4000-8000-000000000000"  # asked about by the health
 
 
 def _require(user):
-    from accounts.modules import Action, Module
+    from accounts.modules import Module
+    from core.modules import Action
 
     if user is not None and not user.can(Module.CONTINGENCIA, Action.EDIT):
         raise PermissionDenied(_("Solo un supervisor declara o termina una contingencia."))
@@ -68,7 +69,7 @@ def period_open(*, company, tipo, motivo="", establishment=None, point_of_sale=N
             point_of_sale=point_of_sale, tipo=tipo, motivo=motivo[:500], automatic=automatic,
             end_automatically=end_automatically, started_at=now, opened_by=user)
         if user is not None:
-            from accounts.services import audit_record
+            from core.audit import audit_record
 
             audit_record(actor=user, action="create", obj=period,
                          summary=_("Contingencia declarada: %(s)s") % {"s": period.scope_label})
@@ -102,7 +103,7 @@ def period_end(*, period, user=None, now=None):
             raise ValidationError(_("La contingencia ya había terminado."))
         period.ended_at, period.ended_by = now, user
         if user is not None:
-            from accounts.services import audit_record
+            from core.audit import audit_record
 
             audit_record(actor=user, action="update", obj=period, summary=_("Contingencia terminada"))
         transaction.on_commit(lambda: queue_catch_up(period.pk))
@@ -202,7 +203,7 @@ def event_resend(*, event, user):
         from dte.offline import list_in_event
 
         list_in_event(list(event.documents.values_list("pk", flat=True)), None)
-        from accounts.services import audit_record
+        from core.audit import audit_record
 
         audit_record(actor=user, action="update", obj=event.period, summary=_("Evento reenviado: %(c)s") % {
             "c": event.codigo_generacion})
@@ -218,7 +219,7 @@ def lot_retry(*, lot, user):
             state=LotState.IN_DOUBT, available_at=timezone.now(), last_error="")
         if not changed:
             raise ValidationError(_("Solo se reintenta un lote fallido o sin respuesta."))
-        from accounts.services import audit_record
+        from core.audit import audit_record
 
         audit_record(actor=user, action="update", obj=lot.event.period, summary=_("Lote reintentado: %(c)s") % {
             "c": lot.codigo_lote or lot.pk})

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import module_required
-from accounts.modules import Action, Module
+from accounts.modules import Module
 from contingency import selectors, services
 from contingency.forms import PeriodForm
 from contingency.models import Event, Lot, Period
+from core.access import module_required
+from core.modules import Action
 
 VIEW, EDIT = (Module.CONTINGENCIA, Action.VIEW), (Module.CONTINGENCIA, Action.EDIT)
 

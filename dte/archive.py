@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
+from core import formats
 from dte import jsonio
 from dte.models import ArchiveJob, GovStatus
 
@@ -28,8 +28,8 @@ def archive_request(*, user, date_from, date_to):
         raise ValidationError(_("Pida a lo sumo un año por archivo."))
     with transaction.atomic():
         job = ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=user, date_from=date_from, date_to=date_to)
-        from accounts.models import AuditAction
-        from accounts.services import audit_record
+        from core.audit import audit_record
+        from core.models import AuditAction
 
         audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=_("Archivo ZIP de documentos"),
                      summary=_("Archivo ZIP solicitado: %(a)s a %(b)s") % {"a": formats.date(date_from), "b": formats.date(date_to)})

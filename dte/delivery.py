@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
+from core import formats
 from dte import jsonio
 from dte.models import Delivery, DeliveryState, Document, Download, GovStatus
 
@@ -99,7 +99,8 @@ def _unique(addresses):
 def _may_send(user):
     from django.core.exceptions import PermissionDenied
 
-    from accounts.modules import Action, Module
+    from accounts.modules import Module
+    from core.modules import Action
 
     if not user.can(Module.DOCUMENTOS, Action.SEND):
         raise PermissionDenied("documentos:send")
@@ -112,7 +113,7 @@ def sent_today(user):
 
     from django.contrib.contenttypes.models import ContentType
 
-    from accounts.models import AuditEntry
+    from core.models import AuditEntry
 
     midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
     return AuditEntry.objects.filter(actor=user, content_type=ContentType.objects.get_for_model(Delivery),
@@ -142,8 +143,8 @@ def _limit_message(allowance):
 
 
 def _audit_send(*, row, user, document, retry=False, error=""):
-    from accounts.models import AuditAction
-    from accounts.services import audit_record
+    from core.audit import audit_record
+    from core.models import AuditAction
 
     what = _("Reenvío") if retry else _("Envío")
     audit_record(actor=user, action=AuditAction.SEND, obj=row,

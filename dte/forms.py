@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.text import clean_data
+from core.text import clean_data
 from dte import arithmetic as ar
 from dte.models import Condition, Treatment
 

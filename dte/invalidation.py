@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
+from core import formats
 from dte import jsonio, numbering
 from dte.models import Document, GovStatus, Invalidation, InvalidationType
 from dte.schemas.registry import event_version
@@ -153,8 +153,8 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
             jws=signed, returned_goods=returned_goods, created_by=user)
         summary = _("Invalidación solicitada (%(t)s): %(r)s") % {"t": InvalidationType(tipo).label, "r": reason or "—"}
         transition(doc, GovStatus.INVALIDATION_PENDING, by=user, reason=summary)
-        from accounts.models import AuditAction
-        from accounts.services import audit_record
+        from core.audit import audit_record
+        from core.models import AuditAction
 
         audit_record(actor=user, action=AuditAction.INVALIDATE, obj=doc, summary=summary, after={
             "tipo": int(tipo), "motivo": reason or "", "evento": record.codigo_generacion,

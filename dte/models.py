@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.fiscal import DocType, GovStatus  # noqa: F401 - the document's vocabulary, named where it is used
+from core.models import FileJob
+
 
 class MHCallOutcome(models.TextChoices):
     OK = "ok", _("Aceptado")
@@ -35,34 +38,6 @@ class MHCall(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.endpoint} {self.outcome}"
-
-
-class DocType(models.TextChoices):
-    """CAT-002: the types this product issues (facts §1)."""
-
-    FACTURA = "01", _("Factura")
-    CCF = "03", _("Comprobante de Crédito Fiscal")
-    NR = "04", _("Nota de Remisión")
-    NC = "05", _("Nota de Crédito")
-    ND = "06", _("Nota de Débito")
-    CR = "07", _("Comprobante de Retención")
-    FEX = "11", _("Factura de Exportación")
-    FSE = "14", _("Factura de Sujeto Excluido")
-
-
-class GovStatus(models.TextChoices):
-    """Government track (DESIGN.md): changed only through dte.transitions."""
-
-    DRAFT = "draft", _("Borrador")
-    PENDING = "pending", _("Por transmitir")
-    TRANSMITTING = "transmitting", _("Transmitiendo")
-    IN_DOUBT = "in_doubt", _("En duda")
-    SEALED = "sealed", _("Sellado")
-    REJECTED = "rejected", _("Rechazado")
-    CORRECTING = "correcting", _("En corrección")
-    CONTINGENCY = "contingency", _("En contingencia")
-    INVALIDATION_PENDING = "invalidation_pending", _("Invalidación pendiente")
-    INVALIDATED = "invalidated", _("Invalidado")
 
 
 class InternalStatus(models.TextChoices):
@@ -489,42 +464,6 @@ class Download(models.Model):
 
     def __str__(self):
         return f"{self.document_id} {self.what} {self.at:%Y-%m-%d %H:%M}"
-
-
-class FileJob(models.Model):
-    """A file built by a worker for one user, with its progress: its page polls it and offers
-    the download when done (the ZIP of documents here, report exports in reports.ExportJob)."""
-
-    STATES = [("queued", _("En cola")), ("running", _("Preparando")), ("done", _("Listo")), ("failed", _("Fallido"))]
-    public_id = models.UUIDField(unique=True)
-    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=8, choices=STATES, default="queued")
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    size = models.BigIntegerField(default=0)
-    error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at"]
-
-    @property
-    def percent(self):
-        return 100 if self.state == "done" else int(100 * self.done / self.total) if self.total else 0
-
-    @classmethod
-    def get_for(cls, user, public_id):
-        """The job, for its requester or a company-wide role (who may see every figure anyway);
-        for anyone else it does not exist."""
-        from django.http import Http404
-        from django.shortcuts import get_object_or_404
-
-        job = get_object_or_404(cls.objects.select_related("requested_by"), public_id=public_id)
-        if job.requested_by_id != user.pk and not user.company_wide:
-            raise Http404
-        return job
 
 
 class ArchiveJob(FileJob):

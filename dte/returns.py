@@ -78,8 +78,8 @@ def check_returned(document, returned):
 
 def _move(*, document, moves, reason, actor, summary):
     """Move each (line, quantity) and write one audit row for the document."""
-    from accounts.models import AuditAction
-    from accounts.services import audit_record
+    from core.audit import audit_record
+    from core.models import AuditAction
     from inventory.services import NegativeStock, stock_move
 
     done, refused = [], []

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
-from accounts.models import AuditAction
 from accounts.modules import SpecialCase as Case
-from accounts.services import audit_entry, audit_record
+from core import formats
+from core.audit import audit_entry, audit_record
+from core.models import AuditAction
 from dte import arithmetic as ar
 from dte import builders, jsonio, numbering
 from dte.amounts import ZERO, D, q2
@@ -375,7 +375,8 @@ def case_request_approval(*, case, user):
 
 def case_decide(*, case, user, approve, reason):
     """A supervisor's decision, with who, when and why."""
-    from accounts.modules import Action, Module
+    from accounts.modules import Module
+    from core.modules import Action
 
     if not user.can(Module.DOCUMENTOS, Action.APPROVE):
         raise PermissionDenied(_("Solo un supervisor aprueba casos especiales."))

@@ -7,11 +7,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from core.fiscal import IVA_DIVISOR, IVA_RATE, RETENTION_RATE  # noqa: F401 - the arithmetic's rates
+
 IVA = "20"  # CAT-015: Impuesto al Valor Agregado 13 %
 IVA_EXPORT = "C3"  # CAT-015: IVA 0 % on exports
-IVA_RATE = Decimal("0.13")
-IVA_DIVISOR = Decimal("1.13")
-RETENTION_RATE = Decimal("0.01")  # 1 % IVA retention / perception (Código Tributario arts. 162–164)
 
 GRAVADO, EXENTO, NO_SUJETO = "gravado", "exento", "no_sujeto"
 

@@ -7,6 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 
+from core.statemachine import TransitionRefused  # noqa: F401 - documents refuse moves like every machine
 from dte.models import Document, GovStatus, InternalStatus, StatusChange
 
 G = GovStatus
@@ -26,9 +27,6 @@ GOV_MOVES = {
 PRINT_ON = {G.CONTINGENCY, G.SEALED, G.INVALIDATED}
 INTERNAL_MOVES = {s: {t for t in InternalStatus if t != s} for s in InternalStatus}
 
-
-class TransitionRefused(Exception):
-    pass
 
 
 def transition(document, to_status, *, by=None, reason="", track="gov", with_rows=(), **fields):

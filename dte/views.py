@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import module_required, public_view
-from accounts.modules import Action, Module
-from accounts.text import clean_text
+from accounts.modules import Module
+from core.access import module_required, public_view
+from core.modules import Action
+from core.text import clean_text
 from dte import arithmetic as ar
 from dte import forms, jsonio, selectors, services
 from dte.amounts import q8
@@ -816,7 +817,7 @@ def document_invalidate(request, pk):
     if request.method == "POST":
         returned, return_errors = parse_returned(request.POST, stock_lines)
         errors += return_errors
-        from accounts.text import clean_data
+        from core.text import clean_data
 
         p = clean_data(request.POST)  # names and reason are signed and sent to MH: no invisible characters
         values = {k: p.get(k, "").strip() for k in (

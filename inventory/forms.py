@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import CleanTextFormMixin
+from core.text import CleanTextFormMixin
 from inventory.models import Product, Provider
 
 

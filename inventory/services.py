@@ -6,8 +6,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from accounts.services import audited_save
 from catalogs.selectors import catalog_entries
+from core.audit import audited_save
 from inventory.catalogue import check_product
 from inventory.models import Stock, StockMovement
 from inventory.providers_catalogue import check_provider

@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import module_required
-from accounts.modules import Action, Module
+from accounts.modules import Module
 from bulk.exports import export_csv, export_xlsx
+from core.access import module_required
+from core.modules import Action
 from inventory import catalogue, providers_catalogue, selectors, services
 from inventory.forms import ProductForm, ProviderForm
 from inventory.models import Product, Provider, TaxTreatment

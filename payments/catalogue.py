@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import formats
 from accounts.modules import Module
 from bulk import columns as c
 from bulk.columns import CellError
 from bulk.engine import BATCH, Spec
 from bulk.reading import FileRejected
 from clients.columns import EXAMPLE_NIT
+from core import formats
 from payments import selectors
 from payments.models import Payment
 

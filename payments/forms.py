@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import CleanTextFormMixin
+from core.text import CleanTextFormMixin
 
 
 class PaymentForm(CleanTextFormMixin, forms.Form):

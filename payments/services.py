@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
-from accounts.modules import Action, Module
-from accounts.services import audit_record
+from accounts.modules import Module
+from core import formats
+from core.audit import audit_record
+from core.modules import Action
 from payments import selectors
 from payments.models import Application, Payment
 

@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import module_required
-from accounts.modules import Action, Module
-from accounts.text import clean_text
+from accounts.modules import Module
+from core.access import module_required
+from core.modules import Action
+from core.text import clean_text
 from payments import selectors, services
 from payments.forms import PaymentForm
 

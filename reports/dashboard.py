@@ -15,7 +15,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.modules import Action, Module
+from accounts.modules import Module
+from core.modules import Action
 from reports.base import COUNTED, SALES_TYPES, ZERO, documents_in_scope, month_bounds, net_sales, sum_of
 
 MAX_DAYS = 370

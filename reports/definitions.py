@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import formats
+from core import formats
 from reports.base import SALES_TYPES, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
 
 MONEY = "money"

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import formats
 from bulk.columns import escape_formula
+from core import formats
 
 CHUNK = 2000
 PDF_MAX_ROWS = 5000  # a PDF is for reading and printing; longer lists go to xlsx or CSV

@@ -18,8 +18,8 @@ def export_request(*, user, report, params, fmt):
     with transaction.atomic():
         job = ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=user, report=report.slug,
                                        title=str(report.title)[:200], params=params.raw, fmt=fmt)
-        from accounts.models import AuditAction
-        from accounts.services import audit_record
+        from core.audit import audit_record
+        from core.models import AuditAction
 
         audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=job.title,
                      summary=f"Exportación solicitada ({fmt})", after={"reporte": report.slug, "parametros": params.raw})

@@ -1,6 +1,6 @@
 from django.db import models
 
-from dte.models import FileJob
+from core.models import FileJob
 
 
 class ExportJob(FileJob):

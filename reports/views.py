@@ -5,9 +5,10 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts import formats
-from accounts.access import module_required
-from accounts.modules import Action, Module
+from accounts.modules import Module
+from core import formats
+from core.access import module_required
+from core.modules import Action
 from reports import exports, jobs
 from reports.base import parse_params
 from reports.definitions import BY_SLUG, REPORTS

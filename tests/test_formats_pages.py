@@ -178,7 +178,7 @@ def test_the_email_reads_the_same(priced_factura):
 
 def test_the_audit_trail_lists_day_first(users, client_as):
     """The audit trail lists date-times day first, to the second."""
-    from accounts.services import audit_record
+    from core.audit import audit_record
 
     audit_record(actor=users["Administrador"], action="update", obj=users["Vendedor"], summary="x")
     page = _text(client_as(users["Auditor"]).get("/configuracion/bitacora/").content.decode())

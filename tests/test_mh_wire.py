@@ -92,7 +92,7 @@ def test_token_is_cached_not_fetched_per_call(client, issuer, shared_dir):
 
 
 def test_expired_token_is_refreshed_on_401(client, issuer, shared_dir):
-    from accounts.fields import encrypt
+    from core.fields import encrypt
 
     cache.set(client._cache_key, encrypt(b"Bearer token-vencido"), 60)
     assert _send(client, sample_ccf(shared_dir), issuer).accepted

@@ -4,7 +4,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 
 from accounts import services
-from accounts.models import AuditEntry, Company, Establishment
+from accounts.models import Company, Establishment
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from accounts import services
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 
 
 def _postgresql():

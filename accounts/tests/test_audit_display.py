@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -110,5 +110,5 @@ def test_the_admin_shows_an_entry_readably_too(users, roles, client_as):
     services.role_set_permissions(role=roles["Auditor"], grants=[("reportes", "view"), ("reportes", "export")],
                                   acting_user=users["Administrador"])
     entry = AuditEntry.objects.get(summary="Permisos del rol")
-    html = client_as(users["Administrador"]).get(f"/admin/accounts/auditentry/{entry.pk}/change/").content.decode()
+    html = client_as(users["Administrador"]).get(f"/admin/core/auditentry/{entry.pk}/change/").content.decode()
     assert "<strong>Permisos</strong>:" in html and "Reportes · Exportar" in html

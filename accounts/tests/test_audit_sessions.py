@@ -5,7 +5,7 @@ itself is never recorded."""
 import pytest
 from django.test import Client
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "clave-segura-123"

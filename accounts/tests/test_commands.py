@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import AuditEntry, Company, Establishment, PointOfSale, User
+from accounts.models import Company, Establishment, PointOfSale, User
 from catalogs.models import CatalogEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

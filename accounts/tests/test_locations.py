@@ -1,7 +1,7 @@
 import pytest
 
 from accounts import selectors, services
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_home_lists_only_the_assigned_points_of_sale(users, establishments, clie
 
 
 def test_list_pages_have_a_fixed_query_count(users, establishments, client_as, django_assert_max_num_queries):
-    from accounts.models import AuditEntry
+    from core.models import AuditEntry
 
     for i in range(30):
         services.audit_record(actor=users["Administrador"], action="other", obj=establishments["main"], summary=f"n{i}")

@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import services
-from accounts.models import AuditEntry, RolePermission
-from accounts.modules import ALL, MODULE_ACTIONS, Action, Module, is_grant
+from accounts.models import RolePermission
+from accounts.modules import ALL, MODULE_ACTIONS, Module, is_grant
+from core.models import AuditEntry
+from core.modules import Action
 
 pytestmark = pytest.mark.django_db
 
@@ -105,9 +107,9 @@ def test_every_pair_the_code_checks_is_a_pair_a_role_can_hold():
     """A view or a check asking for a pair no role can hold would be closed to everyone but the
     superuser: every literal (Module.X, Action.Y) in the code, every URL's declared grant and the
     upload registry's grants must be in MODULE_ACTIONS."""
-    from accounts.access import view_access
     from accounts.tests.test_url_matrix import URLS
     from bulk.registry import GRANTS
+    from core.access import view_access
 
     used = set()
     for path in ROOT.glob("*/**/*.py"):

@@ -1,8 +1,10 @@
 import pytest
 
 from accounts import services
-from accounts.models import AuditEntry, Role
-from accounts.modules import Action, Module
+from accounts.models import Role
+from accounts.modules import Module
+from core.models import AuditEntry
+from core.modules import Action
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,15 @@
 """Every URL of the project, for every default role and for an anonymous visitor.
 
 The URL list is read from the URL configuration itself, so a URL added later is checked
-automatically. A view must declare its access (accounts.access); one that declares none fails
+automatically. A view must declare its access (core.access); one that declares none fails
 here. A module the role lacks answers 403; a granted one answers without error.
 """
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.access import view_access
 from accounts.models import Role
+from core.access import view_access
 
 # Values for URL arguments, by argument name. A new URL with a new argument name must add one.
 SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes", "slug": "ventas-cliente",
@@ -302,10 +302,10 @@ def _footprint():
     from django.core import mail
     from django.db.models import Max
 
-    from accounts.models import AuditEntry
     from bulk.models import ImportJob
     from clients.models import Client
     from contingency.models import Period
+    from core.models import AuditEntry
     from dte.models import ArchiveJob, Delivery, Document, SpecialCase, StatusChange
     from inventory.models import Product, Provider
     from payments.models import Payment

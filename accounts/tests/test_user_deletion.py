@@ -6,7 +6,8 @@ import pytest
 from django.db.models import ProtectedError
 
 from accounts import services
-from accounts.models import AuditEntry, User
+from accounts.models import User
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -46,7 +46,7 @@ def test_a_403_is_one_log_line_saying_who_what_and_the_status(users, client_as, 
 
 @pytest.mark.django_db
 def test_an_anonymous_403_names_no_user(client, caplog):
-    from accounts.logging import ForbiddenOneLineFilter
+    from core.logging import ForbiddenOneLineFilter
 
     record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Forbidden (Permission denied): %s",
                                ("/x/",), (PermissionError, PermissionError("no"), None))

@@ -57,7 +57,7 @@ def test_secret_can_come_from_a_file(tmp_path):
 def test_log_filter_redacts_secrets():
     import logging
 
-    from accounts.logging import RedactSecretsFilter
+    from core.logging import RedactSecretsFilter
 
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "auth user=%s pwd=%s", ("0614", "s3cr3t"), None)
     RedactSecretsFilter().filter(record)

@@ -40,7 +40,7 @@ def test_upload_dry_run_confirm_apply(eager, users, client_as, django_capture_on
         c.post(f"/cargas/clientes/{job.public_id}/aplicar/")
     job.refresh_from_db()
     assert job.status == "applied" and Client.objects.count() == 2 and job.applied_by == users["Administrador"]
-    from accounts.models import AuditEntry
+    from core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="import", summary__contains="2 nuevas").exists()
     # Confirming twice does not apply twice.

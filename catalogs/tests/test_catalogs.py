@@ -140,7 +140,7 @@ def test_admin_upload_of_the_workbook(shared_dir, users, client_as):
                                                        {"file": upload, "edition": "2026"})
     assert response.status_code == 302
     assert CatalogEntry.objects.filter(catalog="CAT-019", edition="2026").count() > 700
-    from accounts.models import AuditEntry
+    from core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="import", actor=users["Administrador"]).exists()
 

@@ -22,7 +22,7 @@ def test_create_normalizes_and_audits(users):
     client = services.client_create(data=_taxpayer(), acting_user=users["Administrador"])
     assert client.id_number == "06140507071048" and client.nrc == "1234567"
     assert client.activity_description == "Venta al por mayor de otros productos"
-    from accounts.models import AuditEntry
+    from core.models import AuditEntry
 
     assert AuditEntry.objects.filter(object_id=str(client.pk), action="create").exists()
 

@@ -9,12 +9,13 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import AuditEntry, Company
+from accounts.models import Company
 from contingency import recovery
 from contingency.alerts import due_alerts, kinds_due
 from contingency.context_processors import forget_banner
 from contingency.models import Event, Period
 from contingency.services import mh_unreachable, note_transient_failure, period_end, period_open
+from core.models import AuditEntry
 from dte import jsonio
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
 from dte.services import document_issue

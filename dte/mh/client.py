@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 from django.core.cache import cache
 
-from accounts.fields import decrypt, encrypt
+from core.fields import decrypt, encrypt
 from dte.mh.errors import MHAuthError, MHInDoubtError, MHPermanentError, MHTransientError
 from dte.models import MHCall, MHCallOutcome
 

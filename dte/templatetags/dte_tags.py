@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from accounts import formats
+from core import formats
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def plain(value):
 
 @register.filter
 def money(value, empty=formats.DASH):
-    """$ 1,234.50 — the one rule of ``accounts.formats.money`` (kept here for templates that load dte_tags)."""
+    """$ 1,234.50 — the one rule of ``core.formats.money`` (kept here for templates that load dte_tags)."""
     return formats.money(value, empty=empty)
 
 

@@ -12,8 +12,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, Role, RolePermission
+from accounts.models import Role, RolePermission
 from accounts.modules import ALL
+from core.models import AuditEntry
 from dte import urls as dte_urls
 from dte.models import Delivery, Document, SpecialCase
 
@@ -197,7 +198,7 @@ def test_forty_addresses_in_one_request_are_refused_whole(sealed, users, client_
 def test_each_send_is_audited_in_its_transaction(sealed, users, client_as):
     web = client_as(users["Contador"])
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("accounts.models.AuditEntry.save", _boom)  # audit_record saves the row it builds
+        mp.setattr("core.models.AuditEntry.save", _boom)  # audit_record saves the row it builds
         with pytest.raises(RuntimeError):
             web.post(f"/documentos/{sealed.pk}/enviar/", {"emails": "ana@example.com"})
     assert not Delivery.objects.exists()  # the audit failed: the send did not happen either

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from dte.models import CaseState, Document, GovStatus, SpecialCase
 from dte.services import IssueError, document_issue
 from dte.tests.conftest import CERT_PASSWORD, _certificate, line

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import AuditAction, AuditEntry
+from core.models import AuditAction, AuditEntry
 from dte.models import GovStatus, Outbox, StatusChange
 from dte.services import document_issue
 from dte.tests.conftest import line

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from dte.mh.client import MHAnswer
 from dte.mh.errors import MHInDoubtError
 from dte.models import Document, GovStatus, Invalidation, Outbox

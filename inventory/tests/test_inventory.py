@@ -145,7 +145,7 @@ def test_admin_import_uses_the_same_rules(users, client_as):
     again = resource.import_data(tablib.Dataset(good, headers=header), dry_run=False, user=users["Administrador"])
     assert again.totals["skip"] == 1 and Client.objects.count() == 1
     assert client_as(users["Administrador"]).get("/admin/clients/client/import/").status_code == 200
-    from accounts.models import AuditEntry
+    from core.models import AuditEntry
 
     entry = AuditEntry.objects.filter(action="import").latest("at")
     assert entry.actor == users["Administrador"] and "0 nuevas, 0 modificadas, 1 sin cambios" in entry.summary

@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from accounts.models import AuditEntry
 from bulk import engine
 from bulk.models import ImportJob
 from bulk.reading import read_upload
 from bulk.registry import get_spec
+from core.models import AuditEntry
 from payments import selectors
 from payments.models import Application, Payment
 from payments.tests.test_payments import _ccf_on_credit, _no_limits  # noqa: F401 - the same world

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from dte.models import Document
 from dte.services import document_issue
 from dte.tests.conftest import line

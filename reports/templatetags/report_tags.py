@@ -2,7 +2,7 @@ import datetime
 
 from django import template
 
-from accounts import formats
+from core import formats
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ def index(sequence, i):
 
 @register.filter
 def cell(value, kind):
-    """A report cell as text, as ``accounts.formats`` writes it: $ 2,500.00, 04/12/2026, 1,250."""
+    """A report cell as text, as ``core.formats`` writes it: $ 2,500.00, 04/12/2026, 1,250."""
     if value is None or value == "":
         return ""
     if kind == "money":

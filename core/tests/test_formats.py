@@ -1,4 +1,4 @@
-"""accounts.formats: the one way money, unit prices, quantities and dates read, every expectation
+"""core.formats: the one way money, unit prices, quantities and dates read, every expectation
 written by hand; the same through the template filters, Django's own formatting, in English too;
 and a guard that no template formats numbers or dates its own way again."""
 
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.template import Context, Template
 from django.utils import translation
 
-from accounts import formats
+from core import formats
 
 UTC = datetime.UTC
 SV = ZoneInfo("America/El_Salvador")  # UTC−6 all year (no daylight saving since 1988)
@@ -177,7 +177,7 @@ def _templates():
 
 
 def test_no_template_formats_money_or_dates_its_own_way():
-    """Money, prices, quantities and dates go through the filters of accounts.formats."""
+    """Money, prices, quantities and dates go through the filters of core.formats."""
     found = []
     for path in _templates():
         for n, text in enumerate(path.read_text().splitlines(), start=1):

@@ -1,4 +1,4 @@
-"""Filters for ``accounts.formats``: how money, prices, quantities and dates read everywhere.
+"""Filters for ``core.formats``: how money, prices, quantities and dates read everywhere.
 
 A builtin library (``TEMPLATES[...]["OPTIONS"]["builtins"]``), so every template has them:
 
@@ -15,7 +15,7 @@ The argument of money, unit_price, quantity and local_date is the text for a mis
 
 from django import template
 
-from accounts import formats
+from core import formats
 
 register = template.Library()
 

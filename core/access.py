@@ -1,4 +1,4 @@
-"""Who may open which URL.
+"""Who may open which URL (the bottom layer: the user answers ``can(module, action)``).
 
 Every view declares its access with one of three decorators, and the role × URL test walks the
 URL configuration and refuses any view that declares none:
@@ -14,7 +14,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from accounts.modules import Action
+from core.modules import Action
 
 
 def _mark(view, **attrs):
@@ -59,29 +59,3 @@ def view_access(view):
     if kind is None:
         return None
     return kind, getattr(view, "required_module", None), getattr(view, "required_action", None)
-
-
-def catalogue_module_required(action):
-    """Like module_required, for views shared by several catalogues: the module comes from the
-    ``catalogue`` URL argument (see bulk.registry.MODULES); an unknown catalogue is a 404."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            from django.http import Http404
-
-            from bulk.registry import GRANTS, MODULES
-
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            module = MODULES.get(kwargs.get("catalogue"))
-            if module is None:
-                raise Http404
-            grant = GRANTS.get(kwargs.get("catalogue"), (module, action))
-            if not request.user.can(*grant):
-                raise PermissionDenied(":".join(map(str, grant)))
-            return view(request, *args, **kwargs)
-
-        return _mark(wrapper, access="module", required_module="catalogue", required_action=str(action))
-
-    return decorator

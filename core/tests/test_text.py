@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.text import clean_data, clean_text
+from core.text import clean_data, clean_text
 
 
 @pytest.mark.parametrize("typed, stored", [
