@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from billing import views as billing_views
-from dte import views as dte_views
+from dte.views import public as public_views
 
 admin.site.site_header = _("Facturador · Administración")
 admin.site.site_title = _("Facturador")
@@ -21,9 +21,9 @@ urlpatterns = [
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
     path("reportes/", include("reports.urls")),
-    path("d/<str:enlace>/", dte_views.public_document, name="public_document"),
-    path("d/<str:enlace>/documento.pdf", dte_views.public_download, {"fmt": "pdf"}, name="public_pdf"),
-    path("d/<str:enlace>/documento.json", dte_views.public_download, {"fmt": "json"}, name="public_json"),
+    path("d/<str:enlace>/", public_views.public_document, name="public_document"),
+    path("d/<str:enlace>/documento.pdf", public_views.public_download, {"fmt": "pdf"}, name="public_pdf"),
+    path("d/<str:enlace>/documento.json", public_views.public_download, {"fmt": "json"}, name="public_json"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("salud/", billing_views.health, name="health"),

@@ -1,0 +1,32 @@
+"""What the document pages share: the draft a user may edit, and the reading of a built document
+(JSON) the confirmation, review, detail and public pages show."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from dte import selectors, services
+
+
+def draft_for(user, pk):
+    """A draft the user may edit: his own, or any for a company-wide role; of a type his role
+    issues (an accountant who issues notes does not finish a rep's Factura)."""
+    doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
+    if doc.created_by_id != user.pk and not user.company_wide:
+        raise PermissionDenied
+    if doc.tipo_dte not in services.types_for(user=user):
+        raise PermissionDenied
+    if not doc.is_editable:
+        raise Http404
+    return doc
+
+
+def preview_context(body):
+    """The parts of a document's JSON its pages show: the receptor (or the excluded subject of an
+    FSE), his address, and the contingency reason."""
+    rec = body.get("receptor") or body.get("sujetoExcluido") or {}
+    address = (rec.get("direccion") or {}).get("complemento") or rec.get("complemento") or ""
+    ident = body.get("identificacion") or {}
+    return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": "sujetoExcluido" in body,
+            # FEX v1 spells it motivoContigencia (facts §2.1)
+            "contingency_reason": ident.get("motivoContin") or ident.get("motivoContigencia") or ""}
