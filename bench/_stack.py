@@ -196,7 +196,8 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
 
     from dte import pipeline
     from dte.models import Outbox
-    from dte.services import document_issue, draft_save
+    from dte.services.drafts import draft_save
+    from dte.services.issuing import document_issue
 
     real = pipeline.queue_after_commit
     pipeline.queue_after_commit = lambda outbox_id: None
@@ -222,7 +223,7 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
 
 def sale_draft(world, rng, i, base):
     """A Factura (or every third, a CCF) of 1–4 free lines, saved as the form would save it."""
-    from dte.services import draft_save
+    from dte.services.drafts import draft_save
 
     tipo = "03" if i % 3 == 0 else "01"
     client = world["taxpayer"] if tipo == "03" else world["consumer"]

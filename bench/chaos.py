@@ -53,7 +53,7 @@ def main():
         from django.utils import timezone
 
         from dte.models import Document, GovStatus, Outbox, OutboxState
-        from dte.services import document_issue
+        from dte.services.issuing import document_issue
 
         rng = random.Random(13)
         world = issue_bench.setup_world()

@@ -1,5 +1,5 @@
 """Issuing throughput on PostgreSQL: 10,000 documents of mixed types (Factura, CCF, NC, ND, NR,
-CR, FEX, FSE) with 1–20 lines each, issued through dte.services.document_issue — the service the
+CR, FEX, FSE) with 1–20 lines each, issued through dte.services.issuing.document_issue — the service the
 form calls: number, JSON, our schema, signature, outbox, history, stock. Drafts are saved first
 (through draft_save, timed apart). Prints documents/s and the p95 time to issue one, with one
 process and with one process per core (how the web workers run), side by side.
@@ -97,7 +97,7 @@ def credit_drafts(world, n, rng):
     """Sales on credit (CCF and Factura, 1–5 lines, 30 days) to the client who buys on credit."""
     from django.utils import timezone
 
-    from dte.services import draft_save
+    from dte.services.drafts import draft_save
 
     base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk, "issue_date": timezone.localdate(),
             "client_id": world["credit"].pk, "condition": 2, "payment_term_days": 30}
@@ -173,7 +173,8 @@ def make_drafts(world, n, rng):
     from django.utils import timezone
 
     from dte.models import Document, GovStatus
-    from dte.services import document_issue, draft_save
+    from dte.services.drafts import draft_save
+    from dte.services.issuing import document_issue
 
     types = [t for t, w in MIX for _ in range(w)]
     base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk, "issue_date": timezone.localdate()}
@@ -224,7 +225,7 @@ def issue_worker(ids):
     """Issue the given drafts one by one; return per-document seconds."""
     from accounts.models import User
     from dte.models import Document
-    from dte.services import IssueError, document_issue
+    from dte.services.issuing import IssueError, document_issue
 
     user = User.objects.get(username="bench-rep")
     times, failed = [], []

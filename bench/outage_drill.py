@@ -53,7 +53,7 @@ def main():
 
         from contingency.models import Event, Lot, Period
         from dte.models import Document, GovStatus
-        from dte.services import document_issue
+        from dte.services.issuing import document_issue
 
         rng = random.Random(7)
         world = issue_bench.setup_world()

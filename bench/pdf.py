@@ -78,7 +78,8 @@ def main():
         from dte import pipeline
         from dte.models import Document, GovStatus, PrintedCopy
         from dte.printing import render_pdf
-        from dte.services import document_issue, draft_save
+        from dte.services.drafts import draft_save
+        from dte.services.issuing import document_issue
         from dte.tasks import render_task
 
         rng = random.Random(11)

@@ -49,7 +49,7 @@ def _documents(job):
 
 def build(job_id):
     from dte.printing import PRINTABLE, current_pdf, pdf_filename
-    from dte.services import signed_document
+    from dte.services.issuing import signed_document
 
     if not ArchiveJob.objects.filter(pk=job_id, state="queued").update(state="running"):
         return False

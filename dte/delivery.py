@@ -239,7 +239,7 @@ def _sender(company):
 
 def message_for(doc, recipient):
     from dte.printing import pdf_filename
-    from dte.services import signed_document
+    from dte.services.issuing import signed_document
 
     company = doc.company
     url = link_url(doc)

@@ -57,7 +57,7 @@ class Condition(models.IntegerChoices):
 
 class Document(models.Model):
     """One document of any type: a draft while the rep builds it, then the issued DTE with its
-    number, JSON and signature. Issued fields are written once, by dte.services.document_issue."""
+    number, JSON and signature. Issued fields are written once, by dte.services.issuing.document_issue."""
 
     company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="documents")
     establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, related_name="documents")
@@ -110,7 +110,7 @@ class Document(models.Model):
     confirmations = models.JSONField(_("confirmaciones"), default=list, blank=True)
     has_cases = models.BooleanField(default=False)  # special-case rows exist (saves a query when issuing)
     # A credit sale whose payments (not voided) cover it: what it owes is nothing, whatever credit
-    # notes come later. Set and cleared by payments (dte.services.documents_set_paid_off); false
+    # notes come later. Set and cleared by payments (dte.services.internal.documents_set_paid_off); false
     # only means "may still owe", so the credit checks read the open sales alone and their cost does
     # not grow with a client's paid history (document_open_credit).
     paid_off = models.BooleanField(default=False)

@@ -2,7 +2,7 @@
 returned goods once MH seals it.
 
 Stock follows the document's fiscal fate, never the request: a sale took its goods out when it
-was issued (dte.services._move_stock); an invalidation only undoes that once MH has accepted the
+was issued (dte.services.issuing._move_stock); an invalidation only undoes that once MH has accepted the
 event (facts §6: a refused or late event leaves the DTE valid, so the sale stands and so does
 its stock), and a credit note returns its goods when it is sealed (an NC that MH rejects has no
 fiscal value: nothing came back on paper). Each happens inside the transaction of the status
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from dte import arithmetic as ar
 from dte.models import DocType
 
-# Types whose issue took goods out of stock (the same list as dte.services._move_stock).
+# Types whose issue took goods out of stock (the same list as dte.services.issuing._move_stock).
 SALE_TYPES = (ar.FACTURA, ar.CCF, ar.FEX, ar.NR)
 
 

@@ -79,10 +79,10 @@ def approvals_pending_count(*, user):
 
 
 def document_total(document):
-    """What the document is worth (dte.services.total_of): an issued one's stored total, a draft's
+    """What the document is worth (dte.services.totals.total_of): an issued one's stored total, a draft's
     computed from its lines as it would be issued; None when its figures cannot be computed yet."""
     from dte import arithmetic as ar
-    from dte.services import document_totals, total_of
+    from dte.services.totals import document_totals, total_of
 
     if not document.is_editable:
         return document.total_to_pay

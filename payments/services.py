@@ -72,7 +72,7 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
                                          reference=reference.strip()[:100], notes=notes.strip()[:500], created_by=user)
         Application.objects.bulk_create([Application(payment=payment, document_id=pk, amount=part)
                                          for pk, part in wanted.items()])
-        from dte.services import documents_set_paid_off
+        from dte.services.internal import documents_set_paid_off
 
         documents_set_paid_off(document_ids=[pk for pk, part in wanted.items()
                                              if locked[pk].paid + part >= selectors.status_of(locked[pk]).total],
@@ -91,7 +91,7 @@ def payment_void(*, payment, user, reason):
         raise ValidationError(_("Indique por qué se anula el pago."))
     with transaction.atomic():
         from dte.models import Document
-        from dte.services import documents_set_paid_off
+        from dte.services.internal import documents_set_paid_off
 
         # The documents it paid first, in the order payment_record locks them; what they owe grows
         # again, so none of them is paid off any more (applications never exceed what was owed).

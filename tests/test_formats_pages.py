@@ -120,7 +120,7 @@ def test_payments_pages(make_draft, issuer, parties, users, client_as, settings)
 
 @pytest.fixture
 def priced_factura(make_draft, issuer, parties):
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
 
     # 3 × 22.12389381 (IVA included) = 66.37168143 → total 66.37; the price reads 22.1239, the quantity 3
     return document_issue(document=make_draft("01", [line("Café molido", "3.00000000", "22.12389381")],

@@ -72,7 +72,7 @@ def test_skip_link_is_the_first_stop_and_moves_to_the_content(browser, live_serv
 @pytest.mark.django_db(transaction=True)
 def test_documents_list_refresh_leaves_the_focused_link_alone(browser, live_server, issuer, users, make_draft):
     from dte.models import GovStatus
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
     from dte.transitions import transition
 
@@ -128,7 +128,7 @@ def test_approvals_refresh_leaves_the_focused_button_alone(browser, live_server,
 def test_contingency_page_refresh_leaves_the_focused_link_alone(browser, live_server, issuer, users, establishments,
                                                                make_draft, company):
     from contingency.services import period_open
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
 
     period = period_open(company=company, tipo=1, establishment=establishments["main"], user=users["Supervisor"])

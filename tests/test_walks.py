@@ -193,7 +193,7 @@ def test_accountant_invalidates_a_document_and_opens_the_books(walker, wired, is
     from django.db.models import Sum
 
     from dte.models import Document, GovStatus
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
     from inventory.models import Stock
     from inventory.services import stock_move
@@ -336,7 +336,7 @@ def test_supervisor_walks_home_lists_and_uploads_a_clients_file(walker, users, i
 
 
 def test_auditor_walks_home_and_the_main_lists(walker, users, issuer, make_draft, parties):
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
 
     doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")], client=parties["consumer"]), user=issuer)

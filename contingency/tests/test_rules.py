@@ -18,7 +18,7 @@ from contingency.services import mh_unreachable, note_transient_failure, period_
 from core.models import AuditEntry
 from dte import jsonio
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 
 URL = "http://mh.invalid"

@@ -94,7 +94,7 @@ def line(description="Artículo", quantity="1", price="10.00", **over):
 
 @pytest.fixture
 def make_draft(establishments, issuer):
-    from dte.services import draft_save
+    from dte.services.drafts import draft_save
 
     def make(tipo="01", lines=None, *, user=None, pos="M001P001", related=(), **data):
         point = establishments["pos"][pos]

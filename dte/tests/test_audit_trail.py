@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from dte.models import CaseState, Document, GovStatus, SpecialCase
-from dte.services import IssueError, document_issue
+from dte.services.issuing import IssueError, document_issue
 from dte.tests.conftest import CERT_PASSWORD, _certificate, line
 from dte.transitions import transition
 
@@ -130,7 +130,8 @@ def test_a_failed_issue_leaves_no_audit_row(make_draft, issuer, signing_company)
 def test_a_discarded_draft_and_a_confirmed_case_are_audited(make_draft, issuer, users):
     import datetime
 
-    from dte.services import case_confirm, cases_refresh, draft_delete
+    from dte.services.cases import case_confirm, cases_refresh
+    from dte.services.drafts import draft_delete
 
     draft = make_draft("01", issue_date=timezone.localdate() - datetime.timedelta(days=1))
     case = next(c for c in cases_refresh(document=draft, user=issuer) if c.code == "other_date")
@@ -170,7 +171,7 @@ def test_issuing_works_as_the_app_role_that_may_only_append_to_the_trail(make_dr
     from django.core.management import call_command
     from django.db import DatabaseError, connection, transaction
 
-    from dte.services import internal_status_set
+    from dte.services.internal import internal_status_set
 
     if connection.vendor != "postgresql":
         pytest.skip("los roles son de PostgreSQL")

@@ -120,7 +120,7 @@ def test_open_pages_see_status_changes_without_reloading(browser, live_server, i
     from django.utils import timezone
 
     from dte.models import GovStatus
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
     from dte.transitions import transition
 

@@ -58,7 +58,7 @@ def test_the_supervisor_goes_from_home_to_the_request_and_the_document(browser, 
 def test_the_invalidation_form_lists_the_goods_that_come_back(browser, live_server, make_draft, issuer, parties,
                                                               users, establishments):
     from dte.models import GovStatus
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
     from dte.transitions import transition
     from inventory.models import Product

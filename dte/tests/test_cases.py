@@ -7,15 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dte.models import CaseState
-from dte.services import (
-    IssueError,
-    case_confirm,
-    case_decide,
-    case_request_approval,
-    cases_refresh,
-    document_issue,
-    draft_save,
-)
+from dte.services.cases import case_confirm, case_decide, case_request_approval, cases_refresh
+from dte.services.drafts import draft_save
+from dte.services.issuing import IssueError, document_issue
 from dte.tests.conftest import line
 
 pytestmark = pytest.mark.django_db

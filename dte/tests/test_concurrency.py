@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from dte.models import Document
-from dte.services import IssueError, document_issue
+from dte.services.issuing import IssueError, document_issue
 from dte.signing import backends
 from dte.tests.conftest import line
 

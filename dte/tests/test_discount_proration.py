@@ -15,7 +15,7 @@ import pytest
 
 from dte import jsonio
 from dte.arithmetic import DocIn, LineIn, compute, prorate
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 
 Z = Decimal("0")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dte import jsonio
 from dte.models import Document, GovStatus, NumberCounter, Outbox, RelatedDocument, StatusChange
-from dte.services import IssueError, document_issue
+from dte.services.issuing import IssueError, document_issue
 from dte.signing import jws
 from dte.signing.certificates import load_signing_key
 from dte.tests.conftest import CERT_PASSWORD, _certificate, line
@@ -61,7 +61,7 @@ def test_numbers_follow_per_type_point_of_sale_and_year(make_draft, issuer, part
     other_pos = document_issue(document=make_draft("01", pos="M001P002"), user=issuer)
     assert other_pos.numero_control == "DTE-01-M001P002-000000000000001"
     # A new year starts again at 1 (a confirmed other-date case).
-    from dte.services import case_confirm, cases_refresh
+    from dte.services.cases import case_confirm, cases_refresh
 
     next_year = make_draft("01", issue_date=datetime.date(timezone.localdate().year + 1, 1, 2))
     for case in cases_refresh(document=next_year, user=issuer):
@@ -87,7 +87,7 @@ def test_a_failed_issue_keeps_nothing_and_uses_no_number(make_draft, issuer, sig
 def test_an_issued_document_is_not_issued_again_nor_edited(make_draft, issuer):
     from django.core.exceptions import ValidationError
 
-    from dte.services import draft_save
+    from dte.services.drafts import draft_save
 
     doc = document_issue(document=make_draft("01"), user=issuer)
     with pytest.raises(IssueError, match="ya fue emitido"):
@@ -143,7 +143,7 @@ def test_payment_methods_must_add_up_to_the_total(make_draft, issuer):
 
 
 def test_factura_at_the_identification_amount_demands_the_buyer(make_draft, issuer, settings):
-    from dte.services import case_confirm, cases_refresh
+    from dte.services.cases import case_confirm, cases_refresh
 
     settings.DTE_LARGE_AMOUNT_THRESHOLD = "100000"
     anonymous = make_draft("01", [line("Refrigeradora", "1", "1095.00")])
@@ -168,7 +168,7 @@ def test_factura_identification_looks_at_the_operation_amount_not_what_is_paid(m
     charged = make_draft("01", [line("Lavadora", "1", "1090.00"),
                                 line("Cargo por entrega", "1", "0", no_gravado=Decimal("10.00"), unit=99)])
     # montoTotalOperacion 1090.00 (below) while totalPagar is 1090.00 + 10.00 = 1100.00: no buyer needed
-    from dte.services import case_confirm, cases_refresh
+    from dte.services.cases import case_confirm, cases_refresh
 
     for case in cases_refresh(document=charged, user=issuer):
         case_confirm(case=case, user=issuer)
@@ -274,7 +274,8 @@ def test_mh_own_ccf_example_is_reproduced(shared_dir, signing_company, establish
     from clients.models import Client
     from dte import numbering
     from dte.models import NumberCounter
-    from dte.services import case_confirm, cases_refresh, draft_save
+    from dte.services.cases import case_confirm, cases_refresh
+    from dte.services.drafts import draft_save
 
     sample = json.loads((shared_dir / "spec" / "samples" / "mh-manual-funcional-v1.1_ejemplo-ccf-v3_payload-firmado.json")
                         .read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditAction, AuditEntry
 from dte.models import GovStatus, Outbox, StatusChange
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dte.delivery import link_token
 from dte.printing import render_pdf
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.tests.test_paper import _layout_text, _settle_cases, _tools
 from dte.tests.test_printing import _seal

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from conftest import require
 from dte.printing import render_pdf
-from dte.services import case_confirm, case_decide, case_request_approval, cases_refresh, document_issue
+from dte.services.cases import case_confirm, case_decide, case_request_approval, cases_refresh
+from dte.services.issuing import document_issue
 from dte.summary import check, rows
 from dte.tests.conftest import line
 from dte.tests.test_printing import _seal

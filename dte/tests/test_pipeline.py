@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from tests.mh_helpers import fault, ledger
 
@@ -85,7 +85,7 @@ def test_dropped_answer_is_resolved_by_asking_and_never_sent_twice(wired, make_d
 
 
 def test_rejection_is_kept_then_corrected_and_sealed_with_the_same_number_and_code(wired, make_draft, issuer):
-    from dte.services import document_correct
+    from dte.services.corrections import document_correct
 
     fault(wired, mode="reject", count=1)
     doc = _issue(make_draft, issuer)
@@ -105,7 +105,7 @@ def test_rejection_is_kept_then_corrected_and_sealed_with_the_same_number_and_co
 def test_a_correction_after_the_window_gets_a_new_code(wired, make_draft, issuer):
     import datetime
 
-    from dte.services import document_correct
+    from dte.services.corrections import document_correct
 
     fault(wired, mode="reject", count=1)
     doc = _issue(make_draft, issuer)

@@ -16,7 +16,7 @@ from conftest import require
 from dte.delivery import deliveries_queue, link_token, send
 from dte.models import Delivery, Download, GovStatus, PrintedCopy
 from dte.printing import render_and_store, render_pdf
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import transition
 

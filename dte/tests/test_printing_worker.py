@@ -9,7 +9,7 @@ from email import policy
 import pytest
 
 from dte.models import Delivery, Document, GovStatus, PrintedCopy
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from tests.mh_helpers import until
 

@@ -14,7 +14,8 @@ from contingency.services import period_open
 from dte.delivery import deliveries_queue, send
 from dte.models import Delivery, GovStatus, MHCall
 from dte.offline import to_contingency
-from dte.services import case_confirm, case_decide, case_request_approval, cases_refresh, document_issue
+from dte.services.cases import case_confirm, case_decide, case_request_approval, cases_refresh
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import TransitionRefused, transition
 from tests.browser_kit import ENGLISH_WORDS

@@ -13,7 +13,7 @@ from core.models import AuditEntry
 from dte.mh.client import MHAnswer
 from dte.mh.errors import MHInDoubtError
 from dte.models import Document, GovStatus, Invalidation, Outbox
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import transition
 from inventory.models import Product, Stock, StockMovement

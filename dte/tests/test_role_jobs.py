@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import RolePermission
 from dte.models import Document, GovStatus
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import transition
 

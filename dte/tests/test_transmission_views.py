@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dte.explain import explain
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import transition
 

@@ -140,7 +140,7 @@ def test_sujeto_excluido_through_the_editor(users, client_as, establishments, si
 
 def test_downloads_give_the_signed_json_and_the_jws(issuer, client_as, make_draft, users):
     from dte import jsonio
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
 
     doc = document_issue(document=make_draft("01"), user=issuer)
     response = client_as(users["Auditor"]).get(f"/documentos/{doc.pk}/documento.json")

@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from dte import selectors, services
+from dte import selectors
+from dte.services.drafts import types_for
 
 
 def draft_for(user, pk):
@@ -14,7 +15,7 @@ def draft_for(user, pk):
     doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
     if doc.created_by_id != user.pk and not user.company_wide:
         raise PermissionDenied
-    if doc.tipo_dte not in services.types_for(user=user):
+    if doc.tipo_dte not in types_for(user=user):
         raise PermissionDenied
     if not doc.is_editable:
         raise Http404

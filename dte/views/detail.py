@@ -13,13 +13,17 @@ from core.access import module_required
 from core.modules import Action
 from core.text import clean_data, clean_text
 from dte import arithmetic as ar
-from dte import invalidation, jsonio, selectors, services
+from dte import invalidation, jsonio, selectors
 from dte.actions import PRINTABLE_STATES, document_actions, is_reviewing
 from dte.delivery_plan import delivery_plan
 from dte.explain import explain_all
 from dte.labels import state_label
 from dte.models import GovStatus, InvalidationType, MHCall
 from dte.returns import parse_returned, returnable_lines
+from dte.services.corrections import document_correct, document_retransmit
+from dte.services.internal import internal_status_set
+from dte.services.issuing import document_preview
+from dte.services.totals import total_of
 from dte.views.common import preview_context
 
 
@@ -68,12 +72,12 @@ def document_detail(request, pk):
 
 def _draft_review(request, doc):
     try:
-        body, totals, problems = services.document_preview(doc)
+        body, totals, problems = document_preview(doc)
     except ar.ArithmeticError_:
         body, totals, problems = {}, None, []
     return render(request, "dte/review.html", {
         **preview_context(body), "doc": doc, "totals": totals, "problems": problems,
-        "total": services.total_of(doc, totals) if totals is not None else None,
+        "total": total_of(doc, totals) if totals is not None else None,
         "cases": list(doc.special_cases.select_related("confirmed_by", "decided_by"))})
 
 
@@ -86,13 +90,13 @@ def document_action(request, pk):
     action = request.POST.get("action", "")
     try:
         if action == "retransmit" and allowed["retransmit"]:
-            services.document_retransmit(documents=[doc], user=request.user)
+            document_retransmit(documents=[doc], user=request.user)
             messages.success(request, _("Documento en cola para transmitir."))
         elif action == "correct" and allowed["correct"]:
-            services.document_correct(document=doc, user=request.user)
+            document_correct(document=doc, user=request.user)
             return redirect("dte:edit", pk=doc.pk)
         elif action == "internal" and allowed["internal"]:
-            services.internal_status_set(documents=[doc], status=request.POST.get("status", ""), user=request.user,
+            internal_status_set(documents=[doc], status=request.POST.get("status", ""), user=request.user,
                                          reason=clean_text(request.POST.get("reason", "")))
             messages.success(request, _("Estado interno actualizado."))
         else:

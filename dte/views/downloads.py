@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 from accounts.modules import Module
 from core.access import module_required
 from core.modules import Action
-from dte import jsonio, selectors, services
+from dte import jsonio, selectors
 from dte.delivery import deliveries_queue, send_allowance
 from dte.delivery import deliveries_retry as retry_deliveries
 from dte.models import Delivery, DeliveryState
 from dte.printing import PRINTABLE, pdf_filename, queue_render
+from dte.services.issuing import signed_document
 
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)
@@ -27,7 +28,7 @@ def document_download(request, pk, fmt):
     if doc.is_draft or fmt not in ("json", "jws"):
         raise Http404
     if fmt == "json":
-        content = jsonio.dumps(services.signed_document(doc), indent=2)
+        content = jsonio.dumps(signed_document(doc), indent=2)
         response = HttpResponse(content, content_type="application/json; charset=utf-8")
     else:
         response = HttpResponse(doc.jws, content_type="application/jose; charset=utf-8")

@@ -20,10 +20,12 @@ from clients.selectors import client_get_for_user, client_search
 from core.access import module_required
 from core.modules import Action
 from dte import arithmetic as ar
-from dte import forms, selectors, services
+from dte import forms, selectors, taxes
 from dte.amounts import amount_in_words
 from dte.models import Condition, DocType, Document, GovStatus, Treatment
 from dte.pricing import unit_price_for
+from dte.services.drafts import LINE_FIELDS, draft_delete, draft_save, types_for
+from dte.services.totals import document_totals, total_of
 from dte.views.common import draft_for
 from inventory.selectors import product_get, provider_get, provider_list
 from inventory.selectors import product_search as search_products
@@ -32,7 +34,7 @@ from inventory.selectors import product_search as search_products
 @module_required(Module.DOCUMENTOS, Action.CREATE)
 def document_new(request):
     points = list(points_of_sale_for_user(user=request.user))
-    types = [(t, DocType(t).label) for t in services.types_for(user=request.user)]
+    types = [(t, DocType(t).label) for t in types_for(user=request.user)]
     error = ""
     if request.method == "POST":
         tipo, pos_id = request.POST.get("tipo_dte", ""), request.POST.get("point_of_sale", "")
@@ -40,7 +42,7 @@ def document_new(request):
         if tipo not in dict(types) or point is None:
             error = _("Elija un tipo de documento y un punto de venta de la lista.")
         else:
-            doc = services.draft_save(user=request.user, data={
+            doc = draft_save(user=request.user, data={
                 "tipo_dte": tipo, "establishment_id": point.establishment_id, "point_of_sale_id": point.pk,
                 "issue_date": timezone.localdate()}, lines=[])
             return redirect("dte:edit", pk=doc.pk)
@@ -55,7 +57,7 @@ def _editor_context(request, doc, *, errors=None, totals=None):
     lines = list(doc.lines.select_related("product"))
     if totals is None:
         try:
-            totals = services.document_totals(doc, lines)
+            totals = document_totals(doc, lines)
         except ar.ArithmeticError_ as exc:
             errors = (errors or []) + [str(exc)]
     related = list(doc.related.all())
@@ -71,11 +73,11 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "is_cr": doc.tipo_dte == ar.CR, "is_fse": doc.tipo_dte == ar.FSE, "is_fex": doc.tipo_dte == ar.FEX,
         "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND), "is_nc": doc.tipo_dte == ar.NC,
         "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
-        "client_types": [(t, DocType(t).label) for t in services.types_for(user=request.user, client=doc.client)]
+        "client_types": [(t, DocType(t).label) for t in types_for(user=request.user, client=doc.client)]
         if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
         "party_id_types": [("13", "DUI"), ("36", "NIT"), ("03", _("Pasaporte")), ("02", _("Carnet de residente")),
                            ("37", _("Otro"))],
-        "id_threshold": services.thresholds().factura_identification, "needs_buyer": _needs_buyer(doc, totals),
+        "id_threshold": taxes.thresholds().factura_identification, "needs_buyer": _needs_buyer(doc, totals),
         "cr_doc_types": [("03", _("CCF")), ("01", _("Factura")), ("14", _("Sujeto excluido"))],
         "retention_codes": [("22", _("22 · Retención 1 %")), ("C4", _("C4 · Retención 13 %")), ("C9", _("C9 · Otro"))],
         "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
@@ -90,7 +92,7 @@ def _needs_buyer(doc, totals):
     if doc.tipo_dte != ar.FACTURA or totals is None:
         return False
     party = doc.counterparty or {}
-    return (totals.monto_total_operacion >= services.thresholds().factura_identification
+    return (totals.monto_total_operacion >= taxes.thresholds().factura_identification
             and not (party.get("id_type") and party.get("id_number") and party.get("name")))
 
 
@@ -103,7 +105,7 @@ def _letters(doc, totals):
         return ""
     if doc.tipo_dte == ar.CR:
         return amount_in_words(totals.total_iva_retenido)
-    return amount_in_words(services.total_of(doc, totals))
+    return amount_in_words(total_of(doc, totals))
 
 
 def _line_amounts(doc, totals):
@@ -133,7 +135,7 @@ def _apply_action(request, doc, lines):
     related = None
     if action == "set_client":
         client = client_get_for_user(user=request.user, pk=request.POST.get("client_id"))
-        if doc.tipo_dte not in services.types_for(user=request.user, client=client):
+        if doc.tipo_dte not in types_for(user=request.user, client=client):
             raise ValidationError(_("%(c)s no puede recibir un %(t)s.") % {"c": client.name, "t": doc.get_tipo_dte_display()})
         return {"client_id": client.pk, "payment_term_days": client.payment_term_days}, lines, None
     if action == "clear_client" and doc.tipo_dte == ar.FACTURA:
@@ -202,10 +204,10 @@ def document_save(request, pk):
     except ValidationError as exc:
         errors += exc.messages
     if not line_errors:  # a line that cannot be read is not saved over a good one
-        services.draft_save(user=request.user, document=doc, data=data, lines=lines,
+        draft_save(user=request.user, document=doc, data=data, lines=lines,
                             related=related if related is not None else _related_rows(doc))
     elif structural:
-        services.draft_save(user=request.user, document=doc, data=data, lines=list(doc.lines.values(*services.LINE_FIELDS)),
+        draft_save(user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
                             related=related if related is not None else _related_rows(doc))
     doc.refresh_from_db()
     context = _editor_context(request, doc, errors=errors)
@@ -264,7 +266,7 @@ def party_search(request, pk):
         results, kind = list(provider_list(query=query)[:10]) if query.strip() else [], "provider"
     else:
         results = [c for c in client_search(user=request.user, query=query, limit=20)
-                   if doc.tipo_dte in services.types_for(user=request.user, client=c)][:10]
+                   if doc.tipo_dte in types_for(user=request.user, client=c)][:10]
         kind = "client"
     return render(request, "dte/partials/party_results.html", {"doc": doc, "results": results, "kind": kind, "q": query})
 
@@ -281,6 +283,6 @@ def product_search(request, pk):
 @require_POST
 def document_discard(request, pk):
     doc = draft_for(request.user, pk)
-    services.draft_delete(document=doc, user=request.user)
+    draft_delete(document=doc, user=request.user)
     messages.success(request, _("Borrador descartado."))
     return redirect("dte:new")

@@ -17,8 +17,11 @@ from core.access import module_required
 from core.modules import Action
 from core.text import clean_text
 from dte import arithmetic as ar
-from dte import selectors, services
+from dte import selectors
 from dte.models import CaseState, SpecialCase
+from dte.services import issuing as issuing_services
+from dte.services.cases import case_confirm, case_decide, case_request_approval, cases_refresh
+from dte.services.issuing import IssueError, document_preview
 from dte.views.common import draft_for, preview_context
 
 
@@ -28,7 +31,7 @@ def _cases_context(request, doc, problems=None):
     identification threshold without its buyer is not "ready" because it has no special case)."""
     if problems is None:
         try:
-            problems = services.document_preview(doc)[2]
+            problems = document_preview(doc)[2]
         except ar.ArithmeticError_ as exc:
             problems = [str(exc)]
     cases = list(doc.special_cases.select_related("confirmed_by", "decided_by"))
@@ -42,11 +45,11 @@ def _cases_context(request, doc, problems=None):
 def document_confirm(request, pk):
     doc = draft_for(request.user, pk)
     try:
-        body, totals, problems = services.document_preview(doc)
+        body, totals, problems = document_preview(doc)
     except ar.ArithmeticError_ as exc:
         messages.error(request, str(exc))
         return redirect("dte:edit", pk=doc.pk)
-    services.cases_refresh(document=doc, user=request.user)
+    cases_refresh(document=doc, user=request.user)
     context = {**preview_context(body), "totals": totals, **_cases_context(request, doc, problems)}
     return render(request, "dte/confirm.html", context)
 
@@ -59,9 +62,9 @@ def document_cases(request, pk):
         case = get_object_or_404(SpecialCase, document=doc, pk=request.POST.get("case"))
         try:
             if request.POST.get("do") == "request":
-                services.case_request_approval(case=case, user=request.user)
+                case_request_approval(case=case, user=request.user)
             else:
-                services.case_confirm(case=case, user=request.user)
+                case_confirm(case=case, user=request.user)
         except (PermissionDenied, ValidationError) as exc:
             messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])) or _("No permitido."))
     context = _cases_context(request, doc)
@@ -77,8 +80,8 @@ def document_cases(request, pk):
 def document_issue(request, pk):
     doc = draft_for(request.user, pk)
     try:
-        doc = services.document_issue(document=doc, user=request.user)
-    except services.IssueError as exc:
+        doc = issuing_services.document_issue(document=doc, user=request.user)
+    except IssueError as exc:
         for problem in exc.problems:
             messages.error(request, problem)
         return redirect("dte:confirm", pk=pk)
@@ -110,7 +113,7 @@ def approval_decide(request, case_pk):
     case = get_object_or_404(SpecialCase.objects.filter(selectors.document_scope(user=request.user, prefix="document__")),
                              pk=case_pk)
     try:
-        services.case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
+        case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
                              reason=clean_text(request.POST.get("reason", "")))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))

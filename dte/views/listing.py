@@ -24,8 +24,10 @@ from clients.rules import search_condition
 from core.access import module_required
 from core.modules import Action
 from core.text import clean_text
-from dte import selectors, services
+from dte import selectors
 from dte.models import Delivery, DeliveryState, DocType, Document, GovStatus, InternalStatus
+from dte.services.corrections import document_retransmit
+from dte.services.internal import internal_status_set
 from inventory.models import Provider
 
 
@@ -227,10 +229,10 @@ def document_bulk(request):
     action = request.POST.get("action", "")
     try:
         if action == "retransmit":
-            n = services.document_retransmit(documents=docs, user=request.user)
+            n = document_retransmit(documents=docs, user=request.user)
             messages.success(request, _("%(n)d documento(s) en cola para transmitir.") % {"n": n})
         elif action.startswith("internal:"):
-            n = services.internal_status_set(documents=docs, status=action.split(":", 1)[1], user=request.user,
+            n = internal_status_set(documents=docs, status=action.split(":", 1)[1], user=request.user,
                                              reason=clean_text(request.POST.get("reason", "")))
             messages.success(request, _("%(n)d documento(s) actualizados.") % {"n": n})
         else:

@@ -6,9 +6,10 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 
 from core.access import public_view
-from dte import jsonio, services
+from dte import jsonio
 from dte.delivery import LinkExpired, LinkInvalid, document_for_token, record_download
 from dte.printing import PRINTABLE, pdf_filename, queue_render
+from dte.services.issuing import signed_document
 from dte.views.common import preview_context
 
 
@@ -38,7 +39,7 @@ def public_download(request, enlace, fmt):
         return refusal
     if fmt == "json":
         record_download(doc, "json", request)
-        response = HttpResponse(jsonio.dumps(services.signed_document(doc), indent=2),
+        response = HttpResponse(jsonio.dumps(signed_document(doc), indent=2),
                                 content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{doc.codigo_generacion}.json"'
         return response

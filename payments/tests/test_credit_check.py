@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from dte.models import Document
-from dte.services import document_issue, special_cases
+from dte.services.cases import special_cases
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from payments import selectors
 from payments.services import payment_record, payment_void
@@ -24,7 +25,7 @@ def _ccf(make_draft, client, amount, *, days_ago=0, condition=2, sealed=False):
     """A CCF of ``amount`` before IVA (the client owes amount × 1.13), term 30 days when on credit,
     its special cases confirmed by the administrator (who needs no approval)."""
     from accounts.models import User
-    from dte.services import case_confirm, cases_refresh
+    from dte.services.cases import case_confirm, cases_refresh
     from dte.transitions import transition
 
     admin = User.objects.get(username="administrador")
@@ -116,7 +117,7 @@ def test_the_credit_checks_of_an_issue_are_one_query(history, make_draft, django
     draft = Document.objects.select_related("client").get(
         pk=make_draft("03", [line("Otro", "1", "10.00")], client=history["client"], condition=2, payment_term_days=30).pk)
     lines = list(draft.lines.all())
-    from dte.services import document_totals
+    from dte.services.totals import document_totals
 
     totals = document_totals(draft, lines)
     with django_assert_num_queries(2):
@@ -128,7 +129,7 @@ def test_a_cash_sale_to_a_client_without_credit_asks_nothing(make_draft, parties
     draft = Document.objects.select_related("client").get(
         pk=make_draft("01", [line("Café", "2", "3.50")], client=parties["consumer"]).pk)
     lines = list(draft.lines.all())
-    from dte.services import document_totals
+    from dte.services.totals import document_totals
 
     totals = document_totals(draft, lines)
     with django_assert_num_queries(0):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from dte.models import Document
-from dte.services import document_issue
+from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from payments import selectors
 from payments.services import payment_record, payment_void
@@ -24,7 +24,7 @@ def _ccf_on_credit(make_draft, issuer, client, amount, *, days_ago=0, term=30):
     """A CCF on credit for ``amount`` before IVA (the client pays amount × 1.13), its special
     cases (credit, retention…) confirmed as a rep would."""
     from accounts.models import User
-    from dte.services import case_confirm, cases_refresh
+    from dte.services.cases import case_confirm, cases_refresh
 
     admin = User.objects.get(username="administrador")  # confirms every case himself (no approvals)
     draft = make_draft("03", [line("Servicio", "1", amount)], client=client, condition=2, payment_term_days=term,
@@ -143,7 +143,7 @@ def test_voiding_makes_it_owed_again(make_draft, issuer, parties, accountant):
 
 
 def test_the_issuing_credit_check_sees_payments(make_draft, issuer, parties, accountant):
-    from dte.services import cases_refresh
+    from dte.services.cases import cases_refresh
 
     client = parties["taxpayer"]
     client.credit_limit = D("200.00")

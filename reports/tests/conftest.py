@@ -41,7 +41,8 @@ def book(make_draft, issuer, branch_rep, parties, establishments, settings):  # 
     """The month above, issued through the services and then sealed and dated as MH would."""
     from accounts.models import User
     from dte.models import Document, GovStatus, Invalidation
-    from dte.services import case_confirm, cases_refresh, document_issue
+    from dte.services.cases import case_confirm, cases_refresh
+    from dte.services.issuing import document_issue
 
     settings.DTE_LARGE_AMOUNT_THRESHOLD = "100000000"
     admin = User.objects.get(username="administrador")

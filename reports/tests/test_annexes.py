@@ -125,7 +125,7 @@ def test_a_branch_user_gets_only_its_branch_in_the_annexes(book, make_user, role
 
 def test_annex_5_purchases_from_excluded_subjects(book, make_draft, issuer, accountant):
     from dte.models import Document
-    from dte.services import document_issue
+    from dte.services.issuing import document_issue
     from dte.tests.conftest import line
 
     seller = {"id_type": "13", "id_number": "04567891-2", "name": "Juan Pérez", "departamento": "05",

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dte import jsonio
 from dte.models import Document, GovStatus
-from dte.services import signed_document
+from dte.services.issuing import signed_document
 
 
 def _date(value):

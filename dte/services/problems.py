@@ -1,0 +1,100 @@
+"""What stops a document from being issued: not confirmable, it must be corrected."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core import formats
+from dte import arithmetic as ar
+from dte.amounts import ZERO, q2
+from dte.models import Condition, GovStatus
+from dte.services.cases import stock_cases
+from dte.taxes import thresholds
+
+
+def _party_problems(document):
+    tipo, party = document.tipo_dte, document.counterparty or {}
+    out = []
+    if tipo in (ar.CCF, ar.NC, ar.ND):
+        if document.client_id is None or party.get("id_type") != "36" or not party.get("nrc"):
+            out.append(_("Un %(t)s necesita un cliente contribuyente con NIT y NRC.") % {"t": document.get_tipo_dte_display()})
+        for key, label in (("activity_code", _("actividad económica")), ("address", _("dirección")),
+                           ("email", _("correo electrónico"))):
+            if not party.get(key):
+                out.append(_("Al cliente le falta %(f)s, obligatoria en un %(t)s.") % {"f": label, "t": document.get_tipo_dte_display()})
+    elif tipo == ar.FEX:
+        if document.client_id is None or party.get("kind") != "extranjero" or not party.get("country_code"):
+            out.append(_("Una factura de exportación necesita un cliente extranjero con país."))
+        elif not party.get("activity_description") or not party.get("person_type"):
+            out.append(_("Al cliente extranjero le falta la actividad o el tipo de persona."))
+        extra = document.extra or {}
+        # Goods (tipoItemExpor 1 bienes, 3 ambos) leave through a customs office under a regime
+        # (facts §10; fe-fex-v1 emisor.recintoFiscal CAT-027, emisor.regimen CAT-028).
+        if str(extra.get("tipoItemExpor") or "1") in ("1", "3") and not (extra.get("recintoFiscal")
+                                                                        and extra.get("regimen")):
+            out.append(_("Una exportación de bienes necesita el recinto fiscal (CAT-027) y el régimen (CAT-028)."))
+    elif tipo == ar.CR:
+        if document.provider_id is None:
+            out.append(_("Un comprobante de retención se emite a un proveedor."))
+        else:
+            for key, label in (("activity_code", _("actividad económica")), ("address", _("dirección")),
+                               ("email", _("correo electrónico"))):
+                if not party.get(key):
+                    out.append(_("Al proveedor le falta %(f)s, obligatoria en un comprobante de retención.") % {"f": label})
+    elif tipo == ar.FSE:
+        if not (party.get("id_type") and party.get("id_number") and party.get("name") and party.get("address")):
+            out.append(_("Indique documento, nombre y dirección del sujeto excluido."))
+    elif tipo == ar.NR:
+        if not (party.get("id_number") and party.get("name") and party.get("email") and party.get("address")):
+            out.append(_("Una nota de remisión necesita receptor con documento, nombre, dirección y correo."))
+    return out
+
+
+def document_problems(document, lines, related, totals):
+    """What stops a document from being issued (not confirmable: it must be fixed)."""
+    tipo = document.tipo_dte
+    out = _party_problems(document)
+    if not lines:
+        out.append(_("Agregue al menos una línea."))
+    for n, x in enumerate(lines, start=1):
+        if tipo == ar.CR:
+            extra = x.extra or {}
+            if not extra.get("numDocumento") or not extra.get("fechaEmision"):
+                out.append(_("Línea %(n)d: indique el número y la fecha del documento retenido.") % {"n": n})
+        elif not x.description.strip():
+            out.append(_("Línea %(n)d: falta la descripción.") % {"n": n})
+    if tipo in (ar.NC, ar.ND):
+        if not related:
+            out.append(_("Indique el CCF o comprobante de retención que corrige."))
+        if len({r.tipo_documento for r in related}) > 1:
+            out.append(_("Los documentos relacionados deben ser todos del mismo tipo."))
+        codes = {r.numero_documento for r in related}
+        for n, x in enumerate(lines, start=1):
+            if len(related) > 1 and x.related_code not in codes:
+                out.append(_("Línea %(n)d: indique cuál de los documentos relacionados ajusta.") % {"n": n})
+        for r in related:
+            if r.tipo_documento not in (ar.CCF, ar.CR):
+                out.append(_("Una nota solo corrige un CCF o un comprobante de retención."))
+            if r.target_id and r.target.status != GovStatus.SEALED:
+                out.append(_("El documento %(n)s aún no está sellado por MH.") % {"n": r.numero_documento})
+    # Factura at or above the legal amount: the buyer's identification is demanded. The amount is
+    # montoTotalOperacion, not what is paid (facts §2.2; fe-fc-v1's "if resumen.montoTotalOperacion
+    # minimum 1095.00 then receptor.tipoDocumento, numDocumento, nombre"): retention and noGravado
+    # charges move totalPagar away from it.
+    if tipo == ar.FACTURA and totals.monto_total_operacion >= thresholds().factura_identification:
+        party = document.counterparty or {}
+        if not (party.get("id_type") and party.get("id_number") and party.get("name")):
+            out.append(_("Una factura de %(a)s o más exige tipo y número de documento y nombre del comprador.")
+                       % {"a": formats.money(thresholds().factura_identification)})
+    if document.condition == Condition.CREDITO and not document.payment_term_days:
+        out.append(_("Una venta al crédito necesita el plazo en días."))
+    payments = document.payments or []
+    unstated = [p for p in payments if not p.get("monto")]
+    if len(payments) > 1 and unstated:
+        out.append(_("Indique el monto de cada forma de pago."))
+    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
+        paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
+        if paid != q2(totals.total_pagar):
+            out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": formats.money(paid), "t": formats.money(totals.total_pagar)})
+    if not settings.ALLOW_NEGATIVE_STOCK:
+        out.extend(detail for code, detail in stock_cases(document, lines))
+    return out
