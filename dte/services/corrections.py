@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import AuditAction
+from dte import pipeline
 from dte.models import GovStatus, Outbox, OutboxState
-from dte.pipeline import queue_after_commit
 from dte.transitions import transition
 
 
@@ -40,6 +40,6 @@ def document_retransmit(*, documents, user):
             Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=timezone.now(),
                                                        last_error="")
             audit_record(actor=user, action=AuditAction.RETRANSMIT, obj=doc, summary=_("Retransmisión manual"))
-            queue_after_commit(outbox.pk)
+            pipeline.queue_after_commit(outbox.pk)
             queued += 1
     return queued

@@ -19,10 +19,9 @@ from contingency.selectors import period_id_for_documents
 from core.audit import audit_entry
 from core.models import AuditAction
 from dte import arithmetic as ar
-from dte import builders, jsonio, numbering
+from dte import builders, jsonio, numbering, pipeline
 from dte.amounts import D, q2
 from dte.models import CaseState, Document, DocumentLine, GovStatus, Outbox, OutboxState, RelatedDocument
-from dte.pipeline import queue_after_commit
 from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
 from dte.schemas.validation import payload_errors
@@ -208,7 +207,7 @@ def document_issue(*, document, user, now=None):
         else:
             _move_stock(doc, lines, user)
         if not period:
-            queue_after_commit(outbox.pk)
+            pipeline.queue_after_commit(outbox.pk)
     return doc
 
 
