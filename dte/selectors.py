@@ -42,14 +42,6 @@ def document_get_for_user(*, user, pk):
     return get_object_or_404(documents_for_user(user=user), pk=pk)
 
 
-def client_receivables(client_id, *, exclude=None, today=None):
-    """(balance owed, overdue documents) for a client: its credit sales less the payments applied
-    and received and the credit notes issued (payments app)."""
-    from payments.selectors import client_position
-
-    return client_position(client_id, exclude=exclude, today=today)
-
-
 def sealed_for_correction(*, client_id, tipo, user=None):
     """The sealed CCFs (or CRs) of a client an NC/ND may correct; with ``user``, only those he may see."""
     qs = documents_for_user(user=user) if user is not None else Document.objects.all()

@@ -6,3 +6,10 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
     verbose_name = _("Pagos")
+
+    def ready(self):
+        # Here, not at the top: models (and what imports them) load once the app registry is ready.
+        from dte import hooks
+        from payments.checks import credit_cases
+
+        hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
