@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.modules import Module, register_module_page
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
@@ -8,6 +10,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import signals
+
+        register_module_page(Module.CONFIGURACION, icon="gear", url="accounts:settings")
 
         # Logins, logouts and failed logins go to the audit trail. Django's auth signals are the
         # only hook for them (django-axes listens to the same ones for its lockout).

@@ -8,10 +8,15 @@ class DteConfig(AppConfig):
 
     def ready(self):
         # Here, not at the top: models (and what imports them) load once the app registry is ready.
+        from accounts import modules
         from accounts.audit_display import register_value_labeler
-        from dte import hooks, printing, returns
+        from dte import hooks, printing, returns, selectors
         from dte.labels import audit_state_words
+        from dte.models import CaseCode
 
         register_value_labeler(audit_state_words)
+        modules.register_module_page(modules.Module.DOCUMENTOS, icon="file-earmark-text", url="dte:list")
+        modules.register_approval_cases(CaseCode.choices)
+        modules.register_home_panel(selectors.home_panel)
         hooks.register_status_observer(printing.status_changed)  # a new state, a new printed copy
         hooks.register_seal_observer(returns.credit_note_sealed)  # a credit note's goods come back

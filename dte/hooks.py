@@ -9,7 +9,7 @@ merge as a union."""
 # ------------------------------------------------------------------------------- issue checks
 # A check is ``check(document, lines, totals, total)``, called while the special cases of a
 # document about to be issued are worked out (dte.services.special_cases); it returns the cases it
-# finds as ``(code, detail)`` pairs, code a dte.cases.SpecialCase, detail in Spanish. Payments
+# finds as ``(code, detail)`` pairs, code a dte.models.CaseCode, detail in Spanish. Payments
 # registers the credit checks (limit, overdue documents).
 
 _issue_checks = []

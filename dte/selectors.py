@@ -4,6 +4,8 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from accounts.modules import Module
+from core.modules import Action
 from dte.models import Document, GovStatus
 
 # Documents that count as issued: everything but drafts, rejected ones and invalidated ones.
@@ -68,6 +70,14 @@ def _pending_cases(user):
 def approvals_pending_count(*, user):
     """How many special cases wait for a decision among the documents ``user`` may see."""
     return _pending_cases(user).count()
+
+
+def home_panel(user):
+    """What the home page shows of documents (accounts.modules.register_home_panel, registered in
+    DteConfig.ready): for an approver, his first question, who is waiting for him."""
+    if not user.can(Module.DOCUMENTOS, Action.APPROVE):
+        return {}
+    return {"approvals_pending": approvals_pending_count(user=user)}
 
 
 def document_total(document):

@@ -11,13 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.modules import SpecialCase as Case
 from core import formats
 from core.audit import audit_entry, audit_record
 from core.models import AuditAction
 from dte import arithmetic as ar
 from dte import builders, hooks, jsonio, numbering
 from dte.amounts import ZERO, D, q2
+from dte.models import (
+    CaseCode as Case,
+)
 from dte.models import (
     CaseState,
     Condition,

@@ -9,7 +9,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         # Here, not at the top: models (and what imports them) load once the app registry is ready.
+        from accounts.audit_display import register_amount_map
         from dte import hooks
+        from dte.models import Document
         from payments.checks import credit_cases
 
         hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
+        register_amount_map("applications", Document, _("documento"))  # a payment's applications

@@ -3,9 +3,9 @@ a client over its credit limit, or with overdue documents, is a special case to 
 
 from django.utils.translation import gettext as _
 
-from accounts.modules import SpecialCase as Case
 from core import formats
 from core.fiscal import DocType
+from dte.models import CaseCode as Case
 from dte.models import Condition
 from payments.selectors import client_position
 
