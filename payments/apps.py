@@ -10,9 +10,15 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         # Here, not at the top: models (and what imports them) load once the app registry is ready.
         from accounts.audit_display import register_amount_map
+        from accounts.modules import Module
+        from bulk.registry import register_upload
+        from core.modules import Action
         from dte import hooks
         from dte.models import Document
+        from payments import uploads
         from payments.checks import credit_cases
 
         hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
         register_amount_map("applications", Document, _("documento"))  # a payment's applications
+        # Payments are uploaded by whoever may record them (payments.services._require).
+        register_upload(uploads.SPEC, grant=(Module.DOCUMENTOS, Action.EDIT))
