@@ -1,12 +1,14 @@
 """Reading documents: who may see which, and the figures other parts ask about."""
 
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from accounts.modules import Module
+from accounts.selectors import establishments_for_user, points_of_sale_for_user
 from core.modules import Action
-from dte.models import Document, GovStatus
+from dte import arithmetic as ar
+from dte.models import CaseState, Document, DocumentLine, GovStatus, MHCall, SpecialCase
 
 # Documents that count as issued: everything but drafts, rejected ones and invalidated ones.
 LIVE = ~Q(status__in=[GovStatus.DRAFT, GovStatus.REJECTED, GovStatus.INVALIDATED])
@@ -27,8 +29,6 @@ def document_scope(*, user, prefix=""):
     """The condition of documents_for_user, for a query on documents or (``prefix="document__"``)
     on rows that point at one: approvals, emails. A company-wide role gets no condition, rather
     than a subquery over every document."""
-    from accounts.selectors import establishments_for_user, points_of_sale_for_user
-
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.company_wide:
@@ -56,14 +56,10 @@ def documents_in_periods(period_ids):
 
 def recent_mh_outcomes(base_url, count):
     """[(outcome, at)] of the last ``count`` calls to MH at this address, newest first."""
-    from dte.models import MHCall
-
     return list(MHCall.objects.filter(base_url=base_url).order_by("-id").values_list("outcome", "at")[:count])
 
 
 def _pending_cases(user):
-    from dte.models import CaseState, SpecialCase
-
     return SpecialCase.objects.filter(document_scope(user=user, prefix="document__"), state=CaseState.REQUESTED)
 
 
@@ -83,8 +79,7 @@ def home_panel(user):
 def document_total(document):
     """What the document is worth (dte.services.total_of): an issued one's stored total, a draft's
     computed from its lines as it would be issued; None when its figures cannot be computed yet."""
-    from dte import arithmetic as ar
-    from dte.services import document_totals, total_of
+    from dte.services import document_totals, total_of  # noqa: PLC0415 - cycle: dte.services imports dte.selectors
 
     if not document.is_editable:
         return document.total_to_pay
@@ -97,10 +92,6 @@ def document_total(document):
 def approvals_pending(*, user):
     """The special cases waiting for a decision that ``user`` may see, oldest request first, each
     with ``total``: its document's total (computed once per document)."""
-    from django.db.models import Prefetch
-
-    from dte.models import DocumentLine
-
     cases = list(_pending_cases(user)
                  .select_related("document__client", "document__created_by", "document__company", "confirmed_by")
                  .prefetch_related(Prefetch("document__lines", queryset=DocumentLine.objects.select_related("product")))

@@ -17,9 +17,7 @@ from core.models import AuditAction
 from dte import arithmetic as ar
 from dte import builders, hooks, jsonio, numbering
 from dte.amounts import ZERO, D, q2
-from dte.models import (
-    CaseCode as Case,
-)
+from dte.models import CaseCode as Case
 from dte.models import (
     CaseState,
     Condition,
