@@ -11,6 +11,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         register_module_page(Module.CONFIGURACION, icon="gear", url="accounts:settings")
+        # The places a user may work in (core.scope), as every page asks.
+        from accounts.models import Establishment, PointOfSale  # noqa: PLC0415 - models load after apps.py
+        from accounts.selectors import establishments_for_user, points_of_sale_for_user  # noqa: PLC0415 - idem
+        from core import scope  # noqa: PLC0415 - idem (core.scope is light, kept beside its users)
+
+        scope.register(Establishment, lambda user: establishments_for_user(user=user))
+        scope.register(PointOfSale, lambda user: points_of_sale_for_user(user=user))
 
         # Logins, logouts and failed logins go to the audit trail. Django's auth signals are the
         # only hook for them (django-axes listens to the same ones for its lockout).

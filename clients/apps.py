@@ -15,3 +15,9 @@ class ClientsConfig(AppConfig):
         from clients.uploads import SPEC
 
         register_upload(SPEC)
+        # The rows a user may reach, for pages, exports and the API alike (core.scope).
+        from clients.models import Client
+        from clients.selectors import clients_for_user
+        from core import scope
+
+        scope.register(Client, lambda user: clients_for_user(user=user))
