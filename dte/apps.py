@@ -10,9 +10,9 @@ class DteConfig(AppConfig):
         # Here, not at the top: models (and what imports them) load once the app registry is ready.
         from accounts import modules
         from accounts.audit_display import register_value_labeler
+        from core import scope
         from dte import hooks, printing, returns, selectors
         from dte.labels import audit_state_words
-        from core import scope
         from dte.models import CaseCode, Document
 
         register_value_labeler(audit_state_words)
