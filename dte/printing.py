@@ -31,6 +31,9 @@ PRINTABLE = {GovStatus.CONTINGENCY: "contingency", GovStatus.PENDING: "pending",
              GovStatus.IN_DOUBT: "pending", GovStatus.SEALED: "sealed", GovStatus.INVALIDATION_PENDING: "sealed",
              GovStatus.INVALIDATED: "invalidated", GovStatus.REJECTED: "rejected"}
 
+# States whose printed copy differs from the previous one (facts §7: pending seal, sealed, invalidated).
+PRINT_ON = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDATED}
+
 CONDITIONS = {1: _("Contado"), 2: _("Crédito"), 3: _("Otro")}
 TRANSMISSION = {1: _("Normal"), 2: _("Contingencia")}
 MODELS = {1: _("Previo"), 2: _("Diferido")}
@@ -207,6 +210,13 @@ def queue_render(document_id, countdown=None):
             log.warning("documento %s: no se pudo encolar la impresión", document_id, exc_info=True)
 
     transaction.on_commit(send)
+
+
+def status_changed(document, from_status, to_status, track):
+    """A status observer (dte.hooks, registered in DteConfig.ready): the readable version follows
+    the document, rendered after commit."""
+    if track == "gov" and to_status in PRINT_ON:
+        queue_render(document.pk)
 
 
 def pdf_filename(doc, layout="letter"):

@@ -12,7 +12,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.modules import SpecialCase as Case
 from accounts.selectors import operate_grant_exists, user_may_operate
 from contingency.models import Period
 from contingency.selectors import period_id_for_documents
@@ -21,6 +20,7 @@ from core.models import AuditAction
 from dte import arithmetic as ar
 from dte import builders, jsonio, numbering, pipeline
 from dte.amounts import D, q2
+from dte.models import CaseCode as Case
 from dte.models import CaseState, Document, DocumentLine, GovStatus, Outbox, OutboxState, RelatedDocument
 from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
