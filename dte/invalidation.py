@@ -21,8 +21,8 @@ from core.models import AuditAction
 from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from dte import jsonio, numbering
-from dte.mh import client as mh_client
 from dte.explain import schema_messages
+from dte.mh import client as mh_client
 from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
 from dte.models import INVALIDATION_MACHINE, Document, GovStatus, Invalidation, InvalidationState, InvalidationType
 from dte.returns import check_returned, invalidation_accepted
