@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from core import formats
 from core.audit import audit_record
+from core.fiscal import UNISSUED
 from core.models import AuditAction
 from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from dte import jsonio
-from dte.models import ARCHIVE_JOB_MACHINE, ArchiveJob, Document, GovStatus
+from dte.models import ARCHIVE_JOB_MACHINE, ArchiveJob, Document
 from dte.printing import PRINTABLE, current_pdf, pdf_filename
 from dte.selectors import documents_for_user
 from dte.services import signed_document
@@ -45,7 +46,7 @@ def archive_request(*, user, date_from, date_to):
 def _documents(job):
     return (documents_for_user(user=job.requested_by)
             .filter(issue_date__gte=job.date_from, issue_date__lte=job.date_to)
-            .exclude(status__in=[GovStatus.DRAFT, GovStatus.CORRECTING]).order_by("issue_date", "pk"))
+            .exclude(status__in=UNISSUED).order_by("issue_date", "pk"))
 
 
 def build(job_id):

@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.modules import Module
 from core import formats
 from core.audit import audit_record
+from core.fiscal import DELIVERABLE
 from core.models import AuditAction, AuditEntry
 from core.modules import Action
 from core.queue import enqueue, enqueue_on_commit
@@ -36,7 +37,6 @@ from dte.tasks import deliver_task
 
 log = logging.getLogger(__name__)
 LINK_SALT = "dte.public-link"
-DELIVERABLE = {GovStatus.SEALED, GovStatus.CONTINGENCY, GovStatus.INVALIDATION_PENDING}
 
 
 # ----------------------------------------------------------------------------------- links

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core import formats
 from core.audit import audit_record
+from core.fiscal import IN_FORCE, NOTE_TYPES, DocType
 from core.models import AuditAction
 from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
@@ -33,9 +34,7 @@ from dte.tasks import invalidate_task
 from dte.transitions import transition
 
 log = logging.getLogger(__name__)
-NO_REPLACEMENT_TYPES = {"05"}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
-LIVE = [GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.SEALED, GovStatus.CONTINGENCY,
-        GovStatus.INVALIDATION_PENDING]
+NO_REPLACEMENT_TYPES = {DocType.NC}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
 
 
 def _add_months(moment, months):
@@ -55,7 +54,7 @@ def deadline(document):
 
 
 def dependent_notes(document):
-    return Document.objects.filter(related__target=document, tipo_dte__in=["05", "06"], status__in=LIVE).distinct()
+    return Document.objects.filter(related__target=document, tipo_dte__in=NOTE_TYPES, status__in=IN_FORCE).distinct()
 
 
 def problems(document, *, tipo, replacement=None, now=None):

@@ -10,12 +10,13 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fiscal import CREDIT_SALES_TYPES as CREDIT_SALES
+from core.fiscal import NOT_IN_FORCE as DEAD
+from core.fiscal import DocType
 from payments.models import Application, Payment
 
 ZERO = Decimal("0.00")
-CREDIT_SALES = ["01", "03", "06", "11"]  # sold on credit: Factura, CCF, ND, FEX
 BUCKETS = [("current", 0, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("90_plus", 91, None)]
-DEAD = ["draft", "rejected", "invalidated", "correcting"]
 
 
 def _money():
@@ -27,7 +28,7 @@ def credit_documents(qs=None):
     from dte.models import Document, RelatedDocument
 
     qs = Document.objects.all() if qs is None else qs
-    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte="05")
+    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
                 .exclude(document__status__in=DEAD).values("target")
                 .annotate(s=Sum("document__total_operation")).values("s"))
     return (qs.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD)
@@ -120,7 +121,7 @@ def loose_credit_notes(client_ids=None):
     """{client id: live credit notes whose related documents are not credit sales}."""
     from dte.models import Document
 
-    qs = (Document.objects.filter(tipo_dte="05").exclude(status__in=DEAD)
+    qs = (Document.objects.filter(tipo_dte=DocType.NC).exclude(status__in=DEAD)
           .exclude(related__target__condition=2, related__target__tipo_dte__in=CREDIT_SALES))
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
@@ -197,14 +198,14 @@ def client_position(client_id, *, exclude=None, today=None):
                         - COALESCE((SELECT SUM(a.amount) FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                                     WHERE a.document_id = c.id AND p.voided_at IS NULL), 0)
                         - COALESCE((SELECT SUM(n.total_operation) FROM {related} r JOIN {document} n ON n.id = r.document_id
-                                    WHERE r.target_id = c.id AND n.tipo_dte = '05' AND n.status NOT IN ({dead})), 0)
+                                    WHERE r.target_id = c.id AND n.tipo_dte = '{DocType.NC.value}' AND n.status NOT IN ({dead})), 0)
                         AS outstanding
                  FROM credit c)
         SELECT (SELECT SUM(outstanding) FROM docs WHERE outstanding > 0),
                (SELECT COUNT(*) FROM docs WHERE outstanding > 0 AND late > 0),
                (SELECT SUM(p.unapplied) FROM {payment} p WHERE p.client_id = %s AND p.voided_at IS NULL AND p.unapplied > 0),
                (SELECT SUM(d.total_operation) FROM {document} d
-                WHERE d.client_id = %s AND d.tipo_dte = '05' AND d.status NOT IN ({dead})
+                WHERE d.client_id = %s AND d.tipo_dte = '{DocType.NC.value}' AND d.status NOT IN ({dead})
                 AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
                                 WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales})))"""  # noqa: S608
     params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, today, *DEAD, client_id, client_id, *DEAD,
@@ -288,7 +289,7 @@ def outstanding_documents(documents, *, today):
 
     paid = (Application.objects.filter(document=OuterRef("pk"), payment__voided_at__isnull=True)
             .values("document").annotate(s=Sum("amount")).values("s"))
-    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte="05")
+    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
                 .exclude(document__status__in=DEAD).values("target")
                 .annotate(s=Sum("document__total_operation")).values("s"))
     worth = Coalesce(NullIf(F("total_to_pay"), Value(ZERO)), F("total_operation"), output_field=_money())
@@ -326,7 +327,7 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
         paid AS (SELECT a.document_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                  WHERE p.voided_at IS NULL GROUP BY a.document_id),
         credited AS (SELECT r.target_id, SUM(n.total_operation) AS s FROM {related} r JOIN {document} n ON n.id = r.document_id
-                     WHERE n.tipo_dte = '05' AND n.status NOT IN ({dead}) GROUP BY r.target_id),
+                     WHERE n.tipo_dte = '{DocType.NC.value}' AND n.status NOT IN ({dead}) GROUP BY r.target_id),
         docs AS (SELECT c.client_id, {late} AS late,
                         COALESCE(NULLIF(c.total_to_pay, 0), c.total_operation) - COALESCE(paid.s, 0)
                         - COALESCE(credited.s, 0) AS outstanding
@@ -338,7 +339,7 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
         applied AS (SELECT p.client_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                     WHERE p.voided_at IS NULL AND p.client_id IN (SELECT client_id FROM owed) GROUP BY p.client_id),
         loose AS (SELECT d.client_id, SUM(d.total_operation) AS s FROM {document} d
-                  WHERE d.tipo_dte = '05' AND d.status NOT IN ({dead}) AND d.client_id IN (SELECT client_id FROM owed)
+                  WHERE d.tipo_dte = '{DocType.NC.value}' AND d.status NOT IN ({dead}) AND d.client_id IN (SELECT client_id FROM owed)
                   AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
                                   WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales}))
                   GROUP BY d.client_id),

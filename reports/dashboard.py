@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.modules import Module
+from core.fiscal import IN_FORCE, SALES_TYPES
 from core.modules import Action
-from reports.base import COUNTED, SALES_TYPES, ZERO, documents_in_scope, month_bounds, net_sales, sum_of
+from reports.base import ZERO, documents_in_scope, month_bounds, net_sales, sum_of
 
 MAX_DAYS = 370
 
@@ -110,7 +111,7 @@ def board(user, period, *, today=None):
                 cells = target.setdefault(key, [Cell(), Cell(), Cell()])
                 cells[i].documents += cell.documents
                 cells[i].amount += cell.amount
-            if row["status"] in COUNTED:  # the cards: documents in force and net sales
+            if row["status"] in IN_FORCE:  # the cards: documents in force and net sales
                 live[i].documents += cell.documents
                 live[i].amount += row[f"v{i}"] or ZERO
     out.by_status = [(v, label, status_cells[v]) for v, label in GovStatus.choices if v in status_cells]
@@ -118,7 +119,7 @@ def board(user, period, *, today=None):
     out.totals = live
 
     # 2. the charts, over the chosen period's sales
-    sales = (docs.filter(issue_date__gte=period[0], issue_date__lte=period[1], status__in=COUNTED, tipo_dte__in=SALES_TYPES)
+    sales = (docs.filter(issue_date__gte=period[0], issue_date__lte=period[1], status__in=IN_FORCE, tipo_dte__in=SALES_TYPES)
              .values("issue_date", "tipo_dte", "establishment_id", "created_by_id")
              .annotate(net=sum_of(net_sales())).order_by())
     by_day, by_type, by_est, by_rep = {}, {}, {}, {}
