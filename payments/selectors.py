@@ -5,14 +5,19 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import Client
+from clients.selectors import clients_for_user
 from core.fiscal import CREDIT_SALES_TYPES as CREDIT_SALES
 from core.fiscal import NOT_IN_FORCE as DEAD
 from core.fiscal import DocType
+from dte.models import Document, RelatedDocument
 from payments.models import Application, Payment
 
 ZERO = Decimal("0.00")
@@ -25,8 +30,6 @@ def _money():
 
 def credit_documents(qs=None):
     """Credit sales annotated with what was paid and credited against each."""
-    from dte.models import Document, RelatedDocument
-
     qs = Document.objects.all() if qs is None else qs
     credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
                 .exclude(document__status__in=DEAD).values("target")
@@ -119,8 +122,6 @@ def unapplied_payments(client_ids=None):
 
 def loose_credit_notes(client_ids=None):
     """{client id: live credit notes whose related documents are not credit sales}."""
-    from dte.models import Document
-
     qs = (Document.objects.filter(tipo_dte=DocType.NC).exclude(status__in=DEAD)
           .exclude(related__target__condition=2, related__target__tipo_dte__in=CREDIT_SALES))
     if client_ids is not None:
@@ -159,10 +160,6 @@ def _sql_parts():
     related documents), placeholders for the dead statuses and the credit-sale types, and a
     credit sale's days late (one %s: today) in this database's dialect. Only identifiers from
     the models and fixed text: every value travels as a parameter."""
-    from django.db import connection
-
-    from dte.models import Document, RelatedDocument
-
     q = connection.ops.quote_name
     late = ("(%s::date - c.issue_date - c.payment_term_days)" if connection.vendor == "postgresql"
             else "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)")
@@ -179,8 +176,6 @@ def client_position(client_id, *, exclude=None, today=None):
     (document_open_credit) with their payments and credit notes, and its payments with money
     left unapplied (payment_unapplied). Its cost follows what is open, not the client's history.
     ``exclude``: a document left out (the one being issued)."""
-    from django.db import connection
-
 
     today = today or timezone.localdate()
     payment, application, document, related, dead, sales, late = _sql_parts()
@@ -210,7 +205,6 @@ def client_position(client_id, *, exclude=None, today=None):
                                 WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales})))"""  # noqa: S608
     params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, today, *DEAD, client_id, client_id, *DEAD,
               *CREDIT_SALES]  # in the order the placeholders appear
-    from django.db import transaction
 
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -226,8 +220,6 @@ def client_position(client_id, *, exclude=None, today=None):
 def client_position_python(client_id, *, exclude=None, today=None):
     """``client_position`` computed the long way, through ``aging()`` (a query per step, each
     document's status in Python): the reference the SQL answer is tested against."""
-    from dte.models import Document
-
     docs = Document.objects.filter(client_id=client_id)
     if exclude is not None:
         docs = docs.exclude(pk=exclude)
@@ -240,15 +232,11 @@ def client_position_python(client_id, *, exclude=None, today=None):
 
 def payments_for_user(*, user):
     """Payments of the clients ``user`` may see (clients.selectors.clients_for_user)."""
-    from clients.selectors import clients_for_user
-
     return Payment.objects.select_related("client").filter(client__in=clients_for_user(user=user).values("pk"))
 
 
 def payment_get_for_user(*, user, pk):
     """One payment, or 404 when it is not there or its client is out of the user's scope."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(payments_for_user(user=user), pk=pk)
 
 
@@ -285,8 +273,6 @@ class DaysLate(Func):
 def outstanding_documents(documents, *, today):
     """Credit sales still owed, each annotated with ``outstanding`` (total less payments applied
     and credit notes tied to it) and ``days_late``: the set the aging report groups in SQL."""
-    from dte.models import RelatedDocument
-
     paid = (Application.objects.filter(document=OuterRef("pk"), payment__voided_at__isnull=True)
             .values("document").annotate(s=Sum("amount")).values("s"))
     credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
@@ -307,10 +293,6 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
     payments and loose credit notes, its balance and overdue documents, grouped by the database
     in one statement (payments and credit notes summed once and joined, not asked per document)
     and paged. Returns (rows of ClientAging, how many clients, totals)."""
-    from django.db import connection, transaction
-
-    from clients.models import Client
-
     today = today or timezone.localdate()
     credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD).order_by()
               .values("id", "client_id", "issue_date", "payment_term_days", "total_to_pay", "total_operation"))

@@ -18,14 +18,16 @@ request (what Excel writes when the manual's workflow saves a CSV).
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import DocType
-from reports.base import ZERO, filtered
+from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState
+from reports.base import ZERO, filtered, money
 
 RENTA_FROM = datetime.date(2025, 1, 1)  # the two income-tax columns exist from the January 2025 period
 # Tipo de ingreso (Renta), manual v14 §III: what kind of activity the sales come from.
@@ -166,8 +168,6 @@ class Consumers(Annex):
         return self.documents(params).values("issue_date", "tipo_dte").distinct().order_by().count()
 
     def lines(self, params, options):
-        from dte.models import DocumentLine
-
         docs = self.documents(params)
         services = dict(DocumentLine.objects.filter(document__in=docs.filter(tipo_dte=DocType.FEX), item_type=2)
                         .values("document").annotate(s=_line_sum()).values_list("document", "s"))
@@ -214,10 +214,6 @@ class Consumers(Annex):
 
 
 def _line_sum():
-    from django.db.models import Sum
-
-    from reports.base import money
-
     return Sum(F("quantity") * F("unit_price") - F("discount"), output_field=money())
 
 
@@ -230,10 +226,8 @@ class Invalidated(Annex):
     description = _("Los DTE cuya invalidación aceptó MH en el mes.")
 
     def documents(self, params):
-        from dte.models import Invalidation
-
-        docs = filtered(params, statuses=["invalidated"], dated=False)
-        return Invalidation.objects.filter(state="accepted", document__in=docs, created_at__date__gte=params.date_from,
+        docs = filtered(params, statuses=[GovStatus.INVALIDATED], dated=False)
+        return Invalidation.objects.filter(state=InvalidationState.ACCEPTED, document__in=docs, created_at__date__gte=params.date_from,
                                            created_at__date__lte=params.date_to)
 
     def lines(self, params, options):
@@ -303,8 +297,6 @@ class ExcludedSubjects(Annex):
         return f"F07_excluidos_{params.date_from:%Y%m}.csv"
 
     def lines(self, params, options):
-        import json
-
         rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
                 .values("issue_date", "sello_recibido", "codigo_generacion", "counterparty", "amount_gravada", "payload"))
         for row in rows.iterator(chunk_size=500):

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import IN_FORCE, SALES_TYPES, DocType  # noqa: F401 - SALES_TYPES: the reports' name for it
+from dte.models import Document
+from dte.selectors import document_scope
 
 ZERO = Decimal("0.00")
 PAGE = 50
@@ -120,9 +123,6 @@ def parse_params(user, data, *, monthly=False):
 def documents_in_scope(user):
     """The documents whose figures a user may see in reports: the same rule as the documents list
     (dte.selectors.document_scope), so a total never counts a document its reader cannot open."""
-    from dte.models import Document
-    from dte.selectors import document_scope
-
     return Document.objects.filter(document_scope(user=user))
 
 
@@ -266,6 +266,4 @@ def _parse_cursor(kind, value):
 
 
 def sum_of(expr):
-    from django.db.models.functions import Coalesce
-
     return Coalesce(Sum(expr, output_field=money()), Value(ZERO), output_field=money())

@@ -8,13 +8,15 @@ de Ventas a Contribuyentes: a line per document), as summarised in reports/SOURC
 
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Coalesce, Round, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import formats
 from core.fiscal import IVA_DIVISOR, SALES_TYPES, DocType
-from reports.base import ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
+from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState, InvalidationType
+from payments.selectors import aging_table
+from reports.base import PAGE, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
 
 MONEY = "money"
 
@@ -191,23 +193,17 @@ class Invalidated(Report):
                Column("sello_recibido", _("Sello de la invalidación"), "code", width=42, screen=False)]
 
     def base(self, params):
-        from dte.models import Invalidation
-
-        docs = filtered(params, statuses=["invalidated"], dated=False)
-        return Invalidation.objects.filter(state="accepted", document__in=docs,
+        docs = filtered(params, statuses=[GovStatus.INVALIDATED], dated=False)
+        return Invalidation.objects.filter(state=InvalidationState.ACCEPTED, document__in=docs,
                                            created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
 
     def exprs(self):
-        from django.db.models.functions import TruncDate
-
         return {"day": TruncDate("created_at"), "amount": F("document__total_operation")}
 
     def totals(self, params):
         return self.base(params).aggregate(amount=sum_of("document__total_operation"))
 
     def display(self, row):
-        from dte.models import InvalidationType
-
         row["tipo_label"] = InvalidationType(row["tipo"]).label if row.get("tipo") else ""
         return super().display(row)
 
@@ -223,7 +219,7 @@ class DocumentStatus(Report):
                Column("documents", _("Documentos"), "int", total=True), Column("total", _("Monto"), MONEY, total=True)]
 
     def base(self, params):
-        return filtered(params, statuses=None).exclude(status="draft")
+        return filtered(params, statuses=None).exclude(status=GovStatus.DRAFT)
 
     def aggregates(self):
         # a retention's amount is what it withholds (its operation total is zero)
@@ -231,8 +227,6 @@ class DocumentStatus(Report):
                                                                default=F("total_operation"), output_field=money()))}
 
     def display(self, row):
-        from dte.models import DocType, GovStatus
-
         row["tipo_label"] = DocType(row["tipo_dte"]).label
         row["status_label"] = GovStatus(row["status"]).label
         return super().display(row)
@@ -315,8 +309,6 @@ class SalesByProduct(Report):
                Column("net", _("Ventas netas (sin IVA)"), MONEY, total=True)]
 
     def base(self, params):
-        from dte.models import DocumentLine
-
         return DocumentLine.objects.filter(document__in=filtered(params, types=SALES_TYPES))
 
     def aggregates(self):
@@ -367,8 +359,6 @@ class ReceivablesAging(Report):
                Column("balance", _("Saldo"), MONEY, total=True)]
 
     def _table(self, params, offset=0, limit=10**9):
-        from payments.selectors import aging_table
-
         return aging_table(filtered(params, dated=False, statuses=None), today=timezone.localdate(), offset=offset,
                            limit=limit)
 
@@ -389,8 +379,6 @@ class ReceivablesAging(Report):
         return {**totals, "unapplied": -totals["unapplied"]}
 
     def page(self, params, cursor=None, number=1):
-        from reports.base import PAGE
-
         offset = (max(number, 1) - 1) * PAGE
         found, count, _totals = self._table(params, offset=offset, limit=PAGE)
         rows = [{**self._row(r), "_n": n} for n, r in enumerate(found, start=offset + 1)]
@@ -406,7 +394,7 @@ def _debit_note(qs):
 
 
 def _unsealed_note(qs):
-    n = qs.exclude(status="sealed").count()
+    n = qs.exclude(status=GovStatus.SEALED).count()
     if not n:
         return []
     return [_("%(n)d documento(s) del periodo aún no tienen sello de MH (en contingencia o por transmitir): "
