@@ -1,13 +1,21 @@
 """What is owed: each credit document's payment status and each client's balance and aging,
-from the payments applied and the credit notes issued (an NC reduces what the client owes)."""
+from the payments applied and the credit notes issued (an NC reduces what the client owes).
+
+What a client owes has one definition: the sum over its credit sales in force of what each still
+owes (its total less the payments applied to it and the credit notes in force tied to it, never
+below zero), less its payments not applied yet and its credit notes tied to no credit sale. It is
+answered at three sizes, held equal by the payments and reports tests: ``aging()`` (in Python, a
+query per step: the reference, and the client's page), ``client_position()`` (one client in one
+statement: the issuing checks) and ``aging_table()`` (every client, grouped and paged by the
+database: the credit page and the aging report)."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -242,50 +250,6 @@ def payment_get_for_user(*, user, pk):
 
 def payments_of(client_id):
     return Payment.objects.filter(client_id=client_id).prefetch_related("applications__document").order_by("-date", "-id")
-
-
-class DaysLate(Func):
-    """Days between a document's due date (issue date + term) and ``today``: negative or zero
-    while it is current."""
-
-    output_field = IntegerField()
-
-    def __init__(self, today):
-        super().__init__(Value(today), F("issue_date"), F("payment_term_days"))
-
-    def _parts(self, compiler):
-        parts, params = [], []
-        for expression in self.get_source_expressions():
-            sql, p = compiler.compile(expression)
-            parts.append(sql)
-            params.extend(p)
-        return parts, params
-
-    def as_postgresql(self, compiler, connection, **extra):
-        (today, issue, term), params = self._parts(compiler)
-        return f"({today}::date - {issue} - {term})", params
-
-    def as_sql(self, compiler, connection, **extra):  # SQLite (the embedded default)
-        (today, issue, term), params = self._parts(compiler)
-        return f"(CAST(julianday({today}) - julianday({issue}) AS INTEGER) - {term})", params
-
-
-def outstanding_documents(documents, *, today):
-    """Credit sales still owed, each annotated with ``outstanding`` (total less payments applied
-    and credit notes tied to it) and ``days_late``: the set the aging report groups in SQL."""
-    paid = (Application.objects.filter(document=OuterRef("pk"), payment__voided_at__isnull=True)
-            .values("document").annotate(s=Sum("amount")).values("s"))
-    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
-                .exclude(document__status__in=DEAD).values("target")
-                .annotate(s=Sum("document__total_operation")).values("s"))
-    worth = Coalesce(NullIf(F("total_to_pay"), Value(ZERO)), F("total_operation"), output_field=_money())
-    return (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD)
-            .annotate(outstanding=ExpressionWrapper(
-                worth - Coalesce(Subquery(paid, output_field=_money()), Value(ZERO), output_field=_money())
-                - Coalesce(Subquery(credited, output_field=_money()), Value(ZERO), output_field=_money()),
-                output_field=_money()),
-                days_late=DaysLate(today))
-            .filter(outstanding__gt=0))
 
 
 def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
