@@ -15,7 +15,17 @@ from core.access import module_required
 from core.modules import Action
 from dte.models import DocType, Document, GovStatus
 from reports import exports, jobs
-from reports.annexes import ANNEXES, CLASSIFICATIONS, COST_TYPES, COSTS_FOR, ENCODINGS, INCOME_TYPES, RENTA_FROM, SECTORS, Options
+from reports.annexes import (
+    ANNEXES,
+    CLASSIFICATIONS,
+    COST_TYPES,
+    COSTS_FOR,
+    ENCODINGS,
+    INCOME_TYPES,
+    RENTA_FROM,
+    SECTORS,
+    Options,
+)
 from reports.base import parse_params
 from reports.dashboard import board, parse_period
 from reports.definitions import BY_SLUG, REPORTS
