@@ -212,12 +212,16 @@ def _queue(delivery_id):
     enqueue(deliver_task, delivery_id)
 
 
-def deliveries_release_stuck(*, claimed_before):
-    """Put back in the queue the sends claimed before ``claimed_before`` whose worker died (still
-    "sending"). Returns their ids."""
-    return DELIVERY_MACHINE.move_many(
-        Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=claimed_before), DeliveryState.QUEUED,
-        reason="claim expired")
+def deliveries_sweep(*, now):
+    """For the periodic sweep (dte.pipeline.sweep): a send whose worker died while sending goes
+    back to the queue (it may be sent twice then, which is better than never), and sends queued
+    long ago whose message was lost go to the broker again."""
+    DELIVERY_MACHINE.move_many(
+        Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - datetime.timedelta(minutes=15)),
+        DeliveryState.QUEUED, reason="claim expired")
+    stale = now - datetime.timedelta(minutes=5)
+    for pk in Delivery.objects.filter(state=DeliveryState.QUEUED, created_at__lt=stale).values_list("pk", flat=True)[:200]:
+        _queue(pk)
 
 
 def auto_deliver(doc):
