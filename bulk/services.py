@@ -19,7 +19,7 @@ from bulk.reading import FileRejected, read_upload
 from bulk.registry import get_spec
 from core.audit import audit_record
 from core.models import AuditAction
-from core.queue import enqueue_on_commit
+from core.queue import enqueue, enqueue_on_commit
 from core.statemachine import TransitionRefused
 
 log = logging.getLogger(__name__)
@@ -227,3 +227,18 @@ def import_fail_stuck(*, job_ids=None):
             log.warning("carga %s: el proceso que la atendía se detuvo; marcada fallida", job.pk)
             failed += 1
     return failed
+
+
+def import_requeue_lost(*, now=None):
+    """Queue again the reviews whose message was lost (the broker was down when the file was
+    uploaded): jobs still queued BULK_STUCK_AFTER_SECONDS after the upload. A duplicate message
+    is harmless: the review claims the job first. Returns how many were queued. Called by the
+    bulk.sweep task."""
+    from bulk.tasks import import_dry_run  # noqa: PLC0415 - cycle: bulk.tasks calls this module
+
+    deadline = (now or timezone.now()) - timedelta(seconds=settings.BULK_STUCK_AFTER_SECONDS)
+    lost = list(ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lt=deadline)
+                .order_by("pk").values_list("pk", flat=True)[:100])
+    for pk in lost:
+        enqueue(import_dry_run, pk)
+    return len(lost)
