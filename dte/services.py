@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.modules import SpecialCase as Case
 from core import formats
 from core.audit import audit_entry, audit_record
+from core.fiscal import IVA_DIVISOR
 from core.models import AuditAction
 from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
@@ -291,7 +292,7 @@ def special_cases(document, lines, totals):
                 continue
             net = (D(line.unit_price) * line.quantity - D(line.discount)) / line.quantity
             if document.tipo_dte == ar.FACTURA and line.treatment == "gravado":
-                net = net / D("1.13")  # a Factura's price includes IVA; cost does not
+                net = net / IVA_DIVISOR  # a Factura's price includes IVA; cost does not
             if net < product.cost:
                 found.append(Found(Case.BELOW_COST, _("%(p)s: precio neto %(n)s, costo %(c)s.")
                                    % {"p": product.code, "n": formats.unit_price(net), "c": formats.unit_price(product.cost)}))
