@@ -9,17 +9,16 @@ from django.utils.translation import gettext_lazy as _
 # Audit rows store the state they record under one of these keys (dte.services, dte.delivery…):
 # their values are state words, shown through state_label.
 STATE_KEYS = {"estado", "estado_interno", "status", "state", "to_status", "from_status"}
-CASE_KEYS = {"caso", "casos", "code"}  # special cases (accounts.modules.SpecialCase)
+CASE_KEYS = {"caso", "casos", "code", "approval_cases"}  # special cases (dte.models.CaseCode)
 
 
 def _choices():
-    from accounts.modules import SpecialCase
     from bulk.models import ImportStatus
     from contingency.models import EventState, LotState
-    from dte.models import CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
+    from dte.models import CaseCode, CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
 
     # First wins when two enums share a value: a document's own states come first.
-    return {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": SpecialCase,
+    return {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": CaseCode,
             "outbox": OutboxState, "delivery": DeliveryState, "mh_call": MHCallOutcome, "event": EventState,
             "lot": LotState, "import": ImportStatus}
 

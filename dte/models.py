@@ -322,6 +322,20 @@ class StatusChange(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
+class CaseCode(models.TextChoices):
+    """What must be confirmed before a document is issued (Issuing issue). A role lists the ones
+    its users may not confirm themselves (accounts.Role.approval_cases): those wait for a
+    supervisor's approval. Apps above add checks of their own (dte.hooks.register_issue_check)."""
+
+    CREDIT_LIMIT = "credit_limit", _("Cliente sobre su límite de crédito")
+    OVERDUE = "overdue", _("Cliente con documentos vencidos")
+    BELOW_COST = "below_cost", _("Precio bajo el costo")
+    NEGATIVE_STOCK = "negative_stock", _("Existencia negativa")
+    RETENTION = "retention", _("Aplica retención o percepción de IVA")
+    OTHER_DATE = "other_date", _("Fecha distinta de hoy")
+    LARGE_AMOUNT = "large_amount", _("Monto sobre el umbral")
+
+
 class CaseState(models.TextChoices):
     OPEN = "open", _("Por confirmar")
     CONFIRMED = "confirmed", _("Confirmado")
@@ -360,10 +374,8 @@ class SpecialCase(models.Model):
 
     @property
     def code_label(self):
-        from accounts.modules import SpecialCase as Codes
-
         try:
-            return Codes(self.code).label
+            return CaseCode(self.code).label
         except ValueError:
             return self.code
 

@@ -29,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dte import hooks
 from dte.mh.errors import MHAuthError, MHInDoubtError, MHPermanentError, MHTransientError
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
 from dte.transitions import TransitionRefused, transition
@@ -99,10 +100,9 @@ def _settle(doc, answer, *, outbox, started):
 
 
 def after_seal(doc):
-    """What a seal sets off in the same commit: a credit note's returned goods come back."""
-    from dte.returns import credit_note_sealed
-
-    credit_note_sealed(doc)
+    """What a seal sets off in the same commit: the seal observers (dte.hooks; a credit note's
+    returned goods come back, dte.returns)."""
+    hooks.sealed(doc)
 
 
 def _mark_calls(doc, started):

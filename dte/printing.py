@@ -36,6 +36,9 @@ PRINTABLE = {GovStatus.CONTINGENCY: "contingency", GovStatus.PENDING: "pending",
              GovStatus.IN_DOUBT: "pending", GovStatus.SEALED: "sealed", GovStatus.INVALIDATION_PENDING: "sealed",
              GovStatus.INVALIDATED: "invalidated", GovStatus.REJECTED: "rejected"}
 
+# States whose printed copy differs from the previous one (facts §7: pending seal, sealed, invalidated).
+PRINT_ON = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDATED}
+
 CONDITIONS = {1: _("Contado"), 2: _("Crédito"), 3: _("Otro")}
 TRANSMISSION = {1: _("Normal"), 2: _("Contingencia")}
 MODELS = {1: _("Previo"), 2: _("Diferido")}
@@ -199,6 +202,13 @@ def queue_render(document_id, countdown=None):
         return
     # A dead broker never blocks the document: the copy is rendered on demand later (current_pdf).
     enqueue_on_commit(render_task, document_id, countdown=countdown)
+
+
+def status_changed(document, from_status, to_status, track):
+    """A status observer (dte.hooks, registered in DteConfig.ready): the readable version follows
+    the document, rendered after commit."""
+    if track == "gov" and to_status in PRINT_ON:
+        queue_render(document.pk)
 
 
 def pdf_filename(doc, layout="letter"):

@@ -11,15 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.modules import SpecialCase as Case
 from core import formats
 from core.audit import audit_entry, audit_record
 from core.fiscal import IVA_DIVISOR
 from core.models import AuditAction
 from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
-from dte import builders, jsonio, numbering
+from dte import builders, hooks, jsonio, numbering
 from dte.amounts import ZERO, D, q2
+from dte.models import CaseCode as Case
 from dte.models import (
     SPECIAL_CASE_MACHINE,
     CaseState,
@@ -262,29 +262,11 @@ def _stock_cases(document, lines):
     return out
 
 
-def _credit_checked(document):
-    """Whether the credit checks (limit, overdue documents) apply: to a sale on credit, and to any
-    sale to a client given credit (a limit or a payment term), whose overdue documents the rep
-    should see even when it pays cash. A cash sale to a client without credit asks nothing, so
-    issuing to a walk-in client costs no look at its history."""
-    client = document.client
-    return document.condition == Condition.CREDITO or bool(client.credit_limit) or bool(client.payment_term_days)
-
-
 def special_cases(document, lines, totals):
-    """Every case that needs an explicit "yes" before issuing (Issuing issue)."""
-    from dte.selectors import client_receivables
-
-    found = []
+    """Every case that needs an explicit "yes" before issuing (Issuing issue), the registered
+    issue checks' first (dte.hooks: payments' credit checks)."""
     total = total_of(document, totals)
-    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX) and _credit_checked(document):
-        owed, overdue = client_receivables(document.client_id, exclude=document.pk)
-        limit = document.client.credit_limit
-        if document.condition == Condition.CREDITO and limit and owed + total > limit:
-            found.append(Found(Case.CREDIT_LIMIT, _("Debe %(o)s; con este documento llega a %(n)s y su límite es %(l)s.")
-                               % {"o": formats.money(owed), "n": formats.money(owed + total), "l": formats.money(limit)}))
-        if overdue:
-            found.append(Found(Case.OVERDUE, _("Tiene %(n)d documento(s) vencido(s).") % {"n": overdue}))
+    found = [Found(code, detail) for check in hooks.issue_checks() for code, detail in check(document, lines, totals, total)]
     if document.tipo_dte in (ar.FACTURA, ar.CCF, ar.FEX):
         for line in lines:
             product = line.product if line.product_id else None
