@@ -19,7 +19,6 @@ from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
 from dte import builders, hooks, jsonio, numbering
 from dte.amounts import ZERO, D, q2
-from dte.models import CaseCode as Case
 from dte.models import (
     SPECIAL_CASE_MACHINE,
     CaseState,
@@ -32,6 +31,7 @@ from dte.models import (
     RelatedDocument,
     SpecialCase,
 )
+from dte.models import CaseCode as Case
 from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
 from dte.taxes import thresholds
