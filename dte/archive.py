@@ -24,7 +24,6 @@ from dte.models import ARCHIVE_JOB_MACHINE, ArchiveJob, Document
 from dte.printing import PRINTABLE, current_pdf, pdf_filename
 from dte.selectors import documents_for_user
 from dte.services import signed_document
-from dte.tasks import archive_task
 
 MAX_DAYS = 370
 PROGRESS_EVERY = 20
@@ -39,6 +38,8 @@ def archive_request(*, user, date_from, date_to):
         job = ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=user, date_from=date_from, date_to=date_to)
         audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=_("Archivo ZIP de documentos"),
                      summary=_("Archivo ZIP solicitado: %(a)s a %(b)s") % {"a": formats.date(date_from), "b": formats.date(date_to)})
+        from dte.tasks import archive_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
         enqueue_on_commit(archive_task, job.pk)
     return job
 

@@ -33,7 +33,6 @@ from dte import jsonio
 from dte.models import DELIVERY_MACHINE, Delivery, DeliveryState, Document, Download, GovStatus
 from dte.printing import current_pdf, pdf_filename
 from dte.services import signed_document
-from dte.tasks import deliver_task
 
 log = logging.getLogger(__name__)
 LINK_SALT = "dte.public-link"
@@ -180,7 +179,7 @@ def deliveries_queue(*, document, emails=None, user=None, automatic=False):
                 for address in emails]
         for row in rows:
             _audit_send(row=row, user=user, document=document)
-            enqueue_on_commit(deliver_task, row.pk)
+            enqueue_on_commit(_task(), row.pk)
     return rows
 
 
@@ -202,14 +201,20 @@ def deliveries_retry(*, deliveries, user=None):
             except TransitionRefused:
                 continue  # not failed (any more): nothing to retry
             _audit_send(row=row, user=user, document=row.document, retry=True, error=error)
-            enqueue_on_commit(deliver_task, row.pk)
+            enqueue_on_commit(_task(), row.pk)
             queued += 1
     return queued
 
 
+def _task():
+    from dte.tasks import deliver_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
+    return deliver_task
+
+
 def _queue(delivery_id):
     """Queue one send now (the sweep's re-queue); a dead broker leaves it queued for the next sweep."""
-    enqueue(deliver_task, delivery_id)
+    enqueue(_task(), delivery_id)
 
 
 def deliveries_sweep(*, now):

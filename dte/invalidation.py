@@ -30,7 +30,6 @@ from dte.returns import check_returned, invalidation_accepted
 from dte.schemas.registry import event_version
 from dte.schemas.validation import schema_errors
 from dte.signing.backends import SigningError, get_signer
-from dte.tasks import invalidate_task
 from dte.transitions import transition
 
 log = logging.getLogger(__name__)
@@ -163,6 +162,8 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
             "reemplazo": replacement.codigo_generacion if replacement else None,
             "responsable": responsible.get("name"), "solicitante": requester.get("name"),
             "mercaderia_devuelta": returned_goods})
+        from dte.tasks import invalidate_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
         enqueue_on_commit(invalidate_task, record.pk)
     return record
 

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from core.queue import enqueue_on_commit
 from dte import jsonio, summary
 from dte.models import Document, GovStatus, PrintedCopy
-from dte.tasks import render_task
 
 log = logging.getLogger(__name__)
 LAYOUTS = ("letter", "ticket")
@@ -200,6 +199,8 @@ def queue_render(document_id, countdown=None):
     """After commit: render in a worker (never in the web request)."""
     if not settings.DTE_PDF_AUTO:
         return
+    from dte.tasks import render_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
     # A dead broker never blocks the document: the copy is rendered on demand later (current_pdf).
     enqueue_on_commit(render_task, document_id, countdown=countdown)
 

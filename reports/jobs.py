@@ -16,7 +16,6 @@ from reports import exports
 from reports.base import parse_params
 from reports.definitions import BY_SLUG
 from reports.models import EXPORT_JOB_MACHINE, ExportJob
-from reports.tasks import export_task
 
 INLINE_MAX_ROWS = 5000  # up to this many rows an xlsx or PDF is built inside the request
 
@@ -27,6 +26,8 @@ def export_request(*, user, report, params, fmt):
                                        title=str(report.title)[:200], params=params.raw, fmt=fmt)
         audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=job.title,
                      summary=f"Exportación solicitada ({fmt})", after={"reporte": report.slug, "parametros": params.raw})
+        from reports.tasks import export_task  # noqa: PLC0415 - cycle: reports.tasks imports this module (a task wraps it)
+
         enqueue_on_commit(export_task, job.pk)
     return job
 
