@@ -8,9 +8,12 @@ Rendered by a Celery task after issue (a contingency document: "pending seal"), 
 after invalidation; stored through Django's storage API; rendered again on demand. Never in a web
 request."""
 
+import base64
 import logging
+import mimetypes
 from decimal import Decimal
 
+import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -19,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import enqueue_on_commit
 from dte import jsonio, summary
 from dte.models import Document, GovStatus, PrintedCopy
 
@@ -51,8 +55,6 @@ def consult_url(doc, ident=None):
 
 
 def _qr_data_uri(url):
-    import segno
-
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
@@ -60,9 +62,6 @@ def _logo_uri(company):
     logo = getattr(company, "logo", None)
     if not logo:
         return None
-    import base64
-    import mimetypes
-
     try:
         with logo.open("rb") as fh:
             data = fh.read(2 * 1024 * 1024)
@@ -122,7 +121,7 @@ def _content_height_mm(page):
 
 def render_pdf(doc, layout="letter"):
     """The PDF bytes of this document as it stands now."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - start-up cost: WeasyPrint loads only in the process that prints
 
     values = context(doc, layout)
     values["page_height"] = f"{TICKET_ROLL_MM}mm"
@@ -147,7 +146,7 @@ def _fonts():
     """One font configuration per process: WeasyPrint then keeps the fonts it has loaded."""
     global _font_config
     if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 - start-up cost, as above
 
         _font_config = FontConfiguration()
     return _font_config
@@ -200,16 +199,10 @@ def queue_render(document_id, countdown=None):
     """After commit: render in a worker (never in the web request)."""
     if not settings.DTE_PDF_AUTO:
         return
+    from dte.tasks import render_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
 
-    def send():
-        from dte.tasks import render_task
-
-        try:
-            render_task.apply_async((document_id,), countdown=countdown, retry=False)
-        except Exception:  # noqa: BLE001 - rendered on demand later; never blocks the document
-            log.warning("documento %s: no se pudo encolar la impresión", document_id, exc_info=True)
-
-    transaction.on_commit(send)
+    # A dead broker never blocks the document: the copy is rendered on demand later (current_pdf).
+    enqueue_on_commit(render_task, document_id, countdown=countdown)
 
 
 def status_changed(document, from_status, to_status, track):

@@ -18,11 +18,17 @@ from core.audit import audit_record
 from core.fiscal import IVA_DIVISOR
 from core.models import AuditAction
 from core.modules import Action
+from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
 from dte import hooks
 from dte.amounts import ZERO, D
+from dte.models import (
+    SPECIAL_CASE_MACHINE,
+    CaseState,
+    Document,
+    SpecialCase,
+)
 from dte.models import CaseCode as Case
-from dte.models import CaseState, Document, SpecialCase
 from dte.services.totals import document_totals, total_of
 from dte.taxes import thresholds
 from inventory.selectors import stock_levels
@@ -134,8 +140,7 @@ def case_confirm(*, case, user):
     if case.document.created_by_id != user.pk and not user.company_wide:
         raise PermissionDenied
     with transaction.atomic():
-        if SpecialCase.objects.filter(pk=case.pk, state=CaseState.OPEN).update(
-                state=CaseState.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now()):
+        if _case_move(case, CaseState.CONFIRMED, by=user, confirmed_by=user, confirmed_at=timezone.now()):
             _audit_case(case, user, AuditAction.CONFIRM, _("Caso confirmado: %(c)s"))
 
 
@@ -143,9 +148,8 @@ def case_request_approval(*, case, user):
     if not case.needs_approval:
         raise ValidationError(_("Este caso lo confirma usted mismo."))
     with transaction.atomic():
-        if SpecialCase.objects.filter(pk=case.pk, state__in=[CaseState.OPEN, CaseState.REFUSED]).update(
-                state=CaseState.REQUESTED, confirmed_by=user, confirmed_at=timezone.now(), decided_by=None,
-                decided_at=None, reason=""):
+        if _case_move(case, CaseState.REQUESTED, by=user, confirmed_by=user, confirmed_at=timezone.now(),
+                      decided_by=None, decided_at=None, case_reason=""):
             _audit_case(case, user, AuditAction.REQUEST, _("Aprobación solicitada: %(c)s"))
 
 
@@ -156,14 +160,28 @@ def case_decide(*, case, user, approve, reason):
     if not reason.strip():
         raise ValidationError(_("Indique el motivo de la decisión."))
     with transaction.atomic():
-        changed = SpecialCase.objects.filter(pk=case.pk, state=CaseState.REQUESTED).update(
-            state=CaseState.APPROVED if approve else CaseState.REFUSED, decided_by=user, decided_at=timezone.now(),
-            reason=reason.strip()[:500])
+        changed = _case_move(case, CaseState.APPROVED if approve else CaseState.REFUSED, by=user,
+                             decided_by=user, decided_at=timezone.now(), case_reason=reason.strip()[:500])
         if not changed:
             raise ValidationError(_("La solicitud ya no está pendiente."))
         _audit_case(case, user, AuditAction.APPROVE if approve else AuditAction.REFUSE,
                     (_("Caso aprobado: %(c)s") if approve else _("Aprobación denegada: %(c)s")),
                     reason=reason.strip()[:500])
+
+
+def _case_move(case, to, *, by, case_reason=None, **fields):
+    """Move the case from the state it is in now (read again: the page that asked may be old);
+    False when that state does not allow it. ``case_reason`` is the case's own "reason" field (the
+    machine's ``reason`` is its history row's), saved in the same transaction."""
+    case.state = SpecialCase.objects.values_list("state", flat=True).get(pk=case.pk)
+    try:
+        SPECIAL_CASE_MACHINE.move(case, to, by=by, reason=case_reason or "", **fields)
+    except TransitionRefused:
+        return False
+    if case_reason is not None:
+        SpecialCase.objects.filter(pk=case.pk).update(reason=case_reason)
+        case.reason = case_reason
+    return True
 
 
 def _audit_case(case, user, action, summary, reason=None):

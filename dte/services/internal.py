@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import AuditAction
+from core.statemachine import TransitionRefused
 from dte.models import Document, InternalStatus
-from dte.transitions import TransitionRefused, transition
+from dte.transitions import transition
 
 
 def documents_set_paid_off(*, document_ids, paid_off):

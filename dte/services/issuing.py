@@ -21,7 +21,15 @@ from dte import arithmetic as ar
 from dte import builders, jsonio, numbering, pipeline
 from dte.amounts import D, q2
 from dte.models import CaseCode as Case
-from dte.models import CaseState, Document, DocumentLine, GovStatus, Outbox, OutboxState, RelatedDocument
+from dte.models import (
+    CaseState,
+    Document,
+    DocumentLine,
+    GovStatus,
+    Outbox,
+    OutboxState,
+    RelatedDocument,
+)
 from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
 from dte.schemas.validation import payload_errors

@@ -76,6 +76,7 @@ def test_type_ahead_answers_every_search_for_client_and_product(browser, live_se
     page.wait_for_function("() => document.querySelector('#party-results').innerText.includes('Distribuidora')")
     page.locator(".party-result").first.click()
     page.wait_for_function("() => document.querySelector('#party-chosen').innerText.includes('Distribuidora')")
+    _wait_idle(page)
 
     # Products: type, retype, pick; three times in a row.
     for n, (text, expected) in enumerate((("SILLA", "Silla ergonómica"), ("LAMP", "Lámpara de escritorio"),
@@ -87,6 +88,7 @@ def test_type_ahead_answers_every_search_for_client_and_product(browser, live_se
         assert len(_results(page, ".product-result")) == 1
         page.locator(".product-result").first.click()
         page.wait_for_function(f"() => document.querySelectorAll('#lines tr.line-row').length === {n}")
+        _wait_idle(page)  # the editor settles after the pick, as a person looks before typing again
     descriptions = page.eval_on_selector_all("#lines input[name$=description]", "els => els.map(e => e.value)")
     assert descriptions == ["Silla ergonómica", "Lámpara de escritorio", "Instalación"]
 
