@@ -21,11 +21,35 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contingency.models import Event, EventState, Lot, LotState, Period
+from accounts.models import Establishment, PointOfSale
+from contingency.models import Event, EventState, Lot, LotState
+from contingency.services import queue_catch_up
+from dte import jsonio
+from dte.mh.client import MHAnswer
+from dte.mh.errors import MHError, MHInDoubtError, MHPermanentError, MHTransientError
+from dte.models import Document, GovStatus, OfflineScope, OutboxState
+from dte.numbering import codigo_generacion
+from dte.schemas.registry import event_version
+from dte.schemas.validation import document_errors
+from dte.signing.backends import SigningError, get_signer
+from dte.transitions import TransitionRefused
+from dte.transmission import mh, offline
+from dte.transmission.offline import (
+    ConversionError,
+    ask,
+    held_documents,
+    list_in_event,
+    put_in_lot,
+    release_from_lot,
+    release_to_pipeline,
+    settle,
+    to_contingency,
+)
+from dte.transmission.outbox import backoff_seconds
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
@@ -33,20 +57,15 @@ ACTIVE_LOT_STATES = [LotState.NEW, LotState.SENDING, LotState.SENT, LotState.POL
 
 
 def _client(company):
-    from dte.mh.client import client_for_company
-
-    return client_for_company(company, shared=True, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
+    return mh.client_for(company)
 
 
 def _backoff(attempt):
-    from dte.pipeline import backoff_seconds
-
     return backoff_seconds(attempt)
 
 
 def _note(period, message):
-    Period.objects.filter(pk=period.pk).update(last_error=str(message)[:500])
-    period.last_error = str(message)[:500]
+    offline.scope_note(period, message)
 
 
 # ---------------------------------------------------------------------------------- the run
@@ -54,16 +73,14 @@ def _note(period, message):
 
 def catch_up(period_id, *, now=None):
     """One pass over an ended period. Returns seconds until another pass is worth it, or None."""
-    from dte.mh.errors import MHError
-
     now = now or timezone.now()
-    lease = Period.objects.filter(pk=period_id, ended_at__isnull=False, completed_at__isnull=True).filter(
+    lease = OfflineScope.objects.filter(pk=period_id, ended_at__isnull=False, completed_at__isnull=True).filter(
         Q(busy_until__isnull=True) | Q(busy_until__lt=now)).update(
         busy_until=now + datetime.timedelta(seconds=LEASE_SECONDS))
     if not lease:
         return None
     try:
-        period = Period.objects.select_related("company").get(pk=period_id)
+        period = OfflineScope.objects.select_related("company").get(pk=period_id)
         client = _client(period.company)
         try:
             resolve_held(period, client)
@@ -85,15 +102,13 @@ def catch_up(period_id, *, now=None):
             _note(period, "")
         return wait
     finally:
-        Period.objects.filter(pk=period_id).update(busy_until=None)
+        OfflineScope.objects.filter(pk=period_id).update(busy_until=None)
 
 
 def complete_if_done(period):
-    from dte.offline import held_documents
-
     if held_documents(period).exists() or Lot.objects.filter(event__period=period, state__in=ACTIVE_LOT_STATES).exists():
         return False
-    return bool(Period.objects.filter(pk=period.pk, completed_at__isnull=True, ended_at__isnull=False).update(
+    return bool(OfflineScope.objects.filter(pk=period.pk, completed_at__isnull=True, ended_at__isnull=False).update(
         completed_at=timezone.now(), last_error=""))
 
 
@@ -103,10 +118,6 @@ def complete_if_done(period):
 def resolve_held(period, client):
     """Held documents that are not contingency documents yet: ask MH about those that may have
     reached it, and turn the rest into contingency documents."""
-    from dte.models import Document, GovStatus, OutboxState
-    from dte.offline import ConversionError, ask, release_to_pipeline, settle, to_contingency
-    from dte.transitions import TransitionRefused
-
     allowed = set(settings.DTE_CONTINGENCY_TYPES)
     docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD,
                                     status__in=[GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING])
@@ -126,37 +137,6 @@ def resolve_held(period, client):
             _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
         except TransitionRefused:
             continue  # converted meanwhile (when the period opened): listed as it stands now
-
-
-def reissue_pending(period):
-    """Right when the period opens: the held documents MH never took (pending: their sends were
-    refused or answered 5xx, or MH said it does not have them) become contingency documents now,
-    not when the outage ends, so the customer is handed the contingency copy (facts §5: emitted
-    offline and delivered unsealed). Documents in doubt wait: only MH can say whether it has
-    them (step 1 above). Returns how many were re-signed."""
-    from dte.models import Document, GovStatus, OutboxState
-    from dte.offline import ConversionError, to_contingency
-
-    done = 0
-    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING,
-                                    tipo_dte__in=list(settings.DTE_CONTINGENCY_TYPES))
-            .select_related("company").order_by("pk"))
-    for doc in docs:
-        try:
-            to_contingency(doc, period, note=_("MH no responde; el documento se emitió en contingencia; entregue al "
-                                               "cliente la copia impresa de contingencia"))
-        except ConversionError as exc:
-            _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
-            continue
-        except Exception:  # noqa: BLE001 - e.g. it changed meanwhile: the catch-up takes it from there
-            log.warning("contingencia %s: %s no se pasó a contingencia al abrir", period.pk, doc.pk, exc_info=True)
-            continue
-        done += 1
-    if done and Period.objects.filter(pk=period.pk, ended_at__isnull=False).exists():
-        from contingency.services import queue_catch_up
-
-        queue_catch_up(period.pk)  # MH came back meanwhile: list them without waiting for the tick
-    return done
 
 
 # ---------------------------------------------------------------------------------- 2. events
@@ -192,9 +172,6 @@ def _emitted(issue_date, issue_time):
 def build_event(period, establishment, point_of_sale, items, *, issued=(), now=None):
     """The Evento de Contingencia (contingencia-schema v3, facts §5) for these documents;
     ``issued``: their fecEmi/horEmi (local), which the window must cover."""
-    from dte.numbering import codigo_generacion
-    from dte.schemas.registry import event_version
-
     company = period.company
     name, id_type, id_number = _responsible(company)
     now = timezone.localtime(now or timezone.now())
@@ -220,13 +197,6 @@ def build_event(period, establishment, point_of_sale, items, *, issued=(), now=N
 
 def build_events(period):
     """Events for the period's contingency documents not listed yet. False if it cannot."""
-    from accounts.models import Establishment, PointOfSale
-    from dte import jsonio
-    from dte.models import Document, GovStatus
-    from dte.offline import list_in_event
-    from dte.schemas.validation import document_errors
-    from dte.signing.backends import SigningError, get_signer
-
     rows = list(Document.objects.filter(contingency_period=period, status=GovStatus.CONTINGENCY,
                                         contingency_event__isnull=True)
                 .order_by("establishment_id", "point_of_sale_id", "issued_at", "pk")
@@ -265,9 +235,6 @@ def build_events(period):
 
 def send_events(period, client):
     """Send the events not sealed yet. Returns seconds until trying again, or None."""
-    from dte.mh.client import MHAnswer
-    from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
-
     wait = None
     now = timezone.now()
     for event in Event.objects.filter(period=period, state__in=[EventState.PENDING, EventState.IN_DOUBT]).order_by("pk"):
@@ -323,9 +290,6 @@ def _event_answer(period, event, answer, *, was_in_doubt):
 def make_lots(period):
     """Lots (≤ DTE_CONTINGENCY_LOT_SIZE, one type each) for the documents of sealed events.
     Returns the new lots' ids (queued by the caller)."""
-    from dte.models import Document, GovStatus
-    from dte.offline import put_in_lot
-
     size = min(100, settings.DTE_CONTINGENCY_LOT_SIZE)
     created = []
     for event in Event.objects.filter(period=period, state=EventState.SEALED).order_by("pk"):
@@ -350,9 +314,6 @@ def _claim_lot(lot_id, states, to_state, *, now, **extra):
 
 def send_lot(lot_id, *, now=None):
     """POST the lot. Returns (next task, countdown) or None."""
-    from django.db.models import F
-
-    from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
 
     now = now or timezone.now()
     if not _claim_lot(lot_id, [LotState.NEW], LotState.SENDING, now=now, attempts=F("attempts") + 1, sent_at=now):
@@ -405,10 +366,6 @@ def _lot_answers(body):
 
 def poll_lot(lot_id, *, now=None):
     """Fetch the lot's results and apply them. Returns (next task, countdown) or None."""
-    from django.db.models import F
-
-    from dte.mh.client import MHAnswer
-    from dte.mh.errors import MHError, MHPermanentError
 
     now = now or timezone.now()
     previous = Lot.objects.filter(pk=lot_id).values_list("state", flat=True).first()
@@ -444,8 +401,6 @@ def poll_lot(lot_id, *, now=None):
         return ("poll", delay)
     period = lot.event.period
     if released:
-        from contingency.services import queue_catch_up
-
         queue_catch_up(period.pk)
     else:
         complete_if_done(period)
@@ -459,9 +414,6 @@ def _lot_note(lot, message):
 def _apply_lot(lot, answers, client):
     """Settle each document from MH's answers; ask about the ones the answers leave out; the ones
     MH does not have go back for another lot. Returns how many went back."""
-    from dte.models import Document, GovStatus
-    from dte.offline import ask, release_from_lot, settle
-
     docs = {d.codigo_generacion: d for d in Document.objects.filter(contingency_lot=lot, status=GovStatus.CONTINGENCY)
             .select_related("company")}
     sealed = rejected = asked = 0
@@ -496,7 +448,7 @@ def _apply_lot(lot, answers, client):
 def due_work(*, now=None):
     """For the periodic tick: periods to catch up, lots to send, lots to poll (lost messages)."""
     now = now or timezone.now()
-    periods = list(Period.objects.filter(ended_at__isnull=False, completed_at__isnull=True)
+    periods = list(OfflineScope.objects.filter(ended_at__isnull=False, completed_at__isnull=True)
                    .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now)).values_list("pk", flat=True))
     stale = now - datetime.timedelta(seconds=LEASE_SECONDS)
     # Rows a dead worker left half-way go back to where they can be taken again.

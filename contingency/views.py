@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 from accounts.modules import Module
 from contingency import selectors, services
 from contingency.forms import PeriodForm
-from contingency.models import Event, Lot, Period
+from contingency.models import Event, Lot
 from core.access import module_required
 from core.modules import Action
+from dte.models import OfflineScope
 
 VIEW, EDIT = (Module.CONTINGENCIA, Action.VIEW), (Module.CONTINGENCIA, Action.EDIT)
 
@@ -27,7 +28,7 @@ def period_list(request):
 
     now = timezone.now()
     company = company_get()
-    qs = Period.objects.select_related("establishment", "point_of_sale__establishment", "opened_by").order_by(
+    qs = OfflineScope.objects.select_related("establishment", "point_of_sale__establishment", "opened_by").order_by(
         "-started_at", "-id")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     unfinished = list(selectors.unfinished_periods(company=company)) if company else []
@@ -74,7 +75,7 @@ def _detail_context(request, period):
 
 @module_required(*VIEW)
 def period_detail(request, pk):
-    period = get_object_or_404(Period.objects.select_related("establishment", "point_of_sale__establishment",
+    period = get_object_or_404(OfflineScope.objects.select_related("establishment", "point_of_sale__establishment",
                                                              "opened_by", "ended_by"), pk=pk)
     return render(request, "contingency/detail.html", {"title": _("Contingencia %(p)s") % {"p": period},
                                                        **_detail_context(request, period)})
@@ -83,7 +84,7 @@ def period_detail(request, pk):
 @module_required(*VIEW)
 def period_live(request, pk):
     """The live part of the detail page (htmx polling)."""
-    period = get_object_or_404(Period.objects.select_related("establishment", "point_of_sale__establishment"), pk=pk)
+    period = get_object_or_404(OfflineScope.objects.select_related("establishment", "point_of_sale__establishment"), pk=pk)
     return render(request, "contingency/partials/live.html", _detail_context(request, period))
 
 
@@ -101,7 +102,7 @@ def _act(request, action, done, period_id):
 @module_required(*EDIT)
 @require_POST
 def period_end(request, pk):
-    period = get_object_or_404(Period, pk=pk)
+    period = get_object_or_404(OfflineScope, pk=pk)
     return _act(request, lambda: services.period_end(period=period, user=request.user),
                 _("Contingencia terminada: el evento y los lotes se envían ahora."), pk)
 

@@ -6,6 +6,8 @@ still reads through its translations)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from dte import hooks
+
 # Audit rows store the state they record under one of these keys (dte.services, dte.delivery…):
 # their values are state words, shown through state_label.
 STATE_KEYS = {"estado", "estado_interno", "status", "state", "to_status", "from_status"}
@@ -15,13 +17,16 @@ CASE_KEYS = {"caso", "casos", "code"}  # special cases (accounts.modules.Special
 def _choices():
     from accounts.modules import SpecialCase
     from bulk.models import ImportStatus
-    from contingency.models import EventState, LotState
     from dte.models import CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
 
-    # First wins when two enums share a value: a document's own states come first.
-    return {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": SpecialCase,
-            "outbox": OutboxState, "delivery": DeliveryState, "mh_call": MHCallOutcome, "event": EventState,
-            "lot": LotState, "import": ImportStatus}
+    # First wins when two enums share a value: a document's own states come first, then the
+    # states of apps above dte (contingency's events and lots, registered in dte.hooks).
+    enums = {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": SpecialCase,
+             "outbox": OutboxState, "delivery": DeliveryState, "mh_call": MHCallOutcome}
+    for kinds in hooks.state_label_kinds:
+        enums.update(kinds())
+    enums["import"] = ImportStatus
+    return enums
 
 
 # Values stored without an enum of their own.

@@ -1,0 +1,100 @@
+"""The outbox: the row issuing writes in its own transaction, so an issued document can never be
+forgotten (facts §3, "Retry policy"). Claimed with a conditional UPDATE (one worker per row),
+handed to the broker after commit, re-queued with capped exponential backoff, and swept: a
+periodic sweeper re-queues rows that are due and rows whose worker died while holding them, so a
+lost broker message or a killed worker delays a document but never loses it."""
+
+import datetime
+import random
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.queue import enqueue
+from dte import delivery
+from dte.models import Delivery, DeliveryState, GovStatus, Outbox, OutboxState
+from dte.transitions import transition
+
+
+def backoff_seconds(attempt, *, base=None, cap=None, rng=random):
+    """Capped exponential backoff with full jitter: attempt 1 → up to base, then doubling."""
+    base = base or settings.DTE_RETRY_BASE_SECONDS
+    cap = cap or settings.DTE_RETRY_MAX_SECONDS
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def claim(outbox_id, *, now=None):
+    now = now or timezone.now()
+    return Outbox.objects.filter(pk=outbox_id, state=OutboxState.PENDING, available_at__lte=now).update(
+        state=OutboxState.CLAIMED, claimed_at=now, attempts=F("attempts") + 1) == 1
+
+
+def claim_next(now):
+    """Claim the oldest due row nobody holds (PostgreSQL: SKIP LOCKED, so workers never wait on
+    each other). Returns its id or None."""
+    if connection.vendor != "postgresql":
+        pk = (Outbox.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
+              .order_by("available_at").values_list("pk", flat=True).first())
+        return pk if pk is not None and claim(pk, now=now) else None
+    table = connection.ops.quote_name(Outbox._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 WHERE id = ("  # noqa: S608
+            f"SELECT id FROM {table} WHERE state = %s AND available_at <= %s ORDER BY available_at "
+            "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+            [OutboxState.CLAIMED, now, OutboxState.PENDING, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def enqueue_transmit(outbox_id, countdown=None):
+    """Hand the row to the broker. If the broker is unreachable the document is already safe in
+    the outbox: the sweeper queues it when the broker is back (nothing is raised to the user)."""
+    from dte.tasks import transmit_task  # noqa: PLC0415 - cycle: dte.tasks imports the pipeline
+
+    enqueue(transmit_task, outbox_id, countdown=countdown)
+
+
+def queue_after_commit(outbox_id):
+    transaction.on_commit(lambda: enqueue_transmit(outbox_id))
+
+
+def sweep(*, now=None):
+    """Re-queue what is due but was not sent (a lost message) and what a dead worker held.
+    Returns (requeued due rows, released stuck rows)."""
+    now = now or timezone.now()
+    stuck_before = now - datetime.timedelta(seconds=settings.DTE_CLAIM_TIMEOUT_SECONDS)
+    released = 0
+    for outbox in Outbox.objects.filter(state=OutboxState.CLAIMED, claimed_at__lt=stuck_before).select_related("document"):
+        with transaction.atomic():
+            if Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED, claimed_at__lt=stuck_before).update(
+                    state=OutboxState.PENDING, available_at=now) != 1:
+                continue
+            doc = outbox.document
+            if doc.status == GovStatus.TRANSMITTING:
+                # The worker died mid-way: it may have reached MH. Only a query will tell.
+                transition(doc, GovStatus.IN_DOUBT, reason=_("El proceso que transmitía se detuvo"))
+        released += 1
+    # Due rows older than a grace period (the normal path queues them right after commit).
+    grace = now - datetime.timedelta(seconds=settings.DTE_SWEEP_GRACE_SECONDS)
+    due = list(Outbox.objects.filter(state=OutboxState.PENDING, available_at__lte=grace)
+               .order_by("available_at").values_list("pk", flat=True)[:settings.DTE_SWEEP_BATCH])
+    for pk in due:
+        enqueue_transmit(pk)
+    _sweep_deliveries(now)
+    return len(due), released
+
+
+def _sweep_deliveries(now):
+    """Emails queued long ago whose message was lost go to the broker again."""
+    stale = now - datetime.timedelta(minutes=5)
+    # A worker that died while sending: the row goes back to the queue (it may be sent twice then,
+    # which is better than never).
+    Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - datetime.timedelta(minutes=15)).update(
+        state=DeliveryState.QUEUED)
+    for pk in Delivery.objects.filter(state=DeliveryState.QUEUED, created_at__lt=stale).values_list("pk", flat=True)[:200]:
+        delivery._queue(pk)
