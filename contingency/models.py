@@ -93,3 +93,19 @@ class Lot(models.Model):
 
     def __str__(self):
         return self.codigo_lote or f"{_('lote')} {self.pk}"
+
+
+class Listing(models.Model):
+    """A document of an outage as contingency reports it to MH: the event that lists it and the
+    lot that transmits it (facts §5). Contingency's own rows: dte knows nothing of events or lots."""
+
+    document = models.OneToOneField("dte.Document", on_delete=models.CASCADE, related_name="contingency_listing")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True, related_name="listings")
+    lot = models.ForeignKey(Lot, on_delete=models.SET_NULL, null=True, blank=True, related_name="listings")
+
+    class Meta:
+        verbose_name = _("documento en contingencia")
+        verbose_name_plural = _("documentos en contingencia")
+
+    def __str__(self):
+        return f"{self.document_id} → {self.event_id} / {self.lot_id}"

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Establishment, PointOfSale
+from contingency import listings
 from contingency.models import Event, EventState, Lot, LotState
 from contingency.services import queue_catch_up
 from dte import jsonio
@@ -42,9 +43,6 @@ from dte.transmission.offline import (
     ConversionError,
     ask,
     held_documents,
-    list_in_event,
-    put_in_lot,
-    release_from_lot,
     release_to_pipeline,
     settle,
     to_contingency,
@@ -197,8 +195,7 @@ def build_event(period, establishment, point_of_sale, items, *, issued=(), now=N
 
 def build_events(period):
     """Events for the period's contingency documents not listed yet. False if it cannot."""
-    rows = list(Document.objects.filter(contingency_period=period, status=GovStatus.CONTINGENCY,
-                                        contingency_event__isnull=True)
+    rows = list(Document.objects.filter(listings.unlisted(), contingency_period=period, status=GovStatus.CONTINGENCY)
                 .order_by("establishment_id", "point_of_sale_id", "issued_at", "pk")
                 .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id",
                              "issue_date", "issue_time"))
@@ -229,7 +226,7 @@ def build_events(period):
                 event = Event.objects.create(period=period, establishment=establishment, point_of_sale=point_of_sale,
                                              codigo_generacion=body["identificacion"]["codigoGeneracion"],
                                              payload=payload, jws=signed, document_count=len(chunk))
-                list_in_event([r[0] for r in chunk], event)
+                listings.list_in_event([r[0] for r in chunk], event)
     return True
 
 
@@ -293,8 +290,7 @@ def make_lots(period):
     size = min(100, settings.DTE_CONTINGENCY_LOT_SIZE)
     created = []
     for event in Event.objects.filter(period=period, state=EventState.SEALED).order_by("pk"):
-        rows = list(Document.objects.filter(contingency_event=event, status=GovStatus.CONTINGENCY,
-                                            contingency_lot__isnull=True)
+        rows = list(Document.objects.filter(listings.in_event(event, without_lot=True), status=GovStatus.CONTINGENCY)
                     .order_by("tipo_dte", "pk").values_list("pk", "tipo_dte"))
         for tipo, group in itertools.groupby(rows, key=lambda r: r[1]):
             ids = [r[0] for r in group]
@@ -302,7 +298,7 @@ def make_lots(period):
                 chunk = ids[start:start + size]
                 with transaction.atomic():
                     lot = Lot.objects.create(event=event, tipo_dte=tipo, document_count=len(chunk))
-                    put_in_lot(chunk, lot)
+                    listings.put_in_lot(chunk, lot)
                 created.append(lot.pk)
     return created
 
@@ -320,7 +316,8 @@ def send_lot(lot_id, *, now=None):
         return None
     lot = Lot.objects.select_related("event__period__company").get(pk=lot_id)
     company = lot.event.period.company
-    docs = list(lot.documents.filter(status="contingency").order_by("pk").values_list("jws", "version"))
+    docs = list(Document.objects.filter(listings.in_lot(lot), status="contingency").order_by("pk")
+                .values_list("jws", "version"))
     if not docs:
         Lot.objects.filter(pk=lot.pk).update(state=LotState.PROCESSED, processed_at=now)
         return None
@@ -414,7 +411,7 @@ def _lot_note(lot, message):
 def _apply_lot(lot, answers, client):
     """Settle each document from MH's answers; ask about the ones the answers leave out; the ones
     MH does not have go back for another lot. Returns how many went back."""
-    docs = {d.codigo_generacion: d for d in Document.objects.filter(contingency_lot=lot, status=GovStatus.CONTINGENCY)
+    docs = {d.codigo_generacion: d for d in Document.objects.filter(listings.in_lot(lot), status=GovStatus.CONTINGENCY)
             .select_related("company")}
     sealed = rejected = asked = 0
     unresolved = []
@@ -439,7 +436,7 @@ def _apply_lot(lot, answers, client):
             back.append(doc.pk)
     with transaction.atomic():
         if back:
-            release_from_lot(lot, back)
+            listings.release_from_lot(lot, back)
         Lot.objects.filter(pk=lot.pk).update(state=LotState.PROCESSED, processed_at=timezone.now(), sealed=sealed,
                                              rejected=rejected, asked=asked)
     return len(back)

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.modules import Module
+from contingency import listings
 from contingency.context_processors import forget_banner
 from contingency.models import Event, EventState, Lot, LotState
 from core.audit import audit_record
 from core.modules import Action
 from dte.models import OfflineScope
-from dte.transmission import offline, scopes
+from dte.transmission import scopes
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def event_resend(*, event, user):
         changed = Event.objects.filter(pk=event.pk, state=EventState.REJECTED).update(state=EventState.REPLACED)
         if not changed:
             raise ValidationError(_("Solo se reenvía un evento rechazado."))
-        offline.list_in_event(list(event.documents.values_list("pk", flat=True)), None)
+        listings.list_in_event(listings.listed_in(event), None)
         audit_record(actor=user, action="update", obj=event.period, summary=_("Evento reenviado: %(c)s") % {
             "c": event.codigo_generacion})
         OfflineScope.objects.filter(pk=event.period_id).update(last_error="")

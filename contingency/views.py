@@ -61,10 +61,10 @@ def period_declare(request):
 
 def _detail_context(request, period):
     now = timezone.now()
-    docs = (period.documents.select_related("contingency_lot", "contingency_event")
+    docs = (period.documents.select_related("contingency_listing__lot")
             .order_by("pk").only("pk", "numero_control", "tipo_dte", "status", "sello_recibido", "mh_code",
-                                 "mh_message", "issue_date", "codigo_generacion", "contingency_lot__codigo_lote",
-                                 "contingency_event__codigo_generacion"))
+                                 "mh_message", "issue_date", "codigo_generacion", "contingency_listing__id",
+                                 "contingency_listing__lot__codigo_lote"))
     doc_page = Paginator(docs, 50).get_page(request.GET.get("page"))
     waiting = selectors.waiting_counts([period]).get(period.pk, 0)
     return {"settled": max(0, doc_page.paginator.count - waiting),"period": period, "events": list(selectors.events_of(period)), "lots": list(selectors.lots_of(period)),

@@ -12,6 +12,10 @@ scope_ended = []
 catch_up_wanted = []
 # fn() -> {kind: TextChoices}: state words of models above dte, for dte.labels.state_label.
 state_label_kinds = []
+# fn(document) -> bool: MH was told of this offline document (a contingency event lists it).
+reported_checks = []
+# fn(document) -> dict: more for the document's page (the contingency event and lot it is in).
+document_context = []
 
 
 def register_scope_opened(fn):
@@ -31,4 +35,14 @@ def register_catch_up_wanted(fn):
 
 def register_state_label_kinds(fn):
     state_label_kinds.append(fn)
+    return fn
+
+
+def register_reported_check(fn):
+    reported_checks.append(fn)
+    return fn
+
+
+def register_document_context(fn):
+    document_context.append(fn)
     return fn

@@ -210,14 +210,10 @@ class Document(models.Model):
     last_error = models.CharField(_("último error de transmisión"), max_length=300, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     previous_codes = models.JSONField(default=list, blank=True)  # codigoGeneracion used before a correction
-    # Contingency (facts §5): the outage it was issued in or caught by, the event that declares it
-    # to MH and the lot that transmits it.
+    # The outage (offline scope) it was issued in or caught by (facts §5). The event that declares
+    # it to MH and the lot that transmits it are contingency's (contingency.Listing).
     contingency_period = models.ForeignKey(OfflineScope, on_delete=models.PROTECT, null=True, blank=True,
                                            related_name="documents")
-    contingency_event = models.ForeignKey("contingency.Event", on_delete=models.PROTECT, null=True, blank=True,
-                                          related_name="documents")
-    contingency_lot = models.ForeignKey("contingency.Lot", on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="documents")
 
     class Meta:
         ordering = ["-issue_date", "-id"]

@@ -16,7 +16,7 @@ from core import formats
 from core.audit import audit_entry, audit_record
 from core.models import AuditAction
 from dte import arithmetic as ar
-from dte import builders, jsonio, numbering
+from dte import builders, hooks, jsonio, numbering
 from dte.amounts import ZERO, D, q2
 from dte.models import (
     CaseState,
@@ -434,7 +434,8 @@ def _contingency_of(doc, *, correcting, reused_code):
                                 "cuando termine la contingencia de %(w)s.") % {
                 "t": doc.get_tipo_dte_display(), "w": period.scope_label}])
         return period, period.identificacion
-    if correcting and reused_code and doc.contingency_event_id and doc.contingency_period_id:
+    if (correcting and reused_code and doc.contingency_period_id
+            and any(reported(doc) for reported in hooks.reported_checks)):
         return None, doc.contingency_period.identificacion
     return None, None
 

@@ -1,8 +1,9 @@
-"""The documents' side of an offline scope (facts §5). Contingency decides when a document is
-listed in an event, put in a lot or settled; the transmission pipeline and dte.transmission.scopes
-decide when it is held or re-signed. These functions are the only way either changes documents
-(DESIGN.md: an app changes another's rows through the owner's services), and status moves go
-through dte.transitions."""
+"""The documents' side of an offline scope (facts §5). The transmission pipeline and
+dte.transmission.scopes decide when a document is held or re-signed; contingency's catch-up decides
+when it is re-signed or settled by MH's answer. These functions are the only way either changes
+documents (DESIGN.md: an app changes another's rows through the owner's services), and status
+moves go through dte.transitions. Which event lists a document and which lot carries it are
+contingency's own rows (contingency.Listing)."""
 
 import logging
 
@@ -133,21 +134,6 @@ def release_to_pipeline(doc, reason):
         outbox_id = Outbox.objects.filter(document=doc).values_list("pk", flat=True).first()
         if outbox_id:
             queue_after_commit(outbox_id)
-
-
-def list_in_event(doc_ids, event):
-    return Document.objects.filter(pk__in=doc_ids).update(contingency_event=event)
-
-
-def put_in_lot(doc_ids, lot):
-    return Document.objects.filter(pk__in=doc_ids, status=GovStatus.CONTINGENCY).update(contingency_lot=lot)
-
-
-def release_from_lot(lot, doc_ids=None):
-    qs = Document.objects.filter(contingency_lot=lot, status=GovStatus.CONTINGENCY)
-    if doc_ids is not None:
-        qs = qs.filter(pk__in=doc_ids)
-    return qs.update(contingency_lot=None)
 
 
 def after_seal(doc):
