@@ -29,6 +29,7 @@ from accounts.models import Establishment, PointOfSale
 from contingency import listings
 from contingency.models import Event, EventState, Lot, LotState
 from contingency.services import queue_catch_up
+from contingency.states import move_events, move_lots
 from dte import jsonio
 from dte.mh.client import MHAnswer
 from dte.mh.errors import MHError, MHInDoubtError, MHPermanentError, MHTransientError
@@ -258,23 +259,22 @@ def send_events(period, client):
 
 
 def _event_retry(event, state, exc):
-    Event.objects.filter(pk=event.pk).update(
-        state=state, last_error=str(exc)[:500],
-        available_at=timezone.now() + datetime.timedelta(seconds=_backoff(event.attempts + 1)))
+    move_events(Event.objects.filter(pk=event.pk), state, last_error=str(exc)[:500],
+                available_at=timezone.now() + datetime.timedelta(seconds=_backoff(event.attempts + 1)))
 
 
 def _event_answer(period, event, answer, *, was_in_doubt):
     text = " ".join([answer.descripcion_msg or "", *map(str, answer.observaciones)]).upper()
     if answer.accepted:
-        Event.objects.filter(pk=event.pk).update(state=EventState.SEALED, sello_recibido=answer.sello or "",
-                                                 sealed_at=timezone.now(), answer=answer.raw, last_error="")
+        move_events(Event.objects.filter(pk=event.pk), EventState.SEALED, sello_recibido=answer.sello or "",
+                    sealed_at=timezone.now(), answer=answer.raw, last_error="")
     elif was_in_doubt and "YA EXISTE" in text:
         # The first send reached MH and only its answer was lost: the event stands (MH keeps it).
-        Event.objects.filter(pk=event.pk).update(state=EventState.SEALED, sealed_at=timezone.now(), answer=answer.raw,
-                                                 last_error=_("MH ya tenía el evento (su respuesta se perdió)"))
+        move_events(Event.objects.filter(pk=event.pk), EventState.SEALED, sealed_at=timezone.now(), answer=answer.raw,
+                    last_error=_("MH ya tenía el evento (su respuesta se perdió)"))
     else:
         detail = "; ".join([answer.descripcion_msg or "", *map(str, answer.observaciones)])[:500]
-        Event.objects.filter(pk=event.pk).update(state=EventState.REJECTED, answer=answer.raw, last_error=detail)
+        move_events(Event.objects.filter(pk=event.pk), EventState.REJECTED, answer=answer.raw, last_error=detail)
         _note(period, _("MH rechazó el evento %(c)s: %(d)s") % {"c": event.codigo_generacion, "d": detail})
         from contingency.tasks import alert_task
 
@@ -304,8 +304,8 @@ def make_lots(period):
 
 
 def _claim_lot(lot_id, states, to_state, *, now, **extra):
-    return Lot.objects.filter(pk=lot_id, state__in=states, available_at__lte=now).update(
-        state=to_state, claimed_at=now, **extra) == 1
+    return move_lots(Lot.objects.filter(pk=lot_id, state__in=states, available_at__lte=now), to_state,
+                     claimed_at=now, **extra) == 1
 
 
 def send_lot(lot_id, *, now=None):
@@ -319,7 +319,7 @@ def send_lot(lot_id, *, now=None):
     docs = list(Document.objects.filter(listings.in_lot(lot), status="contingency").order_by("pk")
                 .values_list("jws", "version"))
     if not docs:
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.PROCESSED, processed_at=now)
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.PROCESSED, processed_at=now)
         return None
     poll = settings.DTE_CONTINGENCY_LOT_POLL_SECONDS
     try:
@@ -327,23 +327,23 @@ def send_lot(lot_id, *, now=None):
                                           nit_emisor=company.nit, documentos=[d[0] for d in docs])
     except MHInDoubtError as exc:
         # It may have reached MH: after the poll interval its documents are asked about one by one.
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.IN_DOUBT, last_error=str(exc)[:500],
-                                             available_at=now + datetime.timedelta(seconds=poll))
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.IN_DOUBT, last_error=str(exc)[:500],
+                  available_at=now + datetime.timedelta(seconds=poll))
         return ("poll", poll)
     except MHTransientError as exc:
         delay = _backoff(lot.attempts)
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.NEW, last_error=str(exc)[:500],
-                                             available_at=now + datetime.timedelta(seconds=delay))
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.NEW, last_error=str(exc)[:500],
+                  available_at=now + datetime.timedelta(seconds=delay))
         return ("send", delay)
     except MHPermanentError as exc:
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.FAILED, last_error=f"{exc} {exc.body or ''}"[:500])
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.FAILED, last_error=f"{exc} {exc.body or ''}"[:500])
         return None
     code = body.get("codigoLote") if isinstance(body, dict) else None
     if not code:
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.FAILED, last_error=str(body)[:500])
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.FAILED, last_error=str(body)[:500])
         return None
-    Lot.objects.filter(pk=lot.pk).update(state=LotState.SENT, codigo_lote=str(code)[:64], sent_at=now, last_error="",
-                                         available_at=now + datetime.timedelta(seconds=poll))
+    move_lots(Lot.objects.filter(pk=lot.pk), LotState.SENT, codigo_lote=str(code)[:64], sent_at=now, last_error="",
+              available_at=now + datetime.timedelta(seconds=poll))
     return ("poll", poll)
 
 
@@ -379,22 +379,22 @@ def poll_lot(lot_id, *, now=None):
             body = client.query_lot(lot.codigo_lote)
             answers = _lot_answers(body)
             if not answers:
-                Lot.objects.filter(pk=lot.pk).update(state=LotState.SENT,
-                                                     available_at=now + datetime.timedelta(seconds=poll))
+                move_lots(Lot.objects.filter(pk=lot.pk), LotState.SENT,
+                          available_at=now + datetime.timedelta(seconds=poll))
                 return ("poll", poll)  # still being processed
         except MHPermanentError as exc:
             _lot_note(lot, exc)  # MH does not know the lot: every document is asked about
         except MHError as exc:
             delay = _backoff(lot.polls)
-            Lot.objects.filter(pk=lot.pk).update(state=previous, last_error=str(exc)[:500],
-                                                 available_at=now + datetime.timedelta(seconds=delay))
+            move_lots(Lot.objects.filter(pk=lot.pk), previous, last_error=str(exc)[:500],
+                      available_at=now + datetime.timedelta(seconds=delay))
             return ("poll", delay)
     try:
         released = _apply_lot(lot, [MHAnswer.from_body(a) for a in answers], client)
     except MHError as exc:
         delay = _backoff(lot.polls)
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.IN_DOUBT, last_error=str(exc)[:500],
-                                             available_at=now + datetime.timedelta(seconds=delay))
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.IN_DOUBT, last_error=str(exc)[:500],
+                  available_at=now + datetime.timedelta(seconds=delay))
         return ("poll", delay)
     period = lot.event.period
     if released:
@@ -437,8 +437,8 @@ def _apply_lot(lot, answers, client):
     with transaction.atomic():
         if back:
             listings.release_from_lot(lot, back)
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.PROCESSED, processed_at=timezone.now(), sealed=sealed,
-                                             rejected=rejected, asked=asked)
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.PROCESSED, processed_at=timezone.now(), sealed=sealed,
+                  rejected=rejected, asked=asked)
     return len(back)
 
 
@@ -449,8 +449,8 @@ def due_work(*, now=None):
                    .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now)).values_list("pk", flat=True))
     stale = now - datetime.timedelta(seconds=LEASE_SECONDS)
     # Rows a dead worker left half-way go back to where they can be taken again.
-    Lot.objects.filter(state=LotState.SENDING, claimed_at__lt=stale).update(state=LotState.IN_DOUBT, available_at=now)
-    Lot.objects.filter(state=LotState.POLLING, claimed_at__lt=stale).update(state=LotState.IN_DOUBT, available_at=now)
+    move_lots(Lot.objects.filter(state=LotState.SENDING, claimed_at__lt=stale), LotState.IN_DOUBT, available_at=now)
+    move_lots(Lot.objects.filter(state=LotState.POLLING, claimed_at__lt=stale), LotState.IN_DOUBT, available_at=now)
     grace = now - datetime.timedelta(seconds=30)
     to_send = list(Lot.objects.filter(state=LotState.NEW, available_at__lte=grace).values_list("pk", flat=True)[:500])
     to_poll = list(Lot.objects.filter(state__in=[LotState.SENT, LotState.IN_DOUBT], available_at__lte=grace)

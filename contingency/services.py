@@ -14,6 +14,7 @@ from accounts.modules import Module
 from contingency import listings
 from contingency.context_processors import forget_banner
 from contingency.models import Event, EventState, Lot, LotState
+from contingency.states import move_events, move_lots
 from core.audit import audit_record
 from core.modules import Action
 from dte.models import OfflineScope
@@ -77,7 +78,7 @@ def event_resend(*, event, user):
     """A rejected event is corrected (rebuilt with a new code and the current list) and sent again."""
     _require(user)
     with transaction.atomic():
-        changed = Event.objects.filter(pk=event.pk, state=EventState.REJECTED).update(state=EventState.REPLACED)
+        changed = move_events(Event.objects.filter(pk=event.pk, state=EventState.REJECTED), EventState.REPLACED)
         if not changed:
             raise ValidationError(_("Solo se reenvía un evento rechazado."))
         listings.list_in_event(listings.listed_in(event), None)
@@ -91,8 +92,8 @@ def lot_retry(*, lot, user):
     """A failed or unanswered lot: its documents go again (after asking MH about each)."""
     _require(user)
     with transaction.atomic():
-        changed = Lot.objects.filter(pk=lot.pk, state__in=[LotState.FAILED, LotState.IN_DOUBT]).update(
-            state=LotState.IN_DOUBT, available_at=timezone.now(), last_error="")
+        changed = move_lots(Lot.objects.filter(pk=lot.pk, state__in=[LotState.FAILED, LotState.IN_DOUBT]),
+                            LotState.IN_DOUBT, available_at=timezone.now(), last_error="")
         if not changed:
             raise ValidationError(_("Solo se reintenta un lote fallido o sin respuesta."))
         audit_record(actor=user, action="update", obj=lot.event.period, summary=_("Lote reintentado: %(c)s") % {

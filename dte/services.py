@@ -578,8 +578,7 @@ def document_issue(*, document, user, now=None):
                    confirmations=[_case_record(c) for c in cases.values()])
         if correcting:
             outbox = Outbox.objects.get(document=doc)
-            Outbox.objects.filter(pk=outbox.pk).update(state=held, available_at=now, attempts=0,
-                                                       sends=0, last_error="")
+            transmission_outbox.requeue(outbox, held, available_at=now, attempts=0, sends=0, last_error="")
         else:
             _move_stock(doc, lines, user)
         if not period:
@@ -716,8 +715,7 @@ def document_retransmit(*, documents, user):
                 transition(doc, GovStatus.PENDING, by=user, reason=_("Retransmisión manual"))
             elif doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT):
                 continue
-            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=timezone.now(),
-                                                       last_error="")
+            transmission_outbox.requeue(outbox, OutboxState.PENDING, available_at=timezone.now(), last_error="")
             audit_record(actor=user, action=AuditAction.RETRANSMIT, obj=doc, summary=_("Retransmisión manual"))
             transmission_outbox.queue_after_commit(outbox.pk)
             queued += 1

@@ -21,6 +21,7 @@ from dte.signing.backends import SigningError, get_signer
 from dte.transitions import TransitionRefused, transition
 from dte.transmission import mh
 from dte.transmission.mh import already_there, ask  # noqa: F401 - contingency asks MH through these
+from dte.transmission.outbox import move as outbox_move
 from dte.transmission.outbox import queue_after_commit
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def hold_in_scope(period):
                     .values_list("pk", "document_id"))
         if not rows:
             return 0
-        Outbox.objects.filter(pk__in=[r[0] for r in rows]).update(state=OutboxState.HELD)
+        outbox_move(Outbox.objects.filter(pk__in=[r[0] for r in rows], state=OutboxState.PENDING), OutboxState.HELD)
         Document.objects.filter(pk__in=[r[1] for r in rows], contingency_period__isnull=True).update(
             contingency_period=period)
     return len(rows)
@@ -67,7 +68,7 @@ def hold_in_scope(period):
 
 def hold(doc, outbox, period):
     """The pipeline found this row inside an active period: it waits for the period's lots."""
-    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.HELD, last_error="")
+    outbox_move(Outbox.objects.filter(pk=outbox.pk), OutboxState.HELD, last_error="")
     Document.objects.filter(pk=doc.pk).update(contingency_period=period)
 
 
@@ -129,8 +130,8 @@ def release_to_pipeline(doc, reason):
     """A held document of a type MH does not take in contingency: back to one-by-one sending."""
     with transaction.atomic():
         Document.objects.filter(pk=doc.pk).update(contingency_period=None, last_error=reason[:300])
-        Outbox.objects.filter(document=doc, state=OutboxState.HELD).update(
-            state=OutboxState.PENDING, available_at=timezone.now(), last_error=reason[:300])
+        outbox_move(Outbox.objects.filter(document=doc, state=OutboxState.HELD), OutboxState.PENDING,
+                    available_at=timezone.now(), last_error=reason[:300])
         outbox_id = Outbox.objects.filter(document=doc).values_list("pk", flat=True).first()
         if outbox_id:
             queue_after_commit(outbox_id)
@@ -160,5 +161,5 @@ def settle(doc, answer, *, reason=""):
                                                                         "m": answer.descripcion_msg or ""})
         except TransitionRefused:
             return False
-        Outbox.objects.filter(document=doc).update(state=OutboxState.DONE, last_error="")
+        outbox_move(Outbox.objects.filter(document=doc), OutboxState.DONE, last_error="")
     return True

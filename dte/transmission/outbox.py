@@ -8,15 +8,45 @@ import datetime
 import random
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.queue import enqueue
+from core.statemachine import Machine
 from dte import delivery
 from dte.models import Delivery, DeliveryState, GovStatus, Outbox, OutboxState
 from dte.transitions import transition
+
+# The outbox's transition table: every move is one conditional UPDATE with a core.StateChange
+# history row (core.statemachine). Pending rows are claimed by a worker, held for a contingency lot
+# or settled meanwhile; a claimed row ends done, stopped (a permanent failure), back to pending (a
+# retry, or a dead worker's row released) or held; stopped and done rows are queued again by hand
+# (retransmit, a corrected document); held rows go back to one-by-one sending or are settled.
+OUTBOX = Machine(Outbox, {
+    OutboxState.PENDING: [OutboxState.CLAIMED, OutboxState.HELD, OutboxState.DONE],
+    OutboxState.CLAIMED: [OutboxState.PENDING, OutboxState.DONE, OutboxState.STOPPED, OutboxState.HELD],
+    OutboxState.STOPPED: [OutboxState.PENDING, OutboxState.HELD, OutboxState.DONE],
+    OutboxState.HELD: [OutboxState.PENDING, OutboxState.DONE],
+    OutboxState.DONE: [OutboxState.PENDING, OutboxState.HELD],
+})
+
+
+def move(rows, to, **fields):
+    """Move the outbox rows of ``rows`` (a queryset) that may make the move to ``to``, saving
+    ``fields`` with it, each with its history row. Returns how many moved."""
+    return len(OUTBOX.move_many(rows, to, **fields))
+
+
+def requeue(outbox, to, **fields):
+    """A row queued again from wherever it stands (retransmit, a corrected document): a row
+    already in ``to`` only takes ``fields``."""
+    if outbox.state == to:
+        Outbox.objects.filter(pk=outbox.pk).update(**fields)
+    else:
+        move(Outbox.objects.filter(pk=outbox.pk, state=outbox.state), to, **fields)
+    outbox.state = to
 
 
 def backoff_seconds(attempt, *, base=None, cap=None, rng=random):
@@ -29,26 +59,16 @@ def backoff_seconds(attempt, *, base=None, cap=None, rng=random):
 
 def claim(outbox_id, *, now=None):
     now = now or timezone.now()
-    return Outbox.objects.filter(pk=outbox_id, state=OutboxState.PENDING, available_at__lte=now).update(
-        state=OutboxState.CLAIMED, claimed_at=now, attempts=F("attempts") + 1) == 1
+    return move(Outbox.objects.filter(pk=outbox_id, state=OutboxState.PENDING, available_at__lte=now),
+                OutboxState.CLAIMED, claimed_at=now, attempts=F("attempts") + 1) == 1
 
 
 def claim_next(now):
-    """Claim the oldest due row nobody holds (PostgreSQL: SKIP LOCKED, so workers never wait on
-    each other). Returns its id or None."""
-    if connection.vendor != "postgresql":
-        pk = (Outbox.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
-              .order_by("available_at").values_list("pk", flat=True).first())
-        return pk if pk is not None and claim(pk, now=now) else None
-    table = connection.ops.quote_name(Outbox._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 WHERE id = ("  # noqa: S608
-            f"SELECT id FROM {table} WHERE state = %s AND available_at <= %s ORDER BY available_at "
-            "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
-            [OutboxState.CLAIMED, now, OutboxState.PENDING, now])
-        row = cursor.fetchone()
-    return row[0] if row else None
+    """Claim the oldest due row nobody holds (SKIP LOCKED, so workers never wait on each other),
+    inside the caller's transaction. Returns its id or None."""
+    pk = (Outbox.objects.select_for_update(skip_locked=True).filter(state=OutboxState.PENDING, available_at__lte=now)
+          .order_by("available_at").values_list("pk", flat=True).first())
+    return pk if pk is not None and claim(pk, now=now) else None
 
 
 def enqueue_transmit(outbox_id, countdown=None):
@@ -71,8 +91,8 @@ def sweep(*, now=None):
     released = 0
     for outbox in Outbox.objects.filter(state=OutboxState.CLAIMED, claimed_at__lt=stuck_before).select_related("document"):
         with transaction.atomic():
-            if Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED, claimed_at__lt=stuck_before).update(
-                    state=OutboxState.PENDING, available_at=now) != 1:
+            if move(Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED, claimed_at__lt=stuck_before),
+                    OutboxState.PENDING, available_at=now) != 1:
                 continue
             doc = outbox.document
             if doc.status == GovStatus.TRANSMITTING:

@@ -34,6 +34,7 @@ from dte.models import Document, GovStatus, Outbox, OutboxState
 from dte.transitions import TransitionRefused, transition
 from dte.transmission import mh, offline, scopes
 from dte.transmission.outbox import backoff_seconds, claim, claim_next, enqueue_transmit
+from dte.transmission.outbox import move as outbox_move
 
 log = logging.getLogger(__name__)
 MAX_RESENDS = 2  # MH: at most two retries after the first send
@@ -64,7 +65,7 @@ def _settle(doc, answer, *, outbox, started):
             "c": answer.codigo_msg or "", "m": answer.descripcion_msg or ""}, rejected_at=timezone.now(), **fields)
     else:
         return False
-    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE, last_error="", sends=outbox.sends)
+    outbox_move(Outbox.objects.filter(pk=outbox.pk), OutboxState.DONE, last_error="", sends=outbox.sends)
     mh.mark_calls(doc, started)
     return True
 
@@ -89,9 +90,9 @@ def _requeue(doc, outbox, *, status, error, started, delay=None):
         _join(doc, outbox, period)
         mh.mark_calls(doc, started)
         return
-    released = Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED).update(
-        state=OutboxState.PENDING, available_at=timezone.now() + datetime.timedelta(seconds=delay),
-        last_error=error[:300], sends=outbox.sends)
+    released = outbox_move(Outbox.objects.filter(pk=outbox.pk, state=OutboxState.CLAIMED), OutboxState.PENDING,
+                           available_at=timezone.now() + datetime.timedelta(seconds=delay),
+                           last_error=error[:300], sends=outbox.sends)
     mh.mark_calls(doc, started)
     if released:  # its own retry; the sweeper is the safety net if this message is lost
         transaction.on_commit(lambda: enqueue_transmit(outbox.pk, countdown=delay))
@@ -122,7 +123,7 @@ def _halt(doc, outbox, *, error, started):
     if doc.status == GovStatus.TRANSMITTING:
         transition(doc, GovStatus.PENDING, reason=error[:500])
     Document.objects.filter(pk=doc.pk).update(last_error=error[:300])
-    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.STOPPED, last_error=error[:300], sends=outbox.sends)
+    outbox_move(Outbox.objects.filter(pk=outbox.pk), OutboxState.STOPPED, last_error=error[:300], sends=outbox.sends)
     mh.mark_calls(doc, started)
 
 
@@ -148,7 +149,7 @@ def _prepare(outbox_id):
                      "document__payload").get(pk=outbox_id))
     doc = outbox.document
     if doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING):
-        Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.DONE)  # settled meanwhile
+        outbox_move(Outbox.objects.filter(pk=outbox.pk), OutboxState.DONE)  # settled meanwhile
         return doc.status
     period = scopes.scope_for(doc)
     if period is not None:  # in contingency: it waits for the period's event and lots (facts §5)
