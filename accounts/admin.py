@@ -1,14 +1,22 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
 from accounts import services
+from accounts.audit_display import annotate
 from accounts.forms import GrantsField
 from accounts.models import Company, Establishment, PointOfSale, Role, User
 from accounts.modules import DOCUMENT_TYPES, Module, SpecialCase
+from accounts.validators import normalize_nit, normalize_nrc
+from catalogs.selectors import catalog_choices, catalog_entries
 from core.models import AuditEntry
 from core.text import CleanTextFormMixin
 
@@ -16,15 +24,11 @@ MAX_CERTIFICATE_BYTES = 256 * 1024
 
 
 def _departamento_choices():
-    from catalogs.selectors import catalog_choices
-
     return [("", "—")] + [c for c in catalog_choices(catalog="CAT-012") if c[0] != "00"]
 
 
 def _municipio_choices():
     """Municipios grouped by departamento (CAT-013 of the edition in force)."""
-    from catalogs.selectors import catalog_choices, catalog_entries
-
     groups = [("", "—")]
     for dept in catalog_entries(catalog="CAT-012").exclude(code="00"):
         options = catalog_choices(catalog="CAT-013", parent=dept.code)
@@ -220,16 +224,10 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         self.message_user(request, _("%(n)d usuario(s) desactivado(s).") % {"n": n}, messages.SUCCESS)
 
     def get_urls(self):
-        from django.urls import path
-
         return [path("<path:object_id>/desactivar/", self.admin_site.admin_view(self.deactivate_view),
                      name="accounts_user_deactivate"), *super().get_urls()]
 
     def deactivate_view(self, request, object_id):
-        from django.core.exceptions import PermissionDenied
-        from django.http import HttpResponseNotAllowed
-        from django.shortcuts import get_object_or_404, redirect
-
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         user = get_object_or_404(User, pk=object_id)
@@ -292,13 +290,9 @@ class CompanyForm(AddressFormMixin):
                   "email_documents"]
 
     def clean_nit(self):
-        from accounts.validators import normalize_nit
-
         return normalize_nit(self.cleaned_data["nit"])
 
     def clean_nrc(self):
-        from accounts.validators import normalize_nrc
-
         return normalize_nrc(self.cleaned_data["nrc"])
 
     def clean_new_certificate(self):
@@ -384,10 +378,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("cambios"))
     def readable_changes(self, obj):
         """What changed as the audit page shows it (the raw before/after stay below)."""
-        from django.utils.html import format_html_join
-
-        from accounts.audit_display import annotate
-
         (entry,) = annotate([obj])
         return format_html_join(
             "", "<div><strong>{}</strong>: {}{}</div>",

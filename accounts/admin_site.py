@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 def redirect_to_login(next_url, login_url):
-    from django.contrib.auth.views import redirect_to_login as redirect  # imports models: not at app loading
+    # An INSTALLED_APPS module, loaded before the models are; auth.views imports models.
+    from django.contrib.auth.views import redirect_to_login as redirect  # noqa: PLC0415 - app loading
 
     return redirect(next_url, login_url)
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.modules import ALL, MODULE_ACTIONS, Module
+from accounts.services import grants_clean, login_failed_record
 from core.models import AuditAction
 from core.modules import Action
 
@@ -28,8 +29,6 @@ class LoginForm(AuthenticationForm):
         as any wrong login, and recorded as a failed one (authentication never runs for it)."""
         username = self.cleaned_data.get("username") or ""
         if len(username) > User._meta.get_field("username").max_length:
-            from accounts.services import login_failed_record
-
             login_failed_record(username=username, request=self.request)
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         return super().clean()
@@ -92,8 +91,6 @@ class GrantsField(forms.MultipleChoiceField):
         self.error_messages["invalid_choice"] = _("«%(value)s» no es una acción de ese módulo.")
 
     def clean(self, value):
-        from accounts.services import grants_clean
-
         pairs = [tuple(v.split(":", 1)) for v in super().clean(value)]
         try:
             grants_clean(pairs)

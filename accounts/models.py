@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.modules import ALL as ALL_GRANTS
 from accounts.modules import MODULE_ACTIONS, Module
 from accounts.validators import format_nit, validate_logo, validate_nit, validate_nrc
+from catalogs.selectors import address_errors, catalog_has
 from core.fields import EncryptedBinaryField, EncryptedTextField
 from core.modules import Action
 
@@ -164,8 +165,6 @@ class Company(models.Model):
         return bool(self.certificate)
 
     def clean(self):
-        from catalogs.selectors import address_errors
-
         errors = address_errors(departamento=self.departamento, municipio=self.municipio)
         errors.update(_activity_errors(self.activity_code))
         if errors:
@@ -173,8 +172,6 @@ class Company(models.Model):
 
 
 def _activity_errors(code):
-    from catalogs.selectors import catalog_has
-
     if code and not catalog_has(catalog="CAT-019", code=code):
         return {"activity_code": _("La actividad económica %(code)s no está en el catálogo CAT-019.") % {"code": code}}
     return {}
@@ -216,8 +213,6 @@ class Establishment(models.Model):
         return f"{self.cod_estable_mh} · {self.name}"
 
     def clean(self):
-        from catalogs.selectors import address_errors
-
         errors = address_errors(departamento=self.departamento, municipio=self.municipio)
         if errors:
             raise ValidationError(errors)

@@ -1,4 +1,7 @@
-from django.db.models import Q
+from django.db.models import CharField, Exists, Q
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import Company, Establishment, PointOfSale, Role
@@ -37,8 +40,6 @@ def roles_with_grants():
 
 def role_get(*, pk):
     """A role by id, for the pages that may edit roles (their URL checks the grant): 404 if absent."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(Role.objects.prefetch_related("permissions"), pk=pk)
 
 
@@ -68,8 +69,6 @@ def locations_for_user(*, user):
 
 
 def _operate_grants(user_id):
-    from guardian.models import UserObjectPermission
-
     return UserObjectPermission.objects.filter(
         user_id=user_id, permission__codename="operate_pointofsale", permission__content_type__app_label="accounts",
         content_type__app_label="accounts", content_type__model="pointofsale")
@@ -78,9 +77,6 @@ def _operate_grants(user_id):
 def operate_grant_exists(*, user_id, point_of_sale_id):
     """The grant half of user_may_operate as an expression (``point_of_sale_id``: an OuterRef), so
     the hot path of issuing reads it in the query that loads and locks the document."""
-    from django.db.models import CharField, Exists
-    from django.db.models.functions import Cast
-
     return Exists(_operate_grants(user_id).filter(object_pk=Cast(point_of_sale_id, output_field=CharField())))
 
 

@@ -2,6 +2,7 @@
 and writes an audit row (who, when, what, before and after) inside it."""
 
 
+from axes.helpers import get_client_ip_address
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -10,7 +11,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import Company, Role, RolePermission, User
 from accounts.modules import ALL as ALL_GRANTS
-from accounts.modules import Module
+from accounts.modules import DEFAULT_ROLES, Module
 from core.audit import audit_record, audited_delete, audited_save
 from core.models import AuditAction
 from core.modules import Action
@@ -180,8 +181,6 @@ def _client_ip(request):
         return ""
     ip = getattr(request, "axes_ip_address", None)
     if ip is None:
-        from axes.helpers import get_client_ip_address
-
         ip = get_client_ip_address(request)
     return ip or ""
 
@@ -243,8 +242,6 @@ def company_update(*, company, data, acting_user, mh_api_password=None, certific
 def roles_ensure_defaults():
     """Create any of the five default roles that is missing, with its default grants.
     Existing roles are left as the admin edited them."""
-    from accounts.modules import DEFAULT_ROLES
-
     with transaction.atomic():
         for name, spec in DEFAULT_ROLES.items():
             role, created = Role.objects.get_or_create(

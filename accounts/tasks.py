@@ -3,6 +3,8 @@ import socket
 from celery import shared_task
 from django.core.management import call_command
 
+from accounts.models import Role
+
 
 @shared_task
 def clear_expired_sessions():
@@ -12,6 +14,4 @@ def clear_expired_sessions():
 @shared_task
 def worker_ping(nonce):
     """Health check for the worker: proves it consumed the message and reached the database."""
-    from accounts.models import Role
-
     return {"nonce": nonce, "host": socket.gethostname(), "roles": Role.objects.count()}

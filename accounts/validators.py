@@ -120,8 +120,5 @@ MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 def validate_logo(upload):
     """A logo printed on every document: an image (Pillow checks it) of at most 2 MB."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
     if upload and upload.size > MAX_LOGO_BYTES:
         raise ValidationError(_("El logotipo pesa más de 2 MB: use una imagen más liviana."))

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -60,8 +61,6 @@ class CatalogEntryAdmin(admin.ModelAdmin):
 
     def upload_view(self, request):
         if not request.user.is_superuser:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         form = CatalogUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 from django.utils.translation import gettext as _
 
 from catalogs.names import PARENTED, TITLES, normalize_code
@@ -71,8 +72,6 @@ def _check_zip(data: bytes, filename):
 def read_workbook(data: bytes, filename="libro.xlsx"):
     """Parse MH's catalog workbook: one sheet, blocks headed ``CAT-NNN Título``, then
     ``Código | Valores`` and the rows. Section and group headings become ``extra`` fields."""
-    import openpyxl
-
     _check_zip(data, filename)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from catalogs.models import CatalogEntry
@@ -46,8 +47,6 @@ def address_errors(*, departamento, municipio, edition=None):
 
 def catalog_summary(*, edition=None):
     """Rows per catalog, for the admin's catalog page."""
-    from django.db.models import Count
-
     qs = CatalogEntry.objects.all()
     if edition:
         qs = qs.filter(edition=edition)

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from catalogs.selectors import catalog_choices
 from clients.models import Client
 from core.text import CleanTextFormMixin
 
@@ -15,8 +16,6 @@ class ClientForm(CleanTextFormMixin, forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
-        from catalogs.selectors import catalog_choices
-
         super().__init__(*args, **kwargs)
         self.fields["departamento"] = forms.ChoiceField(
             label=_("Departamento"), required=False,

@@ -5,9 +5,12 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.validators import normalize_dui, normalize_nit, normalize_nrc
+from catalogs.selectors import catalog_entries
 from clients.models import ClientKind, IdType
 
 
@@ -49,8 +52,6 @@ def search_condition(query, field="search_text"):
     NIT or DUI matches typed either way). None when there is nothing to search for (a blank box:
     no filter); a term that normalizes to nothing (only accents or invisible characters) matches
     nothing, never everything."""
-    from django.db.models import Q
-
     if not (query or "").strip():
         return None
     term = search_text(query)
@@ -79,8 +80,6 @@ class CatalogSets:
     """The catalog codes the rules check against, loaded once (per request or per import)."""
 
     def __init__(self):
-        from catalogs.selectors import catalog_entries
-
         self.departamentos = {e.code for e in catalog_entries(catalog="CAT-012")} - {"00"}
         self.municipios = {(e.parent, e.code) for e in catalog_entries(catalog="CAT-013")}
         self.activities = {e.code: e.name for e in catalog_entries(catalog="CAT-019")}
@@ -105,8 +104,6 @@ def check_client(data, catalogs):
         if not data.get("activity_code"):
             errors["activity_code"] = _("Un contribuyente necesita su actividad económica.")
     if data.get("other_emails"):
-        from django.core.validators import validate_email
-
         found = [e.strip().lower() for e in re.split(r"[,;]", data["other_emails"]) if e.strip()]
         bad = []
         for address in found:

@@ -6,6 +6,8 @@ its append-only triggers (accounts migrations 0003, 0009, 0010) stay on it."""
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 
@@ -136,9 +138,6 @@ class FileJob(models.Model):
     def get_for(cls, user, public_id):
         """The job, for its requester or a company-wide role (who may see every figure anyway);
         for anyone else it does not exist."""
-        from django.http import Http404  # noqa: PLC0415 - keeps django.http out of model loading
-        from django.shortcuts import get_object_or_404  # noqa: PLC0415
-
         job = get_object_or_404(cls.objects.select_related("requested_by"), public_id=public_id)
         if job.requested_by_id != user.pk and not user.company_wide:
             raise Http404

@@ -15,6 +15,8 @@ hides a difference.
 
 import unicodedata
 
+from django import forms
+
 KEEP = frozenset("\t\n\r")
 JOINERS = frozenset("\u200c\u200d")
 
@@ -59,8 +61,6 @@ class CleanTextFormMixin:
 
     def full_clean(self):
         if self.is_bound:
-            from django import forms
-
             keep = {self.add_prefix(name) for name, field in self.fields.items()
                     if getattr(field, "strip", True) is False or isinstance(field.widget, forms.PasswordInput)}
             self.data = clean_data(self.data, keep=keep)

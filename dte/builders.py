@@ -6,6 +6,7 @@ differences are tables, not copies.
 same ``Totals`` the form shows."""
 
 
+from catalogs.selectors import catalog_name
 from dte import arithmetic as ar
 from dte.amounts import ZERO, D, amount_in_words, q2
 from dte.taxes import LINE_TAXES
@@ -29,8 +30,6 @@ def _address(dept, muni, complement):
 def _catalog_name(catalog, code):
     if not code:
         return ""
-    from catalogs.selectors import catalog_name
-
     return catalog_name(catalog=catalog, code=code)
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from catalogs.selectors import catalog_entries
 from core.text import clean_data
 from dte import arithmetic as ar
 from dte.models import Condition, Treatment
@@ -130,8 +131,6 @@ def _export_customs(post, extra, errors):
     cross a customs office under a regime (facts §10: FEX emisor needs them); services (2) carry
     neither (fe-fex-v1: both null when tipoItemExpor is 2). That goods name both is checked when
     issuing (``services.document_problems``), so a draft can be saved before they are known."""
-    from catalogs.selectors import catalog_entries
-
     if extra["tipoItemExpor"] == "2":
         extra["recintoFiscal"] = extra["regimen"] = ""
         return

@@ -18,8 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.audit import audit_record
+from core.models import AuditAction
 from dte import arithmetic as ar
-from dte.models import DocType
+from dte.models import DocType, DocumentLine
+from inventory.services import NegativeStock, stock_move
 
 # Types whose issue took goods out of stock (the same list as dte.services._move_stock).
 SALE_TYPES = (ar.FACTURA, ar.CCF, ar.FEX, ar.NR)
@@ -78,10 +81,6 @@ def check_returned(document, returned):
 
 def _move(*, document, moves, reason, actor, summary):
     """Move each (line, quantity) and write one audit row for the document."""
-    from core.audit import audit_record
-    from core.models import AuditAction
-    from inventory.services import NegativeStock, stock_move
-
     done, refused = [], []
     for line, quantity in moves:
         item = {"producto": line.product.code, "linea": line.position, "cantidad": str(quantity)}
@@ -106,8 +105,6 @@ def _move(*, document, moves, reason, actor, summary):
 def invalidation_accepted(record):
     """MH accepted ``record`` (an Invalidation): what the person confirmed comes back (or, for a
     credit note, leaves again). Call inside the transaction that marks it accepted."""
-    from dte.models import DocumentLine
-
     if not record.returned_goods:
         return []
     document = record.document

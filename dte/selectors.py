@@ -1,10 +1,12 @@
 """Reading documents: who may see which, and the figures other parts ask about."""
 
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from dte.models import Document, GovStatus
+from accounts.selectors import establishments_for_user, points_of_sale_for_user
+from dte import arithmetic as ar
+from dte.models import CaseState, Document, DocumentLine, GovStatus, MHCall, SpecialCase
 
 # Documents that count as issued: everything but drafts, rejected ones and invalidated ones.
 LIVE = ~Q(status__in=[GovStatus.DRAFT, GovStatus.REJECTED, GovStatus.INVALIDATED])
@@ -25,8 +27,6 @@ def document_scope(*, user, prefix=""):
     """The condition of documents_for_user, for a query on documents or (``prefix="document__"``)
     on rows that point at one: approvals, emails. A company-wide role gets no condition, rather
     than a subquery over every document."""
-    from accounts.selectors import establishments_for_user, points_of_sale_for_user
-
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.company_wide:
@@ -45,7 +45,8 @@ def document_get_for_user(*, user, pk):
 def client_receivables(client_id, *, exclude=None, today=None):
     """(balance owed, overdue documents) for a client: its credit sales less the payments applied
     and received and the credit notes issued (payments app)."""
-    from payments.selectors import client_position
+    # Layer: payments sits above dte; this arrow goes when the credit check becomes a dte hook (issue 17).
+    from payments.selectors import client_position  # noqa: PLC0415 - wrong-way arrow, kept out of the module top
 
     return client_position(client_id, exclude=exclude, today=today)
 
@@ -62,14 +63,10 @@ def documents_in_periods(period_ids):
 
 def recent_mh_outcomes(base_url, count):
     """[(outcome, at)] of the last ``count`` calls to MH at this address, newest first."""
-    from dte.models import MHCall
-
     return list(MHCall.objects.filter(base_url=base_url).order_by("-id").values_list("outcome", "at")[:count])
 
 
 def _pending_cases(user):
-    from dte.models import CaseState, SpecialCase
-
     return SpecialCase.objects.filter(document_scope(user=user, prefix="document__"), state=CaseState.REQUESTED)
 
 
@@ -81,8 +78,7 @@ def approvals_pending_count(*, user):
 def document_total(document):
     """What the document is worth (dte.services.total_of): an issued one's stored total, a draft's
     computed from its lines as it would be issued; None when its figures cannot be computed yet."""
-    from dte import arithmetic as ar
-    from dte.services import document_totals, total_of
+    from dte.services import document_totals, total_of  # noqa: PLC0415 - cycle: dte.services imports dte.selectors
 
     if not document.is_editable:
         return document.total_to_pay
@@ -95,10 +91,6 @@ def document_total(document):
 def approvals_pending(*, user):
     """The special cases waiting for a decision that ``user`` may see, oldest request first, each
     with ``total``: its document's total (computed once per document)."""
-    from django.db.models import Prefetch
-
-    from dte.models import DocumentLine
-
     cases = list(_pending_cases(user)
                  .select_related("document__client", "document__created_by", "document__company", "confirmed_by")
                  .prefetch_related(Prefetch("document__lines", queryset=DocumentLine.objects.select_related("product")))

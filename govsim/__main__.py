@@ -23,6 +23,9 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import django
+from django.core.management import call_command, execute_from_command_line
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "govsim.settings"
 DEFAULT_URL = os.environ.get("GOVSIM_URL", "http://127.0.0.1:8800")
 
@@ -68,9 +71,6 @@ class Supervisor:
 
 
 def serve(args):
-    import django
-    from django.core.management import call_command
-
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
     supervisor = Supervisor(args.bind, args.workers)
@@ -133,13 +133,10 @@ def register_issuer(args, parser):
     if args.url:
         print(_post(f"{args.url}/_govsim/issuers", data))
         return
-    import django
-    from django.core.management import call_command
-
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
-    from govsim.models import Issuer
-    from govsim.views import hash_password
+    from govsim.models import Issuer  # noqa: PLC0415 - app loading: only after django.setup()
+    from govsim.views import hash_password  # noqa: PLC0415 - app loading: it imports govsim.models
 
     Issuer.objects.update_or_create(nit=data["nit"], defaults={
         "api_user": data.get("user") or data["nit"], "api_password_hash": hash_password(data["password"]),
@@ -150,8 +147,6 @@ def register_issuer(args, parser):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in {"serve", "register-issuer", "fault"}:
-        from django.core.management import execute_from_command_line
-
         execute_from_command_line(["govsim", *argv])
         return
     parser = argparse.ArgumentParser(prog="python -m govsim")

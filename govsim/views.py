@@ -4,11 +4,13 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import threading
 from functools import wraps
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -205,11 +207,7 @@ def process_lot(lot):
 def _process_later(lot_id):
     """MH processes a lot asynchronously, a while after receiving it: so does govsim, in a thread
     of this process (a query processes what is left if the process stopped meanwhile)."""
-    import threading
-
     def run():
-        from django.db import close_old_connections
-
         try:
             lot = Lot.objects.select_related("issuer").get(pk=lot_id)
             process_lot(lot)
@@ -383,7 +381,5 @@ def control_issuers(request):
 
 
 def health(request):
-    import os
-
     return JsonResponse({"status": "ok", "documents": Document.objects.count(),
                          "firmador_dir": os.environ.get("GOVSIM_FIRMADOR_DIR") or str(settings.VAR_DIR / "firmador")})

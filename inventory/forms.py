@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalogs.selectors import catalog_choices
 from core.text import CleanTextFormMixin
 from inventory.models import Product, Provider
 
@@ -22,8 +23,6 @@ class ProductForm(CleanTextFormMixin, forms.ModelForm):
                   "special_taxes", "category", "tracks_stock"]
 
     def __init__(self, *args, **kwargs):
-        from catalogs.selectors import catalog_choices
-
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["special_taxes"] = ",".join(self.instance.special_taxes)

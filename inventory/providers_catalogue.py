@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.modules import Module
+from accounts.validators import normalize_nrc
 from bulk import columns as c
 from bulk.engine import Spec
 from clients.columns import EXAMPLE_NIT, EXAMPLE_NRC, ID_TYPE
@@ -33,10 +35,6 @@ WRITE_FIELDS = ["id_type", "id_number", "nrc", "name", "contact_name", "email", 
 
 
 def check_provider(data, ctx):
-    from django.core.exceptions import ValidationError
-
-    from accounts.validators import normalize_nrc
-
     errors = {}
     try:
         data["id_number"] = normalize_id(data.get("id_type"), data.get("id_number"))

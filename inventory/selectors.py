@@ -46,7 +46,5 @@ def provider_get(*, pk):
 
 def stock_levels(*, product_ids, establishment):
     """{product id: quantity on hand} at one establishment (missing rows are zero)."""
-    from inventory.models import Stock
-
     return dict(Stock.objects.filter(product_id__in=product_ids, establishment=establishment)
                 .values_list("product_id", "quantity"))

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from catalogs.selectors import catalog_entries
+from clients.rules import CatalogSets
 from core.audit import audited_save
 from inventory.catalogue import check_product
 from inventory.models import Stock, StockMovement
@@ -29,8 +30,6 @@ def product_save(*, product, data, acting_user):
 
 def provider_save(*, provider, data, acting_user):
     values = dict(data)
-    from clients.rules import CatalogSets
-
     errors = check_provider(values, {"catalogs": CatalogSets()})
     if errors:
         raise ValidationError(errors)

@@ -4,11 +4,13 @@ movement for each difference, so the history explains every change."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Establishment
 from accounts.modules import Module
+from accounts.selectors import establishments_for_user
 from bulk import columns as c
 from bulk.columns import CellError
 from bulk.engine import Spec
-from inventory.models import Stock
+from inventory.models import Product, Stock, StockMovement
 
 COLUMNS = [
     c.Column("establecimiento", "establishment", c.text(4, required=True), required=True, example="M001",
@@ -23,10 +25,6 @@ WRITE_FIELDS = ["product_id", "establishment_id", "quantity"]
 def _context(user=None):
     """A count may name only the user's establishments (all of them for a company-wide role, or
     with no user: the admin's import and scripts)."""
-    from accounts.models import Establishment
-    from accounts.selectors import establishments_for_user
-    from inventory.models import Product
-
     places = Establishment.objects.all() if user is None or user.company_wide else establishments_for_user(user=user)
     return {"establishments": dict(places.values_list("cod_estable_mh", "id")),
             "products": dict(Product.objects.filter(tracks_stock=True).values_list("code", "id"))}
@@ -54,8 +52,6 @@ def before_apply(rows):
 
 
 def after_apply(rows, before, user):
-    from inventory.models import StockMovement
-
     StockMovement.objects.bulk_create([
         StockMovement(product_id=r["product_id"], establishment_id=r["establishment_id"],
                       quantity=r["quantity"] - before.get((r["product_id"], r["establishment_id"]), 0),

@@ -1,0 +1,60 @@
+"""The layers hold (DESIGN.md, "Layers"; pyproject.toml [tool.importlinter]): the contracts pass
+on the project, and an import that runs the wrong way breaks them with the line that makes it."""
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _packages():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return config["tool"]["importlinter"]["root_packages"]
+
+
+def _run(cwd):
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          check=False)
+
+
+def test_the_contracts_pass_on_the_project():
+    result = _run(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def _copy(tmp_path):
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "static", "templates", "locale", "schemas", "*.json",
+                                    "*.html", "*.xlsx", "*.pdf", "*.png", "*.ttf")
+    for package in _packages():
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+
+
+def test_a_wrong_way_import_breaks_the_layers(tmp_path):
+    _copy(tmp_path)
+    (tmp_path / "core" / "probe.py").write_text('"""A deliberate mistake."""\n\nfrom dte.models import Document\n')
+    result = _run(tmp_path)
+    assert result.returncode != 0
+    assert "core is not allowed to import dte" in result.stdout
+    assert "core.probe -> dte.models (l.3)" in result.stdout
+
+
+def test_an_import_from_a_sibling_breaks_the_layers(tmp_path):
+    _copy(tmp_path)
+    (tmp_path / "contingency" / "probe.py").write_text("import payments.models\n")
+    result = _run(tmp_path)
+    assert result.returncode != 0
+    assert "contingency is not allowed to import payments" in result.stdout
+
+
+def test_govsim_imports_no_project_app(tmp_path):
+    _copy(tmp_path)
+    (tmp_path / "govsim" / "probe.py").write_text("from core import formats\n")
+    result = _run(tmp_path)
+    assert result.returncode != 0
+    assert "govsim is not allowed to import core" in result.stdout
