@@ -40,14 +40,7 @@ from dte.schemas.validation import document_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import TransitionRefused
 from dte.transmission import mh, offline
-from dte.transmission.offline import (
-    ConversionError,
-    ask,
-    held_documents,
-    release_to_pipeline,
-    settle,
-    to_contingency,
-)
+from dte.transmission.offline import ConversionError, ask, held_documents, release_to_pipeline, settle, to_contingency
 from dte.transmission.outbox import backoff_seconds
 
 log = logging.getLogger(__name__)
