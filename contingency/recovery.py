@@ -84,7 +84,7 @@ def catch_up(period_id, *, now=None):
         wait = send_events(period, client)
         lots = make_lots(period)
         if lots:
-            from contingency.tasks import send_lot_task
+            from contingency.tasks import send_lot_task  # noqa: PLC0415 - cycle: contingency.tasks imports this module
 
             for lot_id in lots:
                 send_lot_task.delay(lot_id)
@@ -269,7 +269,7 @@ def _event_answer(period, event, answer, *, was_in_doubt):
         detail = "; ".join([answer.descripcion_msg or "", *map(str, answer.observaciones)])[:500]
         move_events(Event.objects.filter(pk=event.pk), EventState.REJECTED, answer=answer.raw, last_error=detail)
         _note(period, _("MH rechazó el evento %(c)s: %(d)s") % {"c": event.codigo_generacion, "d": detail})
-        from contingency.tasks import alert_task
+        from contingency.tasks import alert_task  # noqa: PLC0415 - cycle: contingency.tasks imports this module
 
         transaction.on_commit(lambda: alert_task.delay(period.pk, f"event-rejected-{event.pk}"))
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
+from accounts.selectors import company_get, locations_for_user
 from contingency import selectors, services
 from contingency.forms import PeriodForm
 from contingency.models import Event, Lot
@@ -24,8 +25,6 @@ def _rows(periods, now):
 
 @module_required(*VIEW)
 def period_list(request):
-    from accounts.selectors import company_get
-
     now = timezone.now()
     company = company_get()
     qs = OfflineScope.objects.select_related("establishment", "point_of_sale__establishment", "opened_by").order_by(
@@ -40,8 +39,6 @@ def period_list(request):
 
 @module_required(*EDIT)
 def period_declare(request):
-    from accounts.selectors import company_get, locations_for_user
-
     form = PeriodForm(request.POST or None, locations=locations_for_user(user=request.user))
     if request.method == "POST" and form.is_valid():
         establishment, point_of_sale = form.target

@@ -6,7 +6,10 @@ still reads through its translations)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.modules import SpecialCase
+from bulk.models import ImportStatus
 from dte import hooks
+from dte.models import CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
 
 # Audit rows store the state they record under one of these keys (dte.services, dte.delivery…):
 # their values are state words, shown through state_label.
@@ -15,10 +18,6 @@ CASE_KEYS = {"caso", "casos", "code"}  # special cases (accounts.modules.Special
 
 
 def _choices():
-    from accounts.modules import SpecialCase
-    from bulk.models import ImportStatus
-    from dte.models import CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
-
     # First wins when two enums share a value: a document's own states come first, then the
     # states of apps above dte (contingency's events and lots, registered in dte.hooks).
     enums = {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": SpecialCase,
@@ -82,8 +81,6 @@ NOT_FOUND_CODES = {"005"}
 def mh_call_meaning(call):
     """What MH's answer to ``call`` meant, in words: not the HTTP status (a 200 may say "not
     found"), not only the transport's classification."""
-    from dte.models import MHCallOutcome
-
     body = call.response_body if isinstance(call.response_body, dict) else {}
     estado = body.get("estado")
     message = str(body.get("descripcionMsg") or body.get("mensaje") or "").upper()
