@@ -14,9 +14,10 @@ from accounts import services
 from accounts.audit_display import annotate
 from accounts.forms import GrantsField
 from accounts.models import Company, Establishment, PointOfSale, Role, User
-from accounts.modules import DOCUMENT_TYPES, Module, SpecialCase
+from accounts.modules import Module, approval_case_choices
 from accounts.validators import normalize_nit, normalize_nrc
 from catalogs.selectors import catalog_choices, catalog_entries
+from core.fiscal import DocType
 from core.models import AuditEntry
 from core.text import CleanTextFormMixin
 
@@ -89,13 +90,13 @@ class RoleForm(CleanTextFormMixin, forms.ModelForm):
     grants = GrantsField()
 
     approval_cases = forms.MultipleChoiceField(
-        label=_("Casos especiales que requieren aprobación"), choices=SpecialCase.choices, required=False,
+        label=_("Casos especiales que requieren aprobación"), choices=approval_case_choices, required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Los demás casos los confirma el propio usuario; estos esperan la aprobación de un supervisor."),
     )
 
     document_types = forms.MultipleChoiceField(
-        label=_("Tipos de documento que emite"), choices=DOCUMENT_TYPES, required=False,
+        label=_("Tipos de documento que emite"), choices=DocType.choices, required=False,
         widget=forms.CheckboxSelectMultiple, help_text=_("Ninguno marcado: todos los tipos."),
     )
 

@@ -17,6 +17,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.modules import Module
+from core import formats
+from core.audit import SECRET_MARK
+from core.fiscal import DocType
+from core.modules import Action
+
 EMPTY = "—"
 DATETIME_FORMAT = "d/m/Y H:i"
 DATE_FORMAT = "d/m/Y"
@@ -32,6 +38,16 @@ VALUE_LABELERS = []
 def register_value_labeler(labeler):
     VALUE_LABELERS.append(labeler)
     return labeler
+
+
+# Keys whose value maps rows of a model to amounts, {pk: amount}, shown as "<word> <row's name>:
+# <amount>": a payment's applications to documents (registered by payments). The rows' names are
+# read with the page's other related rows.
+AMOUNT_MAPS = {}
+
+
+def register_amount_map(key, model, word):
+    AMOUNT_MAPS[key] = (model, word)
 
 
 # Keys that services write by hand (not model fields): their Spanish names.
@@ -156,10 +172,8 @@ class _Names:
         related = _related_model(model, key)
         if related is not None and not _blank(value) and not isinstance(value, (dict, list)):
             self.wanted.setdefault(related, set()).add(str(value))
-        if key == "applications" and isinstance(value, dict):
-            from dte.models import Document
-
-            self.wanted.setdefault(Document, set()).update(str(pk) for pk in value)
+        if key in AMOUNT_MAPS and isinstance(value, dict):
+            self.wanted.setdefault(AMOUNT_MAPS[key][0], set()).update(str(pk) for pk in value)
 
     def load(self):
         for model, pks in self.wanted.items():
@@ -191,8 +205,6 @@ def _related_model(model, key):
 def _show(model, key, value, names):
     if _blank(value):
         return EMPTY
-    from core.audit import SECRET_MARK
-
     if value == SECRET_MARK:
         return value
     field = _field(model, key)
@@ -209,10 +221,9 @@ def _show(model, key, value, names):
         return str(dict(field.flatchoices).get(value, value))
     if key == "grants" and isinstance(value, list):
         return ", ".join(_grant_label(g) for g in value)
-    if key == "applications" and isinstance(value, dict):
-        from dte.models import Document
-
-        return "; ".join(f"{_('documento')} {names.get(Document, pk)}: {_money(amount)}" for pk, amount in value.items())
+    if key in AMOUNT_MAPS and isinstance(value, dict):
+        model, word = AMOUNT_MAPS[key]
+        return "; ".join(f"{word} {names.get(model, pk)}: {_money(amount)}" for pk, amount in value.items())
     choices = _list_choices(key)
     if choices and isinstance(value, str):
         return str(choices.get(value, value))
@@ -243,19 +254,14 @@ def _when(value, field=None):
 
 
 def _money(value):
-    from dte.templatetags.dte_tags import money  # the one way the product writes an amount
-
     try:
         Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
-    return money(value)
+    return formats.money(value)  # the one way the product writes an amount
 
 
 def _grant_label(grant):
-    from accounts.modules import Module
-    from core.modules import Action
-
     module, _sep, action = str(grant).partition(":")
     try:
         return f"{Module(module).label} · {Action(action).label}"
@@ -264,10 +270,7 @@ def _grant_label(grant):
 
 
 def _list_choices(key):
-    from accounts.modules import DOCUMENT_TYPES, SpecialCase
-
-    if key in ("approval_cases", "casos", "caso"):
-        return dict(SpecialCase.choices)
+    # Special cases ("approval_cases", "casos", "caso") are dte's words: its labeler shows them.
     if key == "document_types":
-        return dict(DOCUMENT_TYPES)
+        return dict(DocType.choices)
     return {}

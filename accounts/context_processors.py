@@ -1,6 +1,6 @@
 from django.urls import NoReverseMatch, reverse
 
-from accounts.modules import MODULE_META, Module
+from accounts.modules import Module, module_page
 
 
 def navigation(request):
@@ -13,7 +13,7 @@ def navigation(request):
     for module in Module:
         if module.value not in granted:
             continue
-        meta = MODULE_META[module]
+        meta = module_page(module)
         try:
             url = reverse(meta["url"]) if meta["url"] else None
         except NoReverseMatch:

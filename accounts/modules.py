@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from core.modules import Action  # noqa: F401 - the modules' actions, named here beside them
 
 
+# The grant vocabulary: what RolePermission.module stores. Its check constraint (and migration
+# 0011) is built from these codes and MODULE_ACTIONS when models load, before any app's ready();
+# everything else about a module (its page, its words) is registered by the app that owns it.
 class Module(models.TextChoices):
     CLIENTES = "clientes", _("Clientes")
     INVENTARIO = "inventario", _("Inventario")
@@ -20,35 +23,54 @@ class Module(models.TextChoices):
     CONFIGURACION = "configuracion", _("Configuración")
 
 
-class SpecialCase(models.TextChoices):
-    """What must be confirmed before a document is issued (Issuing issue). A role lists the ones
-    its users may not confirm themselves: those wait for a supervisor's approval."""
+# ---------------------------------------------------------------------- what apps register
+# Each app fills these in its AppConfig.ready(), so this module names none of them: its module's
+# page (menu icon and landing URL name), the special cases a role may hold back for approval,
+# what it adds to the home page.
 
-    CREDIT_LIMIT = "credit_limit", _("Cliente sobre su límite de crédito")
-    OVERDUE = "overdue", _("Cliente con documentos vencidos")
-    BELOW_COST = "below_cost", _("Precio bajo el costo")
-    NEGATIVE_STOCK = "negative_stock", _("Existencia negativa")
-    RETENTION = "retention", _("Aplica retención o percepción de IVA")
-    OTHER_DATE = "other_date", _("Fecha distinta de hoy")
-    LARGE_AMOUNT = "large_amount", _("Monto sobre el umbral")
+_pages = {}
+_NO_PAGE = {"icon": "circle", "url": None}
 
 
-# CAT-002 types the product issues (the dte app's DocType mirrors these).
-DOCUMENT_TYPES = [("01", _("Factura")), ("03", _("Comprobante de Crédito Fiscal")), ("04", _("Nota de Remisión")),
-                  ("05", _("Nota de Crédito")), ("06", _("Nota de Débito")), ("07", _("Comprobante de Retención")),
-                  ("11", _("Factura de Exportación")), ("14", _("Factura de Sujeto Excluido"))]
+def register_module_page(module, *, icon, url):
+    """The menu icon (Bootstrap Icons) and the URL name of ``module``'s landing page. A module no
+    app registers has no URL: the menu shows it as coming, not as a broken link."""
+    _pages[Module(module)] = {"icon": icon, "url": url}
 
 
-# Menu icon (Bootstrap Icons) and the URL name of each module's landing page. A module whose
-# app does not exist yet has no URL: the menu shows it as coming, not as a broken link.
-MODULE_META = {
-    Module.CLIENTES: {"icon": "people", "url": "clients:list"},
-    Module.INVENTARIO: {"icon": "box-seam", "url": "inventory:product_list"},
-    Module.DOCUMENTOS: {"icon": "file-earmark-text", "url": "dte:list"},
-    Module.REPORTES: {"icon": "bar-chart", "url": "reports:index"},
-    Module.CONTINGENCIA: {"icon": "cloud-slash", "url": "contingency:list"},
-    Module.CONFIGURACION: {"icon": "gear", "url": "accounts:settings"},
-}
+def module_page(module):
+    return _pages.get(Module(module), _NO_PAGE)
+
+
+_approval_cases = {}
+
+
+def register_approval_cases(choices):
+    """(value, label) pairs: special cases found before issuing that a role may send to a
+    supervisor for approval (Role.approval_cases; dte registers its own)."""
+    _approval_cases.update(choices)
+
+
+def approval_case_choices():
+    return list(_approval_cases.items())
+
+
+_home_panels = []
+
+
+def register_home_panel(panel):
+    """``panel(user)`` -> a dict added to the home page's context (dte: the approvals waiting)."""
+    if panel not in _home_panels:
+        _home_panels.append(panel)
+    return panel
+
+
+def home_panels(user):
+    context = {}
+    for panel in _home_panels:
+        context.update(panel(user))
+    return context
+
 
 _V = Action.VIEW
 
@@ -104,8 +126,9 @@ DEFAULT_ROLES = {
         # The sales side only: a Comprobante de Retención (07) and a Factura de Sujeto Excluido (14)
         # are issued by the company as a buyer (facts §1), which is not a sales rep's job.
         "document_types": ["01", "03", "04", "05", "06", "11"],
-        "approval_cases": [SpecialCase.CREDIT_LIMIT, SpecialCase.OVERDUE, SpecialCase.BELOW_COST,
-                           SpecialCase.LARGE_AMOUNT],
+        # Special cases found before issuing (dte.models.CaseCode): over the credit limit, overdue
+        # documents, below cost, a large amount.
+        "approval_cases": ["credit_limit", "overdue", "below_cost", "large_amount"],
         "grants": [
             (Module.CLIENTES, _V), (Module.CLIENTES, Action.CREATE),
             (Module.INVENTARIO, _V),

@@ -2,7 +2,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit_display, selectors, services
 from accounts.forms import AuditFilterForm, LoginForm, RoleGrantsForm
-from accounts.modules import MODULE_META, Module
+from accounts.modules import Module, home_panels, module_page
 from core.access import authenticated_view, module_required, public_view
 from core.modules import Action
 
@@ -64,18 +66,15 @@ def home(request):
     for module in Module:
         actions = [a.label for a in Action if (module.value, a.value) in grants]
         if actions:
-            cards.append({"key": module.value, "label": module.label, "icon": MODULE_META[module]["icon"],
-                          "actions": actions, "url_name": MODULE_META[module]["url"]})
-    approvals = None
-    if user.can(Module.DOCUMENTOS, Action.APPROVE):  # the approver's first question: who is waiting for me
-        from dte.selectors import approvals_pending_count
-
-        approvals = approvals_pending_count(user=user)
+            page = module_page(module)
+            cards.append({"key": module.value, "label": module.label, "icon": page["icon"],
+                          "actions": actions, "url_name": page["url"]})
     return render(request, "accounts/home.html", {
-        "cards": cards, "approvals_pending": approvals,
+        "cards": cards, "approvals_pending": None,
         "locations": selectors.locations_for_user(user=user),
         "company": selectors.company_get(),
         "can_audit": user.can(Module.CONFIGURACION, Action.VIEW),
+        **home_panels(user),  # what the apps above add (dte: the approvals waiting)
     })
 
 
@@ -140,7 +139,4 @@ def error_404(request, exception=None):
 @requires_csrf_token
 def error_500(request):
     # No context processors that touch the database: the database may be why we are here.
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
     return HttpResponseServerError(loader.get_template("500.html").render({}))

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "clients",
     "inventory",
     "bulk",
+    "billing",  # the project package: its management commands (setup_demo, demo_ready)
     "import_export",
 ]
 

@@ -3,15 +3,20 @@ all or nothing. Generic: each catalogue describes itself with a ``Spec``."""
 
 import csv
 import io
+import json
 import operator
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
+from django.db.models import JSONField
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from psycopg.types.json import Jsonb
 
-from accounts.modules import Module
 from bulk.columns import CellError, escape_formula
 from bulk.reading import FileRejected
 from core.modules import Action
@@ -26,7 +31,7 @@ class Spec:
     model: type
     columns: list
     key: tuple
-    module: str
+    module: str  # the grant module (accounts.modules.Module): who may upload it; its label names it in messages
     write_fields: list  # model attnames written on insert and update (besides timestamps)
     context: callable  # () -> ctx; (user) -> ctx with extra["user_context"]
     check: callable  # (data, ctx) -> {field: message}; may normalize data
@@ -244,7 +249,7 @@ def classify(spec, result, batch, *, user=None):
             if not may_edit:
                 result.add_error(rownum, key_header, _(
                     "cambiaría un registro existente y su rol solo puede crear en %(m)s: quite la fila o pida a "
-                    "quien tenga permiso de editar que suba el cambio") % {"m": Module(spec.module).label})
+                    "quien tenga permiso de editar que suba el cambio") % {"m": getattr(spec.module, "label", spec.module)})
                 continue
             changed.append(values)
         else:
@@ -267,13 +272,9 @@ def _existing(model, key, fields, last, values):
         rows = cursor.fetchall()
     # Django reads jsonb as its text (JSONField decodes it): decoded here too, or a stored list
     # ("[]") never equals the file's ([]) and the same file uploaded again changes every row.
-    from django.db.models import JSONField
-
     json_at = [i for i, f in enumerate((*key, *fields)) if isinstance(model._meta.get_field(f), JSONField)]
     if not json_at:
         return rows
-    import json
-
     def decoded(row):
         row = list(row)
         for i in json_at:
@@ -318,17 +319,12 @@ def apply(spec, result, new, changed, *, user=None):
 def _copy_new_postgres(spec, rows):
     """Rows that did not exist go straight into the table with COPY. If another transaction
     inserts the same key meanwhile, the unique constraint fails this transaction whole."""
-    from django.db.models import JSONField
-    from psycopg.types.json import Jsonb
-
     table = spec.model._meta.db_table
     fields = list(spec.write_fields)
     timestamps = [f.attname for f in spec.model._meta.concrete_fields
                   if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
     cols = ", ".join(f'"{f}"' for f in fields + timestamps)
-    from django.utils import timezone
-
     now = timezone.now()
     stamp = [now] * len(timestamps)
     with connection.cursor() as cursor:
@@ -358,9 +354,6 @@ def _apply_postgres(spec, rows):
         # Table and column names come from the model's metadata, never from the file.
         cursor.execute(f'CREATE TEMP TABLE bulk_import ON COMMIT DROP AS SELECT {cols} FROM "{table}" WITH NO DATA')  # noqa: S608
         raw = cursor.cursor
-        from django.db.models import JSONField
-        from psycopg.types.json import Jsonb
-
         json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
         with raw.copy(f"COPY bulk_import ({cols}) FROM STDIN") as copy:
             for values in rows:
@@ -431,9 +424,6 @@ def error_report(spec, table, result) -> bytes:
             # Opened in a spreadsheet a CSV cell may run as a formula: escaped as in the exports.
             writer.writerow([escape_formula(v) for v in cells])
         return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(REPORT_COLUMN)
     sheet.append([*header, REPORT_COLUMN])

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.statemachine import Machine
+
 
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("En cola")
@@ -53,6 +55,17 @@ class ImportJob(models.Model):
     def __str__(self):
         return f"{self.catalogue} · {self.file_name} · {self.get_status_display()}"
 
+    # A worker claims the job (again, when its message is redelivered after a lost worker) and
+    # settles the review; a person confirms it; a worker applies it; the sweep fails a job whose
+    # worker died (services.import_fail_stuck).
+    MOVES = {
+        ImportStatus.QUEUED: {ImportStatus.VALIDATING},
+        ImportStatus.VALIDATING: {ImportStatus.VALIDATING, ImportStatus.VALIDATED, ImportStatus.INVALID,
+                                  ImportStatus.REJECTED, ImportStatus.FAILED},
+        ImportStatus.VALIDATED: {ImportStatus.APPLYING},
+        ImportStatus.APPLYING: {ImportStatus.APPLYING, ImportStatus.APPLIED, ImportStatus.FAILED},
+    }
+
     @property
     def running(self):
         return self.status in {ImportStatus.VALIDATING, ImportStatus.APPLYING}
@@ -61,3 +74,6 @@ class ImportJob(models.Model):
     def finished(self):
         return self.status in {ImportStatus.VALIDATED, ImportStatus.INVALID, ImportStatus.REJECTED,
                                ImportStatus.APPLIED, ImportStatus.FAILED}
+
+
+IMPORT_JOB_MACHINE = Machine(ImportJob, ImportJob.MOVES, field="status")  # its status changes: core.statemachine

@@ -1,27 +1,24 @@
-"""The catalogues that can be uploaded, by URL name."""
+"""The catalogues that can be uploaded, by URL name. Each app registers its upload specs
+(``*/uploads.py``) in its AppConfig.ready(), so bulk names none of the apps above it."""
 
-from importlib import import_module
+_specs = {}
 
-CATALOGUES = {
-    "clientes": "clients.catalogue",
-    "productos": "inventory.catalogue",
-    "proveedores": "inventory.providers_catalogue",
-    "existencias": "inventory.stock_catalogue",
-    "pagos": "payments.catalogue",
-}
-
-
-# The module whose grants decide who may upload each catalogue.
-MODULES = {"clientes": "clientes", "productos": "inventario", "proveedores": "inventario", "existencias": "inventario",
-           "pagos": "documentos"}
+# The module whose grants decide who may upload each catalogue (the spec's own module).
+MODULES = {}
 
 # Catalogues whose pages need another grant than <module>:<action>: payments are uploaded by
 # whoever may record them (payments.services._require).
-GRANTS = {"pagos": ("documentos", "edit")}
+GRANTS = {}
+
+
+def register_upload(spec, *, grant=None):
+    """Make ``spec`` (a bulk.engine.Spec) uploadable at /cargas/<spec.name>/. ``grant``: the
+    (module, action) its pages need, when not the spec's module with the page's own action."""
+    _specs[spec.name] = spec
+    MODULES[spec.name] = str(spec.module)
+    if grant is not None:
+        GRANTS[spec.name] = (str(grant[0]), str(grant[1]))
 
 
 def get_spec(name):
-    path = CATALOGUES.get(name)
-    if path is None:
-        raise KeyError(name)
-    return import_module(path).SPEC
+    return _specs[name]  # an unknown catalogue: KeyError

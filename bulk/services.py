@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from bulk import engine
-from bulk.models import ImportJob, ImportStatus
+from bulk.models import IMPORT_JOB_MACHINE, ImportJob, ImportStatus
 from bulk.reading import FileRejected, read_upload
 from bulk.registry import get_spec
 from core.audit import audit_record
 from core.models import AuditAction
+from core.queue import enqueue, enqueue_on_commit
+from core.statemachine import TransitionRefused
 
 log = logging.getLogger(__name__)
 MAX_SHOWN_ERRORS = 200
@@ -44,13 +46,13 @@ def import_create(*, catalogue, upload, acting_user):
     name = upload.name.rsplit("/", 1)[-1][:200]
     if not name.lower().endswith((".xlsx", ".csv")):
         raise FileRejected(_("Solo se aceptan archivos .xlsx o .csv."))
-    from bulk.tasks import import_dry_run
+    from bulk.tasks import import_dry_run  # noqa: PLC0415 - cycle: bulk.tasks calls this module
 
     with transaction.atomic():
         job = ImportJob(catalogue=catalogue, file_name=name, file_size=upload.size, uploaded_by=acting_user)
         job.file.save(name, upload, save=False)
         job.save()
-        transaction.on_commit(lambda: import_dry_run.delay(job.pk))
+        enqueue_on_commit(import_dry_run, job.pk)
     return job
 
 
@@ -76,9 +78,21 @@ def _claim(job_id, statuses, status):
     """Mark a delivery of the job's task as started, outside any transaction so that the count
     survives the worker: ``statuses`` are the ones this task may take the job from. A delivery
     of a job already running is a redelivery after its worker was lost (acks_late) or a duplicate:
-    it waits below for the job's row lock, which a live worker holds for its whole run."""
-    return ImportJob.objects.filter(pk=job_id, status__in=statuses).update(
-        status=status, started_at=timezone.now(), attempts=F("attempts") + 1) > 0
+    it waits for the job's row lock, which a live worker holds for its whole run."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status not in statuses:
+        return False
+    try:
+        IMPORT_JOB_MACHINE.move(job, status, started_at=timezone.now(), attempts=F("attempts") + 1)
+    except TransitionRefused:  # settled by the run it waited for
+        return False
+    return True
+
+
+def _settle(job, status, **fields):
+    """Move the locked job to ``status``, saving ``fields`` with it."""
+    IMPORT_JOB_MACHINE.move(job, status, **fields)
+    return job
 
 
 def _locked(job_id, status):
@@ -90,10 +104,9 @@ def _locked(job_id, status):
 def _too_many_attempts(job):
     if job.attempts <= settings.BULK_MAX_ATTEMPTS:
         return False
-    job.status = ImportStatus.FAILED
-    job.message = _("El archivo detuvo %(n)d veces el proceso que lo revisaba o aplicaba: no se procesa de nuevo. "
-                    "Nada se cambió. Revise el archivo (o pida ayuda) y súbalo otra vez.") % {"n": job.attempts - 1}
-    job.save(update_fields=["status", "message"])
+    _settle(job, ImportStatus.FAILED, message=_(
+        "El archivo detuvo %(n)d veces el proceso que lo revisaba o aplicaba: no se procesa de nuevo. "
+        "Nada se cambió. Revise el archivo (o pida ayuda) y súbalo otra vez.") % {"n": job.attempts - 1})
     log.error("carga %s: %d intentos, se marca fallida", job.pk, job.attempts)
     return True
 
@@ -107,49 +120,41 @@ def import_dry_run(*, job_id):
         if job is None or _too_many_attempts(job):  # another delivery finished it while this one waited
             return ImportJob.objects.get(pk=job_id)
         if job.uploaded_by_id is None:  # the rows are checked against the uploader's grants and scope
-            job.status, job.message = ImportStatus.REJECTED, _("Quien subió el archivo ya no existe: súbalo de nuevo.")
-            job.save(update_fields=["status", "message"])
-            return job
+            return _settle(job, ImportStatus.REJECTED, message=_("Quien subió el archivo ya no existe: súbalo de nuevo."))
         try:
             report("leyendo", 0, 0)
             spec, table = _load(job)
             result = engine.run(spec, table, apply_changes=False, progress=report, user=job.uploaded_by)
         except FileRejected as exc:
-            job.status, job.message = ImportStatus.REJECTED, str(exc)[:500]
-            job.save(update_fields=["status", "message"])
-            return job
+            return _settle(job, ImportStatus.REJECTED, message=str(exc)[:500])
         except Exception:
             log.exception("carga %s: falló la revisión", job_id)
-            job.status, job.message = ImportStatus.FAILED, _("Error interno al revisar el archivo; nada se cambió.")
-            job.save(update_fields=["status", "message"])
-            return job
-        job.rows, job.new, job.changed, job.unchanged = result.rows, result.new, result.changed, result.unchanged
-        job.wrong = result.wrong_rows
-        job.errors = [list(e) for e in result.errors[:MAX_SHOWN_ERRORS]]
+            return _settle(job, ImportStatus.FAILED, message=_("Error interno al revisar el archivo; nada se cambió."))
+        found = {"rows": result.rows, "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
+                 "wrong": result.wrong_rows, "errors": [list(e) for e in result.errors[:MAX_SHOWN_ERRORS]]}
         if result.errors:
-            job.status = ImportStatus.INVALID
-            job.message = ngettext("%(n)d fila con errores: corríjala y suba el archivo de nuevo. Nada se aplicó.",
-                                   "%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.",
-                                   job.wrong) % {"n": job.wrong}
+            message = ngettext("%(n)d fila con errores: corríjala y suba el archivo de nuevo. Nada se aplicó.",
+                               "%(n)d filas con errores: corríjalas y suba el archivo de nuevo. Nada se aplicó.",
+                               result.wrong_rows) % {"n": result.wrong_rows}
             # The report repeats every row of the file, read again: the run consumed the rows.
             spec, fresh = _load(job)
             job.error_report.save(f"errores-{job.file_name.rsplit('.', 1)[0]}.{_report_extension(fresh)}",
                                   ContentFile(engine.error_report(spec, fresh, result)), save=False)
+            _settle(job, ImportStatus.INVALID, message=message, error_report=job.error_report.name, **found)
         else:
-            job.status = ImportStatus.VALIDATED
-            job.message = _("Archivo revisado: confirme para aplicar.")
-        job.save()
+            _settle(job, ImportStatus.VALIDATED, message=_("Archivo revisado: confirme para aplicar."), **found)
     report("listo", result.rows, result.rows)
     return job
 
 
 def import_confirm(*, job, acting_user):
-    if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
-            status=ImportStatus.APPLYING, applied_by=acting_user, attempts=0) == 0:
+    try:
+        IMPORT_JOB_MACHINE.move(job, ImportStatus.APPLYING, by=acting_user, applied_by=acting_user, attempts=0)
+    except TransitionRefused:
         return False
-    from bulk.tasks import import_apply
+    from bulk.tasks import import_apply  # noqa: PLC0415 - cycle: bulk.tasks calls this module
 
-    transaction.on_commit(lambda: import_apply.delay(job.pk))
+    enqueue_on_commit(import_apply, job.pk)
     return True
 
 
@@ -176,8 +181,8 @@ def import_apply(*, job_id):
             audit_record(actor=job.applied_by, action=AuditAction.IMPORT, obj=job,
                          summary=f"{job.catalogue}: {result.new} nuevas, {result.changed} modificadas, "
                                  f"{result.unchanged} sin cambios ({job.file_name})")
-            ImportJob.objects.filter(pk=job_id).update(
-                status=ImportStatus.APPLIED, applied_at=timezone.now(), new=result.new, changed=result.changed,
+            _settle(
+                job, ImportStatus.APPLIED, applied_at=timezone.now(), new=result.new, changed=result.changed,
                 unchanged=result.unchanged, message=_("Aplicado: %(n)d nuevas, %(c)d modificadas, %(u)d sin cambios.")
                 % {"n": result.new, "c": result.changed, "u": result.unchanged})
     except FileRejected as exc:
@@ -186,7 +191,12 @@ def import_apply(*, job_id):
         log.exception("carga %s: falló al aplicar", job_id)
         failure = _("Error interno al aplicar; nada se cambió.")
     if failure is not None:
-        ImportJob.objects.filter(pk=job_id, status=ImportStatus.APPLYING).update(status=ImportStatus.FAILED, message=failure)
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status == ImportStatus.APPLYING:
+            try:
+                _settle(job, ImportStatus.FAILED, message=failure)
+            except TransitionRefused:  # settled meanwhile
+                pass
         return ImportJob.objects.get(pk=job_id)
     report("listo", result.rows, result.rows)
     return ImportJob.objects.get(pk=job_id)
@@ -213,8 +223,22 @@ def import_fail_stuck(*, job_ids=None):
         if job_ids is not None:
             stuck = stuck.filter(pk__in=job_ids)
         for job in stuck.order_by("pk")[:500]:
-            job.status, job.message = ImportStatus.FAILED, str(STUCK_MESSAGES[job.status])
-            job.save(update_fields=["status", "message"])
+            _settle(job, ImportStatus.FAILED, message=str(STUCK_MESSAGES[job.status]), reason="worker lost")
             log.warning("carga %s: el proceso que la atendía se detuvo; marcada fallida", job.pk)
             failed += 1
     return failed
+
+
+def import_requeue_lost(*, now=None):
+    """Queue again the reviews whose message was lost (the broker was down when the file was
+    uploaded): jobs still queued BULK_STUCK_AFTER_SECONDS after the upload. A duplicate message
+    is harmless: the review claims the job first. Returns how many were queued. Called by the
+    bulk.sweep task."""
+    from bulk.tasks import import_dry_run  # noqa: PLC0415 - cycle: bulk.tasks calls this module
+
+    deadline = (now or timezone.now()) - timedelta(seconds=settings.BULK_STUCK_AFTER_SECONDS)
+    lost = list(ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lt=deadline)
+                .order_by("pk").values_list("pk", flat=True)[:100])
+    for pk in lost:
+        enqueue(import_dry_run, pk)
+    return len(lost)

@@ -15,5 +15,7 @@ def import_apply(job_id):
 
 @shared_task(name="bulk.sweep", ignore_result=True)
 def sweep():
-    """Jobs whose worker died are failed with a clear message (beat: billing/celery.py)."""
+    """Jobs whose worker died are failed with a clear message; reviews whose message was lost are
+    queued again (beat: billing/celery.py)."""
     services.import_fail_stuck()
+    services.import_requeue_lost()

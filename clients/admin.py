@@ -3,8 +3,8 @@ from import_export.admin import ImportExportModelAdmin
 
 from accounts.admin import AuditedAdmin
 from bulk.resources import resource_for
-from clients.catalogue import SPEC
 from clients.models import Client
+from clients.uploads import SPEC
 
 
 @admin.register(Client)

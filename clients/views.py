@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from accounts.modules import Module
 from bulk.exports import export_csv, export_xlsx
 from clients import selectors, services
-from clients.catalogue import SPEC
 from clients.forms import ClientForm
 from clients.models import ClientKind
+from clients.uploads import SPEC
 from core.access import module_required
 from core.modules import Action
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.modules import Module, register_module_page
 from dte import hooks
 
 
@@ -21,3 +22,4 @@ class ContingencyConfig(AppConfig):
         hooks.register_state_label_kinds(lambda: {"event": EventState, "lot": LotState})
         hooks.register_reported_check(listings.is_reported)
         hooks.register_document_context(listings.document_context)
+        register_module_page(Module.CONTINGENCIA, icon="cloud-slash", url="contingency:list")

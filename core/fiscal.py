@@ -40,3 +40,34 @@ class GovStatus(models.TextChoices):
     CONTINGENCY = "contingency", _("En contingencia")
     INVALIDATION_PENDING = "invalidation_pending", _("Invalidación pendiente")
     INVALIDATED = "invalidated", _("Invalidado")
+
+
+# Groups of statuses and types the apps ask about, named once: tuples of plain strings, usable in
+# ``status__in``, in ``in`` tests and as raw SQL parameters, always in the same order.
+
+
+def _values(*members):
+    return tuple(member.value for member in members)
+
+
+# Issued and in force: numbered and signed, neither rejected by MH nor invalidated, nor taken back
+# to be corrected. Waiting, contingency and invalidation-pending documents are valid sales that MH
+# will seal (or has sealed): they count in the books and reports, in what a client owes, and a
+# credit or debit note in force blocks the invalidation of the document it changes.
+IN_FORCE = _values(GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.SEALED,
+                   GovStatus.CONTINGENCY, GovStatus.INVALIDATION_PENDING)
+# Everything else: never counted (a draft, a document being corrected, a rejected or void one).
+NOT_IN_FORCE = _values(GovStatus.DRAFT, GovStatus.REJECTED, GovStatus.INVALIDATED, GovStatus.CORRECTING)
+# Not issued yet (or taken back to be corrected): not in archives of issued documents.
+UNISSUED = _values(GovStatus.DRAFT, GovStatus.CORRECTING)
+# What the client may be emailed as issued: sealed, or in contingency with MH's seal to come. (An
+# invalidated document may be sent too, to tell the client it is void: dte.delivery.)
+DELIVERABLE = _values(GovStatus.SEALED, GovStatus.CONTINGENCY, GovStatus.INVALIDATION_PENDING)
+
+# The types that are sales in the books and reports: CR (a retention), NR (a remission) and FSE
+# (a purchase from an excluded subject) are not.
+SALES_TYPES = _values(DocType.FACTURA, DocType.CCF, DocType.NC, DocType.ND, DocType.FEX)
+# Sold on credit (what a client may owe): the sales but the credit note, which reduces a debt.
+CREDIT_SALES_TYPES = _values(DocType.FACTURA, DocType.CCF, DocType.ND, DocType.FEX)
+# The notes that change an earlier document (facts §1).
+NOTE_TYPES = _values(DocType.NC, DocType.ND)

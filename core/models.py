@@ -115,6 +115,9 @@ class FileJob(models.Model):
         DONE = "done", _("Listo")
         FAILED = "failed", _("Fallido")
 
+    # The transition table of every file job (a core.statemachine.Machine per concrete model): a
+    # worker claims a queued job, then finishes it one way or the other.
+    MOVES = {State.QUEUED: {State.RUNNING}, State.RUNNING: {State.DONE, State.FAILED}}
     STATES = State.choices
     public_id = models.UUIDField(unique=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

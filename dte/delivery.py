@@ -4,26 +4,38 @@ Delivery row per recipient with its state (queued, sent, failed with the reason)
 expiring link to a public page where the client sees the document and downloads both files
 without an account (a tampered link answers 403, an expired one 410; every download recorded)."""
 
+import datetime
 import logging
 import re
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.modules import Module
 from core import formats
+from core.audit import audit_record
+from core.fiscal import DELIVERABLE
+from core.models import AuditAction, AuditEntry
+from core.modules import Action
+from core.queue import enqueue, enqueue_on_commit
+from core.statemachine import TransitionRefused
 from dte import jsonio
-from dte.models import Delivery, DeliveryState, Document, Download, GovStatus
+from dte.models import DELIVERY_MACHINE, Delivery, DeliveryState, Document, Download, GovStatus
+from dte.printing import current_pdf, pdf_filename
+from dte.services import signed_document
 
 log = logging.getLogger(__name__)
 LINK_SALT = "dte.public-link"
-DELIVERABLE = {GovStatus.SEALED, GovStatus.CONTINGENCY, GovStatus.INVALIDATION_PENDING}
 
 
 # ----------------------------------------------------------------------------------- links
@@ -97,11 +109,6 @@ def _unique(addresses):
 
 
 def _may_send(user):
-    from django.core.exceptions import PermissionDenied
-
-    from accounts.modules import Module
-    from core.modules import Action
-
     if not user.can(Module.DOCUMENTOS, Action.SEND):
         raise PermissionDenied("documentos:send")
 
@@ -109,12 +116,6 @@ def _may_send(user):
 def sent_today(user):
     """Emails ``user`` queued by hand since local midnight (sends and retries). Read from the audit
     trail, where each one is recorded: append-only, so the count cannot be lowered."""
-    import datetime
-
-    from django.contrib.contenttypes.models import ContentType
-
-    from core.models import AuditEntry
-
     midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
     return AuditEntry.objects.filter(actor=user, content_type=ContentType.objects.get_for_model(Delivery),
                                      at__gte=midnight).count()
@@ -128,8 +129,6 @@ def send_allowance(user):
 def _lock_allowance(user):
     """The allowance, read under a lock on the user's row: two requests of one user at once cannot
     both spend the same remainder."""
-    from accounts.models import User
-
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     return send_allowance(user)
 
@@ -143,9 +142,6 @@ def _limit_message(allowance):
 
 
 def _audit_send(*, row, user, document, retry=False, error=""):
-    from core.audit import audit_record
-    from core.models import AuditAction
-
     what = _("Reenvío") if retry else _("Envío")
     audit_record(actor=user, action=AuditAction.SEND, obj=row,
                  before={"state": DeliveryState.FAILED, "error": error} if retry else None,
@@ -183,7 +179,7 @@ def deliveries_queue(*, document, emails=None, user=None, automatic=False):
                 for address in emails]
         for row in rows:
             _audit_send(row=row, user=user, document=document)
-            transaction.on_commit(lambda pk=row.pk: _queue(pk))
+            enqueue_on_commit(_task(), row.pk)
     return rows
 
 
@@ -199,21 +195,38 @@ def deliveries_retry(*, deliveries, user=None):
         for row in deliveries:
             if allowance is not None and queued >= allowance:
                 break
-            if Delivery.objects.filter(pk=row.pk, state=DeliveryState.FAILED).update(state=DeliveryState.QUEUED,
-                                                                                   error=""):
-                _audit_send(row=row, user=user, document=row.document, retry=True, error=row.error)
-                transaction.on_commit(lambda pk=row.pk: _queue(pk))
-                queued += 1
+            error = row.error
+            try:
+                DELIVERY_MACHINE.move(row, DeliveryState.QUEUED, by=user, reason=_("Reenvío"), error="")
+            except TransitionRefused:
+                continue  # not failed (any more): nothing to retry
+            _audit_send(row=row, user=user, document=row.document, retry=True, error=error)
+            enqueue_on_commit(_task(), row.pk)
+            queued += 1
     return queued
 
 
-def _queue(delivery_id):
-    from dte.tasks import deliver_task
+def _task():
+    from dte.tasks import deliver_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
 
-    try:
-        deliver_task.delay(delivery_id)
-    except Exception:  # noqa: BLE001 - stays queued; the sweep sends it
-        log.warning("envío %s: no se pudo encolar", delivery_id, exc_info=True)
+    return deliver_task
+
+
+def _queue(delivery_id):
+    """Queue one send now (the sweep's re-queue); a dead broker leaves it queued for the next sweep."""
+    enqueue(_task(), delivery_id)
+
+
+def deliveries_sweep(*, now):
+    """For the periodic sweep (dte.transmission.outbox.sweep): a send whose worker died while sending goes
+    back to the queue (it may be sent twice then, which is better than never), and sends queued
+    long ago whose message was lost go to the broker again."""
+    DELIVERY_MACHINE.move_many(
+        Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - datetime.timedelta(minutes=15)),
+        DeliveryState.QUEUED, reason="claim expired")
+    stale = now - datetime.timedelta(minutes=5)
+    for pk in Delivery.objects.filter(state=DeliveryState.QUEUED, created_at__lt=stale).values_list("pk", flat=True)[:200]:
+        _queue(pk)
 
 
 def auto_deliver(doc):
@@ -238,9 +251,6 @@ def _sender(company):
 
 
 def message_for(doc, recipient):
-    from dte.printing import pdf_filename
-    from dte.services import signed_document
-
     company = doc.company
     url = link_url(doc)
     total = doc.total_to_pay or doc.total_operation
@@ -262,8 +272,6 @@ def message_for(doc, recipient):
     ])
     message = EmailMessage(subject=subject, body=body, from_email=_sender(company), to=[recipient],
                            reply_to=[company.email] if company.email else None)
-    from dte.printing import current_pdf
-
     pdf = current_pdf(doc)  # in the worker: this is never a web request
     message.attach(pdf_filename(doc), pdf, "application/pdf")
     message.attach(f"{doc.codigo_generacion}.json", jsonio.dumps(signed_document(doc), indent=2).encode("utf-8"),
@@ -271,20 +279,30 @@ def message_for(doc, recipient):
     return message
 
 
+def _settle(row, to, **fields):
+    """Record how the send ended, from whatever state the row is in now: if the sweep put a slow
+    claim back in the queue meanwhile, the row is settled all the same, so the email does not go
+    twice."""
+    row.state = Delivery.objects.values_list("state", flat=True).get(pk=row.pk)
+    try:
+        DELIVERY_MACHINE.move(row, to, **fields)
+    except TransitionRefused:
+        log.warning("envío %s: ya estaba «%s», no se marca «%s»", row.pk, row.state, to)
+
+
 def send(delivery_id):
     """Send one queued delivery. True when settled (sent or failed for good)."""
-    from django.db.models import F
-
-    # Claimed first: a duplicate message (or the sweep's) finds nothing to send, so no email goes twice.
-    if not Delivery.objects.filter(pk=delivery_id, state=DeliveryState.QUEUED).update(
-            state=DeliveryState.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()):
-        return True
     row = Delivery.objects.select_related("document__company", "document__client").get(pk=delivery_id)
+    # Claimed first: a duplicate message (or the sweep's) finds nothing to send, so no email goes twice.
+    try:
+        DELIVERY_MACHINE.move(row, DeliveryState.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
+    except TransitionRefused:
+        return True
     try:
         message_for(row.document, row.recipient).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any SMTP or rendering failure is shown on the document
-        Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.FAILED, error=f"{type(exc).__name__}: {exc}"[:300])
+        _settle(row, DeliveryState.FAILED, error=f"{type(exc).__name__}: {exc}"[:300])
         log.warning("envío %s a %s falló: %s", row.pk, row.recipient, exc)
         return True
-    Delivery.objects.filter(pk=row.pk).update(state=DeliveryState.SENT, sent_at=timezone.now(), error="")
+    _settle(row, DeliveryState.SENT, sent_at=timezone.now(), error="")
     return True

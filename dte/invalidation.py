@@ -16,15 +16,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import formats
+from core.audit import audit_record
+from core.fiscal import IN_FORCE, NOTE_TYPES, DocType
+from core.models import AuditAction
+from core.queue import enqueue_on_commit
+from core.statemachine import TransitionRefused
 from dte import jsonio, numbering
-from dte.models import Document, GovStatus, Invalidation, InvalidationType
+from dte.explain import schema_messages
+from dte.mh import client as mh_client
+from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
+from dte.models import INVALIDATION_MACHINE, Document, GovStatus, Invalidation, InvalidationState, InvalidationType
+from dte.returns import check_returned, invalidation_accepted
 from dte.schemas.registry import event_version
+from dte.schemas.validation import schema_errors
+from dte.signing.backends import SigningError, get_signer
 from dte.transitions import transition
 
 log = logging.getLogger(__name__)
-NO_REPLACEMENT_TYPES = {"05"}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
-LIVE = [GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.SEALED, GovStatus.CONTINGENCY,
-        GovStatus.INVALIDATION_PENDING]
+NO_REPLACEMENT_TYPES = {DocType.NC}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
 
 
 def _add_months(moment, months):
@@ -44,7 +53,7 @@ def deadline(document):
 
 
 def dependent_notes(document):
-    return Document.objects.filter(related__target=document, tipo_dte__in=["05", "06"], status__in=LIVE).distinct()
+    return Document.objects.filter(related__target=document, tipo_dte__in=NOTE_TYPES, status__in=IN_FORCE).distinct()
 
 
 def problems(document, *, tipo, replacement=None, now=None):
@@ -121,11 +130,6 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
 
     ``returned``: the lines whose goods the person confirms came back, [{line, quantity}]; they
     move into stock only when MH accepts the event (dte.returns)."""
-    from dte.explain import schema_messages
-    from dte.returns import check_returned
-    from dte.schemas.validation import schema_errors
-    from dte.signing.backends import SigningError, get_signer
-
     with transaction.atomic():
         doc = Document.objects.select_for_update(of=("self",)).select_related(
             "company", "establishment", "point_of_sale").get(pk=document.pk)
@@ -153,30 +157,24 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
             jws=signed, returned_goods=returned_goods, created_by=user)
         summary = _("Invalidación solicitada (%(t)s): %(r)s") % {"t": InvalidationType(tipo).label, "r": reason or "—"}
         transition(doc, GovStatus.INVALIDATION_PENDING, by=user, reason=summary)
-        from core.audit import audit_record
-        from core.models import AuditAction
-
         audit_record(actor=user, action=AuditAction.INVALIDATE, obj=doc, summary=summary, after={
             "tipo": int(tipo), "motivo": reason or "", "evento": record.codigo_generacion,
             "reemplazo": replacement.codigo_generacion if replacement else None,
             "responsable": responsible.get("name"), "solicitante": requester.get("name"),
             "mercaderia_devuelta": returned_goods})
-        from dte.tasks import invalidate_task
+        from dte.tasks import invalidate_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
 
-        transaction.on_commit(lambda: invalidate_task.delay(record.pk))
+        enqueue_on_commit(invalidate_task, record.pk)
     return record
 
 
 def send(invalidation_id):
     """Send the event; MH's answer settles it. A transient failure is retried (returns False)."""
-    from dte.mh.client import client_for_company
-    from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
-
     record = Invalidation.objects.select_related("document__company").get(pk=invalidation_id)
-    if record.state != "pending":
+    if record.state != InvalidationState.PENDING:
         return True
     doc = record.document
-    client = client_for_company(doc.company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
+    client = mh_client.client_for_company(doc.company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
     try:
         answer = client.invalidate(ambiente=doc.company.mh_environment, id_envio=record.pk,
                                    version=event_version("anulacion"), documento=record.jws,
@@ -190,21 +188,24 @@ def send(invalidation_id):
         client.close()
     with transaction.atomic():
         already = answer is not None and answer.rejected and "YA INVALIDADO" in (answer.descripcion_msg or "").upper()
-        # The record is settled with a conditional UPDATE: a retried or duplicated task that got here
-        # too finds it settled and changes nothing (no second status change, no second stock move).
+        # The record is settled by its machine's conditional UPDATE: a retried or duplicated task that
+        # got here too finds it settled and changes nothing (no second status change, no second stock move).
         if answer is not None and (answer.accepted or already):
-            if not Invalidation.objects.filter(pk=record.pk, state="pending").update(
-                    state="accepted", sello_recibido=answer.sello or "", answer=answer.raw):
+            try:
+                INVALIDATION_MACHINE.move(record, InvalidationState.ACCEPTED, reason=_("Invalidado por MH"),
+                                          sello_recibido=answer.sello or "", answer=answer.raw)
+            except TransitionRefused:
                 return True
             transition(doc, GovStatus.INVALIDATED, by=record.created_by, reason=_("Invalidado por MH"))
-            from dte.returns import invalidation_accepted
-
             invalidation_accepted(record)  # the goods come back only now that the sale is void (facts §6)
             return True
         detail = (f"{answer.codigo_msg} {answer.descripcion_msg}: {'; '.join(answer.observaciones)}"
                   if answer is not None else error)
-        if not Invalidation.objects.filter(pk=record.pk, state="pending").update(
-                state="rejected", answer=answer.raw if answer else {"error": error}):
+        reason = _("MH rechazó la invalidación: %(d)s") % {"d": detail}
+        try:
+            INVALIDATION_MACHINE.move(record, InvalidationState.REJECTED, reason=reason,
+                                      answer=answer.raw if answer else {"error": error})
+        except TransitionRefused:
             return True
-        transition(doc, GovStatus.SEALED, by=record.created_by, reason=_("MH rechazó la invalidación: %(d)s") % {"d": detail})
+        transition(doc, GovStatus.SEALED, by=record.created_by, reason=reason)
     return True

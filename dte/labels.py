@@ -6,21 +6,20 @@ still reads through its translations)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.modules import SpecialCase
 from bulk.models import ImportStatus
 from dte import hooks
-from dte.models import CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
+from dte.models import CaseCode, CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
 
 # Audit rows store the state they record under one of these keys (dte.services, dte.delivery…):
 # their values are state words, shown through state_label.
 STATE_KEYS = {"estado", "estado_interno", "status", "state", "to_status", "from_status"}
-CASE_KEYS = {"caso", "casos", "code"}  # special cases (accounts.modules.SpecialCase)
+CASE_KEYS = {"caso", "casos", "code", "approval_cases"}  # special cases (dte.models.CaseCode)
 
 
 def _choices():
     # First wins when two enums share a value: a document's own states come first, then the
     # states of apps above dte (contingency's events and lots, registered in dte.hooks).
-    enums = {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": SpecialCase,
+    enums = {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": CaseCode,
              "outbox": OutboxState, "delivery": DeliveryState, "mh_call": MHCallOutcome}
     for kinds in hooks.state_label_kinds:
         enums.update(kinds())

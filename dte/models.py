@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import DocType, GovStatus  # noqa: F401 - the document's vocabulary, named where it is used
 from core.models import FileJob
+from core.statemachine import Machine
 
 
 class MHCallOutcome(models.TextChoices):
@@ -399,6 +400,20 @@ class StatusChange(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
+class CaseCode(models.TextChoices):
+    """What must be confirmed before a document is issued (Issuing issue). A role lists the ones
+    its users may not confirm themselves (accounts.Role.approval_cases): those wait for a
+    supervisor's approval. Apps above add checks of their own (dte.hooks.register_issue_check)."""
+
+    CREDIT_LIMIT = "credit_limit", _("Cliente sobre su límite de crédito")
+    OVERDUE = "overdue", _("Cliente con documentos vencidos")
+    BELOW_COST = "below_cost", _("Precio bajo el costo")
+    NEGATIVE_STOCK = "negative_stock", _("Existencia negativa")
+    RETENTION = "retention", _("Aplica retención o percepción de IVA")
+    OTHER_DATE = "other_date", _("Fecha distinta de hoy")
+    LARGE_AMOUNT = "large_amount", _("Monto sobre el umbral")
+
+
 class CaseState(models.TextChoices):
     OPEN = "open", _("Por confirmar")
     CONFIRMED = "confirmed", _("Confirmado")
@@ -430,12 +445,15 @@ class SpecialCase(models.Model):
     def __str__(self):
         return f"{self.code} ({self.state})"
 
+    # Confirmed by the rep, or sent for approval (again after a refusal) and decided.
+    MOVES = {CaseState.OPEN: {CaseState.CONFIRMED, CaseState.REQUESTED},
+             CaseState.REFUSED: {CaseState.REQUESTED},
+             CaseState.REQUESTED: {CaseState.APPROVED, CaseState.REFUSED}}
+
     @property
     def code_label(self):
-        from accounts.modules import SpecialCase as Codes
-
         try:
-            return Codes(self.code).label
+            return CaseCode(self.code).label
         except ValueError:
             return self.code
 
@@ -446,6 +464,13 @@ class InvalidationType(models.IntegerChoices):
     ERROR = 1, _("Error en la información del documento")
     RESCIND = 2, _("Rescindir la operación")
     OTHER = 3, _("Otro")
+
+
+class InvalidationState(models.TextChoices):
+    PENDING = "pending", _("Enviada, esperando a MH")
+    ACCEPTED = "accepted", _("Aceptada por MH")
+    REJECTED = "rejected", _("Rechazada por MH")
+    FAILED = "failed", _("Fallida")  # named by earlier versions; no move leads here any more
 
 
 class Invalidation(models.Model):
@@ -461,7 +486,7 @@ class Invalidation(models.Model):
     codigo_generacion = models.CharField(max_length=36, unique=True)
     payload = models.TextField(blank=True)
     jws = models.TextField(blank=True)
-    state = models.CharField(max_length=12, default="pending")  # pending, accepted, rejected, failed
+    state = models.CharField(max_length=12, choices=InvalidationState.choices, default=InvalidationState.PENDING)
     sello_recibido = models.CharField(max_length=64, blank=True)
     answer = models.JSONField(default=dict, blank=True)
     # What the person confirmed came back, [{line, quantity}]: moved into stock only when MH accepts
@@ -475,6 +500,9 @@ class Invalidation(models.Model):
 
     def __str__(self):
         return f"{self.document} ({self.get_tipo_display()})"
+
+    # MH's answer settles it once (dte.invalidation.send).
+    MOVES = {InvalidationState.PENDING: {InvalidationState.ACCEPTED, InvalidationState.REJECTED}}
 
 
 class PrintedCopy(models.Model):
@@ -527,6 +555,13 @@ class Delivery(models.Model):
     def __str__(self):
         return f"{self.recipient} ({self.state})"
 
+    # A worker claims a queued send and settles it; a person retries a failed one; the sweep puts
+    # back a claim whose worker died. A send that outlived its claim (put back meanwhile) still
+    # settles the row from "queued": the email went, or failed, and must not go again.
+    MOVES = {DeliveryState.QUEUED: {DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.FAILED},
+             DeliveryState.SENDING: {DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.QUEUED},
+             DeliveryState.FAILED: {DeliveryState.QUEUED}}
+
 
 class Download(models.Model):
     """Every download through a public link: what, when, from where."""
@@ -556,3 +591,11 @@ class ArchiveJob(FileJob):
 
     def __str__(self):
         return f"{self.date_from} – {self.date_to} ({self.state})"
+
+
+# Every state change of these models goes through its machine (a conditional UPDATE and a
+# core.StateChange history row): core.statemachine.
+SPECIAL_CASE_MACHINE = Machine(SpecialCase, SpecialCase.MOVES)
+INVALIDATION_MACHINE = Machine(Invalidation, Invalidation.MOVES)
+DELIVERY_MACHINE = Machine(Delivery, Delivery.MOVES)
+ARCHIVE_JOB_MACHINE = Machine(ArchiveJob, ArchiveJob.MOVES)

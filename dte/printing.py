@@ -8,9 +8,12 @@ Rendered by a Celery task after issue (a contingency document: "pending seal"), 
 after invalidation; stored through Django's storage API; rendered again on demand. Never in a web
 request."""
 
+import base64
 import logging
+import mimetypes
 from decimal import Decimal
 
+import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -19,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import enqueue_on_commit
 from dte import jsonio, summary
 from dte.models import Document, GovStatus, PrintedCopy
 
@@ -30,6 +34,9 @@ LAYOUTS = ("letter", "ticket")
 PRINTABLE = {GovStatus.CONTINGENCY: "contingency", GovStatus.PENDING: "pending", GovStatus.TRANSMITTING: "pending",
              GovStatus.IN_DOUBT: "pending", GovStatus.SEALED: "sealed", GovStatus.INVALIDATION_PENDING: "sealed",
              GovStatus.INVALIDATED: "invalidated", GovStatus.REJECTED: "rejected"}
+
+# States whose printed copy differs from the previous one (facts §7: pending seal, sealed, invalidated).
+PRINT_ON = {GovStatus.CONTINGENCY, GovStatus.SEALED, GovStatus.INVALIDATED}
 
 CONDITIONS = {1: _("Contado"), 2: _("Crédito"), 3: _("Otro")}
 TRANSMISSION = {1: _("Normal"), 2: _("Contingencia")}
@@ -48,8 +55,6 @@ def consult_url(doc, ident=None):
 
 
 def _qr_data_uri(url):
-    import segno
-
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
@@ -57,9 +62,6 @@ def _logo_uri(company):
     logo = getattr(company, "logo", None)
     if not logo:
         return None
-    import base64
-    import mimetypes
-
     try:
         with logo.open("rb") as fh:
             data = fh.read(2 * 1024 * 1024)
@@ -119,7 +121,7 @@ def _content_height_mm(page):
 
 def render_pdf(doc, layout="letter"):
     """The PDF bytes of this document as it stands now."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - start-up cost: WeasyPrint loads only in the process that prints
 
     values = context(doc, layout)
     values["page_height"] = f"{TICKET_ROLL_MM}mm"
@@ -144,7 +146,7 @@ def _fonts():
     """One font configuration per process: WeasyPrint then keeps the fonts it has loaded."""
     global _font_config
     if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 - start-up cost, as above
 
         _font_config = FontConfiguration()
     return _font_config
@@ -197,16 +199,17 @@ def queue_render(document_id, countdown=None):
     """After commit: render in a worker (never in the web request)."""
     if not settings.DTE_PDF_AUTO:
         return
+    from dte.tasks import render_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
 
-    def send():
-        from dte.tasks import render_task
+    # A dead broker never blocks the document: the copy is rendered on demand later (current_pdf).
+    enqueue_on_commit(render_task, document_id, countdown=countdown)
 
-        try:
-            render_task.apply_async((document_id,), countdown=countdown, retry=False)
-        except Exception:  # noqa: BLE001 - rendered on demand later; never blocks the document
-            log.warning("documento %s: no se pudo encolar la impresión", document_id, exc_info=True)
 
-    transaction.on_commit(send)
+def status_changed(document, from_status, to_status, track):
+    """A status observer (dte.hooks, registered in DteConfig.ready): the readable version follows
+    the document, rendered after commit."""
+    if track == "gov" and to_status in PRINT_ON:
+        queue_render(document.pk)
 
 
 def pdf_filename(doc, layout="letter"):

@@ -4,7 +4,9 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from accounts.modules import Module
 from accounts.selectors import establishments_for_user, points_of_sale_for_user
+from core.modules import Action
 from dte import arithmetic as ar
 from dte.models import CaseState, Document, DocumentLine, GovStatus, MHCall, SpecialCase
 
@@ -42,15 +44,6 @@ def document_get_for_user(*, user, pk):
     return get_object_or_404(documents_for_user(user=user), pk=pk)
 
 
-def client_receivables(client_id, *, exclude=None, today=None):
-    """(balance owed, overdue documents) for a client: its credit sales less the payments applied
-    and received and the credit notes issued (payments app)."""
-    # Layer: payments sits above dte; this arrow goes when the credit check becomes a dte hook (issue 17).
-    from payments.selectors import client_position  # noqa: PLC0415 - wrong-way arrow, kept out of the module top
-
-    return client_position(client_id, exclude=exclude, today=today)
-
-
 def sealed_for_correction(*, client_id, tipo, user=None):
     """The sealed CCFs (or CRs) of a client an NC/ND may correct; with ``user``, only those he may see."""
     qs = documents_for_user(user=user) if user is not None else Document.objects.all()
@@ -73,6 +66,14 @@ def _pending_cases(user):
 def approvals_pending_count(*, user):
     """How many special cases wait for a decision among the documents ``user`` may see."""
     return _pending_cases(user).count()
+
+
+def home_panel(user):
+    """What the home page shows of documents (accounts.modules.register_home_panel, registered in
+    DteConfig.ready): for an approver, his first question, who is waiting for him."""
+    if not user.can(Module.DOCUMENTOS, Action.APPROVE):
+        return {}
+    return {"approvals_pending": approvals_pending_count(user=user)}
 
 
 def document_total(document):

@@ -11,14 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.modules import SpecialCase as Case
 from core import formats
 from core.audit import audit_entry, audit_record
+from core.fiscal import IVA_DIVISOR
 from core.models import AuditAction
+from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
 from dte import builders, hooks, jsonio, numbering
 from dte.amounts import ZERO, D, q2
 from dte.models import (
+    SPECIAL_CASE_MACHINE,
     CaseState,
     Condition,
     Document,
@@ -30,6 +32,7 @@ from dte.models import (
     RelatedDocument,
     SpecialCase,
 )
+from dte.models import CaseCode as Case
 from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
 from dte.taxes import thresholds
@@ -262,29 +265,11 @@ def _stock_cases(document, lines):
     return out
 
 
-def _credit_checked(document):
-    """Whether the credit checks (limit, overdue documents) apply: to a sale on credit, and to any
-    sale to a client given credit (a limit or a payment term), whose overdue documents the rep
-    should see even when it pays cash. A cash sale to a client without credit asks nothing, so
-    issuing to a walk-in client costs no look at its history."""
-    client = document.client
-    return document.condition == Condition.CREDITO or bool(client.credit_limit) or bool(client.payment_term_days)
-
-
 def special_cases(document, lines, totals):
-    """Every case that needs an explicit "yes" before issuing (Issuing issue)."""
-    from dte.selectors import client_receivables
-
-    found = []
+    """Every case that needs an explicit "yes" before issuing (Issuing issue), the registered
+    issue checks' first (dte.hooks: payments' credit checks)."""
     total = total_of(document, totals)
-    if document.client_id and document.tipo_dte in (ar.FACTURA, ar.CCF, ar.ND, ar.FEX) and _credit_checked(document):
-        owed, overdue = client_receivables(document.client_id, exclude=document.pk)
-        limit = document.client.credit_limit
-        if document.condition == Condition.CREDITO and limit and owed + total > limit:
-            found.append(Found(Case.CREDIT_LIMIT, _("Debe %(o)s; con este documento llega a %(n)s y su límite es %(l)s.")
-                               % {"o": formats.money(owed), "n": formats.money(owed + total), "l": formats.money(limit)}))
-        if overdue:
-            found.append(Found(Case.OVERDUE, _("Tiene %(n)d documento(s) vencido(s).") % {"n": overdue}))
+    found = [Found(code, detail) for check in hooks.issue_checks() for code, detail in check(document, lines, totals, total)]
     if document.tipo_dte in (ar.FACTURA, ar.CCF, ar.FEX):
         for line in lines:
             product = line.product if line.product_id else None
@@ -292,7 +277,7 @@ def special_cases(document, lines, totals):
                 continue
             net = (D(line.unit_price) * line.quantity - D(line.discount)) / line.quantity
             if document.tipo_dte == ar.FACTURA and line.treatment == "gravado":
-                net = net / D("1.13")  # a Factura's price includes IVA; cost does not
+                net = net / IVA_DIVISOR  # a Factura's price includes IVA; cost does not
             if net < product.cost:
                 found.append(Found(Case.BELOW_COST, _("%(p)s: precio neto %(n)s, costo %(c)s.")
                                    % {"p": product.code, "n": formats.unit_price(net), "c": formats.unit_price(product.cost)}))
@@ -361,8 +346,7 @@ def case_confirm(*, case, user):
     if case.document.created_by_id != user.pk and not user.company_wide:
         raise PermissionDenied
     with transaction.atomic():
-        if SpecialCase.objects.filter(pk=case.pk, state=CaseState.OPEN).update(
-                state=CaseState.CONFIRMED, confirmed_by=user, confirmed_at=timezone.now()):
+        if _case_move(case, CaseState.CONFIRMED, by=user, confirmed_by=user, confirmed_at=timezone.now()):
             _audit_case(case, user, AuditAction.CONFIRM, _("Caso confirmado: %(c)s"))
 
 
@@ -370,9 +354,8 @@ def case_request_approval(*, case, user):
     if not case.needs_approval:
         raise ValidationError(_("Este caso lo confirma usted mismo."))
     with transaction.atomic():
-        if SpecialCase.objects.filter(pk=case.pk, state__in=[CaseState.OPEN, CaseState.REFUSED]).update(
-                state=CaseState.REQUESTED, confirmed_by=user, confirmed_at=timezone.now(), decided_by=None,
-                decided_at=None, reason=""):
+        if _case_move(case, CaseState.REQUESTED, by=user, confirmed_by=user, confirmed_at=timezone.now(),
+                      decided_by=None, decided_at=None, case_reason=""):
             _audit_case(case, user, AuditAction.REQUEST, _("Aprobación solicitada: %(c)s"))
 
 
@@ -386,14 +369,28 @@ def case_decide(*, case, user, approve, reason):
     if not reason.strip():
         raise ValidationError(_("Indique el motivo de la decisión."))
     with transaction.atomic():
-        changed = SpecialCase.objects.filter(pk=case.pk, state=CaseState.REQUESTED).update(
-            state=CaseState.APPROVED if approve else CaseState.REFUSED, decided_by=user, decided_at=timezone.now(),
-            reason=reason.strip()[:500])
+        changed = _case_move(case, CaseState.APPROVED if approve else CaseState.REFUSED, by=user,
+                             decided_by=user, decided_at=timezone.now(), case_reason=reason.strip()[:500])
         if not changed:
             raise ValidationError(_("La solicitud ya no está pendiente."))
         _audit_case(case, user, AuditAction.APPROVE if approve else AuditAction.REFUSE,
                     (_("Caso aprobado: %(c)s") if approve else _("Aprobación denegada: %(c)s")),
                     reason=reason.strip()[:500])
+
+
+def _case_move(case, to, *, by, case_reason=None, **fields):
+    """Move the case from the state it is in now (read again: the page that asked may be old);
+    False when that state does not allow it. ``case_reason`` is the case's own "reason" field (the
+    machine's ``reason`` is its history row's), saved in the same transaction."""
+    case.state = SpecialCase.objects.values_list("state", flat=True).get(pk=case.pk)
+    try:
+        SPECIAL_CASE_MACHINE.move(case, to, by=by, reason=case_reason or "", **fields)
+    except TransitionRefused:
+        return False
+    if case_reason is not None:
+        SpecialCase.objects.filter(pk=case.pk).update(reason=case_reason)
+        case.reason = case_reason
+    return True
 
 
 def _audit_case(case, user, action, summary, reason=None):

@@ -8,6 +8,8 @@ from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 
 from core.statemachine import TransitionRefused  # noqa: F401 - documents refuse moves like every machine
+from dte import hooks
+from dte.labels import state_label
 from dte.models import Document, GovStatus, InternalStatus, StatusChange
 
 G = GovStatus
@@ -23,8 +25,6 @@ GOV_MOVES = {
     G.INVALIDATION_PENDING: {G.INVALIDATED, G.SEALED},
     G.INVALIDATED: set(),
 }
-# States whose printed copy differs from the previous one (facts §7: pending seal, sealed, invalidated).
-PRINT_ON = {G.CONTINGENCY, G.SEALED, G.INVALIDATED}
 INTERNAL_MOVES = {s: {t for t in InternalStatus if t != s} for s in InternalStatus}
 
 
@@ -33,12 +33,11 @@ def transition(document, to_status, *, by=None, reason="", track="gov", with_row
     """Move ``document`` to ``to_status`` if its current status allows it; ``fields`` are saved
     in the same UPDATE. ``with_rows``: unsaved rows of the same change (its outbox row, its audit
     row) inserted in the one statement that inserts the history row. Returns the document
-    refreshed; raises TransitionRefused otherwise."""
+    refreshed; raises TransitionRefused otherwise. Only the state changes here; what follows from it
+(a new printed copy, …) is up to the observers registered in dte.hooks."""
     attr, moves = ("status", GOV_MOVES) if track == "gov" else ("internal_status", INTERNAL_MOVES)
     current = getattr(document, attr)
     if to_status not in moves.get(current, set()):
-        from dte.labels import state_label
-
         kind = "gov" if track == "gov" else "internal"
         raise TransitionRefused(_("No se puede pasar de «%(a)s» a «%(b)s».") % {
             "a": state_label(current, kind), "b": state_label(to_status, kind)})
@@ -49,13 +48,10 @@ def transition(document, to_status, *, by=None, reason="", track="gov", with_row
         history = StatusChange(document=document, track=track, from_status=current, to_status=to_status,
                                by=by, reason=reason[:500])
         insert_rows([history, *with_rows])
-    if track == "gov" and to_status in PRINT_ON:
-        from dte.printing import queue_render
-
-        queue_render(document.pk)  # the readable version follows the document (after commit)
     setattr(document, attr, to_status)
     for key, value in fields.items():
         setattr(document, key, value)
+    hooks.status_changed(document, current, to_status, track)  # e.g. printing (DteConfig.ready)
     return document
 
 

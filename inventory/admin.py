@@ -3,13 +3,14 @@ from import_export.admin import ImportExportModelAdmin
 
 from accounts.admin import AuditedAdmin
 from bulk.resources import resource_for
-from inventory import catalogue, providers_catalogue
 from inventory.models import Product, Provider, ProviderProduct, StockMovement
+from inventory.uploads import products as product_uploads
+from inventory.uploads import providers as provider_uploads
 
 
 @admin.register(Product)
 class ProductAdmin(AuditedAdmin, ImportExportModelAdmin):
-    resource_classes = [resource_for(catalogue.SPEC)]
+    resource_classes = [resource_for(product_uploads.SPEC)]
     list_display = ["code", "description", "tax_treatment", "price", "is_active"]
     list_filter = ["tax_treatment", "item_type", "is_active"]
     search_fields = ["search_text"]
@@ -23,7 +24,7 @@ class ProviderProductInline(admin.TabularInline):
 
 @admin.register(Provider)
 class ProviderAdmin(AuditedAdmin, ImportExportModelAdmin):
-    resource_classes = [resource_for(providers_catalogue.SPEC)]
+    resource_classes = [resource_for(provider_uploads.SPEC)]
     list_display = ["name", "id_number", "nrc", "is_active"]
     search_fields = ["search_text"]
     inlines = [ProviderProductInline]

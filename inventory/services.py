@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from catalogs.selectors import catalog_entries
 from clients.rules import CatalogSets
 from core.audit import audited_save
-from inventory.catalogue import check_product
 from inventory.models import Stock, StockMovement
-from inventory.providers_catalogue import check_provider
+from inventory.uploads.products import check_product
+from inventory.uploads.providers import check_provider
 
 
 class NegativeStock(ValidationError):

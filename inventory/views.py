@@ -11,9 +11,11 @@ from accounts.modules import Module
 from bulk.exports import export_csv, export_xlsx
 from core.access import module_required
 from core.modules import Action
-from inventory import catalogue, providers_catalogue, selectors, services
+from inventory import selectors, services
 from inventory.forms import ProductForm, ProviderForm
 from inventory.models import Product, Provider, TaxTreatment
+from inventory.uploads import products as product_uploads
+from inventory.uploads import providers as provider_uploads
 
 INV = Module.INVENTARIO
 
@@ -111,7 +113,7 @@ def product_toggle_active(request, pk):
 
 @module_required(INV, Action.EXPORT)
 def product_export(request, fmt):
-    return _export(catalogue.SPEC, Product.objects.order_by("code"), "productos", fmt)
+    return _export(product_uploads.SPEC, Product.objects.order_by("code"), "productos", fmt)
 
 
 # ------------------------------------------------------------------------------------ providers
@@ -167,4 +169,4 @@ def provider_toggle_active(request, pk):
 
 @module_required(INV, Action.EXPORT)
 def provider_export(request, fmt):
-    return _export(providers_catalogue.SPEC, Provider.objects.order_by("name"), "proveedores", fmt)
+    return _export(provider_uploads.SPEC, Provider.objects.order_by("name"), "proveedores", fmt)

@@ -1,21 +1,35 @@
 """What is owed: each credit document's payment status and each client's balance and aging,
-from the payments applied and the credit notes issued (an NC reduces what the client owes)."""
+from the payments applied and the credit notes issued (an NC reduces what the client owes).
+
+What a client owes has one definition: the sum over its credit sales in force of what each still
+owes (its total less the payments applied to it and the credit notes in force tied to it, never
+below zero), less its payments not applied yet and its credit notes tied to no credit sale. It is
+answered at three sizes, held equal by the payments and reports tests: ``aging()`` (in Python, a
+query per step: the reference, and the client's page), ``client_position()`` (one client in one
+statement: the issuing checks) and ``aging_table()`` (every client, grouped and paged by the
+database: the credit page and the aging report)."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db import connection, transaction
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import Client
+from clients.selectors import clients_for_user
+from core.fiscal import CREDIT_SALES_TYPES as CREDIT_SALES
+from core.fiscal import NOT_IN_FORCE as DEAD
+from core.fiscal import DocType
+from dte.models import Document, RelatedDocument
 from payments.models import Application, Payment
 
 ZERO = Decimal("0.00")
-CREDIT_SALES = ["01", "03", "06", "11"]  # sold on credit: Factura, CCF, ND, FEX
 BUCKETS = [("current", 0, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("90_plus", 91, None)]
-DEAD = ["draft", "rejected", "invalidated", "correcting"]
 
 
 def _money():
@@ -24,10 +38,8 @@ def _money():
 
 def credit_documents(qs=None):
     """Credit sales annotated with what was paid and credited against each."""
-    from dte.models import Document, RelatedDocument
-
     qs = Document.objects.all() if qs is None else qs
-    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte="05")
+    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
                 .exclude(document__status__in=DEAD).values("target")
                 .annotate(s=Sum("document__total_operation")).values("s"))
     return (qs.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD)
@@ -118,9 +130,7 @@ def unapplied_payments(client_ids=None):
 
 def loose_credit_notes(client_ids=None):
     """{client id: live credit notes whose related documents are not credit sales}."""
-    from dte.models import Document
-
-    qs = (Document.objects.filter(tipo_dte="05").exclude(status__in=DEAD)
+    qs = (Document.objects.filter(tipo_dte=DocType.NC).exclude(status__in=DEAD)
           .exclude(related__target__condition=2, related__target__tipo_dte__in=CREDIT_SALES))
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
@@ -158,10 +168,6 @@ def _sql_parts():
     related documents), placeholders for the dead statuses and the credit-sale types, and a
     credit sale's days late (one %s: today) in this database's dialect. Only identifiers from
     the models and fixed text: every value travels as a parameter."""
-    from django.db import connection
-
-    from dte.models import Document, RelatedDocument
-
     q = connection.ops.quote_name
     late = ("(%s::date - c.issue_date - c.payment_term_days)" if connection.vendor == "postgresql"
             else "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)")
@@ -178,8 +184,6 @@ def client_position(client_id, *, exclude=None, today=None):
     (document_open_credit) with their payments and credit notes, and its payments with money
     left unapplied (payment_unapplied). Its cost follows what is open, not the client's history.
     ``exclude``: a document left out (the one being issued)."""
-    from django.db import connection
-
 
     today = today or timezone.localdate()
     payment, application, document, related, dead, sales, late = _sql_parts()
@@ -197,19 +201,18 @@ def client_position(client_id, *, exclude=None, today=None):
                         - COALESCE((SELECT SUM(a.amount) FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                                     WHERE a.document_id = c.id AND p.voided_at IS NULL), 0)
                         - COALESCE((SELECT SUM(n.total_operation) FROM {related} r JOIN {document} n ON n.id = r.document_id
-                                    WHERE r.target_id = c.id AND n.tipo_dte = '05' AND n.status NOT IN ({dead})), 0)
+                                    WHERE r.target_id = c.id AND n.tipo_dte = '{DocType.NC.value}' AND n.status NOT IN ({dead})), 0)
                         AS outstanding
                  FROM credit c)
         SELECT (SELECT SUM(outstanding) FROM docs WHERE outstanding > 0),
                (SELECT COUNT(*) FROM docs WHERE outstanding > 0 AND late > 0),
                (SELECT SUM(p.unapplied) FROM {payment} p WHERE p.client_id = %s AND p.voided_at IS NULL AND p.unapplied > 0),
                (SELECT SUM(d.total_operation) FROM {document} d
-                WHERE d.client_id = %s AND d.tipo_dte = '05' AND d.status NOT IN ({dead})
+                WHERE d.client_id = %s AND d.tipo_dte = '{DocType.NC.value}' AND d.status NOT IN ({dead})
                 AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
                                 WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales})))"""  # noqa: S608
     params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, today, *DEAD, client_id, client_id, *DEAD,
               *CREDIT_SALES]  # in the order the placeholders appear
-    from django.db import transaction
 
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -225,8 +228,6 @@ def client_position(client_id, *, exclude=None, today=None):
 def client_position_python(client_id, *, exclude=None, today=None):
     """``client_position`` computed the long way, through ``aging()`` (a query per step, each
     document's status in Python): the reference the SQL answer is tested against."""
-    from dte.models import Document
-
     docs = Document.objects.filter(client_id=client_id)
     if exclude is not None:
         docs = docs.exclude(pk=exclude)
@@ -239,15 +240,11 @@ def client_position_python(client_id, *, exclude=None, today=None):
 
 def payments_for_user(*, user):
     """Payments of the clients ``user`` may see (clients.selectors.clients_for_user)."""
-    from clients.selectors import clients_for_user
-
     return Payment.objects.select_related("client").filter(client__in=clients_for_user(user=user).values("pk"))
 
 
 def payment_get_for_user(*, user, pk):
     """One payment, or 404 when it is not there or its client is out of the user's scope."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(payments_for_user(user=user), pk=pk)
 
 
@@ -255,61 +252,11 @@ def payments_of(client_id):
     return Payment.objects.filter(client_id=client_id).prefetch_related("applications__document").order_by("-date", "-id")
 
 
-class DaysLate(Func):
-    """Days between a document's due date (issue date + term) and ``today``: negative or zero
-    while it is current."""
-
-    output_field = IntegerField()
-
-    def __init__(self, today):
-        super().__init__(Value(today), F("issue_date"), F("payment_term_days"))
-
-    def _parts(self, compiler):
-        parts, params = [], []
-        for expression in self.get_source_expressions():
-            sql, p = compiler.compile(expression)
-            parts.append(sql)
-            params.extend(p)
-        return parts, params
-
-    def as_postgresql(self, compiler, connection, **extra):
-        (today, issue, term), params = self._parts(compiler)
-        return f"({today}::date - {issue} - {term})", params
-
-    def as_sql(self, compiler, connection, **extra):  # SQLite (the embedded default)
-        (today, issue, term), params = self._parts(compiler)
-        return f"(CAST(julianday({today}) - julianday({issue}) AS INTEGER) - {term})", params
-
-
-def outstanding_documents(documents, *, today):
-    """Credit sales still owed, each annotated with ``outstanding`` (total less payments applied
-    and credit notes tied to it) and ``days_late``: the set the aging report groups in SQL."""
-    from dte.models import RelatedDocument
-
-    paid = (Application.objects.filter(document=OuterRef("pk"), payment__voided_at__isnull=True)
-            .values("document").annotate(s=Sum("amount")).values("s"))
-    credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte="05")
-                .exclude(document__status__in=DEAD).values("target")
-                .annotate(s=Sum("document__total_operation")).values("s"))
-    worth = Coalesce(NullIf(F("total_to_pay"), Value(ZERO)), F("total_operation"), output_field=_money())
-    return (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD)
-            .annotate(outstanding=ExpressionWrapper(
-                worth - Coalesce(Subquery(paid, output_field=_money()), Value(ZERO), output_field=_money())
-                - Coalesce(Subquery(credited, output_field=_money()), Value(ZERO), output_field=_money()),
-                output_field=_money()),
-                days_late=DaysLate(today))
-            .filter(outstanding__gt=0))
-
-
 def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
     """The credit page at any size: per client, the aging buckets, what it owes, its unapplied
     payments and loose credit notes, its balance and overdue documents, grouped by the database
     in one statement (payments and credit notes summed once and joined, not asked per document)
     and paged. Returns (rows of ClientAging, how many clients, totals)."""
-    from django.db import connection, transaction
-
-    from clients.models import Client
-
     today = today or timezone.localdate()
     credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD).order_by()
               .values("id", "client_id", "issue_date", "payment_term_days", "total_to_pay", "total_operation"))
@@ -326,7 +273,7 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
         paid AS (SELECT a.document_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                  WHERE p.voided_at IS NULL GROUP BY a.document_id),
         credited AS (SELECT r.target_id, SUM(n.total_operation) AS s FROM {related} r JOIN {document} n ON n.id = r.document_id
-                     WHERE n.tipo_dte = '05' AND n.status NOT IN ({dead}) GROUP BY r.target_id),
+                     WHERE n.tipo_dte = '{DocType.NC.value}' AND n.status NOT IN ({dead}) GROUP BY r.target_id),
         docs AS (SELECT c.client_id, {late} AS late,
                         COALESCE(NULLIF(c.total_to_pay, 0), c.total_operation) - COALESCE(paid.s, 0)
                         - COALESCE(credited.s, 0) AS outstanding
@@ -338,7 +285,7 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
         applied AS (SELECT p.client_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                     WHERE p.voided_at IS NULL AND p.client_id IN (SELECT client_id FROM owed) GROUP BY p.client_id),
         loose AS (SELECT d.client_id, SUM(d.total_operation) AS s FROM {document} d
-                  WHERE d.tipo_dte = '05' AND d.status NOT IN ({dead}) AND d.client_id IN (SELECT client_id FROM owed)
+                  WHERE d.tipo_dte = '{DocType.NC.value}' AND d.status NOT IN ({dead}) AND d.client_id IN (SELECT client_id FROM owed)
                   AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
                                   WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales}))
                   GROUP BY d.client_id),

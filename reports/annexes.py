@@ -18,13 +18,16 @@ request (what Excel writes when the manual's workflow saves a CSV).
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
-from reports.base import ZERO, filtered
+from core.fiscal import DocType
+from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState
+from reports.base import ZERO, filtered, money
 
 RENTA_FROM = datetime.date(2025, 1, 1)  # the two income-tax columns exist from the January 2025 period
 # Tipo de ingreso (Renta), manual v14 §III: what kind of activity the sales come from.
@@ -131,7 +134,7 @@ class Taxpayers(Annex):
     number = "1"
     title = _("Anexo 1 · Ventas a contribuyentes")
     description = _("Un registro por crédito fiscal, nota de crédito y nota de débito del mes.")
-    types = ("03", "05", "06")
+    types = (DocType.CCF, DocType.NC, DocType.ND)
 
     def lines(self, params, options):
         rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
@@ -159,16 +162,14 @@ class Consumers(Annex):
     number = "2"
     title = _("Anexo 2 · Ventas a consumidor final")
     description = _("Facturas y facturas de exportación del mes, un registro por día y tipo.")
-    types = ("01", "11")
+    types = (DocType.FACTURA, DocType.FEX)
 
     def count(self, params):
         return self.documents(params).values("issue_date", "tipo_dte").distinct().order_by().count()
 
     def lines(self, params, options):
-        from dte.models import DocumentLine
-
         docs = self.documents(params)
-        services = dict(DocumentLine.objects.filter(document__in=docs.filter(tipo_dte="11"), item_type=2)
+        services = dict(DocumentLine.objects.filter(document__in=docs.filter(tipo_dte=DocType.FEX), item_type=2)
                         .values("document").annotate(s=_line_sum()).values_list("document", "s"))
         rows = (docs.order_by("issue_date", "tipo_dte", "issue_time", "correlative", "id")
                 .values("id", "issue_date", "tipo_dte", "codigo_generacion", "counterparty", "amount_exenta",
@@ -184,7 +185,7 @@ class Consumers(Annex):
             group["last"] = row["codigo_generacion"]
             group["exenta"] += row["amount_exenta"]
             group["no_suj"] += row["amount_no_suj"]
-            if row["tipo_dte"] == "11":
+            if row["tipo_dte"] == DocType.FEX:
                 # an export's value is its operation total (goods, insurance, freight); its
                 # service lines go to "exportaciones de servicios"
                 service = min(services.get(row["id"], ZERO), row["total_operation"])
@@ -204,7 +205,7 @@ class Consumers(Annex):
         total = g["exenta"] + g["no_suj"] + g["gravada"] + g["ca"] + g["world"] + g["services"]
         operation = 4 if g["taxed"] and g["other"] else 1 if g["taxed"] else 2
         income = options.income_type
-        if tipo == "11":
+        if tipo == DocType.FEX:
             income = 9 if g["services"] and not (g["ca"] or g["world"]) else 7
         renta = [0, 0] if params.date_from < RENTA_FROM else [operation, income]
         return [day(date), 4, tipo, "N/A", "N/A", "N/A", "N/A", code(g["first"]), code(g["last"]), "",
@@ -213,10 +214,6 @@ class Consumers(Annex):
 
 
 def _line_sum():
-    from django.db.models import Sum
-
-    from reports.base import money
-
     return Sum(F("quantity") * F("unit_price") - F("discount"), output_field=money())
 
 
@@ -229,10 +226,8 @@ class Invalidated(Annex):
     description = _("Los DTE cuya invalidación aceptó MH en el mes.")
 
     def documents(self, params):
-        from dte.models import Invalidation
-
-        docs = filtered(params, statuses=["invalidated"], dated=False)
-        return Invalidation.objects.filter(state="accepted", document__in=docs, created_at__date__gte=params.date_from,
+        docs = filtered(params, statuses=[GovStatus.INVALIDATED], dated=False)
+        return Invalidation.objects.filter(state=InvalidationState.ACCEPTED, document__in=docs, created_at__date__gte=params.date_from,
                                            created_at__date__lte=params.date_to)
 
     def lines(self, params, options):
@@ -272,7 +267,7 @@ class Perceptions(_Withheld):
     number = "9"
     title = _("Anexo 9 · Percepción de IVA del 1 % por el declarante")
     description = _("Créditos fiscales y notas con IVA percibido (solo agentes de percepción).")
-    types = ("03", "05", "06")
+    types = (DocType.CCF, DocType.NC, DocType.ND)
     field = "iva_percibido"
 
 
@@ -281,7 +276,7 @@ class Retentions(_Withheld):
     number = "10"
     title = _("Anexo 10 · Retención de IVA del 1 % por el declarante")
     description = _("Comprobantes de retención emitidos (solo agentes de retención).")
-    types = ("07",)
+    types = (DocType.CR,)
     field = "iva_retenido"
 
 
@@ -296,14 +291,12 @@ class ExcludedSubjects(Annex):
     number = "5"
     title = _("Anexo 5 · Compras a sujetos excluidos")
     description = _("Facturas de sujeto excluido emitidas por la empresa en el mes.")
-    types = ("14",)
+    types = (DocType.FSE,)
 
     def filename(self, params):
         return f"F07_excluidos_{params.date_from:%Y%m}.csv"
 
     def lines(self, params, options):
-        import json
-
         rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
                 .values("issue_date", "sello_recibido", "codigo_generacion", "counterparty", "amount_gravada", "payload"))
         for row in rows.iterator(chunk_size=500):

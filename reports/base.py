@@ -9,17 +9,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.fiscal import IN_FORCE, SALES_TYPES, DocType  # noqa: F401 - SALES_TYPES: the reports' name for it
+from dte.models import Document
+from dte.selectors import document_scope
 
 ZERO = Decimal("0.00")
 PAGE = 50
 
-# A document that stands as issued for the books: numbered and signed, not rejected nor
-# invalidated. Contingency and not-yet-answered documents count (they are valid sales that MH
-# will seal); the pages warn how many are not sealed yet.
-COUNTED = ["pending", "transmitting", "in_doubt", "sealed", "contingency", "invalidation_pending"]
-SALES_TYPES = ["01", "03", "05", "06", "11"]  # CR (retention), NR (remission) and FSE (a purchase) are not sales
+# The books count what is in force (core.fiscal.IN_FORCE): contingency and not-yet-answered
+# documents are valid sales that MH will seal; the pages warn how many are not sealed yet.
 
 
 def money():
@@ -28,12 +30,12 @@ def money():
 
 def signed(expr):
     """A credit note subtracts from sales (facts §1: it reduces a CCF)."""
-    return Case(When(tipo_dte="05", then=-expr), default=expr, output_field=money())
+    return Case(When(tipo_dte=DocType.NC, then=-expr), default=expr, output_field=money())
 
 
 def net_sales():
     """Sales net of IVA: a Factura's gravada amount includes IVA (facts §2.5), the others do not."""
-    gravada = Case(When(tipo_dte="01", then=F("amount_gravada") - F("total_iva")), default=F("amount_gravada"),
+    gravada = Case(When(tipo_dte=DocType.FACTURA, then=F("amount_gravada") - F("total_iva")), default=F("amount_gravada"),
                    output_field=money())
     return signed(F("amount_no_suj") + F("amount_exenta") + gravada)
 
@@ -121,13 +123,10 @@ def parse_params(user, data, *, monthly=False):
 def documents_in_scope(user):
     """The documents whose figures a user may see in reports: the same rule as the documents list
     (dte.selectors.document_scope), so a total never counts a document its reader cannot open."""
-    from dte.models import Document
-    from dte.selectors import document_scope
-
     return Document.objects.filter(document_scope(user=user))
 
 
-def filtered(params, *, types=None, statuses=COUNTED, dated=True):
+def filtered(params, *, types=None, statuses=IN_FORCE, dated=True):
     qs = documents_in_scope(params.user)
     if dated:
         qs = qs.filter(issue_date__gte=params.date_from, issue_date__lte=params.date_to)
@@ -267,6 +266,4 @@ def _parse_cursor(kind, value):
 
 
 def sum_of(expr):
-    from django.db.models.functions import Coalesce
-
     return Coalesce(Sum(expr, output_field=money()), Value(ZERO), output_field=money())

@@ -11,13 +11,19 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Establishment, User
 from accounts.modules import Module
+from contingency import selectors
+from core.fiscal import IN_FORCE, SALES_TYPES
 from core.modules import Action
-from reports.base import COUNTED, SALES_TYPES, ZERO, documents_in_scope, month_bounds, net_sales, sum_of
+from dte.models import CaseState, Delivery, DeliveryState, DocType, GovStatus, InternalStatus, SpecialCase
+from reports.base import ZERO, documents_in_scope, money, month_bounds, net_sales, sum_of
 
 MAX_DAYS = 370
 
@@ -83,13 +89,11 @@ def parse_period(data, today):
 
 
 def board(user, period, *, today=None):
-    from dte.models import GovStatus, InternalStatus
-
     today = today or timezone.localdate()
     view = view_of(user)
     month = month_bounds(today)
     out = Board(view=view, today=today, month=month, period=period)
-    docs = scope(user, view).exclude(status="draft")
+    docs = scope(user, view).exclude(status=GovStatus.DRAFT)
     ranges = [(today, today), month, period]
     low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
 
@@ -110,7 +114,7 @@ def board(user, period, *, today=None):
                 cells = target.setdefault(key, [Cell(), Cell(), Cell()])
                 cells[i].documents += cell.documents
                 cells[i].amount += cell.amount
-            if row["status"] in COUNTED:  # the cards: documents in force and net sales
+            if row["status"] in IN_FORCE:  # the cards: documents in force and net sales
                 live[i].documents += cell.documents
                 live[i].amount += row[f"v{i}"] or ZERO
     out.by_status = [(v, label, status_cells[v]) for v, label in GovStatus.choices if v in status_cells]
@@ -118,7 +122,7 @@ def board(user, period, *, today=None):
     out.totals = live
 
     # 2. the charts, over the chosen period's sales
-    sales = (docs.filter(issue_date__gte=period[0], issue_date__lte=period[1], status__in=COUNTED, tipo_dte__in=SALES_TYPES)
+    sales = (docs.filter(issue_date__gte=period[0], issue_date__lte=period[1], status__in=IN_FORCE, tipo_dte__in=SALES_TYPES)
              .values("issue_date", "tipo_dte", "establishment_id", "created_by_id")
              .annotate(net=sum_of(net_sales())).order_by())
     by_day, by_type, by_est, by_rep = {}, {}, {}, {}
@@ -134,18 +138,10 @@ def board(user, period, *, today=None):
 
 
 def _sum_in(condition, expression):
-    from django.db.models import Sum, Value
-    from django.db.models.functions import Coalesce
-
-    from reports.base import money
-
     return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=money())
 
 
 def _charts(by_day, by_type, by_est, by_rep, period):
-    from accounts.models import Establishment, User
-    from dte.models import DocType
-
     days, day = [], period[0]
     while day <= period[1]:
         days.append(day)
@@ -165,31 +161,25 @@ def _charts(by_day, by_type, by_est, by_rep, period):
 
 
 def _needs_action(user, view, docs):
-    from django.urls import reverse
-
-    from dte.models import Delivery, SpecialCase
-
-    counts = docs.filter(status__in=["rejected", "in_doubt"]).values("status").annotate(n=Count("id")).order_by()
+    counts = docs.filter(status__in=[GovStatus.REJECTED, GovStatus.IN_DOUBT]).values("status").annotate(n=Count("id")).order_by()
     counts = {row["status"]: row["n"] for row in counts}
     listing = reverse("dte:list")
     out = [("rejected", _("Rechazados por MH: corregir y emitir de nuevo"), counts.get("rejected", 0),
             f"{listing}?estado=rejected", "danger"),
            ("in_doubt", _("En duda: MH no confirmó si los recibió"), counts.get("in_doubt", 0),
             f"{listing}?estado=in_doubt", "warning")]
-    failed = Delivery.objects.filter(state="failed", document__in=docs).count()
+    failed = Delivery.objects.filter(state=DeliveryState.FAILED, document__in=docs).count()
     out.append(("emails", _("Correos a clientes que fallaron"), failed, listing, "warning"))
     if view == "supervisor" or user.can(Module.DOCUMENTOS, Action.APPROVE):
-        waiting = SpecialCase.objects.filter(state="requested", document__in=docs).count()
+        waiting = SpecialCase.objects.filter(state=CaseState.REQUESTED, document__in=docs).count()
         out.append(("approvals", _("Casos esperando su aprobación"), waiting, reverse("dte:approvals"), "primary"))
     if view == "rep":
-        drafts = docs.model.objects.filter(created_by=user, status="draft").count()
+        drafts = docs.model.objects.filter(created_by=user, status=GovStatus.DRAFT).count()
         out.append(("drafts", _("Mis borradores"), drafts, reverse("dte:new"), "secondary"))
     return out
 
 
 def _contingency():
-    from contingency import selectors
-
     periods = list(selectors.unfinished_periods())
     waiting = selectors.waiting_counts(periods)
     return [(p, waiting.get(p.pk, 0), selectors.deadlines(p)) for p in periods]

@@ -5,16 +5,18 @@ Columns of the books: Código Tributario art. 141 and its Reglamento de Aplicaci
 Ventas a Consumidor Final: a line per day and till with the range of documents) and art. 85 (Libro
 de Ventas a Contribuyentes: a line per document), as summarised in reports/SOURCES.md."""
 
-from decimal import Decimal
 
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Coalesce, Round, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import formats
-from reports.base import SALES_TYPES, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
+from core.fiscal import IVA_DIVISOR, SALES_TYPES, DocType
+from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState, InvalidationType
+from payments.selectors import aging_table
+from reports.base import PAGE, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
 
 MONEY = "money"
 
@@ -53,7 +55,7 @@ class SalesBookTaxpayers(Report):
                Column("total", _("Total"), MONEY, total=True)]
 
     def base(self, params):
-        return filtered(params, types=["03", "05", "06"])
+        return filtered(params, types=[DocType.CCF, DocType.NC, DocType.ND])
 
     def exprs(self):
         return {"name": KT("counterparty__name"), "nrc": KT("counterparty__nrc"),
@@ -88,10 +90,10 @@ class SalesBookConsumers(Report):
                Column("total", _("Total ventas diarias propias"), MONEY, total=True)]
 
     def base(self, params):
-        return filtered(params, types=["01", "11"])
+        return filtered(params, types=[DocType.FACTURA, DocType.FEX])
 
     def aggregates(self):
-        local, export = Q(tipo_dte="01"), Q(tipo_dte="11")
+        local, export = Q(tipo_dte=DocType.FACTURA), Q(tipo_dte=DocType.FEX)
         return {"first": Min("numero_control"), "last": Max("numero_control"), "documents": Count("id"),
                 "exenta": sum_of("amount_exenta"), "no_suj": sum_of("amount_no_suj"),
                 "gravada": Coalesce(Sum("amount_gravada", filter=local), Value(ZERO), output_field=money()),
@@ -133,10 +135,10 @@ class SalesBookConsumersDetail(Report):
                Column("total", _("Total"), MONEY, total=True)]
 
     def base(self, params):
-        return filtered(params, types=["01", "11"])
+        return filtered(params, types=[DocType.FACTURA, DocType.FEX])
 
     def exprs(self):
-        export = Q(tipo_dte="11")
+        export = Q(tipo_dte=DocType.FEX)
         zero = Value(ZERO, output_field=money())
         return {"exenta": F("amount_exenta"), "no_suj": F("amount_no_suj"),
                 "gravada": Case(When(export, then=zero), default=F("amount_gravada"), output_field=money()),
@@ -166,7 +168,7 @@ class Retentions(Report):
                Column("base", _("Monto sujeto"), MONEY, total=True), Column("retenido", _("IVA retenido"), MONEY, total=True)]
 
     def base(self, params):
-        return filtered(params, types=["07"])
+        return filtered(params, types=[DocType.CR])
 
     def exprs(self):
         return {"name": KT("counterparty__name"), "nit": KT("counterparty__id_number"),
@@ -191,23 +193,17 @@ class Invalidated(Report):
                Column("sello_recibido", _("Sello de la invalidación"), "code", width=42, screen=False)]
 
     def base(self, params):
-        from dte.models import Invalidation
-
-        docs = filtered(params, statuses=["invalidated"], dated=False)
-        return Invalidation.objects.filter(state="accepted", document__in=docs,
+        docs = filtered(params, statuses=[GovStatus.INVALIDATED], dated=False)
+        return Invalidation.objects.filter(state=InvalidationState.ACCEPTED, document__in=docs,
                                            created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
 
     def exprs(self):
-        from django.db.models.functions import TruncDate
-
         return {"day": TruncDate("created_at"), "amount": F("document__total_operation")}
 
     def totals(self, params):
         return self.base(params).aggregate(amount=sum_of("document__total_operation"))
 
     def display(self, row):
-        from dte.models import InvalidationType
-
         row["tipo_label"] = InvalidationType(row["tipo"]).label if row.get("tipo") else ""
         return super().display(row)
 
@@ -223,16 +219,14 @@ class DocumentStatus(Report):
                Column("documents", _("Documentos"), "int", total=True), Column("total", _("Monto"), MONEY, total=True)]
 
     def base(self, params):
-        return filtered(params, statuses=None).exclude(status="draft")
+        return filtered(params, statuses=None).exclude(status=GovStatus.DRAFT)
 
     def aggregates(self):
         # a retention's amount is what it withholds (its operation total is zero)
-        return {"documents": Count("id"), "total": sum_of(Case(When(tipo_dte="07", then=F("total_to_pay")),
+        return {"documents": Count("id"), "total": sum_of(Case(When(tipo_dte=DocType.CR, then=F("total_to_pay")),
                                                                default=F("total_operation"), output_field=money()))}
 
     def display(self, row):
-        from dte.models import DocType, GovStatus
-
         row["tipo_label"] = DocType(row["tipo_dte"]).label
         row["status_label"] = GovStatus(row["status"]).label
         return super().display(row)
@@ -315,15 +309,13 @@ class SalesByProduct(Report):
                Column("net", _("Ventas netas (sin IVA)"), MONEY, total=True)]
 
     def base(self, params):
-        from dte.models import DocumentLine
-
         return DocumentLine.objects.filter(document__in=filtered(params, types=SALES_TYPES))
 
     def aggregates(self):
         amount = F("quantity") * F("unit_price") - F("discount")
-        net = Case(When(document__tipo_dte="01", treatment="gravado", then=amount / Value(Decimal("1.13"))),
+        net = Case(When(document__tipo_dte=DocType.FACTURA, treatment="gravado", then=amount / Value(IVA_DIVISOR)),
                    default=amount, output_field=money())
-        sign = Case(When(document__tipo_dte="05", then=Value(-1)), default=Value(1))
+        sign = Case(When(document__tipo_dte=DocType.NC, then=Value(-1)), default=Value(1))
         return {"units": Coalesce(Sum(F("quantity") * sign, output_field=money()), Value(ZERO), output_field=money()),
                 "lines": Count("id"),
                 "net": Coalesce(Round(Sum(net * sign, output_field=money()), 2), Value(ZERO), output_field=money())}
@@ -367,8 +359,6 @@ class ReceivablesAging(Report):
                Column("balance", _("Saldo"), MONEY, total=True)]
 
     def _table(self, params, offset=0, limit=10**9):
-        from payments.selectors import aging_table
-
         return aging_table(filtered(params, dated=False, statuses=None), today=timezone.localdate(), offset=offset,
                            limit=limit)
 
@@ -389,8 +379,6 @@ class ReceivablesAging(Report):
         return {**totals, "unapplied": -totals["unapplied"]}
 
     def page(self, params, cursor=None, number=1):
-        from reports.base import PAGE
-
         offset = (max(number, 1) - 1) * PAGE
         found, count, _totals = self._table(params, offset=offset, limit=PAGE)
         rows = [{**self._row(r), "_n": n} for n, r in enumerate(found, start=offset + 1)]
@@ -399,14 +387,14 @@ class ReceivablesAging(Report):
 
 def _debit_note(qs):
     """RACT art. 83: the month's débito fiscal, the IVA inside the taxed local sales."""
-    debit = qs.filter(tipo_dte="01").aggregate(s=sum_of("total_iva"))["s"]
+    debit = qs.filter(tipo_dte=DocType.FACTURA).aggregate(s=sum_of("total_iva"))["s"]
     if not debit:
         return []
     return [_("Débito fiscal del mes (IVA incluido en las ventas gravadas locales): %(d)s") % {"d": formats.money(debit)}]
 
 
 def _unsealed_note(qs):
-    n = qs.exclude(status="sealed").count()
+    n = qs.exclude(status=GovStatus.SEALED).count()
     if not n:
         return []
     return [_("%(n)d documento(s) del periodo aún no tienen sello de MH (en contingencia o por transmitir): "

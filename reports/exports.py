@@ -12,8 +12,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.selectors import company_get
 from bulk.columns import escape_formula
 from core import formats
+from dte.printing import _fonts
 
 CHUNK = 2000
 PDF_MAX_ROWS = 5000  # a PDF is for reading and printing; longer lists go to xlsx or CSV
@@ -41,8 +43,6 @@ def iter_rows(report, params, progress=None):
 
 
 def heading(report, params):
-    from accounts.selectors import company_get
-
     company = company_get()
     if report.monthly:
         period = _("Mes %(m)s") % {"m": params.date_from.strftime("%m/%Y")}
@@ -106,7 +106,7 @@ def _totals_row(report, totals, clean):
 def write_xlsx(report, params, target, progress=None):
     """Write the workbook to ``target`` (a path or file object). XlsxWriter's constant-memory
     mode flushes each row to disk as it is written."""
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415 - start-up cost: loaded only by the process that writes a workbook
 
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "tmpdir": tempfile.gettempdir(),
                                         "default_date_format": "dd/mm/yyyy"})
@@ -156,9 +156,7 @@ def write_xlsx(report, params, target, progress=None):
 
 
 def pdf_bytes(report, params, progress=None):
-    from weasyprint import HTML
-
-    from dte.printing import _fonts
+    from weasyprint import HTML  # noqa: PLC0415 - start-up cost: WeasyPrint loads only in the process that prints
 
     rows = []
     for values in iter_rows(report, params, progress):

@@ -8,8 +8,14 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.models import AuditAction
+from core.queue import enqueue_on_commit
+from core.statemachine import TransitionRefused
 from reports import exports
-from reports.models import ExportJob
+from reports.base import parse_params
+from reports.definitions import BY_SLUG
+from reports.models import EXPORT_JOB_MACHINE, ExportJob
 
 INLINE_MAX_ROWS = 5000  # up to this many rows an xlsx or PDF is built inside the request
 
@@ -18,14 +24,11 @@ def export_request(*, user, report, params, fmt):
     with transaction.atomic():
         job = ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=user, report=report.slug,
                                        title=str(report.title)[:200], params=params.raw, fmt=fmt)
-        from core.audit import audit_record
-        from core.models import AuditAction
-
         audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=job.title,
                      summary=f"Exportación solicitada ({fmt})", after={"reporte": report.slug, "parametros": params.raw})
-        from reports.tasks import export_task
+        from reports.tasks import export_task  # noqa: PLC0415 - cycle: reports.tasks imports this module (a task wraps it)
 
-        transaction.on_commit(lambda: export_task.delay(job.pk))
+        enqueue_on_commit(export_task, job.pk)
     return job
 
 
@@ -41,12 +44,11 @@ def build_file(report, params, fmt, out, progress=None):
 
 
 def build(job_id):
-    from reports.base import parse_params
-    from reports.definitions import BY_SLUG
-
-    if not ExportJob.objects.filter(pk=job_id, state="queued").update(state="running"):
-        return False
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    try:  # claimed first: a duplicate message finds the job taken
+        EXPORT_JOB_MACHINE.move(job, ExportJob.State.RUNNING)
+    except TransitionRefused:
+        return False
     report = BY_SLUG[job.report]()
     params = parse_params(job.requested_by, job.params, monthly=report.monthly)
     try:
@@ -60,10 +62,9 @@ def build(job_id):
             size = tmp.tell()
             tmp.seek(0)
             job.file.save(exports.filename(report, params, job.fmt), File(tmp), save=False)
-        ExportJob.objects.filter(pk=job.pk).update(state="done", file=job.file.name, size=size,
-                                                   finished_at=timezone.now())
+        EXPORT_JOB_MACHINE.move(job, ExportJob.State.DONE, file=job.file.name, size=size, finished_at=timezone.now())
     except Exception as exc:  # noqa: BLE001 - shown on the job's page
-        ExportJob.objects.filter(pk=job.pk).update(state="failed", error=str(exc)[:300], finished_at=timezone.now())
+        EXPORT_JOB_MACHINE.move(job, ExportJob.State.FAILED, error=str(exc)[:300], finished_at=timezone.now())
         if not isinstance(exc, ValueError):
             raise
     return True

@@ -1,6 +1,7 @@
 from django.db import models
 
 from core.models import FileJob
+from core.statemachine import Machine
 
 
 class ExportJob(FileJob):
@@ -18,3 +19,6 @@ class ExportJob(FileJob):
 
     def __str__(self):
         return f"{self.title} ({self.fmt}, {self.state})"
+
+
+EXPORT_JOB_MACHINE = Machine(ExportJob, ExportJob.MOVES)  # its state changes: core.statemachine

@@ -1,16 +1,33 @@
+import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.modules import Module
+from accounts.selectors import establishments_for_user, points_of_sale_for_user
 from core import formats
 from core.access import module_required
 from core.modules import Action
+from dte.models import DocType, Document, GovStatus
 from reports import exports, jobs
+from reports.annexes import (
+    ANNEXES,
+    CLASSIFICATIONS,
+    COST_TYPES,
+    COSTS_FOR,
+    ENCODINGS,
+    INCOME_TYPES,
+    RENTA_FROM,
+    SECTORS,
+    Options,
+)
 from reports.base import parse_params
+from reports.dashboard import board, parse_period
 from reports.definitions import BY_SLUG, REPORTS
 from reports.models import ExportJob
 
@@ -25,22 +42,16 @@ def _report(slug):
 
 
 def _choices(user):
-    from accounts.models import User
-    from accounts.selectors import establishments_for_user, points_of_sale_for_user
-    from dte.models import DocType, GovStatus
-
     establishments = establishments_for_user(user=user)
     reps = User.objects.filter(is_active=True)
     if not user.company_wide:
         reps = reps.filter(pk__in=_reps_of(establishments))
     return {"establishments": establishments, "points": points_of_sale_for_user(user=user).select_related("establishment"),
             "reps": reps.order_by("username"), "types": DocType.choices,
-            "statuses": [s for s in GovStatus.choices if s[0] != "draft"]}
+            "statuses": [s for s in GovStatus.choices if s[0] != GovStatus.DRAFT]}
 
 
 def _reps_of(establishments):
-    from dte.models import Document
-
     return Document.objects.filter(establishment__in=establishments).values("created_by").distinct()
 
 
@@ -104,7 +115,6 @@ def report_export(request, slug, fmt):
     if total > jobs.INLINE_MAX_ROWS:
         job = jobs.export_request(user=request.user, report=report, params=params, fmt=fmt)
         return redirect("reports:job", public_id=job.public_id)
-    import io
 
     out = io.BytesIO()
     jobs.build_file(report, params, fmt, out)
@@ -132,10 +142,6 @@ def export_download(request, public_id):
 @module_required(Module.DOCUMENTOS, Action.VIEW)
 def dashboard(request):
     """The accountant's, supervisor's or sales rep's dashboard (reports.dashboard.view_of)."""
-    from django.utils import timezone
-
-    from reports.dashboard import board, parse_period
-
     today = timezone.localdate()
     period, errors = parse_period(request.GET, today)
     for error in errors:
@@ -152,8 +158,6 @@ def dashboard(request):
 def _annex_options(data):
     """The accountant's choices for the annexes, each falling back to its default when absent or
     not in its list (a cost type must belong to its classification)."""
-    from reports.annexes import CLASSIFICATIONS, COSTS_FOR, ENCODINGS, INCOME_TYPES, SECTORS, Options
-
     def pick(key, choices, default):
         value = data.get(key, "")
         return int(value) if value.isdigit() and int(value) in dict(choices) else default
@@ -169,8 +173,6 @@ def _annex_options(data):
 @module_required(Module.REPORTES, Action.EXPORT)
 def annexes(request):
     """The F-07 annexes of a month, as the CSV files MH's portal takes (reports.annexes)."""
-    from reports.annexes import ANNEXES, CLASSIFICATIONS, COST_TYPES, INCOME_TYPES, RENTA_FROM, SECTORS
-
     params = parse_params(request.user, request.GET, monthly=True)
     options = _annex_options(request.GET)
     for error in params.errors:
@@ -186,8 +188,6 @@ def annexes(request):
 
 @module_required(Module.REPORTES, Action.EXPORT)
 def annex_download(request, annex):
-    from reports.annexes import ANNEXES
-
     item = ANNEXES.get(annex)
     if item is None:
         raise Http404

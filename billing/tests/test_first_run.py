@@ -172,7 +172,7 @@ def web():
 
 
 def test_demo_ready_prints_the_url_and_the_demo_users_once_the_web_answers(web):
-    from accounts.management.commands.setup_demo import DEMO_PASSWORD
+    from billing.management.commands.setup_demo import DEMO_PASSWORD
 
     out = io.StringIO()
     call_command("demo_ready", bind=f"0.0.0.0:{web}", timeout=10, stdout=out)

@@ -112,3 +112,15 @@ def test_the_sweep_is_in_the_beat_schedule():
     from billing.celery import app
 
     assert any(entry["task"] == "bulk.sweep" for entry in app.conf.beat_schedule.values())
+
+
+@pytest.mark.django_db
+def test_the_sweep_queues_again_a_review_whose_message_was_lost(users, settings, monkeypatch):
+    settings.BULK_STUCK_AFTER_SECONDS = 300
+    lost = _job(users["Administrador"], status="queued", started_ago=timedelta(minutes=6))
+    fresh = _job(users["Administrador"], status="queued", started_ago=timedelta(minutes=1))
+    ImportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    sent = []
+    monkeypatch.setattr(services, "enqueue", lambda task, pk: sent.append((task.name, pk)))
+    assert services.import_requeue_lost() == 1
+    assert sent == [("bulk.tasks.import_dry_run", lost.pk)] and fresh.pk not in [pk for _n, pk in sent]

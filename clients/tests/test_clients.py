@@ -109,7 +109,7 @@ def test_export_then_upload_changes_nothing(users):
     from bulk import engine
     from bulk.exports import export_xlsx
     from bulk.reading import read_upload
-    from clients.catalogue import SPEC
+    from clients.uploads import SPEC
 
     services.client_create(data=_taxpayer(sales_rep=users["Vendedor"]), acting_user=None)
     data = export_xlsx(SPEC, Client.objects.all())
@@ -167,7 +167,7 @@ def test_invisible_control_characters_in_an_uploaded_client_are_not_stored(users
     from bulk import engine
     from bulk.reading import read_upload
     from bulk.tests.helpers import consumer_row, csv_bytes, dui, xlsx
-    from clients.catalogue import SPEC
+    from clients.uploads import SPEC
 
     rows = [consumer_row(dui(7), "\u202bAna\u202c L\u00f3pez\u200b", notas="nota\u00adoculta\ttab")]
     rows[0]["direccion"] = "Col.\u2067 Escal\u00f3n\u2069"

@@ -1,4 +1,4 @@
-# The period is now dte.OfflineScope (dte 0020), same table: contingency's state lets go of it.
+# The period is now dte.OfflineScope (dte 0021), same table: contingency's state lets go of it.
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contingency', '0001_initial'),
-        ('dte', '0020_offline_scope'),
+        ('dte', '0021_offline_scope'),
     ]
 
     operations = [

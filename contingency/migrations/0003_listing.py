@@ -1,6 +1,6 @@
 # The links from documents to contingency events and lots move to contingency's side: one
 # Listing row per document listed or in a lot, carried over from dte_document's columns (which
-# dte 0021 then drops).
+# dte 0022 then drops).
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contingency', '0002_period_moves_to_dte'),
-        ('dte', '0020_offline_scope'),
+        ('dte', '0021_offline_scope'),
     ]
 
     operations = [

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from dte import hooks, jsonio
 from dte.models import Document, GovStatus, OfflineScope, Outbox, OutboxState
-from dte.returns import credit_note_sealed
 from dte.schemas.validation import payload_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import TransitionRefused, transition
@@ -138,8 +137,9 @@ def release_to_pipeline(doc, reason):
 
 
 def after_seal(doc):
-    """What a seal sets off in the same commit: a credit note's returned goods come back."""
-    credit_note_sealed(doc)
+    """What a seal sets off in the same commit: the seal observers (dte.hooks; a credit note's
+    returned goods come back, dte.returns)."""
+    hooks.sealed(doc)
 
 
 def settle(doc, answer, *, reason=""):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.queue import enqueue
 from core.statemachine import Machine
 from dte import delivery
-from dte.models import Delivery, DeliveryState, GovStatus, Outbox, OutboxState
+from dte.models import GovStatus, Outbox, OutboxState
 from dte.transitions import transition
 
 # The outbox's transition table: every move is one conditional UPDATE with a core.StateChange
@@ -105,16 +105,5 @@ def sweep(*, now=None):
                .order_by("available_at").values_list("pk", flat=True)[:settings.DTE_SWEEP_BATCH])
     for pk in due:
         enqueue_transmit(pk)
-    _sweep_deliveries(now)
+    delivery.deliveries_sweep(now=now)
     return len(due), released
-
-
-def _sweep_deliveries(now):
-    """Emails queued long ago whose message was lost go to the broker again."""
-    stale = now - datetime.timedelta(minutes=5)
-    # A worker that died while sending: the row goes back to the queue (it may be sent twice then,
-    # which is better than never).
-    Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - datetime.timedelta(minutes=15)).update(
-        state=DeliveryState.QUEUED)
-    for pk in Delivery.objects.filter(state=DeliveryState.QUEUED, created_at__lt=stale).values_list("pk", flat=True)[:200]:
-        delivery._queue(pk)

@@ -128,8 +128,8 @@ def test_admin_import_uses_the_same_rules(users, client_as):
     import tablib
 
     from bulk.resources import resource_for
-    from clients.catalogue import SPEC
     from clients.models import Client
+    from clients.uploads import SPEC
 
     header = [c.header for c in SPEC.columns]
     good = ["consumidor", "DUI", "00016297-5", "", "Ana", "", "", "otro", "no", "", "", "", "", "", "", "", "", 0, 0, "", "sí", ""]

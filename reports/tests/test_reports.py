@@ -203,7 +203,7 @@ def test_large_exports_are_built_in_the_background(book, users, accountant, clie
     from reports.models import ExportJob
 
     monkeypatch.setattr("reports.jobs.INLINE_MAX_ROWS", 1)
-    monkeypatch.setattr("reports.tasks.export_task.delay", lambda pk: None)  # the worker is called below
+    monkeypatch.setattr("reports.tasks.export_task.apply_async", lambda *a, **k: None)  # the worker is called below
     with django_capture_on_commit_callbacks(execute=True):
         response = accountant.get(f"/reportes/ventas-cliente/exportar/xlsx/?{range_query()}")
     job = ExportJob.objects.get()

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from accounts.modules import Module
 from bulk import columns as c
 from bulk.engine import Spec
+from catalogs.selectors import catalog_entries
 from clients.rules import search_text
 from inventory.models import Product, TaxTreatment
 
@@ -58,8 +59,6 @@ def check_product(data, ctx):
 
 
 def _context():
-    from catalogs.selectors import catalog_entries
-
     return {"units": {e.code for e in catalog_entries(catalog="CAT-014")}}
 
 

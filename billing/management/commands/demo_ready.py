@@ -9,8 +9,8 @@ import urllib.request
 
 from django.core.management.base import BaseCommand
 
-from accounts.management.commands.setup_demo import DEMO_PASSWORD, DEMO_USERS, GOVSIM_URL
 from billing.healthcheck import health_url
+from billing.management.commands.setup_demo import DEMO_PASSWORD, DEMO_USERS, GOVSIM_URL
 
 
 def browser_url(bind):

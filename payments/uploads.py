@@ -18,10 +18,16 @@ from bulk import columns as c
 from bulk.columns import CellError
 from bulk.engine import BATCH, Spec
 from bulk.reading import FileRejected
+from catalogs.selectors import catalog_choices
 from clients.columns import EXAMPLE_NIT
+from clients.models import Client
+from clients.selectors import clients_for_user
 from core import formats
+from dte.models import Document
+from dte.selectors import documents_for_user
 from payments import selectors
 from payments.models import Payment
+from payments.services import payment_record
 
 COLUMNS = [
     c.Column("cliente", "client", c.code_text(pattern=r"^[0-9A-Za-z\- ]{3,25}$", message=gettext_lazy("tiene caracteres no válidos"),
@@ -64,8 +70,6 @@ RULES = [
 
 
 def _context(user):
-    from catalogs.selectors import catalog_choices
-
     return {"user": user, "today": timezone.localdate(), "methods": {code for code, _l in catalog_choices(catalog="CAT-017")},
             "clients": {}, "documents": {}, "existing": {}, "owed": {}, "payments": {}}
 
@@ -85,8 +89,6 @@ def _client(ctx, number):
     """The client's pk by its document number, written with or without dashes (NIT is stored
     without them, DUI as ########-#)."""
     if number not in ctx["clients"]:
-        from clients.selectors import clients_for_user
-
         digits = re.sub(r"[\s\-]", "", number).upper()
         forms = {number, digits}
         if len(digits) == 9 and digits.isdigit():
@@ -104,8 +106,6 @@ def _client(ctx, number):
 def _document(ctx, value, client_id):
     """(pk, numero de control) of the document the user may see, by numero de control or codigo de
     generación. Numbers restart each year, so a numero de control may name several documents."""
-    from dte.selectors import documents_for_user
-
     value = value.upper()
     if value not in ctx["documents"]:
         ctx["documents"][value] = list(documents_for_user(user=ctx["user"])
@@ -126,8 +126,6 @@ def _document(ctx, value, client_id):
 def _owed(ctx, pk, label):
     """What the document still owes after the earlier rows of the file, and before them."""
     if pk not in ctx["owed"]:
-        from dte.models import Document
-
         doc = selectors.credit_documents(Document.objects.filter(pk=pk)).first()
         if doc is None:
             raise CellError("document", _("el documento %(d)s no es una venta al crédito vigente") % {"d": label})
@@ -211,10 +209,6 @@ def _classify(result, batch):
 
 def _apply(new, changed, user):
     """One ``payment_record`` per payment, inside the upload's transaction: if any fails, none is kept."""
-    from clients.models import Client
-    from dte.models import Document
-    from payments.services import payment_record
-
     payments = {}
     for rownum, values in new:
         row = dict(zip(WRITE_FIELDS, values, strict=True))

@@ -5,6 +5,7 @@ changes nothing."""
 
 import json
 import os
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -12,7 +13,10 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Company, Establishment, PointOfSale, Role, User
+from clients.models import Client
+from clients.rules import search_text
 from dte.signing.certificates import build_mh_crt, load_signing_key
+from inventory.models import Product, Provider, Stock
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-Facturador-2026")
 DEMO_NIT = "06140507071048"
@@ -98,12 +102,6 @@ class Command(BaseCommand):
 def _demo_catalogue(est):
     """A few clients of each kind, products, a provider and some stock, so a document can be
     issued right away. Existing rows are left alone."""
-    from decimal import Decimal
-
-    from clients.models import Client
-    from clients.rules import search_text
-    from inventory.models import Product, Provider, Stock
-
     common = {"departamento": "06", "municipio": "14", "phone": "22224444"}
     clients = [
         dict(kind="contribuyente", id_type="36", id_number="06142803901121", nrc="2345678",

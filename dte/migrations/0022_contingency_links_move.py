@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contingency', '0003_listing'),
-        ('dte', '0020_offline_scope'),
+        ('dte', '0021_offline_scope'),
     ]
 
     operations = [

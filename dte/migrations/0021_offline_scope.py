@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         ('contenttypes', '0002_remove_content_type_name'),
         ('accounts', '0006_company_mh_responsible'),
         ('contingency', '0001_initial'),
-        ('dte', '0019_returned_goods'),
+        ('dte', '0020_invalidation_state_choices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,12 +3,14 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from accounts.modules import Module
 from bulk.columns import CellError
 from bulk.engine import Spec
 from clients.columns import COLUMNS, KEY
 from clients.models import Client
 from clients.rules import CatalogSets, check_client
+from clients.selectors import clients_for_user
 
 WRITE_FIELDS = [
     "kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "activity_description",
@@ -18,8 +20,6 @@ WRITE_FIELDS = [
 
 
 def _context():
-    from accounts.models import User
-
     ctx = {"catalogs": CatalogSets()}
     ctx["users"] = dict(User.objects.filter(is_active=True).values_list("username", "id"))
     return ctx
@@ -76,8 +76,6 @@ SPEC.extra["export_queryset"] = lambda user: __import__("clients.selectors", fro
 
 def _scope(user):
     """The clients an upload may touch: the ones the user's pages show (None: all of them)."""
-    from clients.selectors import clients_for_user
-
     return None if user.company_wide else clients_for_user(user=user)
 
 
