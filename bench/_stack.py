@@ -194,9 +194,9 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
     is measured. Returns the outbox ids in order."""
     from django.utils import timezone
 
-    from dte import pipeline
     from dte.models import Outbox
     from dte.services import document_issue, draft_save
+    from dte.transmission import outbox as pipeline
 
     real = pipeline.queue_after_commit
     pipeline.queue_after_commit = lambda outbox_id: None

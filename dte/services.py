@@ -26,6 +26,7 @@ from dte.models import (
     Document,
     DocumentLine,
     GovStatus,
+    OfflineScope,
     Outbox,
     OutboxState,
     RelatedDocument,
@@ -36,6 +37,8 @@ from dte.prepared import PreparedQuery
 from dte.schemas.registry import GENERATIONS
 from dte.taxes import thresholds
 from dte.transitions import transition
+from dte.transmission import outbox as transmission_outbox
+from dte.transmission import scopes
 
 LINE_FIELDS = ["product_id", "item_type", "code", "description", "unit", "quantity", "unit_price", "discount",
                "treatment", "special_taxes", "tax_code", "no_gravado", "related_code", "withhold_income", "returns_goods",
@@ -417,20 +420,19 @@ def _contingency_of(doc, *, correcting, reused_code):
     point of sale it is issued offline (facts §5): tipoModelo/tipoOperacion 2 with the period's
     reason, and refused if MH does not take its type in contingency. A rejected contingency
     document corrected with the same code stays a contingency document (its event lists it).
-    The period was looked up (contingency.selectors.period_id_for_documents) by the query that
+    The period was looked up (dte.transmission.scopes.scope_id_for_documents) by the query that
     locked the document, in this transaction; it is loaded only when there is one."""
     period = None
     if doc.issue_period_id is not None:
-        from contingency.models import Period
-
-        period = Period.objects.filter(pk=doc.issue_period_id).first()
+        period = OfflineScope.objects.filter(pk=doc.issue_period_id).first()
     if period is not None:
         if doc.tipo_dte not in settings.DTE_CONTINGENCY_TYPES:
             raise IssueError([_("«%(t)s» no puede emitirse en contingencia: MH no lo admite (CAT-023). Emítalo "
                                 "cuando termine la contingencia de %(w)s.") % {
                 "t": doc.get_tipo_dte_display(), "w": period.scope_label}])
         return period, period.identificacion
-    if correcting and reused_code and doc.contingency_event_id and doc.contingency_period_id:
+    if (correcting and reused_code and doc.contingency_period_id
+            and any(reported(doc) for reported in hooks.reported_checks)):
         return None, doc.contingency_period.identificacion
     return None, None
 
@@ -439,16 +441,15 @@ def _issue_queryset(with_grant, pk, user_id=None):
     """The query that locks the document to issue (its row only) and reads, in the same round
     trip, what issuing needs before building: its company, location and client, the user's grant
     on the point of sale (accounts.selectors.user_may_operate; ``with_grant``), the active
-    contingency period covering it (contingency.selectors.period_for) and whether it names
+    offline scope covering it (dte.transmission.scopes.scope_covering) and whether it names
     related documents."""
     from django.db.models import Exists, OuterRef
 
     from accounts.selectors import operate_grant_exists
-    from contingency.selectors import period_id_for_documents
 
     qs = (Document.objects.select_for_update(of=("self",))
           .select_related("company", "establishment", "point_of_sale", "client")
-          .annotate(issue_period_id=period_id_for_documents(),
+          .annotate(issue_period_id=scopes.scope_id_for_documents(),
                     issue_has_related=Exists(RelatedDocument.objects.filter(document=OuterRef("pk")))))
     if with_grant:
         qs = qs.annotate(issue_may_operate=operate_grant_exists(user_id=user_id,
@@ -574,14 +575,11 @@ def document_issue(*, document, user, now=None):
                    confirmations=[_case_record(c) for c in cases.values()])
         if correcting:
             outbox = Outbox.objects.get(document=doc)
-            Outbox.objects.filter(pk=outbox.pk).update(state=held, available_at=now, attempts=0,
-                                                       sends=0, last_error="")
+            transmission_outbox.requeue(outbox, held, available_at=now, attempts=0, sends=0, last_error="")
         else:
             _move_stock(doc, lines, user)
         if not period:
-            from dte.pipeline import queue_after_commit
-
-            queue_after_commit(outbox.pk)
+            transmission_outbox.queue_after_commit(outbox.pk)
     return doc
 
 
@@ -704,8 +702,6 @@ def document_correct(*, document, user):
 def document_retransmit(*, documents, user):
     """Queue again what stopped or waits (a rejected one is sent again unchanged). Returns how
     many were queued."""
-    from dte.pipeline import queue_after_commit
-
     queued = 0
     for doc in documents:
         with transaction.atomic():
@@ -716,10 +712,9 @@ def document_retransmit(*, documents, user):
                 transition(doc, GovStatus.PENDING, by=user, reason=_("Retransmisión manual"))
             elif doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT):
                 continue
-            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=timezone.now(),
-                                                       last_error="")
+            transmission_outbox.requeue(outbox, OutboxState.PENDING, available_at=timezone.now(), last_error="")
             audit_record(actor=user, action=AuditAction.RETRANSMIT, obj=doc, summary=_("Retransmisión manual"))
-            queue_after_commit(outbox.pk)
+            transmission_outbox.queue_after_commit(outbox.pk)
             queued += 1
     return queued
 
