@@ -1,11 +1,12 @@
 from celery import shared_task
 from django.conf import settings
 
+from core.jobs import sweep_file_jobs
 from dte.archive import build
 from dte.delivery import auto_deliver
 from dte.delivery import send as deliver
 from dte.invalidation import send as send_invalidation
-from dte.models import Document
+from dte.models import ARCHIVE_JOB_MACHINE, Document
 from dte.printing import render_and_store
 from dte.transmission import outbox, pipeline
 
@@ -18,7 +19,8 @@ def transmit_task(outbox_id):
 @shared_task(name="dte.sweep", ignore_result=True)
 def sweep_task():
     due, released = outbox.sweep()
-    return {"queued": due, "released": released}
+    requeued, failed = sweep_file_jobs(ARCHIVE_JOB_MACHINE, archive_task)  # ZIPs lost or left half-built
+    return {"queued": due, "released": released, "archives_requeued": requeued, "archives_failed": failed}
 
 
 @shared_task(name="dte.invalidate", bind=True, max_retries=20, acks_late=True, soft_time_limit=60, time_limit=90)
