@@ -194,10 +194,10 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
     is measured. Returns the outbox ids in order."""
     from django.utils import timezone
 
-    from dte import pipeline
     from dte.models import Outbox
     from dte.services.drafts import draft_save
     from dte.services.issuing import document_issue
+    from dte.transmission import outbox as pipeline
 
     real = pipeline.queue_after_commit
     pipeline.queue_after_commit = lambda outbox_id: None

@@ -51,8 +51,8 @@ def main():
         from django.db import connection
         from django.utils import timezone
 
-        from contingency.models import Event, Lot, Period
-        from dte.models import Document, GovStatus
+        from contingency.models import Event, Lot
+        from dte.models import Document, GovStatus, OfflineScope
         from dte.services.issuing import document_issue
 
         rng = random.Random(7)
@@ -75,7 +75,7 @@ def main():
                 print(f"{i} emitidos; en contingencia: {Document.objects.filter(status=GovStatus.CONTINGENCY).count()}",
                       flush=True)
         issued_in = time.perf_counter() - started
-        periods = list(Period.objects.all())
+        periods = list(OfflineScope.objects.all())
         offline = Document.objects.filter(status=GovStatus.CONTINGENCY).count()
         print(f"{args.docs} emitidos en {issued_in:.0f} s con MH caído; periodos={len(periods)} "
               f"automáticos={sum(p.automatic for p in periods)} emitidos sin conexión={offline}", flush=True)

@@ -75,12 +75,12 @@ def main():
         from django.db import connection
         from django.utils import timezone
 
-        from dte import pipeline
         from dte.models import Document, GovStatus, PrintedCopy
         from dte.printing import render_pdf
         from dte.services.drafts import draft_save
         from dte.services.issuing import document_issue
         from dte.tasks import render_task
+        from dte.transmission import outbox
 
         rng = random.Random(11)
         world = issue_bench.setup_world()
@@ -90,7 +90,7 @@ def main():
         PrintedCopy.objects.all().delete()
         base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk,
                 "issue_date": timezone.localdate()}
-        pipeline.queue_after_commit = lambda outbox_id: None  # nothing is transmitted here
+        outbox.queue_after_commit = lambda outbox_id: None  # nothing is transmitted here
         ids = []
         started = time.perf_counter()
         for i in range(args.docs):

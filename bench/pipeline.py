@@ -57,7 +57,7 @@ def run_pipeline(outbox_ids, timeout):
 
 
 def run_sync(outbox_ids):
-    from dte.pipeline import transmit
+    from dte.transmission.pipeline import transmit
 
     park(outbox_ids, parked=False)
     started = time.perf_counter()

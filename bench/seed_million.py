@@ -350,7 +350,7 @@ DOC_COPY = ("COPY dte_document (id, company_id, establishment_id, point_of_sale_
             "total_iva, amount_no_suj, amount_exenta, amount_gravada, iva_retenido, iva_percibido, rete_renta, "
             "confirmations, has_cases, paid_off, created_by_id, created_at, updated_at, issued_by_id, issued_at, sello_recibido, "
             "processed_at, mh_code, mh_message, mh_observations, last_error, rejected_at, previous_codes, "
-            "contingency_period_id, contingency_event_id, contingency_lot_id) FROM STDIN")
+            "contingency_period_id) FROM STDIN")
 LINE_COPY = ("COPY dte_documentline (id, document_id, position, product_id, item_type, code, description, unit, "
              "quantity, unit_price, discount, treatment, special_taxes, tax_code, no_gravado, related_code, "
              "withhold_income, extra, returns_goods) FROM STDIN")
@@ -652,7 +652,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
                     f"{client_s}\t{provider_s}\t{cp}\t{date_s}\t{cond}\t{term}\t[]\t\t0\t0\t0\t{{}}\t2023\t{version}\t"
                     f"{numero}\t{year}\t{codigo}\t{corr}\t{tm}\t{payload}\t{JWS}\t{top_s}\t{ttp_s}\t{money(iva)}\t"
                     f"{money(ns)}\t{money(ex)}\t{g_s}\t{money(ret)}\t0\t{money(renta)}\t[]\tf\tf\t{rep}\t{ts}\t{ts}\t{rep}\t"
-                    f"{ts}\t{answer}\t[]\t{N}\t{N}\t{N}\n")
+                    f"{ts}\t{answer}\t[]\t{N}\n")
         per_type[tipo] += 1
         # What hangs from the document
         if target is not None:

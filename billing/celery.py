@@ -21,6 +21,10 @@ app.conf.beat_schedule = {
         "task": "contingency.tick",
         "schedule": float(os.environ.get("DTE_CONTINGENCY_TICK_SECONDS", "15")),
     },
+    "reports-sweep": {
+        "task": "reports.sweep",
+        "schedule": float(os.environ.get("REPORTS_SWEEP_EVERY_SECONDS", "60")),
+    },
     "bulk-sweep": {
         "task": "bulk.sweep",
         "schedule": float(os.environ.get("BULK_SWEEP_EVERY_SECONDS", "60")),

@@ -341,6 +341,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Bulk uploads: a dry run or an application whose worker died (its transaction, and the lock it
 # holds on the job, went with it) is failed by the bulk.sweep task this long after it started.
 BULK_STUCK_AFTER_SECONDS = envint("BULK_STUCK_AFTER_SECONDS", 5 * 60)
+# File jobs (document ZIPs, report exports): queued this long means the message was lost (queued
+# again); running this long past the task's time limit means the worker died (failed). core.jobs.
+FILE_JOB_STUCK_AFTER_SECONDS = envint("FILE_JOB_STUCK_AFTER_SECONDS", 5 * 60)
 BULK_MAX_ATTEMPTS = envint("BULK_MAX_ATTEMPTS", 2)  # deliveries of one job before it is failed, not retried
 
 # Signing DTEs: "inprocess" (the company's certificate, key held in memory) or "service"

@@ -1,10 +1,13 @@
 """django-import-export resources built from the same column definitions as the upload pages:
 one definition of the columns and their validation, not two."""
 
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
-from bulk.columns import CellError
+from bulk.columns import CellError, escape_formula
+from core.audit import audit_record
+from core.models import AuditAction
 
 
 class _CellWidget(widgets.Widget):
@@ -46,7 +49,6 @@ def resource_for(spec):
             return [c.header for c in spec.columns]
 
         def export_resource(self, instance, selected_fields=None, **kwargs):
-            from bulk.columns import escape_formula
 
             return [escape_formula(v) for v in to_row(instance)]
 
@@ -65,8 +67,6 @@ def resource_for(spec):
             """The admin's imports are kept in the audit trail too: who, which catalogue, counts."""
             if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
                 return
-            from core.audit import audit_record
-            from core.models import AuditAction
 
             totals = result.totals
             audit_record(actor=kwargs.get("user"), action=AuditAction.IMPORT, obj=None, object_repr=str(spec.title),
@@ -86,7 +86,6 @@ def resource_for(spec):
             except (CellError, ValueError) as exc:
                 result = RowResult()
                 result.import_type = RowResult.IMPORT_TYPE_INVALID
-                from django.core.exceptions import ValidationError
 
                 result.validation_error = ValidationError(str(exc))
                 return result

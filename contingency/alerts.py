@@ -1,6 +1,6 @@
 """Email alerts to supervisors and accountants: a period starts, an event is rejected, a
 deadline (24 h for the event, 72 h for the lots, facts §5) is near or has passed. Each alert is
-sent once per period (kept in Period.alerts_sent)."""
+sent once per period (kept in OfflineScope.alerts_sent)."""
 
 import logging
 
@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contingency import selectors
-from contingency.models import Period
 from core import formats
+from dte.models import OfflineScope
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,14 @@ def send_alert(period_id, kind, *, now=None):
     """Send one alert unless it was sent already. Returns True if sent."""
     now = now or timezone.now()
     with transaction.atomic():
-        period = Period.objects.select_for_update(of=("self",)).select_related(
+        period = OfflineScope.objects.select_for_update(of=("self",)).select_related(
             "company", "establishment", "point_of_sale__establishment").filter(
             pk=period_id).first()
         if period is None or kind in period.alerts_sent:
             return False
         recipients = selectors.alert_recipients(period.company)
         period.alerts_sent = [*period.alerts_sent, kind]
-        Period.objects.filter(pk=period.pk).update(alerts_sent=period.alerts_sent)
+        OfflineScope.objects.filter(pk=period.pk).update(alerts_sent=period.alerts_sent)
     if not recipients:
         return False
     subject, body = _message(period, kind, now)

@@ -1,4 +1,9 @@
 from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.modules import Module
+from contingency import selectors
+from core.modules import Action
 
 BANNER_KEY = "contingency-banner"
 BANNER_SECONDS = 5
@@ -8,10 +13,6 @@ def banner_data():
     """What the banner shows, computed at most every few seconds for all users (one company)."""
     data = cache.get(BANNER_KEY)
     if data is None:
-        from django.utils import timezone
-
-        from contingency import selectors
-
         periods = list(selectors.unfinished_periods())
         counts = selectors.waiting_counts(periods)
         now = timezone.now()
@@ -35,7 +36,4 @@ def banner(request):
     data = banner_data()
     if not data:
         return {}
-    from accounts.modules import Module
-    from core.modules import Action
-
     return {"contingency_banner": data, "contingency_can_view": user.can(Module.CONTINGENCIA, Action.VIEW)}

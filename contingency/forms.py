@@ -1,15 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contingency.models import Reason
 from core.text import CleanTextFormMixin
+from dte.models import OfflineReason
 
 
 class PeriodForm(CleanTextFormMixin, forms.Form):
     """A supervisor declares a contingency: where, why (CAT-005) and whether it ends by itself."""
 
     scope = forms.ChoiceField(label=_("Alcance"))
-    tipo = forms.TypedChoiceField(label=_("Tipo de contingencia (CAT-005)"), choices=Reason.choices, coerce=int)
+    tipo = forms.TypedChoiceField(label=_("Tipo de contingencia (CAT-005)"), choices=OfflineReason.choices, coerce=int)
     motivo = forms.CharField(label=_("Motivo"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("Obligatorio para «Otro motivo»."))
     end_automatically = forms.BooleanField(label=_("Terminar sola cuando MH vuelva a responder"), required=False,
@@ -29,7 +29,7 @@ class PeriodForm(CleanTextFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("tipo") == Reason.OTHER and not (data.get("motivo") or "").strip():
+        if data.get("tipo") == OfflineReason.OTHER and not (data.get("motivo") or "").strip():
             self.add_error("motivo", _("Describa el motivo: el tipo 5 «Otro» lo exige."))
         return data
 

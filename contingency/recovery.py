@@ -21,11 +21,27 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contingency.models import Event, EventState, Lot, LotState, Period
+from accounts.models import Establishment, PointOfSale
+from contingency import listings
+from contingency.models import Event, EventState, Lot, LotState
+from contingency.services import queue_catch_up
+from contingency.states import move_events, move_lots
+from dte import jsonio
+from dte.mh.client import MHAnswer
+from dte.mh.errors import MHError, MHInDoubtError, MHPermanentError, MHTransientError
+from dte.models import Document, GovStatus, OfflineScope, OutboxState
+from dte.numbering import codigo_generacion
+from dte.schemas.registry import event_version
+from dte.schemas.validation import document_errors
+from dte.signing.backends import SigningError, get_signer
+from dte.transitions import TransitionRefused
+from dte.transmission import mh, offline
+from dte.transmission.offline import ConversionError, ask, held_documents, release_to_pipeline, settle, to_contingency
+from dte.transmission.outbox import backoff_seconds
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
@@ -33,20 +49,15 @@ ACTIVE_LOT_STATES = [LotState.NEW, LotState.SENDING, LotState.SENT, LotState.POL
 
 
 def _client(company):
-    from dte.mh.client import client_for_company
-
-    return client_for_company(company, shared=True, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
+    return mh.client_for(company)
 
 
 def _backoff(attempt):
-    from dte.pipeline import backoff_seconds
-
     return backoff_seconds(attempt)
 
 
 def _note(period, message):
-    Period.objects.filter(pk=period.pk).update(last_error=str(message)[:500])
-    period.last_error = str(message)[:500]
+    offline.scope_note(period, message)
 
 
 # ---------------------------------------------------------------------------------- the run
@@ -54,16 +65,14 @@ def _note(period, message):
 
 def catch_up(period_id, *, now=None):
     """One pass over an ended period. Returns seconds until another pass is worth it, or None."""
-    from dte.mh.errors import MHError
-
     now = now or timezone.now()
-    lease = Period.objects.filter(pk=period_id, ended_at__isnull=False, completed_at__isnull=True).filter(
+    lease = OfflineScope.objects.filter(pk=period_id, ended_at__isnull=False, completed_at__isnull=True).filter(
         Q(busy_until__isnull=True) | Q(busy_until__lt=now)).update(
         busy_until=now + datetime.timedelta(seconds=LEASE_SECONDS))
     if not lease:
         return None
     try:
-        period = Period.objects.select_related("company").get(pk=period_id)
+        period = OfflineScope.objects.select_related("company").get(pk=period_id)
         client = _client(period.company)
         try:
             resolve_held(period, client)
@@ -75,7 +84,7 @@ def catch_up(period_id, *, now=None):
         wait = send_events(period, client)
         lots = make_lots(period)
         if lots:
-            from contingency.tasks import send_lot_task
+            from contingency.tasks import send_lot_task  # noqa: PLC0415 - cycle: contingency.tasks imports this module
 
             for lot_id in lots:
                 send_lot_task.delay(lot_id)
@@ -85,15 +94,13 @@ def catch_up(period_id, *, now=None):
             _note(period, "")
         return wait
     finally:
-        Period.objects.filter(pk=period_id).update(busy_until=None)
+        OfflineScope.objects.filter(pk=period_id).update(busy_until=None)
 
 
 def complete_if_done(period):
-    from dte.offline import held_documents
-
     if held_documents(period).exists() or Lot.objects.filter(event__period=period, state__in=ACTIVE_LOT_STATES).exists():
         return False
-    return bool(Period.objects.filter(pk=period.pk, completed_at__isnull=True, ended_at__isnull=False).update(
+    return bool(OfflineScope.objects.filter(pk=period.pk, completed_at__isnull=True, ended_at__isnull=False).update(
         completed_at=timezone.now(), last_error=""))
 
 
@@ -103,10 +110,6 @@ def complete_if_done(period):
 def resolve_held(period, client):
     """Held documents that are not contingency documents yet: ask MH about those that may have
     reached it, and turn the rest into contingency documents."""
-    from dte.models import Document, GovStatus, OutboxState
-    from dte.offline import ConversionError, ask, release_to_pipeline, settle, to_contingency
-    from dte.transitions import TransitionRefused
-
     allowed = set(settings.DTE_CONTINGENCY_TYPES)
     docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD,
                                     status__in=[GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING])
@@ -126,37 +129,6 @@ def resolve_held(period, client):
             _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
         except TransitionRefused:
             continue  # converted meanwhile (when the period opened): listed as it stands now
-
-
-def reissue_pending(period):
-    """Right when the period opens: the held documents MH never took (pending: their sends were
-    refused or answered 5xx, or MH said it does not have them) become contingency documents now,
-    not when the outage ends, so the customer is handed the contingency copy (facts §5: emitted
-    offline and delivered unsealed). Documents in doubt wait: only MH can say whether it has
-    them (step 1 above). Returns how many were re-signed."""
-    from dte.models import Document, GovStatus, OutboxState
-    from dte.offline import ConversionError, to_contingency
-
-    done = 0
-    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING,
-                                    tipo_dte__in=list(settings.DTE_CONTINGENCY_TYPES))
-            .select_related("company").order_by("pk"))
-    for doc in docs:
-        try:
-            to_contingency(doc, period, note=_("MH no responde; el documento se emitió en contingencia; entregue al "
-                                               "cliente la copia impresa de contingencia"))
-        except ConversionError as exc:
-            _note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
-            continue
-        except Exception:  # noqa: BLE001 - e.g. it changed meanwhile: the catch-up takes it from there
-            log.warning("contingencia %s: %s no se pasó a contingencia al abrir", period.pk, doc.pk, exc_info=True)
-            continue
-        done += 1
-    if done and Period.objects.filter(pk=period.pk, ended_at__isnull=False).exists():
-        from contingency.services import queue_catch_up
-
-        queue_catch_up(period.pk)  # MH came back meanwhile: list them without waiting for the tick
-    return done
 
 
 # ---------------------------------------------------------------------------------- 2. events
@@ -192,9 +164,6 @@ def _emitted(issue_date, issue_time):
 def build_event(period, establishment, point_of_sale, items, *, issued=(), now=None):
     """The Evento de Contingencia (contingencia-schema v3, facts §5) for these documents;
     ``issued``: their fecEmi/horEmi (local), which the window must cover."""
-    from dte.numbering import codigo_generacion
-    from dte.schemas.registry import event_version
-
     company = period.company
     name, id_type, id_number = _responsible(company)
     now = timezone.localtime(now or timezone.now())
@@ -220,15 +189,7 @@ def build_event(period, establishment, point_of_sale, items, *, issued=(), now=N
 
 def build_events(period):
     """Events for the period's contingency documents not listed yet. False if it cannot."""
-    from accounts.models import Establishment, PointOfSale
-    from dte import jsonio
-    from dte.models import Document, GovStatus
-    from dte.offline import list_in_event
-    from dte.schemas.validation import document_errors
-    from dte.signing.backends import SigningError, get_signer
-
-    rows = list(Document.objects.filter(contingency_period=period, status=GovStatus.CONTINGENCY,
-                                        contingency_event__isnull=True)
+    rows = list(Document.objects.filter(listings.unlisted(), contingency_period=period, status=GovStatus.CONTINGENCY)
                 .order_by("establishment_id", "point_of_sale_id", "issued_at", "pk")
                 .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id",
                              "issue_date", "issue_time"))
@@ -259,15 +220,12 @@ def build_events(period):
                 event = Event.objects.create(period=period, establishment=establishment, point_of_sale=point_of_sale,
                                              codigo_generacion=body["identificacion"]["codigoGeneracion"],
                                              payload=payload, jws=signed, document_count=len(chunk))
-                list_in_event([r[0] for r in chunk], event)
+                listings.list_in_event([r[0] for r in chunk], event)
     return True
 
 
 def send_events(period, client):
     """Send the events not sealed yet. Returns seconds until trying again, or None."""
-    from dte.mh.client import MHAnswer
-    from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
-
     wait = None
     now = timezone.now()
     for event in Event.objects.filter(period=period, state__in=[EventState.PENDING, EventState.IN_DOUBT]).order_by("pk"):
@@ -294,25 +252,24 @@ def send_events(period, client):
 
 
 def _event_retry(event, state, exc):
-    Event.objects.filter(pk=event.pk).update(
-        state=state, last_error=str(exc)[:500],
-        available_at=timezone.now() + datetime.timedelta(seconds=_backoff(event.attempts + 1)))
+    move_events(Event.objects.filter(pk=event.pk), state, last_error=str(exc)[:500],
+                available_at=timezone.now() + datetime.timedelta(seconds=_backoff(event.attempts + 1)))
 
 
 def _event_answer(period, event, answer, *, was_in_doubt):
     text = " ".join([answer.descripcion_msg or "", *map(str, answer.observaciones)]).upper()
     if answer.accepted:
-        Event.objects.filter(pk=event.pk).update(state=EventState.SEALED, sello_recibido=answer.sello or "",
-                                                 sealed_at=timezone.now(), answer=answer.raw, last_error="")
+        move_events(Event.objects.filter(pk=event.pk), EventState.SEALED, sello_recibido=answer.sello or "",
+                    sealed_at=timezone.now(), answer=answer.raw, last_error="")
     elif was_in_doubt and "YA EXISTE" in text:
         # The first send reached MH and only its answer was lost: the event stands (MH keeps it).
-        Event.objects.filter(pk=event.pk).update(state=EventState.SEALED, sealed_at=timezone.now(), answer=answer.raw,
-                                                 last_error=_("MH ya tenía el evento (su respuesta se perdió)"))
+        move_events(Event.objects.filter(pk=event.pk), EventState.SEALED, sealed_at=timezone.now(), answer=answer.raw,
+                    last_error=_("MH ya tenía el evento (su respuesta se perdió)"))
     else:
         detail = "; ".join([answer.descripcion_msg or "", *map(str, answer.observaciones)])[:500]
-        Event.objects.filter(pk=event.pk).update(state=EventState.REJECTED, answer=answer.raw, last_error=detail)
+        move_events(Event.objects.filter(pk=event.pk), EventState.REJECTED, answer=answer.raw, last_error=detail)
         _note(period, _("MH rechazó el evento %(c)s: %(d)s") % {"c": event.codigo_generacion, "d": detail})
-        from contingency.tasks import alert_task
+        from contingency.tasks import alert_task  # noqa: PLC0415 - cycle: contingency.tasks imports this module
 
         transaction.on_commit(lambda: alert_task.delay(period.pk, f"event-rejected-{event.pk}"))
 
@@ -323,14 +280,10 @@ def _event_answer(period, event, answer, *, was_in_doubt):
 def make_lots(period):
     """Lots (≤ DTE_CONTINGENCY_LOT_SIZE, one type each) for the documents of sealed events.
     Returns the new lots' ids (queued by the caller)."""
-    from dte.models import Document, GovStatus
-    from dte.offline import put_in_lot
-
     size = min(100, settings.DTE_CONTINGENCY_LOT_SIZE)
     created = []
     for event in Event.objects.filter(period=period, state=EventState.SEALED).order_by("pk"):
-        rows = list(Document.objects.filter(contingency_event=event, status=GovStatus.CONTINGENCY,
-                                            contingency_lot__isnull=True)
+        rows = list(Document.objects.filter(listings.in_event(event, without_lot=True), status=GovStatus.CONTINGENCY)
                     .order_by("tipo_dte", "pk").values_list("pk", "tipo_dte"))
         for tipo, group in itertools.groupby(rows, key=lambda r: r[1]):
             ids = [r[0] for r in group]
@@ -338,30 +291,28 @@ def make_lots(period):
                 chunk = ids[start:start + size]
                 with transaction.atomic():
                     lot = Lot.objects.create(event=event, tipo_dte=tipo, document_count=len(chunk))
-                    put_in_lot(chunk, lot)
+                    listings.put_in_lot(chunk, lot)
                 created.append(lot.pk)
     return created
 
 
 def _claim_lot(lot_id, states, to_state, *, now, **extra):
-    return Lot.objects.filter(pk=lot_id, state__in=states, available_at__lte=now).update(
-        state=to_state, claimed_at=now, **extra) == 1
+    return move_lots(Lot.objects.filter(pk=lot_id, state__in=states, available_at__lte=now), to_state,
+                     claimed_at=now, **extra) == 1
 
 
 def send_lot(lot_id, *, now=None):
     """POST the lot. Returns (next task, countdown) or None."""
-    from django.db.models import F
-
-    from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
 
     now = now or timezone.now()
     if not _claim_lot(lot_id, [LotState.NEW], LotState.SENDING, now=now, attempts=F("attempts") + 1, sent_at=now):
         return None
     lot = Lot.objects.select_related("event__period__company").get(pk=lot_id)
     company = lot.event.period.company
-    docs = list(lot.documents.filter(status="contingency").order_by("pk").values_list("jws", "version"))
+    docs = list(Document.objects.filter(listings.in_lot(lot), status="contingency").order_by("pk")
+                .values_list("jws", "version"))
     if not docs:
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.PROCESSED, processed_at=now)
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.PROCESSED, processed_at=now)
         return None
     poll = settings.DTE_CONTINGENCY_LOT_POLL_SECONDS
     try:
@@ -369,23 +320,23 @@ def send_lot(lot_id, *, now=None):
                                           nit_emisor=company.nit, documentos=[d[0] for d in docs])
     except MHInDoubtError as exc:
         # It may have reached MH: after the poll interval its documents are asked about one by one.
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.IN_DOUBT, last_error=str(exc)[:500],
-                                             available_at=now + datetime.timedelta(seconds=poll))
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.IN_DOUBT, last_error=str(exc)[:500],
+                  available_at=now + datetime.timedelta(seconds=poll))
         return ("poll", poll)
     except MHTransientError as exc:
         delay = _backoff(lot.attempts)
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.NEW, last_error=str(exc)[:500],
-                                             available_at=now + datetime.timedelta(seconds=delay))
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.NEW, last_error=str(exc)[:500],
+                  available_at=now + datetime.timedelta(seconds=delay))
         return ("send", delay)
     except MHPermanentError as exc:
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.FAILED, last_error=f"{exc} {exc.body or ''}"[:500])
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.FAILED, last_error=f"{exc} {exc.body or ''}"[:500])
         return None
     code = body.get("codigoLote") if isinstance(body, dict) else None
     if not code:
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.FAILED, last_error=str(body)[:500])
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.FAILED, last_error=str(body)[:500])
         return None
-    Lot.objects.filter(pk=lot.pk).update(state=LotState.SENT, codigo_lote=str(code)[:64], sent_at=now, last_error="",
-                                         available_at=now + datetime.timedelta(seconds=poll))
+    move_lots(Lot.objects.filter(pk=lot.pk), LotState.SENT, codigo_lote=str(code)[:64], sent_at=now, last_error="",
+              available_at=now + datetime.timedelta(seconds=poll))
     return ("poll", poll)
 
 
@@ -405,10 +356,6 @@ def _lot_answers(body):
 
 def poll_lot(lot_id, *, now=None):
     """Fetch the lot's results and apply them. Returns (next task, countdown) or None."""
-    from django.db.models import F
-
-    from dte.mh.client import MHAnswer
-    from dte.mh.errors import MHError, MHPermanentError
 
     now = now or timezone.now()
     previous = Lot.objects.filter(pk=lot_id).values_list("state", flat=True).first()
@@ -425,27 +372,25 @@ def poll_lot(lot_id, *, now=None):
             body = client.query_lot(lot.codigo_lote)
             answers = _lot_answers(body)
             if not answers:
-                Lot.objects.filter(pk=lot.pk).update(state=LotState.SENT,
-                                                     available_at=now + datetime.timedelta(seconds=poll))
+                move_lots(Lot.objects.filter(pk=lot.pk), LotState.SENT,
+                          available_at=now + datetime.timedelta(seconds=poll))
                 return ("poll", poll)  # still being processed
         except MHPermanentError as exc:
             _lot_note(lot, exc)  # MH does not know the lot: every document is asked about
         except MHError as exc:
             delay = _backoff(lot.polls)
-            Lot.objects.filter(pk=lot.pk).update(state=previous, last_error=str(exc)[:500],
-                                                 available_at=now + datetime.timedelta(seconds=delay))
+            move_lots(Lot.objects.filter(pk=lot.pk), previous, last_error=str(exc)[:500],
+                      available_at=now + datetime.timedelta(seconds=delay))
             return ("poll", delay)
     try:
         released = _apply_lot(lot, [MHAnswer.from_body(a) for a in answers], client)
     except MHError as exc:
         delay = _backoff(lot.polls)
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.IN_DOUBT, last_error=str(exc)[:500],
-                                             available_at=now + datetime.timedelta(seconds=delay))
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.IN_DOUBT, last_error=str(exc)[:500],
+                  available_at=now + datetime.timedelta(seconds=delay))
         return ("poll", delay)
     period = lot.event.period
     if released:
-        from contingency.services import queue_catch_up
-
         queue_catch_up(period.pk)
     else:
         complete_if_done(period)
@@ -459,10 +404,7 @@ def _lot_note(lot, message):
 def _apply_lot(lot, answers, client):
     """Settle each document from MH's answers; ask about the ones the answers leave out; the ones
     MH does not have go back for another lot. Returns how many went back."""
-    from dte.models import Document, GovStatus
-    from dte.offline import ask, release_from_lot, settle
-
-    docs = {d.codigo_generacion: d for d in Document.objects.filter(contingency_lot=lot, status=GovStatus.CONTINGENCY)
+    docs = {d.codigo_generacion: d for d in Document.objects.filter(listings.in_lot(lot), status=GovStatus.CONTINGENCY)
             .select_related("company")}
     sealed = rejected = asked = 0
     unresolved = []
@@ -487,21 +429,21 @@ def _apply_lot(lot, answers, client):
             back.append(doc.pk)
     with transaction.atomic():
         if back:
-            release_from_lot(lot, back)
-        Lot.objects.filter(pk=lot.pk).update(state=LotState.PROCESSED, processed_at=timezone.now(), sealed=sealed,
-                                             rejected=rejected, asked=asked)
+            listings.release_from_lot(lot, back)
+        move_lots(Lot.objects.filter(pk=lot.pk), LotState.PROCESSED, processed_at=timezone.now(), sealed=sealed,
+                  rejected=rejected, asked=asked)
     return len(back)
 
 
 def due_work(*, now=None):
     """For the periodic tick: periods to catch up, lots to send, lots to poll (lost messages)."""
     now = now or timezone.now()
-    periods = list(Period.objects.filter(ended_at__isnull=False, completed_at__isnull=True)
+    periods = list(OfflineScope.objects.filter(ended_at__isnull=False, completed_at__isnull=True)
                    .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now)).values_list("pk", flat=True))
     stale = now - datetime.timedelta(seconds=LEASE_SECONDS)
     # Rows a dead worker left half-way go back to where they can be taken again.
-    Lot.objects.filter(state=LotState.SENDING, claimed_at__lt=stale).update(state=LotState.IN_DOUBT, available_at=now)
-    Lot.objects.filter(state=LotState.POLLING, claimed_at__lt=stale).update(state=LotState.IN_DOUBT, available_at=now)
+    move_lots(Lot.objects.filter(state=LotState.SENDING, claimed_at__lt=stale), LotState.IN_DOUBT, available_at=now)
+    move_lots(Lot.objects.filter(state=LotState.POLLING, claimed_at__lt=stale), LotState.IN_DOUBT, available_at=now)
     grace = now - datetime.timedelta(seconds=30)
     to_send = list(Lot.objects.filter(state=LotState.NEW, available_at__lte=grace).values_list("pk", flat=True)[:500])
     to_poll = list(Lot.objects.filter(state__in=[LotState.SENT, LotState.IN_DOUBT], available_at__lte=grace)

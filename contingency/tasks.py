@@ -1,6 +1,8 @@
 from celery import shared_task
 
 from contingency import recovery
+from contingency.alerts import due_alerts, send_alert
+from dte.transmission import scopes
 
 
 @shared_task(name="contingency.catch_up", acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
@@ -30,18 +32,13 @@ def poll_lot_task(lot_id):
 
 @shared_task(name="contingency.alert", ignore_result=True, acks_late=True)
 def alert_task(period_id, kind):
-    from contingency.alerts import send_alert
-
     return send_alert(period_id, kind)
 
 
 @shared_task(name="contingency.tick", ignore_result=True)
 def tick_task():
     """Every DTE_CONTINGENCY_TICK_SECONDS: is MH back? what is due? which deadlines near?"""
-    from contingency.alerts import due_alerts
-    from contingency.services import health_check
-
-    ended = health_check()
+    ended = scopes.health_check()
     periods, to_send, to_poll = recovery.due_work()
     for pk in periods:
         catch_up_task.delay(pk)

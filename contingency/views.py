@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
+from accounts.selectors import company_get, locations_for_user
 from contingency import selectors, services
 from contingency.forms import PeriodForm
-from contingency.models import Event, Lot, Period
+from contingency.models import Event, Lot
 from core.access import module_required
 from core.modules import Action
+from dte.models import OfflineScope
 
 VIEW, EDIT = (Module.CONTINGENCIA, Action.VIEW), (Module.CONTINGENCIA, Action.EDIT)
 
@@ -23,11 +25,9 @@ def _rows(periods, now):
 
 @module_required(*VIEW)
 def period_list(request):
-    from accounts.selectors import company_get
-
     now = timezone.now()
     company = company_get()
-    qs = Period.objects.select_related("establishment", "point_of_sale__establishment", "opened_by").order_by(
+    qs = OfflineScope.objects.select_related("establishment", "point_of_sale__establishment", "opened_by").order_by(
         "-started_at", "-id")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     unfinished = list(selectors.unfinished_periods(company=company)) if company else []
@@ -39,8 +39,6 @@ def period_list(request):
 
 @module_required(*EDIT)
 def period_declare(request):
-    from accounts.selectors import company_get, locations_for_user
-
     form = PeriodForm(request.POST or None, locations=locations_for_user(user=request.user))
     if request.method == "POST" and form.is_valid():
         establishment, point_of_sale = form.target
@@ -60,10 +58,10 @@ def period_declare(request):
 
 def _detail_context(request, period):
     now = timezone.now()
-    docs = (period.documents.select_related("contingency_lot", "contingency_event")
+    docs = (period.documents.select_related("contingency_listing__lot")
             .order_by("pk").only("pk", "numero_control", "tipo_dte", "status", "sello_recibido", "mh_code",
-                                 "mh_message", "issue_date", "codigo_generacion", "contingency_lot__codigo_lote",
-                                 "contingency_event__codigo_generacion"))
+                                 "mh_message", "issue_date", "codigo_generacion", "contingency_listing__id",
+                                 "contingency_listing__lot__codigo_lote"))
     doc_page = Paginator(docs, 50).get_page(request.GET.get("page"))
     waiting = selectors.waiting_counts([period]).get(period.pk, 0)
     return {"settled": max(0, doc_page.paginator.count - waiting),"period": period, "events": list(selectors.events_of(period)), "lots": list(selectors.lots_of(period)),
@@ -74,7 +72,7 @@ def _detail_context(request, period):
 
 @module_required(*VIEW)
 def period_detail(request, pk):
-    period = get_object_or_404(Period.objects.select_related("establishment", "point_of_sale__establishment",
+    period = get_object_or_404(OfflineScope.objects.select_related("establishment", "point_of_sale__establishment",
                                                              "opened_by", "ended_by"), pk=pk)
     return render(request, "contingency/detail.html", {"title": _("Contingencia %(p)s") % {"p": period},
                                                        **_detail_context(request, period)})
@@ -83,7 +81,7 @@ def period_detail(request, pk):
 @module_required(*VIEW)
 def period_live(request, pk):
     """The live part of the detail page (htmx polling)."""
-    period = get_object_or_404(Period.objects.select_related("establishment", "point_of_sale__establishment"), pk=pk)
+    period = get_object_or_404(OfflineScope.objects.select_related("establishment", "point_of_sale__establishment"), pk=pk)
     return render(request, "contingency/partials/live.html", _detail_context(request, period))
 
 
@@ -101,7 +99,7 @@ def _act(request, action, done, period_id):
 @module_required(*EDIT)
 @require_POST
 def period_end(request, pk):
-    period = get_object_or_404(Period, pk=pk)
+    period = get_object_or_404(OfflineScope, pk=pk)
     return _act(request, lambda: services.period_end(period=period, user=request.user),
                 _("Contingencia terminada: el evento y los lotes se envían ahora."), pk)
 

@@ -84,7 +84,9 @@ class StateChange(models.Model):
     ``dte.StatusChange``): the outbox, contingency events and lots, invalidations, deliveries,
     file jobs. Written by ``core.statemachine.Machine.move`` in the transaction of the change."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # The model by its label ("dte.outbox"), not a ContentType row: no lookup on the hot path, and
+    # nothing a long-lived worker could hold stale after the database is recreated.
+    model = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     field = models.CharField(max_length=32, default="state")
     from_state = models.CharField(max_length=24)
@@ -96,7 +98,7 @@ class StateChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [models.Index(fields=["model", "object_id"])]
         verbose_name = _("cambio de estado")
         verbose_name_plural = _("cambios de estado")
 

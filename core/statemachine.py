@@ -7,7 +7,6 @@ every row of a queryset that may make the move. Documents have their own history
 (``dte.transitions``) but refuse moves with the same exception.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -77,21 +76,11 @@ class Machine:
                 self._record(rows, to, by=by, reason=reason)
         return [pk for pk, _state in rows]
 
-    def _content_type(self):
-        """Read, not taken from ContentType's per-process cache: a long-lived worker process must not
-        write an id that is no longer there (the test database is flushed and its types renumbered
-        under the workers that the wired tests share)."""
-        meta = self.model._meta.concrete_model._meta
-        found = ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).first()
-        return found or ContentType.objects.get_for_model(self.model, for_concrete_model=True)
-
     def _record(self, rows, to, *, by, reason):
-        content_type = self._content_type()
         StateChange.objects.bulk_create([
-            StateChange(content_type=content_type, object_id=str(pk), field=self.field, from_state=str(current),
+            StateChange(model=self.model._meta.label_lower, object_id=str(pk), field=self.field, from_state=str(current),
                         to_state=str(to), by=by if by is not None and by.pk else None, reason=reason[:500])
             for pk, current in rows])
 
     def history_of(self, obj):
-        content_type = self._content_type()
-        return StateChange.objects.filter(content_type=content_type, object_id=str(obj.pk), field=self.field)
+        return StateChange.objects.filter(model=self.model._meta.label_lower, object_id=str(obj.pk), field=self.field)

@@ -218,7 +218,7 @@ def _queue(delivery_id):
 
 
 def deliveries_sweep(*, now):
-    """For the periodic sweep (dte.pipeline.sweep): a send whose worker died while sending goes
+    """For the periodic sweep (dte.transmission.outbox.sweep): a send whose worker died while sending goes
     back to the queue (it may be sent twice then, which is better than never), and sends queued
     long ago whose message was lost go to the broker again."""
     DELIVERY_MACHINE.move_many(

@@ -49,7 +49,7 @@ def status_changed(document, from_status, to_status, track):
 
 # ------------------------------------------------------------------------------ seal observers
 # An observer is ``observer(document)``, called when MH's seal of a document is recorded
-# (dte.pipeline.after_seal), in the same transaction. The returned goods of a credit note come back
+# (dte.transmission.offline.after_seal), in the same transaction. The returned goods of a credit note come back
 # this way (dte.returns.credit_note_sealed).
 
 _seal_observers = []
@@ -65,3 +65,52 @@ def register_seal_observer(observer):
 def sealed(document):
     for observer in tuple(_seal_observers):
         observer(document)
+
+
+# ------------------------------------------------ transmission and offline scopes (dte.transmission)
+# Contingency registers here: it hears when an offline scope (dte.OfflineScope) opens or ends and
+# when catching up is wanted, names the states of its events and lots, says whether a document is
+# listed in an event, and adds the event and lot to the document's page.
+
+# fn(scope_id): after the commit that opened an offline scope (dte.OfflineScope).
+scope_opened = []
+# fn(scope_id): after the commit that ended one.
+scope_ended = []
+# fn(scope_id): documents of an ended scope wait to be reported to MH (contingency's catch-up).
+catch_up_wanted = []
+# fn() -> {kind: TextChoices}: state words of models above dte, for dte.labels.state_label.
+state_label_kinds = []
+# fn(document) -> bool: MH was told of this offline document (a contingency event lists it).
+reported_checks = []
+# fn(document) -> dict: more for the document's page (the contingency event and lot it is in).
+document_context = []
+
+
+def register_scope_opened(fn):
+    scope_opened.append(fn)
+    return fn
+
+
+def register_scope_ended(fn):
+    scope_ended.append(fn)
+    return fn
+
+
+def register_catch_up_wanted(fn):
+    catch_up_wanted.append(fn)
+    return fn
+
+
+def register_state_label_kinds(fn):
+    state_label_kinds.append(fn)
+    return fn
+
+
+def register_reported_check(fn):
+    reported_checks.append(fn)
+    return fn
+
+
+def register_document_context(fn):
+    document_context.append(fn)
+    return fn

@@ -6,6 +6,10 @@ still reads through its translations)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from bulk.models import ImportStatus
+from dte import hooks
+from dte.models import CaseCode, CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
+
 # Audit rows store the state they record under one of these keys (dte.services, dte.delivery…):
 # their values are state words, shown through state_label.
 STATE_KEYS = {"estado", "estado_interno", "status", "state", "to_status", "from_status"}
@@ -13,14 +17,14 @@ CASE_KEYS = {"caso", "casos", "code", "approval_cases"}  # special cases (dte.mo
 
 
 def _choices():
-    from bulk.models import ImportStatus
-    from contingency.models import EventState, LotState
-    from dte.models import CaseCode, CaseState, DeliveryState, GovStatus, InternalStatus, MHCallOutcome, OutboxState
-
-    # First wins when two enums share a value: a document's own states come first.
-    return {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": CaseCode,
-            "outbox": OutboxState, "delivery": DeliveryState, "mh_call": MHCallOutcome, "event": EventState,
-            "lot": LotState, "import": ImportStatus}
+    # First wins when two enums share a value: a document's own states come first, then the
+    # states of apps above dte (contingency's events and lots, registered in dte.hooks).
+    enums = {"gov": GovStatus, "internal": InternalStatus, "case": CaseState, "special_case": CaseCode,
+             "outbox": OutboxState, "delivery": DeliveryState, "mh_call": MHCallOutcome}
+    for kinds in hooks.state_label_kinds:
+        enums.update(kinds())
+    enums["import"] = ImportStatus
+    return enums
 
 
 # Values stored without an enum of their own.
@@ -76,8 +80,6 @@ NOT_FOUND_CODES = {"005"}
 def mh_call_meaning(call):
     """What MH's answer to ``call`` meant, in words: not the HTTP status (a 200 may say "not
     found"), not only the transport's classification."""
-    from dte.models import MHCallOutcome
-
     body = call.response_body if isinstance(call.response_body, dict) else {}
     estado = body.get("estado")
     message = str(body.get("descripcionMsg") or body.get("mensaje") or "").upper()

@@ -1,4 +1,8 @@
+import datetime
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import DocType, GovStatus  # noqa: F401 - the document's vocabulary, named where it is used
@@ -39,6 +43,84 @@ class MHCall(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.endpoint} {self.outcome}"
+
+
+class OfflineReason(models.IntegerChoices):
+    """CAT-005: why documents are issued offline."""
+
+    MH_DOWN = 1, _("No disponibilidad de sistema del MH")
+    OUR_SYSTEM = 2, _("No disponibilidad de sistema del emisor")
+    INTERNET = 3, _("Falla en el suministro de servicio de Internet del emisor")
+    POWER = 4, _("Falla en el suministro de servicio de energía eléctrica del emisor")
+    OTHER = 5, _("Otro motivo")
+
+
+class OfflineScope(models.Model):
+    """An outage (facts §5): from when documents started being issued offline until MH was back.
+    Scope: the whole company, one establishment, or one point of sale. Opened and ended by
+    dte.transmission.offline (by hand through the contingency pages, or by the pipeline and its
+    circuit breaker); contingency reports it to MH with its events and lots."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+")
+    point_of_sale = models.ForeignKey("accounts.PointOfSale", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+")
+    tipo = models.PositiveSmallIntegerField(_("tipo de contingencia"), choices=OfflineReason.choices)
+    motivo = models.CharField(_("motivo"), max_length=500, blank=True)
+    automatic = models.BooleanField(_("detectada por el sistema"), default=False)
+    end_automatically = models.BooleanField(_("termina sola cuando MH responde"), default=True)
+    started_at = models.DateTimeField(_("inicio"))
+    ended_at = models.DateTimeField(_("fin"), null=True, blank=True, db_index=True)
+    completed_at = models.DateTimeField(_("todo transmitido"), null=True, blank=True)
+    opened_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ended_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Lease of the catch-up run (one at a time per period) and the last problem it met.
+    busy_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    alerts_sent = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        db_table = "contingency_period"  # moved from contingency.Period, its table kept
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("periodo de contingencia")
+        verbose_name_plural = _("periodos de contingencia")
+        indexes = [models.Index(fields=["company"], condition=models.Q(completed_at__isnull=True),
+                                name="period_open_idx")]
+
+    def __str__(self):
+        return f"{self.scope_label} · {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"
+
+    @property
+    def active(self):
+        return self.ended_at is None
+
+    @property
+    def scope_label(self):
+        if self.point_of_sale_id:
+            return f"{self.point_of_sale.establishment.name} · {self.point_of_sale.name}"
+        if self.establishment_id:
+            return self.establishment.name
+        return str(_("Toda la empresa"))
+
+    def covers(self, point_of_sale):
+        if self.point_of_sale_id:
+            return self.point_of_sale_id == point_of_sale.pk
+        if self.establishment_id:
+            return self.establishment_id == point_of_sale.establishment_id
+        return True
+
+    @property
+    def event_deadline(self):
+        """MH: the event within 24 h after the outage ends (facts §5)."""
+        if self.ended_at is None:
+            return None
+        return self.ended_at + datetime.timedelta(hours=settings.DTE_CONTINGENCY_EVENT_HOURS)
+
+    @property
+    def identificacion(self):
+        """The contingency fields every document of the period carries (facts §2.1)."""
+        return {"tipo": self.tipo, "motivo": self.motivo or None}
 
 
 class InternalStatus(models.TextChoices):
@@ -129,14 +211,10 @@ class Document(models.Model):
     last_error = models.CharField(_("último error de transmisión"), max_length=300, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     previous_codes = models.JSONField(default=list, blank=True)  # codigoGeneracion used before a correction
-    # Contingency (facts §5): the outage it was issued in or caught by, the event that declares it
-    # to MH and the lot that transmits it.
-    contingency_period = models.ForeignKey("contingency.Period", on_delete=models.PROTECT, null=True, blank=True,
+    # The outage (offline scope) it was issued in or caught by (facts §5). The event that declares
+    # it to MH and the lot that transmits it are contingency's (contingency.Listing).
+    contingency_period = models.ForeignKey(OfflineScope, on_delete=models.PROTECT, null=True, blank=True,
                                            related_name="documents")
-    contingency_event = models.ForeignKey("contingency.Event", on_delete=models.PROTECT, null=True, blank=True,
-                                          related_name="documents")
-    contingency_lot = models.ForeignKey("contingency.Lot", on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="documents")
 
     class Meta:
         ordering = ["-issue_date", "-id"]

@@ -1,6 +1,14 @@
 from celery import shared_task
+from django.conf import settings
 
-from dte import pipeline
+from core.jobs import sweep_file_jobs
+from dte.archive import build
+from dte.delivery import auto_deliver
+from dte.delivery import send as deliver
+from dte.invalidation import send as send_invalidation
+from dte.models import ARCHIVE_JOB_MACHINE, Document
+from dte.printing import render_and_store
+from dte.transmission import outbox, pipeline
 
 
 @shared_task(name="dte.transmit", acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
@@ -10,28 +18,20 @@ def transmit_task(outbox_id):
 
 @shared_task(name="dte.sweep", ignore_result=True)
 def sweep_task():
-    due, released = pipeline.sweep()
-    return {"queued": due, "released": released}
+    due, released = outbox.sweep()
+    requeued, failed = sweep_file_jobs(ARCHIVE_JOB_MACHINE, archive_task)  # ZIPs lost or left half-built
+    return {"queued": due, "released": released, "archives_requeued": requeued, "archives_failed": failed}
 
 
 @shared_task(name="dte.invalidate", bind=True, max_retries=20, acks_late=True, soft_time_limit=60, time_limit=90)
 def invalidate_task(self, invalidation_id):
-    from dte.invalidation import send
-    from dte.pipeline import backoff_seconds
-
-    if not send(invalidation_id):
-        raise self.retry(countdown=backoff_seconds(self.request.retries + 1))
+    if not send_invalidation(invalidation_id):
+        raise self.retry(countdown=outbox.backoff_seconds(self.request.retries + 1))
     return True
 
 
 @shared_task(name="dte.render", acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
 def render_task(document_id, force=False):
-    from django.conf import settings
-
-    from dte.delivery import auto_deliver
-    from dte.models import Document
-    from dte.printing import render_and_store
-
     rendered = render_and_store(document_id, layouts=settings.DTE_PDF_LAYOUTS, force=force)
     auto_deliver(Document.objects.select_related("company", "client").get(pk=document_id))
     return len(rendered)
@@ -39,13 +39,9 @@ def render_task(document_id, force=False):
 
 @shared_task(name="dte.deliver", acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
 def deliver_task(delivery_id):
-    from dte.delivery import send
-
-    return send(delivery_id)
+    return deliver(delivery_id)
 
 
 @shared_task(name="dte.archive", acks_late=True, ignore_result=True, soft_time_limit=3600, time_limit=3700)
 def archive_task(job_id):
-    from dte.archive import build
-
     return build(job_id)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogs.selectors import catalog_choices
 from core.text import CleanTextFormMixin
 
 
@@ -13,7 +14,6 @@ class PaymentForm(CleanTextFormMixin, forms.Form):
     notes = forms.CharField(label=_("Notas"), max_length=500, required=False)
 
     def __init__(self, *args, documents=(), **kwargs):
-        from catalogs.selectors import catalog_choices
 
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = catalog_choices(catalog="CAT-017")

@@ -8,9 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.modules import Module
+from catalogs.selectors import catalog_choices
 from core import formats
 from core.audit import audit_record
 from core.modules import Action
+from dte.models import Document
+from dte.services.internal import documents_set_paid_off
 from payments import selectors
 from payments.models import Application, Payment
 
@@ -23,7 +26,6 @@ def _require(user):
 
 
 def _methods():
-    from catalogs.selectors import catalog_choices
 
     return {code for code, _label in catalog_choices(catalog="CAT-017")}
 
@@ -41,7 +43,6 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
     if date > timezone.localdate():
         problems.append(_("La fecha del pago no puede ser futura."))
     with transaction.atomic():
-        from dte.models import Document
 
         wanted = {}
         for doc, part in applications:
@@ -72,7 +73,6 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
                                          reference=reference.strip()[:100], notes=notes.strip()[:500], created_by=user)
         Application.objects.bulk_create([Application(payment=payment, document_id=pk, amount=part)
                                          for pk, part in wanted.items()])
-        from dte.services.internal import documents_set_paid_off
 
         documents_set_paid_off(document_ids=[pk for pk, part in wanted.items()
                                              if locked[pk].paid + part >= selectors.status_of(locked[pk]).total],
@@ -90,8 +90,6 @@ def payment_void(*, payment, user, reason):
     if not (reason or "").strip():
         raise ValidationError(_("Indique por qué se anula el pago."))
     with transaction.atomic():
-        from dte.models import Document
-        from dte.services.internal import documents_set_paid_off
 
         # The documents it paid first, in the order payment_record locks them; what they owe grows
         # again, so none of them is paid off any more (applications never exceed what was owed).

@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
+from clients.selectors import client_get_for_user
 from core.access import module_required
 from core.modules import Action
 from core.text import clean_text
+from dte.selectors import documents_for_user
 from payments import selectors, services
 from payments.forms import PaymentForm
 
@@ -18,7 +20,6 @@ BUCKET_LABELS = [("current", _("Al día")), ("1_30", _("1–30 días")), ("31_60
 
 
 def _documents(user):
-    from dte.selectors import documents_for_user
 
     return documents_for_user(user=user)
 
@@ -48,7 +49,6 @@ def credit_list(request):
 @module_required(Module.REPORTES, Action.VIEW)
 def client_account(request, pk):
     """One client's credit documents with their status, its payments, and (accounting) a payment form."""
-    from clients.selectors import client_get_for_user
 
     client = client_get_for_user(user=request.user, pk=pk)  # another establishment's client: 404
     today = timezone.localdate()

@@ -104,9 +104,10 @@ def sample_objects(db, users, establishments):
     failed = Delivery.objects.create(document=sealed, recipient="cliente@example.com", state="failed", error="SMTP")
     import uuid
 
-    from contingency.models import Event, Lot, Period
+    from contingency.models import Event, Lot
     from dte.delivery import link_token
     from dte.models import ArchiveJob
+    from dte.models import OfflineScope as Period
     from payments.models import Payment
     from reports.models import ExportJob
 
@@ -304,9 +305,9 @@ def _footprint():
 
     from bulk.models import ImportJob
     from clients.models import Client
-    from contingency.models import Period
     from core.models import AuditEntry
     from dte.models import ArchiveJob, Delivery, Document, SpecialCase, StatusChange
+    from dte.models import OfflineScope as Period
     from inventory.models import Product, Provider
     from payments.models import Payment
     from reports.models import ExportJob

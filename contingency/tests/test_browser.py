@@ -15,8 +15,8 @@ from dte.tests.test_browser_issue import _login, _pick_client, _start  # noqa: E
 @pytest.mark.django_db(transaction=True)
 def test_supervisor_declares_and_the_rep_issues_offline(browser, live_server, issuer, users, parties, products):
     from contingency.context_processors import forget_banner
-    from contingency.models import Period
     from dte.models import Document
+    from dte.models import OfflineScope as Period
 
     base = live_server.url
     boss = _login(browser, base, users["Supervisor"].username)

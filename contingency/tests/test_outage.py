@@ -7,11 +7,12 @@ import time
 import pytest
 from django.db import transaction
 
-from contingency.models import Event, EventState, Lot, LotState, Period
+from contingency.models import Event, EventState, Lot, LotState
 from contingency.services import event_resend, period_end, period_open
 from contingency.tasks import tick_task
 from dte import jsonio
 from dte.models import Document, GovStatus, Outbox, OutboxState
+from dte.models import OfflineScope as Period
 from dte.services.issuing import IssueError, document_issue
 from dte.tests.conftest import line
 from tests.mh_helpers import clear_faults, fault, ledger, until

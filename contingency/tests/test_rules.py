@@ -13,13 +13,16 @@ from accounts.models import Company
 from contingency import recovery
 from contingency.alerts import due_alerts, kinds_due
 from contingency.context_processors import forget_banner
-from contingency.models import Event, Period
-from contingency.services import mh_unreachable, note_transient_failure, period_end, period_open
+from contingency.models import Event
+from contingency.services import period_end, period_open
 from core.models import AuditEntry
 from dte import jsonio
 from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
+from dte.models import OfflineScope as Period
 from dte.services.issuing import document_issue
 from dte.tests.conftest import line
+from dte.transmission.breaker import mh_unreachable
+from dte.transmission.scopes import note_transient_failure
 
 URL = "http://mh.invalid"
 

@@ -45,6 +45,7 @@ class Migration(migrations.Migration):
             name='StateChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('model', models.CharField(max_length=100)),
                 ('object_id', models.CharField(max_length=64)),
                 ('field', models.CharField(default='state', max_length=32)),
                 ('from_state', models.CharField(max_length=24)),
@@ -52,13 +53,12 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField(auto_now_add=True)),
                 ('reason', models.CharField(blank=True, max_length=500)),
                 ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
             ],
             options={
                 'verbose_name': 'cambio de estado',
                 'verbose_name_plural': 'cambios de estado',
                 'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='core_statec_content_3c72b4_idx')],
+                'indexes': [models.Index(fields=['model', 'object_id'], name='core_statec_model_64b186_idx')],
             },
         ),
     ]

@@ -22,12 +22,7 @@ from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
 from dte import hooks
 from dte.amounts import ZERO, D
-from dte.models import (
-    SPECIAL_CASE_MACHINE,
-    CaseState,
-    Document,
-    SpecialCase,
-)
+from dte.models import SPECIAL_CASE_MACHINE, CaseState, Document, SpecialCase
 from dte.models import CaseCode as Case
 from dte.services.totals import document_totals, total_of
 from dte.taxes import thresholds

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import AuditAction
-from dte import pipeline
 from dte.models import GovStatus, Outbox, OutboxState
 from dte.transitions import transition
+from dte.transmission import outbox as transmission_outbox
 
 
 def document_correct(*, document, user):
@@ -37,9 +37,8 @@ def document_retransmit(*, documents, user):
                 transition(doc, GovStatus.PENDING, by=user, reason=_("Retransmisión manual"))
             elif doc.status not in (GovStatus.PENDING, GovStatus.IN_DOUBT):
                 continue
-            Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.PENDING, available_at=timezone.now(),
-                                                       last_error="")
+            transmission_outbox.requeue(outbox, OutboxState.PENDING, available_at=timezone.now(), last_error="")
             audit_record(actor=user, action=AuditAction.RETRANSMIT, obj=doc, summary=_("Retransmisión manual"))
-            pipeline.queue_after_commit(outbox.pk)
+            transmission_outbox.queue_after_commit(outbox.pk)
             queued += 1
     return queued

@@ -13,12 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import operate_grant_exists, user_may_operate
-from contingency.models import Period
-from contingency.selectors import period_id_for_documents
 from core.audit import audit_entry
 from core.models import AuditAction
 from dte import arithmetic as ar
-from dte import builders, jsonio, numbering, pipeline
+from dte import builders, hooks, jsonio, numbering
 from dte.amounts import D, q2
 from dte.models import CaseCode as Case
 from dte.models import (
@@ -26,6 +24,7 @@ from dte.models import (
     Document,
     DocumentLine,
     GovStatus,
+    OfflineScope,
     Outbox,
     OutboxState,
     RelatedDocument,
@@ -38,6 +37,8 @@ from dte.services.problems import document_problems
 from dte.services.totals import book_amounts, document_totals, iva_of, total_of
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import transition
+from dte.transmission import outbox as transmission_outbox
+from dte.transmission import scopes
 from inventory.services import stock_move
 
 _LINE_DOCUMENT = DocumentLine._meta.get_field("document")
@@ -64,18 +65,19 @@ def _contingency_of(doc, *, correcting, reused_code):
     point of sale it is issued offline (facts §5): tipoModelo/tipoOperacion 2 with the period's
     reason, and refused if MH does not take its type in contingency. A rejected contingency
     document corrected with the same code stays a contingency document (its event lists it).
-    The period was looked up (contingency.selectors.period_id_for_documents) by the query that
+    The period was looked up (dte.transmission.scopes.scope_id_for_documents) by the query that
     locked the document, in this transaction; it is loaded only when there is one."""
     period = None
     if doc.issue_period_id is not None:
-        period = Period.objects.filter(pk=doc.issue_period_id).first()
+        period = OfflineScope.objects.filter(pk=doc.issue_period_id).first()
     if period is not None:
         if doc.tipo_dte not in settings.DTE_CONTINGENCY_TYPES:
             raise IssueError([_("«%(t)s» no puede emitirse en contingencia: MH no lo admite (CAT-023). Emítalo "
                                 "cuando termine la contingencia de %(w)s.") % {
                 "t": doc.get_tipo_dte_display(), "w": period.scope_label}])
         return period, period.identificacion
-    if correcting and reused_code and doc.contingency_event_id and doc.contingency_period_id:
+    if (correcting and reused_code and doc.contingency_period_id
+            and any(reported(doc) for reported in hooks.reported_checks)):
         return None, doc.contingency_period.identificacion
     return None, None
 
@@ -84,11 +86,11 @@ def _issue_queryset(with_grant, pk, user_id=None):
     """The query that locks the document to issue (its row only) and reads, in the same round
     trip, what issuing needs before building: its company, location and client, the user's grant
     on the point of sale (accounts.selectors.user_may_operate; ``with_grant``), the active
-    contingency period covering it (contingency.selectors.period_for) and whether it names
+    offline scope covering it (dte.transmission.scopes.scope_covering) and whether it names
     related documents."""
     qs = (Document.objects.select_for_update(of=("self",))
           .select_related("company", "establishment", "point_of_sale", "client")
-          .annotate(issue_period_id=period_id_for_documents(),
+          .annotate(issue_period_id=scopes.scope_id_for_documents(),
                     issue_has_related=Exists(RelatedDocument.objects.filter(document=OuterRef("pk")))))
     if with_grant:
         qs = qs.annotate(issue_may_operate=operate_grant_exists(user_id=user_id,
@@ -210,12 +212,11 @@ def document_issue(*, document, user, now=None):
                    confirmations=[_case_record(c) for c in cases.values()])
         if correcting:
             outbox = Outbox.objects.get(document=doc)
-            Outbox.objects.filter(pk=outbox.pk).update(state=held, available_at=now, attempts=0,
-                                                       sends=0, last_error="")
+            transmission_outbox.requeue(outbox, held, available_at=now, attempts=0, sends=0, last_error="")
         else:
             _move_stock(doc, lines, user)
         if not period:
-            pipeline.queue_after_commit(outbox.pk)
+            transmission_outbox.queue_after_commit(outbox.pk)
     return doc
 
 

@@ -133,14 +133,14 @@ def test_bad_credentials_stop_and_are_shown(wired, make_draft, issuer, signing_c
 
 
 def test_a_lost_message_is_requeued_by_the_sweeper(wired, make_draft, issuer, monkeypatch, settings):
-    from dte import pipeline
+    from dte.transmission import outbox
 
-    monkeypatch.setattr(pipeline, "queue_after_commit", lambda outbox_id: None)  # the broker message is lost
+    monkeypatch.setattr(outbox, "queue_after_commit", lambda outbox_id: None)  # the broker message is lost
     doc = _issue(make_draft, issuer)
     time.sleep(1)
     assert Document.objects.get(pk=doc.pk).status == GovStatus.PENDING
     settings.DTE_SWEEP_GRACE_SECONDS = 0
-    assert pipeline.sweep() == (1, 0)
+    assert outbox.sweep() == (1, 0)
     _wait(doc, GovStatus.SEALED)
     assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
 
@@ -151,9 +151,9 @@ def test_a_worker_that_died_holding_a_document_is_recovered_without_a_second_sen
     the claim, the document is in doubt, and the next run asks MH instead of sending."""
     import datetime
 
-    from dte import pipeline
     from dte.mh.client import client_for_company
     from dte.transitions import transition
+    from dte.transmission import outbox as pipeline
 
     monkeypatch.setattr(pipeline, "queue_after_commit", lambda outbox_id: None)
     doc = _issue(make_draft, issuer)
@@ -174,7 +174,7 @@ def test_a_worker_that_died_holding_a_document_is_recovered_without_a_second_sen
 
 
 def test_a_second_run_of_the_same_task_does_nothing(wired, make_draft, issuer):
-    from dte import pipeline
+    from dte.transmission import pipeline
 
     doc = _issue(make_draft, issuer)
     _wait(doc, GovStatus.SEALED)
@@ -264,10 +264,10 @@ def test_invalidation_refused_by_mh_leaves_it_sealed(wired, make_draft, issuer):
 
 def test_a_running_task_drains_other_due_documents(wired, make_draft, issuer, monkeypatch):
     """One broker message empties the outbox: the task keeps claiming due rows (SKIP LOCKED)."""
-    from dte import pipeline
     from dte.tasks import transmit_task
+    from dte.transmission import outbox
 
-    monkeypatch.setattr(pipeline, "queue_after_commit", lambda outbox_id: None)
+    monkeypatch.setattr(outbox, "queue_after_commit", lambda outbox_id: None)
     docs = [_issue(make_draft, issuer) for _ in range(4)]
     transmit_task.delay(Outbox.objects.get(document=docs[0]).pk)  # a single message for four documents
     for doc in docs:

@@ -13,11 +13,11 @@ from django.utils import timezone
 from contingency.services import period_open
 from dte.delivery import deliveries_queue, send
 from dte.models import Delivery, GovStatus, MHCall
-from dte.offline import to_contingency
 from dte.services.cases import case_confirm, case_decide, case_request_approval, cases_refresh
 from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import TransitionRefused, transition
+from dte.transmission.offline import to_contingency
 from tests.browser_kit import ENGLISH_WORDS
 
 SELLO = "2026B7C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7"

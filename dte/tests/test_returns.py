@@ -66,7 +66,7 @@ def mh(monkeypatch):
     def install(*answers, during=None):
         fake = FakeMH(*answers, during=during)
         monkeypatch.setattr("dte.mh.client.client_for_company", lambda company, **kw: fake)
-        monkeypatch.setattr("dte.pipeline._client", lambda company: fake)
+        monkeypatch.setattr("dte.transmission.mh.client_for", lambda company: fake)
         return fake
 
     return install
@@ -236,7 +236,7 @@ def _credit_note(make_draft, issuer, parties, goods, ccf, *, returned=True):
 
 def test_credit_note_with_returned_goods_puts_them_back_when_sealed(ccf, make_draft, issuer, parties, goods,
                                                                     establishments, mh):
-    from dte import offline, pipeline
+    from dte.transmission import offline, pipeline
 
     note = _credit_note(make_draft, issuer, parties, goods, ccf)
     assert stock(goods["MESA-01"], establishments) == Decimal(7)  # issued, not sealed: nothing yet
@@ -256,7 +256,7 @@ def test_credit_note_with_returned_goods_puts_them_back_when_sealed(ccf, make_dr
 
 def test_credit_note_without_the_mark_and_a_rejected_one_move_nothing(ccf, make_draft, issuer, parties, goods,
                                                                       establishments, mh):
-    from dte import pipeline
+    from dte.transmission import pipeline
 
     plain_note = _credit_note(make_draft, issuer, parties, goods, ccf, returned=False)
     marked_note = _credit_note(make_draft, issuer, parties, goods, ccf)
@@ -269,8 +269,8 @@ def test_credit_note_without_the_mark_and_a_rejected_one_move_nothing(ccf, make_
 
 def test_invalidating_a_credit_note_takes_its_returned_goods_out_again(ccf, make_draft, issuer, parties, goods,
                                                                         establishments, users, client_as, mh):
-    from dte import pipeline
     from dte.invalidation import send
+    from dte.transmission import pipeline
 
     note = _credit_note(make_draft, issuer, parties, goods, ccf)
     mh(accepted())

@@ -13,7 +13,7 @@ from core.access import module_required
 from core.modules import Action
 from core.text import clean_data, clean_text
 from dte import arithmetic as ar
-from dte import invalidation, jsonio, selectors
+from dte import hooks, invalidation, jsonio, selectors
 from dte.actions import PRINTABLE_STATES, document_actions, is_reviewing
 from dte.delivery_plan import delivery_plan
 from dte.explain import explain_all
@@ -55,13 +55,14 @@ def _detail_context(request, doc):
 
 @module_required(Module.DOCUMENTOS, Action.VIEW)
 def document_detail(request, pk):
-    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related(
-        "outbox", "contingency_event", "contingency_lot"), pk=pk)
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("outbox"), pk=pk)
     if doc.is_draft or doc.status == GovStatus.CORRECTING and not doc.payload:
         if is_reviewing(request.user, doc):
             return _draft_review(request, doc)
         return redirect("dte:edit", pk=doc.pk)
     context = _detail_context(request, doc)
+    for more in hooks.document_context:  # apps above dte (the contingency event and lot)
+        context.update(more(doc))
     if request.htmx and request.htmx.target == "doc-status":
         # The poll says which status it last showed: a change is read out by the page's live region.
         seen = request.GET.get("visto")

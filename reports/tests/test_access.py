@@ -126,8 +126,8 @@ def _charts(page):
 def test_the_dashboard_shows_the_contingency_backlog(book, users, client_as, company):
     from django.utils import timezone
 
-    from contingency.models import Period
     from dte.models import Document, GovStatus
+    from dte.models import OfflineScope as Period
 
     period = Period.objects.create(company=company, tipo=1, started_at=timezone.now())
     Document.objects.filter(pk__in=[book[1].pk, book[2].pk]).update(status=GovStatus.CONTINGENCY,

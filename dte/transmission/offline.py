@@ -1,7 +1,11 @@
-"""The documents' side of contingency (facts §5). The contingency app decides when a document is
-held, turned into a contingency document, listed in an event, put in a lot or settled; these
-functions are the only way it changes documents (DESIGN.md: an app changes another's rows
-through the owner's services), and status moves go through dte.transitions."""
+"""The documents' side of an offline scope (facts §5). The transmission pipeline and
+dte.transmission.scopes decide when a document is held or re-signed; contingency's catch-up decides
+when it is re-signed or settled by MH's answer. These functions are the only way either changes
+documents (DESIGN.md: an app changes another's rows through the owner's services), and status
+moves go through dte.transitions. Which event lists a document and which lot carries it are
+contingency's own rows (contingency.Listing)."""
+
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -9,9 +13,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dte import jsonio
-from dte.models import Document, GovStatus, Outbox, OutboxState
+from dte import hooks, jsonio
+from dte.models import Document, GovStatus, OfflineScope, Outbox, OutboxState
+from dte.schemas.validation import payload_errors
+from dte.signing.backends import SigningError, get_signer
 from dte.transitions import TransitionRefused, transition
+from dte.transmission import mh
+from dte.transmission.mh import already_there, ask  # noqa: F401 - contingency asks MH through these
+from dte.transmission.outbox import move as outbox_move
+from dte.transmission.outbox import queue_after_commit
+
+log = logging.getLogger(__name__)
 
 # Held documents that still need MH: issued offline, or caught waiting when the outage began.
 WAITING = [GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING, GovStatus.CONTINGENCY]
@@ -30,6 +42,12 @@ def scope_filter(period, prefix=""):
     return q
 
 
+def scope_note(period, message):
+    """The last problem met with the scope's documents (shown on its contingency page)."""
+    OfflineScope.objects.filter(pk=period.pk).update(last_error=str(message)[:500])
+    period.last_error = str(message)[:500]
+
+
 def hold_in_scope(period):
     """Documents waiting to be sent one by one inside the period's scope stop being sent that way
     and join the period (rows a worker holds right now join when that worker lets them go).
@@ -41,7 +59,7 @@ def hold_in_scope(period):
                     .values_list("pk", "document_id"))
         if not rows:
             return 0
-        Outbox.objects.filter(pk__in=[r[0] for r in rows]).update(state=OutboxState.HELD)
+        outbox_move(Outbox.objects.filter(pk__in=[r[0] for r in rows], state=OutboxState.PENDING), OutboxState.HELD)
         Document.objects.filter(pk__in=[r[1] for r in rows], contingency_period__isnull=True).update(
             contingency_period=period)
     return len(rows)
@@ -49,7 +67,7 @@ def hold_in_scope(period):
 
 def hold(doc, outbox, period):
     """The pipeline found this row inside an active period: it waits for the period's lots."""
-    Outbox.objects.filter(pk=outbox.pk).update(state=OutboxState.HELD, last_error="")
+    outbox_move(Outbox.objects.filter(pk=outbox.pk), OutboxState.HELD, last_error="")
     Document.objects.filter(pk=doc.pk).update(contingency_period=period)
 
 
@@ -62,9 +80,6 @@ def to_contingency(doc, period, *, note=""):
     """Re-sign a document MH never received as a contingency document: tipoModelo 2,
     tipoOperacion 2, the period's tipoContingencia and motivo (facts §2.1, §5). Its number and
     codigoGeneracion stay (MH never saw them). ``note``: what the document page says meanwhile."""
-    from dte.schemas.validation import payload_errors
-    from dte.signing.backends import SigningError, get_signer
-
     body = jsonio.loads(doc.payload)
     ident = body["identificacion"]
     ident.update(tipoModelo=2, tipoOperacion=2, tipoContingencia=period.tipo)
@@ -83,45 +98,53 @@ def to_contingency(doc, period, *, note=""):
     return doc
 
 
+def reissue_pending(period):
+    """Right when the period opens: the held documents MH never took (pending: their sends were
+    refused or answered 5xx, or MH said it does not have them) become contingency documents now,
+    not when the outage ends, so the customer is handed the contingency copy (facts §5: emitted
+    offline and delivered unsealed). Documents in doubt wait: only MH can say whether it has
+    them (contingency's catch-up asks). Returns how many were re-signed."""
+    done = 0
+    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING,
+                                    tipo_dte__in=list(settings.DTE_CONTINGENCY_TYPES))
+            .select_related("company").order_by("pk"))
+    for doc in docs:
+        try:
+            to_contingency(doc, period, note=_("MH no responde; el documento se emitió en contingencia; entregue al "
+                                               "cliente la copia impresa de contingencia"))
+        except ConversionError as exc:
+            scope_note(period, _("No se pudo pasar %(d)s a contingencia: %(e)s") % {"d": doc, "e": exc})
+            continue
+        except Exception:  # noqa: BLE001 - e.g. it changed meanwhile: the catch-up takes it from there
+            log.warning("contingencia %s: %s no se pasó a contingencia al abrir", period.pk, doc.pk, exc_info=True)
+            continue
+        done += 1
+    if done and OfflineScope.objects.filter(pk=period.pk, ended_at__isnull=False).exists():
+        for wanted in hooks.catch_up_wanted:  # MH came back meanwhile: list them without waiting for the tick
+            wanted(period.pk)
+    return done
+
+
 def release_to_pipeline(doc, reason):
     """A held document of a type MH does not take in contingency: back to one-by-one sending."""
     with transaction.atomic():
         Document.objects.filter(pk=doc.pk).update(contingency_period=None, last_error=reason[:300])
-        Outbox.objects.filter(document=doc, state=OutboxState.HELD).update(
-            state=OutboxState.PENDING, available_at=timezone.now(), last_error=reason[:300])
+        outbox_move(Outbox.objects.filter(document=doc, state=OutboxState.HELD), OutboxState.PENDING,
+                    available_at=timezone.now(), last_error=reason[:300])
         outbox_id = Outbox.objects.filter(document=doc).values_list("pk", flat=True).first()
         if outbox_id:
-            from dte.pipeline import queue_after_commit
-
             queue_after_commit(outbox_id)
 
 
-def list_in_event(doc_ids, event):
-    return Document.objects.filter(pk__in=doc_ids).update(contingency_event=event)
-
-
-def put_in_lot(doc_ids, lot):
-    return Document.objects.filter(pk__in=doc_ids, status=GovStatus.CONTINGENCY).update(contingency_lot=lot)
-
-
-def release_from_lot(lot, doc_ids=None):
-    qs = Document.objects.filter(contingency_lot=lot, status=GovStatus.CONTINGENCY)
-    if doc_ids is not None:
-        qs = qs.filter(pk__in=doc_ids)
-    return qs.update(contingency_lot=None)
-
-
-def already_there(answer):
-    from dte.pipeline import _already_there
-
-    return _already_there(answer)
+def after_seal(doc):
+    """What a seal sets off in the same commit: the seal observers (dte.hooks; a credit note's
+    returned goods come back, dte.returns)."""
+    hooks.sealed(doc)
 
 
 def settle(doc, answer, *, reason=""):
     """MH's verdict on a held document (from a lot's results or a query): sealed or rejected
     (the rejection flow of the Transmission issue takes it from there). Returns True if settled."""
-    from dte.pipeline import _parse_mh_time, after_seal
-
     if not ((answer.accepted and answer.sello) or answer.rejected) or already_there(answer):
         return False
     fields = {"mh_code": (answer.codigo_msg or "")[:10], "mh_message": (answer.descripcion_msg or "")[:300],
@@ -130,7 +153,7 @@ def settle(doc, answer, *, reason=""):
         try:
             if answer.accepted:
                 transition(doc, GovStatus.SEALED, reason=reason or _("Sellado por MH"), sello_recibido=answer.sello,
-                           processed_at=_parse_mh_time(answer.fh_procesamiento) or timezone.now(), **fields)
+                           processed_at=mh.parse_mh_time(answer.fh_procesamiento) or timezone.now(), **fields)
                 after_seal(doc)
             else:
                 transition(doc, GovStatus.REJECTED, rejected_at=timezone.now(), **fields,
@@ -138,9 +161,5 @@ def settle(doc, answer, *, reason=""):
                                                                         "m": answer.descripcion_msg or ""})
         except TransitionRefused:
             return False
-        Outbox.objects.filter(document=doc).update(state=OutboxState.DONE, last_error="")
+        outbox_move(Outbox.objects.filter(document=doc), OutboxState.DONE, last_error="")
     return True
-
-
-def ask(doc, client):
-    return client.query_dte(nit_emisor=doc.company.nit, tipo_dte=doc.tipo_dte, codigo_generacion=doc.codigo_generacion)
