@@ -213,7 +213,7 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
                 p = rng.choice(world["products"])
                 lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
                               "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 9999)) / 100})
-            draft = draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+            draft = draft_save(acting_user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
             doc = (issue_fn or document_issue)(document=draft, user=world["user"])
             ids.append(Outbox.objects.get(document=doc).pk)
         return ids
@@ -229,4 +229,4 @@ def sale_draft(world, rng, i, base):
     client = world["taxpayer"] if tipo == "03" else world["consumer"]
     lines = [{"description": f"Artículo {k}", "quantity": 1, "unit_price": rng.randint(100, 9999) / 100}
              for k in range(rng.randint(1, 4))]
-    return draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+    return draft_save(acting_user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)

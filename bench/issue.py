@@ -108,7 +108,7 @@ def credit_drafts(world, n, rng):
             p = rng.choice(world["products"])
             lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
                           "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 9999)) / 100})
-        ids.append(draft_save(user=world["user"], data=dict(base, tipo_dte="03" if i % 2 else "01"), lines=lines).pk)
+        ids.append(draft_save(acting_user=world["user"], data=dict(base, tipo_dte="03" if i % 2 else "01"), lines=lines).pk)
     return ids
 
 
@@ -211,13 +211,13 @@ def make_drafts(world, n, rng):
                                     "departamento": "05", "municipio": "11", "address": "Cantón El Progreso"}
         if tipo in ("05", "06"):
             if sealed_ccf is None:
-                ccf = draft_save(user=world["user"], data=dict(base, tipo_dte="03", client_id=world["taxpayer"].pk),
+                ccf = draft_save(acting_user=world["user"], data=dict(base, tipo_dte="03", client_id=world["taxpayer"].pk),
                                  lines=[{"description": "Base", "quantity": Decimal(1), "unit_price": Decimal(5000)}])
-                sealed_ccf = document_issue(document=ccf, user=world["user"])
+                sealed_ccf = document_issue(document=ccf, acting_user=world["user"])
                 Document.objects.filter(pk=sealed_ccf.pk).update(status=GovStatus.SEALED)
             related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": sealed_ccf.codigo_generacion,
                         "fecha_emision": sealed_ccf.issue_date, "target_id": sealed_ccf.pk}]
-        ids.append(draft_save(user=world["user"], data=data, lines=lines, related=related).pk)
+        ids.append(draft_save(acting_user=world["user"], data=data, lines=lines, related=related).pk)
     return ids, time.perf_counter() - started
 
 
@@ -232,7 +232,7 @@ def issue_worker(ids):
     for pk in ids:
         started = time.perf_counter()
         try:
-            document_issue(document=Document(pk=pk), user=user)
+            document_issue(document=Document(pk=pk), acting_user=user)
         except IssueError as exc:
             failed.append(str(exc)[:300])
             continue

@@ -67,7 +67,7 @@ def main():
         for i in range(args.docs):
             draft = sale_draft(world, rng, i, base)
             try:
-                document_issue(document=draft, user=world["user"])
+                document_issue(document=draft, acting_user=world["user"])
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 failed += 1
                 print(f"emisión fallida: {exc}", flush=True)

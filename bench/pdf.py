@@ -101,8 +101,8 @@ def main():
                 p = rng.choice(world["products"])
                 lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
                               "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 9999)) / 100})
-            draft = draft_save(user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
-            ids.append(document_issue(document=draft, user=world["user"]).pk)
+            draft = draft_save(acting_user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+            ids.append(document_issue(document=draft, acting_user=world["user"]).pk)
         # Sealed as MH would (the seal is what the printed copy shows).
         for pk in ids:
             Document.objects.filter(pk=pk).update(status=GovStatus.SEALED, sello_recibido=f"2026{pk:036d}",

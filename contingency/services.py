@@ -28,13 +28,13 @@ def _require(user):
         raise PermissionDenied(_("Solo un supervisor declara o termina una contingencia."))
 
 
-def period_open(*, company, tipo, motivo="", establishment=None, point_of_sale=None, user=None, automatic=False,
+def period_open(*, company, tipo, motivo="", establishment=None, point_of_sale=None, acting_user=None, automatic=False,
                 end_automatically=True, now=None):
     """Declare an outage (or return the active one that already covers the same scope). From now
     on documents of that scope are issued offline, and those waiting to be sent join it."""
-    _require(user)
+    _require(acting_user)
     return scopes.scope_open(company=company, tipo=tipo, motivo=motivo, establishment=establishment,
-                             point_of_sale=point_of_sale, user=user, automatic=automatic,
+                             point_of_sale=point_of_sale, user=acting_user, automatic=automatic,
                              end_automatically=end_automatically, now=now)
 
 
@@ -50,10 +50,10 @@ def after_open(period_id):
         log.warning("no se pudo encolar el aviso de contingencia %s", period_id, exc_info=True)
 
 
-def period_end(*, period, user=None, now=None):
+def period_end(*, period, acting_user=None, now=None):
     """The outage is over: the 24 h for the event start now and catching up begins."""
-    _require(user)
-    return scopes.scope_end(scope=period, user=user, now=now)
+    _require(acting_user)
+    return scopes.scope_end(scope=period, user=acting_user, now=now)
 
 
 def after_end(period_id):
@@ -74,29 +74,29 @@ def queue_catch_up(period_id, countdown=None):
 # ------------------------------------------------------------------------------- by hand
 
 
-def event_resend(*, event, user):
+def event_resend(*, event, acting_user):
     """A rejected event is corrected (rebuilt with a new code and the current list) and sent again."""
-    _require(user)
+    _require(acting_user)
     with transaction.atomic():
         changed = move_events(Event.objects.filter(pk=event.pk, state=EventState.REJECTED), EventState.REPLACED)
         if not changed:
             raise ValidationError(_("Solo se reenvía un evento rechazado."))
         listings.list_in_event(listings.listed_in(event), None)
-        audit_record(actor=user, action="update", obj=event.period, summary=_("Evento reenviado: %(c)s") % {
+        audit_record(actor=acting_user, action="update", obj=event.period, summary=_("Evento reenviado: %(c)s") % {
             "c": event.codigo_generacion})
         OfflineScope.objects.filter(pk=event.period_id).update(last_error="")
         transaction.on_commit(lambda: queue_catch_up(event.period_id))
 
 
-def lot_retry(*, lot, user):
+def lot_retry(*, lot, acting_user):
     """A failed or unanswered lot: its documents go again (after asking MH about each)."""
-    _require(user)
+    _require(acting_user)
     with transaction.atomic():
         changed = move_lots(Lot.objects.filter(pk=lot.pk, state__in=[LotState.FAILED, LotState.IN_DOUBT]),
                             LotState.IN_DOUBT, available_at=timezone.now(), last_error="")
         if not changed:
             raise ValidationError(_("Solo se reintenta un lote fallido o sin respuesta."))
-        audit_record(actor=user, action="update", obj=lot.event.period, summary=_("Lote reintentado: %(c)s") % {
+        audit_record(actor=acting_user, action="update", obj=lot.event.period, summary=_("Lote reintentado: %(c)s") % {
             "c": lot.codigo_lote or lot.pk})
         from contingency.tasks import poll_lot_task  # noqa: PLC0415 - cycle: contingency.tasks imports recovery, which imports this
 

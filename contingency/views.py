@@ -45,7 +45,7 @@ def period_declare(request):
         try:
             period = services.period_open(company=company_get(), tipo=form.cleaned_data["tipo"],
                                           motivo=form.cleaned_data["motivo"], establishment=establishment,
-                                          point_of_sale=point_of_sale, user=request.user,
+                                          point_of_sale=point_of_sale, acting_user=request.user,
                                           end_automatically=form.cleaned_data["end_automatically"])
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -100,7 +100,7 @@ def _act(request, action, done, period_id):
 @require_POST
 def period_end(request, pk):
     period = get_object_or_404(OfflineScope, pk=pk)
-    return _act(request, lambda: services.period_end(period=period, user=request.user),
+    return _act(request, lambda: services.period_end(period=period, acting_user=request.user),
                 _("Contingencia terminada: el evento y los lotes se envían ahora."), pk)
 
 
@@ -108,7 +108,7 @@ def period_end(request, pk):
 @require_POST
 def event_resend(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    return _act(request, lambda: services.event_resend(event=event, user=request.user),
+    return _act(request, lambda: services.event_resend(event=event, acting_user=request.user),
                 _("El evento se rehace y se envía de nuevo."), event.period_id)
 
 
@@ -116,5 +116,5 @@ def event_resend(request, pk):
 @require_POST
 def lot_retry(request, pk):
     lot = get_object_or_404(Lot.objects.select_related("event"), pk=pk)
-    return _act(request, lambda: services.lot_retry(lot=lot, user=request.user),
+    return _act(request, lambda: services.lot_retry(lot=lot, acting_user=request.user),
                 _("Se consulta a MH cada documento del lote y los que falten se envían de nuevo."), lot.event.period_id)

@@ -29,14 +29,14 @@ MAX_DAYS = 370
 PROGRESS_EVERY = 20
 
 
-def archive_request(*, user, date_from, date_to):
+def archive_request(*, acting_user, date_from, date_to):
     if date_from > date_to:
         raise ValidationError(_("La fecha inicial es posterior a la final."))
     if (date_to - date_from) > datetime.timedelta(days=MAX_DAYS):
         raise ValidationError(_("Pida a lo sumo un año por archivo."))
     with transaction.atomic():
-        job = ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=user, date_from=date_from, date_to=date_to)
-        audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=_("Archivo ZIP de documentos"),
+        job = ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=acting_user, date_from=date_from, date_to=date_to)
+        audit_record(actor=acting_user, action=AuditAction.CREATE, obj=job, object_repr=_("Archivo ZIP de documentos"),
                      summary=_("Archivo ZIP solicitado: %(a)s a %(b)s") % {"a": formats.date(date_from), "b": formats.date(date_to)})
         from dte.tasks import archive_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
 

@@ -151,7 +151,7 @@ def _audit_send(*, row, user, document, retry=False, error=""):
                  summary=f"{what} de {document.numero_control} a {row.recipient}")
 
 
-def deliveries_queue(*, document, emails=None, user=None, automatic=False):
+def deliveries_queue(*, document, emails=None, acting_user=None, automatic=False):
     """Queue the document for these addresses (default: the client's). Returns the rows.
 
     Sent by a person (``user``, not automatic): the role needs *Documentos · Enviar*, at most
@@ -159,9 +159,9 @@ def deliveries_queue(*, document, emails=None, user=None, automatic=False):
     send is in the audit trail, in the same transaction as its rows."""
     if document.status not in DELIVERABLE and document.status != GovStatus.INVALIDATED:
         raise ValidationError(_("Solo se envía un documento emitido (sellado o en contingencia)."))
-    by_hand = user is not None and not automatic
+    by_hand = acting_user is not None and not automatic
     if by_hand:
-        _may_send(user)
+        _may_send(acting_user)
     emails = recipients_of(document) if emails is None else _unique([e.strip() for e in emails if e.strip()])
     for address in emails:
         validate_email(address)
@@ -172,35 +172,35 @@ def deliveries_queue(*, document, emails=None, user=None, automatic=False):
             "n": settings.DTE_SEND_MAX_RECIPIENTS, "m": len(emails)})
     with transaction.atomic():
         if by_hand:
-            allowance = _lock_allowance(user)
+            allowance = _lock_allowance(acting_user)
             if len(emails) > allowance:
                 raise ValidationError(_limit_message(allowance))
-        rows = [Delivery.objects.create(document=document, recipient=address, created_by=user, automatic=automatic)
+        rows = [Delivery.objects.create(document=document, recipient=address, created_by=acting_user, automatic=automatic)
                 for address in emails]
         for row in rows:
-            _audit_send(row=row, user=user, document=document)
+            _audit_send(row=row, user=acting_user, document=document)
             enqueue_on_commit(_task(), row.pk)
     return rows
 
 
-def deliveries_retry(*, deliveries, user=None):
+def deliveries_retry(*, deliveries, acting_user=None):
     """Failed sends go again. Returns how many were queued. Retried by a person (``user``): the
     role needs *Documentos · Enviar*, and each retry counts against DTE_SEND_DAILY_LIMIT (what
     does not fit today stays failed); each one is audited."""
-    if user is not None:
-        _may_send(user)
+    if acting_user is not None:
+        _may_send(acting_user)
     queued = 0
     with transaction.atomic():
-        allowance = _lock_allowance(user) if user is not None else None
+        allowance = _lock_allowance(acting_user) if acting_user is not None else None
         for row in deliveries:
             if allowance is not None and queued >= allowance:
                 break
             error = row.error
             try:
-                DELIVERY_MACHINE.move(row, DeliveryState.QUEUED, by=user, reason=_("Reenvío"), error="")
+                DELIVERY_MACHINE.move(row, DeliveryState.QUEUED, by=acting_user, reason=_("Reenvío"), error="")
             except TransitionRefused:
                 continue  # not failed (any more): nothing to retry
-            _audit_send(row=row, user=user, document=row.document, retry=True, error=error)
+            _audit_send(row=row, user=acting_user, document=row.document, retry=True, error=error)
             enqueue_on_commit(_task(), row.pk)
             queued += 1
     return queued

@@ -123,7 +123,7 @@ def build_event(document, *, tipo, reason, replacement, responsible, requester, 
     }
 
 
-def invalidation_request(*, document, user, tipo, reason, replacement=None, responsible, requester, receptor=None,
+def invalidation_request(*, document, acting_user, tipo, reason, replacement=None, responsible, requester, receptor=None,
                          returned=(), now=None):
     """Check, build, validate and sign the event, mark the document "invalidation pending" and
     queue the sending after commit. Raises ValidationError with every reason it cannot.
@@ -154,10 +154,10 @@ def invalidation_request(*, document, user, tipo, reason, replacement=None, resp
         record = Invalidation.objects.create(
             document=doc, tipo=tipo, reason=reason or "", replacement=replacement, responsible=responsible,
             requester=requester, codigo_generacion=event["identificacion"]["codigoGeneracion"], payload=payload,
-            jws=signed, returned_goods=returned_goods, created_by=user)
+            jws=signed, returned_goods=returned_goods, created_by=acting_user)
         summary = _("Invalidación solicitada (%(t)s): %(r)s") % {"t": InvalidationType(tipo).label, "r": reason or "—"}
-        transition(doc, GovStatus.INVALIDATION_PENDING, by=user, reason=summary)
-        audit_record(actor=user, action=AuditAction.INVALIDATE, obj=doc, summary=summary, after={
+        transition(doc, GovStatus.INVALIDATION_PENDING, by=acting_user, reason=summary)
+        audit_record(actor=acting_user, action=AuditAction.INVALIDATE, obj=doc, summary=summary, after={
             "tipo": int(tipo), "motivo": reason or "", "evento": record.codigo_generacion,
             "reemplazo": replacement.codigo_generacion if replacement else None,
             "responsable": responsible.get("name"), "solicitante": requester.get("name"),

@@ -30,10 +30,10 @@ def _methods():
     return {code for code, _label in catalog_choices(catalog="CAT-017")}
 
 
-def payment_record(*, client, date, amount, method, user, reference="", notes="", applications=()):
+def payment_record(*, client, date, amount, method, acting_user, reference="", notes="", applications=()):
     """Record a payment and apply it to the client's credit documents: [(document, amount)].
     Raises ValidationError listing every problem; nothing is saved then."""
-    _require(user)
+    _require(acting_user)
     amount = Decimal(amount).quantize(CENT)
     problems = []
     if amount <= 0:
@@ -70,23 +70,23 @@ def payment_record(*, client, date, amount, method, user, reference="", notes=""
             raise ValidationError(problems)
         payment = Payment.objects.create(client=client, date=date, amount=amount, method=method,
                                          unapplied=amount - sum(wanted.values(), Decimal(0)),
-                                         reference=reference.strip()[:100], notes=notes.strip()[:500], created_by=user)
+                                         reference=reference.strip()[:100], notes=notes.strip()[:500], created_by=acting_user)
         Application.objects.bulk_create([Application(payment=payment, document_id=pk, amount=part)
                                          for pk, part in wanted.items()])
 
         documents_set_paid_off(document_ids=[pk for pk, part in wanted.items()
                                              if locked[pk].paid + part >= selectors.status_of(locked[pk]).total],
                                paid_off=True)
-        audit_record(actor=user, action="create", obj=payment, summary=_("Pago de %(m)s de %(c)s, aplicado a %(n)d documentos") % {
+        audit_record(actor=acting_user, action="create", obj=payment, summary=_("Pago de %(m)s de %(c)s, aplicado a %(n)d documentos") % {
             "m": formats.money(amount), "c": client.name, "n": len(wanted)}, after={
             "amount": str(amount), "date": date.isoformat(), "method": method, "reference": reference,
             "applications": {str(pk): str(v) for pk, v in wanted.items()}})
     return payment
 
 
-def payment_void(*, payment, user, reason):
+def payment_void(*, payment, acting_user, reason):
     """A payment recorded by mistake is voided (kept, with who and why); what it paid is owed again."""
-    _require(user)
+    _require(acting_user)
     if not (reason or "").strip():
         raise ValidationError(_("Indique por qué se anula el pago."))
     with transaction.atomic():
@@ -99,6 +99,6 @@ def payment_void(*, payment, user, reason):
                 voided_at=timezone.now(), void_reason=reason.strip()[:300]):
             raise ValidationError(_("El pago ya estaba anulado."))
         documents_set_paid_off(document_ids=paid, paid_off=False)
-        audit_record(actor=user, action="update", obj=payment, summary=_("Pago anulado: %(r)s") % {"r": reason.strip()})
+        audit_record(actor=acting_user, action="update", obj=payment, summary=_("Pago anulado: %(r)s") % {"r": reason.strip()})
     payment.refresh_from_db()
     return payment

@@ -226,7 +226,7 @@ def _apply(new, changed, user):
         notes = "; ".join(dict.fromkeys(r["notes"] for r in rows if r["notes"]))
         try:
             payment_record(client=clients[key[0]], date=key[1], amount=rows[0]["amount"], method=rows[0]["method"],
-                           user=user, reference=key[2], notes=notes,
+                           acting_user=user, reference=key[2], notes=notes,
                            applications=[(Document(pk=r["document_id"]), r["applied"]) for r in rows if r["document_id"]])
         except ValidationError as exc:
             raise FileRejected(_("Fila %(r)d: %(m)s") % {"r": rownum, "m": " ".join(exc.messages)}) from exc

@@ -64,7 +64,7 @@ def client_account(request, pk):
             try:
                 services.payment_record(client=client, date=form.cleaned_data["date"], amount=form.cleaned_data["amount"],
                                         method=form.cleaned_data["method"], reference=form.cleaned_data["reference"],
-                                        notes=form.cleaned_data["notes"], user=request.user,
+                                        notes=form.cleaned_data["notes"], acting_user=request.user,
                                         applications=form.applications())
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -83,7 +83,7 @@ def client_account(request, pk):
 def payment_void(request, pk):
     payment = selectors.payment_get_for_user(user=request.user, pk=pk)
     try:
-        services.payment_void(payment=payment, user=request.user, reason=clean_text(request.POST.get("reason", "")))
+        services.payment_void(payment=payment, acting_user=request.user, reason=clean_text(request.POST.get("reason", "")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

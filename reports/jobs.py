@@ -20,11 +20,11 @@ from reports.models import EXPORT_JOB_MACHINE, ExportJob
 INLINE_MAX_ROWS = 5000  # up to this many rows an xlsx or PDF is built inside the request
 
 
-def export_request(*, user, report, params, fmt):
+def export_request(*, acting_user, report, params, fmt):
     with transaction.atomic():
-        job = ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=user, report=report.slug,
+        job = ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=acting_user, report=report.slug,
                                        title=str(report.title)[:200], params=params.raw, fmt=fmt)
-        audit_record(actor=user, action=AuditAction.CREATE, obj=job, object_repr=job.title,
+        audit_record(actor=acting_user, action=AuditAction.CREATE, obj=job, object_repr=job.title,
                      summary=f"Exportación solicitada ({fmt})", after={"reporte": report.slug, "parametros": params.raw})
         from reports.tasks import export_task  # noqa: PLC0415 - cycle: reports.tasks imports this module (a task wraps it)
 

@@ -113,7 +113,7 @@ def report_export(request, slug, fmt):
                                   "o acote los filtros.") % {"n": formats.quantity(total), "max": formats.quantity(exports.PDF_MAX_ROWS)})
         return redirect(f"{request.path.rsplit('/exportar/', 1)[0]}/?{request.GET.urlencode()}")
     if total > jobs.INLINE_MAX_ROWS:
-        job = jobs.export_request(user=request.user, report=report, params=params, fmt=fmt)
+        job = jobs.export_request(acting_user=request.user, report=report, params=params, fmt=fmt)
         return redirect("reports:job", public_id=job.public_id)
 
     out = io.BytesIO()

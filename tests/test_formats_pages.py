@@ -124,7 +124,7 @@ def priced_factura(make_draft, issuer, parties):
 
     # 3 × 22.12389381 (IVA included) = 66.37168143 → total 66.37; the price reads 22.1239, the quantity 3
     return document_issue(document=make_draft("01", [line("Café molido", "3.00000000", "22.12389381")],
-                                              client=parties["consumer"]), user=issuer)
+                                              client=parties["consumer"]), acting_user=issuer)
 
 
 def test_document_detail(priced_factura, users, client_as):

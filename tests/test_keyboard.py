@@ -76,7 +76,7 @@ def test_documents_list_refresh_leaves_the_focused_link_alone(browser, live_serv
     from dte.tests.conftest import line
     from dte.transitions import transition
 
-    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), acting_user=issuer)
     page, watcher = _open(browser, live_server, users["Contador"], "/documentos/")
     seen = _polls(page, "/documentos/?")
     badge = f"tr[data-doc='{doc.pk}'] .status-badge"
@@ -131,8 +131,8 @@ def test_contingency_page_refresh_leaves_the_focused_link_alone(browser, live_se
     from dte.services.issuing import document_issue
     from dte.tests.conftest import line
 
-    period = period_open(company=company, tipo=1, establishment=establishments["main"], user=users["Supervisor"])
-    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    period = period_open(company=company, tipo=1, establishment=establishments["main"], acting_user=users["Supervisor"])
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), acting_user=issuer)
     page, watcher = _open(browser, live_server, users["Supervisor"], f"/contingencia/{period.pk}/")
     seen = _polls(page, f"/contingencia/{period.pk}/estado/")
     _advance_expecting_a_refresh(page, f"/contingencia/{period.pk}/estado/")

@@ -207,7 +207,7 @@ def test_accountant_invalidates_a_document_and_opens_the_books(walker, wired, is
 
     doc = _sealed(document_issue(document=make_draft(
         "01", [line("Silla ergonómica", "2", "113.00", product_id=chair.pk, code=chair.code),
-               line("Servicio", "1", "11.30")], client=parties["consumer"]), user=issuer))
+               line("Servicio", "1", "11.30")], client=parties["consumer"]), acting_user=issuer))
     assert in_stock() == 8  # 10 - 2 sold
     w = walker(users["Contador"])
     page = w.go("/")
@@ -339,7 +339,7 @@ def test_auditor_walks_home_and_the_main_lists(walker, users, issuer, make_draft
     from dte.services.issuing import document_issue
     from dte.tests.conftest import line
 
-    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")], client=parties["consumer"]), user=issuer)
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")], client=parties["consumer"]), acting_user=issuer)
     w = walker(users["Auditor"])
     w.go("/")
     for path in ("/documentos/", f"/documentos/{doc.pk}/", "/clientes/", f"/clientes/{parties['consumer'].pk}/",

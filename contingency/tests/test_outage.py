@@ -37,7 +37,7 @@ def _ident(doc):
 
 
 def _factura(make_draft, user, pos="M001P001", price="11.30"):
-    return document_issue(document=make_draft("01", [line("Servicio", "1", price)], user=user, pos=pos), user=user)
+    return document_issue(document=make_draft("01", [line("Servicio", "1", price)], user=user, pos=pos), acting_user=user)
 
 
 def _accepted_once(govsim, docs):
@@ -113,7 +113,7 @@ def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_
     from accounts.models import Establishment
 
     matriz = Establishment.objects.get(cod_estable_mh="M001")
-    period = period_open(company=issuer_company(issuer), establishment=matriz, tipo=3, user=supervisor,
+    period = period_open(company=issuer_company(issuer), establishment=matriz, tipo=3, acting_user=supervisor,
                          end_automatically=False)
     # Another establishment: not in contingency. Issued first, so that its transmission is not
     # queued behind the printing of the 103 contingency copies on a busy machine.
@@ -126,7 +126,7 @@ def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_
     tick_task.delay()  # MH answers, but a period declared by hand waits for the supervisor
     time.sleep(1.5)
     assert Period.objects.get(pk=period.pk).ended_at is None
-    period_end(period=period, user=supervisor)
+    period_end(period=period, acting_user=supervisor)
     sealed = _all_sealed(offline, timeout=120)
     _accepted_once(wired, sealed)
     _event_before_lots(period)
@@ -136,13 +136,13 @@ def test_declared_by_hand_for_one_establishment_lots_of_at_most_100(wired, make_
 
 def test_refused_types_are_refused_with_a_clear_message(wired, make_draft, issuer, parties, users):
     period_open(company=issuer_company(issuer), tipo=5, motivo="Mantenimiento de la red eléctrica",
-                user=users["Supervisor"])
+                acting_user=users["Supervisor"])
     retention = [line("Retención 1 % CCF 123", "1", "0", extra={
         "tipoDte": "03", "tipoDoc": 1, "numDocumento": "23CC000451", "fechaEmision": "2026-11-03",
         "montoSujetoGrav": "1500.00", "codigoRetencionMH": "22"})]
     draft = make_draft("07", retention, provider=parties["provider"])
     with pytest.raises(IssueError) as refused:
-        document_issue(document=draft, user=issuer)
+        document_issue(document=draft, acting_user=issuer)
     assert "no puede emitirse en contingencia" in str(refused.value.problems)
     assert Document.objects.get(pk=draft.pk).status == GovStatus.DRAFT and not Document.objects.get(pk=draft.pk).numero_control
     allowed = _factura(make_draft, issuer)
@@ -151,17 +151,17 @@ def test_refused_types_are_refused_with_a_clear_message(wired, make_draft, issue
 
 def test_a_rejected_event_is_corrected_and_resent_before_any_lot(wired, make_draft, issuer, users):
     supervisor = users["Supervisor"]
-    period = period_open(company=issuer_company(issuer), tipo=1, user=supervisor)
+    period = period_open(company=issuer_company(issuer), tipo=1, acting_user=supervisor)
     docs = [_factura(make_draft, issuer) for _ in range(2)]
     fault(wired, mode="reject", count=1, path_prefix="/fesv/contingencia")
-    period_end(period=period, user=supervisor)
+    period_end(period=period, acting_user=supervisor)
     rejected = until(lambda: Event.objects.filter(period=period, state=EventState.REJECTED).first(), "evento rechazado")
     time.sleep(1.5)
     assert not Lot.objects.filter(event__period=period).exists()  # no lot without a sealed event
     assert set(_statuses(docs).values()) == {GovStatus.CONTINGENCY}
     assert "RECHAZADO" in Period.objects.get(pk=period.pk).last_error.upper()
 
-    event_resend(event=Event.objects.get(pk=rejected.pk), user=supervisor)
+    event_resend(event=Event.objects.get(pk=rejected.pk), acting_user=supervisor)
     sealed = _all_sealed(docs)
     _accepted_once(wired, sealed)
     assert Event.objects.get(pk=rejected.pk).state == EventState.REPLACED
@@ -177,12 +177,12 @@ def test_a_document_in_doubt_when_the_outage_starts_is_asked_about_not_listed(wi
     fault(wired, mode="drop", count=1, path_prefix="/fesv/recepciondte")
     doubtful = _factura(make_draft, issuer)
     until(lambda: Document.objects.get(pk=doubtful.pk).status == GovStatus.IN_DOUBT, "documento en duda")
-    period = period_open(company=issuer_company(issuer), tipo=1, user=supervisor)
+    period = period_open(company=issuer_company(issuer), tipo=1, acting_user=supervisor)
     until(lambda: Outbox.objects.get(document=doubtful).state == OutboxState.HELD, "el documento en duda queda retenido",
            timeout=20)
     offline = _factura(make_draft, issuer)
     clear_faults(wired)
-    period_end(period=period, user=supervisor)
+    period_end(period=period, acting_user=supervisor)
     sealed = _all_sealed([doubtful, offline])
     entry = ledger(wired, doubtful.codigo_generacion)
     assert entry["accepted"] == 1 and entry["received"] == 1  # received once, before the outage: never resent

@@ -61,28 +61,28 @@ def test_breaker_opens_one_company_wide_period(settings, company):
 @pytest.mark.django_db
 def test_who_may_declare_and_what_a_declaration_needs(company, establishments, users):
     with pytest.raises(PermissionDenied):
-        period_open(company=company, tipo=1, user=users["Vendedor"])
+        period_open(company=company, tipo=1, acting_user=users["Vendedor"])
     with pytest.raises(PermissionDenied):
-        period_open(company=company, tipo=1, user=users["Contador"])
+        period_open(company=company, tipo=1, acting_user=users["Contador"])
     with pytest.raises(ValidationError):
-        period_open(company=company, tipo=5, motivo="  ", user=users["Supervisor"])  # CAT-005 5 needs words
-    branch = period_open(company=company, tipo=4, establishment=establishments["branch"], user=users["Supervisor"])
-    assert period_open(company=company, tipo=4, establishment=establishments["branch"], user=users["Supervisor"]) == branch
-    pos = period_open(company=company, tipo=4, point_of_sale=establishments["pos"]["S001P001"], user=users["Supervisor"])
+        period_open(company=company, tipo=5, motivo="  ", acting_user=users["Supervisor"])  # CAT-005 5 needs words
+    branch = period_open(company=company, tipo=4, establishment=establishments["branch"], acting_user=users["Supervisor"])
+    assert period_open(company=company, tipo=4, establishment=establishments["branch"], acting_user=users["Supervisor"]) == branch
+    pos = period_open(company=company, tipo=4, point_of_sale=establishments["pos"]["S001P001"], acting_user=users["Supervisor"])
     assert pos == branch  # the establishment's period already covers its points of sale
     assert AuditEntry.objects.filter(summary__startswith="Contingencia declarada").count() == 1
-    period_end(period=branch, user=users["Supervisor"])
+    period_end(period=branch, acting_user=users["Supervisor"])
     with pytest.raises(ValidationError):
-        period_end(period=branch, user=users["Supervisor"])
+        period_end(period=branch, acting_user=users["Supervisor"])
 
 
 @pytest.mark.django_db
 def test_only_the_scope_in_contingency_issues_offline(make_draft, issuer, users, establishments):
     supervisor = users["Supervisor"]
     period = period_open(company=Company.objects.get(), tipo=2, point_of_sale=establishments["pos"]["M001P002"],
-                         user=supervisor)
-    online = document_issue(document=make_draft("01", [line()], pos="M001P001"), user=issuer)
-    offline = document_issue(document=make_draft("01", [line()], pos="M001P002", user=supervisor), user=supervisor)
+                         acting_user=supervisor)
+    online = document_issue(document=make_draft("01", [line()], pos="M001P001"), acting_user=issuer)
+    offline = document_issue(document=make_draft("01", [line()], pos="M001P002", user=supervisor), acting_user=supervisor)
     assert online.status == GovStatus.PENDING and online.contingency_period_id is None
     assert offline.status == GovStatus.CONTINGENCY and offline.contingency_period_id == period.pk
     ident = jsonio.loads(offline.payload)["identificacion"]
@@ -103,9 +103,9 @@ def test_events_are_split_at_the_limit_and_meet_mhs_schema(settings, make_draft,
     settings.DTE_CONTINGENCY_EVENT_MAX = 2
     supervisor = users["Supervisor"]
     period = period_open(company=Company.objects.get(), tipo=5, motivo="Corte programado del proveedor",
-                         user=supervisor)
-    docs = [document_issue(document=make_draft("01", [line()]), user=issuer) for _ in range(5)]
-    period_end(period=period, user=supervisor)
+                         acting_user=supervisor)
+    docs = [document_issue(document=make_draft("01", [line()]), acting_user=issuer) for _ in range(5)]
+    period_end(period=period, acting_user=supervisor)
     period = Period.objects.select_related("company").get(pk=period.pk)
     assert recovery.build_events(period)
     events = list(Event.objects.filter(period=period).order_by("pk"))
@@ -134,11 +134,11 @@ def test_the_event_window_covers_every_document_it_lists(make_draft, issuer):
     day = timezone.localdate()
     tz = timezone.get_current_timezone()
     at = lambda h, m, s: datetime.datetime.combine(day, datetime.time(h, m, s), tzinfo=tz)  # noqa: E731
-    docs = [document_issue(document=make_draft("01", [line()]), user=issuer) for _ in range(2)]
+    docs = [document_issue(document=make_draft("01", [line()]), acting_user=issuer) for _ in range(2)]
     for doc, (h, m, s) in zip(docs, [(7, 35, 56), (7, 36, 0)], strict=True):
         Document.objects.filter(pk=doc.pk).update(issue_date=day, issue_time=datetime.time(h, m, s))
     period = period_open(company=Company.objects.get(), tipo=1, automatic=True, now=at(7, 36, 2))
-    later = document_issue(document=make_draft("01", [line()]), user=issuer)  # issued offline meanwhile
+    later = document_issue(document=make_draft("01", [line()]), acting_user=issuer)  # issued offline meanwhile
     Document.objects.filter(pk=later.pk).update(issue_date=day, issue_time=datetime.time(7, 40, 0))
     period_end(period=period, now=at(7, 50, 0))
     period = Period.objects.select_related("company").get(pk=period.pk)
@@ -159,7 +159,7 @@ def test_the_event_window_stretches_to_a_document_issued_after_the_end(make_draf
     tz = timezone.get_current_timezone()
     period = period_open(company=Company.objects.get(), tipo=1, automatic=True,
                          now=datetime.datetime.combine(day, datetime.time(9, 0, 0), tzinfo=tz))
-    doc = document_issue(document=make_draft("01", [line()]), user=issuer)
+    doc = document_issue(document=make_draft("01", [line()]), acting_user=issuer)
     Document.objects.filter(pk=doc.pk).update(issue_date=day, issue_time=datetime.time(9, 30, 1))
     period_end(period=period, now=datetime.datetime.combine(day, datetime.time(9, 30, 0), tzinfo=tz))
     period = Period.objects.select_related("company").get(pk=period.pk)
@@ -171,10 +171,10 @@ def test_the_event_window_stretches_to_a_document_issued_after_the_end(make_draf
 @pytest.mark.django_db
 def test_an_event_needs_the_responsible_person(make_draft, issuer, users):
     company = Company.objects.get()
-    period = period_open(company=company, tipo=1, user=users["Supervisor"])
-    document_issue(document=make_draft("01", [line()]), user=issuer)
+    period = period_open(company=company, tipo=1, acting_user=users["Supervisor"])
+    document_issue(document=make_draft("01", [line()]), acting_user=issuer)
     Company.objects.filter(pk=company.pk).update(mh_responsible_name="")
-    period_end(period=period, user=users["Supervisor"])
+    period_end(period=period, acting_user=users["Supervisor"])
     period = Period.objects.select_related("company").get(pk=period.pk)
     assert not recovery.build_events(period)
     assert "responsable" in Period.objects.get(pk=period.pk).last_error
@@ -184,8 +184,8 @@ def test_an_event_needs_the_responsible_person(make_draft, issuer, users):
 @pytest.mark.django_db
 def test_deadline_alerts_reach_supervisors_and_accountants_once(settings, make_draft, issuer, users):
     settings.DTE_CONTINGENCY_ALERT_HOURS = [12.0, 4.0, 1.0]
-    period = period_open(company=Company.objects.get(), tipo=1, user=users["Supervisor"])
-    document_issue(document=make_draft("01", [line()]), user=issuer)
+    period = period_open(company=Company.objects.get(), tipo=1, acting_user=users["Supervisor"])
+    document_issue(document=make_draft("01", [line()]), acting_user=issuer)
     assert due_alerts() == 1  # "contingency started"
     mail.outbox.clear()
     Period.objects.filter(pk=period.pk).update(ended_at=timezone.now() - datetime.timedelta(hours=20, minutes=30))
@@ -212,7 +212,7 @@ def test_pages_banner_and_who_may_act(client_as, make_draft, issuer, users):
     period = Period.objects.get()
     assert ok.status_code == 302 and ok["Location"] == f"/contingencia/{period.pk}/"
     assert period.tipo == 3 and not period.end_automatically and period.opened_by == supervisor
-    offline = document_issue(document=make_draft("01", [line()]), user=issuer)
+    offline = document_issue(document=make_draft("01", [line()]), acting_user=issuer)
     page = client_as(rep).get(f"/documentos/{offline.pk}/").content.decode()
     assert "contingency-mark" in page and "Modelo diferido" in page and "pendiente de sello" in page
     forget_banner()

@@ -92,7 +92,7 @@ def _fingerprint(found):
     return hashlib.sha256(f"{found.code}|{found.detail}".encode()).hexdigest()
 
 
-def cases_refresh(*, document, user, lines=None, totals=None):
+def cases_refresh(*, document, acting_user, lines=None, totals=None):
     """Bring the document's special cases up to date: new ones open, changed ones open again
     (what was confirmed is no longer what will be issued), vanished ones removed."""
     lines = list(document.lines.select_related("product")) if lines is None else lines
@@ -128,38 +128,38 @@ def cases_refresh(*, document, user, lines=None, totals=None):
     return list(document.special_cases.all())
 
 
-def case_confirm(*, case, user):
+def case_confirm(*, case, acting_user):
     """The rep's own "yes" for a case its role may confirm."""
     if case.needs_approval:
         raise PermissionDenied(_("Este caso requiere la aprobación de un supervisor."))
-    if case.document.created_by_id != user.pk and not user.company_wide:
+    if case.document.created_by_id != acting_user.pk and not acting_user.company_wide:
         raise PermissionDenied
     with transaction.atomic():
-        if _case_move(case, CaseState.CONFIRMED, by=user, confirmed_by=user, confirmed_at=timezone.now()):
-            _audit_case(case, user, AuditAction.CONFIRM, _("Caso confirmado: %(c)s"))
+        if _case_move(case, CaseState.CONFIRMED, by=acting_user, confirmed_by=acting_user, confirmed_at=timezone.now()):
+            _audit_case(case, acting_user, AuditAction.CONFIRM, _("Caso confirmado: %(c)s"))
 
 
-def case_request_approval(*, case, user):
+def case_request_approval(*, case, acting_user):
     if not case.needs_approval:
         raise ValidationError(_("Este caso lo confirma usted mismo."))
     with transaction.atomic():
-        if _case_move(case, CaseState.REQUESTED, by=user, confirmed_by=user, confirmed_at=timezone.now(),
+        if _case_move(case, CaseState.REQUESTED, by=acting_user, confirmed_by=acting_user, confirmed_at=timezone.now(),
                       decided_by=None, decided_at=None, case_reason=""):
-            _audit_case(case, user, AuditAction.REQUEST, _("Aprobación solicitada: %(c)s"))
+            _audit_case(case, acting_user, AuditAction.REQUEST, _("Aprobación solicitada: %(c)s"))
 
 
-def case_decide(*, case, user, approve, reason):
+def case_decide(*, case, acting_user, approve, reason):
     """A supervisor's decision, with who, when and why."""
-    if not user.can(Module.DOCUMENTOS, Action.APPROVE):
+    if not acting_user.can(Module.DOCUMENTOS, Action.APPROVE):
         raise PermissionDenied(_("Solo un supervisor aprueba casos especiales."))
     if not reason.strip():
         raise ValidationError(_("Indique el motivo de la decisión."))
     with transaction.atomic():
-        changed = _case_move(case, CaseState.APPROVED if approve else CaseState.REFUSED, by=user,
-                             decided_by=user, decided_at=timezone.now(), case_reason=reason.strip()[:500])
+        changed = _case_move(case, CaseState.APPROVED if approve else CaseState.REFUSED, by=acting_user,
+                             decided_by=acting_user, decided_at=timezone.now(), case_reason=reason.strip()[:500])
         if not changed:
             raise ValidationError(_("La solicitud ya no está pendiente."))
-        _audit_case(case, user, AuditAction.APPROVE if approve else AuditAction.REFUSE,
+        _audit_case(case, acting_user, AuditAction.APPROVE if approve else AuditAction.REFUSE,
                     (_("Caso aprobado: %(c)s") if approve else _("Aprobación denegada: %(c)s")),
                     reason=reason.strip()[:500])
 

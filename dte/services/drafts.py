@@ -31,7 +31,7 @@ def _check_location(user, establishment_id, point_of_sale_id):
         raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
 
 
-def draft_save(*, user, data, lines, related=(), document=None):
+def draft_save(*, acting_user, data, lines, related=(), document=None):
     """Create or replace a draft with its lines and related documents. Only drafts change.
 
     Creating a draft is audited; the editor's autosaves are not (one per change of a field): a
@@ -42,13 +42,13 @@ def draft_save(*, user, data, lines, related=(), document=None):
         raise ValidationError(_("Un documento emitido no se modifica."))
     establishment_id = data.get("establishment_id") or (document and document.establishment_id)
     pos_id = data.get("point_of_sale_id") or (document and document.point_of_sale_id)
-    _check_location(user, establishment_id, pos_id)
+    _check_location(acting_user, establishment_id, pos_id)
     if len(lines) > MAX_LINES:
         raise ValidationError(_("Un documento admite hasta %(n)d líneas.") % {"n": MAX_LINES})
     created = document is None
     with transaction.atomic():
         if document is None:
-            document = Document(company=company_get(), created_by=user, issue_date=timezone.localdate())
+            document = Document(company=company_get(), created_by=acting_user, issue_date=timezone.localdate())
         else:
             document = Document.objects.select_for_update().get(
                 pk=document.pk, status__in=[GovStatus.DRAFT, GovStatus.CORRECTING])
@@ -68,17 +68,17 @@ def draft_save(*, user, data, lines, related=(), document=None):
         document.related.all().delete()
         RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
         if created:
-            audit_record(actor=user, action=AuditAction.CREATE, obj=document,
+            audit_record(actor=acting_user, action=AuditAction.CREATE, obj=document,
                          summary=_("Borrador de %(t)s creado") % {"t": document.get_tipo_dte_display()})
     return document
 
 
-def draft_delete(*, document, user):
+def draft_delete(*, document, acting_user):
     if not document.is_draft:
         raise ValidationError(_("Solo se borran borradores."))
     with transaction.atomic():
         repr_, pk = str(document), document.pk
-        audit_record(actor=user, action=AuditAction.DELETE, obj=document, object_repr=repr_,
+        audit_record(actor=acting_user, action=AuditAction.DELETE, obj=document, object_repr=repr_,
                      summary=_("Borrador descartado"))
         Document.objects.filter(pk=pk, status=GovStatus.DRAFT).delete()
 

@@ -19,7 +19,7 @@ def documents_set_paid_off(*, document_ids, paid_off):
         Document.objects.filter(pk__in=list(document_ids)).update(paid_off=paid_off)
 
 
-def internal_status_set(*, documents, status, user, reason=""):
+def internal_status_set(*, documents, status, acting_user, reason=""):
     """The accountant's track (to review, reviewed, with observations, posted), in bulk. Returns
     how many changed."""
     if status not in InternalStatus.values:
@@ -34,8 +34,8 @@ def internal_status_set(*, documents, status, user, reason=""):
         try:
             with transaction.atomic():
                 before = doc.internal_status
-                transition(doc, status, by=user, reason=reason.strip(), track="internal")
-                audit_record(actor=user, action=AuditAction.STATUS, obj=doc, before={"estado_interno": before},
+                transition(doc, status, by=acting_user, reason=reason.strip(), track="internal")
+                audit_record(actor=acting_user, action=AuditAction.STATUS, obj=doc, before={"estado_interno": before},
                              after={"estado_interno": status, "motivo": reason.strip()},
                              summary=_("Estado interno: %(s)s") % {"s": InternalStatus(status).label})
         except TransitionRefused:

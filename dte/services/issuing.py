@@ -117,19 +117,19 @@ def _issue_load(document, user):
     return doc, lines
 
 
-def document_issue(*, document, user, now=None):
+def document_issue(*, document, acting_user, now=None):
     """Number, build, validate, sign and store the document and create its outbox row, in one
     transaction: if anything fails nothing is kept and no number is used."""
     now = now or timezone.now()
     generation = settings.DTE_SCHEMA_GENERATION
     with transaction.atomic():
-        doc, lines = _issue_load(document, user)
+        doc, lines = _issue_load(document, acting_user)
         if not doc.is_editable:
             raise IssueError([_("El documento ya fue emitido.")])
         correcting = doc.status == GovStatus.CORRECTING
 
         doc.point_of_sale.establishment = doc.establishment  # already loaded: no second query
-        if not user_may_operate(user=user, point_of_sale=doc.point_of_sale,
+        if not user_may_operate(user=acting_user, point_of_sale=doc.point_of_sale,
                                 granted=getattr(doc, "issue_may_operate", None)):
             raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
         if doc.client_id:
@@ -145,7 +145,7 @@ def document_issue(*, document, user, now=None):
         problems = document_problems(doc, lines, related, totals)
         if problems:
             raise IssueError(problems)
-        cases = {c.code: c for c in cases_refresh(document=doc, user=user, lines=lines, totals=totals)}
+        cases = {c.code: c for c in cases_refresh(document=doc, acting_user=acting_user, lines=lines, totals=totals)}
         unsettled = [c for c in cases.values() if c.state not in (CaseState.CONFIRMED, CaseState.APPROVED)]
         if unsettled:
             raise IssueError([_("Falta confirmar: %(c)s.") % {"c": Case(c.code).label} for c in unsettled])
@@ -195,7 +195,7 @@ def document_issue(*, document, user, now=None):
             extra_fields = {}
         total_to_pay = q2(total_of(doc, totals))
         # Inserted with the history row, in one statement (transition's with_rows).
-        rows = [audit_entry(actor=user, action=AuditAction.ISSUE, obj=doc, object_repr=numero, summary=reason, after={
+        rows = [audit_entry(actor=acting_user, action=AuditAction.ISSUE, obj=doc, object_repr=numero, summary=reason, after={
             "tipo_dte": doc.tipo_dte, "numero_control": numero, "codigo_generacion": codigo,
             "estado": target, "total": str(total_to_pay), "casos": sorted(cases),
             "sha256_firmado": hashlib.sha256(signed.encode("utf-8")).hexdigest()})]
@@ -203,18 +203,18 @@ def document_issue(*, document, user, now=None):
         if not correcting:
             outbox = Outbox(document=doc, available_at=now, state=held)
             rows.insert(0, outbox)
-        transition(doc, target, by=user, reason=reason, **extra_fields, with_rows=rows,
+        transition(doc, target, by=acting_user, reason=reason, **extra_fields, with_rows=rows,
                    generation=generation, version=version, previous_codes=previous_codes,
                    numero_control=numero, number_year=year, codigo_generacion=codigo, correlative=correlative, issue_time=hor,
                    payload=payload, jws=signed, total_operation=q2(totals.monto_total_operacion),
                    total_to_pay=total_to_pay, total_iva=q2(iva_of(doc, totals)), **book_amounts(doc, totals),
-                   counterparty=doc.counterparty, issued_by=user, issued_at=now, paid_off=False,
+                   counterparty=doc.counterparty, issued_by=acting_user, issued_at=now, paid_off=False,
                    confirmations=[_case_record(c) for c in cases.values()])
         if correcting:
             outbox = Outbox.objects.get(document=doc)
             transmission_outbox.requeue(outbox, held, available_at=now, attempts=0, sends=0, last_error="")
         else:
-            _move_stock(doc, lines, user)
+            _move_stock(doc, lines, acting_user)
         if not period:
             transmission_outbox.queue_after_commit(outbox.pk)
     return doc

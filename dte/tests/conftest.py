@@ -104,7 +104,7 @@ def make_draft(establishments, issuer):
             if key in data:
                 values[f"{key}_id"] = data.pop(key).pk
         values.update(data)
-        return draft_save(user=user or issuer, data=values, lines=lines or [line()], related=related)
+        return draft_save(acting_user=user or issuer, data=values, lines=lines or [line()], related=related)
 
     return make
 

@@ -176,7 +176,7 @@ def test_the_auditor_cannot_send_and_does_not_see_the_form(sealed, users, client
     assert "send-button" not in auditor.get(f"/documentos/{sealed.pk}/").content.decode()
     assert auditor.post(f"/documentos/{sealed.pk}/enviar/", {"emails": "fuera@example.net"}).status_code == 403
     with pytest.raises(PermissionDenied):
-        deliveries_queue(document=sealed, emails=["fuera@example.net"], user=users["Auditor"])
+        deliveries_queue(document=sealed, emails=["fuera@example.net"], acting_user=users["Auditor"])
     assert not Delivery.objects.exists() and not _send_audit().exists()
     assert "send-button" in client_as(users["Contador"]).get(f"/documentos/{sealed.pk}/").content.decode()
 

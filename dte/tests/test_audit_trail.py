@@ -119,11 +119,11 @@ def test_a_failed_issue_leaves_no_audit_row(make_draft, issuer, signing_company)
     signing_company.certificate = b"not a certificate"  # signing fails after numbering: all rolls back
     signing_company.save()
     with pytest.raises(IssueError):
-        document_issue(document=draft, user=issuer)
+        document_issue(document=draft, acting_user=issuer)
     assert AuditEntry.objects.count() == before
     signing_company.certificate, signing_company.certificate_password = _certificate(), CERT_PASSWORD
     signing_company.save()
-    document_issue(document=draft, user=issuer)
+    document_issue(document=draft, acting_user=issuer)
     assert AuditEntry.objects.filter(action="issue").count() == 1
 
 
@@ -134,12 +134,12 @@ def test_a_discarded_draft_and_a_confirmed_case_are_audited(make_draft, issuer, 
     from dte.services.drafts import draft_delete
 
     draft = make_draft("01", issue_date=timezone.localdate() - datetime.timedelta(days=1))
-    case = next(c for c in cases_refresh(document=draft, user=issuer) if c.code == "other_date")
+    case = next(c for c in cases_refresh(document=draft, acting_user=issuer) if c.code == "other_date")
     assert not case.needs_approval
-    case_confirm(case=case, user=issuer)
-    case_confirm(case=case, user=issuer)  # already confirmed: changes nothing, records nothing
+    case_confirm(case=case, acting_user=issuer)
+    case_confirm(case=case, acting_user=issuer)  # already confirmed: changes nothing, records nothing
     pk = draft.pk
-    draft_delete(document=draft, user=issuer)
+    draft_delete(document=draft, acting_user=issuer)
     assert not Document.objects.filter(pk=pk).exists()
     rows = list(AuditEntry.objects.filter(object_id=str(pk)).order_by("id").values_list("action", "actor_name"))
     assert rows == [("create", "vendedor"), ("confirm", "vendedor"), ("delete", "vendedor")]
@@ -154,10 +154,10 @@ def test_export_jobs_are_audited(users):
 
     accountant = users["Contador"]
     today = timezone.localdate()
-    archive_request(user=accountant, date_from=today.replace(day=1), date_to=today)
+    archive_request(acting_user=accountant, date_from=today.replace(day=1), date_to=today)
     report = next(iter(BY_SLUG.values()))
     params = parse_params(accountant, {})
-    export_request(user=accountant, report=report, params=params, fmt="csv")
+    export_request(acting_user=accountant, report=report, params=params, fmt="csv")
     rows = list(AuditEntry.objects.filter(actor=accountant).order_by("id").values_list("action", "summary"))
     assert rows == [("create", f"Archivo ZIP solicitado: {today.replace(day=1):%d/%m/%Y} a {today:%d/%m/%Y}"),
                     ("create", "Exportación solicitada (csv)")]
@@ -183,9 +183,9 @@ def test_issuing_works_as_the_app_role_that_may_only_append_to_the_trail(make_dr
     with connection.cursor() as cur:
         cur.execute(f"SET ROLE {role}")
     try:
-        doc = document_issue(document=draft, user=issuer)
+        doc = document_issue(document=draft, acting_user=issuer)
         _seal(doc)
-        assert internal_status_set(documents=[doc], status="reviewed", user=users["Contador"]) == 1
+        assert internal_status_set(documents=[doc], status="reviewed", acting_user=users["Contador"]) == 1
         with pytest.raises(DatabaseError, match="permission denied"):
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute("DELETE FROM accounts_auditentry")

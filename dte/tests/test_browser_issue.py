@@ -124,7 +124,7 @@ def test_open_pages_see_status_changes_without_reloading(browser, live_server, i
     from dte.tests.conftest import line
     from dte.transitions import transition
 
-    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), acting_user=issuer)
     accountant = _login(browser, live_server.url, users["Contador"].username)
     accountant.goto(f"{live_server.url}/documentos/{doc.pk}/")
     assert accountant.inner_text("#doc-status .status-badge") == "Por transmitir"

@@ -68,7 +68,7 @@ def test_the_invalidation_form_lists_the_goods_that_come_back(browser, live_serv
     stock_move(product=table, establishment=establishments["main"], quantity=5, reason="inicial")
     doc = document_issue(document=make_draft("01", [line("Mesa", "2", "11.30", product_id=table.pk, code="MESA-01"),
                                                     line("Instalación", "1", "5.65", item_type=2)],
-                                             client=parties["consumer"]), user=issuer)
+                                             client=parties["consumer"]), acting_user=issuer)
     transition(doc, GovStatus.TRANSMITTING)
     transition(doc, GovStatus.SEALED, sello_recibido="2026" + "D" * 36, processed_at=timezone.now())
     page = _page(browser)

@@ -40,7 +40,7 @@ def test_twenty_concurrent_issuers_leave_no_gap_and_no_repeat(make_draft, issuer
             start.wait()
             for pk in pks:
                 try:
-                    document_issue(document=Document(pk=pk), user=issuer)
+                    document_issue(document=Document(pk=pk), acting_user=issuer)
                 except IssueError:
                     failures.append(pk)
         except Exception as exc:  # noqa: BLE001 - reported below

@@ -137,7 +137,7 @@ def test_prorate_never_gives_a_line_more_than_it_has():
 @pytest.mark.django_db
 def test_issued_factura_with_global_discount_agrees_with_itself(make_draft, issuer):
     draft = make_draft("01", [line("Café", "2", "7.35"), line("Azúcar", "1", "3.10")], discount_gravada=Decimal("1.00"))
-    body = jsonio.loads(document_issue(document=draft, user=issuer).payload)
+    body = jsonio.loads(document_issue(document=draft, acting_user=issuer).payload)
     items, resumen = body["cuerpoDocumento"], body["resumen"]
     # as in the first hand-worked case: shares 0.83 / 0.17, ventaGravada 13.87 / 2.93
     assert [i["montoDescu"] for i in items] == [_d("0.83"), _d("0.17")]

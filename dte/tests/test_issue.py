@@ -26,7 +26,7 @@ def _payload(doc):
 
 def test_a_factura_is_numbered_built_signed_and_queued(make_draft, issuer, parties):
     draft = make_draft("01", [line("Silla", "2", "113.00")], client=parties["consumer"])
-    doc = document_issue(document=draft, user=issuer)
+    doc = document_issue(document=draft, acting_user=issuer)
     assert doc.numero_control == "DTE-01-M001P001-000000000000001"
     assert UUID4_UPPER.match(doc.codigo_generacion)
     body = _payload(doc)
@@ -54,19 +54,19 @@ def test_numbers_follow_per_type_point_of_sale_and_year(make_draft, issuer, part
     user_assign_locations(user=issuer, establishments=[establishments["main"]],
                           points_of_sale=[establishments["pos"]["M001P001"], establishments["pos"]["M001P002"]],
                           acting_user=users["Administrador"])
-    numbers = [document_issue(document=make_draft("01"), user=issuer).numero_control for _ in range(3)]
+    numbers = [document_issue(document=make_draft("01"), acting_user=issuer).numero_control for _ in range(3)]
     assert numbers == [f"DTE-01-M001P001-{n:015d}" for n in (1, 2, 3)]
-    ccf = document_issue(document=make_draft("03", client=parties["taxpayer"]), user=issuer)
+    ccf = document_issue(document=make_draft("03", client=parties["taxpayer"]), acting_user=issuer)
     assert ccf.numero_control == "DTE-03-M001P001-000000000000001"  # its own series
-    other_pos = document_issue(document=make_draft("01", pos="M001P002"), user=issuer)
+    other_pos = document_issue(document=make_draft("01", pos="M001P002"), acting_user=issuer)
     assert other_pos.numero_control == "DTE-01-M001P002-000000000000001"
     # A new year starts again at 1 (a confirmed other-date case).
     from dte.services.cases import case_confirm, cases_refresh
 
     next_year = make_draft("01", issue_date=datetime.date(timezone.localdate().year + 1, 1, 2))
-    for case in cases_refresh(document=next_year, user=issuer):
-        case_confirm(case=case, user=issuer)
-    assert document_issue(document=next_year, user=issuer).numero_control.endswith("-000000000000001")
+    for case in cases_refresh(document=next_year, acting_user=issuer):
+        case_confirm(case=case, acting_user=issuer)
+    assert document_issue(document=next_year, acting_user=issuer).numero_control.endswith("-000000000000001")
 
 
 def test_a_failed_issue_keeps_nothing_and_uses_no_number(make_draft, issuer, signing_company):
@@ -74,14 +74,14 @@ def test_a_failed_issue_keeps_nothing_and_uses_no_number(make_draft, issuer, sig
     signing_company.certificate = b"not a certificate"
     signing_company.save()
     with pytest.raises(IssueError):
-        document_issue(document=draft, user=issuer)
+        document_issue(document=draft, acting_user=issuer)
     draft.refresh_from_db()
     assert draft.status == GovStatus.DRAFT and draft.numero_control is None
     assert not Outbox.objects.exists() and not StatusChange.objects.exists()
     assert not NumberCounter.objects.filter(last__gt=0).exists()  # the increment rolled back
     signing_company.certificate = _certificate()
     signing_company.save()
-    assert document_issue(document=draft, user=issuer).numero_control.endswith("-000000000000001")
+    assert document_issue(document=draft, acting_user=issuer).numero_control.endswith("-000000000000001")
 
 
 def test_an_issued_document_is_not_issued_again_nor_edited(make_draft, issuer):
@@ -89,11 +89,11 @@ def test_an_issued_document_is_not_issued_again_nor_edited(make_draft, issuer):
 
     from dte.services.drafts import draft_save
 
-    doc = document_issue(document=make_draft("01"), user=issuer)
+    doc = document_issue(document=make_draft("01"), acting_user=issuer)
     with pytest.raises(IssueError, match="ya fue emitido"):
-        document_issue(document=doc, user=issuer)
+        document_issue(document=doc, acting_user=issuer)
     with pytest.raises(ValidationError):
-        draft_save(user=issuer, document=doc, data={}, lines=[line()])
+        draft_save(acting_user=issuer, document=doc, data={}, lines=[line()])
 
 
 def test_a_rep_cannot_issue_from_a_point_of_sale_he_is_not_assigned(make_draft, issuer, establishments):
@@ -105,12 +105,12 @@ def test_a_rep_cannot_issue_from_a_point_of_sale_he_is_not_assigned(make_draft, 
 
 def test_ccf_needs_a_taxpayer_with_nit_and_nrc(make_draft, issuer, parties):
     with pytest.raises(IssueError, match="NIT y NRC"):
-        document_issue(document=make_draft("03", client=parties["consumer"]), user=issuer)
+        document_issue(document=make_draft("03", client=parties["consumer"]), acting_user=issuer)
 
 
 def test_ccf_with_iva_as_tributo_20(make_draft, issuer, parties):
     draft = make_draft("03", [line("Consultoría", "1", "2000.00", item_type=2, unit=99)], client=parties["taxpayer"])
-    body = _payload(document_issue(document=draft, user=issuer))
+    body = _payload(document_issue(document=draft, acting_user=issuer))
     assert body["cuerpoDocumento"][0]["tributos"] == ["20"]
     # 2000 × 13 % = 260.00; total 2260.00
     assert body["resumen"]["tributos"] == [{"codigo": "20", "descripcion": "Impuesto al Valor Agregado 13%",
@@ -123,7 +123,7 @@ def test_ccf_with_iva_as_tributo_20(make_draft, issuer, parties):
 def test_credit_sale_carries_the_term_in_pagos(make_draft, issuer, parties):
     draft = make_draft("03", [line("Caja", "10", "5.00")], client=parties["taxpayer"], condition=2,
                        payment_term_days=30)
-    body = _payload(document_issue(document=draft, user=issuer))
+    body = _payload(document_issue(document=draft, acting_user=issuer))
     # 10 × 5 = 50.00 + IVA 6.50 = 56.50
     assert body["resumen"]["condicionOperacion"] == 2
     assert body["resumen"]["pagos"][0] == {"codigo": "01", "montoPago": Decimal("56.5"), "referencia": None,
@@ -134,10 +134,10 @@ def test_payment_methods_must_add_up_to_the_total(make_draft, issuer):
     draft = make_draft("01", [line("A", "1", "20.00")], payments=[{"codigo": "01", "monto": "5"},
                                                                {"codigo": "03", "monto": "10", "referencia": "**** 1234"}])
     with pytest.raises(IssueError, match=r"suman \$ 15\.00 y el total a pagar es \$ 20\.00"):
-        document_issue(document=draft, user=issuer)
+        document_issue(document=draft, acting_user=issuer)
     ok = make_draft("01", [line("A", "1", "20.00")], payments=[{"codigo": "01", "monto": "5"},
                                                             {"codigo": "03", "monto": "15", "referencia": "**** 1234"}])
-    pagos = _payload(document_issue(document=ok, user=issuer))["resumen"]["pagos"]
+    pagos = _payload(document_issue(document=ok, acting_user=issuer))["resumen"]["pagos"]
     assert [(p["codigo"], p["montoPago"], p["referencia"]) for p in pagos] == [
         ("01", Decimal("5"), None), ("03", Decimal("15"), "**** 1234")]
 
@@ -148,11 +148,11 @@ def test_factura_at_the_identification_amount_demands_the_buyer(make_draft, issu
     settings.DTE_LARGE_AMOUNT_THRESHOLD = "100000"
     anonymous = make_draft("01", [line("Refrigeradora", "1", "1095.00")])
     with pytest.raises(IssueError, match="exige tipo y número de documento"):
-        document_issue(document=anonymous, user=issuer)
+        document_issue(document=anonymous, acting_user=issuer)
     below = make_draft("01", [line("Lavadora", "1", "1094.99")])
-    for case in cases_refresh(document=below, user=issuer):
-        case_confirm(case=case, user=issuer)
-    body = _payload(document_issue(document=below, user=issuer))
+    for case in cases_refresh(document=below, acting_user=issuer):
+        case_confirm(case=case, acting_user=issuer)
+    body = _payload(document_issue(document=below, acting_user=issuer))
     assert body["receptor"] is None  # below the amount a Factura may go without a buyer
 
 
@@ -164,30 +164,30 @@ def test_factura_identification_looks_at_the_operation_amount_not_what_is_paid(m
                                  line("Abono de prima", "1", "0", no_gravado=Decimal("-10.00"), unit=99)])
     # montoTotalOperacion 1095.00 (at the amount) while totalPagar is 1095.00 − 10.00 = 1085.00 (below it)
     with pytest.raises(IssueError, match="exige tipo y número de documento"):
-        document_issue(document=credited, user=issuer)
+        document_issue(document=credited, acting_user=issuer)
     charged = make_draft("01", [line("Lavadora", "1", "1090.00"),
                                 line("Cargo por entrega", "1", "0", no_gravado=Decimal("10.00"), unit=99)])
     # montoTotalOperacion 1090.00 (below) while totalPagar is 1090.00 + 10.00 = 1100.00: no buyer needed
     from dte.services.cases import case_confirm, cases_refresh
 
-    for case in cases_refresh(document=charged, user=issuer):
-        case_confirm(case=case, user=issuer)
-    body = _payload(document_issue(document=charged, user=issuer))
+    for case in cases_refresh(document=charged, acting_user=issuer):
+        case_confirm(case=case, acting_user=issuer)
+    body = _payload(document_issue(document=charged, acting_user=issuer))
     assert body["receptor"] is None
     assert (body["resumen"]["montoTotalOperacion"], body["resumen"]["totalPagar"]) == (Decimal("1090"), Decimal("1100"))
 
 
 def test_nota_de_credito_corrects_a_sealed_ccf(make_draft, issuer, parties):
     ccf = document_issue(document=make_draft("03", [line("Silla", "4", "100.00")], client=parties["taxpayer"]),
-                         user=issuer)
+                         acting_user=issuer)
     related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": ccf.codigo_generacion,
                 "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
     note = make_draft("05", [line("Devolución de silla", "1", "100.00", related_code=ccf.codigo_generacion)],
                       client=parties["taxpayer"], related=related)
     with pytest.raises(IssueError, match="aún no está sellado"):
-        document_issue(document=note, user=issuer)
+        document_issue(document=note, acting_user=issuer)
     Document.objects.filter(pk=ccf.pk).update(status=GovStatus.SEALED)  # MH's seal (Transmission issue)
-    body = _payload(document_issue(document=note, user=issuer))
+    body = _payload(document_issue(document=note, acting_user=issuer))
     assert body["documentoRelacionado"] == [{"tipoDocumento": "03", "tipoGeneracion": 2,
                                              "numeroDocumento": ccf.codigo_generacion,
                                              "fechaEmision": ccf.issue_date.isoformat()}]
@@ -201,7 +201,7 @@ def test_comprobante_de_retencion_to_a_provider(make_draft, issuer, parties):
     lines = [line("Retención 1 % CCF 123", "1", "0", extra={"tipoDte": "03", "tipoDoc": 1, "numDocumento": "23CC000451",
                                                           "fechaEmision": "2026-11-03", "montoSujetoGrav": "1500.00",
                                                           "codigoRetencionMH": "22"})]
-    body = _payload(document_issue(document=make_draft("07", lines, provider=parties["provider"]), user=issuer))
+    body = _payload(document_issue(document=make_draft("07", lines, provider=parties["provider"]), acting_user=issuer))
     assert body["receptor"]["numDocumento"] == "06141506851019" and body["receptor"]["codActividad"] == "46900"
     assert body["emisor"]["codigoMH"] == "M001" and body["emisor"]["puntoVentaMH"] == "P001"
     # 1500.00 × 1 % = 15.00
@@ -214,7 +214,7 @@ def test_factura_de_sujeto_excluido_buys_from_an_unregistered_person(make_draft,
               "municipio": "11", "address": "Cantón El Progreso", "phone": "77778888"}
     lines = [line("Maíz blanco, quintal", "10", "30.00", unit=32),
              line("Flete", "1", "50.00", item_type=2, unit=99, withhold_income=True)]
-    body = _payload(document_issue(document=make_draft("14", lines, counterparty=seller), user=issuer))
+    body = _payload(document_issue(document=make_draft("14", lines, counterparty=seller), acting_user=issuer))
     assert body["sujetoExcluido"]["numDocumento"] == "045678912" and "receptor" not in body  # FSE: DUI without dash
     # 10 × 30 = 300 + 50 = 350; renta 10 % of 50 = 5.00; to pay 345.00
     assert (body["resumen"]["totalCompra"], body["resumen"]["reteRenta"], body["resumen"]["totalPagar"]) == (
@@ -228,7 +228,7 @@ def test_factura_de_exportacion_to_a_foreign_buyer(make_draft, issuer, parties, 
     draft = make_draft("11", lines, client=parties["foreign"], extra={
         "seguro": "25", "flete": "90", "codIncoterms": "05", "descIncoterms": "DAP", "tipoItemExpor": "1",
         "recintoFiscal": "02", "regimen": "EX-1.1000.000"})
-    body = _payload(document_issue(document=draft, user=issuer))
+    body = _payload(document_issue(document=draft, acting_user=issuer))
     # goods leave through Acajutla (CAT-027 "02") under the common definitive regime (CAT-028)
     assert (body["emisor"]["tipoItemExpor"], body["emisor"]["recintoFiscal"], body["emisor"]["regimen"]) == (
         1, "02", "EX-1.1000.000")
@@ -245,10 +245,10 @@ def test_export_of_goods_needs_recinto_and_regimen_services_carry_neither(make_d
     goods = make_draft("11", [line("Café oro", "1", "245.00")], client=parties["foreign"],
                        extra={"tipoItemExpor": "3", "recintoFiscal": "02"})  # ambos: goods too, no regime
     with pytest.raises(IssueError, match="recinto fiscal .CAT-027. y el régimen .CAT-028."):
-        document_issue(document=goods, user=issuer)
+        document_issue(document=goods, acting_user=issuer)
     services = make_draft("11", [line("Consultoría", "1", "500.00", item_type=2, unit=99)], client=parties["foreign"],
                           extra={"tipoItemExpor": "2", "recintoFiscal": "02", "regimen": "EX-1.1000.000"})
-    body = _payload(document_issue(document=services, user=issuer))
+    body = _payload(document_issue(document=services, acting_user=issuer))
     assert (body["emisor"]["tipoItemExpor"], body["emisor"]["recintoFiscal"], body["emisor"]["regimen"]) == (2, None, None)
 
 
@@ -259,7 +259,7 @@ def test_nota_de_remision_moves_goods(make_draft, issuer, parties, products, est
     stock_move(product=products["chair"], establishment=establishments["main"], quantity=10, reason="inicial")
     lines = [line("Silla", "3", "100.00", product_id=products["chair"].pk, code="SILLA-01")]
     draft = make_draft("04", lines, client=parties["taxpayer"], extra={"bienTitulo": "04"})
-    body = _payload(document_issue(document=draft, user=issuer))
+    body = _payload(document_issue(document=draft, acting_user=issuer))
     assert body["receptor"]["bienTitulo"] == "04"
     assert Stock.objects.get(product=products["chair"], establishment=establishments["main"]).quantity == 7
 
@@ -299,14 +299,14 @@ def test_mh_own_ccf_example_is_reproduced(shared_dir, signing_company, establish
     NumberCounter.objects.create(tipo_dte="03", establishment=est, point_of_sale=pos, year=2022, last=252)
     monkeypatch.setattr(numbering, "codigo_generacion", lambda: sample["identificacion"]["codigoGeneracion"])
     item = sample["cuerpoDocumento"][0]
-    draft = draft_save(user=issuer, data={
+    draft = draft_save(acting_user=issuer, data={
         "tipo_dte": "03", "establishment_id": est.pk, "point_of_sale_id": pos.pk, "client_id": client.pk,
         "issue_date": datetime.date(2022, 11, 28), "payments": [{"codigo": "01", "monto": "2260", "referencia": ""}],
     }, lines=[line(item["descripcion"], "1", "2000", item_type=1, unit=59)])
-    for case in cases_refresh(document=draft, user=issuer):
-        case_confirm(case=case, user=issuer)  # the example's date is not today
+    for case in cases_refresh(document=draft, acting_user=issuer):
+        case_confirm(case=case, acting_user=issuer)  # the example's date is not today
     now = datetime.datetime(2022, 11, 28, 10, 19, 44, tzinfo=ZoneInfo("America/El_Salvador"))
-    body = _payload(document_issue(document=draft, user=issuer, now=now))
+    body = _payload(document_issue(document=draft, acting_user=issuer, now=now))
     expected = json.loads(json.dumps(sample))
     expected["emisor"].update(codEstableMH="0000", codPuntoVentaMH="0000")
     expected["resumen"]["totalLetras"] = expected["resumen"]["totalLetras"].rstrip()
@@ -317,7 +317,7 @@ def test_mh_own_ccf_example_is_reproduced(shared_dir, signing_company, establish
 def test_dte_export_writes_one_signed_json_per_document(make_draft, issuer, tmp_path):
     from django.core.management import call_command
 
-    docs = [document_issue(document=make_draft("01", [line("A", "1", str(n))]), user=issuer) for n in (5, 7)]
+    docs = [document_issue(document=make_draft("01", [line("A", "1", str(n))]), acting_user=issuer) for n in (5, 7)]
     make_draft("01")  # a draft is not exported
     today = timezone.localdate().isoformat()
     call_command("dte_export", "--desde", today, "--hasta", today, "--carpeta", str(tmp_path))
@@ -339,10 +339,10 @@ def test_issuing_reads_the_draft_with_its_grant_and_contingency_period_in_one_qu
     from django.test.utils import CaptureQueriesContext
 
     first = make_draft("01", [line("Silla", "2", "113.00")], client=parties["consumer"])
-    document_issue(document=first, user=issuer)  # compiles and prepares the statements
+    document_issue(document=first, acting_user=issuer)  # compiles and prepares the statements
     draft = make_draft("01", [line("Silla", "1", "113.00"), line("Mesa", "1", "50.00")], client=parties["consumer"])
     with CaptureQueriesContext(connection) as ctx:
-        doc = document_issue(document=draft, user=issuer)
+        doc = document_issue(document=draft, acting_user=issuer)
     reads = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
     assert len(reads) == 2, reads
     assert "FOR UPDATE" in reads[0] and "guardian_userobjectpermission" in reads[0] and "contingency_period" in reads[0]
@@ -356,12 +356,12 @@ def test_a_rep_whose_point_of_sale_was_taken_away_cannot_issue_his_draft(make_dr
     from accounts.services import user_assign_locations
 
     draft = make_draft("01")
-    document_issue(document=make_draft("01"), user=issuer)  # the prepared statement exists already
+    document_issue(document=make_draft("01"), acting_user=issuer)  # the prepared statement exists already
     user_assign_locations(user=issuer, establishments=[establishments["main"]], points_of_sale=[],
                           acting_user=users["Administrador"])
     with pytest.raises(PermissionDenied):
-        document_issue(document=draft, user=issuer)
+        document_issue(document=draft, acting_user=issuer)
     assert Document.objects.get(pk=draft.pk).status == GovStatus.DRAFT
     # A company-wide role issues it without any grant on the point of sale.
-    doc = document_issue(document=draft, user=users["Administrador"])
+    doc = document_issue(document=draft, acting_user=users["Administrador"])
     assert doc.numero_control == "DTE-01-M001P001-000000000000002"

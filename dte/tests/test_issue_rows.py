@@ -11,10 +11,10 @@ from dte.tests.conftest import line
 
 def test_issuing_inserts_history_outbox_and_audit_in_one_statement_each_row_with_its_own_id(
         make_draft, issuer, parties):
-    document_issue(document=make_draft("01", client=parties["consumer"]), user=issuer)  # prepares the reads
+    document_issue(document=make_draft("01", client=parties["consumer"]), acting_user=issuer)  # prepares the reads
     draft = make_draft("01", [line("Silla", "2", "113.00")], client=parties["consumer"])
     with CaptureQueriesContext(connection) as ctx:
-        doc = document_issue(document=draft, user=issuer)
+        doc = document_issue(document=draft, acting_user=issuer)
     inserts = [q["sql"] for q in ctx.captured_queries if "INSERT INTO" in q["sql"]]
     # The number counter, then one statement for the three rows of the change.
     assert len(inserts) == 2, inserts

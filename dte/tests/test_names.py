@@ -23,7 +23,7 @@ def factura(make_draft, issuer, parties, users):
     # Ana López: DUI 00016297-5, San Salvador (06-14); paid in cash (CAT-017 01); sold by the unit (CAT-014 59)
     draft = make_draft("01", [line("Café molido", "2", "11.30")], client=parties["consumer"])
     _settle_cases(draft, issuer, users)
-    return _seal(document_issue(document=draft, user=issuer))
+    return _seal(document_issue(document=draft, acting_user=issuer))
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def on_credit(make_draft, issuer, parties, users):
     draft = make_draft("03", [line("Instalación", "1", "50.00", unit=99)], client=parties["taxpayer"],
                        condition=2, payment_term_days=30)
     _settle_cases(draft, issuer, users)
-    return _seal(document_issue(document=draft, user=issuer))
+    return _seal(document_issue(document=draft, acting_user=issuer))
 
 
 def _assert_names(text, where):

@@ -67,12 +67,12 @@ def _summary_lines(text, labels):
 
 
 def _settle_cases(draft, issuer, users):
-    for case in cases_refresh(document=draft, user=issuer):
+    for case in cases_refresh(document=draft, acting_user=issuer):
         if case.needs_approval:
-            case_request_approval(case=case, user=issuer)
-            case_decide(case=case, user=users["Supervisor"], approve=True, reason="Autorizado")
+            case_request_approval(case=case, acting_user=issuer)
+            case_decide(case=case, acting_user=users["Supervisor"], approve=True, reason="Autorizado")
         else:
-            case_confirm(case=case, user=issuer)
+            case_confirm(case=case, acting_user=issuer)
 
 
 CCF_ORDER = ["Ventas no sujetas", "Ventas exentas", "Ventas gravadas", "Descuento a ventas gravadas", "Subtotal",
@@ -88,7 +88,7 @@ def ccf_with_retention(make_draft, issuer, parties, users):
                               line("Cuota gremial", "1", "20.00", treatment="no_sujeto")],
                        client=parties["large"], discount_gravada="10.00")
     _settle_cases(draft, issuer, users)
-    return _seal(document_issue(document=draft, user=issuer))
+    return _seal(document_issue(document=draft, acting_user=issuer))
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def factura(make_draft, issuer, parties, users):
     draft = make_draft("01", [line("Café molido", "2", "11.30"), line("Libro", "1", "5.00", treatment="exento")],
                        client=parties["consumer"])
     _settle_cases(draft, issuer, users)
-    return _seal(document_issue(document=draft, user=issuer))
+    return _seal(document_issue(document=draft, acting_user=issuer))
 
 
 @pytest.mark.django_db

@@ -27,7 +27,7 @@ def _wait(doc, *statuses, timeout=40):
 
 
 def _issue(make_draft, issuer):
-    return document_issue(document=make_draft("01", [line("Servicio", "1", "11.30")]), user=issuer)
+    return document_issue(document=make_draft("01", [line("Servicio", "1", "11.30")]), acting_user=issuer)
 
 
 def test_sealed_on_the_happy_path(wired, make_draft, issuer):
@@ -93,8 +93,8 @@ def test_rejection_is_kept_then_corrected_and_sealed_with_the_same_number_and_co
     assert (rejected.mh_code, rejected.mh_message) == ("999", "RECHAZADO POR EL SIMULADOR")
     assert rejected.mh_observations == ["Falla simulada: se rechaza todo"]
     assert Outbox.objects.get(document=doc).state == OutboxState.DONE
-    document_correct(document=rejected, user=issuer)
-    again = document_issue(document=rejected, user=issuer)  # corrected within 24 h: same code, same number
+    document_correct(document=rejected, acting_user=issuer)
+    again = document_issue(document=rejected, acting_user=issuer)  # corrected within 24 h: same code, same number
     assert (again.numero_control, again.codigo_generacion) == (doc.numero_control, doc.codigo_generacion)
     sealed = _wait(doc, GovStatus.SEALED)
     assert list(sealed.history.values_list("to_status", flat=True)) == [
@@ -112,8 +112,8 @@ def test_a_correction_after_the_window_gets_a_new_code(wired, make_draft, issuer
     _wait(doc, GovStatus.REJECTED)
     Document.objects.filter(pk=doc.pk).update(rejected_at=timezone.now() - datetime.timedelta(hours=25))
     rejected = Document.objects.get(pk=doc.pk)
-    document_correct(document=rejected, user=issuer)
-    again = document_issue(document=rejected, user=issuer)
+    document_correct(document=rejected, acting_user=issuer)
+    again = document_issue(document=rejected, acting_user=issuer)
     assert again.numero_control == doc.numero_control and again.codigo_generacion != doc.codigo_generacion
     assert again.previous_codes == [doc.codigo_generacion]
     _wait(doc, GovStatus.SEALED)
@@ -193,12 +193,12 @@ def test_invalidation_accepted_by_mh(wired, make_draft, issuer, parties):
     from dte.models import Invalidation
 
     doc = document_issue(document=make_draft("01", [line("Servicio", "1", "11.30")], client=parties["consumer"]),
-                         user=issuer)
+                         acting_user=issuer)
     _wait(doc, GovStatus.SEALED)
     replacement = document_issue(document=make_draft("01", [line("Servicio", "1", "10.17")],
-                                                     client=parties["consumer"]), user=issuer)
+                                                     client=parties["consumer"]), acting_user=issuer)
     replacement = _wait(replacement, GovStatus.SEALED)
-    record = invalidation_request(document=doc, user=issuer, tipo=1, reason="Precio equivocado en la línea 1",
+    record = invalidation_request(document=doc, acting_user=issuer, tipo=1, reason="Precio equivocado en la línea 1",
                                   replacement=replacement, responsible=RESPONSIBLE, requester=REQUESTER)
     assert Document.objects.get(pk=doc.pk).status == GovStatus.INVALIDATION_PENDING
     invalidated = _wait(doc, GovStatus.INVALIDATED)
@@ -217,29 +217,29 @@ def test_invalidation_refused_before_sending(wired, make_draft, issuer, parties)
 
     from dte.invalidation import invalidation_request
 
-    pending = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    pending = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), acting_user=issuer)
     with pytest.raises(ValidationError, match="Solo se invalida un documento sellado"):
-        invalidation_request(document=pending, user=issuer, tipo=2, reason="Cliente desistió",
+        invalidation_request(document=pending, acting_user=issuer, tipo=2, reason="Cliente desistió",
                              responsible=RESPONSIBLE, requester=REQUESTER)
     _wait(pending, GovStatus.SEALED)
     with pytest.raises(ValidationError, match="requieren el documento sellado que lo reemplaza"):
-        invalidation_request(document=Document.objects.get(pk=pending.pk), user=issuer, tipo=1, reason="Error",
+        invalidation_request(document=Document.objects.get(pk=pending.pk), acting_user=issuer, tipo=1, reason="Error",
                              responsible=RESPONSIBLE, requester=REQUESTER)
     ccf = document_issue(document=make_draft("03", [line("Equipo", "1", "100")], client=parties["taxpayer"]),
-                         user=issuer)
+                         acting_user=issuer)
     ccf = _wait(ccf, GovStatus.SEALED)
     Document.objects.filter(pk=ccf.pk).update(processed_at=timezone.now() - datetime.timedelta(days=2))
     with pytest.raises(ValidationError, match="El plazo para invalidar este documento venció"):
-        invalidation_request(document=Document.objects.get(pk=ccf.pk), user=issuer, tipo=2, reason="Cliente desistió",
+        invalidation_request(document=Document.objects.get(pk=ccf.pk), acting_user=issuer, tipo=2, reason="Cliente desistió",
                              responsible=RESPONSIBLE, requester=REQUESTER)
     Document.objects.filter(pk=ccf.pk).update(processed_at=timezone.now())
     related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": ccf.codigo_generacion,
                 "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
     note = document_issue(document=make_draft("05", [line("Devolución", "1", "10")], client=parties["taxpayer"],
-                                               related=related), user=issuer)
+                                               related=related), acting_user=issuer)
     _wait(note, GovStatus.SEALED)
     with pytest.raises(ValidationError, match="Invalide primero las notas vigentes"):
-        invalidation_request(document=Document.objects.get(pk=ccf.pk), user=issuer, tipo=2, reason="Cliente desistió",
+        invalidation_request(document=Document.objects.get(pk=ccf.pk), acting_user=issuer, tipo=2, reason="Cliente desistió",
                              responsible=RESPONSIBLE, requester=REQUESTER)
     assert Document.objects.get(pk=ccf.pk).status == GovStatus.SEALED  # nothing changed
 
@@ -247,10 +247,10 @@ def test_invalidation_refused_before_sending(wired, make_draft, issuer, parties)
 def test_invalidation_refused_by_mh_leaves_it_sealed(wired, make_draft, issuer):
     from dte.invalidation import invalidation_request
 
-    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), user=issuer)
+    doc = document_issue(document=make_draft("01", [line("A", "1", "1.13")]), acting_user=issuer)
     _wait(doc, GovStatus.SEALED)
     fault(wired, mode="reject", count=1)
-    record = invalidation_request(document=Document.objects.get(pk=doc.pk), user=issuer, tipo=2,
+    record = invalidation_request(document=Document.objects.get(pk=doc.pk), acting_user=issuer, tipo=2,
                                   reason="Cliente desistió", responsible=RESPONSIBLE, requester=REQUESTER,
                                   receptor={"tipoDocumento": "13", "numDocumento": "00016297-5",
                                             "nombre": "Consumidor final", "correo": "cf@example.com"})

@@ -53,7 +53,7 @@ def _seal(doc, sello=SELLO):
 def sealed_factura(make_draft, issuer, parties):
     # 2 × 11.30 (IVA included) = 22.60, minus nothing: total 22.60; IVA inside = 22.60 × 13/113 = 2.60
     doc = document_issue(document=make_draft("01", [line("Café molido", "2", "11.30")], client=parties["consumer"]),
-                         user=issuer)
+                         acting_user=issuer)
     return _seal(doc)
 
 
@@ -96,8 +96,8 @@ def test_contingency_copy_is_pending_then_sealed_then_invalidated(make_draft, is
     from contingency.services import period_open
 
     _tools()
-    period_open(company=Company.objects.get(), tipo=3, user=users["Supervisor"])
-    doc = document_issue(document=make_draft("01", [line()]), user=issuer)
+    period_open(company=Company.objects.get(), tipo=3, acting_user=users["Supervisor"])
+    doc = document_issue(document=make_draft("01", [line()]), acting_user=issuer)
     render_and_store(doc.pk)
     letter = PrintedCopy.objects.get(document=doc, layout="letter")
     assert letter.state == "contingency"
@@ -231,7 +231,7 @@ def test_accountant_zip_of_a_date_range(sealed_factura, make_draft, issuer, user
     from dte.archive import build
     from dte.models import ArchiveJob, Document
 
-    old = document_issue(document=make_draft("01", [line()]), user=issuer)
+    old = document_issue(document=make_draft("01", [line()]), acting_user=issuer)
     Document.objects.filter(pk=old.pk).update(issue_date=sealed_factura.issue_date - datetime.timedelta(days=40))
     web = client_as(users["Contador"])
     bad = web.post("/documentos/archivo/", {"desde": "2026-11-30", "hasta": "2026-11-01"})
@@ -308,7 +308,7 @@ def test_copies_go_to_an_s3_compatible_store_through_settings(sealed_factura, s3
 def test_every_type_prints_with_its_title_and_total(make_draft, issuer, parties, tmp_path):
     _tools()
     ccf = _seal(document_issue(document=make_draft("03", [line("Silla", "4", "100.00")], client=parties["taxpayer"]),
-                               user=issuer))
+                               acting_user=issuer))
     related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": ccf.codigo_generacion,
                 "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
     retention = [line("Retención 1 % CCF 123", "1", "0", extra={
@@ -341,7 +341,7 @@ def test_every_type_prints_with_its_title_and_total(make_draft, issuer, parties,
     }
     for title, (doc, total) in docs.items():
         if doc.status == GovStatus.DRAFT:
-            doc = _seal(document_issue(document=doc, user=issuer), sello=SELLO[:-4] + f"{doc.pk:04d}")
+            doc = _seal(document_issue(document=doc, acting_user=issuer), sello=SELLO[:-4] + f"{doc.pk:04d}")
         from dte.summary import check, rows
 
         assert check(rows(json.loads(doc.payload)["resumen"], doc.tipo_dte)) == [], title  # its summary adds up

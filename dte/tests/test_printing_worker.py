@@ -22,7 +22,7 @@ def test_sealed_document_is_printed_and_emailed_by_the_worker(wired, make_draft,
     client = parties["consumer"]
     client.other_emails = "compras@example.com"
     client.save()
-    doc = document_issue(document=make_draft("01", [line("Café molido", "2", "11.30")], client=client), user=issuer)
+    doc = document_issue(document=make_draft("01", [line("Café molido", "2", "11.30")], client=client), acting_user=issuer)
     sealed = until(lambda: Document.objects.filter(pk=doc.pk, status=GovStatus.SEALED).first(), "sellado")
     until(lambda: PrintedCopy.objects.filter(document=doc, state="sealed").count() == 2, "carta y tiquete")
     until(lambda: Delivery.objects.filter(document=doc, state="sent").count() == 2, "dos correos enviados")

@@ -69,18 +69,18 @@ def travelled(make_draft, issuer, parties, users, signing_company):
     signing_company.email_documents = True
     signing_company.save()
     draft = make_draft("03", [line("Silla", "1", "150.00")], client=parties["large"])
-    for case in cases_refresh(document=draft, user=issuer):  # the IVA retention case ("retention")
+    for case in cases_refresh(document=draft, acting_user=issuer):  # the IVA retention case ("retention")
         if case.needs_approval:
-            case_request_approval(case=case, user=issuer)
-            case_decide(case=case, user=users["Supervisor"], approve=True, reason="Cliente gran contribuyente")
+            case_request_approval(case=case, acting_user=issuer)
+            case_decide(case=case, acting_user=users["Supervisor"], approve=True, reason="Cliente gran contribuyente")
         else:
-            case_confirm(case=case, user=issuer)
-    doc = document_issue(document=draft, user=issuer)
+            case_confirm(case=case, acting_user=issuer)
+    doc = document_issue(document=draft, acting_user=issuer)
     assert doc.status == GovStatus.PENDING
     transition(doc, GovStatus.TRANSMITTING, reason="Transmisión, intento 1")
     transition(doc, GovStatus.IN_DOUBT, reason="MH no respondió")
     _not_found_call(doc)
-    period = period_open(company=signing_company, tipo=1, user=users["Supervisor"])
+    period = period_open(company=signing_company, tipo=1, acting_user=users["Supervisor"])
     to_contingency(doc, period)
     doc.refresh_from_db()
     assert doc.status == GovStatus.CONTINGENCY
@@ -141,7 +141,7 @@ def test_a_contingency_document_says_what_the_client_was_sent_and_when(client, t
     assert "Todavía no se ha enviado nada al cliente por correo." in text
     assert text.count("Cuando MH lo selle, la copia sellada se enviará automáticamente a pagos@gran.example.") == 2
 
-    deliveries_queue(document=travelled, emails=["pagos@gran.example"], user=users["Administrador"])
+    deliveries_queue(document=travelled, emails=["pagos@gran.example"], acting_user=users["Administrador"])
     row = Delivery.objects.get()
     send(row.pk)
     assert len(mail.outbox) == 1

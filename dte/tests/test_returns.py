@@ -104,7 +104,7 @@ def sale(make_draft, issuer, parties, goods, establishments):
     """A sealed Factura selling 2 tables, 3 lamps and 1 shelf: stock 8, 7, 9."""
     quantities = {"MESA-01": "2", "LAMP-01": "3", "ESTA-01": "1"}
     lines = [line(p.description, quantities[code], "11.30", product_id=p.pk, code=code) for code, p in goods.items()]
-    doc = document_issue(document=make_draft("01", lines, client=parties["consumer"]), user=issuer)
+    doc = document_issue(document=make_draft("01", lines, client=parties["consumer"]), acting_user=issuer)
     assert levels(goods, establishments) == [Decimal(8), Decimal(7), Decimal(9)]
     return seal(doc)
 
@@ -157,7 +157,7 @@ def test_a_retry_after_a_lost_answer_and_a_duplicate_worker_move_stock_once(sale
     from dte.invalidation import invalidation_request, send
 
     table = sale.lines.order_by("position").first()
-    record = invalidation_request(document=sale, user=issuer, tipo=2, reason="Cliente desistió",
+    record = invalidation_request(document=sale, acting_user=issuer, tipo=2, reason="Cliente desistió",
                                   responsible={"name": "Carlos Contador", "id_type": "13", "id_number": "00016297-5"},
                                   requester={"name": "Ana López", "id_type": "13", "id_number": "00016297-5"},
                                   returned=[{"line": table.pk, "quantity": Decimal(2)}])
@@ -205,9 +205,9 @@ def test_a_line_of_another_document_is_refused(sale, issuer, make_draft, parties
     from dte.invalidation import invalidation_request
 
     other = document_issue(document=make_draft("01", [line("Mesa", "1", "11.30", product_id=goods["MESA-01"].pk)],
-                                               client=parties["consumer"]), user=issuer)
+                                               client=parties["consumer"]), acting_user=issuer)
     with pytest.raises(ValidationError, match="no mueve existencias"):
-        invalidation_request(document=sale, user=issuer, tipo=2, reason="x",
+        invalidation_request(document=sale, acting_user=issuer, tipo=2, reason="x",
                              responsible={"name": "Carlos Contador", "id_type": "13", "id_number": "00016297-5"},
                              requester={"name": "Ana López", "id_type": "13", "id_number": "00016297-5"},
                              returned=[{"line": other.lines.get().pk, "quantity": Decimal(1)}])
@@ -221,7 +221,7 @@ def ccf(make_draft, issuer, parties, goods, establishments):
     """A sealed CCF selling 3 tables and an installation: tables 10 → 7."""
     lines = [line("Mesa", "3", "10.00", product_id=goods["MESA-01"].pk, code="MESA-01"),
              line("Instalación", "1", "20.00", item_type=2)]
-    doc = document_issue(document=make_draft("03", lines, client=parties["taxpayer"]), user=issuer)
+    doc = document_issue(document=make_draft("03", lines, client=parties["taxpayer"]), acting_user=issuer)
     assert stock(goods["MESA-01"], establishments) == Decimal(7)
     return seal(doc)
 
@@ -231,7 +231,7 @@ def _credit_note(make_draft, issuer, parties, goods, ccf, *, returned=True):
                 "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
     lines = [line("Mesa", "2", "10.00", product_id=goods["MESA-01"].pk, code="MESA-01", returns_goods=returned),
              line("Descuento por instalación", "1", "5.00")]
-    return document_issue(document=make_draft("05", lines, client=parties["taxpayer"], related=related), user=issuer)
+    return document_issue(document=make_draft("05", lines, client=parties["taxpayer"], related=related), acting_user=issuer)
 
 
 def test_credit_note_with_returned_goods_puts_them_back_when_sealed(ccf, make_draft, issuer, parties, goods,

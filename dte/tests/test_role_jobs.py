@@ -43,7 +43,7 @@ def test_the_accountant_exports_clients(users, parties, client_as):
 def test_the_accountant_issues_a_credit_note_through_the_pages(users, make_draft, issuer, parties, establishments,
                                                                client_as):
     ccf = document_issue(document=make_draft("03", [line("Equipo", "1", "100.00")], client=parties["taxpayer"]),
-                         user=issuer)
+                         acting_user=issuer)
     transition(ccf, GovStatus.TRANSMITTING)
     transition(ccf, GovStatus.SEALED, sello_recibido="2026" + "C" * 36, processed_at=timezone.now())
     web = client_as(users["Contador"])

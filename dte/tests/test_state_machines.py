@@ -19,7 +19,7 @@ from dte.transitions import transition
 @pytest.fixture
 def sealed(make_draft, issuer, parties):
     doc = document_issue(document=make_draft("01", [line("Café molido", "2", "11.30")], client=parties["consumer"]),
-                         user=issuer)
+                         acting_user=issuer)
     transition(doc, GovStatus.TRANSMITTING)
     return transition(doc, GovStatus.SEALED, sello_recibido="2026B7C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7")
 

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def issued(make_draft, issuer, parties):
     """Three documents: a Factura (sealed), a CCF (rejected by MH), a Factura (pending)."""
-    fe = document_issue(document=make_draft("01", [line("A", "2", "11.30")], client=parties["consumer"]), user=issuer)
-    ccf = document_issue(document=make_draft("03", [line("B", "1", "500")], client=parties["taxpayer"]), user=issuer)
-    pending = document_issue(document=make_draft("01", [line("C", "1", "1.13")]), user=issuer)
+    fe = document_issue(document=make_draft("01", [line("A", "2", "11.30")], client=parties["consumer"]), acting_user=issuer)
+    ccf = document_issue(document=make_draft("03", [line("B", "1", "500")], client=parties["taxpayer"]), acting_user=issuer)
+    pending = document_issue(document=make_draft("01", [line("C", "1", "1.13")]), acting_user=issuer)
     for doc in (fe, ccf):
         transition(doc, GovStatus.TRANSMITTING)
     transition(fe, GovStatus.SEALED, sello_recibido="2026" + "A" * 36, processed_at=timezone.now())

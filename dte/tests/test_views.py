@@ -142,7 +142,7 @@ def test_downloads_give_the_signed_json_and_the_jws(issuer, client_as, make_draf
     from dte import jsonio
     from dte.services.issuing import document_issue
 
-    doc = document_issue(document=make_draft("01"), user=issuer)
+    doc = document_issue(document=make_draft("01"), acting_user=issuer)
     response = client_as(users["Auditor"]).get(f"/documentos/{doc.pk}/documento.json")
     body = jsonio.loads(response.content.decode())
     assert body["firmaElectronica"] == doc.jws and body["identificacion"]["numeroControl"] == doc.numero_control

@@ -26,7 +26,7 @@ def archive_list(request):
         values = {"desde": request.POST.get("desde", ""), "hasta": request.POST.get("hasta", "")}
         try:
             start, end = (datetime.date.fromisoformat(values["desde"]), datetime.date.fromisoformat(values["hasta"]))
-            job = archive_request(user=request.user, date_from=start, date_to=end)
+            job = archive_request(acting_user=request.user, date_from=start, date_to=end)
         except ValueError:
             error = _("Escriba las dos fechas (AAAA-MM-DD).")
         except ValidationError as exc:

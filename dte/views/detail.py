@@ -91,13 +91,13 @@ def document_action(request, pk):
     action = request.POST.get("action", "")
     try:
         if action == "retransmit" and allowed["retransmit"]:
-            document_retransmit(documents=[doc], user=request.user)
+            document_retransmit(documents=[doc], acting_user=request.user)
             messages.success(request, _("Documento en cola para transmitir."))
         elif action == "correct" and allowed["correct"]:
-            document_correct(document=doc, user=request.user)
+            document_correct(document=doc, acting_user=request.user)
             return redirect("dte:edit", pk=doc.pk)
         elif action == "internal" and allowed["internal"]:
-            internal_status_set(documents=[doc], status=request.POST.get("status", ""), user=request.user,
+            internal_status_set(documents=[doc], status=request.POST.get("status", ""), acting_user=request.user,
                                          reason=clean_text(request.POST.get("reason", "")))
             messages.success(request, _("Estado interno actualizado."))
         else:
@@ -137,7 +137,7 @@ def document_invalidate(request, pk):
         if not errors:
             try:
                 invalidation.invalidation_request(
-                    document=doc, user=request.user, tipo=tipo, reason=values["reason"], replacement=replacement,
+                    document=doc, acting_user=request.user, tipo=tipo, reason=values["reason"], replacement=replacement,
                     responsible={"name": values["resp_name"], "id_type": values["resp_type"] or "13",
                                  "id_number": values["resp_number"]},
                     requester={"name": values["req_name"], "id_type": values["req_type"] or "13",

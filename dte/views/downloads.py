@@ -64,7 +64,7 @@ def document_send(request, pk):
     doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related("client", "company"), pk=pk)
     typed = [e.strip() for e in (request.POST.get("emails") or "").replace(";", ",").split(",") if e.strip()]
     try:
-        rows = deliveries_queue(document=doc, emails=typed or None, user=request.user)
+        rows = deliveries_queue(document=doc, emails=typed or None, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -82,7 +82,7 @@ def deliveries_retry(request):
     if ids:
         qs = qs.filter(pk__in=ids)
     rows = list(qs[:1000])
-    queued = retry_deliveries(deliveries=rows, user=request.user)
+    queued = retry_deliveries(deliveries=rows, acting_user=request.user)
     messages.success(request, _("%(n)d envíos en cola de nuevo.") % {"n": queued})
     if queued < len(rows) and not send_allowance(request.user):
         messages.error(request, _("Llegó al límite de %(n)d correos por día: los demás quedan fallidos hasta "

@@ -42,7 +42,7 @@ def document_new(request):
         if tipo not in dict(types) or point is None:
             error = _("Elija un tipo de documento y un punto de venta de la lista.")
         else:
-            doc = draft_save(user=request.user, data={
+            doc = draft_save(acting_user=request.user, data={
                 "tipo_dte": tipo, "establishment_id": point.establishment_id, "point_of_sale_id": point.pk,
                 "issue_date": timezone.localdate()}, lines=[])
             return redirect("dte:edit", pk=doc.pk)
@@ -204,10 +204,10 @@ def document_save(request, pk):
     except ValidationError as exc:
         errors += exc.messages
     if not line_errors:  # a line that cannot be read is not saved over a good one
-        draft_save(user=request.user, document=doc, data=data, lines=lines,
+        draft_save(acting_user=request.user, document=doc, data=data, lines=lines,
                             related=related if related is not None else _related_rows(doc))
     elif structural:
-        draft_save(user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
+        draft_save(acting_user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
                             related=related if related is not None else _related_rows(doc))
     doc.refresh_from_db()
     context = _editor_context(request, doc, errors=errors)
@@ -283,6 +283,6 @@ def product_search(request, pk):
 @require_POST
 def document_discard(request, pk):
     doc = draft_for(request.user, pk)
-    draft_delete(document=doc, user=request.user)
+    draft_delete(document=doc, acting_user=request.user)
     messages.success(request, _("Borrador descartado."))
     return redirect("dte:new")

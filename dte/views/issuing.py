@@ -49,7 +49,7 @@ def document_confirm(request, pk):
     except ar.ArithmeticError_ as exc:
         messages.error(request, str(exc))
         return redirect("dte:edit", pk=doc.pk)
-    cases_refresh(document=doc, user=request.user)
+    cases_refresh(document=doc, acting_user=request.user)
     context = {**preview_context(body), "totals": totals, **_cases_context(request, doc, problems)}
     return render(request, "dte/confirm.html", context)
 
@@ -62,9 +62,9 @@ def document_cases(request, pk):
         case = get_object_or_404(SpecialCase, document=doc, pk=request.POST.get("case"))
         try:
             if request.POST.get("do") == "request":
-                case_request_approval(case=case, user=request.user)
+                case_request_approval(case=case, acting_user=request.user)
             else:
-                case_confirm(case=case, user=request.user)
+                case_confirm(case=case, acting_user=request.user)
         except (PermissionDenied, ValidationError) as exc:
             messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])) or _("No permitido."))
     context = _cases_context(request, doc)
@@ -80,7 +80,7 @@ def document_cases(request, pk):
 def document_issue(request, pk):
     doc = draft_for(request.user, pk)
     try:
-        doc = issuing_services.document_issue(document=doc, user=request.user)
+        doc = issuing_services.document_issue(document=doc, acting_user=request.user)
     except IssueError as exc:
         for problem in exc.problems:
             messages.error(request, problem)
@@ -113,7 +113,7 @@ def approval_decide(request, case_pk):
     case = get_object_or_404(SpecialCase.objects.filter(selectors.document_scope(user=request.user, prefix="document__")),
                              pk=case_pk)
     try:
-        case_decide(case=case, user=request.user, approve=request.POST.get("do") == "approve",
+        case_decide(case=case, acting_user=request.user, approve=request.POST.get("do") == "approve",
                              reason=clean_text(request.POST.get("reason", "")))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))

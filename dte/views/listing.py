@@ -229,10 +229,10 @@ def document_bulk(request):
     action = request.POST.get("action", "")
     try:
         if action == "retransmit":
-            n = document_retransmit(documents=docs, user=request.user)
+            n = document_retransmit(documents=docs, acting_user=request.user)
             messages.success(request, _("%(n)d documento(s) en cola para transmitir.") % {"n": n})
         elif action.startswith("internal:"):
-            n = internal_status_set(documents=docs, status=action.split(":", 1)[1], user=request.user,
+            n = internal_status_set(documents=docs, status=action.split(":", 1)[1], acting_user=request.user,
                                              reason=clean_text(request.POST.get("reason", "")))
             messages.success(request, _("%(n)d documento(s) actualizados.") % {"n": n})
         else:

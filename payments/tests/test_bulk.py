@@ -137,7 +137,7 @@ def test_a_recorded_payment_is_not_changed_by_an_upload(make_draft, issuer, part
     # Voided, it no longer counts: the corrected payment can be uploaded.
     from payments.services import payment_void
 
-    payment_void(payment=Payment.objects.get(), user=accountant, reason="Monto equivocado")
+    payment_void(payment=Payment.objects.get(), acting_user=accountant, reason="Monto equivocado")
     assert _run([_row(a.numero_control, monto=113)], accountant, apply=True).errors == []
     assert _outstanding(a) == D("0.00")
 

@@ -31,9 +31,9 @@ def _ccf(make_draft, client, amount, *, days_ago=0, condition=2, sealed=False):
     admin = User.objects.get(username="administrador")
     draft = make_draft("03", [line("Servicio", "1", amount)], client=client, condition=condition,
                        payment_term_days=30 if condition == 2 else 0, user=admin)
-    for case in cases_refresh(document=draft, user=admin):
-        case_confirm(case=case, user=admin)
-    doc = document_issue(document=draft, user=admin)
+    for case in cases_refresh(document=draft, acting_user=admin):
+        case_confirm(case=case, acting_user=admin)
+    doc = document_issue(document=draft, acting_user=admin)
     if sealed:
         transition(doc, "transmitting")
         transition(doc, "sealed", sello_recibido="X" * 40)
@@ -47,7 +47,7 @@ def _credit_note(make_draft, issuer, client, target, amount):
                 "fecha_emision": target.issue_date, "target_id": target.pk}]
     note = make_draft("05", [line("Devolución", "1", amount, related_code=target.codigo_generacion)], client=client,
                       related=related)
-    return document_issue(document=note, user=issuer)
+    return document_issue(document=note, acting_user=issuer)
 
 
 @pytest.fixture
@@ -68,13 +68,13 @@ def history(make_draft, issuer, parties, users, settings):
     f = _ccf(make_draft, client, "80.00", days_ago=60)  # 90.40
     g = _ccf(make_draft, client, "1000.00", days_ago=200)  # 1,130.00, then invalidated
     Document.objects.filter(pk=g.pk).update(status="invalidated")
-    payment_record(client=client, date=today, amount="150.00", method="01", user=accountant,
+    payment_record(client=client, date=today, amount="150.00", method="01", acting_user=accountant,
                    applications=[(b, "100.00")])  # B owes 126.00; 50.00 left unapplied
-    payment_record(client=client, date=today, amount="113.00", method="01", user=accountant,
+    payment_record(client=client, date=today, amount="113.00", method="01", acting_user=accountant,
                    applications=[(d, "113.00")])  # D paid
-    voided = payment_record(client=client, date=today, amount="90.40", method="01", user=accountant,
+    voided = payment_record(client=client, date=today, amount="90.40", method="01", acting_user=accountant,
                             applications=[(f, "90.40")])
-    payment_void(payment=voided, user=accountant, reason="Cheque rechazado")  # F owes 90.40 again
+    payment_void(payment=voided, acting_user=accountant, reason="Cheque rechazado")  # F owes 90.40 again
     _credit_note(make_draft, issuer, client, c, "40.00")  # 45.20: C owes 293.80
     _credit_note(make_draft, issuer, client, d, "20.00")  # 22.60 on a paid document: owes nothing, not −22.60
     _credit_note(make_draft, issuer, client, e, "10.00")  # 11.30 on a cash sale: a loose credit
@@ -101,7 +101,7 @@ def test_the_sql_answer_equals_the_python_one_on_a_hand_built_history(history):
 
 def test_a_client_with_no_credit_sales_is_owed_its_unapplied_money(history, parties, users):
     large = parties["large"]
-    payment_record(client=large, date=timezone.localdate(), amount="25.00", method="01", user=users["Contador"])
+    payment_record(client=large, date=timezone.localdate(), amount="25.00", method="01", acting_user=users["Contador"])
     assert selectors.client_position(large.pk) == selectors.client_position_python(large.pk) == (D("-25.00"), 0)
     assert selectors.client_position(parties["consumer"].pk) == (D("0.00"), 0)
 

@@ -49,9 +49,9 @@ def book(make_draft, issuer, branch_rep, parties, establishments, settings):  # 
 
     def issue(tipo, lines, day, *, user=issuer, pos="M001P001", **data):
         draft = make_draft(tipo, lines, user=user, pos=pos, **data)
-        for case in cases_refresh(document=draft, user=admin):
-            case_confirm(case=case, user=admin)
-        doc = document_issue(document=draft, user=user)
+        for case in cases_refresh(document=draft, acting_user=admin):
+            case_confirm(case=case, acting_user=admin)
+        doc = document_issue(document=draft, acting_user=user)
         Document.objects.filter(pk=doc.pk).update(status=GovStatus.SEALED, sello_recibido=f"2026SELLO{doc.pk:031d}",
                                                   issue_date=MONTH.replace(day=day))
         return Document.objects.get(pk=doc.pk)

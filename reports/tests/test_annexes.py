@@ -132,7 +132,7 @@ def test_annex_5_purchases_from_excluded_subjects(book, make_draft, issuer, acco
               "municipio": "11", "address": "Cantón El Progreso", "phone": "77778888"}
     lines = [line("Maíz blanco, quintal", "10", "30.00", unit=32),
              line("Flete", "1", "50.00", item_type=2, unit=99, withhold_income=True)]
-    fse = document_issue(document=make_draft("14", lines, counterparty=seller), user=issuer)
+    fse = document_issue(document=make_draft("14", lines, counterparty=seller), acting_user=issuer)
     Document.objects.filter(pk=fse.pk).update(status="sealed", sello_recibido="2026SELLOFSE" + "0" * 28,
                                               issue_date="2026-10-06")
     # a DUI is tipo 2 and digits only; the purchase before retentions: 10 × 30 + 50 = 350.00 (the

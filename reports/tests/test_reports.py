@@ -156,9 +156,9 @@ def test_receivables_aging_in_sql_agrees_with_the_payment_pages(make_draft, issu
     late = _ccf_on_credit(make_draft, issuer, client, "100.00", days_ago=45)  # 113.00, 15 days late
     old = _ccf_on_credit(make_draft, issuer, client, "300.00", days_ago=100)  # 339.00, 70 days late
     _ccf_on_credit(make_draft, issuer, client, "200.00")  # 226.00, current
-    payment_record(client=client, date=timezone.localdate(), amount="13.00", method="01", user=users["Contador"],
+    payment_record(client=client, date=timezone.localdate(), amount="13.00", method="01", acting_user=users["Contador"],
                    applications=[(late, "13.00")])
-    payment_record(client=client, date=timezone.localdate(), amount="50.00", method="01", user=users["Contador"],
+    payment_record(client=client, date=timezone.localdate(), amount="50.00", method="01", acting_user=users["Contador"],
                    applications=[])  # received, not applied yet
     assert old.issue_date == timezone.localdate() - datetime.timedelta(days=100)
     rows = _screen(accountant.get("/reportes/antiguedad/"))
