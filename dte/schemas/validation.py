@@ -10,8 +10,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 
+from dte import jsonio
 from dte.schemas.registry import DEFAULT_GENERATION, GENERATIONS
 
 HERE = Path(__file__).resolve().parent
@@ -71,8 +73,6 @@ def _validator_for_path(path):
 def extra_errors(document, *, generation=DEFAULT_GENERATION):
     """Errors against the schema folders in settings.DTE_EXTRA_SCHEMA_DIRS (the tests point it at
     MH's official files, so every document they issue is checked against MH's schemas too)."""
-    from django.conf import settings
-
     tipo = (document.get("identificacion") or {}).get("tipoDte")
     out = []
     for folder in getattr(settings, "DTE_EXTRA_SCHEMA_DIRS", ()) or ():
@@ -117,10 +117,6 @@ def _checker(path):
 
 def payload_errors(payload: str, *, generation=DEFAULT_GENERATION):
     """Errors of a serialized DTE against our schema and the extra folders (see extra_errors)."""
-    from django.conf import settings
-
-    from dte import jsonio
-
     as_floats = json.loads(payload)
     parsed = []
 
