@@ -70,6 +70,11 @@ class Walker:
             pytest.fail(f"{len(self.failures)} problemas en el camino:\n\n" + "\n\n".join(self.failures), pytrace=False)
 
 
+# No htmx request in flight, no swap or settle under way, and no focus move the editor still owes
+# (editor.js applies #editor[data-focus] after the settle, then removes it).
+SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, #editor[data-focus]')"
+
+
 @pytest.fixture
 def walker(browser, live_server):
     made = []
@@ -108,7 +113,7 @@ def _settled(page):
     The searches wait 250 ms after the last key before asking; then no htmx request is in flight
     (a pick's editor swap or a late search answer would otherwise land after the next step)."""
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.wait_for_function(SETTLED)
 
 
 def _search_client(page, *typed):

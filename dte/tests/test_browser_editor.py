@@ -14,6 +14,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+# No htmx request in flight, no swap or settle under way, and no focus move the editor still owes
+# (editor.js applies #editor[data-focus] after the settle, then removes it).
+SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, #editor[data-focus]')"
+
+
 @pytest.fixture
 def more_products(products):
     """A third product, so that two searches give different lists."""
@@ -54,7 +59,7 @@ def _active(page):
 
 def _wait_idle(page):
     """No htmx request running (the editor's indicator class is gone from every element)."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.wait_for_function(SETTLED)
 
 
 def test_type_ahead_answers_every_search_for_client_and_product(browser, live_server, issuer, parties, more_products):
