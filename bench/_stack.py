@@ -214,7 +214,7 @@ def issue_without_sending(world, n, rng, *, issue_fn=None):
                 lines.append({"product_id": p.pk, "code": p.code, "description": p.description,
                               "quantity": Decimal(rng.randint(1, 9)), "unit_price": Decimal(rng.randint(100, 9999)) / 100})
             draft = draft_save(acting_user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
-            doc = (issue_fn or document_issue)(document=draft, user=world["user"])
+            doc = (issue_fn or document_issue)(document=draft, acting_user=world["user"])
             ids.append(Outbox.objects.get(document=doc).pk)
         return ids
     finally:

@@ -138,6 +138,7 @@ def _add_product(page, *typed):
     # The editor comes back with a line carrying the product's code.
     page.wait_for_function(
         "(code) => [...document.querySelectorAll('#lines tbody input')].some(i => i.value === code)", arg=code)
+    _settled(page)
 
 
 def _issue_from_editor(w, tipo, clients, products):
