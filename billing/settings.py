@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "clients",
     "inventory",
     "bulk",
+    "webhooks",  # outbound events to integrations (subscribes through the registries of the apps below)
+    "api",  # the public REST API (/api/v1/), on top of every app
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package, never a CDN
     "billing",  # the project package: its management commands (setup_demo, demo_ready)
     "import_export",
 ]
@@ -66,6 +71,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
+    # /api/ only: Accept-Language, the record of each call, errors in the API's JSON shape.
+    "api.middleware.ApiMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -272,6 +279,48 @@ DTE_PRINT_QUEUE = env("DTE_PRINT_QUEUE", "")
 CELERY_TASK_ROUTES = ({name: {"queue": DTE_PRINT_QUEUE} for name in ("dte.render", "dte.deliver", "dte.archive", "reports.export")}
                       if DTE_PRINT_QUEUE else {})
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB: then recycled
+
+# The public REST API (api/, /api/v1/): API keys per integration, created in the admin and shown
+# once; calls per key and minute before 429 (Redis-backed through the cache); how long an
+# Idempotency-Key answers with its first answer.
+API_RATE_PER_MINUTE = envint("API_RATE_PER_MINUTE", 1200)
+API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)
+API_PAGE_SIZE = envint("API_PAGE_SIZE", 50)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.KeyGrant"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.KeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Facturador API",
+    "DESCRIPTION": "Documentos tributarios electrónicos de El Salvador: clientes, inventario, documentos, pagos, "
+                   "contingencia, catálogos de MH y webhooks. Autenticación: `Authorization: Bearer <clave>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",  # drf-spectacular-sidecar: the assets come from the package
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# Outbound webhooks (webhooks/): each delivery is signed, retried with capped exponential backoff
+# and jitter for up to WEBHOOK_GIVE_UP_HOURS, then its subscription is paused and its owner told.
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_GIVE_UP_HOURS = envint("WEBHOOK_GIVE_UP_HOURS", 24)
+WEBHOOK_SWEEP_EVERY_SECONDS = envint("WEBHOOK_SWEEP_EVERY_SECONDS", 30)
+# Addresses a subscription may not point at (comma-separated hosts); loopback is allowed only
+# outside production (the tests' and examples' receivers listen there).
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
 
 # Email: password resets, and later documents to clients.
 EMAIL_BACKEND = env(

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_document_list_pages_by_keyset(book, users, client_as, monkeypatch):
-    monkeypatch.setattr("dte.views.listing.LIST_PAGE", 4)
+    monkeypatch.setattr("dte.listing.LIST_PAGE", 4)
     browser = client_as(users["Contador"])
     seen = []
     url = "/documentos/"
@@ -142,8 +142,8 @@ def test_a_search_by_client_is_counted_from_the_client_index_alone(book, users, 
 @pytest.mark.parametrize("few", [5000, 0])
 def test_a_search_pages_newest_first_whether_its_matches_are_few_or_many(book, users, client_as, monkeypatch, few):
     """Few matches: the page is read by their ids; many: through the dates. The same pages."""
-    monkeypatch.setattr("dte.views.listing.LIST_PAGE", 3)
-    monkeypatch.setattr("dte.views.listing.SEARCH_IDS_UP_TO", few)
+    monkeypatch.setattr("dte.listing.LIST_PAGE", 3)
+    monkeypatch.setattr("dte.listing.SEARCH_IDS_UP_TO", few)
     browser = client_as(users["Contador"])
     seen, url = [], "/documentos/?q=l%C3%B3pez"
     while url:

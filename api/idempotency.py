@@ -1,0 +1,117 @@
+"""Idempotency-Key on every POST, with the semantics payment APIs use:
+
+- the same key and the same body within API_IDEMPOTENCY_HOURS: the first answer again (its
+  status and body), with ``Idempotent-Replayed: true``, and nothing done twice;
+- the same key with another body (or on another route): refused, 422 ``idempotency_key_reused``;
+- concurrent duplicates: one runs, the others wait for it and get its answer.
+
+How: the call runs in one transaction that first inserts the key's row (unique per API key and
+Idempotency-Key). A duplicate's insert waits on that unique index until the first transaction
+ends: if it committed, the duplicate reads the stored answer; if it rolled back, the duplicate
+runs itself. Answers 2xx and 4xx are kept (the call was understood and decided); a 5xx rolls back,
+so the same key may be tried again. This is the one place the API holds a transaction around a
+whole call (the project does not use ATOMIC_REQUESTS): the lock is the point."""
+
+import hashlib
+import json
+from datetime import timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from api.errors import ApiError
+from api.models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+
+
+class _Rollback(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+def _body_hash(request):
+    raw = request._request.body
+    try:
+        canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = raw
+    return hashlib.sha256(request.method.encode() + b"\n" + request.path.encode() + b"\n" + canonical).hexdigest()
+
+
+def _stored(response):
+    return json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+
+
+def _replay(row):
+    response = Response(row.response, status=row.status)
+    response[REPLAYED] = "true"
+    return response
+
+
+def idempotent(handler):
+    """Decorate a view's ``post``: the call honours an Idempotency-Key header."""
+
+    @wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key:
+            return handler(view, request, *args, **kwargs)
+        if len(key) > 255 or not key.isprintable():
+            raise ApiError(_("La Idempotency-Key tiene hasta 255 caracteres imprimibles."), code="invalid",
+                           status_code=400, field=HEADER)
+        body_hash = _body_hash(request)
+        for _attempt in range(3):
+            try:
+                return _run(view, handler, request, key, body_hash, args, kwargs)
+            except _Retry:
+                continue
+        raise ApiError(_("Otra solicitud con esta Idempotency-Key sigue en curso; intente de nuevo."),
+                       code="conflict", status_code=409, field=HEADER)
+
+    wrapper.idempotent = True
+    return wrapper
+
+
+class _Retry(Exception):
+    pass
+
+
+def _run(view, handler, request, key, body_hash, args, kwargs):
+    horizon = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    row = IdempotentRequest.objects.create(api_key=request.auth, key=key, method=request.method,
+                                                           path=request.path[:300], body_hash=body_hash)
+            except IntegrityError:
+                row = None
+            if row is None:
+                found = IdempotentRequest.objects.filter(api_key=request.auth, key=key).first()
+                if found is None:
+                    raise _Retry  # the first rolled back between our insert and this read
+                if found.created_at < horizon:
+                    found.delete()  # expired: the key is free again
+                    raise _Retry
+                if found.body_hash != body_hash:
+                    raise ApiError(_("Esta Idempotency-Key ya se usó con otra solicitud; use una clave nueva."),
+                                   code="idempotency_key_reused", status_code=422, field=HEADER)
+                return _replay(found)
+            try:
+                response = handler(view, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - answered as the view would, and kept if it is a 4xx
+                response = view.handle_exception(exc)  # re-raises what is not an API error: rolled back
+            if response.status_code >= 500 or transaction.get_rollback():
+                raise _Rollback(response)  # not kept: the same key may be tried again
+            row.status, row.response = response.status_code, _stored(response)
+            row.save(update_fields=["status", "response"])
+            return response
+    except _Rollback as rollback:
+        return rollback.response

@@ -1,0 +1,83 @@
+"""Around every call under /api/: the language the call asks for (Accept-Language, Spanish by
+default: the pages ignore it, the API follows it), the record of the call (api.ApiCall: key,
+route, status, duration; never a body), and errors that did not come from a view (an unknown
+route, a body too large, a crash) answered in the API's shape instead of an HTML page."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils import translation
+
+from api.errors import error_body
+from api.models import ApiCall
+
+log = logging.getLogger(__name__)
+
+_BY_STATUS = {400: "invalid", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+              405: "method_not_allowed", 413: "request_too_large", 415: "unsupported_media_type", 429: "throttled",
+              500: "server_error"}
+_MESSAGES = {
+    "not_found": translation.gettext_lazy("Esa ruta no existe en la API."),
+    "request_too_large": translation.gettext_lazy("El cuerpo de la solicitud es demasiado grande."),
+    "server_error": translation.gettext_lazy("Error interno: se registró y se revisará."),
+}
+
+
+def api_language(request):
+    """Spanish unless the call prefers English (Accept-Language)."""
+    available = {code for code, _name in settings.LANGUAGES}
+    for code, _q in translation.trans_real.parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        base = code.split("-")[0].lower()
+        if base in available:
+            return base
+    return settings.LANGUAGE_CODE
+
+
+class ApiMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        language = api_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        started = time.monotonic()
+        response = self.get_response(request)
+        if response.status_code >= 400 and response.get("Content-Type", "").startswith("text/html"):
+            response = self._json_error(response)
+        response.headers["Content-Language"] = language
+        if request.path.startswith("/api/v1/"):
+            self._record(request, response, started)
+        translation.deactivate()
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        log.exception("API %s %s", request.method, request.path, exc_info=exception)
+        code = "server_error"
+        return JsonResponse(error_body(code, _MESSAGES[code]), status=500)
+
+    def _json_error(self, response):
+        code = _BY_STATUS.get(response.status_code, "invalid")
+        message = _MESSAGES.get(code) or code
+        out = JsonResponse(error_body(code, message), status=response.status_code)
+        for header in ("Retry-After", "WWW-Authenticate", "Allow"):
+            if header in response:
+                out[header] = response[header]
+        return out
+
+    def _record(self, request, response, started):
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None else request.path[:200]
+        key = getattr(request, "api_key", None)
+        try:
+            ApiCall.objects.create(key=key, method=request.method[:8], route=route[:200], status=response.status_code,
+                                   duration_ms=int((time.monotonic() - started) * 1000),
+                                   address=request.META.get("REMOTE_ADDR") or None)
+        except Exception:  # noqa: BLE001 - the call itself was answered; a lost record is logged, not raised
+            log.warning("no se pudo registrar la llamada %s %s", request.method, route, exc_info=True)
