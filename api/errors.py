@@ -87,7 +87,7 @@ def _django_validation(exc):
 def exception_handler(exc, context):
     """DRF's exception handler, answering in the documented shape."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("No encontrado."))
+        exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) if str(exc) and ":" not in str(exc) else None)
     elif isinstance(exc, DjangoValidationError):

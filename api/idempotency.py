@@ -85,6 +85,8 @@ class _Retry(Exception):
 
 def _run(view, handler, request, key, body_hash, args, kwargs):
     horizon = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    # An expired key is free again (and old rows are swept by api.sweep).
+    IdempotentRequest.objects.filter(api_key=request.auth, key=key, created_at__lt=horizon).delete()
     try:
         with transaction.atomic():
             try:
@@ -97,9 +99,6 @@ def _run(view, handler, request, key, body_hash, args, kwargs):
                 found = IdempotentRequest.objects.filter(api_key=request.auth, key=key).first()
                 if found is None:
                     raise _Retry  # the first rolled back between our insert and this read
-                if found.created_at < horizon:
-                    found.delete()  # expired: the key is free again
-                    raise _Retry
                 if found.body_hash != body_hash:
                     raise ApiError(_("Esta Idempotency-Key ya se usó con otra solicitud; use una clave nueva."),
                                    code="idempotency_key_reused", status_code=422, field=HEADER)

@@ -29,6 +29,14 @@ app.conf.beat_schedule = {
         "task": "bulk.sweep",
         "schedule": float(os.environ.get("BULK_SWEEP_EVERY_SECONDS", "60")),
     },
+    "api-sweep": {
+        "task": "api.sweep",
+        "schedule": crontab(minute=20),
+    },
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": float(os.environ.get("WEBHOOK_SWEEP_EVERY_SECONDS", "30")),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -7,7 +7,7 @@ from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.modules import Module
@@ -64,7 +64,7 @@ def _get(request, pk, *related):
     try:
         return qs.get(pk=pk)
     except Document.DoesNotExist:
-        raise ApiError(_("No encontrado."), code="not_found", status_code=404) from None
+        raise exceptions.NotFound() from None
 
 
 def _detail(request, doc, code=status.HTTP_200_OK):
