@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from api.views import catalogues, documents, money
+from api.views import catalogues, documents, money, webhooks
 
 app_name = "api"
 
@@ -32,6 +32,8 @@ v1 = [
     path("pagos/", money.PaymentListView.as_view(), name="payments"),
     path("pagos/<int:pk>/", money.PaymentDetailView.as_view(), name="payment"),
     path("contingencia/", money.ContingencyView.as_view(), name="contingency"),
+    path("webhooks/", webhooks.SubscriptionListView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.SubscriptionDetailView.as_view(), name="webhook"),
 ]
 
 # The schema and its pages are public (they describe the API; no data): no key, no limit.

@@ -12,6 +12,28 @@ from django.utils.translation import gettext as _
 
 from core.models import StateChange
 
+# ------------------------------------------------------------------------------ move observers
+# An observer is ``observer(pk, from_state, to_state)``, told of every move of one model's rows
+# (by its label, "dte.delivery"), inside the mover's transaction, after the row moved. Apps above
+# hear of a model's moves this way without the model's app calling them (webhooks: an email
+# that bounced, an export ready). Registered in AppConfig.ready(); registering twice changes nothing.
+
+_move_observers = {}
+
+
+def register_move_observer(model_label, observer):
+    observers = _move_observers.setdefault(model_label.lower(), [])
+    if observer not in observers:
+        observers.append(observer)
+    return observer
+
+
+def _tell(model, rows, to):
+    observers = _move_observers.get(model._meta.label_lower)
+    for observer in observers or ():
+        for pk, current in rows:
+            observer(pk, str(current), str(to))
+
 
 class TransitionRefused(Exception):
     """The move is not in the table, or another process changed the state first."""
@@ -55,6 +77,7 @@ class Machine:
                 raise TransitionRefused(_("El registro cambió de estado mientras tanto."))
             if self.history:
                 self._record([(obj.pk, current)], to, by=by, reason=reason)
+            _tell(self.model, [(obj.pk, current)], to)
         setattr(obj, self.field, to)
         for key, value in fields.items():
             setattr(obj, key, value)
@@ -74,6 +97,7 @@ class Machine:
                 **{self.field: to}, **fields)
             if self.history:
                 self._record(rows, to, by=by, reason=reason)
+            _tell(self.model, rows, to)
         return [pk for pk, _state in rows]
 
     def _record(self, rows, to, *, by, reason):

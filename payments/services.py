@@ -14,7 +14,7 @@ from core.audit import audit_record
 from core.modules import Action
 from dte.models import Document
 from dte.services.internal import documents_set_paid_off
-from payments import selectors
+from payments import hooks, selectors
 from payments.models import Application, Payment
 
 CENT = Decimal("0.01")
@@ -81,6 +81,7 @@ def payment_record(*, client, date, amount, method, acting_user, reference="", n
             "m": formats.money(amount), "c": client.name, "n": len(wanted)}, after={
             "amount": str(amount), "date": date.isoformat(), "method": method, "reference": reference,
             "applications": {str(pk): str(v) for pk, v in wanted.items()}})
+        hooks.payment_recorded(payment)
     return payment
 
 

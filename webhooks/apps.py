@@ -4,7 +4,22 @@ from django.utils.translation import gettext_lazy as _
 
 class WebhooksConfig(AppConfig):
     """Outbound webhooks: integrations and their subscriptions. Nothing calls this app: it hears
-    of what happens through the registries of the apps below, filled in ready()."""
+    of what happens through the registries of the apps below, filled here."""
 
     name = "webhooks"
     verbose_name = _("Integraciones y webhooks")
+
+    def ready(self):
+        # Here, not at the top: models (and what imports them) load once the app registry is ready.
+        from core.statemachine import register_move_observer
+        from dte import hooks
+        from payments.hooks import register_payment_observer
+        from webhooks import events
+
+        hooks.register_status_observer(events.document_status_changed)  # sealed, rejected, invalidated
+        hooks.register_scope_opened(events.contingency_entered)
+        hooks.register_scope_ended(events.contingency_ended)
+        register_move_observer("dte.delivery", events.email_moved)  # an email that bounced
+        register_move_observer("reports.exportjob", events.export_moved)  # exports ready
+        register_move_observer("dte.archivejob", events.archive_moved)
+        register_payment_observer(events.payment_recorded)
