@@ -68,6 +68,7 @@ class ClientWriteSerializer(serializers.ModelSerializer):
                   "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email",
                   "other_emails", "phone", "credit_limit", "payment_term_days", "establishment", "notes"]
         extra_kwargs = {"id_number": {"validators": []}}
+        validators = []  # uniqueness is the form's (one message, on id_number)
 
 
 class BalanceSerializer(serializers.Serializer):
@@ -92,6 +93,7 @@ class ProductWriteSerializer(serializers.ModelSerializer):
         fields = ["code", "description", "item_type", "unit", "price", "price_includes_iva", "cost", "tax_treatment",
                   "special_taxes", "category", "tracks_stock"]
         extra_kwargs = {"code": {"validators": []}}
+        validators = []
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -107,6 +109,7 @@ class ProviderWriteSerializer(serializers.ModelSerializer):
         model = Provider
         fields = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone", "activity_code",
                   "departamento", "municipio", "address"]
+        validators = []  # uniqueness is the form's
 
 
 class StockSerializer(serializers.ModelSerializer):

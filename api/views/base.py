@@ -16,13 +16,14 @@ class ApiView(APIView):
     grants = None  # {"GET": (module, action), "POST": …}; "any": any valid key
 
 
-def errors(*statuses):
-    """The documented error answers of an endpoint (the shape api.errors gives every error)."""
+def errors(*statuses, forbidden=True):
+    """The documented error answers of an endpoint (the shape api.errors gives every error);
+    ``forbidden``: whether the key's role may be refused (not for what any key may call)."""
     described = {400: _("Datos no válidos"), 401: _("Sin clave o clave no válida"), 403: _("El rol no lo permite"),
                  404: _("No existe o queda fuera del alcance de la clave"), 409: _("El estado no lo permite"),
                  413: _("Cuerpo demasiado grande"), 422: _("No se puede hacer (o Idempotency-Key reutilizada)"),
                  429: _("Demasiadas llamadas (Retry-After)")}
-    base = {401, 403, 429}
+    base = {401, 403, 429} if forbidden else {401, 429}
     return {s: OpenApiResponse(ErrorSerializer, description=str(described[s])) for s in sorted(base | set(statuses))}
 
 

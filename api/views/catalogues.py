@@ -64,7 +64,10 @@ def _form_data(serializer_class, request, instance, form_class, *, partial):
     """The form's input: the stored values (a change), then what the call sends, checked for shape."""
     incoming = serializer_class(data=request.data, partial=partial)
     incoming.is_valid(raise_exception=True)
-    data = model_to_dict(instance, fields=form_class._meta.fields) if instance is not None and instance.pk else {}
+    # A change starts from the stored values, a new record from the model's defaults (as the
+    # page's empty form does).
+    stored = instance if instance is not None and instance.pk else form_class._meta.model()
+    data = model_to_dict(stored, fields=form_class._meta.fields)
     data.update({k: v for k, v in request.data.items() if k in incoming.fields})
     if isinstance(data.get("special_taxes"), list):
         data["special_taxes"] = ",".join(data["special_taxes"])
@@ -258,7 +261,8 @@ class CatalogListView(ApiView):
     grants = {"GET": "any"}
 
     @extend_schema(operation_id="catalogs_list", parameters=[LANGUAGE], responses={200: CatalogSerializer(many=True),
-                                                                                   **errors()}, tags=["catálogos"])
+                                                                                   **errors(forbidden=False)},
+                   tags=["catálogos"])
     def get(self, request):
         rows = (CatalogEntry.objects.filter(edition=current_edition(), is_active=True).values("catalog")
                 .annotate(n=Count("*")).order_by("catalog"))
@@ -271,7 +275,7 @@ class CatalogEntriesView(ApiView):
 
     @extend_schema(operation_id="catalogs_entries", parameters=[
         OpenApiParameter("padre", str, description=_("Código del que dependen (CAT-013: el departamento).")), LANGUAGE],
-        responses={200: CatalogEntrySerializer(many=True), **errors(404)}, tags=["catálogos"])
+        responses={200: CatalogEntrySerializer(many=True), **errors(404, forbidden=False)}, tags=["catálogos"])
     def get(self, request, catalog):
         entries = catalog_entries(catalog=catalog.upper(), parent=request.query_params.get("padre") or None)
         if not entries.exists():

@@ -144,7 +144,7 @@ class DocumentCorrectView(ApiView):
     grants = {"POST": (DOC, Action.VIEW)}
 
     @extend_schema(operation_id="documents_correct", request=None, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={200: DocumentDetailSerializer, **errors(404, 409)}, tags=["documentos"],
+                   responses={200: DocumentDetailSerializer, **errors(404, 409, 422)}, tags=["documentos"],
                    description=_("Un documento rechazado por MH vuelve a borrador para corregirlo (conserva su número y, "
                                  "dentro de 24 h, su código de generación); luego PATCH y emitir."))
     @idempotent
@@ -162,7 +162,7 @@ class DocumentRetransmitView(ApiView):
     grants = {"POST": (DOC, Action.VIEW)}
 
     @extend_schema(operation_id="documents_retransmit", request=None, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={202: RetransmitSerializer, **errors(404, 409)}, tags=["documentos"])
+                   responses={202: RetransmitSerializer, **errors(404, 409, 422)}, tags=["documentos"])
     @idempotent
     def post(self, request, pk):
         doc = _get(request, pk, "outbox", "company")
@@ -177,7 +177,7 @@ class DocumentInvalidateView(ApiView):
     grants = {"POST": (DOC, Action.INVALIDATE)}
 
     @extend_schema(operation_id="documents_invalidate", request=InvalidateSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={202: InvalidationSerializer, **errors(400, 404, 409)}, tags=["documentos"],
+                   responses={202: InvalidationSerializer, **errors(400, 404, 409, 422)}, tags=["documentos"],
                    description=_("Firma el evento de invalidación y lo envía a MH desde un trabajador; el documento "
                                  "queda «Invalidación pendiente» hasta que MH responde (webhook document.invalidated)."))
     @idempotent

@@ -39,7 +39,7 @@ class PaymentListView(ApiView):
         return Response(id_page(request, qs, PaymentSerializer))
 
     @extend_schema(operation_id="payments_create", request=PaymentInSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={201: PaymentSerializer, **errors(400, 404, 422)}, tags=["pagos"])
+                   responses={201: PaymentSerializer, **errors(400, 422)}, tags=["pagos"])
     @idempotent
     def post(self, request):
         incoming = PaymentInSerializer(data=request.data)
@@ -85,7 +85,7 @@ class ContingencyView(ApiView):
     grants = {"GET": "any"}
 
     @extend_schema(operation_id="contingency_status", parameters=[LANGUAGE],
-                   responses={200: ContingencySerializer, **errors()}, tags=["contingencia"])
+                   responses={200: ContingencySerializer, **errors(forbidden=False)}, tags=["contingencia"])
     def get(self, request):
         user = request.user
         places = set(establishments_for_user(user=user).values_list("pk", flat=True))

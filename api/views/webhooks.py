@@ -31,12 +31,12 @@ class SubscriptionListView(ApiView):
     grants = {"GET": "any", "POST": "any"}
 
     @extend_schema(operation_id="webhooks_list", parameters=[LANGUAGE],
-                   responses={200: SubscriptionSerializer(many=True), **errors()}, tags=["webhooks"])
+                   responses={200: SubscriptionSerializer(many=True), **errors(forbidden=False)}, tags=["webhooks"])
     def get(self, request):
         return Response(SubscriptionSerializer(_mine(request).order_by("pk"), many=True).data)
 
     @extend_schema(operation_id="webhooks_create", request=SubscriptionSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={201: SubscriptionCreatedSerializer, **errors(400, 422)}, tags=["webhooks"])
+                   responses={201: SubscriptionCreatedSerializer, **errors(400, 422, forbidden=False)}, tags=["webhooks"])
     @idempotent
     def post(self, request):
         incoming = SubscriptionSerializer(data=request.data)
@@ -61,12 +61,12 @@ class SubscriptionDetailView(ApiView):
         return subscription
 
     @extend_schema(operation_id="webhooks_read", parameters=[LANGUAGE],
-                   responses={200: SubscriptionSerializer, **errors(404)}, tags=["webhooks"])
+                   responses={200: SubscriptionSerializer, **errors(404, forbidden=False)}, tags=["webhooks"])
     def get(self, request, pk):
         return Response(SubscriptionSerializer(self._get(request, pk)).data)
 
     @extend_schema(operation_id="webhooks_update", request=SubscriptionUpdateSerializer, parameters=[LANGUAGE],
-                   responses={200: SubscriptionSerializer, **errors(400, 404)}, tags=["webhooks"])
+                   responses={200: SubscriptionSerializer, **errors(400, 404, forbidden=False)}, tags=["webhooks"])
     def patch(self, request, pk):
         subscription = self._get(request, pk)
         incoming = SubscriptionUpdateSerializer(data=request.data)
@@ -79,7 +79,7 @@ class SubscriptionDetailView(ApiView):
             _invalid(exc)
         return Response(SubscriptionSerializer(subscription).data)
 
-    @extend_schema(operation_id="webhooks_disable", parameters=[LANGUAGE], responses={204: None, **errors(404)},
+    @extend_schema(operation_id="webhooks_disable", parameters=[LANGUAGE], responses={204: None, **errors(404, forbidden=False)},
                    tags=["webhooks"], description=_("Desactiva la suscripción: no se le guardan más eventos."))
     def delete(self, request, pk):
         subscription_disable(subscription=self._get(request, pk), acting_user=request.user)
