@@ -18,6 +18,7 @@ v1 = [
     path("proveedores/", catalogues.ProviderListView.as_view(), name="providers"),
     path("proveedores/<int:pk>/", catalogues.ProviderDetailView.as_view(), name="provider"),
     path("existencias/", catalogues.StockView.as_view(), name="stock"),
+    path("puntos-de-venta/", catalogues.PointOfSaleListView.as_view(), name="points_of_sale"),
     path("catalogos/", catalogues.CatalogListView.as_view(), name="catalogs"),
     path("catalogos/<str:catalog>/", catalogues.CatalogEntriesView.as_view(), name="catalog"),
     path("documentos/", documents.DocumentListView.as_view(), name="documents"),

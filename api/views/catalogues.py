@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.modules import Module
-from accounts.selectors import establishments_for_user
+from accounts.selectors import establishments_for_user, points_of_sale_for_user
 from api.errors import ApiError
 from api.idempotency import idempotent
 from api.serializers import (
@@ -252,6 +252,22 @@ class StockView(ApiView):
                     raise ApiError(_("«%(p)s» es un id.") % {"p": param}, code="invalid", status_code=400, field=param)
                 qs = qs.filter(**{field: int(value)})
         return Response(id_page(request, qs, StockSerializer))
+
+
+class PointOfSaleListView(ApiView):
+    """The points of sale the key may issue from (its role's: all, or the ones it is bound to)."""
+
+    grants = {"GET": "any"}
+
+    @extend_schema(operation_id="points_of_sale_list", parameters=[LANGUAGE], responses={200: inline_serializer(
+        "PointOfSale", {"id": serializers.IntegerField(), "name": serializers.CharField(),
+                        "establishment": serializers.IntegerField(), "codigo": serializers.CharField(
+                            help_text=_("codEstableMH + codPuntoVentaMH, como en el número de control"))},
+        many=True), **errors(forbidden=False)}, tags=["catálogos"])
+    def get(self, request):
+        return Response([{"id": p.pk, "name": p.name, "establishment": p.establishment_id,
+                          "codigo": f"{p.establishment.cod_estable_mh}{p.cod_punto_venta_mh}"}
+                         for p in points_of_sale_for_user(user=request.user)])
 
 
 # ---------------------------------------------------------------------------- MH catalogues
