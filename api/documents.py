@@ -229,43 +229,50 @@ def _person_links(request, doc):
             "approvals_page": request.build_absolute_uri(reverse("dte:approvals"))}
 
 
-def document_issue_api(*, request, user, pk, confirm=(), request_approval=False):
-    """Issue a draft (or a corrected document) as «Emitir» does. Raises ApiError 409 while a special
-    case waits for the integration or for a supervisor, 422 with the problems MH's rules find."""
-    doc = draft_for(user, pk)
-    with transaction.atomic():
-        cases = cases_refresh(document=doc, acting_user=user)
-        unknown = sorted(set(confirm) - {c.code for c in cases})
-        for case in cases:
-            if case.state in SETTLED:
-                continue
-            if case.needs_approval:
-                if request_approval and case.state in (CaseState.OPEN, CaseState.REFUSED):
-                    case_request_approval(case=case, acting_user=user)
-            elif case.code in confirm and case.state == CaseState.OPEN:
-                case_confirm(case=case, acting_user=user)
-        cases = list(doc.special_cases.all())
-    waiting = [c for c in cases if c.state not in SETTLED]
-    if waiting:
-        needs_person = any(c.needs_approval for c in waiting)
-        code = "approval_required" if needs_person else "confirmation_required"
-        if needs_person:
-            requested = all(c.state == CaseState.REQUESTED for c in waiting if c.needs_approval)
-            message = (_("El documento espera la aprobación de un supervisor: %(c)s.") if requested else
-                       _("Un supervisor debe aprobar: %(c)s. Pida la aprobación con «request_approval»: true."))
-        else:
-            message = _("Confirme estos casos con «confirm»: %(c)s.")
-        message = message % {"c": ", ".join(c.code for c in waiting)}
-        raise ApiError(message, code=code, status_code=409, field="confirm", extra={
-            "document": {"id": doc.pk, "status": doc.status, "state": str(PERSON_STATES[code]),
-                         "unknown_confirmations": unknown},
-            "cases": [case_data(c) for c in cases], "links": _person_links(request, doc)})
+def document_issue_api(*, request, user, pk=None, document=None, confirm=(), request_approval=False):
+    """Issue a draft (or a corrected document) as «Emitir» does: ``pk`` a draft the key may edit
+    (dte.views.common.draft_for), or ``document`` the draft this call has just saved. Raises
+    ApiError 409 while a special case waits for the integration or for a supervisor, 422 with the
+    problems MH's rules find."""
+    doc = document if document is not None else draft_for(user, pk)
+    if confirm or request_approval:
+        with transaction.atomic():
+            for case in cases_refresh(document=doc, acting_user=user):
+                if case.state in SETTLED:
+                    continue
+                if case.needs_approval:
+                    if request_approval and case.state in (CaseState.OPEN, CaseState.REFUSED):
+                        case_request_approval(case=case, acting_user=user)
+                elif case.code in confirm and case.state == CaseState.OPEN:
+                    case_confirm(case=case, acting_user=user)
     try:
+        # document_issue works the cases out again and refuses while one is not settled.
         return document_issue(document=doc, acting_user=user)
     except IssueError as exc:
+        with transaction.atomic():
+            cases = cases_refresh(document=doc, acting_user=user)  # kept: the person who decides sees them
+        waiting = [c for c in cases if c.state not in SETTLED]
+        if waiting:
+            _needs_person(request, doc, cases, waiting, confirm)
         rows = [{"code": "unprocessable", "message": p, "field": None} for p in exc.problems]
         raise ApiError(exc.problems[0] if exc.problems else _("No se pudo emitir."), code="unprocessable",
                        status_code=422, errors=rows, extra={"document": {"id": doc.pk, "status": doc.status}}) from exc
+
+
+def _needs_person(request, doc, cases, waiting, confirm):
+    needs_person = any(c.needs_approval for c in waiting)
+    code = "approval_required" if needs_person else "confirmation_required"
+    if needs_person:
+        requested = all(c.state == CaseState.REQUESTED for c in waiting if c.needs_approval)
+        message = (_("El documento espera la aprobación de un supervisor: %(c)s.") if requested else
+                   _("Un supervisor debe aprobar: %(c)s. Pida la aprobación con «request_approval»: true."))
+    else:
+        message = _("Confirme estos casos con «confirm»: %(c)s.")
+    message = message % {"c": ", ".join(c.code for c in waiting)}
+    raise ApiError(message, code=code, status_code=409, field="confirm", extra={
+        "document": {"id": doc.pk, "status": doc.status, "state": str(PERSON_STATES[code]),
+                     "unknown_confirmations": sorted(set(confirm) - {c.code for c in cases})},
+        "cases": [case_data(c) for c in cases], "links": _person_links(request, doc)})
 
 
 def lines_of(doc):

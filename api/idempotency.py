@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
@@ -83,34 +83,48 @@ class _Retry(Exception):
     pass
 
 
+def _claim(request, key, body_hash, now):
+    """Insert the key's row, or find it: (row id, None) when this call owns the key, (None, the
+    stored row) when another call had it. One statement: a concurrent duplicate's INSERT … ON
+    CONFLICT waits on the unique index until the first transaction ends."""
+    table = connection.ops.quote_name(IdempotentRequest._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (api_key_id, key, method, path, body_hash, created_at) "  # noqa: S608 - our table's name
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (api_key_id, key) DO NOTHING RETURNING id",
+            [request.auth.pk, key, request.method, request.path[:300], body_hash, now])
+        inserted = cursor.fetchone()
+    if inserted:
+        return inserted[0], None
+    return None, IdempotentRequest.objects.filter(api_key=request.auth, key=key).first()
+
+
 def _run(view, handler, request, key, body_hash, args, kwargs):
-    horizon = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-    # An expired key is free again (and old rows are swept by api.sweep).
-    IdempotentRequest.objects.filter(api_key=request.auth, key=key, created_at__lt=horizon).delete()
+    now = timezone.now()
+    horizon = now - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    row = IdempotentRequest.objects.create(api_key=request.auth, key=key, method=request.method,
-                                                           path=request.path[:300], body_hash=body_hash)
-            except IntegrityError:
-                row = None
-            if row is None:
-                found = IdempotentRequest.objects.filter(api_key=request.auth, key=key).first()
+            row_id, found = _claim(request, key, body_hash, now)
+            if row_id is None:
                 if found is None:
                     raise _Retry  # the first rolled back between our insert and this read
-                if found.body_hash != body_hash:
+                if found.created_at < horizon and IdempotentRequest.objects.filter(
+                        pk=found.pk, created_at__lt=horizon).update(created_at=now, method=request.method,
+                                                                    path=request.path[:300], body_hash=body_hash,
+                                                                    status=None, response=None):
+                    row_id = found.pk  # expired: the key is free again, and now ours (old rows: api.sweep)
+                elif found.body_hash != body_hash:
                     raise ApiError(_("Esta Idempotency-Key ya se usó con otra solicitud; use una clave nueva."),
                                    code="idempotency_key_reused", status_code=422, field=HEADER)
-                return _replay(found)
+                else:
+                    return _replay(found)
             try:
                 response = handler(view, request, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - answered as the view would, and kept if it is a 4xx
                 response = view.handle_exception(exc)  # re-raises what is not an API error: rolled back
             if response.status_code >= 500 or transaction.get_rollback():
                 raise _Rollback(response)  # not kept: the same key may be tried again
-            row.status, row.response = response.status_code, _stored(response)
-            row.save(update_fields=["status", "response"])
+            IdempotentRequest.objects.filter(pk=row_id).update(status=response.status_code, response=_stored(response))
             return response
     except _Rollback as rollback:
         return rollback.response

@@ -7,6 +7,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.utils import translation
 
@@ -76,8 +77,14 @@ class ApiMiddleware:
         route = match.route if match is not None else request.path[:200]
         key = getattr(request, "api_key", None)
         try:
-            ApiCall.objects.create(key=key, method=request.method[:8], route=route[:200], status=response.status_code,
-                                   duration_ms=int((time.monotonic() - started) * 1000),
-                                   address=request.META.get("REMOTE_ADDR") or None)
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # A call's record need not wait for the disk: a crash may lose the last few
+                    # records (never a document: those commit with the call's own transaction).
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                ApiCall.objects.create(key=key, method=request.method[:8], route=route[:200],
+                                       status=response.status_code, duration_ms=int((time.monotonic() - started) * 1000),
+                                       address=request.META.get("REMOTE_ADDR") or None)
         except Exception:  # noqa: BLE001 - the call itself was answered; a lost record is logged, not raised
             log.warning("no se pudo registrar la llamada %s %s", request.method, route, exc_info=True)

@@ -224,6 +224,13 @@ class LineSerializer(serializers.ModelSerializer):
                   "treatment", "special_taxes", "related_code", "withhold_income", "returns_goods", "extra"]
 
 
+_DATE, _TIME, _DATETIME = serializers.DateField(), serializers.TimeField(), serializers.DateTimeField()
+
+
+def _when(field, value):
+    return None if value is None else field.to_representation(value)
+
+
 def _links(doc, request):
     def url(name):
         return request.build_absolute_uri(reverse(name, kwargs={"pk": doc.pk}))
@@ -249,6 +256,29 @@ class DocumentSerializer(serializers.ModelSerializer):
                   "sello_recibido", "processed_at", "total_operation", "total_to_pay", "total_iva", "mh_code",
                   "mh_message", "mh_observations", "last_error", "contingency_period", "created_at", "issued_at",
                   "links"]
+
+    def to_representation(self, doc):
+        """The declared fields' output, written out by hand: DRF builds a ModelSerializer's fields
+        anew for every instance, a few milliseconds on the API's busiest answer. Tested equal to
+        the declared fields' own output (declared_representation)."""
+        decimal = str
+        return {
+            "id": doc.pk, "tipo_dte": doc.tipo_dte, "status": doc.status, "status_label": self.get_status_label(doc),
+            "internal_status": doc.internal_status, "internal_status_label": self.get_internal_status_label(doc),
+            "establishment": doc.establishment_id, "point_of_sale": doc.point_of_sale_id, "client": doc.client_id,
+            "provider": doc.provider_id, "counterparty": doc.counterparty, "issue_date": _when(_DATE, doc.issue_date),
+            "issue_time": _when(_TIME, doc.issue_time), "condition": doc.condition,
+            "payment_term_days": doc.payment_term_days, "payments": doc.payments, "observations": doc.observations,
+            "numero_control": doc.numero_control, "codigo_generacion": doc.codigo_generacion,
+            "sello_recibido": doc.sello_recibido, "processed_at": _when(_DATETIME, doc.processed_at),
+            "total_operation": decimal(doc.total_operation), "total_to_pay": decimal(doc.total_to_pay),
+            "total_iva": decimal(doc.total_iva), "mh_code": doc.mh_code, "mh_message": doc.mh_message,
+            "mh_observations": doc.mh_observations, "last_error": doc.last_error,
+            "contingency_period": doc.contingency_period_id, "created_at": _when(_DATETIME, doc.created_at),
+            "issued_at": _when(_DATETIME, doc.issued_at), "links": self.get_links(doc)}
+
+    def declared_representation(self, doc):
+        return super().to_representation(doc)
 
     def get_status_label(self, doc) -> str:
         return str(state_label(doc.status, "gov"))
@@ -276,6 +306,13 @@ class DocumentDetailSerializer(DocumentSerializer):
 
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "lines", "history", "cases"]
+
+    def to_representation(self, doc):
+        return {**super().to_representation(doc), "lines": LineSerializer(doc.lines.all(), many=True).data,
+                "history": self.get_history(doc), "cases": self.get_cases(doc)}
+
+    def declared_representation(self, doc):
+        return serializers.ModelSerializer.to_representation(self, doc)
 
     @extend_schema_field(HistorySerializer(many=True))
     def get_history(self, doc):

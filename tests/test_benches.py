@@ -35,6 +35,7 @@ BENCHES = {
     "outage_drill": ["--small"],
     "pdf": ["--small"],
     "search": ["--small"],
+    "api": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }

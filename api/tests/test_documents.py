@@ -179,3 +179,19 @@ def test_the_pdf_is_rendered_by_a_worker_and_asked_for_again(till, establishment
     ready = till.get(f"/api/v1/documentos/{doc_id}/documento.pdf")
     assert ready.status_code == 200 and ready["Content-Type"] == "application/pdf"
     assert b"".join(ready.streaming_content).startswith(b"%PDF")
+
+
+def test_the_documents_answer_written_by_hand_is_the_declared_fields_own(till, establishments, parties, products):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.serializers import DocumentDetailSerializer, DocumentSerializer
+
+    pos = establishments["pos"]["M001P001"]
+    doc_id = till.post("/api/v1/documentos/", _factura(pos, parties["consumer"], products["service"], issue=True),
+                       format="json").json()["id"]
+    doc = Document.objects.get(pk=doc_id)
+    request = Request(APIRequestFactory().get("/"))
+    for serializer in (DocumentSerializer, DocumentDetailSerializer):
+        made = serializer(doc, context={"request": request})
+        assert made.to_representation(doc) == made.declared_representation(doc)

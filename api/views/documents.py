@@ -84,9 +84,10 @@ class DocumentListView(ApiView):
                          "next": following, "counts": counts})
 
     @extend_schema(operation_id="documents_create", request=DocumentCreateSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={201: DocumentDetailSerializer, **errors(400, 422), **ISSUE_ERRORS}, tags=["documentos"],
+                   responses={201: DocumentSerializer, **errors(400, 422), **ISSUE_ERRORS}, tags=["documentos"],
                    description=_("Crea un borrador; con «issue»: true lo emite en la misma llamada (201 con el documento "
-                                 "emitido; si no se puede emitir, el borrador queda y la respuesta dice por qué)."))
+                                 "emitido, sin sus líneas ni su historia: «links.self» las tiene; si no se puede emitir, "
+                                 "el borrador queda y la respuesta dice por qué)."))
     @idempotent
     def post(self, request):
         incoming = DocumentCreateSerializer(data=request.data)
@@ -94,10 +95,12 @@ class DocumentListView(ApiView):
         content = incoming.validated_data
         doc = api_documents.document_create(user=request.user, content=content)
         if content.get("issue"):
-            doc = api_documents.document_issue_api(request=request, user=request.user, pk=doc.pk,
+            doc = api_documents.document_issue_api(request=request, user=request.user, document=doc,
                                                    confirm=content.get("confirm") or (),
                                                    request_approval=content.get("request_approval", False))
-        return _detail(request, doc, status.HTTP_201_CREATED)
+        # The document as it now stands, without its lines and history (GET links.self has them):
+        # the answer of the busiest call, kept small.
+        return Response(DocumentSerializer(doc, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class DocumentDetailView(ApiView):
