@@ -72,7 +72,9 @@ def setup():
 
 
 def start_server(port):
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="billing.settings", DTE_PDF_AUTO="false")
+    # Persistent database connections, as production keeps them (DB_CONN_MAX_AGE 60): without them
+    # every call would open a connection and prepare issuing's statements again.
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="billing.settings", DTE_PDF_AUTO="false", DB_CONN_MAX_AGE="60")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "billing.wsgi", "--bind", f"127.0.0.1:{port}",
                              "--workers", str(WORKERS), "--timeout", "120", "--log-level", "warning"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
