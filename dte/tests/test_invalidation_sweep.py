@@ -262,3 +262,22 @@ def test_a_send_that_outlived_its_claim_does_not_settle_it_twice(requested, queu
     assert (requested.state, requested.sello_recibido, requested.attempts) == (InvalidationState.ACCEPTED, second, 2)
     doc = Document.objects.get(pk=requested.document_id)
     assert list(doc.history.values_list("to_status", flat=True)).count("invalidated") == 1
+
+
+def test_the_send_task_waits_longer_after_each_attempt(requested, mh, monkeypatch):
+    """The task's own retries wait by the record's attempts, not by its message's retries (a
+    message the sweep queued again starts from zero retries)."""
+    from dte import tasks
+
+    class Retry(Exception):
+        pass
+
+    waits = []
+    monkeypatch.setattr(tasks.outbox, "backoff_seconds", lambda attempt: waits.append(attempt) or 1)
+    monkeypatch.setattr(tasks.invalidate_task, "retry", lambda countdown: Retry(countdown))
+    mh(MHTransientError("503"), MHTransientError("503"))
+    Invalidation.objects.filter(pk=requested.pk).update(attempts=3)
+    for _ in range(2):
+        with pytest.raises(Retry):
+            tasks.invalidate_task.run(requested.pk)
+    assert waits == [4, 5]
