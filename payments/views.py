@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
-from clients.selectors import client_get_for_user
+from clients.selectors import client_get_for_user, clients_for_user
 from core.access import module_required
 from core.modules import Action
 from core.text import clean_text
@@ -29,15 +29,17 @@ PER_PAGE = 50
 
 @module_required(Module.REPORTES, Action.VIEW)
 def credit_list(request):
-    """Clients with pending payments, by aging bucket; over the limit or overdue highlighted.
-    Grouped by the database and paged, largest balance first."""
-    only = request.GET.get("solo") if request.GET.get("solo") in ("vencidos", "sobre_limite") else None
+    """Clients owing on credit sales, by aging bucket, over the limit or overdue highlighted; and
+    clients holding a credit in their favour (unapplied payments, loose credit notes) with their
+    negative balance, last ("Saldo a favor" lists them alone). Grouped by the database and paged,
+    largest balance first."""
+    only = request.GET.get("solo") if request.GET.get("solo") in ("vencidos", "sobre_limite", "a_favor") else None
     try:
         number = max(int(request.GET.get("pagina", "1")), 1)
     except ValueError:
         number = 1
-    rows, count, totals = selectors.aging_table(_documents(request.user), only=only, offset=(number - 1) * PER_PAGE,
-                                                limit=PER_PAGE)
+    rows, count, totals = selectors.aging_table(_documents(request.user), clients=clients_for_user(user=request.user),
+                                                only=only, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     return render(request, "payments/credit.html", {
         "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only, "count": count,
         "total_balance": totals["balance"], "number": number, "first_row": (number - 1) * PER_PAGE + 1,
@@ -71,7 +73,8 @@ def client_account(request, pk):
             else:
                 messages.success(request, _("Pago registrado."))
                 return redirect("payments:client", pk=client.pk)
-    position = selectors.aging(documents=_documents(request.user), client_ids=[client.pk]).get(client.pk)
+    # the credit page's row for this client (None: the credit page does not list it)
+    position = selectors.client_aging(_documents(request.user), client_id=client.pk, today=today)
     return render(request, "payments/client.html", {
         "client": client, "lines": lines, "form": form, "position": position, "buckets": BUCKET_LABELS,
         "payments": selectors.payments_of(client.pk)[:50], "labels": selectors.STATUS_LABELS,
