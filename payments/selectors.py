@@ -287,7 +287,8 @@ def aging_table(documents, *, clients=None, client_id=None, today=None, only=Non
     buckets, what it owes, its unapplied payments and loose credit notes, its balance and overdue
     documents, in one statement, largest balance first, paged. Listed: every client owing on the
     credit sales of ``documents``, and the clients of ``clients`` holding a credit in their favour
-    (negative balance, last; ``only="a_favor"`` lists them alone). ``only``: a key of ONLY.
+    (negative balance, last; ``only="a_favor"`` lists them alone). ``client_id``: that client's
+    row alone (``client_aging``). ``only``: a key of ONLY.
     Returns (rows of ClientAging, how many clients, totals)."""
     sql, params = owed_sql(documents, today=today or timezone.localdate(), client_id=client_id, clients=clients)
     client = connection.ops.quote_name(Client._meta.db_table)
