@@ -241,14 +241,39 @@ def client_position(client_id, *, exclude=None, today=None):
     ask (``owed_sql`` for that client): one statement that reads only its open credit sales, its
     payments with money unapplied and its credit notes. ``exclude``: a document left out (the one
     being issued). (0.00, 0) for a client with nothing open."""
-    documents = Document.objects.filter(client_id=client_id)
-    if exclude is not None:
-        documents = documents.exclude(pk=exclude)
-    sql, params = owed_sql(documents, today=today or timezone.localdate(), client_id=client_id)
-    found = _run(f"{sql} SELECT balance, overdue FROM positions", params)  # noqa: S608
+    sql, template, slots = _one_client_statement(excluding=exclude is not None)
+    values = {"client": client_id, "exclude": exclude, "today": today or timezone.localdate()}
+    params = list(template)
+    for pos, name in slots:
+        params[pos] = values[name]
+    found = _run(sql, params)
     if not found:
         return ZERO, 0
     return _dec(found[0]["balance"]), int(found[0]["overdue"])
+
+
+# client_position's statement, built once per process and shape (a document left out or not):
+# compiling its queryset cost the ORM more than the database takes to answer it (as for the
+# issuing queries, dte/prepared.py). Values no call has stand for the client, the document left
+# out and the day among its parameters, and are replaced on each call.
+_STAND_INS = {"client": -1_999_999_000, "exclude": -1_999_999_001, "today": datetime.date.min}
+_ONE_CLIENT = {}
+
+
+def _one_client_statement(*, excluding):
+    key = (connection.vendor, excluding)
+    found = _ONE_CLIENT.get(key)
+    if found is None:
+        documents = Document.objects.filter(client_id=_STAND_INS["client"])
+        if excluding:
+            documents = documents.exclude(pk=_STAND_INS["exclude"])
+        sql, params = owed_sql(documents, today=_STAND_INS["today"], client_id=_STAND_INS["client"])
+        slots = [(pos, name) for pos, value in enumerate(params) for name, stand_in in _STAND_INS.items()
+                 if type(value) is type(stand_in) and value == stand_in]
+        if {name for _pos, name in slots} != {"client", "today", *(["exclude"] if excluding else [])}:
+            raise ValueError("Every argument of client_position must reach its SQL as a parameter.")
+        found = _ONE_CLIENT[key] = (f"{sql} SELECT balance, overdue FROM positions", params, slots)  # noqa: S608
+    return found
 
 
 def client_aging(documents, *, client_id, today=None):
