@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
@@ -15,8 +16,10 @@ from dte.selectors import documents_for_user
 from payments import selectors, services
 from payments.forms import PaymentForm
 
-BUCKET_LABELS = [("current", _("Al día")), ("1_30", _("1–30 días")), ("31_60", _("31–60 días")),
-                 ("61_90", _("61–90 días")), ("90_plus", _("Más de 90 días"))]
+# Lazy: read in each request's language, not in the one active when the module loaded.
+BUCKET_LABELS = [("current", gettext_lazy("Al día")), ("1_30", gettext_lazy("1–30 días")),
+                 ("31_60", gettext_lazy("31–60 días")), ("61_90", gettext_lazy("61–90 días")),
+                 ("90_plus", gettext_lazy("Más de 90 días"))]
 
 
 def _documents(user):
