@@ -70,6 +70,28 @@ def test_the_signature_verifies_and_a_tampered_delivery_does_not(subscription, m
     assert attempt.status_code == 204 and attempt.duration_ms >= 0
 
 
+def test_the_readmes_snippet_catches_a_tampered_delivery_too(subscription, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "def verify(" in block)
+    namespace = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - the documented snippet itself
+    readme_verify = namespace["verify"]
+    sub, secret = subscription
+    seen = []
+    monkeypatch.setattr(sender, "transport", httpx.MockTransport(
+        lambda request: seen.append(request) or httpx.Response(200)))
+    events.emit(EventType.DOCUMENT_SEALED, "document:5", {"document": {"id": 5, "sello_recibido": "S" * 40}})
+    sender.deliver_due()
+    body, ts, signature = (seen[0].content, seen[0].headers["Facturador-Timestamp"],
+                           seen[0].headers["Facturador-Signature"])
+    assert readme_verify(secret, body, ts, signature)
+    assert not readme_verify(secret, body.replace(b'"id":5', b'"id":6'), ts, signature)
+    assert not readme_verify(secret, body, ts, signature[:-1] + ("0" if signature[-1] != "0" else "1"))
+
+
 def test_a_subscriber_down_for_an_hour_gets_everything_afterwards_once_and_in_order(subscription, monkeypatch):
     sub, secret = subscription
     t0 = timezone.now()
