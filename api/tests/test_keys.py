@@ -45,6 +45,7 @@ def test_calls_without_a_key_or_with_a_revoked_one_are_refused_in_the_documented
     assert refused.status_code == 401
     body = refused.json()
     assert body["code"] == "authentication_failed" and body["field"] is None
+    assert body["message"] == "Invalid or revoked API key."
     assert body["errors"][0]["code"] == "authentication_failed"
 
 
