@@ -162,6 +162,8 @@ def _save(doc, user, content, *, new):
     related_ids = content.get("related")
     post = _post(doc, content)
     header, errors = forms.parse_header(post, doc)
+    if "counterparty" not in content and not new:
+        header.pop("counterparty", None)  # an FSE's seller stays as saved when the call does not send it
     payments, pay_errors = forms.parse_payments(post)
     errors += pay_errors
     if "payments" in content or new:

@@ -46,11 +46,11 @@ def _body_hash(request):
 
 
 def _stored(response):
-    return json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+    return JSONRenderer().render(response.data).decode("utf-8") if response.data is not None else None
 
 
 def _replay(row):
-    response = Response(row.response, status=row.status)
+    response = Response(json.loads(row.response) if row.response else None, status=row.status)
     response[REPLAYED] = "true"
     return response
 

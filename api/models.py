@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from webhooks.models import Integration
 
 
@@ -82,7 +83,9 @@ class IdempotentRequest(models.Model):
     path = models.CharField(max_length=300)
     body_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField(null=True, blank=True)  # None: the first is still running
-    response = models.JSONField(null=True, blank=True)
+    # The first answer's JSON, encrypted at rest: it may hold what is shown once (a webhook's
+    # signing secret) and it is kept for API_IDEMPOTENCY_HOURS.
+    response = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
