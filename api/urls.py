@@ -43,6 +43,7 @@ OPEN = {"authentication_classes": [], "permission_classes": [AllowAny], "throttl
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(**OPEN), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **OPEN), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", **OPEN), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **OPEN),
+         name="redoc"),
     *[path(f"v1/{p.pattern}", p.callback, name=p.name) for p in v1],
 ]
