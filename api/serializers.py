@@ -316,7 +316,7 @@ class DocumentDetailSerializer(DocumentSerializer):
 
     @extend_schema_field(HistorySerializer(many=True))
     def get_history(self, doc):
-        return [{"at": h.at, "track": h.track, "from_status": h.from_status, "to_status": h.to_status, "reason": h.reason}
+        return [{"at": _when(_DATETIME, h.at), "track": h.track, "from_status": h.from_status, "to_status": h.to_status, "reason": h.reason}
                 for h in doc.history.all()]
 
     @extend_schema_field(PendingCaseSerializer(many=True))

@@ -113,3 +113,6 @@ def test_twenty_concurrent_duplicates_make_one_document(live_server, till_key, e
     assert sorted(status for status, _id, _r in answers) == [201] * 20
     assert {doc_id for _s, doc_id, _r in answers} == {only.pk}
     assert sum(1 for _s, _id, replayed in answers if replayed == "true") == 19
+    from api.models import ApiCall
+
+    assert ApiCall.objects.filter(key=till_key[0], route="api/v1/documentos/", status=201).count() == 20
