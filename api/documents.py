@@ -13,9 +13,11 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import PointOfSale
 from api.errors import ApiError
 from api.serializers import case_data
 from catalogs.selectors import catalog_has
@@ -25,6 +27,7 @@ from dte import arithmetic as ar
 from dte import forms, selectors
 from dte.models import CaseState, Document, DocumentLine, GovStatus
 from dte.pricing import unit_price_for
+from dte.returns import returnable_lines
 from dte.services.cases import case_confirm, case_request_approval, cases_refresh
 from dte.services.drafts import LINE_FIELDS, draft_save, types_for
 from dte.services.issuing import IssueError, document_issue
@@ -202,8 +205,6 @@ def _save(doc, user, content, *, new):
 
 def document_create(*, user, content):
     """A new draft of ``content["tipo_dte"]`` at ``content["point_of_sale"]``, with its content."""
-    from accounts.models import PointOfSale  # noqa: PLC0415 - beside its only use
-
     if content["tipo_dte"] not in types_for(user=user):
         raise PermissionDenied(_("El rol de la clave no emite «%(t)s».") % {"t": content["tipo_dte"]})
     point = PointOfSale.objects.select_related("establishment").filter(pk=content["point_of_sale"]).first()
@@ -220,8 +221,6 @@ def document_update(*, user, pk, content):
 
 
 def _today():
-    from django.utils import timezone  # noqa: PLC0415 - beside its only use
-
     return timezone.localdate()
 
 
@@ -284,8 +283,6 @@ def lines_of(doc):
 def returned_lines(doc, returned):
     """The API names lines by position; the invalidation service by id. None: every returnable
     line whole, as the page proposes."""
-    from dte.returns import returnable_lines  # noqa: PLC0415 - beside its only use
-
     lines, _sign = returnable_lines(doc)
     if returned is None:
         return [{"line": x.pk, "quantity": x.quantity} for x in lines]

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from clients.models import Client
 from core.fiscal import DocType
 from dte.labels import state_label
-from dte.models import Condition, Document, DocumentLine, InternalStatus, InvalidationType, Treatment
+from dte.models import CaseCode, Condition, Document, DocumentLine, InternalStatus, InvalidationType, Treatment
 from inventory.models import Product, Provider, Stock
 from payments.models import Payment
 
@@ -325,8 +325,6 @@ class DocumentDetailSerializer(DocumentSerializer):
 
 
 def case_data(case):
-    from dte.models import CaseCode  # noqa: PLC0415 - beside its only use
-
     label = CaseCode(case.code).label if case.code in CaseCode.values else case.code
     return {"code": case.code, "label": str(label), "detail": case.detail, "state": case.state,
             "needs_approval": case.needs_approval}

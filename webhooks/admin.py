@@ -1,7 +1,9 @@
 """Integrations and their webhook subscriptions in the admin: create (the signing secret shown
 once), pause, resume; every delivery with its attempts, replayable."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -33,8 +35,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "events":
-            from django import forms  # noqa: PLC0415 - beside its only use
-
             return forms.MultipleChoiceField(label=_("Eventos"), choices=EventType.choices,
                                              widget=forms.CheckboxSelectMultiple)
         if db_field.name == "url":
@@ -46,8 +46,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
         class Checked(form):
             def clean(self):
-                from django.core.exceptions import ValidationError  # noqa: PLC0415 - beside its only use
-
                 data = super().clean()
                 try:
                     if data.get("url"):

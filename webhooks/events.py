@@ -18,10 +18,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.selectors import establishments_for_user, points_of_sale_for_user
 from core import scope
 from core.fiscal import GovStatus
 from core.queue import enqueue_on_commit
+from dte.models import ArchiveJob, Document, OfflineScope
+from dte.models import Delivery as EmailDelivery
+from payments.models import Payment
+from reports.models import ExportJob
 from webhooks.models import Delivery, Event, EventType, Stream, Subscription, SubscriptionState
+from webhooks.tasks import deliver_task
 
 GOV_EVENTS = {GovStatus.SEALED: EventType.DOCUMENT_SEALED, GovStatus.REJECTED: EventType.DOCUMENT_REJECTED,
               GovStatus.INVALIDATED: EventType.DOCUMENT_INVALIDATED}
@@ -48,8 +54,6 @@ def emit(kind, stream, payload, *, visible=None):
             sequence = Stream.objects.select_for_update().values_list("last_sequence", flat=True).get(pk=row.pk)
             Delivery.objects.create(subscription=subscription, event=event, stream=row, sequence=sequence,
                                     next_attempt_at=now)
-            from webhooks.tasks import deliver_task  # noqa: PLC0415 - cycle: webhooks.tasks imports the sender
-
             enqueue_on_commit(deliver_task, row.pk)
     return event
 
@@ -80,8 +84,6 @@ def document_status_changed(document, from_status, to_status, track):
     kind = GOV_EVENTS.get(to_status) if track == "gov" else None
     if kind is None:
         return
-    from dte.models import Document  # noqa: PLC0415 - models load after apps.py imports this module
-
     emit(kind, f"document:{document.pk}", {"document": document_data(document)},
          visible=_can_see(Document, document.pk))
 
@@ -94,8 +96,6 @@ def _period_data(period):
 
 def _period_visible(period):
     def visible(user):
-        from accounts.selectors import establishments_for_user, points_of_sale_for_user  # noqa: PLC0415 - idem
-
         if user.company_wide or (period.establishment_id is None and period.point_of_sale_id is None):
             return True
         if period.point_of_sale_id:
@@ -106,8 +106,6 @@ def _period_visible(period):
 
 
 def _scope_event(kind, scope_id):
-    from dte.models import OfflineScope  # noqa: PLC0415 - models load after apps.py imports this module
-
     period = OfflineScope.objects.filter(pk=scope_id).first()
     if period is not None:
         with transaction.atomic():
@@ -127,9 +125,6 @@ def email_moved(pk, from_state, to_state):
     """core.statemachine observer of dte.Delivery: an email to the client that failed (bounced)."""
     if to_state != "failed":
         return
-    from dte.models import Delivery as EmailDelivery  # noqa: PLC0415 - idem
-    from dte.models import Document  # noqa: PLC0415 - idem
-
     row = EmailDelivery.objects.select_related("document").get(pk=pk)
     emit(EventType.EMAIL_BOUNCED, f"document:{row.document_id}",
          {"document": document_data(row.document), "email": {"recipient": row.recipient, "error": row.error}},
@@ -140,8 +135,6 @@ def export_moved(pk, from_state, to_state):
     """core.statemachine observer of reports.ExportJob: a report export ready to download."""
     if to_state != "done":
         return
-    from reports.models import ExportJob  # noqa: PLC0415 - idem
-
     job = ExportJob.objects.get(pk=pk)
     emit(EventType.EXPORT_READY, f"export:{job.public_id}",
          {"export": {"id": str(job.public_id), "kind": "report", "report": job.report, "format": job.fmt,
@@ -153,8 +146,6 @@ def archive_moved(pk, from_state, to_state):
     """core.statemachine observer of dte.ArchiveJob: a ZIP of a period's documents ready."""
     if to_state != "done":
         return
-    from dte.models import ArchiveJob  # noqa: PLC0415 - idem
-
     job = ArchiveJob.objects.get(pk=pk)
     emit(EventType.EXPORT_READY, f"export:{job.public_id}",
          {"export": {"id": str(job.public_id), "kind": "documents_archive", "size": job.size,
@@ -164,8 +155,6 @@ def archive_moved(pk, from_state, to_state):
 
 def payment_recorded(payment):
     """payments.hooks observer."""
-    from payments.models import Payment  # noqa: PLC0415 - idem
-
     emit(EventType.PAYMENT_RECORDED, f"payment:{payment.pk}", {"payment": {
         "id": payment.pk, "client": payment.client_id, "date": payment.date.isoformat(), "amount": str(payment.amount),
         "method": payment.method, "reference": payment.reference, "unapplied": str(payment.unapplied),

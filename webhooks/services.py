@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.models import AuditAction
 from webhooks import sender
-from webhooks.models import EventType, Subscription, SubscriptionState
+from webhooks.models import SUBSCRIPTION_MACHINE, EventType, Subscription, SubscriptionState
 
 
 def check_url(url):
@@ -86,8 +86,6 @@ def subscription_update(*, subscription, acting_user, url=None, events=None, act
 
 def subscription_disable(*, subscription, acting_user):
     """Stop for good: no new deliveries are made for it (it is kept, with its history)."""
-    from webhooks.models import SUBSCRIPTION_MACHINE  # noqa: PLC0415 - beside its only use
-
     with transaction.atomic():
         subscription.state = Subscription.objects.values_list("state", flat=True).get(pk=subscription.pk)
         if subscription.state != SubscriptionState.DISABLED:

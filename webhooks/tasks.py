@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from core.queue import enqueue
 from webhooks import sender
 
 
@@ -12,8 +13,6 @@ def deliver_task(stream_id):
 @shared_task(name="webhooks.sweep", ignore_result=True)
 def sweep_task():
     """Queue the streams with a delivery due whose message was lost (or whose retry was dropped)."""
-    from core.queue import enqueue  # noqa: PLC0415 - beside its only use
-
     due = sender.due_streams()
     for stream_id in due:
         enqueue(deliver_task, stream_id)
