@@ -43,8 +43,10 @@ def api_key_create(*, integration, name, role, acting_user, establishments=(), p
     with transaction.atomic():
         # The account the key acts as: never signs in (no usable password, not staff), holds the
         # key's role, and the key's places as its assignments.
-        user = User(username=f"api-{prefix}", first_name=name[:150], email=integration.contact_email, role=role,
-                    is_staff=False, is_superuser=False)
+        # No email: mail for people (contingency deadlines, password resets) never goes to a key;
+        # the integration's contact is told what concerns it (a paused webhook).
+        user = User(username=f"api-{prefix}", first_name=name[:150], email="", role=role, is_staff=False,
+                    is_superuser=False)
         user.set_unusable_password()
         audited_save(instance=user, acting_user=acting_user, summary=_("Cuenta de servicio de una clave de API"))
         places = set(establishments) | {pos.establishment for pos in points_of_sale}
