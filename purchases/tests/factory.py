@@ -10,7 +10,6 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-
 SHARED_DIR = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
 SAMPLE = "mh-manual-funcional-v1.1_ejemplo-ccf-v3_archivo-dte.json"
 COMPANY_NIT, COMPANY_NRC = "06140507071048", "1234567"

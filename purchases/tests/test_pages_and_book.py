@@ -1,0 +1,128 @@
+"""The inbox pages (grant and scope), bulk registration into a tax period, and the Libro de
+Compras of a month with hand-computed totals and its exports."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from purchases.models import ReceivedDocument, ReceivedState
+from purchases.tests.factory import as_file, ccf
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(browser, *docs):
+    files = [SimpleUploadedFile(f"dte-{i}.json", as_file(d), content_type="application/json") for i, d in enumerate(docs)]
+    return browser.post("/compras/cargar/", {"files": files})
+
+
+@pytest.fixture
+def month(users, company, parties, client_as):
+    """November 2026, hand-computed:
+    A  CCF Repuestos del Norte: gravada 200.00 + 150.00, exenta 20.00, IVA 45.50, total 415.50
+    B  CCF =Papelería (new supplier, a name a spreadsheet would run): gravada 80.00, IVA 10.40, total 90.40
+    C  NC Repuestos del Norte: gravada 50.00, IVA 6.50, total 56.50 (subtracts)
+    D  CCF of November registered in December (not in November's book)
+    E  CCF of November received, not registered (a note on the book)"""
+    browser = client_as(users["Contador"])
+    a = ccf([("200.00", "0"), ("150.00", "20.00")], number=1, day="2026-11-03")
+    b = ccf([("80.00", "0")], number=2, day="2026-11-20", supplier=("06142010901015", "7654321", "=Papelería Nueva"))
+    d = ccf([("1000.00", "0")], number=3, day="2026-11-25")
+    e = ccf([("500.00", "0")], number=4, day="2026-11-28")
+    response = _upload(browser, a, b, d, e)
+    assert response.status_code == 200
+    assert "4 recibidos, 0 rechazados" in response.content.decode()
+    by_number = {r.numero_control[-1]: r for r in ReceivedDocument.objects.all()}
+    assert all(r.state == ReceivedState.VERIFIED for r in by_number.values())
+    register = browser.post("/compras/registrar/", {"periodo": "2026-11", "ids": [by_number["1"].pk, by_number["2"].pk]})
+    assert register.status_code == 302
+    browser.post("/compras/registrar/", {"periodo": "2026-12", "ids": [by_number["3"].pk]})
+    nc = ReceivedDocument.objects.create(
+        company=company, tipo_dte="05", version=3, generation="2023", codigo_generacion="5" * 8 + "-0000-0000-0000-" + "0" * 12,
+        numero_control="DTE-05-M001P001-000000000000009", issue_date=datetime.date(2026, 11, 15), supplier_nit="06141506851019",
+        supplier_nrc="3456789", supplier_name="Repuestos del Norte, S.A.", total_gravada=Decimal("50.00"), iva=Decimal("6.50"),
+        total=Decimal("56.50"), raw="{}", file_name="nc.json", state=ReceivedState.REGISTERED, tax_period=datetime.date(2026, 11, 1))
+    return {"browser": browser, "docs": by_number, "nc": nc}
+
+
+def test_registration_moves_the_chosen_into_the_period(month):
+    docs = {k: ReceivedDocument.objects.get(pk=v.pk) for k, v in month["docs"].items()}
+    assert [(docs[k].state, docs[k].tax_period) for k in "1234"] == [
+        ("registered", datetime.date(2026, 11, 1)), ("registered", datetime.date(2026, 11, 1)),
+        ("registered", datetime.date(2026, 12, 1)), ("verified", None)]
+
+
+def test_a_period_outside_the_legal_window_is_refused(month):
+    e = month["docs"]["4"]
+    for period in ("2026-10", "2027-03"):  # before its month; four months after (Ley IVA art. 63: three)
+        response = month["browser"].post("/compras/registrar/", {"periodo": period, "ids": [e.pk]}, follow=True)
+        assert "DTE-03-M001P001-000000000000004" in response.content.decode()
+        assert ReceivedDocument.objects.get(pk=e.pk).state == ReceivedState.VERIFIED
+
+
+def test_the_purchases_book_of_the_month(month):
+    response = month["browser"].get("/reportes/libro-compras/exportar/csv/?mes=2026-11")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    header, lines, totals = rows[0], rows[1:-1], rows[-1]
+    col = {name: i for i, name in enumerate(header)}
+    assert [line[col["Número del documento"]] for line in lines] == [
+        "DTE-03-M001P001-000000000000001", "DTE-05-M001P001-000000000000009", "DTE-03-M001P001-000000000000002"]
+    nc = lines[1]
+    assert (nc[col["Compras gravadas internas"]], nc[col["Crédito fiscal"]], nc[col["Total de compras"]]) == ("-50.00", "-6.50", "-56.50")
+    assert lines[2][col["Nombre del proveedor"]] == "'=Papelería Nueva"  # formula-escaped
+    assert lines[0][col["NRC del proveedor"]] == "3456789"
+    # gravadas 350 + 80 - 50 = 380.00; exentas 20.00; crédito 45.50 + 10.40 - 6.50 = 49.40; total 449.40
+    assert (totals[col["Compras gravadas internas"]], totals[col["Compras exentas internas"]], totals[col["Crédito fiscal"]],
+            totals[col["Total de compras"]], totals[col["Importaciones gravadas"]]) == ("380.00", "20.00", "49.40", "449.40", "0.00")
+    page = month["browser"].get("/reportes/libro-compras/?mes=2026-11").content.decode()
+    assert "$ 449.40" in page and "1 documento(s) recibido(s) con fecha de este mes aún no están registrados" in page
+    xlsx = month["browser"].get("/reportes/libro-compras/exportar/xlsx/?mes=2026-11")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_pages_check_grant_and_scope(month, users, client_as, roles):
+    from accounts.models import Role, RolePermission, User
+
+    doc = month["docs"]["1"]
+    urls = ["/compras/", "/compras/cargar/", f"/compras/{doc.pk}/"]
+    for who in ("Vendedor", "outsider", "Supervisor"):  # none holds DOCUMENTOS · Modificar
+        browser = client_as(users[who])
+        assert [browser.get(u).status_code for u in urls] == [403, 403, 403], who
+        assert browser.post("/compras/registrar/", {"periodo": "2026-11", "ids": [doc.pk]}).status_code == 403
+    branch_role = Role.objects.create(name="Contador de sucursal", company_wide=False)
+    RolePermission.objects.create(role=branch_role, module="documentos", action="edit")
+    branch = User.objects.create(username="sucursal", role=branch_role)
+    browser = client_as(branch)
+    assert browser.get(f"/compras/{doc.pk}/").status_code == 404  # not company-wide: reaches no purchase
+    assert "DTE-03-M001P001-000000000000001" not in browser.get("/compras/").content.decode()
+    assert client_as(users["Contador"]).get(f"/compras/{doc.pk}/").status_code == 200
+
+
+def test_inbox_filters_and_document_page(month):
+    browser = month["browser"]
+    page = browser.get("/compras/?estado=verified").content.decode()
+    assert "000000000000004" in page and "000000000000001" not in page
+    page = browser.get("/compras/?proveedor=Papeler").content.decode()
+    assert "000000000000002" in page and "000000000000001" not in page
+    assert "000000000000001" not in browser.get("/compras/?mes=2026-12").content.decode()
+    doc = month["docs"]["1"]
+    page = browser.get(f"/compras/{doc.pk}/").content.decode()
+    assert "$ 415.50" in page and "03/11/2026" in page and "consultaPublica?ambiente=00&amp;codGen=" in page
+
+
+def test_questioning_and_accepting_keep_the_history(month):
+    browser = month["browser"]
+    e = month["docs"]["4"]
+    browser.post(f"/compras/{e.pk}/observar/", {"reason": "El proveedor no entregó la mercadería"})
+    e.refresh_from_db()
+    assert e.state == ReceivedState.QUESTIONED and e.question_reason == "El proveedor no entregó la mercadería"
+    browser.post(f"/compras/{e.pk}/aceptar/")
+    e.refresh_from_db()
+    assert e.state == ReceivedState.VERIFIED and e.question_reason == ""
+    page = browser.get(f"/compras/{e.pk}/").content.decode()
+    assert "El proveedor no entregó la mercadería" in page  # kept in the history
