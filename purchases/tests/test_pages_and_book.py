@@ -126,3 +126,19 @@ def test_questioning_and_accepting_keep_the_history(month):
     assert e.state == ReceivedState.VERIFIED and e.question_reason == ""
     page = browser.get(f"/compras/{e.pk}/").content.decode()
     assert "El proveedor no entregó la mercadería" in page  # kept in the history
+
+
+def test_annex_3_of_the_month_line_by_line(month):
+    response = month["browser"].get("/reportes/anexos-f07/compras.csv?mes=2026-11")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="F07_compras_202611.csv"'
+    a, b = (ReceivedDocument.objects.get(pk=month["docs"][k].pk).codigo_generacion.replace("-", "") for k in "12")
+    body = b"".join(response.streaming_content).decode("utf-8")
+    # O = G..M (the crédito fiscal is not in the total); Q 4 mixta / 1 gravada; R, S, T the defaults (gasto,
+    # comercio, administración); a credit note positive with its tipo 05; a name a spreadsheet would run, with a space
+    assert body.split("\r\n") == [
+        f"03/11/2026;4;03;{a};06141506851019;Repuestos del Norte, S.A.;20.00;0.00;0.00;350.00;0.00;0.00;0.00;45.50;370.00;;4;2;2;2;3",
+        "15/11/2026;4;05;55555555000000000000000000000000;06141506851019;Repuestos del Norte, S.A.;0.00;0.00;0.00;50.00;0.00;0.00;"
+        "0.00;6.50;50.00;;1;2;2;2;3",
+        f"20/11/2026;4;03;{b};06142010901015; =Papelería Nueva;0.00;0.00;0.00;80.00;0.00;0.00;0.00;10.40;80.00;;1;2;2;2;3",
+        ""]
