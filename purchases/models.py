@@ -16,6 +16,16 @@ class ReceivedState(models.TextChoices):
     INVALIDATED = "invalidated", _("Invalidado por el proveedor")
 
 
+class MHStatus(models.TextChoices):
+    """What MH's public consultation page showed the accountant (facts-2 §4): MH offers a receptor
+    no API, and the page asks a captcha, so a person reads it and records it here."""
+
+    VALID = "valid", _("Transmitido satisfactoriamente")
+    INVALIDATED = "invalidated", _("Invalidado")
+    REJECTED = "rejected", _("Rechazado")
+    NOT_FOUND = "not_found", _("No encontrado (error)")
+
+
 class ReceivedDocument(models.Model):
     MOVES = {
         ReceivedState.RECEIVED: {ReceivedState.VERIFIED, ReceivedState.QUESTIONED, ReceivedState.INVALIDATED},
@@ -56,6 +66,9 @@ class ReceivedDocument(models.Model):
     question_reason = models.CharField(_("motivo de la observación"), max_length=1000, blank=True)
     tax_period = models.DateField(_("periodo tributario"), null=True, blank=True)  # first day of the month
     notes = models.TextField(_("notas"), blank=True)
+    mh_status = models.CharField(_("estado en MH"), max_length=12, choices=MHStatus.choices, blank=True)
+    mh_checked_at = models.DateTimeField(_("consultado en MH"), null=True, blank=True)
+    mh_checked_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
     received_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
 

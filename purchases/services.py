@@ -9,13 +9,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import company_get
 from core.audit import audit_record
 from inventory.models import Provider
 from purchases import checks, reading
-from purchases.models import RECEIVED_MACHINE, ReceivedDocument, ReceivedState
+from purchases.models import RECEIVED_MACHINE, MHStatus, ReceivedDocument, ReceivedState
 
 # Ley IVA art. 63 (facts-2 §3): a purchase may be credited in its month or the three following.
 LATE_PERIODS = 3
@@ -188,3 +189,28 @@ def accept(*, document, acting_user):
         RECEIVED_MACHINE.move(document, ReceivedState.VERIFIED, by=acting_user,
                               reason=_("Aceptado por el contador tras revisarlo."), question_reason="")
         audit_record(actor=acting_user, action="update", obj=document, summary=_("Aceptado tras revisión"))
+
+
+def record_mh_status(*, document, status, acting_user):
+    """Record what MH's public page showed for ``document``. Invalidated: the document leaves the
+    books (if it was registered, the message names the period to correct). Rejected or not found:
+    questioned while it is not registered. Returns a message for the accountant."""
+    status = MHStatus(status)
+    with transaction.atomic():
+        ReceivedDocument.objects.filter(pk=document.pk).update(mh_status=status, mh_checked_at=timezone.now(),
+                                                                mh_checked_by=acting_user)
+        document.mh_status = status
+        label = MHStatus(status).label
+        message = _("Estado en MH registrado: %(s)s.") % {"s": label}
+        if status == MHStatus.INVALIDATED and document.state != ReceivedState.INVALIDATED:
+            period = document.tax_period
+            RECEIVED_MACHINE.move(document, ReceivedState.INVALIDATED, by=acting_user,
+                                  reason=_("MH lo muestra invalidado por el proveedor"))
+            if period:
+                message = _("El proveedor invalidó este documento y ya estaba registrado en el periodo %(p)s: "
+                            "corrija el Libro de Compras y la declaración de ese periodo.") % {"p": period.strftime("%m/%Y")}
+        elif status in (MHStatus.REJECTED, MHStatus.NOT_FOUND) and RECEIVED_MACHINE.allowed(document.state, ReceivedState.QUESTIONED):
+            RECEIVED_MACHINE.move(document, ReceivedState.QUESTIONED, by=acting_user, reason=label,
+                                  question_reason=_("Estado en MH: %(s)s") % {"s": label})
+        audit_record(actor=acting_user, action="update", obj=document, summary=message)
+    return message

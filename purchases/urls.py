@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.document_pdf, name="pdf"),
     path("<int:pk>/observar/", views.question, name="question"),
     path("<int:pk>/aceptar/", views.accept, name="accept"),
+    path("<int:pk>/estado-mh/", views.mh_status, name="mh_status"),
 ]

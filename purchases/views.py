@@ -21,7 +21,7 @@ from core.modules import Action
 from core.statemachine import TransitionRefused
 from core.text import clean_text
 from purchases import reading, services
-from purchases.models import ReceivedDocument, ReceivedState
+from purchases.models import MHStatus, ReceivedDocument, ReceivedState
 
 PER_PAGE = 100
 GRANT = (Module.DOCUMENTOS, Action.EDIT)
@@ -53,7 +53,8 @@ def inbox(request):
         qs = qs.filter(Q(supplier_name__icontains=supplier) | Q(supplier_nit__startswith=supplier.replace("-", ""))
                        | Q(supplier_nrc=supplier))
     count = qs.count()
-    return render(request, "purchases/inbox.html", {
+    invalidated_registered = _rows(request.user).filter(state=ReceivedState.INVALIDATED, tax_period__isnull=False).order_by("tax_period")
+    return render(request, "purchases/inbox.html", {"invalidated_registered": invalidated_registered,
         "documents": qs[:PER_PAGE], "count": count, "states": ReceivedState.choices, "state": state,
         "month": month.strftime("%Y-%m") if month else "", "supplier": supplier, "per_page": PER_PAGE})
 
@@ -110,15 +111,34 @@ def document(request, pk):
     obj = _get(request, pk)
     history = StateChange.objects.filter(model=ReceivedDocument._meta.label_lower, object_id=str(obj.pk)).select_related("by")
     return render(request, "purchases/document.html", {"doc": obj, "view": _view_of(obj), "history": history,
-                                                       "consulta_url": consulta_url(obj)})
+                                                       "consulta_url": consulta_url(obj), "mh_statuses": MHStatus.choices})
 
 
 def consulta_url(obj):
-    """MH's public consultation page prefilled for this document (facts-2 §4: it asks a captcha,
-    so a person opens it; there is no API for a receptor)."""
-    ambiente = obj.ambiente or "01"
-    return (f"https://admin.factura.gob.sv/consultaPublica?ambiente={ambiente}&codGen={obj.codigo_generacion}"
-            f"&fechaEmi={obj.issue_date.isoformat()}")
+    """MH's public consultation page prefilled for this document (dte.printing.consult_url: MH's
+    page, or govsim's copy in development). Facts-2 §4: the page asks a captcha and MH offers a
+    receptor no API (consultadte answers an issuer about its own documents), so a person opens it
+    and records what it shows (record_mh_status); the product does not scrape it."""
+    from dte.printing import consult_url
+
+    return consult_url(obj, {"ambiente": obj.ambiente, "fecEmi": obj.issue_date.isoformat()})
+
+
+@module_required(*GRANT)
+@require_POST
+def mh_status(request, pk):
+    obj = _get(request, pk)
+    status = request.POST.get("status", "")
+    if status not in MHStatus.values:
+        messages.error(request, _("Elija lo que muestra la consulta pública de MH."))
+    else:
+        try:
+            message = services.record_mh_status(document=obj, status=status, acting_user=request.user)
+        except TransitionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            (messages.warning if obj.state == ReceivedState.INVALIDATED else messages.success)(request, message)
+    return redirect("purchases:document", pk=obj.pk)
 
 
 @module_required(*GRANT)

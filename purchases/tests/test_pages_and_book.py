@@ -142,3 +142,24 @@ def test_annex_3_of_the_month_line_by_line(month):
         "0.00;6.50;50.00;;1;2;2;2;3",
         f"20/11/2026;4;03;{b};06142010901015; =Papelería Nueva;0.00;0.00;0.00;80.00;0.00;0.00;0.00;10.40;80.00;;1;2;2;2;3",
         ""]
+
+
+def test_mh_status_recorded_by_the_accountant(month):
+    """MH offers a receptor no API (facts-2 §4): the accountant reads the public page and records it."""
+    browser = month["browser"]
+    a, e = month["docs"]["1"], month["docs"]["4"]
+    response = browser.post(f"/compras/{a.pk}/estado-mh/", {"status": "invalidated"}, follow=True)
+    assert "ya estaba registrado en el periodo 11/2026" in response.content.decode()
+    a.refresh_from_db()
+    assert a.state == ReceivedState.INVALIDATED and a.mh_status == "invalidated" and a.tax_period == datetime.date(2026, 11, 1)
+    inbox = browser.get("/compras/").content.decode()
+    assert f'data-invalidated="{a.pk}"' in inbox and "registrado en el periodo 11/2026" in inbox
+    body = b"".join(browser.get("/reportes/libro-compras/exportar/csv/?mes=2026-11").streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert "000000000000001" not in body
+    # out of the book: gravadas 380.00 - 350.00 = 30.00; crédito 49.40 - 45.50 = 3.90; total 449.40 - 415.50 = 33.90
+    assert [rows[-1][col[k]] for k in ("Compras gravadas internas", "Crédito fiscal", "Total de compras")] == ["30.00", "3.90", "33.90"]
+    browser.post(f"/compras/{e.pk}/estado-mh/", {"status": "not_found"})
+    e.refresh_from_db()
+    assert e.state == ReceivedState.QUESTIONED and e.question_reason == "Estado en MH: No encontrado (error)"
