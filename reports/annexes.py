@@ -352,4 +352,34 @@ class Purchases(Annex):
                    amount(row["iva"]), amount(exempt + taxed), "", *renta, self.number]
 
 
-ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ExcludedSubjects, Invalidated, Perceptions, Retentions)}
+class PerceptionsSuffered(Purchases):
+    """Anexo 8, percepción de IVA del 1 % sufrida (casilla 163; facts-2 §3 from the manual v14 and
+    its plantilla): one line per received CCF or note, registered in the month, on which a large
+    taxpayer perceived IVA from the company. A NIT del agente (the supplier) · B fecha · C tipo ·
+    D serie (the sello de recepción, the DTE rule) · E número (código de generación without
+    hyphens) · F monto sujeto (the taxed amount) · G percepción · H DUI del agente (blank: an
+    agent is a company) · I 8."""
+
+    key = "percepcion-sufrida"
+    number = "8"
+    title = _("Anexo 8 · Percepción de IVA del 1 % sufrida")
+    description = _("Créditos fiscales y notas recibidos y registrados en el mes con IVA percibido por el proveedor.")
+
+    def filename(self, params):
+        return f"F07_percibido_{params.date_from:%Y%m}.csv"
+
+    def documents(self, params):
+        return super().documents(params).filter(iva_percibido__gt=0)
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("issue_date", "id")
+                .values("issue_date", "tipo_dte", "sello_recibido", "codigo_generacion", "supplier_nit", "total_gravada",
+                        "iva_percibido"))
+        for row in rows.iterator(chunk_size=2000):
+            yield [digits(row["supplier_nit"]), day(row["issue_date"]), row["tipo_dte"], row["sello_recibido"],
+                   code(row["codigo_generacion"]), amount(row["total_gravada"]), amount(row["iva_percibido"]), "",
+                   self.number]
+
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ExcludedSubjects, Invalidated, Perceptions, Retentions,
+                                PerceptionsSuffered)}

@@ -30,7 +30,7 @@ def _n(value):
 
 
 def ccf(lines, *, number=1, day="2026-11-10", supplier=(PROVIDER_NIT, PROVIDER_NRC, "Repuestos del Norte, S.A."),
-        receptor=(COMPANY_NIT, COMPANY_NRC), iva=None, sign=True, codigo=None):
+        receptor=(COMPANY_NIT, COMPANY_NRC), iva=None, sign=True, codigo=None, perception="0"):
     """``lines``: (gravada, exenta) pairs as strings. IVA 13 % of the gravada sum unless given."""
     doc = _sample()
     doc.pop("firmaElectronica"), doc.pop("selloRecibido")
@@ -56,6 +56,8 @@ def ccf(lines, *, number=1, day="2026-11-10", supplier=(PROVIDER_NIT, PROVIDER_N
     r.update(totalGravada=_n(gravada), totalExenta=_n(exenta), subTotalVentas=_n(gravada + exenta), subTotal=_n(gravada + exenta),
              montoTotalOperacion=_n(gravada + exenta + tax), totalPagar=_n(gravada + exenta + tax))
     r["tributos"][0]["valor"] = _n(tax)
+    r["ivaPerci1"] = _n(perception)
+    r["totalPagar"] = _n(gravada + exenta + tax + Decimal(perception))
     r["pagos"][0]["montoPago"] = _n(gravada + exenta + tax)
     if sign:
         payload = json.dumps(doc, ensure_ascii=False).encode()

@@ -163,3 +163,17 @@ def test_mh_status_recorded_by_the_accountant(month):
     browser.post(f"/compras/{e.pk}/estado-mh/", {"status": "not_found"})
     e.refresh_from_db()
     assert e.state == ReceivedState.QUESTIONED and e.question_reason == "Estado en MH: No encontrado (error)"
+
+
+def test_annex_8_lists_the_perceptions_suffered(month):
+    browser = month["browser"]
+    # a large taxpayer perceives 1 % of 200.00 = 2.00; IVA 26.00; total a pagar 228.00
+    doc = ccf([("200.00", "0")], number=7, day="2026-11-12", supplier=("06140101001012", "1111111", "Gran Almacén, S.A."),
+              perception="2.00")
+    _upload(browser, doc)
+    got = ReceivedDocument.objects.get(numero_control__endswith="000000000000007")
+    assert got.state == ReceivedState.VERIFIED and got.iva_percibido == Decimal("2.00")
+    browser.post("/compras/registrar/", {"periodo": "2026-11", "ids": [got.pk]})
+    body = b"".join(browser.get("/reportes/anexos-f07/percepcion-sufrida.csv?mes=2026-11").streaming_content).decode()
+    code = got.codigo_generacion.replace("-", "")
+    assert body == f"06140101001012;12/11/2026;03;{got.sello_recibido};{code};200.00;2.00;;8\r\n"
