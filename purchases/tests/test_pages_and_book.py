@@ -177,3 +177,8 @@ def test_annex_8_lists_the_perceptions_suffered(month):
     body = b"".join(browser.get("/reportes/anexos-f07/percepcion-sufrida.csv?mes=2026-11").streaming_content).decode()
     code = got.codigo_generacion.replace("-", "")
     assert body == f"06140101001012;12/11/2026;03;{got.sello_recibido};{code};200.00;2.00;;8\r\n"
+
+
+def test_the_reports_page_leads_the_accountant_to_the_inbox(users, client_as):
+    assert 'id="purchases-link"' in client_as(users["Contador"]).get("/reportes/").content.decode()
+    assert 'id="purchases-link"' not in client_as(users["Supervisor"]).get("/reportes/").content.decode()
