@@ -86,5 +86,10 @@ class ReceivedDocument(models.Model):
     def __str__(self):
         return f"{self.tipo_dte} {self.numero_control} ({self.supplier_name})"
 
+    @property
+    def period_label(self):
+        """The tax period as the declaration names it: ``11/2026``."""
+        return self.tax_period.strftime("%m/%Y") if self.tax_period else ""
+
 
 RECEIVED_MACHINE = Machine(ReceivedDocument, ReceivedDocument.MOVES)  # core.statemachine
