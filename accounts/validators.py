@@ -14,10 +14,13 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent
 from stdnum.sv import nit as stdnum_nit
 
 _DIGITS = re.compile(r"^\d+$")
+_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def _clean(value):
-    return re.sub(r"[\s\-]", "", str(value or ""))
+    if value.__class__ is str and value.isdigit():
+        return value  # the usual cell, digits only: nothing to remove
+    return _SEPARATORS.sub("", str(value or ""))
 
 
 _DUI_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)

@@ -51,7 +51,7 @@ _BLANKS = [""] * len(WRITE_FIELDS)
 SPEC = Spec(
     name="clientes", title=gettext_lazy("Clientes"), model=Client, columns=COLUMNS, key=KEY,
     module=Module.CLIENTES, write_fields=WRITE_FIELDS, context=_context, check=_check, finalize=_finalize,
-    conflict_sql="(id_type, id_number)",
+    conflict_sql="(id_type, id_number)", pure_rows=True,
 )
 
 
