@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from bulk import engine
 from bulk.reading import FileRejected, read_upload
@@ -32,9 +33,12 @@ def test_dry_run_counts_then_apply_then_same_file_changes_nothing():
     dry = _run(data)
     assert (dry.new, dry.changed, dry.unchanged, dry.errors) == (3, 0, 0, [])
     assert Client.objects.count() == 0  # a dry run writes nothing
+    before = timezone.now()
     _run(data, apply=True)
+    after = timezone.now()
     assert Client.objects.count() == 3
     taxpayer = Client.objects.get(id_number="06140507071048")
+    assert before <= taxpayer.created_at <= after and taxpayer.updated_at == taxpayer.created_at  # COPY's stamps
     assert taxpayer.nrc == "1234567" and taxpayer.credit_limit == Decimal("5000.00")
     assert taxpayer.activity_description == "Venta al por mayor de otros productos"  # filled from CAT-019
     snapshot = list(Client.objects.order_by("pk").values())
