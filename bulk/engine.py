@@ -36,7 +36,9 @@ class Spec:
     write_fields: list  # model attnames written on insert and update (besides timestamps)
     context: callable  # () -> ctx; (user) -> ctx with extra["user_context"]
     check: callable  # (data, ctx) -> {field: message}; may normalize data
-    finalize: callable  # (data, ctx) -> {attname: value} for write_fields; may add errors via KeyError
+    # (data, ctx) -> {attname: value} for write_fields, or the values as a tuple in the order of
+    # write_fields (cheaper for a large catalogue); may raise CellError(field, message)
+    finalize: callable
     max_rows: int = 200_000
     conflict_sql: str = ""  # PostgreSQL ON CONFLICT target, e.g. "(id_type, id_number)"
     extra: dict = field(default_factory=dict)
@@ -176,7 +178,8 @@ def validate_batches(spec, table, result, *, progress=None, stage="", user=None)
                 field_name, message = exc.args if len(exc.args) == 2 else ("", str(exc))
                 row_errors.append((rownum, header_of.get(field_name, field_name), message))
         if values is not None:
-            values = as_tuple(values)  # a tuple per row: a third of a dict's memory
+            if values.__class__ is not tuple:
+                values = as_tuple(values)  # a tuple per row: a third of a dict's memory
             key = key_of(values)
             first = seen.get(key)
             if first is not None:
