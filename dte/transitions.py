@@ -3,10 +3,10 @@ goes through one transition function"). Each track has its allowed moves; a move
 conditional UPDATE on the current status (two workers cannot both make it) plus a history row,
 in the caller's transaction."""
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models.sql import InsertQuery
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.rows import insert_rows, update_with_rows  # noqa: F401 - insert_rows: dte's tests and callers use it from here
 from core.statemachine import TransitionRefused  # noqa: F401 - documents refuse moves like every machine
 from dte import hooks
 from dte.labels import state_label
@@ -41,54 +41,18 @@ def transition(document, to_status, *, by=None, reason="", track="gov", with_row
         kind = "gov" if track == "gov" else "internal"
         raise TransitionRefused(_("No se puede pasar de «%(a)s» a «%(b)s».") % {
             "a": state_label(current, kind), "b": state_label(to_status, kind)})
+    history = StatusChange(document=document, track=track, from_status=current, to_status=to_status,
+                           by=by, reason=reason[:500])
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
-        changed = Document.objects.filter(pk=document.pk, **{attr: current}).update(**{attr: to_status}, **fields)
+        # One statement on PostgreSQL (core.rows): should the UPDATE find the status changed, the
+        # rows inserted beside it go with the transaction, which the refusal below rolls back
+        # (savepoint=False: the caller's, whole).
+        changed = update_with_rows(Document.objects.filter(pk=document.pk, **{attr: current}),
+                                   {attr: to_status, **fields}, [history, *with_rows])
         if not changed:
             raise TransitionRefused(_("El documento cambió de estado mientras tanto."))
-        history = StatusChange(document=document, track=track, from_status=current, to_status=to_status,
-                               by=by, reason=reason[:500])
-        insert_rows([history, *with_rows])
     setattr(document, attr, to_status)
     for key, value in fields.items():
         setattr(document, key, value)
     hooks.status_changed(document, current, to_status, track)  # e.g. printing (DteConfig.ready)
     return document
-
-
-def insert_rows(rows):
-    """Insert new model instances (no parents, an auto primary key) as their save() would, each
-    getting its id; on PostgreSQL in one statement (data-modifying WITH), one round trip instead
-    of one per row. The SQL of each INSERT is the ORM's own."""
-    if len(rows) < 2 or connection.vendor != "postgresql":
-        for row in rows:
-            row.save(force_insert=True)
-        return rows
-    parts, params = [], []
-    for row in rows:
-        meta = row._meta
-        if meta.parents or row.pk is not None:
-            raise ValueError("insert_rows: only new rows of models without parents")
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-        query = InsertQuery(type(row))
-        query.insert_values(fields, [row])
-        compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
-        compiler.returning_fields = [meta.pk]
-        [(sql, row_params)] = compiler.as_sql()
-        parts.append(sql)
-        params.extend(row_params)
-    ctes = ", ".join(f"r{i} AS ({sql})" for i, sql in enumerate(parts[:-1]))
-    picks = ", ".join(f"(SELECT {connection.ops.quote_name(rows[i]._meta.pk.column)} FROM r{i})"  # noqa: S608 - the ORM's own SQL and column names
-                      for i in range(len(parts) - 1))
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {parts[-1]}, {picks}", params)
-        *ids_before, last_id = _reorder(cursor.fetchone())
-    for row, pk in zip(rows, [*ids_before, last_id], strict=True):
-        row.pk = pk
-        row._state.adding = False
-        row._state.db = DEFAULT_DB_ALIAS
-    return rows
-
-
-def _reorder(found):
-    """The statement returns the last row's id first, then the others' in order."""
-    return [*found[1:], found[0]]
