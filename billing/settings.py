@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dte",
     "contingency",
     "payments",
+    "purchases",
     "reports",
     "clients",
     "inventory",

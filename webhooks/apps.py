@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from dte import hooks
+from payments.hooks import register_payment_observer
+
 
 class WebhooksConfig(AppConfig):
     """Outbound webhooks: integrations and their subscriptions. Nothing calls this app: it hears
@@ -10,11 +13,10 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Integraciones y webhooks")
 
     def ready(self):
-        # Here, not at the top: models (and what imports them) load once the app registry is ready.
-        from core.statemachine import register_move_observer
-        from dte import hooks
-        from payments.hooks import register_payment_observer
-        from webhooks import events
+        # The imports below load models: apps.py is imported before the app registry has loaded
+        # any model, so they wait for ready().
+        from core.statemachine import register_move_observer  # noqa: PLC0415 - imports core.models
+        from webhooks import events  # noqa: PLC0415 - imports the models of dte, payments, reports, webhooks
 
         hooks.register_status_observer(events.document_status_changed)  # sealed, rejected, invalidated
         hooks.register_scope_opened(events.contingency_entered)
