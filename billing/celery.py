@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "bulk.sweep",
         "schedule": float(os.environ.get("BULK_SWEEP_EVERY_SECONDS", "60")),
     },
+    "onboarding-sweep": {
+        "task": "onboarding.sweep",
+        "schedule": float(os.environ.get("ONBOARDING_SWEEP_EVERY_SECONDS", "60")),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

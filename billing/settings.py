@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "contingency",
     "payments",
     "reports",
+    "onboarding",  # MH's authorisation: the test set and the move to production
     "clients",
     "inventory",
     "bulk",

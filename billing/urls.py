@@ -21,6 +21,7 @@ urlpatterns = [
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
     path("reportes/", include("reports.urls")),
+    path("configuracion/autorizacion-mh/", include("onboarding.urls")),
     path("d/<str:enlace>/", public_views.public_document, name="public_document"),
     path("d/<str:enlace>/documento.pdf", public_views.public_download, {"fmt": "pdf"}, name="public_pdf"),
     path("d/<str:enlace>/documento.json", public_views.public_download, {"fmt": "json"}, name="public_json"),
