@@ -18,6 +18,8 @@ class TestRequirement(models.Model):
     """How many sealed documents of a type (or events of a kind) MH requires in the test
     environment before it authorises the company (onboarding.seed names the sources)."""
 
+    __test__ = False  # a model, not a pytest test class
+
     code = models.CharField(_("código"), max_length=30, unique=True)  # CAT-002 type or event name
     kind = models.CharField(_("clase"), max_length=5, choices=RequirementKind.choices)
     name = models.CharField(_("nombre"), max_length=100)
@@ -53,6 +55,8 @@ ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING)
 class TestRun(models.Model):
     """One run of the test set: the types the company will use, generated from its catalogue and
     sent to MH's test environment by a worker (onboarding.runner), until every count is met."""
+
+    __test__ = False  # a model, not a pytest test class
 
     company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
     items = models.JSONField(_("tipos y eventos elegidos"), default=list)  # TestRequirement codes
@@ -90,6 +94,8 @@ class TestDocument(models.Model):
     """A document a run issued. Invalidation targets are never counted for their type: MH's
     portal shows them invalidated, and a count must not go down when the event is accepted."""
 
+    __test__ = False  # a model, not a pytest test class
+
     run = models.ForeignKey(TestRun, on_delete=models.PROTECT, related_name="documents")
     document = models.OneToOneField("dte.Document", on_delete=models.CASCADE, related_name="authorisation_test")
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.COUNT)
@@ -105,6 +111,8 @@ class TestDocument(models.Model):
 
 class TestPeriod(models.Model):
     """A contingency period a run declared (one event to MH, then its lots)."""
+
+    __test__ = False  # a model, not a pytest test class
 
     run = models.ForeignKey(TestRun, on_delete=models.PROTECT, related_name="periods")
     period = models.OneToOneField("dte.OfflineScope", on_delete=models.PROTECT, related_name="authorisation_test")
