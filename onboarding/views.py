@@ -38,7 +38,7 @@ def _page(request, company, form):
 def index(request):
     company = company_get()
     offers = selectors.offers()
-    form = StartForm(request.POST or None, offers=offers)
+    form = StartForm(request.POST if request.method == "POST" else None, offers=offers)
     if request.method == "POST" and company is not None and form.is_valid():
         try:
             services.run_start(company=company, codes=form.cleaned_data["items"], acting_user=request.user)
@@ -113,7 +113,8 @@ def _initial(setup):
 def production(request):
     company = company_get()
     setup = selectors.setup_for(company=company) if company else None
-    form = ProductionForm(request.POST or None, request.FILES or None, initial=_initial(setup))
+    posted = request.method == "POST"
+    form = ProductionForm(request.POST if posted else None, request.FILES if posted else None, initial=_initial(setup))
     if request.method == "POST" and company is not None and form.is_valid():
         data = form.cleaned_data
         upload = data.get("new_certificate")
