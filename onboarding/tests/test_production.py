@@ -155,3 +155,16 @@ def test_the_switch_copies_the_production_settings_and_is_audited(completed, adm
     # and a test set cannot be sent any more
     with pytest.raises(ValidationError, match="ya está en producción"):
         services.run_start(company=signing_company, codes=["01"], acting_user=admin_user)
+
+
+def test_the_company_admin_cannot_switch_around_the_checklist(requirements, users, signing_company, client_as):
+    data = {f: getattr(signing_company, f) for f in ["nit", "nrc", "legal_name", "trade_name", "activity_code",
+                                                     "activity_description", "departamento", "municipio", "address",
+                                                     "phone", "email", "mh_api_url", "mh_api_user"]}
+    web = client_as(users["Administrador"])
+    html = web.get(f"/admin/accounts/company/{signing_company.pk}/change/").content.decode()
+    assert 'name="mh_environment"' not in html and "Autorización de MH" in html
+    response = web.post(f"/admin/accounts/company/{signing_company.pk}/change/", {**data, "mh_environment": "01"})
+    assert response.status_code == 302
+    signing_company.refresh_from_db()
+    assert signing_company.mh_environment == "00"
