@@ -54,7 +54,7 @@ class RunProblem(Exception):
 
 
 def wait_seconds():
-    return float(getattr(settings, "ONBOARDING_WAIT_SECONDS", 2))
+    return settings.ONBOARDING_WAIT_SECONDS
 
 
 # ---------------------------------------------------------------------------------- the step

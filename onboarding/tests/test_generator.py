@@ -238,3 +238,54 @@ def test_a_company_in_production_sends_no_test_set(requirements, catalogue, admi
     signing_company.save()
     with pytest.raises(ValidationError, match="ya está en producción"):
         run_start(company=signing_company, codes=["01"], acting_user=admin_user)
+
+
+def test_a_stopped_transmission_stops_the_run_and_resuming_goes_on(started, admin_user):
+    from dte.models import Outbox, OutboxState
+    from onboarding.services import run_resume
+
+    _steps(started)
+    doc = _docs(started, "03")[0]
+    Outbox.objects.filter(document=doc).update(state=OutboxState.STOPPED, last_error="MH: credenciales no válidas")
+    assert runner.step(started.pk) is None
+    started.refresh_from_db()
+    assert started.state == RunState.FAILED and "credenciales no válidas" in started.error
+    Outbox.objects.filter(document=doc).update(state=OutboxState.PENDING, last_error="")
+    run_resume(run=started, acting_user=admin_user)
+    started.refresh_from_db()
+    assert (started.state, started.error) == (RunState.QUEUED, "")
+    runner.step(started.pk)
+    started.refresh_from_db()
+    assert started.state == RunState.RUNNING
+
+
+def test_the_sweeper_steps_a_run_whose_next_step_was_lost(started):
+    import datetime
+
+    from onboarding.models import TestRun
+    from onboarding.services import runs_sweep
+
+    class Task:
+        sent = []
+
+        def apply_async(self, args, kwargs=None, **options):
+            self.sent.append(args)
+
+    now = timezone.now()
+    TestRun.objects.filter(pk=started.pk).update(next_step_at=now - datetime.timedelta(seconds=30))
+    assert runs_sweep(Task(), now=now) == 0  # its next step may still come
+    TestRun.objects.filter(pk=started.pk).update(next_step_at=now - datetime.timedelta(minutes=5),
+                                                 busy_until=now + datetime.timedelta(minutes=1))
+    assert runs_sweep(Task(), now=now) == 0  # a worker holds it
+    TestRun.objects.filter(pk=started.pk).update(busy_until=None)
+    assert runs_sweep(Task(), now=now) == 1 and Task.sent == [(started.pk,)]
+
+
+def test_the_v2_events_are_offered_only_in_the_2026_generation_and_not_yet_generated(requirements, settings):
+    from onboarding.selectors import offers
+
+    assert "retorno" not in {o.code for o in offers(generation="2023")}
+    found = {o.code: o for o in offers(generation="2026")}
+    assert not found["retorno"].available and not found["operaciones_especiales"].available
+    assert found["invalidacion"].available and found["invalidacion"].requirement.mandatory
+    assert found["01"].requirement.required == 6  # the test's count: the table is data
