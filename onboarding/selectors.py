@@ -14,7 +14,14 @@ from dte import arithmetic as ar
 from dte.models import Document, InvalidationState, OfflineScope
 from dte.signing.certificates import CertificateError, load_signing_key
 from onboarding import recipes
-from onboarding.models import ACTIVE_RUN_STATES, ProductionSetup, RequirementKind, TestRequirement, TestRun
+from onboarding.models import (
+    ACTIVE_RUN_STATES,
+    ProductionSetup,
+    RequirementKind,
+    TestDocument,
+    TestRequirement,
+    TestRun,
+)
 from onboarding.progress import CONTINGENCY, INVALIDATION, progress
 
 GENERATED_EVENTS = {INVALIDATION, CONTINGENCY}
@@ -47,6 +54,14 @@ def offers(*, generation=None):
             ok = req.code in GENERATED_EVENTS
             out.append(Offer(req, ok, "" if ok else _("Este sistema aún no envía este evento.")))
     return out
+
+
+def test_set_hold(document):
+    """dte.hooks delivery hold: a document of the test set is generated from the company's real
+    clients for MH's test environment, not for them: it is never emailed to them by itself."""
+    if TestDocument.objects.filter(document_id=document.pk).exists():
+        return _("Documento del set de pruebas de MH")
+    return None
 
 
 def latest_run(*, company):

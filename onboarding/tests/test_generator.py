@@ -289,3 +289,20 @@ def test_the_v2_events_are_offered_only_in_the_2026_generation_and_not_yet_gener
     assert not found["retorno"].available and not found["operaciones_especiales"].available
     assert found["invalidacion"].available and found["invalidacion"].requirement.mandatory
     assert found["01"].requirement.required == 6  # the test's count: the table is data
+
+
+def test_the_test_set_is_never_emailed_to_the_clients_by_itself(started, catalogue, make_draft, issuer):
+    from dte.delivery import auto_deliver
+    from dte.models import Delivery
+    from dte.services.issuing import document_issue
+
+    _steps(started)
+    mine = _docs(started, "03")[0]
+    sale = document_issue(document=make_draft("03", client=catalogue["taxpayer"]), acting_user=issuer)
+    _seal([mine, sale])
+    for doc in (mine, sale):
+        doc.refresh_from_db()
+    assert mine.client.email == sale.client.email == "compras@central.example"
+    assert auto_deliver(mine) == []
+    assert [d.recipient for d in auto_deliver(sale)] == ["compras@central.example"]  # an ordinary sale still goes
+    assert not Delivery.objects.filter(document=mine).exists()
