@@ -45,10 +45,6 @@ class Row:
     def percent(self):
         return 100 if self.complete else int(100 * self.sealed / self.required)
 
-    @property
-    def kind_label(self):
-        return RequirementKind(self.kind).label
-
 
 @dataclass
 class Progress:

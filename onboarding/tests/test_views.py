@@ -107,3 +107,21 @@ def test_a_certificate_that_does_not_open_is_refused_at_once(requirements, users
         "new_certificate_password": "otra"})
     assert response.status_code == 200 and "no corresponde al certificado" in response.content.decode()
     assert not ProductionSetup.objects.exists()
+
+
+def test_the_polled_progress_reads_the_same_few_queries_however_many_documents(
+        requirements, catalogue, users, signing_company, establishments, client_as, django_assert_num_queries):
+    from onboarding import runner
+    from onboarding.services import run_start
+
+    run = run_start(company=signing_company, codes=["01", "03"], acting_user=users["Administrador"])
+    web = client_as(users["Administrador"])
+    web.get("/configuracion/autorizacion-mh/progreso/")  # the session and the user, once
+    # session, user, role grants; the run; requirements; documents, invalidations, events, periods
+    with django_assert_num_queries(9):
+        few = web.get("/configuracion/autorizacion-mh/progreso/").content.decode()
+    runner.step(run.pk)
+    runner.step(run.pk)
+    with django_assert_num_queries(9):
+        many = web.get("/configuracion/autorizacion-mh/progreso/").content.decode()
+    assert 'data-code="01" data-sealed="0"' in few and 'data-code="01" data-sealed="0"' in many
