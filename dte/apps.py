@@ -1,19 +1,22 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts import modules
+from core import scope
+from dte import hooks
+
 
 class DteConfig(AppConfig):
     name = "dte"
     verbose_name = _("Documentos tributarios electrónicos")
 
     def ready(self):
-        # Here, not at the top: models (and what imports them) load once the app registry is ready.
-        from accounts import modules
-        from accounts.audit_display import register_value_labeler
-        from core import scope
-        from dte import hooks, printing, returns, selectors
-        from dte.labels import audit_state_words
-        from dte.models import CaseCode, Document
+        # The imports below load models (or modules that import them): apps.py is imported before
+        # the app registry has loaded any model, so they wait for ready().
+        from accounts.audit_display import register_value_labeler  # noqa: PLC0415 - imports core.models (via core.audit)
+        from dte import printing, returns, selectors  # noqa: PLC0415 - they import dte.models
+        from dte.labels import audit_state_words  # noqa: PLC0415 - imports dte.models and bulk.models
+        from dte.models import CaseCode, Document  # noqa: PLC0415 - models not loaded when apps.py is imported
 
         register_value_labeler(audit_state_words)
         modules.register_module_page(modules.Module.DOCUMENTOS, icon="file-earmark-text", url="dte:list")

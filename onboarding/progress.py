@@ -98,7 +98,7 @@ def invalidation_counts(company):
     """(sealed, in flight, refused) of the invalidation events the company's runs requested."""
     found = Invalidation.objects.filter(document__authorisation_test__run__company=company).aggregate(
         sealed=Count("pk", filter=Q(state=InvalidationState.ACCEPTED) & ~Q(sello_recibido="")),
-        flight=Count("pk", filter=Q(state=InvalidationState.PENDING)),
+        flight=Count("pk", filter=Q(state__in=[InvalidationState.PENDING, InvalidationState.SENDING])),
         refused=Count("pk", filter=Q(state=InvalidationState.REJECTED)))
     return found["sealed"], found["flight"], found["refused"]
 

@@ -288,7 +288,7 @@ class Plan:
                   "id_number": company.mh_responsible_id_number}
         targets = self.docs.filter(authorisation_test__purpose=Purpose.INVALIDATE)
         ready = list(targets.filter(status=GovStatus.SEALED).exclude(
-            invalidations__state__in=[InvalidationState.PENDING, InvalidationState.ACCEPTED])
+            invalidations__state__in=[InvalidationState.PENDING, InvalidationState.SENDING, InvalidationState.ACCEPTED])
             .order_by("pk")[:min(need, max(self.budget, 0))])
         for doc in ready:
             self.budget -= 1

@@ -126,7 +126,8 @@ def checklist(*, company, today=None):
     unsettled = Document.objects.filter(company=company, status__in=UNSETTLED).count()
     periods = OfflineScope.objects.filter(company=company, completed_at__isnull=True).count()
     invalidations = Document.objects.filter(company=company,
-                                            invalidations__state=InvalidationState.PENDING).distinct().count()
+                                            invalidations__state__in=[InvalidationState.PENDING, InvalidationState.SENDING]
+                                            ).distinct().count()
     busy = []
     if run is not None and run.active:
         busy.append(_("el set de pruebas sigue en curso"))

@@ -5,11 +5,13 @@ jsonschema checks ``multipleOf`` with binary floats, so it wrongly refuses amoun
 validator checks ``multipleOf`` in decimal arithmetic, as MH's own (Java BigDecimal) side does.
 """
 
+import importlib
 import json
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+import fastjsonschema
 from django.conf import settings
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 
@@ -44,8 +46,6 @@ def _validator_for_file(generation, file_name):
 
 
 def schema_file(tipo_dte=None, *, event=None, generation=DEFAULT_GENERATION):
-    import importlib
-
     section, key = ("events", event) if event else ("dte", tipo_dte)
     module_name, _version = GENERATIONS[generation][section][key]
     return importlib.import_module(f"dte.schemas.types.{module_name}").FILE
@@ -89,8 +89,6 @@ class _Checker:
     validator to decide and list every error when the fast one objects."""
 
     def __init__(self, schema):
-        import fastjsonschema
-
         self.full = validator_for(schema)
         try:
             self.fast = fastjsonschema.compile(schema)
@@ -98,8 +96,6 @@ class _Checker:
             self.fast = None
 
     def errors(self, as_floats, as_decimals, label=""):
-        import fastjsonschema
-
         if self.fast is not None:
             try:
                 self.fast(as_floats)
