@@ -313,9 +313,13 @@ class CompanyAdmin(AuditedAdmin):
                                           "activity_description")}),
         (_("Dirección y contacto"), {"fields": ("departamento", "municipio", "address", "phone", "email")}),
         (_("Documentos impresos y envío"), {"fields": ("logo", "email_documents")}),
-        (_("Ministerio de Hacienda"), {"fields": ("mh_environment", "mh_api_url", "mh_api_user",
-                                                  "new_mh_api_password", "mh_responsible_name",
-                                                  "mh_responsible_id_type", "mh_responsible_id_number")}),
+        (_("Ministerio de Hacienda"), {
+            "fields": ("mh_environment", "mh_api_url", "mh_api_user", "new_mh_api_password", "mh_responsible_name",
+                       "mh_responsible_id_type", "mh_responsible_id_number"),
+            # Production needs MH's authorisation, its own credentials and certificate and nothing
+            # left in flight to the test environment: checked, then switched, in one place.
+            "description": _("El ambiente se cambia a producción en Configuración → Autorización de MH, que "
+                             "verifica antes las pruebas, la autorización, las credenciales y el certificado.")}),
         (_("Firma electrónica"), {"fields": ("secrets_state", "certificate_filename", "certificate_updated_at",
                                              "new_certificate", "new_certificate_password")}),
     )
@@ -328,6 +332,10 @@ class CompanyAdmin(AuditedAdmin):
             (_("contraseña del certificado"), bool(obj.certificate_password)),
         ]
         return ", ".join(f"{label}: {'sí' if ok else 'no'}" for label, ok in parts)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["mh_environment"] if obj is not None and obj.pk else fields
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Company.objects.exists()

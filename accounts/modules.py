@@ -42,6 +42,23 @@ def module_page(module):
     return _pages.get(Module(module), _NO_PAGE)
 
 
+_settings_pages = []
+
+
+def register_settings_page(module, action, *, icon, label, url):
+    """A further page an app adds under ``module``'s landing page (the configuration page lists
+    them), for users whose role grants (module, action): the app above keeps its own URLs, and
+    this module names none of them."""
+    entry = {"module": Module(module), "action": str(action), "icon": icon, "label": label, "url": url}
+    if not any(p["url"] == url for p in _settings_pages):
+        _settings_pages.append(entry)
+
+
+def settings_pages(user, module):
+    """The pages registered under ``module`` that ``user`` may open."""
+    return [p for p in _settings_pages if p["module"] == Module(module) and user.can(p["module"], p["action"])]
+
+
 _approval_cases = {}
 
 

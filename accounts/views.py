@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit_display, selectors, services
 from accounts.forms import AuditFilterForm, LoginForm, RoleGrantsForm
-from accounts.modules import Module, home_panels, module_page
+from accounts.modules import Module, home_panels, module_page, settings_pages
 from core.access import authenticated_view, module_required, public_view
 from core.modules import Action
 
@@ -96,6 +96,7 @@ def _settings_page(request, role_form=None):
         "role_form": role_form,
         "can_edit_roles": can_edit_roles,
         "can_edit": request.user.can(Module.CONFIGURACION, Action.EDIT) and request.user.is_staff,
+        "pages": settings_pages(request.user, Module.CONFIGURACION),  # what the apps above add here
     })
 
 

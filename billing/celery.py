@@ -41,6 +41,10 @@ app.conf.beat_schedule = {
         "task": "webhooks.sweep",
         "schedule": float(os.environ.get("WEBHOOK_SWEEP_EVERY_SECONDS", "30")),
     },
+    "onboarding-sweep": {
+        "task": "onboarding.sweep",
+        "schedule": float(os.environ.get("ONBOARDING_SWEEP_EVERY_SECONDS", "60")),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

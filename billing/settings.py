@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "payments",
     "purchases",
     "reports",
+    "onboarding",  # MH's authorisation: the test set and the move to production
     "clients",
     "inventory",
     "bulk",
@@ -405,6 +406,9 @@ BULK_MAX_ATTEMPTS = envint("BULK_MAX_ATTEMPTS", 2)  # deliveries of one job befo
 # (MH's firmador at DTE_SIGNER_URL, POST /firmardocumento/).
 DTE_SIGNER = env("DTE_SIGNER", "inprocess")
 DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
+
+# MH's authorisation test set (onboarding): a step waiting for MH's seals looks again this often.
+ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
 
 # MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")

@@ -22,6 +22,7 @@ urlpatterns = [
     path("cobros/", include("payments.urls")),
     path("compras/", include("purchases.urls")),
     path("reportes/", include("reports.urls")),
+    path("configuracion/autorizacion-mh/", include("onboarding.urls")),
     path("api/", include("api.urls")),
     path("d/<str:enlace>/", public_views.public_document, name="public_document"),
     path("d/<str:enlace>/documento.pdf", public_views.public_download, {"fmt": "pdf"}, name="public_pdf"),

@@ -29,7 +29,7 @@ from core.models import AuditAction, AuditEntry
 from core.modules import Action
 from core.queue import enqueue, enqueue_on_commit
 from core.statemachine import TransitionRefused
-from dte import jsonio
+from dte import hooks, jsonio
 from dte.models import DELIVERY_MACHINE, Delivery, DeliveryState, Document, Download, GovStatus
 from dte.printing import current_pdf, pdf_filename
 from dte.services.issuing import signed_document
@@ -235,6 +235,8 @@ def auto_deliver(doc):
     if doc.status != GovStatus.SEALED or not doc.company.email_documents:
         return []
     if Delivery.objects.filter(document=doc, automatic=True).exists():
+        return []
+    if hooks.delivery_held(doc):  # an app above keeps it from the client (dte.hooks)
         return []
     emails = recipients_of(doc)
     if not emails:

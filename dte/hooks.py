@@ -114,3 +114,28 @@ def register_reported_check(fn):
 def register_document_context(fn):
     document_context.append(fn)
     return fn
+
+
+# -------------------------------------------------------------------------- automatic delivery
+# A hold is ``hold(document)``, asked before a sealed document is emailed to the client by itself
+# (dte.delivery.auto_deliver); it returns a reason (Spanish) to keep it from being sent, or None.
+# Onboarding holds the documents of MH's authorisation test set: generated from the company's
+# real clients for MH's test environment, they are not the clients' to receive.
+
+_delivery_holds = []
+
+
+def register_delivery_hold(hold):
+    """Ask ``hold`` before emailing any document by itself. Registering twice changes nothing."""
+    if hold not in _delivery_holds:
+        _delivery_holds.append(hold)
+    return hold
+
+
+def delivery_held(document):
+    """The first reason a registered hold gives to keep ``document`` from being emailed, or None."""
+    for hold in tuple(_delivery_holds):
+        reason = hold(document)
+        if reason:
+            return reason
+    return None
