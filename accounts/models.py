@@ -118,6 +118,8 @@ class Company(models.Model):
     municipio = models.CharField(_("municipio"), max_length=2)
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone])
+    distrito = models.CharField(_("distrito"), max_length=2, blank=True,
+                                help_text=_("CAT-008 (reforma de 2024). Vacío: el del municipio."))
     email = models.EmailField(_("correo electrónico"), max_length=100)
     logo = models.ImageField(_("logotipo"), upload_to="logos/", blank=True, validators=[validate_logo],
                              help_text=_("Aparece en la versión impresa de los documentos (PNG o JPEG, hasta 2 MB)."))
@@ -198,6 +200,8 @@ class Establishment(models.Model):
     municipio = models.CharField(_("municipio"), max_length=2)
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone], blank=True)
+    distrito = models.CharField(_("distrito"), max_length=2, blank=True,
+                                help_text=_("CAT-008 (reforma de 2024). Vacío: el del municipio."))
     is_active = models.BooleanField(_("activo"), default=True)
 
     class Meta:

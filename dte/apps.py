@@ -8,13 +8,17 @@ class DteConfig(AppConfig):
 
     def ready(self):
         # Here, not at the top: models (and what imports them) load once the app registry is ready.
+        from django.core import checks
+
         from accounts import modules
         from accounts.audit_display import register_value_labeler
         from core import scope
         from dte import hooks, printing, returns, selectors
+        from dte.checks import schema_generations
         from dte.labels import audit_state_words
         from dte.models import CaseCode, Document
 
+        checks.register(schema_generations)
         register_value_labeler(audit_state_words)
         modules.register_module_page(modules.Module.DOCUMENTOS, icon="file-earmark-text", url="dte:list")
         modules.register_approval_cases(CaseCode.choices)
