@@ -11,6 +11,7 @@ from accounts.modules import ALL as ALL_GRANTS
 from accounts.modules import MODULE_ACTIONS, Module
 from accounts.validators import format_nit, validate_logo, validate_nit, validate_nrc
 from catalogs.selectors import address_errors, catalog_has
+from catalogs.territory import settle_distrito
 from core.fields import EncryptedBinaryField, EncryptedTextField
 from core.modules import Action
 
@@ -168,9 +169,16 @@ class Company(models.Model):
 
     def clean(self):
         errors = address_errors(departamento=self.departamento, municipio=self.municipio)
+        errors.update(_distrito_errors(self))
         errors.update(_activity_errors(self.activity_code))
         if errors:
             raise ValidationError(errors)
+
+
+def _distrito_errors(place):
+    """The distrito (CAT-008, 2026 generation): filled from the pre-reform municipio when blank."""
+    place.distrito, problem = settle_distrito(place.departamento, place.municipio, place.distrito)
+    return {"distrito": problem} if problem else {}
 
 
 def _activity_errors(code):
@@ -218,6 +226,7 @@ class Establishment(models.Model):
 
     def clean(self):
         errors = address_errors(departamento=self.departamento, municipio=self.municipio)
+        errors.update(_distrito_errors(self))
         if errors:
             raise ValidationError(errors)
 

@@ -23,6 +23,19 @@ def catalog_choices(*, catalog, parent=None, edition=None, with_code=True):
     ]
 
 
+def distrito_choices(departamento):
+    """The distritos (CAT-008) of a departamento, by code and name: every one the 2024 reform map
+    knows (catalogs.territory), named from the catalog (its 2026 edition, else the pre-reform
+    municipio of the same code)."""
+    from catalogs.territory import REFORM_2024
+
+    codes = sorted(code for distritos in REFORM_2024.get(departamento, {}).values() for code in distritos.split())
+    names = dict(CatalogEntry.objects.filter(catalog="CAT-013", edition="2023", parent=departamento)
+                 .values_list("code", "name"))
+    names.update(CatalogEntry.objects.filter(catalog="CAT-008", parent=departamento).values_list("code", "name"))
+    return [(code, f"{code} · {names[code]}" if code in names else code) for code in codes]
+
+
 def catalog_has(*, catalog, code, parent=None, edition=None):
     return catalog_entries(catalog=catalog, parent=parent, edition=edition).filter(code=code).exists()
 

@@ -55,6 +55,24 @@ def is_distrito(departamento, distrito):
     return (departamento, distrito) in MUNICIPIO_OF_DISTRITO
 
 
+def settle_distrito(departamento, municipio, distrito):
+    """(distrito, problem) for an address being saved: a blank distrito becomes the one the
+    pre-reform municipio became (same code); a given one must lie in the departamento and agree
+    with the municipio (the pre-reform one, or the 2024 one that groups it). ``problem`` is None
+    or a Spanish sentence."""
+    from django.utils.translation import gettext as _
+
+    if not distrito:
+        return distrito_of_municipio_2023(departamento, municipio), None
+    if not is_distrito(departamento, distrito):
+        return distrito, _("El distrito %(x)s no pertenece al departamento %(d)s (CAT-008).") % {
+            "x": distrito, "d": departamento}
+    if municipio and municipio not in (distrito, municipio_2024(departamento, distrito)):
+        return distrito, _("El distrito %(x)s no está en el municipio %(m)s: deje el distrito vacío o corrija el "
+                           "municipio.") % {"x": distrito, "m": municipio}
+    return distrito, None
+
+
 def fill_distritos(model):
     """Give every row of ``model`` (a client, provider, company or establishment, historical
     models included) whose pre-reform address names a known municipio the distrito it became,
