@@ -95,6 +95,10 @@ class _Totals:
     def global_discounts(self):
         return self.r("descuNoSuj") + self.r("descuExenta") + self.r("descuGravada")
 
+    def key(self, name):
+        """The 2023 spelling (ivaRete1, ivaPerci1) when the document uses it, else 2026's."""
+        return f"{name}1" if f"{name}1" in self.resumen else name
+
     def retained(self):
         """The 1 % IVA withheld: ivaRete1 (2023 generation) or ivaRete (2026; facts §9)."""
         return self.r("ivaRete1") + self.r("ivaRete")
@@ -176,13 +180,14 @@ class _Totals:
         self.operation_total()
         self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
         self.total("totalPagar", self.r("montoTotalOperacion") - self.retained() - self.r("reteRenta") + self.r("totalNoGravado"),
-                   "montoTotalOperacion - ivaRete - reteRenta + totalNoGravado")
+                   f"montoTotalOperacion - {self.key('ivaRete')} - reteRenta + totalNoGravado")
 
     def ccf(self):
         self.nota()
         self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
         self.total("totalPagar", self.r("montoTotalOperacion") + self.perceived() - self.retained() - self.r("reteRenta")
-                   + self.r("totalNoGravado"), "montoTotalOperacion + ivaPerci - ivaRete - reteRenta + totalNoGravado")
+                   + self.r("totalNoGravado"),
+                   f"montoTotalOperacion + {self.key('ivaPerci')} - {self.key('ivaRete')} - reteRenta + totalNoGravado")
 
     def nota(self):  # NC and ND v3: a CCF without totalNoGravado, totalPagar and pagos
         self.column_totals()
@@ -212,7 +217,8 @@ class _Totals:
         self.total("totalCompra", self.item_sum("compra"), "la suma de los ítems")
         self.total("totalDescu", self.item_sum("montoDescu") + self.r("descu"), "la suma de montoDescu de los ítems + descu")
         self.total("subTotal", self.r("totalCompra") - self.r("descu"), "totalCompra - descu")
-        self.total("totalPagar", self.r("subTotal") - self.retained() - self.r("reteRenta"), "subTotal - ivaRete1 - reteRenta")
+        self.total("totalPagar", self.r("subTotal") - self.retained() - self.r("reteRenta"),
+                   f"subTotal - {self.key('ivaRete')} - reteRenta" if "ivaRete1" in self.resumen else "subTotal - reteRenta")
 
     def retencion(self):
         self.total("totalSujetoRetencion", self.item_sum("montoSujetoGrav"), "la suma de montoSujetoGrav de los ítems")
