@@ -159,10 +159,10 @@ def main():
     print(f"alternative: the same deep page with COUNT + OFFSET (Paginator): {offset_ms:.1f} ms per page")
 
     # 3. the credit page (aging of receivables), grouped by the database, next to the per-document
-    #    Python aging it replaced (payments.selectors.aging, still used for one client's position)
+    #    Python aging it replaced (now the tests' reference, payments/tests/reference.py)
     credit = timed(browsers["accountant"], "/cobros/", max(5, args.runs // 4), warm=1)
     start = time.perf_counter()
-    from payments.selectors import aging
+    from payments.tests.reference import aging
 
     aging(documents=Document.objects.all())
     python_aging_ms = (time.perf_counter() - start) * 1000

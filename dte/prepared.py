@@ -88,6 +88,10 @@ class _Compiled:
         self.init_list = [f[0].target.attname for f in select[self.start:self.end]]
         self.populators = get_related_populators(klass_info, select, connection.alias)
         self.annotations = list((compiler.annotation_col_map or {}).items())
+        # What results_iter would work out again on every call: each column's converters.
+        self.converters = compiler.get_converters([s[0] for s in select[0:compiler.col_count]])
+        if compiler.has_composite_fields([s[0] for s in select[0:compiler.col_count]]):
+            raise ValueError("A prepared query cannot load composite fields.")
 
 
 class PreparedQuery:
@@ -121,7 +125,9 @@ class PreparedQuery:
         out = []
         if not rows:
             return out
-        for row in entry.compiler.results_iter(results=[rows]):
+        if entry.converters:
+            rows = entry.compiler.apply_converters(rows, entry.converters)
+        for row in rows:
             obj = entry.model.from_db(using, entry.init_list, row[entry.start:entry.end])
             for populator in entry.populators:
                 populator.populate(row, obj)

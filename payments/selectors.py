@@ -1,18 +1,26 @@
 """What is owed: each credit document's payment status and each client's balance and aging,
 from the payments applied and the credit notes issued (an NC reduces what the client owes).
 
-What a client owes has one definition: the sum over its credit sales in force of what each still
-owes (its total less the payments applied to it and the credit notes in force tied to it, never
-below zero), less its payments not applied yet and its credit notes tied to no credit sale. It is
-answered at three sizes, held equal by the payments and reports tests: ``aging()`` (in Python, a
-query per step: the reference, and the client's page), ``client_position()`` (one client in one
-statement: the issuing checks) and ``aging_table()`` (every client, grouped and paged by the
-database: the credit page and the aging report)."""
+What a client owes has one definition, ``owed_sql``: the sum over its credit sales in force of what
+each still owes (its total less the payments applied to it and the credit notes in force tied to
+it, never below zero), less its payments' money not applied yet and its credit notes tied to no
+credit sale. Every figure of it is read from that one statement: ``client_position()`` (one
+client, the issuing checks), ``aging_table()`` (every client, grouped and paged: the credit page
+and the aging report) and ``client_aging()`` (one client's page). The same definition computed
+document by document in Python lives in payments/tests/reference.py, the reference the SQL is
+tested against.
+
+Who is listed (the credit page, the aging report, a client's page alike): every client owing on
+a credit sale, and every client holding a credit in its favour (payments not applied, loose
+credit notes) though it owes nothing, with its negative balance; a client with nothing open is
+not. (Per document, what a sale owes is also read through the ORM, ``credit_documents`` and
+``status_of``: to check a payment against it and to list a client's sales; the same terms.)"""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -111,131 +119,170 @@ class ClientAging:
         return self.outstanding - self.unapplied - self.loose_credits
 
     @property
+    def in_favour(self):
+        """What is the client's and not applied to any sale yet: payments and loose credit notes."""
+        return self.unapplied + self.loose_credits
+
+    @property
     def over_limit(self):
         return self.credit_limit > 0 and self.balance > self.credit_limit
 
 
-def unapplied_payments(client_ids=None):
-    """{client id: payment amounts not applied to any document} (non-voided payments)."""
-    qs = Payment.objects.filter(voided_at__isnull=True)
-    if client_ids is not None:
-        qs = qs.filter(client_id__in=client_ids)
-    rows = qs.annotate(applied=Coalesce(Sum("applications__amount"), Value(ZERO), output_field=_money())).values_list(
-        "client_id", "amount", "applied")
-    out = {}
-    for client_id, amount, applied in rows:
-        out[client_id] = out.get(client_id, ZERO) + max(ZERO, amount - applied)
-    return out
+def owed_sql(documents, *, today, client_id=None, clients=None):
+    """What a client owes, defined once, as SQL: ``(text, params)`` of a WITH clause whose last
+    table, ``positions``, has a row per client with something open (columns client_id, b0…b4 (the
+    BUCKETS), owed, overdue, unapplied, loose, balance). The credit checks (``client_position``),
+    the credit page and the aging report (``aging_table``) and a client's page (``client_aging``)
+    all read it.
 
+    - A credit sale (condition 2, of CREDIT_SALES, in force) among ``documents`` owes its worth
+      (total to pay, else total) less the payments applied to it (not voided) and the credit notes
+      in force tied to it; what it owes is counted only when above zero (an over-credited sale owes
+      nothing, it does not lend). Only the sales not paid off are read (Document.paid_off, index
+      document_open_credit): a paid-off one owes nothing, so leaving it out changes no figure and
+      the cost follows what is open, not the history. Each one's payments and credit notes are
+      looked up by its id (correlated, through their indexes), never by summing whole tables.
+    - A client's balance is what its sales owe less its payments' money not applied to any sale
+      (Payment.unapplied, index payment_unapplied) and its credit notes in force tied to no credit
+      sale ("loose"). Payments and loose notes belong to the client, not to a place: they are not
+      narrowed by ``documents``.
+    - Who has a row: every client owing on those sales; with ``client_id``, that one client
+      (``documents`` must be its own), with a row too when it only holds a credit in its favour;
+      otherwise also the clients of ``clients`` (a Client queryset; None: nobody else) holding a
+      credit in their favour (unapplied money or loose notes) though they owe nothing: their
+      balance is negative. A client with nothing open has no row (its balance is zero).
 
-def loose_credit_notes(client_ids=None):
-    """{client id: live credit notes whose related documents are not credit sales}."""
-    qs = (Document.objects.filter(tipo_dte=DocType.NC).exclude(status__in=DEAD)
-          .exclude(related__target__condition=2, related__target__tipo_dte__in=CREDIT_SALES))
-    if client_ids is not None:
-        qs = qs.filter(client_id__in=client_ids)
-    return dict(qs.values("client_id").annotate(s=Sum("total_operation")).values_list("client_id", "s"))
-
-
-def aging(*, documents=None, today=None, client_ids=None):
-    """{client id: ClientAging} over the given documents' credit sales (default: all)."""
-    today = today or timezone.localdate()
-    qs = credit_documents(documents)
-    if client_ids is not None:
-        qs = qs.filter(client_id__in=client_ids)
-    out = {}
-    for doc in qs.select_related(None).select_related("client").only("pk", "client__name", "client__credit_limit", "total_to_pay",
-                                                  "total_operation", "issue_date", "payment_term_days", "client_id"):
-        st = status_of(doc, today=today)
-        row = out.get(doc.client_id)
-        if row is None:
-            row = out[doc.client_id] = ClientAging(client_id=doc.client_id, name=doc.client.name,
-                                                   credit_limit=doc.client.credit_limit or ZERO)
-        if st.outstanding > 0:
-            row.buckets[st.bucket] += st.outstanding
-            row.outstanding += st.outstanding
-            row.overdue_documents += st.status == "overdue"
-    ids = list(out)
-    for client_id, amount in unapplied_payments(ids).items():
-        out[client_id].unapplied = amount
-    for client_id, amount in loose_credit_notes(ids).items():
-        out[client_id].loose_credits = amount or ZERO
-    return out
-
-
-def _sql_parts():
-    """What the two aging statements share: the quoted tables (payments, applications, documents,
-    related documents), placeholders for the dead statuses and the credit-sale types, and a
-    credit sale's days late (one %s: today) in this database's dialect. Only identifiers from
-    the models and fixed text: every value travels as a parameter."""
+    ``today`` fixes the days late (a sale is late the day after issue date + payment term).
+    Only identifiers from the models, %s placeholders and fixed conditions go into the text;
+    every value travels as a parameter."""
     q = connection.ops.quote_name
+    payment, application, document, related = (q(m._meta.db_table) for m in (Payment, Application, Document,
+                                                                            RelatedDocument))
+    dead, sales = ", ".join(["%s"] * len(DEAD)), ", ".join(["%s"] * len(CREDIT_SALES))
     late = ("(%s::date - c.issue_date - c.payment_term_days)" if connection.vendor == "postgresql"
             else "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)")
-    return (q(Payment._meta.db_table), q(Application._meta.db_table), q(Document._meta.db_table),
-            q(RelatedDocument._meta.db_table), ", ".join(["%s"] * len(DEAD)), ", ".join(["%s"] * len(CREDIT_SALES)),
-            late)
-
-
-def client_position(client_id, *, exclude=None, today=None):
-    """(balance owed, overdue documents) for one client, what the issuing checks ask: the same
-    figures as ``aging()`` (each credit sale's outstanding amount, never below zero, less the
-    client's unapplied payments and loose credit notes), answered by the database in one
-    statement that reads only what can still be owed: the client's credit sales not paid off
-    (document_open_credit) with their payments and credit notes, and its payments with money
-    left unapplied (payment_unapplied). Its cost follows what is open, not the client's history.
-    ``exclude``: a document left out (the one being issued)."""
-
-    today = today or timezone.localdate()
-    payment, application, document, related, dead, sales, late = _sql_parts()
-    # Only identifiers from the models, %s placeholders and fixed conditions go into the text;
-    # every value travels as a parameter. A paid-off sale owes nothing (credit notes only lower
-    # what is owed), so leaving it out changes no figure. Each open sale's payments and credit notes
-    # are looked up by its id (correlated, through their indexes), never by joining whole tables.
+    credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES, paid_off=False).exclude(status__in=DEAD)
+              .order_by().values("id", "client_id", "issue_date", "payment_term_days", "total_to_pay", "total_operation"))
+    credit_sql, credit_params = _sql_of(credit)
+    # whose payments and loose notes are read (unqualified client_id: the payment's, the note's)
+    if client_id is not None:
+        holders, holder_params = "client_id = %s", [client_id]
+    else:
+        holders, holder_params = "client_id IN (SELECT client_id FROM owed)", []
+        if clients is not None:
+            clients_sql, clients_params = _sql_of(clients.order_by().values("pk"))
+            holders, holder_params = f"({holders} OR client_id IN ({clients_sql}))", list(clients_params)
+    buckets = ", ".join(f"SUM(CASE WHEN {_late_in(low, high)} THEN outstanding ELSE 0 END) AS b{i}"
+                        for i, (_name, low, high) in enumerate(BUCKETS))
+    columns = ", ".join(f"COALESCE(o.b{i}, 0) AS b{i}" for i in range(len(BUCKETS)))
+    nc = DocType.NC.value
+    # each sale's outstanding amount computed once (the planner would inline it into every bucket's
+    # SUM, its two correlated lookups planned and run once per bucket)
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     sql = f"""
-        WITH credit AS (SELECT d.id, d.issue_date, d.payment_term_days,
-                               COALESCE(NULLIF(d.total_to_pay, 0), d.total_operation) AS worth
-                        FROM {document} d
-                        WHERE d.client_id = %s AND d.condition = 2 AND NOT d.paid_off AND d.tipo_dte IN ({sales})
-                        AND d.status NOT IN ({dead}) AND d.id <> %s),
-        docs AS (SELECT {late} AS late, c.worth
+        WITH credit (id, client_id, issue_date, payment_term_days, total_to_pay, total_operation) AS ({credit_sql}),
+        docs AS {materialized}(SELECT c.client_id, {late} AS late, COALESCE(NULLIF(c.total_to_pay, 0), c.total_operation)
                         - COALESCE((SELECT SUM(a.amount) FROM {application} a JOIN {payment} p ON p.id = a.payment_id
                                     WHERE a.document_id = c.id AND p.voided_at IS NULL), 0)
                         - COALESCE((SELECT SUM(n.total_operation) FROM {related} r JOIN {document} n ON n.id = r.document_id
-                                    WHERE r.target_id = c.id AND n.tipo_dte = '{DocType.NC.value}' AND n.status NOT IN ({dead})), 0)
+                                    WHERE r.target_id = c.id AND n.tipo_dte = '{nc}' AND n.status NOT IN ({dead})), 0)
                         AS outstanding
-                 FROM credit c)
-        SELECT (SELECT SUM(outstanding) FROM docs WHERE outstanding > 0),
-               (SELECT COUNT(*) FROM docs WHERE outstanding > 0 AND late > 0),
-               (SELECT SUM(p.unapplied) FROM {payment} p WHERE p.client_id = %s AND p.voided_at IS NULL AND p.unapplied > 0),
-               (SELECT SUM(d.total_operation) FROM {document} d
-                WHERE d.client_id = %s AND d.tipo_dte = '{DocType.NC.value}' AND d.status NOT IN ({dead})
-                AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
-                                WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales})))"""  # noqa: S608
-    params = [client_id, *CREDIT_SALES, *DEAD, exclude or 0, today, *DEAD, client_id, client_id, *DEAD,
-              *CREDIT_SALES]  # in the order the placeholders appear
+                 FROM credit c),
+        owed AS (SELECT client_id, {buckets}, SUM(outstanding) AS owed, SUM(CASE WHEN late > 0 THEN 1 ELSE 0 END) AS overdue
+                 FROM docs WHERE outstanding > 0 GROUP BY client_id),
+        held AS (SELECT p.client_id, SUM(p.unapplied) AS s FROM {payment} p
+                 WHERE p.voided_at IS NULL AND p.unapplied > 0 AND {holders} GROUP BY p.client_id),
+        loose AS (SELECT d.client_id, SUM(d.total_operation) AS s FROM {document} d
+                  WHERE d.tipo_dte = '{nc}' AND d.status NOT IN ({dead}) AND {holders}
+                  AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
+                                  WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales}))
+                  GROUP BY d.client_id HAVING SUM(d.total_operation) > 0),
+        positions AS (SELECT k.client_id, {columns}, COALESCE(o.owed, 0) AS owed, COALESCE(o.overdue, 0) AS overdue,
+                             COALESCE(h.s, 0) AS unapplied, COALESCE(l.s, 0) AS loose,
+                             COALESCE(o.owed, 0) - COALESCE(h.s, 0) - COALESCE(l.s, 0) AS balance
+                      FROM (SELECT client_id FROM owed UNION SELECT client_id FROM held UNION SELECT client_id FROM loose) k
+                      LEFT JOIN owed o ON o.client_id = k.client_id LEFT JOIN held h ON h.client_id = k.client_id
+                      LEFT JOIN loose l ON l.client_id = k.client_id)"""  # noqa: S608
+    params = [*credit_params, today, *DEAD, *holder_params, *DEAD, *holder_params, *CREDIT_SALES]  # in the text's order
+    return sql, params
 
+
+def _late_in(low, high):
+    """The SQL condition of an aging bucket (BUCKETS: days late, current = not late yet)."""
+    if high == 0:
+        return "late <= 0"
+    return f"late >= {int(low)}" if high is None else f"late BETWEEN {int(low)} AND {int(high)}"
+
+
+def _sql_of(qs):
+    """A queryset's SQL and params; for one that can match nothing (``.none()``, ``pk__in=[]``),
+    which Django refuses to write, a statement with the same columns and no row."""
+    try:
+        return qs.query.sql_with_params()
+    except EmptyResultSet:
+        return qs.model.objects.filter(pk__isnull=True).values(*qs.query.values_select).query.sql_with_params()
+
+
+def _run(sql, params):
+    """Rows (dicts) of a statement over ``owed_sql``, JIT off on PostgreSQL: the planner's
+    estimates of open sales run far above what is there (the client_id statistics are the whole
+    table's) and past jit_above_cost it JIT-compiles the statement, some 50 ms for a few ms of
+    work for one client (bench/issue.py, 50,000-sale client), about a second for the credit page."""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The planner's estimate of a client's open sales runs far above what is there (the
-            # client_id statistics are the whole table's); past jit_above_cost it JIT-compiles the
-            # statement, some 50 ms for work of a few ms (bench/issue.py, 50,000-sale client).
-            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL jit = off")  # this transaction only
         cursor.execute(sql, params)
-        owed, overdue, unapplied, loose = cursor.fetchone()
-    return _dec(owed) - _dec(unapplied) - _dec(loose), int(overdue or 0)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def client_position_python(client_id, *, exclude=None, today=None):
-    """``client_position`` computed the long way, through ``aging()`` (a query per step, each
-    document's status in Python): the reference the SQL answer is tested against."""
-    docs = Document.objects.filter(client_id=client_id)
-    if exclude is not None:
-        docs = docs.exclude(pk=exclude)
-    row = aging(documents=docs, today=today).get(client_id)
-    if row is None:
-        loose = loose_credit_notes([client_id]).get(client_id) or ZERO
-        return -(unapplied_payments([client_id]).get(client_id, ZERO) + loose), 0
-    return row.balance, row.overdue_documents
+def client_position(client_id, *, exclude=None, today=None):
+    """(balance, overdue documents) of one client over all its documents, what the issuing checks
+    ask (``owed_sql`` for that client): one statement that reads only its open credit sales, its
+    payments with money unapplied and its credit notes. ``exclude``: a document left out (the one
+    being issued). (0.00, 0) for a client with nothing open."""
+    sql, template, slots = _one_client_statement(excluding=exclude is not None)
+    values = {"client": client_id, "exclude": exclude, "today": today or timezone.localdate()}
+    params = list(template)
+    for pos, name in slots:
+        params[pos] = values[name]
+    found = _run(sql, params)
+    if not found:
+        return ZERO, 0
+    return _dec(found[0]["balance"]), int(found[0]["overdue"])
+
+
+# client_position's statement, built once per process and shape (a document left out or not):
+# compiling its queryset cost the ORM more than the database takes to answer it (as for the
+# issuing queries, dte/prepared.py). Values no call has stand for the client, the document left
+# out and the day among its parameters, and are replaced on each call.
+_STAND_INS = {"client": -1_999_999_000, "exclude": -1_999_999_001, "today": datetime.date.min}
+_ONE_CLIENT = {}
+
+
+def _one_client_statement(*, excluding):
+    key = (connection.vendor, excluding)
+    found = _ONE_CLIENT.get(key)
+    if found is None:
+        documents = Document.objects.filter(client_id=_STAND_INS["client"])
+        if excluding:
+            documents = documents.exclude(pk=_STAND_INS["exclude"])
+        sql, params = owed_sql(documents, today=_STAND_INS["today"], client_id=_STAND_INS["client"])
+        slots = [(pos, name) for pos, value in enumerate(params) for name, stand_in in _STAND_INS.items()
+                 if type(value) is type(stand_in) and value == stand_in]
+        if {name for _pos, name in slots} != {"client", "today", *(["exclude"] if excluding else [])}:
+            raise ValueError("Every argument of client_position must reach its SQL as a parameter.")
+        found = _ONE_CLIENT[key] = (f"{sql} SELECT balance, overdue FROM positions", params, slots)  # noqa: S608
+    return found
+
+
+def client_aging(documents, *, client_id, today=None):
+    """One client's row of the credit page (a ClientAging), over the sales of ``documents`` (the
+    user's scope) and the client's own payments and loose credit notes; None when it has nothing
+    open, exactly when the credit page does not list it."""
+    rows, _count, _totals = aging_table(documents.filter(client_id=client_id), client_id=client_id, today=today,
+                                        limit=1)
+    return rows[0] if rows else None
 
 
 def payments_for_user(*, user):
@@ -252,71 +299,37 @@ def payments_of(client_id):
     return Payment.objects.filter(client_id=client_id).prefetch_related("applications__document").order_by("-date", "-id")
 
 
-def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
-    """The credit page at any size: per client, the aging buckets, what it owes, its unapplied
-    payments and loose credit notes, its balance and overdue documents, grouped by the database
-    in one statement (payments and credit notes summed once and joined, not asked per document)
-    and paged. Returns (rows of ClientAging, how many clients, totals)."""
-    today = today or timezone.localdate()
-    credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD).order_by()
-              .values("id", "client_id", "issue_date", "payment_term_days", "total_to_pay", "total_operation"))
-    credit_sql, params = credit.query.sql_with_params()
-    payment, application, document, related, dead, sales, late = _sql_parts()
+ONLY = {
+    None: "1 = 1",
+    "vencidos": "overdue > 0",
+    "sobre_limite": "credit_limit > 0 AND balance > credit_limit",
+    "a_favor": "balance < 0",
+}
+
+
+def aging_table(documents, *, clients=None, client_id=None, today=None, only=None, offset=0, limit=50):
+    """The credit page and the aging report at any size: per client (``owed_sql``), the aging
+    buckets, what it owes, its unapplied payments and loose credit notes, its balance and overdue
+    documents, in one statement, largest balance first, paged. Listed: every client owing on the
+    credit sales of ``documents``, and the clients of ``clients`` holding a credit in their favour
+    (negative balance, last; ``only="a_favor"`` lists them alone). ``client_id``: that client's
+    row alone (``client_aging``). ``only``: a key of ONLY.
+    Returns (rows of ClientAging, how many clients, totals)."""
+    sql, params = owed_sql(documents, today=today or timezone.localdate(), client_id=client_id, clients=clients)
     client = connection.ops.quote_name(Client._meta.db_table)
-    buckets = ", ".join(
-        f"SUM(CASE WHEN late {cond} THEN outstanding ELSE 0 END) AS b{i}"
-        for i, cond in enumerate(["<= 0", "BETWEEN 1 AND 30", "BETWEEN 31 AND 60", "BETWEEN 61 AND 90", "> 90"]))
-    # Only identifiers from the models, %s placeholders and fixed conditions go into the text;
-    # every value travels as a parameter.
-    sql = f"""
-        WITH credit (id, client_id, issue_date, payment_term_days, total_to_pay, total_operation) AS ({credit_sql}),
-        paid AS (SELECT a.document_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
-                 WHERE p.voided_at IS NULL GROUP BY a.document_id),
-        credited AS (SELECT r.target_id, SUM(n.total_operation) AS s FROM {related} r JOIN {document} n ON n.id = r.document_id
-                     WHERE n.tipo_dte = '{DocType.NC.value}' AND n.status NOT IN ({dead}) GROUP BY r.target_id),
-        docs AS (SELECT c.client_id, {late} AS late,
-                        COALESCE(NULLIF(c.total_to_pay, 0), c.total_operation) - COALESCE(paid.s, 0)
-                        - COALESCE(credited.s, 0) AS outstanding
-                 FROM credit c LEFT JOIN paid ON paid.document_id = c.id LEFT JOIN credited ON credited.target_id = c.id),
-        owed AS (SELECT client_id, {buckets}, SUM(outstanding) AS owed, SUM(CASE WHEN late > 0 THEN 1 ELSE 0 END) AS overdue
-                 FROM docs WHERE outstanding > 0 GROUP BY client_id),
-        paid_in AS (SELECT p.client_id, SUM(p.amount) AS s FROM {payment} p
-                    WHERE p.voided_at IS NULL AND p.client_id IN (SELECT client_id FROM owed) GROUP BY p.client_id),
-        applied AS (SELECT p.client_id, SUM(a.amount) AS s FROM {application} a JOIN {payment} p ON p.id = a.payment_id
-                    WHERE p.voided_at IS NULL AND p.client_id IN (SELECT client_id FROM owed) GROUP BY p.client_id),
-        loose AS (SELECT d.client_id, SUM(d.total_operation) AS s FROM {document} d
-                  WHERE d.tipo_dte = '{DocType.NC.value}' AND d.status NOT IN ({dead}) AND d.client_id IN (SELECT client_id FROM owed)
-                  AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
-                                  WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales}))
-                  GROUP BY d.client_id),
-        client_rows AS (SELECT owed.*, cl.name, cl.credit_limit,
-                               COALESCE(paid_in.s, 0) - COALESCE(applied.s, 0) AS unapplied, COALESCE(loose.s, 0) AS loose,
-                               owed.owed - (COALESCE(paid_in.s, 0) - COALESCE(applied.s, 0)) - COALESCE(loose.s, 0) AS balance
-                        FROM owed JOIN {client} cl ON cl.id = owed.client_id
-                        LEFT JOIN paid_in ON paid_in.client_id = owed.client_id
-                        LEFT JOIN applied ON applied.client_id = owed.client_id
-                        LEFT JOIN loose ON loose.client_id = owed.client_id)
-        SELECT * FROM client_rows WHERE {_aging_condition(only)}"""  # noqa: S608
-    params = [*params, *DEAD, today, *DEAD, *CREDIT_SALES]  # in the order the placeholders appear
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The planner's row estimates through these joins are far too high and it would JIT-compile
-            # the query, which alone costs about a second; the work itself is a few hash joins.
-            cursor.execute("SET LOCAL jit = off")
-        # one pass: the page's rows, each carrying the totals of every row that passed the filter
-        page_sql = (f"SELECT *, COUNT(*) OVER () AS n_all, SUM(b0) OVER () AS t0, SUM(b1) OVER () AS t1, "  # noqa: S608
-                    f"SUM(b2) OVER () AS t2, SUM(b3) OVER () AS t3, SUM(b4) OVER () AS t4, "
-                    f"SUM(balance) OVER () AS t_balance, SUM(unapplied) OVER () AS t_unapplied FROM ({sql}) t "
-                    f"ORDER BY balance DESC, name, client_id LIMIT %s OFFSET %s")
-        cursor.execute(page_sql, [*params, limit, offset])
-        names = [c[0] for c in cursor.description]
-        found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    bucket_totals = ", ".join(f"SUM(b{i}) OVER () AS t{i}" for i in range(len(BUCKETS)))
+    # one pass: the page's rows, each carrying the totals of every row that passed the filter
+    found = _run(f"""{sql}
+        SELECT *, COUNT(*) OVER () AS n_all, {bucket_totals}, SUM(balance) OVER () AS t_balance,
+               SUM(unapplied) OVER () AS t_unapplied, SUM(loose) OVER () AS t_loose
+        FROM (SELECT pos.*, cl.name, cl.credit_limit FROM positions pos JOIN {client} cl ON cl.id = pos.client_id) t
+        WHERE {ONLY[only]} ORDER BY balance DESC, name, client_id LIMIT %s OFFSET %s""",  # noqa: S608
+                 [*params, limit, offset])
     first = found[0] if found else {}
-    count = first.get("n_all", 0)
-    sums = [first.get(k) for k in ("t0", "t1", "t2", "t3", "t4", "t_balance", "t_unapplied")]
-    money = [_dec(v) for v in sums]
-    totals = {name: money[i] for i, (name, _l, _h) in enumerate(BUCKETS)}
-    totals.update(balance=money[5], unapplied=money[6])
+    totals = {name: _dec(first.get(f"t{i}")) for i, (name, _l, _h) in enumerate(BUCKETS)}
+    totals.update(balance=_dec(first.get("t_balance")), unapplied=_dec(first.get("t_unapplied")),
+                  loose_credits=_dec(first.get("t_loose")))
+    totals["in_favour"] = totals["unapplied"] + totals["loose_credits"]
     rows = []
     for r in found:
         row = ClientAging(client_id=r["client_id"], name=r["name"], credit_limit=_dec(r["credit_limit"]),
@@ -324,15 +337,7 @@ def aging_table(documents, *, today=None, only=None, offset=0, limit=50):
                           overdue_documents=int(r["overdue"]))
         row.buckets = {name: _dec(r[f"b{i}"]) for i, (name, _l, _h) in enumerate(BUCKETS)}
         rows.append(row)
-    return rows, count or 0, totals
-
-
-def _aging_condition(only):
-    if only == "vencidos":
-        return "overdue > 0"
-    if only == "sobre_limite":
-        return "credit_limit > 0 AND balance > credit_limit"
-    return "(owed > 0 OR balance > 0)"
+    return rows, first.get("n_all", 0), totals
 
 
 def _dec(value):

@@ -4,10 +4,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
-from clients.selectors import client_get_for_user
+from clients.selectors import client_get_for_user, clients_for_user
 from core.access import module_required
 from core.modules import Action
 from core.text import clean_text
@@ -15,8 +16,10 @@ from dte.selectors import documents_for_user
 from payments import selectors, services
 from payments.forms import PaymentForm
 
-BUCKET_LABELS = [("current", _("Al día")), ("1_30", _("1–30 días")), ("31_60", _("31–60 días")),
-                 ("61_90", _("61–90 días")), ("90_plus", _("Más de 90 días"))]
+# Lazy: read in each request's language, not in the one active when the module loaded.
+BUCKET_LABELS = [("current", gettext_lazy("Al día")), ("1_30", gettext_lazy("1–30 días")),
+                 ("31_60", gettext_lazy("31–60 días")), ("61_90", gettext_lazy("61–90 días")),
+                 ("90_plus", gettext_lazy("Más de 90 días"))]
 
 
 def _documents(user):
@@ -29,15 +32,17 @@ PER_PAGE = 50
 
 @module_required(Module.REPORTES, Action.VIEW)
 def credit_list(request):
-    """Clients with pending payments, by aging bucket; over the limit or overdue highlighted.
-    Grouped by the database and paged, largest balance first."""
-    only = request.GET.get("solo") if request.GET.get("solo") in ("vencidos", "sobre_limite") else None
+    """Clients owing on credit sales, by aging bucket, over the limit or overdue highlighted; and
+    clients holding a credit in their favour (unapplied payments, loose credit notes) with their
+    negative balance, last ("Saldo a favor" lists them alone). Grouped by the database and paged,
+    largest balance first."""
+    only = request.GET.get("solo") if request.GET.get("solo") in ("vencidos", "sobre_limite", "a_favor") else None
     try:
         number = max(int(request.GET.get("pagina", "1")), 1)
     except ValueError:
         number = 1
-    rows, count, totals = selectors.aging_table(_documents(request.user), only=only, offset=(number - 1) * PER_PAGE,
-                                                limit=PER_PAGE)
+    rows, count, totals = selectors.aging_table(_documents(request.user), clients=clients_for_user(user=request.user),
+                                                only=only, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     return render(request, "payments/credit.html", {
         "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only, "count": count,
         "total_balance": totals["balance"], "number": number, "first_row": (number - 1) * PER_PAGE + 1,
@@ -71,7 +76,8 @@ def client_account(request, pk):
             else:
                 messages.success(request, _("Pago registrado."))
                 return redirect("payments:client", pk=client.pk)
-    position = selectors.aging(documents=_documents(request.user), client_ids=[client.pk]).get(client.pk)
+    # the credit page's row for this client (None: the credit page does not list it)
+    position = selectors.client_aging(_documents(request.user), client_id=client.pk, today=today)
     return render(request, "payments/client.html", {
         "client": client, "lines": lines, "form": form, "position": position, "buckets": BUCKET_LABELS,
         "payments": selectors.payments_of(client.pk)[:50], "labels": selectors.STATUS_LABELS,

