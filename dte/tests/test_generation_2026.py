@@ -242,3 +242,70 @@ def test_a_row_for_an_unknown_generation_cannot_be_saved_from_the_admin(db):
     row = SchemaGeneration(kind="01", generation="2031", effective_from=timezone.now())
     with pytest.raises(ValidationError, match="no existe"):
         row.full_clean()
+
+
+# ------------------------------------------------------------ what follows a document, per generation
+
+
+def test_a_2026_document_prints_and_sums_from_its_own_json(in_2026, make_draft, issuer, parties):
+    from dte import printing, summary
+
+    ccf = _sealed(document_issue(document=_confirmed(make_draft("03", [line("Silla", "4", "100.00")],
+                                                                client=parties["large"]), issuer), acting_user=issuer))
+    note = document_issue(document=_confirmed(_note(make_draft, parties, "05", ccf, price="150.00", client="large"),
+                                              issuer), acting_user=issuer)
+    seller = {"id_type": "13", "id_number": "04567891-2", "name": "Juan Pérez", "departamento": "05",
+              "municipio": "11", "address": "Cantón El Progreso", "phone": "77778888"}
+    fse = document_issue(document=make_draft("14", [line("Maíz", "10", "30.00", unit=32)], counterparty=seller,
+                                             observations="Compra en finca"), acting_user=issuer)
+    context = printing.context(fse)
+    assert context["is_fse"] and context["receptor"]["nombre"] == "Juan Pérez"
+    assert (context["est_code"], context["pos_code"], context["observations"]) == ("M001", "P001", "Compra en finca")
+    rows = summary.rows(_payload(note)["resumen"], "05")
+    # 150.00 + IVA 19.50 = 169.50 (the operation, the note's total); 1.50 withheld shown under it
+    assert [(r.key, r.amount) for r in rows if r.kind != "note"] == [
+        ("totalGravada", Decimal("150")), ("iva", Decimal("19.5")), ("montoTotalOperacion", Decimal("169.5"))]
+    assert ("ivaRete1", Decimal("1.5")) in [(r.key, r.amount) for r in rows] and summary.check(rows) == []
+
+
+def test_a_comprobante_de_retencion_is_issued_in_contingency_only_in_2026(make_draft, issuer, parties, users,
+                                                                         establishments):
+    from accounts.models import Company
+    from contingency.services import period_open
+
+    supervisor = users["Supervisor"]
+    period_open(company=Company.objects.get(), tipo=2, point_of_sale=establishments["pos"]["M001P002"],
+                acting_user=supervisor)
+    lines = [line("Retención", "1", "0", extra={"tipoDte": "03", "tipoDoc": 1, "numDocumento": "23CC000451",
+                                                "fechaEmision": "2026-11-03", "montoSujetoGrav": "100.00",
+                                                "codigoRetencionMH": "22"})]
+    with pytest.raises(IssueError, match="no puede emitirse en contingencia"):
+        document_issue(document=make_draft("07", lines, provider=parties["provider"], pos="M001P002", user=supervisor),
+                       acting_user=supervisor)
+    SchemaGeneration.objects.create(kind="07", generation="2026", effective_from=timezone.now() - datetime.timedelta(hours=1))
+    cr = document_issue(document=make_draft("07", lines, provider=parties["provider"], pos="M001P002", user=supervisor),
+                        acting_user=supervisor)
+    ident = _payload(cr)["identificacion"]
+    assert cr.status == GovStatus.CONTINGENCY and (ident["version"], ident["tipoModelo"], ident["tipoOperacion"]) == (2, 2, 2)
+
+
+def test_a_period_across_the_switch_declares_each_document_in_its_generation(make_draft, users):
+    from accounts.models import Company
+    from contingency import recovery
+    from contingency.models import Event
+    from contingency.services import period_end, period_open
+    from dte.models import OfflineScope
+
+    supervisor = users["Supervisor"]
+    period = period_open(company=Company.objects.get(), tipo=1, acting_user=supervisor)
+    before = document_issue(document=make_draft("01", [line()], user=supervisor), acting_user=supervisor)
+    SchemaGeneration.objects.create(kind="*", generation="2026", effective_from=timezone.now())
+    after = document_issue(document=make_draft("01", [line()], user=supervisor), acting_user=supervisor)
+    period_end(period=period, acting_user=supervisor)
+    assert recovery.build_events(OfflineScope.objects.select_related("company").get(pk=period.pk))
+    events = {jsonio.loads(e.payload)["identificacion"]["version"]: jsonio.loads(e.payload)
+              for e in Event.objects.filter(period=period)}
+    assert sorted(events) == [3, 4]  # contingencia v3 for the 2023 Factura, v4 for the 2026 one
+    assert [i["codigoGeneracion"] for i in events[3]["detalleDTE"]] == [before.codigo_generacion]
+    assert [i["codigoGeneracion"] for i in events[4]["detalleDTE"]] == [after.codigo_generacion]
+    assert "codPuntoVenta" in events[3]["emisor"] and "codPuntoVentaMH" in events[4]["emisor"]
