@@ -309,3 +309,34 @@ def test_a_period_across_the_switch_declares_each_document_in_its_generation(mak
     assert [i["codigoGeneracion"] for i in events[3]["detalleDTE"]] == [before.codigo_generacion]
     assert [i["codigoGeneracion"] for i in events[4]["detalleDTE"]] == [after.codigo_generacion]
     assert "codPuntoVenta" in events[3]["emisor"] and "codPuntoVentaMH" in events[4]["emisor"]
+
+
+def test_a_rejected_document_is_corrected_in_the_generation_it_was_issued_in(make_draft, issuer):
+    from dte.services.corrections import document_correct
+
+    doc = document_issue(document=make_draft("01", [line("Silla", "1", "113.00")]), acting_user=issuer)
+    SchemaGeneration.objects.create(kind="*", generation="2026", effective_from=timezone.now())
+    Document.objects.filter(pk=doc.pk).update(status=GovStatus.REJECTED, rejected_at=timezone.now())
+    document_correct(document=Document.objects.get(pk=doc.pk), acting_user=issuer)
+    again = document_issue(document=Document.objects.get(pk=doc.pk), acting_user=issuer)
+    assert (again.generation, again.version, _payload(again)["identificacion"]["version"]) == ("2023", 1, 1)
+    assert again.numero_control == doc.numero_control
+    fresh = document_issue(document=make_draft("01", [line("Silla", "1", "113.00")]), acting_user=issuer)
+    assert fresh.generation == "2026"
+
+
+def test_the_admin_sets_a_switch_and_the_audit_trail_says_who(users, client_as):
+    from core.models import AuditEntry
+
+    admin = client_as(users["Administrador"])
+    form = {"kind": "03", "generation": "2026", "effective_from_0": "2026-12-01", "effective_from_1": "14:00:00",
+            "note": "Aviso de MH"}
+    response = admin.post("/admin/dte/schemageneration/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = SchemaGeneration.objects.get()
+    assert (row.kind, row.generation, timezone.localtime(row.effective_from).strftime("%Y-%m-%d %H:%M")) == (
+        "03", "2026", "2026-12-01 14:00")
+    entry = AuditEntry.objects.get(object_id=str(row.pk), action="create")
+    assert entry.actor == users["Administrador"] and entry.after["generation"] == "2026"
+    refused = admin.post("/admin/dte/schemageneration/add/", {**form, "generation": "2031"})
+    assert refused.status_code == 200 and SchemaGeneration.objects.count() == 1
