@@ -14,18 +14,30 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent
 from stdnum.sv import nit as stdnum_nit
 
 _DIGITS = re.compile(r"^\d+$")
+_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def _clean(value):
-    return re.sub(r"[\s\-]", "", str(value or ""))
+    if value.__class__ is str and value.isdigit():
+        return value  # the usual cell, digits only: nothing to remove
+    return _SEPARATORS.sub("", str(value or ""))
 
 
 _DUI_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
+_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
+
+
+def _weighted_sum(digits, weights):
+    """Σ digit × weight. ASCII digits are read as bytes (one translate, not an int() a digit: the
+    check digits run for every row of a 100,000-row upload)."""
+    if digits.isascii() and digits.isdigit():
+        return sum(map(mul, digits.encode().translate(_DIGIT_VALUES), weights))
+    return sum(map(mul, map(int, digits), weights))
 
 
 def dui_check_digit(first8: str) -> str:
     # DUI: weights 9..2 over the first eight digits; the check digit makes the sum a multiple of 10.
-    total = sum(map(mul, map(int, first8), _DUI_WEIGHTS))
+    total = _weighted_sum(first8, _DUI_WEIGHTS)
     return str((10 - total % 10) % 10)
 
 
@@ -83,8 +95,8 @@ def _nit_check_digit(digits):
     # NITs whose correlative (digits 11-13) is up to 100 use weights 14..2 and (sum mod 11) mod 10;
     # later ones weights 2,7,6,5,4,3,2,7,6,5,4,3,2 and (-sum mod 11) mod 10 (same rule as python-stdnum).
     if digits[10:13] <= "100":
-        return str(sum(map(mul, map(int, digits[:13]), _OLD_WEIGHTS)) % 11 % 10)
-    return str(-sum(map(mul, map(int, digits[:13]), _NEW_WEIGHTS)) % 11 % 10)
+        return str(_weighted_sum(digits[:13], _OLD_WEIGHTS) % 11 % 10)
+    return str(-_weighted_sum(digits[:13], _NEW_WEIGHTS) % 11 % 10)
 
 
 def normalize_nrc(value):

@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "dte.sweep",
         "schedule": float(os.environ.get("DTE_SWEEP_EVERY_SECONDS", "30")),
     },
+    "dte-sweep-invalidations": {
+        "task": "dte.sweep_invalidations",
+        "schedule": float(os.environ.get("INVALIDATION_SWEEP_EVERY_SECONDS", "60")),
+    },
     "contingency-tick": {
         "task": "contingency.tick",
         "schedule": float(os.environ.get("DTE_CONTINGENCY_TICK_SECONDS", "15")),

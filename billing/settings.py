@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dte",
     "contingency",
     "payments",
+    "purchases",
     "reports",
     "clients",
     "inventory",
@@ -239,6 +240,11 @@ DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
 # the day after (2023 manual, facts §6). "*" is every other type. E.g. DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d
 DTE_INVALIDATION_DEADLINES = dict(
     item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d"))  # also validate issued documents against these
+# An invalidation whose message was lost (or whose worker died) is sent again by the
+# dte.sweep_invalidations beat task once its last attempt, or its request, is this old; the wait
+# doubles after each attempt up to the cap, so a down MH is not hammered (dte.invalidation).
+INVALIDATION_STUCK_AFTER_SECONDS = envint("INVALIDATION_STUCK_AFTER_SECONDS", 5 * 60)
+INVALIDATION_RETRY_MAX_SECONDS = envint("INVALIDATION_RETRY_MAX_SECONDS", 60 * 60)
 
 # Contingency (facts §5). The circuit breaker: this many failed calls in a row to MH, all within
 # the window, mean MH is unreachable and the company enters contingency by itself.

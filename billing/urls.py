@@ -20,6 +20,7 @@ urlpatterns = [
     path("documentos/", include("dte.urls")),
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
+    path("compras/", include("purchases.urls")),
     path("reportes/", include("reports.urls")),
     path("d/<str:enlace>/", public_views.public_document, name="public_document"),
     path("d/<str:enlace>/documento.pdf", public_views.public_download, {"fmt": "pdf"}, name="public_pdf"),

@@ -109,9 +109,19 @@ def boolean(*, default=False):
 def decimal(*, places=2, minimum=Decimal("0"), maximum=Decimal("99999999999"), required=False, from_text=True):
     quantum = Decimal(1).scaleb(-places)
 
+    common = {}  # whole numbers already seen (a spreadsheet's numbers arrive as floats): their Decimal
+
     def parse(value):
-        if value.__class__ is int and minimum <= value <= maximum:
-            return Decimal(value).quantize(quantum)  # the common case: a whole number
+        kind = value.__class__
+        if kind is float or kind is int:  # never bool: True == 1 would find 1's entry
+            known = common.get(value)
+            if known is not None:
+                return known
+            if value == value // 1 and minimum <= value <= maximum:  # NaN and ±inf fail both
+                number = Decimal(int(value)).quantize(quantum)
+                if len(common) < 1024:
+                    common[value] = number
+                return number
         if value is None or value == "":
             if required:
                 raise CellError(_("es obligatorio"))
@@ -144,9 +154,11 @@ def decimal(*, places=2, minimum=Decimal("0"), maximum=Decimal("99999999999"), r
 
 
 def integer(*, minimum=0, maximum=100000, required=False, from_text=True):
+    as_decimal = decimal(places=0, minimum=Decimal(minimum), maximum=Decimal(maximum), required=required,
+                         from_text=from_text)
+
     def parse(value):
-        number = decimal(places=0, minimum=Decimal(minimum), maximum=Decimal(maximum), required=required,
-                         from_text=from_text)(value)
+        number = as_decimal(value)
         return None if number is None else int(number)
 
     return parse

@@ -83,6 +83,8 @@ def resource_for(spec):
                 if errors:
                     raise ValueError("; ".join(f"{k}: {v}" for k, v in errors.items()))
                 values = spec.finalize(data, ctx_holder["ctx"])
+                if isinstance(values, tuple):  # the values in write_fields' order
+                    values = dict(zip(spec.write_fields, values, strict=True))
             except (CellError, ValueError) as exc:
                 result = RowResult()
                 result.import_type = RowResult.IMPORT_TYPE_INVALID

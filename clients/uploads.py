@@ -42,7 +42,7 @@ def _finalize(data, ctx):
         data["credit_limit"] = 0
     if data.get("payment_term_days") is None:
         data["payment_term_days"] = 0
-    return dict(zip(WRITE_FIELDS, map(data.get, WRITE_FIELDS, _BLANKS), strict=True))  # data.get(f, "") each, in C
+    return tuple(map(data.get, WRITE_FIELDS, _BLANKS))  # data.get(f, "") each, in C, in write_fields' order
 
 
 _BLANKS = [""] * len(WRITE_FIELDS)
@@ -51,7 +51,7 @@ _BLANKS = [""] * len(WRITE_FIELDS)
 SPEC = Spec(
     name="clientes", title=gettext_lazy("Clientes"), model=Client, columns=COLUMNS, key=KEY,
     module=Module.CLIENTES, write_fields=WRITE_FIELDS, context=_context, check=_check, finalize=_finalize,
-    conflict_sql="(id_type, id_number)",
+    conflict_sql="(id_type, id_number)", pure_rows=True,
 )
 
 

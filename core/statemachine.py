@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.models import StateChange
+from core.rows import update_with_rows
 
 
 class TransitionRefused(Exception):
@@ -49,12 +50,14 @@ class Machine:
         current = getattr(obj, self.field)
         self.check(current, to)
         with transaction.atomic(savepoint=False):
-            changed = self.model._default_manager.filter(pk=obj.pk, **{self.field: current}).update(
-                **{self.field: to}, **fields)
+            same = self.model._default_manager.filter(pk=obj.pk, **{self.field: current})
+            values = {self.field: to, **fields}
+            if self.history:  # the UPDATE and its history row in one statement (core.rows)
+                changed = update_with_rows(same, values, [self._row(obj.pk, current, to, by=by, reason=reason)])
+            else:
+                changed = same.update(**values)
             if not changed:
                 raise TransitionRefused(_("El registro cambió de estado mientras tanto."))
-            if self.history:
-                self._record([(obj.pk, current)], to, by=by, reason=reason)
         setattr(obj, self.field, to)
         for key, value in fields.items():
             setattr(obj, key, value)
@@ -76,11 +79,13 @@ class Machine:
                 self._record(rows, to, by=by, reason=reason)
         return [pk for pk, _state in rows]
 
+    def _row(self, pk, current, to, *, by, reason):
+        return StateChange(model=self.model._meta.label_lower, object_id=str(pk), field=self.field,
+                           from_state=str(current), to_state=str(to), by=by if by is not None and by.pk else None,
+                           reason=reason[:500])
+
     def _record(self, rows, to, *, by, reason):
-        StateChange.objects.bulk_create([
-            StateChange(model=self.model._meta.label_lower, object_id=str(pk), field=self.field, from_state=str(current),
-                        to_state=str(to), by=by if by is not None and by.pk else None, reason=reason[:500])
-            for pk, current in rows])
+        StateChange.objects.bulk_create([self._row(pk, current, to, by=by, reason=reason) for pk, current in rows])
 
     def history_of(self, obj):
         return StateChange.objects.filter(model=self.model._meta.label_lower, object_id=str(obj.pk), field=self.field)

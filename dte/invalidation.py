@@ -7,12 +7,16 @@ depends on it is still valid, or when a type 1 or 3 invalidation lacks a sealed 
 
 import calendar
 import datetime
+import functools
 import json
 import logging
+import operator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +24,7 @@ from core import formats
 from core.audit import audit_record
 from core.fiscal import IN_FORCE, NOTE_TYPES, DocType
 from core.models import AuditAction
-from core.queue import enqueue_on_commit
+from core.queue import enqueue, enqueue_on_commit
 from core.statemachine import TransitionRefused
 from dte import generations, jsonio, numbering
 from dte.explain import schema_messages
@@ -32,6 +36,7 @@ from dte.schemas.registry import event_version
 from dte.schemas.validation import extra_errors, schema_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import transition
+from dte.transmission import breaker
 
 log = logging.getLogger(__name__)
 NO_REPLACEMENT_TYPES = {DocType.NC}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
@@ -213,10 +218,28 @@ def invalidation_request(*, document, acting_user, tipo, reason, replacement=Non
     return record
 
 
+def _settle(record, to, **fields):
+    """Move the claimed record to ``to`` from the state it is in now, read under a row lock (a claim
+    the sweeper took back meanwhile is settled all the same). False if it was settled already."""
+    record.state = Invalidation.objects.select_for_update().values_list("state", flat=True).get(pk=record.pk)
+    try:
+        INVALIDATION_MACHINE.move(record, to, **fields)
+    except TransitionRefused:
+        return False
+    return True
+
+
 def send(invalidation_id):
-    """Send the event; MH's answer settles it. A transient failure is retried (returns False)."""
+    """Send the event; MH's answer settles it. A transient failure is retried (returns False).
+
+    The record is claimed first with the machine's conditional UPDATE (pending → sending), which
+    also counts the attempt: a duplicate message (a redelivery, the sweeper's) finds it being sent
+    or settled and sends nothing."""
     record = Invalidation.objects.select_related("document__company").get(pk=invalidation_id)
-    if record.state != InvalidationState.PENDING:
+    try:
+        INVALIDATION_MACHINE.move(record, InvalidationState.SENDING, reason=_("Enviándose a MH"),
+                                  attempts=F("attempts") + 1, last_attempt_at=timezone.now())
+    except TransitionRefused:
         return True
     doc = record.document
     client = mh_client.client_for_company(doc.company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
@@ -227,7 +250,10 @@ def send(invalidation_id):
                                    version=version, documento=record.jws,
                                    codigo_generacion=record.codigo_generacion)
     except (MHTransientError, MHInDoubtError):
-        return False  # retried: a resend of an event MH already took is recognised below
+        # Retried: a resend of an event MH already took is recognised below ("YA INVALIDADO").
+        with transaction.atomic():
+            _settle(record, InvalidationState.PENDING, reason=_("MH no respondió; se enviará de nuevo"))
+        return False
     except MHPermanentError as exc:
         answer = None
         error = str(exc)
@@ -235,13 +261,11 @@ def send(invalidation_id):
         client.close()
     with transaction.atomic():
         already = answer is not None and answer.rejected and "YA INVALIDADO" in (answer.descripcion_msg or "").upper()
-        # The record is settled by its machine's conditional UPDATE: a retried or duplicated task that
-        # got here too finds it settled and changes nothing (no second status change, no second stock move).
+        # Settled once: a send that finds it settled by another changes nothing (no second status
+        # change, no second stock move).
         if answer is not None and (answer.accepted or already):
-            try:
-                INVALIDATION_MACHINE.move(record, InvalidationState.ACCEPTED, reason=_("Invalidado por MH"),
-                                          sello_recibido=answer.sello or "", answer=answer.raw)
-            except TransitionRefused:
+            if not _settle(record, InvalidationState.ACCEPTED, reason=_("Invalidado por MH"),
+                           sello_recibido=answer.sello or "", answer=answer.raw):
                 return True
             transition(doc, GovStatus.INVALIDATED, by=record.created_by, reason=_("Invalidado por MH"))
             invalidation_accepted(record)  # the goods come back only now that the sale is void (facts §6)
@@ -249,10 +273,68 @@ def send(invalidation_id):
         detail = (f"{answer.codigo_msg} {answer.descripcion_msg}: {'; '.join(answer.observaciones)}"
                   if answer is not None else error)
         reason = _("MH rechazó la invalidación: %(d)s") % {"d": detail}
-        try:
-            INVALIDATION_MACHINE.move(record, InvalidationState.REJECTED, reason=reason,
-                                      answer=answer.raw if answer else {"error": error})
-        except TransitionRefused:
-            return True
-        transition(doc, GovStatus.SEALED, by=record.created_by, reason=reason)
+        if _settle(record, InvalidationState.REJECTED, reason=reason, answer=answer.raw if answer else {"error": error}):
+            transition(doc, GovStatus.SEALED, by=record.created_by, reason=reason)
     return True
+
+
+def attempts_of(invalidation_id):
+    return Invalidation.objects.values_list("attempts", flat=True).get(pk=invalidation_id)
+
+
+# ---------------------------------------------------------------------------------------- sweep
+
+
+def retry_wait_seconds(attempts):
+    """How long after its last attempt (or its request, before any) an unsettled invalidation is
+    taken as lost: INVALIDATION_STUCK_AFTER_SECONDS, doubled after each attempt past the first,
+    up to INVALIDATION_RETRY_MAX_SECONDS."""
+    base, cap = settings.INVALIDATION_STUCK_AFTER_SECONDS, settings.INVALIDATION_RETRY_MAX_SECONDS
+    return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+def _lost(now):
+    """The filter of pending invalidations whose wait is over: one term per attempt count until the
+    wait reaches its cap (so the database picks them, whatever their number)."""
+    terms, attempts = [], 1
+    while True:
+        wait = retry_wait_seconds(attempts)
+        older = Q(since__lte=now - datetime.timedelta(seconds=wait))
+        if retry_wait_seconds(attempts + 1) == wait or attempts >= 64:  # the cap: the same wait from here on
+            terms.append(older if attempts == 1 else Q(attempts__gte=attempts) & older)
+            break
+        terms.append((Q(attempts__lte=1) if attempts == 1 else Q(attempts=attempts)) & older)
+        attempts += 1
+    return functools.reduce(operator.or_, terms)
+
+
+def invalidations_sweep(*, now=None):
+    """Send again what a lost message or a dead worker left unsent, so no invalidation waits
+    forever while its document stays "invalidation pending". A claim older than the send task's
+    hard time limit lost its worker: it goes back to pending (MH may have the event; a resend is
+    answered "YA INVALIDADO", which settles it). Pending ones whose wait is over are queued again,
+    unless the circuit breaker says their MH is down (they wait for the next sweep).
+    Returns (queued, released, deferred)."""
+    from dte.tasks import invalidate_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
+    now = now or timezone.now()
+    dead_after = (invalidate_task.time_limit or settings.CELERY_TASK_TIME_LIMIT) + settings.INVALIDATION_STUCK_AFTER_SECONDS
+    released = INVALIDATION_MACHINE.move_many(
+        Invalidation.objects.filter(state=InvalidationState.SENDING,
+                                    last_attempt_at__lt=now - datetime.timedelta(seconds=dead_after)),
+        InvalidationState.PENDING, reason=_("El proceso que enviaba la invalidación se detuvo"))
+    lost = (Invalidation.objects.filter(state=InvalidationState.PENDING)
+            .annotate(since=Coalesce("last_attempt_at", "created_at")).filter(_lost(now))
+            .select_related("document__company").order_by("since")[:settings.DTE_SWEEP_BATCH])
+    queued, deferred, down = 0, 0, {}
+    for record in lost:
+        url = mh_client.base_url_for(record.document.company)
+        if url not in down:
+            down[url] = breaker.mh_unreachable(url, now=now)
+        if down[url]:
+            deferred += 1
+            continue
+        queued += enqueue(invalidate_task, record.pk)
+    if queued or released or deferred:
+        log.info("invalidaciones: %d en cola de nuevo, %d liberadas, %d aplazadas (MH caído)", queued, len(released), deferred)
+    return queued, len(released), deferred

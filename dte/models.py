@@ -525,6 +525,7 @@ class InvalidationType(models.IntegerChoices):
 
 class InvalidationState(models.TextChoices):
     PENDING = "pending", _("Enviada, esperando a MH")
+    SENDING = "sending", _("Enviándose a MH")
     ACCEPTED = "accepted", _("Aceptada por MH")
     REJECTED = "rejected", _("Rechazada por MH")
     FAILED = "failed", _("Fallida")  # named by earlier versions; no move leads here any more
@@ -551,15 +552,26 @@ class Invalidation(models.Model):
     returned_goods = models.JSONField(_("mercadería devuelta"), default=list, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Each send to MH claims the record first (dte.invalidation.send); the sweeper waits longer after
+    # each attempt before sending a lost one again (dte.invalidation.invalidations_sweep).
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["last_attempt_at"], name="invalidation_unsettled",
+                                condition=models.Q(state__in=[InvalidationState.PENDING, InvalidationState.SENDING]))]
 
     def __str__(self):
         return f"{self.document} ({self.get_tipo_display()})"
 
-    # MH's answer settles it once (dte.invalidation.send).
-    MOVES = {InvalidationState.PENDING: {InvalidationState.ACCEPTED, InvalidationState.REJECTED}}
+    # A send claims the record (pending → sending) so a duplicate message sends nothing; MH's answer
+    # settles it once; no answer puts it back to pending (retried), and so does the sweeper for a
+    # claim whose worker died. A send that outlived its claim still settles it from pending.
+    MOVES = {InvalidationState.PENDING: {InvalidationState.SENDING, InvalidationState.ACCEPTED,
+                                         InvalidationState.REJECTED},
+             InvalidationState.SENDING: {InvalidationState.ACCEPTED, InvalidationState.REJECTED,
+                                         InvalidationState.PENDING}}
 
 
 class PrintedCopy(models.Model):

@@ -5,6 +5,7 @@ from core.jobs import sweep_file_jobs
 from dte.archive import build
 from dte.delivery import auto_deliver
 from dte.delivery import send as deliver
+from dte.invalidation import attempts_of, invalidations_sweep
 from dte.invalidation import send as send_invalidation
 from dte.models import ARCHIVE_JOB_MACHINE, Document
 from dte.printing import render_and_store
@@ -26,8 +27,16 @@ def sweep_task():
 @shared_task(name="dte.invalidate", bind=True, max_retries=20, acks_late=True, soft_time_limit=60, time_limit=90)
 def invalidate_task(self, invalidation_id):
     if not send_invalidation(invalidation_id):
-        raise self.retry(countdown=outbox.backoff_seconds(self.request.retries + 1))
+        # The wait grows with the record's attempts, not this message's retries: a message queued
+        # again by the sweeper does not start again from the shortest wait.
+        raise self.retry(countdown=outbox.backoff_seconds(attempts_of(invalidation_id)))
     return True
+
+
+@shared_task(name="dte.sweep_invalidations", ignore_result=True)
+def sweep_invalidations_task():
+    queued, released, deferred = invalidations_sweep()
+    return {"queued": queued, "released": released, "deferred": deferred}
 
 
 @shared_task(name="dte.render", acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)

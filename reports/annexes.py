@@ -25,8 +25,10 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
+from core import scope
 from core.fiscal import DocType
 from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState
+from purchases.models import ReceivedDocument, ReceivedState
 from reports.base import ZERO, filtered, money
 
 RENTA_FROM = datetime.date(2025, 1, 1)  # the two income-tax columns exist from the January 2025 period
@@ -311,4 +313,73 @@ class ExcludedSubjects(Annex):
                    amount(subtotal), amount(withheld_iva), *renta, self.number]
 
 
-ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, ExcludedSubjects, Invalidated, Perceptions, Retentions)}
+class Purchases(Annex):
+    """Anexo 3, Detalle de compras (21 fields; facts-2 §3, from the manual v14 and its plantilla):
+    one line per CCF, credit and debit note received and registered in the month's tax period
+    (purchases.services.register). A fecha · B clase 4 (DTE) · C tipo · D número = código de
+    generación without hyphens · E NIT (NRC when no NIT) of the supplier · F nombre · G internas
+    exentas y/o no sujetas · H, I internaciones / importaciones exentas · J internas gravadas ·
+    K, L, M internaciones / importaciones gravadas · N crédito fiscal · O total = G..M (the
+    manual's rule: the crédito fiscal is not in the total) · P DUI · Q tipo de operación (1 gravada,
+    2 no gravada, 4 mixta) · R clasificación · S sector · T tipo de costo/gasto (Q–T from the
+    February 2024 period, 0 before) · U 3. Received DTEs are local purchases: H, I, K, L, M are
+    0.00 until customs declarations are entered. Amounts positive, a credit note told apart by its
+    tipo 05 (the rule of every annex)."""
+
+    key = "compras"
+    number = "3"
+    title = _("Anexo 3 · Detalle de compras")
+    description = _("Créditos fiscales y notas recibidos y registrados en el periodo del mes (bandeja de compras).")
+    types = (DocType.CCF, DocType.NC, DocType.ND)
+
+    def documents(self, params):
+        return scope.rows(ReceivedDocument, params.user).filter(
+            state=ReceivedState.REGISTERED, tax_period=params.date_from, tipo_dte__in=self.types)
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("issue_date", "id")
+                .values("issue_date", "tipo_dte", "codigo_generacion", "supplier_nit", "supplier_nrc", "supplier_name",
+                        "total_exenta", "total_no_suj", "total_gravada", "iva"))
+        for row in rows.iterator(chunk_size=2000):
+            exempt = row["total_exenta"] + row["total_no_suj"]
+            taxed = row["total_gravada"]
+            operation = 4 if taxed > 0 and exempt > 0 else 1 if taxed > 0 else 2
+            renta = ([operation, options.classification, options.sector, options.cost_type]
+                     if params.date_from >= PURCHASES_FROM else [0, 0, 0, 0])
+            yield [day(row["issue_date"]), 4, row["tipo_dte"], code(row["codigo_generacion"]),
+                   digits(row["supplier_nit"]) or digits(row["supplier_nrc"]), plain(row["supplier_name"]),
+                   amount(exempt), amount(ZERO), amount(ZERO), amount(taxed), amount(ZERO), amount(ZERO), amount(ZERO),
+                   amount(row["iva"]), amount(exempt + taxed), "", *renta, self.number]
+
+
+class PerceptionsSuffered(Purchases):
+    """Anexo 8, percepción de IVA del 1 % sufrida (casilla 163; facts-2 §3 from the manual v14 and
+    its plantilla): one line per received CCF or note, registered in the month, on which a large
+    taxpayer perceived IVA from the company. A NIT del agente (the supplier) · B fecha · C tipo ·
+    D serie (the sello de recepción, the DTE rule) · E número (código de generación without
+    hyphens) · F monto sujeto (the taxed amount) · G percepción · H DUI del agente (blank: an
+    agent is a company) · I 8."""
+
+    key = "percepcion-sufrida"
+    number = "8"
+    title = _("Anexo 8 · Percepción de IVA del 1 % sufrida")
+    description = _("Créditos fiscales y notas recibidos y registrados en el mes con IVA percibido por el proveedor.")
+
+    def filename(self, params):
+        return f"F07_percibido_{params.date_from:%Y%m}.csv"
+
+    def documents(self, params):
+        return super().documents(params).filter(iva_percibido__gt=0)
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("issue_date", "id")
+                .values("issue_date", "tipo_dte", "sello_recibido", "codigo_generacion", "supplier_nit", "total_gravada",
+                        "iva_percibido"))
+        for row in rows.iterator(chunk_size=2000):
+            yield [digits(row["supplier_nit"]), day(row["issue_date"]), row["tipo_dte"], row["sello_recibido"],
+                   code(row["codigo_generacion"]), amount(row["total_gravada"]), amount(row["iva_percibido"]), "",
+                   self.number]
+
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ExcludedSubjects, Invalidated, Perceptions, Retentions,
+                                PerceptionsSuffered)}

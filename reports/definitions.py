@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.selectors import clients_for_user
-from core import formats
+from core import formats, scope
 from core.fiscal import IVA_DIVISOR, SALES_TYPES, DocType
 from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState, InvalidationType
 from payments.selectors import aging_table
+from purchases.models import ReceivedDocument, ReceivedState
 from reports.base import PAGE, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
 
 MONEY = "money"
@@ -394,6 +395,79 @@ class ReceivablesAging(Report):
         return rows, (number + 1 if offset + PAGE < count else None), (number - 1 if number > 1 else None)
 
 
+def _purchase_signed(expr):
+    """A credit note received reduces the purchases and the crédito fiscal (CT art. 141)."""
+    return Case(When(tipo_dte=DocType.NC, then=-expr), default=expr, output_field=money())
+
+
+class PurchasesBook(Report):
+    """Libro de Compras: one line per CCF, credit and debit note received and registered in the
+    month's tax period (purchases.services.register), in the columns of RACT art. 86 (facts-2 §3):
+    a) correlativo, b) fecha, c) número, d) NRC, e) NIT/DUI of an excluded subject, f) nombre,
+    g) exentas (internas / internaciones / importaciones), h) gravadas (same split), i) crédito
+    fiscal, j) total, k) retención a terceros, l) compras a sujetos excluidos. Received DTEs are
+    local purchases: the import and internación columns stay at zero until customs declarations are
+    entered; exempt includes no sujetas (Anexo 3 column G)."""
+
+    slug = "libro-compras"
+    title = _("Libro de Compras")
+    description = _("Créditos fiscales y notas de crédito y débito recibidos, registrados en el periodo del mes.")
+    monthly = True
+    filters = ()
+    keyset = ("issue_date", "id")
+    key_types = {"issue_date": "date"}
+    fields = ("id", "issue_date", "tipo_dte", "numero_control", "codigo_generacion", "supplier_nrc", "supplier_name")
+    columns = [Column("_n", _("Correlativo"), "int", width=8), Column("issue_date", _("Fecha de emisión"), "date", width=11),
+               Column("tipo_dte", _("Tipo"), width=5), Column("numero_control", _("Número del documento"), "code", width=33),
+               Column("codigo_generacion", _("Código de generación"), "code", width=38, screen=False),
+               Column("supplier_nrc", _("NRC del proveedor"), width=10),
+               Column("excluded_id", _("NIT o DUI del sujeto excluido"), width=16, screen=False),
+               Column("supplier_name", _("Nombre del proveedor"), width=34),
+               Column("exentas", _("Compras exentas internas"), MONEY, total=True),
+               Column("exentas_internacion", _("Internaciones exentas"), MONEY, total=True, screen=False),
+               Column("exentas_import", _("Importaciones exentas"), MONEY, total=True, screen=False),
+               Column("gravadas", _("Compras gravadas internas"), MONEY, total=True),
+               Column("gravadas_internacion", _("Internaciones gravadas"), MONEY, total=True, screen=False),
+               Column("gravadas_import", _("Importaciones gravadas"), MONEY, total=True, screen=False),
+               Column("credito", _("Crédito fiscal"), MONEY, total=True),
+               Column("total", _("Total de compras"), MONEY, total=True),
+               Column("retencion", _("Retención a terceros"), MONEY, total=True),
+               Column("excluidos", _("Compras a sujetos excluidos"), MONEY, total=True)]
+    TYPES = (DocType.CCF, DocType.NC, DocType.ND)
+
+    def base(self, params):
+        return scope.rows(ReceivedDocument, params.user).filter(
+            state=ReceivedState.REGISTERED, tax_period=params.date_from, tipo_dte__in=self.TYPES)
+
+    def exprs(self):
+        zero = Value(ZERO, output_field=money())
+        return {"excluded_id": Value(""), "exentas": _purchase_signed(F("total_exenta") + F("total_no_suj")),
+                "exentas_internacion": zero, "exentas_import": zero, "gravadas": _purchase_signed(F("total_gravada")),
+                "gravadas_internacion": zero, "gravadas_import": zero, "credito": _purchase_signed(F("iva")),
+                "total": _purchase_signed(F("total_exenta") + F("total_no_suj") + F("total_gravada") + F("iva")),
+                "retencion": _purchase_signed(F("iva_retenido")), "excluidos": zero}
+
+    def totals(self, params):
+        # the constant columns are not summed by the database (a sum of a constant counts rows)
+        exprs = self.exprs()
+        keys = [c.key for c in self.columns if c.total and not isinstance(exprs[c.key], Value)]
+        out = self.base(params).aggregate(**{k: sum_of(exprs[k]) for k in keys})
+        return {**{c.key: ZERO for c in self.columns if c.total}, **out}
+
+    def notes(self, params):
+        waiting = scope_rows_waiting(params)
+        if not waiting:
+            return []
+        return [_("%(n)d documento(s) recibido(s) con fecha de este mes aún no están registrados en un periodo: "
+                  "revíselos en la bandeja de compras.") % {"n": waiting}]
+
+
+def scope_rows_waiting(params):
+    return scope.rows(ReceivedDocument, params.user).filter(
+        issue_date__gte=params.date_from, issue_date__lte=params.date_to, tipo_dte__in=PurchasesBook.TYPES,
+        state__in=(ReceivedState.RECEIVED, ReceivedState.VERIFIED, ReceivedState.QUESTIONED)).count()
+
+
 def _debit_note(qs):
     """RACT art. 83: the month's débito fiscal, the IVA inside the taxed local sales."""
     debit = qs.filter(tipo_dte=DocType.FACTURA).aggregate(s=sum_of("total_iva"))["s"]
@@ -410,6 +484,6 @@ def _unsealed_note(qs):
               "se incluyen, pero revise antes de presentar.") % {"n": n}]
 
 
-REPORTS = [SalesBookConsumers, SalesBookConsumersDetail, SalesBookTaxpayers, Retentions, Invalidated, DocumentStatus, SalesByClient,
+REPORTS = [SalesBookConsumers, SalesBookConsumersDetail, SalesBookTaxpayers, PurchasesBook, Retentions, Invalidated, DocumentStatus, SalesByClient,
            SalesByProduct, SalesByRep, SalesByEstablishment, SalesByPointOfSale, ReceivablesAging]
 BY_SLUG = {r.slug: r for r in REPORTS}

@@ -59,7 +59,10 @@ def _reps_of(establishments):
 def report_index(request):
     recent = ExportJob.objects.filter(requested_by=request.user)[:10]
     return render(request, "reports/index.html", {"reports": REPORTS, "jobs": recent,
-                                                  "can_export": request.user.can(Module.REPORTES, Action.EXPORT)})
+                                                  "can_export": request.user.can(Module.REPORTES, Action.EXPORT),
+                                                  # the purchases inbox (purchases.views: DOCUMENTOS · Modificar, company-wide)
+                                                  "can_purchases": request.user.company_wide
+                                                  and request.user.can(Module.DOCUMENTOS, Action.EDIT)})
 
 
 @module_required(Module.REPORTES, Action.VIEW)

@@ -25,7 +25,7 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
                  ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
                  ("payments", "void", "pk", "payment"), ("reports", "job", "public_id", "export_job"),
-                 ("accounts", "role_grants", "pk", "role")]
+                 ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and i18n.
 SKIP_NAMESPACES = {"admin"}
 SKIP_NAMES = {"set_language"}  # Django's POST-only language switch, open to everyone by design
@@ -136,7 +136,25 @@ def sample_objects(db, users, establishments):
         "provider": Provider.objects.create(id_type="36", id_number="06140101900018", name="Proveedor").pk,
         "job": job.public_id,
         "role": Role.objects.create(name="Muestra").pk,
+        "received": _received(point.establishment.company),
     }
+
+
+def _received(company):
+    """A verified supplier CCF with its PDF (purchases)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from purchases.models import ReceivedDocument
+
+    doc = ReceivedDocument(company=company, tipo_dte="03", version=3, generation="2023",
+                           codigo_generacion="1F2E3D4C-0000-4000-8000-0000000000AA", numero_control="DTE-03-M001P001-000000000000001",
+                           issue_date=datetime.date(2026, 11, 3), supplier_nit="06141506851019", supplier_name="Proveedor",
+                           raw="{}", file_name="a.json", state="verified")
+    doc.pdf.save("a.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    doc.save()
+    return doc.pk
 
 
 def _path(template, pattern, objects):
@@ -288,6 +306,7 @@ POST_BODIES = {
     "payments:void": lambda o: {"reason": "Pago duplicado"},
     "accounts:role_grants": lambda o: {"grants": ["clientes:view", "clientes:export"]},
 }
+POST_BODIES["purchases:question"] = lambda o: {"reason": "Revisar con el proveedor"}
 # Where a POST needs more than the grant the view declares for reading it.
 POST_GRANTS = {"payments:client": ("documentos", "edit"), "dte:action": ("documentos", "edit")}
 # URLs whose POST must write something for a role that may use them.
@@ -295,7 +314,8 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "inventory:product_edit", "inventory:product_toggle_active", "inventory:provider_create",
                "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
                "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
-               "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants"}
+               "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
+               "purchases:question"}
 
 
 def _footprint():

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from bulk import engine
 from bulk.reading import FileRejected, read_upload
@@ -32,9 +33,12 @@ def test_dry_run_counts_then_apply_then_same_file_changes_nothing():
     dry = _run(data)
     assert (dry.new, dry.changed, dry.unchanged, dry.errors) == (3, 0, 0, [])
     assert Client.objects.count() == 0  # a dry run writes nothing
+    before = timezone.now()
     _run(data, apply=True)
+    after = timezone.now()
     assert Client.objects.count() == 3
     taxpayer = Client.objects.get(id_number="06140507071048")
+    assert before <= taxpayer.created_at <= after and taxpayer.updated_at == taxpayer.created_at  # COPY's stamps
     assert taxpayer.nrc == "1234567" and taxpayer.credit_limit == Decimal("5000.00")
     assert taxpayer.activity_description == "Venta al por mayor de otros productos"  # filled from CAT-019
     snapshot = list(Client.objects.order_by("pk").values())
@@ -185,6 +189,44 @@ def test_an_error_after_earlier_batches_were_written_leaves_nothing(monkeypatch)
     assert Client.objects.count() == 0  # the first two batches were rolled back with the file
     ok = _run(xlsx(rows[:4]), apply=True)
     assert (ok.new, ok.changed, ok.unchanged, Client.objects.count()) == (4, 0, 0, 4)
+
+
+def test_a_file_refused_while_a_batch_is_still_being_written_leaves_nothing(monkeypatch):
+    """The clients' rows are checked without queries, so a batch's COPY is still open while the
+    next batch is read: a file refused there (the reader stops on a row) ends that COPY and
+    rolls the file back, and the connection is usable afterwards."""
+    monkeypatch.setattr(engine, "BATCH", 2)
+    table = read_upload(xlsx(_rows() + [consumer_row(dui(7654321), "Cuarta")]), "c.xlsx", max_rows=10)
+
+    def rows_then_refused(rows):
+        yield from rows
+        raise FileRejected("la fila 6 no se puede leer")
+
+    table.rows = rows_then_refused(table.rows)
+    with pytest.raises(FileRejected, match="fila 6"):
+        engine.run(SPEC, table, apply_changes=True)
+    assert Client.objects.count() == 0
+    ok = _run(xlsx(_rows()), apply=True)
+    assert (ok.new, Client.objects.count()) == (3, 3)
+
+
+def test_every_bad_cell_of_a_row_is_named():
+    result = _run(xlsx([client_row(correo="no-es-correo", plazo_dias=-3, tipo_cliente="mayorista")]))
+    assert sorted((r, c) for r, c, _m in result.errors) == [(2, "correo"), (2, "plazo_dias"), (2, "tipo_cliente")]
+
+
+def test_whole_numbers_are_read_alike_every_time_and_a_boolean_is_not_a_number():
+    from bulk.columns import CellError, decimal, integer
+
+    money, days = decimal(places=2, from_text=False), integer(maximum=365, from_text=False)
+    assert [money(v) for v in (5000.0, 5000, 5000.0)] == [Decimal("5000.00")] * 3  # the second 5000.0 from the cache
+    assert str(money(1.0)) == "1.00" and money(2.5) == Decimal("2.50") and days(30.0) == 30
+    with pytest.raises(CellError, match="no es un número"):
+        money(True)  # True == 1.0, which is now known: a boolean still is not a number
+    with pytest.raises(CellError, match="debe estar entre"):
+        days(400.0)
+    with pytest.raises(CellError, match="decimales"):
+        days(30.5)
 
 
 def test_a_required_column_cannot_be_left_out():

@@ -203,11 +203,16 @@ _clients = {}
 _clients_lock = threading.Lock()
 
 
+def base_url_for(company):
+    """The address of the company's MH (its calls are logged by it: the circuit breaker reads them so)."""
+    return (company.mh_api_url or MH_URLS[company.mh_environment]).rstrip("/")
+
+
 def client_for_company(company, *, shared=False, **kwargs):
     """An MH client for the company. ``shared``: one per process and settings, reused across calls
     (an HTTP client with its TLS context and open connections costs ~15 ms to build); the cache
     key includes a digest of the password, so changed credentials get a new client."""
-    base_url = company.mh_api_url or MH_URLS[company.mh_environment]
+    base_url = base_url_for(company)
     password = company.mh_api_password or ""
     if not shared:
         return MHClient(base_url=base_url, user=company.mh_api_user, password=password, **kwargs)

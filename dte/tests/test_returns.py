@@ -163,13 +163,17 @@ def test_a_retry_after_a_lost_answer_and_a_duplicate_worker_move_stock_once(sale
                                   returned=[{"line": table.pk, "quantity": Decimal(2)}])
     # First send: no answer (MH may have it). The task will be retried.
     already = MHAnswer(estado="RECHAZADO", descripcion_msg="DOCUMENTO YA INVALIDADO", raw={})
-    fake = mh(MHInDoubtError("sin respuesta"), already, accepted())
+    fake = mh(MHInDoubtError("sin respuesta"), already)
     assert send(record.pk) is False
+    assert Invalidation.objects.get(pk=record.pk).state == "pending"
     assert stock(goods["MESA-01"], establishments) == Decimal(8)
-    # The retry runs while a duplicate of it, started meanwhile, settles the record first.
-    fake.during = lambda: send(record.pk)
+    # The retry runs while a duplicate of it starts: the duplicate finds the record claimed and
+    # neither calls MH nor settles anything.
+    duplicate = []
+    fake.during = lambda: duplicate.append(send(record.pk))
     assert send(record.pk) is True
-    assert fake.calls == 3
+    assert duplicate == [True] and fake.calls == 2
+    assert Invalidation.objects.get(pk=record.pk).attempts == 2
     assert stock(goods["MESA-01"], establishments) == Decimal(10)  # 8 + 2, once
     assert StockMovement.objects.filter(reference=sale.codigo_generacion, quantity__gt=0).count() == 1
     assert Invalidation.objects.get(pk=record.pk).state == "accepted"

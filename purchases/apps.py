@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PurchasesConfig(AppConfig):
+    """Documents received from suppliers (issue 23): the purchases inbox. Its pages need
+    DOCUMENTOS · Modificar (the accountant's grant; a sales rep has none) and a company-wide role:
+    purchases belong to the company, not to an establishment. No module code of its own: a new one
+    needs a migration of accounts' grant constraint and of the default roles."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "purchases"
+    verbose_name = _("Compras")
+
+    def ready(self):
+        from core import scope
+        from purchases.models import ReceivedDocument
+        from purchases.selectors import received_for_user
+
+        scope.register(ReceivedDocument, lambda user: received_for_user(user=user))  # core.scope

@@ -1,0 +1,95 @@
+"""Documents received from suppliers (DTE JSON, optionally their PDF): checked offline on arrival,
+registered into a tax period for the Libro de Compras. Written only by purchases.services
+(audited); their state changes through RECEIVED_MACHINE (core.statemachine)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.statemachine import Machine
+
+
+class ReceivedState(models.TextChoices):
+    RECEIVED = "received", _("Recibido")
+    VERIFIED = "verified", _("Verificado")
+    QUESTIONED = "questioned", _("Observado")
+    REGISTERED = "registered", _("Registrado")
+    INVALIDATED = "invalidated", _("Invalidado por el proveedor")
+
+
+class MHStatus(models.TextChoices):
+    """What MH's public consultation page showed the accountant (facts-2 §4): MH offers a receptor
+    no API, and the page asks a captcha, so a person reads it and records it here."""
+
+    VALID = "valid", _("Transmitido satisfactoriamente")
+    INVALIDATED = "invalidated", _("Invalidado")
+    REJECTED = "rejected", _("Rechazado")
+    NOT_FOUND = "not_found", _("No encontrado (error)")
+
+
+class ReceivedDocument(models.Model):
+    MOVES = {
+        ReceivedState.RECEIVED: {ReceivedState.VERIFIED, ReceivedState.QUESTIONED, ReceivedState.INVALIDATED},
+        ReceivedState.VERIFIED: {ReceivedState.QUESTIONED, ReceivedState.REGISTERED, ReceivedState.INVALIDATED},
+        # the accountant may accept a questioned document after checking it (the reason stays in the history)
+        ReceivedState.QUESTIONED: {ReceivedState.VERIFIED, ReceivedState.INVALIDATED},
+        ReceivedState.REGISTERED: {ReceivedState.INVALIDATED},
+        ReceivedState.INVALIDATED: set(),
+    }
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="received_documents")
+    tipo_dte = models.CharField(_("tipo de DTE"), max_length=2)
+    version = models.PositiveSmallIntegerField(_("versión"))
+    generation = models.CharField(_("generación de esquemas"), max_length=8)
+    codigo_generacion = models.CharField(_("código de generación"), max_length=36)
+    numero_control = models.CharField(_("número de control"), max_length=31)
+    sello_recibido = models.CharField(_("sello de recepción"), max_length=40, blank=True)
+    ambiente = models.CharField(_("ambiente"), max_length=2, blank=True)
+    issue_date = models.DateField(_("fecha de emisión"))
+    supplier_nit = models.CharField(_("NIT del proveedor"), max_length=20, blank=True)
+    supplier_nrc = models.CharField(_("NRC del proveedor"), max_length=8, blank=True)
+    supplier_name = models.CharField(_("proveedor"), max_length=250)
+    provider = models.ForeignKey("inventory.Provider", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="received_documents")
+    # resumen, in the document's own signs (a credit note subtracts in the book, not here)
+    total_no_suj = models.DecimalField(_("no sujetas"), max_digits=19, decimal_places=2, default=0)
+    total_exenta = models.DecimalField(_("exentas"), max_digits=19, decimal_places=2, default=0)
+    total_gravada = models.DecimalField(_("gravadas"), max_digits=19, decimal_places=2, default=0)
+    iva = models.DecimalField(_("IVA (crédito fiscal)"), max_digits=19, decimal_places=2, default=0)
+    iva_percibido = models.DecimalField(_("IVA percibido"), max_digits=19, decimal_places=2, default=0)
+    iva_retenido = models.DecimalField(_("IVA retenido"), max_digits=19, decimal_places=2, default=0)
+    rete_renta = models.DecimalField(_("renta retenida"), max_digits=19, decimal_places=2, default=0)
+    total = models.DecimalField(_("total de la operación"), max_digits=19, decimal_places=2, default=0)
+    raw = models.TextField(_("JSON recibido"))  # the text exactly as received (the fiscal record)
+    file_name = models.CharField(_("archivo"), max_length=255)
+    pdf = models.FileField(_("PDF"), upload_to="received/%Y/%m/", blank=True)
+    state = models.CharField(_("estado"), max_length=12, choices=ReceivedState.choices, default=ReceivedState.RECEIVED)
+    question_reason = models.CharField(_("motivo de la observación"), max_length=1000, blank=True)
+    tax_period = models.DateField(_("periodo tributario"), null=True, blank=True)  # first day of the month
+    notes = models.TextField(_("notas"), blank=True)
+    mh_status = models.CharField(_("estado en MH"), max_length=12, choices=MHStatus.choices, blank=True)
+    mh_checked_at = models.DateTimeField(_("consultado en MH"), null=True, blank=True)
+    mh_checked_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
+    received_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        verbose_name = _("documento recibido")
+        verbose_name_plural = _("documentos recibidos")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "codigo_generacion"], name="received_once_per_company"),
+            models.CheckConstraint(condition=~models.Q(state="registered") | models.Q(tax_period__isnull=False),
+                                   name="received_registered_has_period"),
+        ]
+        indexes = [models.Index(fields=["company", "tax_period"]), models.Index(fields=["company", "state"])]
+
+    def __str__(self):
+        return f"{self.tipo_dte} {self.numero_control} ({self.supplier_name})"
+
+    @property
+    def period_label(self):
+        """The tax period as the declaration names it: ``11/2026``."""
+        return self.tax_period.strftime("%m/%Y") if self.tax_period else ""
+
+
+RECEIVED_MACHINE = Machine(ReceivedDocument, ReceivedDocument.MOVES)  # core.statemachine

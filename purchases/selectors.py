@@ -1,0 +1,8 @@
+from purchases.models import ReceivedDocument
+
+
+def received_for_user(*, user):
+    """Purchases belong to the company: a company-wide role sees them all, anyone else none."""
+    if not user.company_wide:
+        return ReceivedDocument.objects.none()
+    return ReceivedDocument.objects.all()

@@ -1,0 +1,216 @@
+"""Receiving, questioning and registering supplier documents. Every write by a person is audited
+(core.audit) and every state change goes through RECEIVED_MACHINE (core.statemachine)."""
+
+import datetime
+import posixpath
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.selectors import company_get
+from core.audit import audit_record
+from inventory.models import Provider
+from purchases import checks, reading
+from purchases.models import RECEIVED_MACHINE, MHStatus, ReceivedDocument, ReceivedState
+
+# Ley IVA art. 63 (facts-2 §3): a purchase may be credited in its month or the three following.
+LATE_PERIODS = 3
+ACCEPTED_TYPES = ("01", "03", "05", "06", "07", "11", "14")
+
+
+@dataclass
+class FileResult:
+    name: str
+    document: ReceivedDocument | None = None
+    refused: str = ""  # why the file was not kept
+    problems: list = field(default_factory=list)
+
+
+def _money(resumen, key):
+    value = resumen.get(key)
+    return Decimal(value).quantize(Decimal("0.01")) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else Decimal("0.00")
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def provider_for(nit, nrc):
+    """The catalogue's provider with this NIT (or, failing that, this NRC); None: a new supplier."""
+    if nit:
+        found = Provider.objects.filter(id_number__in=[nit, f"{nit[:4]}-{nit[4:10]}-{nit[10:13]}-{nit[13:]}"]).first()
+        if found:
+            return found
+    if nrc:
+        return Provider.objects.filter(nrc=nrc).first()
+    return None
+
+
+def _receive_one(incoming, pdfs, company, acting_user):
+    name = incoming.name
+    try:
+        text, document = reading.parse_json(incoming.data, name)
+    except reading.NotADocument as exc:
+        return FileResult(name, refused=str(exc))
+    ident = document["identificacion"]
+    tipo, version = ident.get("tipoDte"), ident.get("version")
+    if tipo not in ACCEPTED_TYPES or not isinstance(version, int):
+        return FileResult(name, refused=_("«%(f)s»: tipo de DTE «%(t)s» no admitido en la bandeja de compras.")
+                          % {"f": name, "t": tipo})
+    generation = checks.generation_of(tipo, version)
+    if generation is None:
+        return FileResult(name, refused=_("«%(f)s»: la versión %(v)s del tipo %(t)s no es una versión de MH conocida.")
+                          % {"f": name, "v": version, "t": tipo})
+    codigo = str(ident.get("codigoGeneracion") or "").upper()
+    issue_date = _date(ident.get("fecEmi"))
+    if len(codigo) != 36 or issue_date is None:
+        return FileResult(name, refused=_("«%(f)s»: le falta el código de generación o la fecha de emisión.") % {"f": name})
+    existing = ReceivedDocument.objects.filter(company=company, codigo_generacion=codigo).first()
+    if existing:
+        return FileResult(name, refused=_("«%(f)s» ya se recibió (código de generación %(c)s, archivo «%(o)s» del %(d)s): "
+                                          "no se registra dos veces.")
+                          % {"f": name, "c": codigo, "o": existing.file_name, "d": existing.received_at.date().isoformat()})
+    problems = checks.check(document, company, generation)
+    emisor = document.get("emisor") if isinstance(document.get("emisor"), dict) else {}
+    # A CR names the agent in emisor too; the supplier of a purchase is whoever issued it.
+    nit = str(emisor.get("nit") or emisor.get("numDocumento") or "").replace("-", "")[:20]
+    nrc = str(emisor.get("nrc") or "")[:8]
+    resumen = document.get("resumen") if isinstance(document.get("resumen"), dict) else {}
+    obj = ReceivedDocument(
+        company=company, tipo_dte=tipo, version=version, generation=generation, codigo_generacion=codigo,
+        numero_control=str(ident.get("numeroControl") or "")[:31], sello_recibido=str(document.get("selloRecibido") or "")[:40],
+        ambiente=str(ident.get("ambiente") or "")[:2], issue_date=issue_date, supplier_nit=nit, supplier_nrc=nrc,
+        supplier_name=str(emisor.get("nombre") or "")[:250], provider=provider_for(nit, nrc),
+        total_no_suj=_money(resumen, "totalNoSuj"), total_exenta=_money(resumen, "totalExenta"),
+        total_gravada=_money(resumen, "totalGravada"), iva=checks.iva_of(resumen).quantize(Decimal("0.01")),
+        iva_percibido=_money(resumen, "ivaPerci1"), iva_retenido=_money(resumen, "ivaRete1"),
+        rete_renta=_money(resumen, "reteRenta"),
+        total=_money(resumen, "montoTotalOperacion") or _money(resumen, "totalPagar"),
+        raw=text, file_name=name[:255], received_by=acting_user)
+    pdf = pdfs.pop(posixpath.splitext(name)[0].lower(), None) or pdfs.pop(codigo.lower(), None)
+    try:
+        with transaction.atomic():
+            if pdf is not None:
+                obj.pdf.save(f"{codigo}.pdf", ContentFile(pdf.data), save=False)
+            obj.save()
+            audit_record(actor=acting_user, action="create", obj=obj,
+                         summary=_("Documento recibido %(t)s %(n)s de %(s)s (archivo «%(f)s»)")
+                         % {"t": tipo, "n": obj.numero_control, "s": obj.supplier_name, "f": name})
+            if problems:
+                RECEIVED_MACHINE.move(obj, ReceivedState.QUESTIONED, by=acting_user, reason=_reason(problems)[:500],
+                                      question_reason=_reason(problems))
+            else:
+                RECEIVED_MACHINE.move(obj, ReceivedState.VERIFIED, by=acting_user, reason=_("Revisión sin observaciones."))
+    except IntegrityError:  # the same document in the same upload twice, or a concurrent upload
+        return FileResult(name, refused=_("«%(f)s» ya se recibió (código de generación %(c)s): no se registra dos veces.")
+                          % {"f": name, "c": codigo})
+    return FileResult(name, document=obj, problems=problems)
+
+
+def _reason(problems):
+    return " · ".join(problems)[:1000]
+
+
+def receive_upload(*, files, acting_user, company=None):
+    """``files``: (name, bytes) pairs as uploaded (JSON, PDF or ZIP). Returns (results, skipped
+    names). Raises reading.UploadRejected when the upload as a whole is refused."""
+    company = company or company_get()
+    if company is None:
+        raise ValidationError(_("Configure primero la empresa."))
+    incoming, skipped = reading.expand(files)
+    pdfs = {}
+    for item in incoming:
+        if item.name.lower().endswith(".pdf"):
+            if not item.data.startswith(b"%PDF-"):
+                skipped.append(item.name)
+                continue
+            pdfs[posixpath.splitext(item.name)[0].lower()] = item
+    results = [_receive_one(item, pdfs, company, acting_user) for item in incoming if item.name.lower().endswith(".json")]
+    skipped += [item.name for item in pdfs.values()]  # PDFs that match no JSON
+    return results, skipped
+
+
+def period_problem(document, period):
+    """Why ``document`` cannot be registered in ``period`` (a month's first day), or ''."""
+    first = document.issue_date.replace(day=1)
+    months = (period.year - first.year) * 12 + period.month - first.month
+    if months < 0:
+        return _("%(n)s es de %(m)s: no puede registrarse en un periodo anterior.") % {
+            "n": document.numero_control, "m": first.strftime("%m/%Y")}
+    if months > LATE_PERIODS:
+        return _("%(n)s es de %(m)s: solo puede acreditarse en ese mes o en los tres siguientes (Ley IVA art. 63).") % {
+            "n": document.numero_control, "m": first.strftime("%m/%Y")}
+    return ""
+
+
+def register(*, documents, period, acting_user):
+    """Register verified documents into the tax period ``period`` (any day of the month). Returns
+    (registered count, problems)."""
+    period = period.replace(day=1)
+    problems, done = [], 0
+    with transaction.atomic():
+        for document in documents:
+            if document.state != ReceivedState.VERIFIED:
+                problems.append(_("%(n)s no está verificado (%(s)s): no se registra.") % {
+                    "n": document.numero_control, "s": document.get_state_display()})
+                continue
+            problem = period_problem(document, period)
+            if problem:
+                problems.append(problem)
+                continue
+            RECEIVED_MACHINE.move(document, ReceivedState.REGISTERED, by=acting_user, tax_period=period,
+                                  reason=_("Registrado en el periodo %(p)s") % {"p": period.strftime("%m/%Y")})
+            audit_record(actor=acting_user, action="update", obj=document,
+                         summary=_("Registrado en el Libro de Compras de %(p)s") % {"p": period.strftime("%m/%Y")})
+            done += 1
+    return done, problems
+
+
+def question(*, document, reason, acting_user):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Escriba el motivo de la observación."))
+    with transaction.atomic():
+        RECEIVED_MACHINE.move(document, ReceivedState.QUESTIONED, by=acting_user, reason=reason[:500],
+                              question_reason=reason[:1000])
+        audit_record(actor=acting_user, action="update", obj=document, summary=_("Observado: %(r)s") % {"r": reason})
+
+
+def accept(*, document, acting_user):
+    with transaction.atomic():
+        RECEIVED_MACHINE.move(document, ReceivedState.VERIFIED, by=acting_user,
+                              reason=_("Aceptado por el contador tras revisarlo."), question_reason="")
+        audit_record(actor=acting_user, action="update", obj=document, summary=_("Aceptado tras revisión"))
+
+
+def record_mh_status(*, document, status, acting_user):
+    """Record what MH's public page showed for ``document``. Invalidated: the document leaves the
+    books (if it was registered, the message names the period to correct). Rejected or not found:
+    questioned while it is not registered. Returns a message for the accountant."""
+    status = MHStatus(status)
+    with transaction.atomic():
+        ReceivedDocument.objects.filter(pk=document.pk).update(mh_status=status, mh_checked_at=timezone.now(),
+                                                                mh_checked_by=acting_user)
+        document.mh_status = status
+        label = MHStatus(status).label
+        message = _("Estado en MH registrado: %(s)s.") % {"s": label}
+        if status == MHStatus.INVALIDATED and document.state != ReceivedState.INVALIDATED:
+            period = document.tax_period
+            RECEIVED_MACHINE.move(document, ReceivedState.INVALIDATED, by=acting_user,
+                                  reason=_("MH lo muestra invalidado por el proveedor"))
+            if period:
+                message = _("El proveedor invalidó este documento y ya estaba registrado en el periodo %(p)s: "
+                            "corrija el Libro de Compras y la declaración de ese periodo.") % {"p": period.strftime("%m/%Y")}
+        elif status in (MHStatus.REJECTED, MHStatus.NOT_FOUND) and RECEIVED_MACHINE.allowed(document.state, ReceivedState.QUESTIONED):
+            RECEIVED_MACHINE.move(document, ReceivedState.QUESTIONED, by=acting_user, reason=label,
+                                  question_reason=_("Estado en MH: %(s)s") % {"s": label})
+        audit_record(actor=acting_user, action="update", obj=document, summary=message)
+    return message

@@ -1,0 +1,1 @@
+from dte.tests.conftest import parties  # noqa: F401

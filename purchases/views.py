@@ -1,0 +1,199 @@
+"""The purchases inbox: upload, list with filters, one document, bulk register into a period.
+Every page needs DOCUMENTOS · Modificar and reaches documents through core.scope (a role that is
+not company-wide reaches none: 404)."""
+
+import datetime
+import json
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.modules import Module
+from core import scope
+from core.access import module_required
+from core.modules import Action
+from core.statemachine import TransitionRefused
+from core.text import clean_text
+from purchases import reading, services
+from purchases.models import MHStatus, ReceivedDocument, ReceivedState
+
+PER_PAGE = 100
+GRANT = (Module.DOCUMENTOS, Action.EDIT)
+
+
+def _month(value):
+    try:
+        return datetime.date.fromisoformat(f"{value}-01")
+    except (TypeError, ValueError):
+        return None
+
+
+def _rows(user):
+    return scope.rows(ReceivedDocument, user)
+
+
+@module_required(*GRANT)
+def inbox(request):
+    qs = _rows(request.user).select_related("provider")
+    state = request.GET.get("estado", "")
+    if state in ReceivedState.values:
+        qs = qs.filter(state=state)
+    month = _month(request.GET.get("mes", ""))
+    if month:
+        end = (month + datetime.timedelta(days=32)).replace(day=1)
+        qs = qs.filter(issue_date__gte=month, issue_date__lt=end)
+    supplier = clean_text(request.GET.get("proveedor", ""))[:100]
+    if supplier:
+        qs = qs.filter(Q(supplier_name__icontains=supplier) | Q(supplier_nit__startswith=supplier.replace("-", ""))
+                       | Q(supplier_nrc=supplier))
+    count = qs.count()
+    invalidated_registered = _rows(request.user).filter(state=ReceivedState.INVALIDATED, tax_period__isnull=False).order_by("tax_period")
+    return render(request, "purchases/inbox.html", {"invalidated_registered": invalidated_registered,
+        "documents": qs[:PER_PAGE], "count": count, "states": ReceivedState.choices, "state": state,
+        "month": month.strftime("%Y-%m") if month else "", "supplier": supplier, "per_page": PER_PAGE})
+
+
+@module_required(*GRANT)
+def upload(request):
+    context = {"max_files": reading.MAX_FILES}
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        if not files:
+            messages.error(request, _("Elija uno o varios archivos JSON, o un ZIP."))
+        else:
+            try:
+                results, skipped = services.receive_upload(
+                    files=[(f.name, _read_bounded(f)) for f in files], acting_user=request.user)
+            except (reading.UploadRejected, ValidationError) as exc:
+                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                context.update(results=results, skipped=skipped,
+                               kept=sum(1 for r in results if r.document), refused=sum(1 for r in results if r.refused))
+    return render(request, "purchases/upload.html", context)
+
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+
+
+def _read_bounded(uploaded):
+    if uploaded.size > MAX_UPLOAD_BYTES:
+        raise reading.UploadRejected(_("«%(f)s» ocupa más de %(mb)d MB: divida la carga.")
+                                     % {"f": uploaded.name, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+    return uploaded.read()
+
+
+def _get(request, pk):
+    return scope.get_or_404(ReceivedDocument, request.user, pk=pk)
+
+
+def _view_of(document):
+    """The parts of the received JSON our page shows (amounts as Decimal, never floats)."""
+    try:
+        data = json.loads(document.raw, parse_float=Decimal)
+    except ValueError:
+        return {}
+    as_dict = lambda v: v if isinstance(v, dict) else {}  # noqa: E731
+    items = [i for i in data.get("cuerpoDocumento") or [] if isinstance(i, dict)]
+    return {"ident": as_dict(data.get("identificacion")), "emisor": as_dict(data.get("emisor")),
+            "receptor": as_dict(data.get("receptor")), "items": items, "resumen": as_dict(data.get("resumen"))}
+
+
+@module_required(*GRANT)
+def document(request, pk):
+    from core.models import StateChange
+
+    obj = _get(request, pk)
+    history = StateChange.objects.filter(model=ReceivedDocument._meta.label_lower, object_id=str(obj.pk)).select_related("by")
+    return render(request, "purchases/document.html", {"doc": obj, "view": _view_of(obj), "history": history,
+                                                       "consulta_url": consulta_url(obj), "mh_statuses": MHStatus.choices})
+
+
+def consulta_url(obj):
+    """MH's public consultation page prefilled for this document (dte.printing.consult_url: MH's
+    page, or govsim's copy in development). Facts-2 §4: the page asks a captcha and MH offers a
+    receptor no API (consultadte answers an issuer about its own documents), so a person opens it
+    and records what it shows (record_mh_status); the product does not scrape it."""
+    from dte.printing import consult_url
+
+    return consult_url(obj, {"ambiente": obj.ambiente, "fecEmi": obj.issue_date.isoformat()})
+
+
+@module_required(*GRANT)
+@require_POST
+def mh_status(request, pk):
+    obj = _get(request, pk)
+    status = request.POST.get("status", "")
+    if status not in MHStatus.values:
+        messages.error(request, _("Elija lo que muestra la consulta pública de MH."))
+    else:
+        try:
+            message = services.record_mh_status(document=obj, status=status, acting_user=request.user)
+        except TransitionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            (messages.warning if obj.state == ReceivedState.INVALIDATED else messages.success)(request, message)
+    return redirect("purchases:document", pk=obj.pk)
+
+
+@module_required(*GRANT)
+def document_pdf(request, pk):
+    obj = _get(request, pk)
+    if not obj.pdf:
+        raise Http404
+    return FileResponse(obj.pdf.open("rb"), content_type="application/pdf", filename=f"{obj.codigo_generacion}.pdf")
+
+
+@module_required(*GRANT)
+@require_POST
+def question(request, pk):
+    obj = _get(request, pk)
+    try:
+        services.question(document=obj, reason=clean_text(request.POST.get("reason", "")), acting_user=request.user)
+    except (ValidationError, TransitionRefused) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Documento observado."))
+    return redirect("purchases:document", pk=obj.pk)
+
+
+@module_required(*GRANT)
+@require_POST
+def accept(request, pk):
+    obj = _get(request, pk)
+    try:
+        services.accept(document=obj, acting_user=request.user)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Documento aceptado: puede registrarse."))
+    return redirect("purchases:document", pk=obj.pk)
+
+
+@module_required(*GRANT)
+@require_POST
+def register(request):
+    period = _month(request.POST.get("periodo", ""))
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:1000]
+    if period is None:
+        messages.error(request, _("Elija el periodo tributario (AAAA-MM)."))
+    elif not ids:
+        messages.error(request, _("Marque los documentos que desea registrar."))
+    else:
+        chosen = list(_rows(request.user).filter(pk__in=ids).order_by("issue_date", "pk"))
+        try:
+            done, problems = services.register(documents=chosen, period=period, acting_user=request.user)
+        except TransitionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            if done:
+                messages.success(request, _("%(n)d documento(s) registrados en el periodo %(p)s.") % {
+                    "n": done, "p": period.strftime("%m/%Y")})
+            for problem in problems:
+                messages.warning(request, problem)
+    return redirect("purchases:inbox")
