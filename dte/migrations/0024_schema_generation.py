@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dte', '0022_contingency_links_move'),
+        ('dte', '0023_invalidation_attempts'),
     ]
 
     operations = [

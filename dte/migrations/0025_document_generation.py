@@ -17,7 +17,7 @@ def issued_in_2023(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("dte", "0023_schema_generation"),
+        ("dte", "0024_schema_generation"),
     ]
 
     operations = [migrations.RunPython(issued_in_2023, migrations.RunPython.noop)]
