@@ -118,7 +118,7 @@ def receptor(tipo, party, extra=None):
                 "nombre": p.get("name"), "codActividad": p.get("activity_code"),
                 "descActividad": p.get("activity_description"), "nombreComercial": _none(p.get("trade_name")),
                 "direccion": _party_address(p), "telefono": _none(p.get("phone")), "correo": _none(p.get("email"))}
-    out = b23.receptor(ar.FACTURA if tipo == ar.FACTURA else tipo, party, extra)
+    out = b23.receptor(tipo, party, extra)
     if out is None:
         return None
     if tipo == ar.FEX:
