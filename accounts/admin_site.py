@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def redirect_to_login(next_url, login_url):
-    # An INSTALLED_APPS module, loaded before the models are; auth.views imports models.
-    from django.contrib.auth.views import redirect_to_login as redirect  # noqa: PLC0415 - app loading
+    from django.contrib.auth.views import redirect_to_login as redirect  # noqa: PLC0415 - auth.views imports models; INSTALLED_APPS loads this module before them
 
     return redirect(next_url, login_url)
 

@@ -358,7 +358,8 @@ LINE_COPY = ("COPY dte_documentline (id, document_id, position, product_id, item
 RELATED_COPY = ("COPY dte_relateddocument (id, document_id, tipo_documento, tipo_generacion, numero_documento, "
                 "fecha_emision, target_id) FROM STDIN")
 INVALIDATION_COPY = ("COPY dte_invalidation (id, document_id, tipo, reason, replacement_id, responsible, requester, "
-                     "codigo_generacion, payload, jws, state, sello_recibido, answer, created_by_id, created_at, returned_goods) "
+                     "codigo_generacion, payload, jws, state, sello_recibido, answer, created_by_id, created_at, returned_goods, "
+                     "attempts, last_attempt_at) "
                      "FROM STDIN")
 PAYMENT_COPY = ("COPY payments_payment (id, client_id, date, amount, method, reference, notes, voided_at, "
                 "void_reason, created_by_id, created_at, unapplied) FROM STDIN")  # each applied whole: unapplied 0
@@ -673,7 +674,7 @@ def generate(args, rng, company, ests, reps_by_est, providers, products, clients
             who = jdump({"name": "Responsable de Prueba", "id_type": "13", "id_number": "00016297-5"})
             side.invalidations.write(
                 f"{inv_id}\t{doc_id}\t{kind}\t{INVALIDATION_REASONS[int(r() * 4)]}\t{N}\t{who}\t{who}\t"
-                f"{uuid_upper(bits(128))}\t\t\taccepted\t{year}{bits(144):036X}\t{{}}\t{rep}\t{later} 16:00:00{UTC_OFFSET}\t[]\n")
+                f"{uuid_upper(bits(128))}\t\t\taccepted\t{year}{bits(144):036X}\t{{}}\t{rep}\t{later} 16:00:00{UTC_OFFSET}\t[]\t1\t{later} 16:00:00{UTC_OFFSET}\n")
         elif cond == 2 and status != "rejected" and ttp > 0:
             # Older credit sales are mostly paid (some in part); recent ones mostly owed.
             p = 0.96 if age >= 90 else 0.85 if age >= 45 else 0.6 if age >= 30 else 0.25 if age >= 10 else 0.03

@@ -4,6 +4,8 @@ formulas (=, +, -, @ …) are written with a leading apostrophe."""
 import csv
 import io
 
+from openpyxl import Workbook
+
 from bulk.columns import escape_formula
 
 
@@ -14,8 +16,6 @@ def _rows(spec, queryset):
 
 
 def export_xlsx(spec, queryset) -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(spec.title)[:30])
     sheet.append([c.header for c in spec.columns])

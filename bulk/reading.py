@@ -37,6 +37,7 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and old .xls are OLE containers
 # Sizes once uncompressed. A sheet is streamed, so its size costs time, not memory; 400 MB of XML
@@ -768,8 +769,6 @@ def _table_from(rows, *, max_rows, count):
 def _read_calamine(data, *, title, max_rows, max_cols):
     """The sheet read by python-calamine, once ``_SheetShape`` has bounded its grid; None (read
     it with expat) if calamine does not read it as expected."""
-    from python_calamine import CalamineWorkbook
-
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not book.sheet_names or book.sheet_names[0] != title:

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -52,8 +53,6 @@ def job_detail(request, catalogue, job):
     if job.running and services.import_fail_stuck(job_ids=[job.pk]):  # its worker died: say so now
         job.refresh_from_db()
     template = "bulk/partials/job_status.html" if request.htmx else "bulk/job.html"
-    from django.core.cache import cache
-
     progress = cache.get(services.progress_key(job.pk)) or {}
     percent = int(100 * progress["done"] / progress["total"]) if progress.get("total") else 0
     return render(request, template, {"job": job, "spec": get_spec(catalogue), "catalogue": catalogue,

@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from catalogs.models import CatalogEntry
+from catalogs.territory import REFORM_2024
 
 
 def current_edition():
@@ -27,8 +28,6 @@ def distrito_choices(departamento):
     """The distritos (CAT-008) of a departamento, by code and name: every one the 2024 reform map
     knows (catalogs.territory), named from the catalog (its 2026 edition, else the pre-reform
     municipio of the same code)."""
-    from catalogs.territory import REFORM_2024
-
     codes = sorted(code for distritos in REFORM_2024.get(departamento, {}).values() for code in distritos.split())
     names = dict(CatalogEntry.objects.filter(catalog="CAT-013", edition="2023", parent=departamento)
                  .values_list("code", "name"))

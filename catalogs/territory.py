@@ -12,6 +12,9 @@ distrito → municipio assignment; catalogs/tests checks every pair against the 
 (../shared/spec/catalogs/cat-008-distrito-municipio-2024.csv).
 """
 
+from django.db.models import F
+from django.utils.translation import gettext as _
+
 # departamento → {municipio (2024 code) → the CAT-008 distritos it groups}
 REFORM_2024 = {
     "01": {"13": "03 05 09 12", "14": "01 02 04 11", "15": "06 07 08 10"},
@@ -60,8 +63,6 @@ def settle_distrito(departamento, municipio, distrito):
     pre-reform municipio became (same code); a given one must lie in the departamento and agree
     with the municipio (the pre-reform one, or the 2024 one that groups it). ``problem`` is None
     or a Spanish sentence."""
-    from django.utils.translation import gettext as _
-
     if not distrito:
         return distrito_of_municipio_2023(departamento, municipio), None
     if not is_distrito(departamento, distrito):
@@ -79,8 +80,6 @@ def fill_distritos(model):
     so nobody retypes an address for the 2026 generation. One UPDATE per departamento; rows with
     a distrito already, or an address that is not a pre-reform municipio, are left alone.
     Returns how many rows were filled."""
-    from django.db.models import F
-
     filled = 0
     for dept, municipios in REFORM_2024.items():
         codes = [code for distritos in municipios.values() for code in distritos.split()]

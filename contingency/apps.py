@@ -13,8 +13,8 @@ class ContingencyConfig(AppConfig):
     def ready(self):
         # What dte tells contingency (dte.hooks): a scope opened or ended, catch-up wanted, the
         # words for events' and lots' states; and what dte asks of it about a document.
-        from contingency import listings, services  # noqa: PLC0415 - apps.py is imported before the models are ready
-        from contingency.models import EventState, LotState  # noqa: PLC0415 - same
+        from contingency import listings, services  # noqa: PLC0415 - they import contingency.models, not loaded when apps.py is imported
+        from contingency.models import EventState, LotState  # noqa: PLC0415 - models not loaded when apps.py is imported
 
         hooks.register_scope_opened(services.after_open)
         hooks.register_scope_ended(services.after_end)

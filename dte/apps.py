@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from accounts import modules
+from core import scope
+from dte import hooks
+from dte.checks import schema_generations
 
 
 class DteConfig(AppConfig):
@@ -7,16 +13,12 @@ class DteConfig(AppConfig):
     verbose_name = _("Documentos tributarios electrónicos")
 
     def ready(self):
-        # Here, not at the top: models (and what imports them) load once the app registry is ready.
-        from django.core import checks
-
-        from accounts import modules
-        from accounts.audit_display import register_value_labeler
-        from core import scope
-        from dte import hooks, printing, returns, selectors
-        from dte.checks import schema_generations
-        from dte.labels import audit_state_words
-        from dte.models import CaseCode, Document
+        # The imports below load models (or modules that import them): apps.py is imported before
+        # the app registry has loaded any model, so they wait for ready().
+        from accounts.audit_display import register_value_labeler  # noqa: PLC0415 - imports core.models (via core.audit)
+        from dte import printing, returns, selectors  # noqa: PLC0415 - they import dte.models
+        from dte.labels import audit_state_words  # noqa: PLC0415 - imports dte.models and bulk.models
+        from dte.models import CaseCode, Document  # noqa: PLC0415 - models not loaded when apps.py is imported
 
         checks.register(schema_generations)
         register_value_labeler(audit_state_words)

@@ -31,7 +31,7 @@ def schema_generations(app_configs=None, **kwargs):
 def _rows():
     """The configured rows (admin-editable data). Read here on purpose: a bad row must be seen
     at start-up; before the first migration the table does not exist yet and there is nothing to check."""
-    from dte.models import SchemaGeneration, SchemaKind
+    from dte.models import SchemaGeneration, SchemaKind  # noqa: PLC0415 - dte.apps imports this module before models load
 
     try:
         rows = list(SchemaGeneration.objects.values_list("pk", "kind", "generation", "effective_from"))

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.fiscal import DocType, GovStatus  # noqa: F401 - the document's vocabulary, named where it is used
 from core.models import FileJob
 from core.statemachine import Machine
+from dte.schemas import registry
 
 
 class MHCallOutcome(models.TextChoices):
@@ -88,10 +90,6 @@ class SchemaGeneration(models.Model):
         return f"{self.get_kind_display()} → {self.generation} ({self.effective_from:%Y-%m-%d %H:%M})"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from dte.schemas import registry
-
         if not registry.is_known(self.generation):
             raise ValidationError({"generation": _("La generación «%(g)s» no existe (conocidas: %(k)s).") % {
                 "g": self.generation, "k": ", ".join(registry.GENERATIONS)}})

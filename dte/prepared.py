@@ -21,6 +21,11 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
+try:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+except ImportError:  # psycopg 2, or no PostgreSQL driver at all
+    ServerBindingCursor = None
+
 # Ids no row has, recognised among the compiled query's parameters and replaced on each call.
 _PLACEHOLDER = -1_999_999_000
 _NEVER_BY_COUNT = 1 << 62
@@ -47,9 +52,7 @@ def _cursor(connection):
 
 
 def _preparing_cursor_class():
-    try:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-    except ImportError:  # psycopg 2, or no PostgreSQL driver at all
+    if ServerBindingCursor is None:
         return None
 
     class PreparingCursor(ServerBindingCursor):

@@ -152,7 +152,7 @@ def _fonts():
     """One font configuration per process: WeasyPrint then keeps the fonts it has loaded."""
     global _font_config
     if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 - start-up cost, as above
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 - start-up cost: WeasyPrint (~1 s) loads only in the process that prints
 
         _font_config = FontConfiguration()
     return _font_config

@@ -12,7 +12,7 @@ class InventoryConfig(AppConfig):
     def ready(self):
         register_module_page(Module.INVENTARIO, icon="box-seam", url="inventory:product_list")
         # Here, not at the top: the specs name the models, loaded once the app registry is ready.
-        from inventory.uploads import products, providers, stock
+        from inventory.uploads import products, providers, stock  # noqa: PLC0415 - models not loaded when apps.py is imported
 
         for spec in (products.SPEC, providers.SPEC, stock.SPEC):
             register_upload(spec)

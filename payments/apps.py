@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.modules import Module
+from bulk.registry import register_upload
+from core import scope
+from core.modules import Action
+from dte import hooks
+
 
 class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -8,18 +14,14 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Pagos")
 
     def ready(self):
-        # Here, not at the top: models (and what imports them) load once the app registry is ready.
-        from accounts.audit_display import register_amount_map
-        from accounts.modules import Module
-        from bulk.registry import register_upload
-        from core import scope
-        from core.modules import Action
-        from dte import hooks
-        from dte.models import Document
-        from payments import uploads
-        from payments.checks import credit_cases
-        from payments.models import Payment
-        from payments.selectors import payments_for_user
+        # The imports below load models (or modules that import them): apps.py is imported before
+        # the app registry has loaded any model, so they wait for ready().
+        from accounts.audit_display import register_amount_map  # noqa: PLC0415 - imports core.models (via core.audit)
+        from dte.models import Document  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from payments import uploads  # noqa: PLC0415 - the spec names the models
+        from payments.checks import credit_cases  # noqa: PLC0415 - imports dte.models
+        from payments.models import Payment  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from payments.selectors import payments_for_user  # noqa: PLC0415 - imports payments.models
 
         hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
         register_amount_map("applications", Document, _("documento"))  # a payment's applications

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import scope
+
 
 class PurchasesConfig(AppConfig):
     """Documents received from suppliers (issue 23): the purchases inbox. Its pages need
@@ -13,8 +15,7 @@ class PurchasesConfig(AppConfig):
     verbose_name = _("Compras")
 
     def ready(self):
-        from core import scope
-        from purchases.models import ReceivedDocument
-        from purchases.selectors import received_for_user
+        from purchases.models import ReceivedDocument  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from purchases.selectors import received_for_user  # noqa: PLC0415 - imports purchases.models
 
         scope.register(ReceivedDocument, lambda user: received_for_user(user=user))  # core.scope

@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 from accounts.modules import Module
 from core import scope
 from core.access import module_required
+from core.models import StateChange
 from core.modules import Action
 from core.statemachine import TransitionRefused
 from core.text import clean_text
+from dte.printing import consult_url
 from purchases import reading, services
 from purchases.models import MHStatus, ReceivedDocument, ReceivedState
 
@@ -106,8 +108,6 @@ def _view_of(document):
 
 @module_required(*GRANT)
 def document(request, pk):
-    from core.models import StateChange
-
     obj = _get(request, pk)
     history = StateChange.objects.filter(model=ReceivedDocument._meta.label_lower, object_id=str(obj.pk)).select_related("by")
     return render(request, "purchases/document.html", {"doc": obj, "view": _view_of(obj), "history": history,
@@ -119,8 +119,6 @@ def consulta_url(obj):
     page, or govsim's copy in development). Facts-2 §4: the page asks a captcha and MH offers a
     receptor no API (consultadte answers an issuer about its own documents), so a person opens it
     and records what it shows (record_mh_status); the product does not scrape it."""
-    from dte.printing import consult_url
-
     return consult_url(obj, {"ambiente": obj.ambiente, "fecEmi": obj.issue_date.isoformat()})
 
 

@@ -25,6 +25,7 @@ from dte.schemas.parts import (
     string,
     when,
 )
+from dte.schemas.parts import document as base_document
 
 # numeroControl: DTE-{tipo}-{M|B|S|P}{3 digits}P{3 digits}-{15 digits} (facts §2.1).
 NUMERO_CONTROL = "^DTE-{tipo}-[MBSP][0-9]{{3}}P[0-9]{{3}}-[0-9]{{15}}$"
@@ -215,9 +216,7 @@ def observaciones():
 
 
 def document(title, properties, required=None):
-    from dte.schemas.parts import document as base
-
-    out = base(title, properties)
+    out = base_document(title, properties)
     if required is not None:
         out["required"] = list(required)
     return out

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+import fastjsonschema
 from django.conf import settings
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 
@@ -138,8 +139,6 @@ class _Checker:
     validator to decide and list every error when the fast one objects."""
 
     def __init__(self, schema):
-        import fastjsonschema
-
         self.full = validator_for(schema)
         try:
             self.fast = fastjsonschema.compile(schema)
@@ -147,8 +146,6 @@ class _Checker:
             self.fast = None
 
     def errors(self, as_floats, as_decimals, label=""):
-        import fastjsonschema
-
         if self.fast is not None:
             try:
                 self.fast(as_floats)
