@@ -53,13 +53,17 @@ def shared_dir():
     return SHARED_DIR
 
 
+OFFICIAL_SCHEMA_DIRS = [SHARED_DIR / "spec" / f"mh-schemas-{generation}" for generation in ("2023", "2026")]
+
+
 @pytest.fixture(autouse=True)
 def _official_schemas(settings):
-    """Every document a test issues is also validated against MH's official 2023 schemas."""
-    official = SHARED_DIR / "spec" / "mh-schemas-2023"
-    if CI and not official.is_dir():
-        pytest.fail(f"{official}: los esquemas oficiales de MH faltan, y en CI nada se omite", pytrace=False)
-    settings.DTE_EXTRA_SCHEMA_DIRS = [str(official)] if official.is_dir() else []
+    """Every document and event a test issues is also validated against MH's official schemas of
+    its generation (2023 or 2026; dte.schemas.validation.extra_errors picks the file by name)."""
+    missing = [str(folder) for folder in OFFICIAL_SCHEMA_DIRS if not folder.is_dir()]
+    if CI and missing:
+        pytest.fail(f"{', '.join(missing)}: los esquemas oficiales de MH faltan, y en CI nada se omite", pytrace=False)
+    settings.DTE_EXTRA_SCHEMA_DIRS = [str(folder) for folder in OFFICIAL_SCHEMA_DIRS if folder.is_dir()]
 
 
 @pytest.fixture(scope="session")
@@ -196,10 +200,10 @@ def govsim_schema_dirs():
     if explicit:
         return {"elegidos": explicit}
     dirs = {}
-    official = SHARED_DIR / "spec" / "mh-schemas-2023"
-    if official.is_dir():
-        dirs["oficiales"] = str(official)
-    dirs["propios"] = str(BASE_DIR / "dte" / "schemas" / "2023")
+    official = [str(folder) for folder in OFFICIAL_SCHEMA_DIRS if folder.is_dir()]
+    if official:
+        dirs["oficiales"] = os.pathsep.join(official)  # both generations, side by side
+    dirs["propios"] = str(BASE_DIR / "dte" / "schemas")  # its 2023/ and 2026/ subfolders
     return dirs
 
 

@@ -286,7 +286,7 @@ class CompanyForm(AddressFormMixin):
     class Meta:
         model = Company
         fields = ["nit", "nrc", "legal_name", "trade_name", "activity_code", "activity_description",
-                  "departamento", "municipio", "address", "phone", "email", "mh_environment", "mh_api_url",
+                  "departamento", "municipio", "distrito", "address", "phone", "email", "mh_environment", "mh_api_url",
                   "mh_api_user", "mh_responsible_name", "mh_responsible_id_type", "mh_responsible_id_number", "logo",
                   "email_documents"]
 
@@ -311,7 +311,7 @@ class CompanyAdmin(AuditedAdmin):
     fieldsets = (
         (_("Identificación"), {"fields": ("nit", "nrc", "legal_name", "trade_name", "activity_code",
                                           "activity_description")}),
-        (_("Dirección y contacto"), {"fields": ("departamento", "municipio", "address", "phone", "email")}),
+        (_("Dirección y contacto"), {"fields": ("departamento", "municipio", "distrito", "address", "phone", "email")}),
         (_("Documentos impresos y envío"), {"fields": ("logo", "email_documents")}),
         (_("Ministerio de Hacienda"), {
             "fields": ("mh_environment", "mh_api_url", "mh_api_user", "new_mh_api_password", "mh_responsible_name",
@@ -364,7 +364,7 @@ class EstablishmentForm(AddressFormMixin):
     class Meta:
         model = Establishment
         fields = ["company", "name", "establishment_type", "cod_estable_mh", "cod_estable", "departamento", "municipio",
-                  "address", "phone", "is_active"]
+                  "distrito", "address", "phone", "is_active"]
 
 
 @admin.register(Establishment)

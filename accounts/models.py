@@ -11,6 +11,7 @@ from accounts.modules import ALL as ALL_GRANTS
 from accounts.modules import MODULE_ACTIONS, Module
 from accounts.validators import format_nit, validate_logo, validate_nit, validate_nrc
 from catalogs.selectors import address_errors, catalog_has
+from catalogs.territory import settle_distrito
 from core.fields import EncryptedBinaryField, EncryptedTextField
 from core.modules import Action
 
@@ -118,6 +119,8 @@ class Company(models.Model):
     municipio = models.CharField(_("municipio"), max_length=2)
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone])
+    distrito = models.CharField(_("distrito"), max_length=2, blank=True,
+                                help_text=_("CAT-008 (reforma de 2024). Vacío: el del municipio."))
     email = models.EmailField(_("correo electrónico"), max_length=100)
     logo = models.ImageField(_("logotipo"), upload_to="logos/", blank=True, validators=[validate_logo],
                              help_text=_("Aparece en la versión impresa de los documentos (PNG o JPEG, hasta 2 MB)."))
@@ -166,9 +169,16 @@ class Company(models.Model):
 
     def clean(self):
         errors = address_errors(departamento=self.departamento, municipio=self.municipio)
+        errors.update(_distrito_errors(self))
         errors.update(_activity_errors(self.activity_code))
         if errors:
             raise ValidationError(errors)
+
+
+def _distrito_errors(place):
+    """The distrito (CAT-008, 2026 generation): filled from the pre-reform municipio when blank."""
+    place.distrito, problem = settle_distrito(place.departamento, place.municipio, place.distrito)
+    return {"distrito": problem} if problem else {}
 
 
 def _activity_errors(code):
@@ -198,6 +208,8 @@ class Establishment(models.Model):
     municipio = models.CharField(_("municipio"), max_length=2)
     address = models.CharField(_("dirección (complemento)"), max_length=200)
     phone = models.CharField(_("teléfono"), max_length=30, validators=[_phone], blank=True)
+    distrito = models.CharField(_("distrito"), max_length=2, blank=True,
+                                help_text=_("CAT-008 (reforma de 2024). Vacío: el del municipio."))
     is_active = models.BooleanField(_("activo"), default=True)
 
     class Meta:
@@ -214,6 +226,7 @@ class Establishment(models.Model):
 
     def clean(self):
         errors = address_errors(departamento=self.departamento, municipio=self.municipio)
+        errors.update(_distrito_errors(self))
         if errors:
             raise ValidationError(errors)
 

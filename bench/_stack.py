@@ -60,7 +60,9 @@ class Govsim:
     def __init__(self, workers=4, database_url=""):
         self.port = free_port()
         self.var = tempfile.mkdtemp(prefix="bench-govsim-")
-        schema_dir = SHARED / "spec" / "mh-schemas-2023" if (SHARED / "spec").is_dir() else ROOT / "dte" / "schemas" / "2023"
+        # MH's official schemas of both generations when ../shared is there, else the project's own.
+        schema_dir = (os.pathsep.join(str(SHARED / "spec" / f"mh-schemas-{g}") for g in ("2023", "2026"))
+                      if (SHARED / "spec").is_dir() else ROOT / "dte" / "schemas")
         env = dict(os.environ, GOVSIM_VAR_DIR=self.var, GOVSIM_SCHEMA_DIR=str(schema_dir),
                    GOVSIM_DATABASE_URL=database_url, GOVSIM_LOT_DELAY_SECONDS="1")
         self.proc = subprocess.Popen([sys.executable, "-m", "govsim", "serve", "--bind", f"127.0.0.1:{self.port}",

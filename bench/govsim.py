@@ -69,8 +69,9 @@ def main():
     from dte.signing import jws
     from dte.signing.certificates import build_mh_crt, load_signing_key
 
-    schema_dir = os.environ.get("GOVSIM_SCHEMA_DIR") or str(
-        SHARED / "spec" / "mh-schemas-2023" if (SHARED / "spec").is_dir() else ROOT / "dte" / "schemas" / "2023")
+    schema_dir = os.environ.get("GOVSIM_SCHEMA_DIR") or (
+        os.pathsep.join(str(SHARED / "spec" / f"mh-schemas-{g}") for g in ("2023", "2026"))
+        if (SHARED / "spec").is_dir() else str(ROOT / "dte" / "schemas"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     var = tempfile.mkdtemp(prefix="govsim-bench-")

@@ -10,7 +10,10 @@ with no history, then after 50,000 earlier credit sales of that client (all paid
 each, but the last 50), on one process and one per core. The rate must not fall as that client's
 history grows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_issue .venv/bin/python bench/issue.py [--docs 10000] [--small]
+``--generation 2026`` issues every document in MH's 2026 generation (Normativa v2.0: FE v2,
+CCF v4 …; a dte.SchemaGeneration row from yesterday), to compare its rate with 2023's.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_issue .venv/bin/python bench/issue.py [--docs 10000] [--small] [--generation 2026]
 """
 
 import argparse
@@ -29,7 +32,7 @@ from _setup import SMALL_HELP, django_setup, is_small  # noqa: E402
 MIX = [("01", 40), ("03", 25), ("05", 5), ("06", 5), ("04", 5), ("07", 5), ("11", 8), ("14", 7)]
 
 
-def setup_world():
+def setup_world(generation="2023"):
     from django.core.management import call_command
     from django.db import connection
 
@@ -45,6 +48,7 @@ def setup_world():
                        "dte_documentline, dte_relateddocument, inventory_stockmovement, inventory_stock, "
                        "contingency_lot, contingency_event, contingency_period RESTART IDENTITY CASCADE")
     roles_ensure_defaults()
+    set_generation(generation)
     company, _ = Company.objects.get_or_create(nit="06140507071048", defaults=dict(
         nrc="1234567", legal_name="Empresa de Prueba, S.A. de C.V.", trade_name="Prueba Comercial",
         activity_code="46900", activity_description="Venta al por mayor de otros productos", departamento="06",
@@ -91,6 +95,23 @@ def setup_world():
         products.append(product)
     return {"est": est, "pos": pos, "user": admin, "taxpayer": taxpayer, "consumer": consumer, "foreign": foreign,
             "provider": provider, "products": products, "credit": credit, "history_pos": history_pos}
+
+
+def set_generation(generation):
+    """Every type and event in ``generation`` from yesterday on (no row: the default, 2023)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from dte.models import SchemaGeneration
+    from dte.schemas.registry import DEFAULT_GENERATION, GENERATIONS
+
+    if generation not in GENERATIONS:
+        raise SystemExit(f"generación desconocida: {generation} (conocidas: {', '.join(GENERATIONS)})")
+    SchemaGeneration.objects.all().delete()
+    if generation != DEFAULT_GENERATION:
+        SchemaGeneration.objects.create(kind="*", generation=generation,
+                                        effective_from=timezone.now() - datetime.timedelta(days=1), note="bench")
 
 
 def credit_drafts(world, n, rng):
@@ -295,6 +316,7 @@ def main():
     parser.add_argument("--credit-docs", type=int, default=500, help="ventas al crédito por fase al cliente con crédito")
     parser.add_argument("--history", type=int, default=50_000, help="ventas anteriores de ese cliente")
     parser.add_argument("--timeout", type=int, default=3600, help="segundos que puede tardar cada fase")
+    parser.add_argument("--generation", default="2023", help="generación de esquemas de MH: 2023 o 2026")
     parser.add_argument("--child")
     parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
@@ -310,7 +332,8 @@ def main():
     os.environ["DTE_LARGE_AMOUNT_THRESHOLD"] = "100000000"
     django_setup()
     rng = random.Random(11)
-    world = setup_world()
+    world = setup_world(args.generation)
+    print(f"generación de esquemas: {args.generation}")
     single_n = max(100, args.docs // 10) if args.docs >= 100 else args.docs // 2
     ids, draft_s = make_drafts(world, args.docs + single_n, rng)
     credit_ids = credit_drafts(world, 3 * args.credit_docs, rng)
@@ -355,7 +378,11 @@ def main():
     rate_h = len(times_h) / wall_h
     print(f"{f'crédito, cliente con {history} ventas':<40}{len(times_h):>7} docs {rate_h:>8.0f} docs/s  "
           f"p95 {p95(times_h) * 1000:.1f} ms ({args.workers} procesos)")
-    print(f"issue_docs={args.docs} issue_docs_per_s={rate:.0f} issue_p95_ms={p95(times) * 1000:.1f} "
+    from dte.models import Document as Issued
+
+    versions = sorted(set(Issued.objects.exclude(status="draft").exclude(point_of_sale=world["history_pos"])
+                          .values_list("generation", flat=True)))
+    print(f"generation={args.generation} issued_generations={','.join(versions)} issue_docs={args.docs} issue_docs_per_s={rate:.0f} issue_p95_ms={p95(times) * 1000:.1f} "
           f"single_process_docs_per_s={len(times1) / wall1:.0f} workers={args.workers} series_with_gaps={gaps} "
           f"credit_client_history={history} credit_docs_per_s_no_history={rate0:.0f} "
           f"credit_docs_per_s_with_history={rate_h:.0f} credit_single_process_docs_per_s_with_history={rate_h1:.0f} "

@@ -320,9 +320,10 @@ def client_rows(args, rng, activities, places, countries, rep_ids, created):
             limit = 20000 * 100 if has_credit else 0
         term = 30 if has_credit else 0
         rep = rep_ids[int(r() * len(rep_ids))] if kind == "contribuyente" and r() < 0.6 else None
+        # distrito: the pre-reform municipio's code (catalogs.territory)
         snapshot = {"id_type": id_type, "id_number": id_number, "nrc": nrc, "name": name, "trade_name": trade,
                     "activity_code": activity, "activity_description": activity_desc, "departamento": dept,
-                    "municipio": muni, "address": address, "phone": phone, "email": email,
+                    "municipio": muni, "distrito": muni, "address": address, "phone": phone, "email": email,
                     "country_code": country, "country_name": countries.get(country, "") if country else "",
                     "person_type": person, "taxpayer_size": size, "kind": kind}
         info["snapshot"].append(jdump(snapshot))
@@ -334,13 +335,13 @@ def client_rows(args, rng, activities, places, countries, rep_ids, created):
             info[pool + "_credit"].append(cid)
         text = search_text(name, trade, id_number, id_number.replace("-", ""), nrc)
         yield (f"{cid}\t{kind}\t{id_type}\t{id_number}\t{nrc}\t{name}\t{trade}\t{activity}\t{copy_escape(activity_desc)}\t"
-               f"{size}\tf\t{dept}\t{muni}\t{address}\t{country}\t{person}\t{email}\t\t{phone}\t{money(limit)}\t{term}\t"
+               f"{size}\tf\t{dept}\t{muni}\t{muni}\t{address}\t{country}\t{person}\t{email}\t\t{phone}\t{money(limit)}\t{term}\t"
                f"{rep if rep else N}\t{N}\tt\t\t{copy_escape(text)}\t{created}\t{created}\n")
     return info
 
 
 CLIENT_COPY = ("COPY clients_client (id, kind, id_type, id_number, nrc, name, trade_name, activity_code, "
-               "activity_description, taxpayer_size, is_exempt, departamento, municipio, address, country_code, "
+               "activity_description, taxpayer_size, is_exempt, departamento, municipio, distrito, address, country_code, "
                "person_type, email, other_emails, phone, credit_limit, payment_term_days, sales_rep_id, "
                "establishment_id, is_active, notes, search_text, created_at, updated_at) FROM STDIN")
 DOC_COPY = ("COPY dte_document (id, company_id, establishment_id, point_of_sale_id, tipo_dte, status, internal_status, "

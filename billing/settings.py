@@ -223,7 +223,9 @@ MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 8 * 1024 * 1024)
 ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
 
 # Documents (DTE). Fiscal thresholds the law changes are settings, not code (facts §2.2, §2.5).
-DTE_SCHEMA_GENERATION = env("DTE_SCHEMA_GENERATION", "2023")  # which MH schema versions to issue
+# MH's schema generation to issue in when no dte.SchemaGeneration row (admin-editable, per type,
+# with an effective date and time) applies; checked at start-up (dte.checks).
+DTE_SCHEMA_GENERATION = env("DTE_SCHEMA_GENERATION", "2023")
 DTE_RETENTION_THRESHOLD = env("DTE_RETENTION_THRESHOLD", "100.00")  # 1 % IVA retention/perception base
 DTE_FACTURA_ID_THRESHOLD = env("DTE_FACTURA_ID_THRESHOLD", "1095.00")  # Factura needs the buyer's id from here
 DTE_LARGE_AMOUNT_THRESHOLD = env("DTE_LARGE_AMOUNT_THRESHOLD", "10000.00")  # asks for confirmation from here
@@ -258,7 +260,8 @@ DTE_BREAKER_FAILURES = envint("DTE_BREAKER_FAILURES", 6)
 DTE_BREAKER_WINDOW_SECONDS = envint("DTE_BREAKER_WINDOW_SECONDS", 120)
 # The periodic check (health of MH during a period, catching up after it, deadline alerts).
 DTE_CONTINGENCY_TICK_SECONDS = float(env("DTE_CONTINGENCY_TICK_SECONDS", "15"))
-# DTEs per contingency event: 1,000 in MH's 2023 schema and in the v2.0 rules (the 2023 manual said 5,000).
+# DTEs per contingency event: 1,000 in MH's 2023 schema and in the v2.0 rules (the 2023 manual said 5,000);
+# a lower cap here applies to both generations (dte/schemas/registry.py holds each one's limit).
 DTE_CONTINGENCY_EVENT_MAX = envint("DTE_CONTINGENCY_EVENT_MAX", 1000)
 DTE_CONTINGENCY_LOT_SIZE = min(100, envint("DTE_CONTINGENCY_LOT_SIZE", 100))  # MH: at most 100 DTEs per lot
 DTE_CONTINGENCY_LOT_POLL_SECONDS = float(env("DTE_CONTINGENCY_LOT_POLL_SECONDS", "60"))  # first consultadtelote after
@@ -266,8 +269,8 @@ DTE_CONTINGENCY_EVENT_HOURS = envint("DTE_CONTINGENCY_EVENT_HOURS", 24)  # event
 DTE_CONTINGENCY_LOTS_HOURS = envint("DTE_CONTINGENCY_LOTS_HOURS", 72)  # lots due after the event's seal
 # Email supervisors and accountants when a deadline is this many hours away (and when it passes).
 DTE_CONTINGENCY_ALERT_HOURS = [float(h) for h in envlist("DTE_CONTINGENCY_ALERT_HOURS", "12,4,1")]
-# Types MH accepts in contingency (CAT-023, 2023 generation; v2.0 adds 07): never 08, 09 or 15.
-DTE_CONTINGENCY_TYPES = envlist("DTE_CONTINGENCY_TYPES", "01,03,04,05,06,11,14")
+# The types MH accepts in contingency are per schema generation (dte/schemas/registry.py: CAT-023,
+# 2023; v2.0 adds 07); never 08, 09 or 15.
 
 # Printed documents (facts §7): rendered by a worker after issue, sealing and invalidation.
 DTE_PDF_AUTO = envbool("DTE_PDF_AUTO", True)

@@ -96,4 +96,7 @@ def seed_rows(edition):
     else:
         for dept, entries in _MUNICIPIOS_2024.items():
             rows += [Row("CAT-013", code, name, dept) for code, name in entries]
+        # CAT-008 (2026): the pre-reform municipios, now distritos, with their codes (catalogs.territory).
+        for dept, names in _MUNICIPIOS_2023.items():
+            rows += [Row("CAT-008", f"{i:02d}", name, dept) for i, name in enumerate(names, start=1)]
     return rows

@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from catalogs.models import CatalogEntry
+from catalogs.territory import REFORM_2024
 
 
 def current_edition():
@@ -21,6 +22,17 @@ def catalog_choices(*, catalog, parent=None, edition=None, with_code=True):
         (e.code, f"{e.code} · {e.name}" if with_code else e.name)
         for e in catalog_entries(catalog=catalog, parent=parent, edition=edition)
     ]
+
+
+def distrito_choices(departamento):
+    """The distritos (CAT-008) of a departamento, by code and name: every one the 2024 reform map
+    knows (catalogs.territory), named from the catalog (its 2026 edition, else the pre-reform
+    municipio of the same code)."""
+    codes = sorted(code for distritos in REFORM_2024.get(departamento, {}).values() for code in distritos.split())
+    names = dict(CatalogEntry.objects.filter(catalog="CAT-013", edition="2023", parent=departamento)
+                 .values_list("code", "name"))
+    names.update(CatalogEntry.objects.filter(catalog="CAT-008", parent=departamento).values_list("code", "name"))
+    return [(code, f"{code} · {names[code]}" if code in names else code) for code in codes]
 
 
 def catalog_has(*, catalog, code, parent=None, edition=None):

@@ -39,8 +39,12 @@ COLUMNS = [
     c.Column("exento", "is_exempt", c.boolean(), choices=["sí", "no"], example="no", omissible=True),
     c.Column("departamento", "departamento", c.code_text(pattern=r"^[0-9]{2}$", message=_("son 2 dígitos (CAT-012)")),
              example="06", help=_("CAT-012, como texto: 06")),
+    # The distrito follows the municipio when its own column is left out (clients.rules).
     c.Column("municipio", "municipio", c.code_text(pattern=r"^[0-9]{2}$", message=_("son 2 dígitos (CAT-013)")),
-             example="14", help=_("CAT-013, como texto: 14")),
+             example="14", help=_("CAT-013, como texto: 14"), writes=("municipio", "distrito")),
+    c.Column("distrito", "distrito", c.code_text(pattern=r"^[0-9]{2}$", message=_("son 2 dígitos (CAT-008)")),
+             example="", omissible=True,
+             help=_("CAT-008 (reforma de 2024), como texto; vacío: el del municipio de antes de la reforma")),
     c.Column("direccion", "address", c.text(200), example="Boulevard Merliot, Santa Tecla", width=36),
     c.Column("pais", "country_code", c.code_text(pattern=r"^[0-9A-Z]{2,4}$", message=_("código CAT-020")),
              example="", help=_("solo extranjeros: código CAT-020"), omissible=True),

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from catalogs.selectors import catalog_choices
+from catalogs.selectors import catalog_choices, distrito_choices
 from clients.models import Client
 from core.text import CleanTextFormMixin
 
@@ -11,7 +11,7 @@ class ClientForm(CleanTextFormMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "taxpayer_size",
-                  "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email", "other_emails", "phone",
+                  "is_exempt", "departamento", "municipio", "distrito", "address", "country_code", "person_type", "email", "other_emails", "phone",
                   "credit_limit", "payment_term_days", "sales_rep", "establishment", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -26,6 +26,9 @@ class ClientForm(CleanTextFormMixin, forms.ModelForm):
         self.fields["municipio"] = forms.ChoiceField(
             label=_("Municipio"), required=False,
             choices=[("", "—")] + (catalog_choices(catalog="CAT-013", parent=dept) if dept else []))
+        self.fields["distrito"] = forms.ChoiceField(
+            label=_("Distrito"), required=False, choices=[("", "—")] + (distrito_choices(dept) if dept else []),
+            help_text=_("CAT-008, reforma territorial de 2024. Vacío: el del municipio de antes de la reforma."))
         for _name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-check-input" \
                 if isinstance(field.widget, forms.CheckboxInput) else "form-control"

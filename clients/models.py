@@ -45,6 +45,8 @@ class Client(models.Model):
     is_exempt = models.BooleanField(_("exento de IVA"), default=False)
     departamento = models.CharField(_("departamento"), max_length=2, blank=True)
     municipio = models.CharField(_("municipio"), max_length=2, blank=True)
+    distrito = models.CharField(_("distrito"), max_length=2, blank=True,
+                                help_text=_("CAT-008 (reforma de 2024). Vacío: el del municipio."))
     address = models.CharField(_("dirección"), max_length=200, blank=True)
     country_code = models.CharField(_("país"), max_length=4, blank=True)
     person_type = models.CharField(_("tipo de persona"), max_length=1, choices=PersonType.choices, blank=True)

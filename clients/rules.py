@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.validators import normalize_dui, normalize_nit, normalize_nrc
 from catalogs.selectors import catalog_entries
+from catalogs.territory import municipio_2024, settle_distrito
 from clients.models import ClientKind, IdType
 
 
@@ -93,6 +94,13 @@ class CatalogSets:
         self.countries = {e.code for e in catalog_entries(catalog="CAT-020")}
 
 
+def _check_distrito(data, dept, muni, distrito):
+    """The distrito (CAT-008) of the 2026 generation's addresses (catalogs.territory.settle_distrito):
+    left blank, the one the pre-reform municipio became, so nobody types it twice."""
+    data["distrito"], problem = settle_distrito(dept, muni, distrito)
+    return problem
+
+
 def check_client(data, catalogs):
     """Normalize ``data`` in place and return {field: error}. ``data`` holds model field names."""
     errors = {}
@@ -142,13 +150,20 @@ def check_client(data, catalogs):
         if not data.get("person_type"):
             errors["person_type"] = _("Indique si es persona natural (1) o jurídica (2).")
     else:
-        dept, muni = data.get("departamento"), data.get("municipio")
+        dept, muni, distrito = data.get("departamento"), data.get("municipio"), data.get("distrito") or ""
+        if distrito and not muni and dept:
+            # Only the distrito given (the 2024 address): the municipio follows from it (catalogs.territory).
+            muni = data["municipio"] = distrito if (dept, distrito) in catalogs.municipios else municipio_2024(dept, distrito)
         if dept or muni or kind == _TAXPAYER:
             if dept not in catalogs.departamentos:
                 errors["departamento"] = _("El departamento %(d)s no existe (CAT-012).") % {"d": dept or "—"}
             elif (dept, muni) not in catalogs.municipios:
                 errors["municipio"] = _("El municipio %(m)s no pertenece al departamento %(d)s (CAT-013).") % {
                     "m": muni or "—", "d": dept}
+            else:
+                distrito_error = _check_distrito(data, dept, muni, distrito)
+                if distrito_error:
+                    errors["distrito"] = distrito_error
         if kind == _TAXPAYER and not data.get("address"):
             errors["address"] = _("Un contribuyente necesita dirección.")
     data["search_text"] = search_text(data.get("name"), data.get("trade_name"), data.get("id_number"),

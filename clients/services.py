@@ -6,13 +6,13 @@ from clients.rules import CatalogSets, check_client
 from core.audit import audited_save
 
 EDITABLE = ["kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "activity_description",
-            "taxpayer_size", "is_exempt", "departamento", "municipio", "address", "country_code", "person_type",
-            "email", "other_emails", "phone", "credit_limit", "payment_term_days", "sales_rep", "establishment", "notes"]
+            "taxpayer_size", "is_exempt", "departamento", "municipio", "distrito", "address", "country_code",
+            "person_type", "email", "other_emails", "phone", "credit_limit", "payment_term_days", "sales_rep", "establishment", "notes"]
 
 
 def _validated(data):
     values = {k: data.get(k) for k in EDITABLE if k in data}
-    for k in ("nrc", "trade_name", "activity_code", "activity_description", "departamento", "municipio", "address",
+    for k in ("nrc", "trade_name", "activity_code", "activity_description", "departamento", "municipio", "distrito", "address",
               "country_code", "person_type", "email", "other_emails", "phone", "notes"):
         values[k] = values.get(k) or ""
     errors = check_client(values, CatalogSets())

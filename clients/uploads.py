@@ -14,7 +14,7 @@ from clients.selectors import clients_for_user
 
 WRITE_FIELDS = [
     "kind", "id_type", "id_number", "nrc", "name", "trade_name", "activity_code", "activity_description",
-    "taxpayer_size", "is_exempt", "departamento", "municipio", "address", "country_code", "person_type", "email",
+    "taxpayer_size", "is_exempt", "departamento", "municipio", "distrito", "address", "country_code", "person_type", "email",
     "other_emails", "phone", "credit_limit", "payment_term_days", "sales_rep_id", "is_active", "notes", "search_text",
 ]
 
@@ -63,7 +63,7 @@ def to_row(client):
     return [
         client.kind, _ID_NAMES.get(client.id_type, client.id_type), client.id_number, client.nrc, client.name,
         client.trade_name, client.activity_code, client.taxpayer_size, "sí" if client.is_exempt else "no",
-        client.departamento, client.municipio, client.address, client.country_code,
+        client.departamento, client.municipio, client.distrito, client.address, client.country_code,
         {"1": "natural", "2": "jurídica"}.get(client.person_type, ""), client.email, client.other_emails, client.phone,
         client.credit_limit, client.payment_term_days, client.sales_rep.username if client.sales_rep_id else "",
         "sí" if client.is_active else "no", client.notes,

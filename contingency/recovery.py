@@ -3,8 +3,9 @@
 1. documents caught waiting when the outage began are asked about first (one that reached MH
    before its answer was lost is settled, never listed again); the others, and everything issued
    offline, are contingency documents (tipoModelo 2, tipoOperacion 2);
-2. one Evento de Contingencia per point of sale lists them (at most DTE_CONTINGENCY_EVENT_MAX
-   each; more go in further events), signed and sent to /fesv/contingencia; its seal is kept;
+2. one Evento de Contingencia per point of sale (and schema generation) lists them (at most
+   DTE_CONTINGENCY_EVENT_MAX each, and the generation's own limit; more go in further events),
+   signed and sent to /fesv/contingencia; its seal is kept;
 3. only after an event is sealed do its documents go, in lots of at most 100 of one type, to
    /fesv/recepcionlote/; each lot is polled with consultadtelote and its results are applied
    document by document (rejections go to the ordinary rejection flow); a document missing from
@@ -30,13 +31,13 @@ from contingency import listings
 from contingency.models import Event, EventState, Lot, LotState
 from contingency.services import queue_catch_up
 from contingency.states import move_events, move_lots
-from dte import jsonio
+from dte import generations, jsonio
 from dte.mh.client import MHAnswer
 from dte.mh.errors import MHError, MHInDoubtError, MHPermanentError, MHTransientError
 from dte.models import Document, GovStatus, OfflineScope, OutboxState
 from dte.numbering import codigo_generacion
-from dte.schemas.registry import event_version
-from dte.schemas.validation import document_errors
+from dte.schemas import registry
+from dte.schemas.validation import document_errors, extra_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import TransitionRefused
 from dte.transmission import mh, offline
@@ -110,7 +111,6 @@ def complete_if_done(period):
 def resolve_held(period, client):
     """Held documents that are not contingency documents yet: ask MH about those that may have
     reached it, and turn the rest into contingency documents."""
-    allowed = set(settings.DTE_CONTINGENCY_TYPES)
     docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD,
                                     status__in=[GovStatus.PENDING, GovStatus.IN_DOUBT, GovStatus.TRANSMITTING])
             .select_related("company", "outbox").order_by("pk"))
@@ -120,7 +120,7 @@ def resolve_held(period, client):
             answer = ask(doc, client)  # an error here means MH is gone again: the run stops
             if settle(doc, answer, reason=_("MH ya lo tenía: resuelto al consultar, no se lista en el evento")):
                 continue
-        if doc.tipo_dte not in allowed:
+        if doc.tipo_dte not in registry.contingency_types(generations.of_document(doc)):
             release_to_pipeline(doc, _("Este tipo no se transmite por contingencia: se envía de forma normal"))
             continue
         try:
@@ -161,23 +161,29 @@ def _emitted(issue_date, issue_time):
     return datetime.datetime.combine(issue_date, issue_time) if issue_date and issue_time else None
 
 
-def build_event(period, establishment, point_of_sale, items, *, issued=(), now=None):
-    """The Evento de Contingencia (contingencia-schema v3, facts §5) for these documents;
-    ``issued``: their fecEmi/horEmi (local), which the window must cover."""
+def build_event(period, establishment, point_of_sale, items, *, issued=(), now=None, generation=registry.DEFAULT_GENERATION):
+    """The Evento de Contingencia for these documents, in their generation (facts §5:
+    contingencia-schema v3 in 2023, v4 in 2026); ``issued``: their fecEmi/horEmi (local), which
+    the window must cover."""
     company = period.company
     name, id_type, id_number = _responsible(company)
     now = timezone.localtime(now or timezone.now())
     start, end = event_window(period, issued, now=now)
     phone = "".join(ch for ch in (establishment.phone or company.phone or "") if ch.isdigit() or ch == "+")
+    if generation != "2023":
+        # v4 names the point of sale by MH's code (codPuntoVentaMH) instead of the issuer's own.
+        point = {"codPuntoVentaMH": point_of_sale.cod_punto_venta_mh}
+    else:
+        point = {"codPuntoVenta": point_of_sale.cod_punto_venta or point_of_sale.cod_punto_venta_mh}
     return {
-        "identificacion": {"version": event_version("contingencia"), "ambiente": company.mh_environment,
+        "identificacion": {"version": registry.event_version("contingencia", generation),
+                           "ambiente": company.mh_environment,
                            "codigoGeneracion": codigo_generacion(), "fTransmision": now.date().isoformat(),
                            "hTransmision": now.strftime("%H:%M:%S")},
         "emisor": {"nit": company.nit, "nombre": company.legal_name, "nombreResponsable": name,
                    "tipoDocResponsable": id_type, "numeroDocResponsable": id_number,
                    "tipoEstablecimiento": establishment.establishment_type,
-                   "codEstableMH": establishment.cod_estable_mh,
-                   "codPuntoVenta": point_of_sale.cod_punto_venta or point_of_sale.cod_punto_venta_mh,
+                   "codEstableMH": establishment.cod_estable_mh, **point,
                    "telefono": phone, "correo": company.email},
         "detalleDTE": [{"noItem": i, "codigoGeneracion": code, "tipoDoc": tipo}
                        for i, (code, tipo) in enumerate(items, start=1)],
@@ -190,24 +196,33 @@ def build_event(period, establishment, point_of_sale, items, *, issued=(), now=N
 def build_events(period):
     """Events for the period's contingency documents not listed yet. False if it cannot."""
     rows = list(Document.objects.filter(listings.unlisted(), contingency_period=period, status=GovStatus.CONTINGENCY)
-                .order_by("establishment_id", "point_of_sale_id", "issued_at", "pk")
+                .order_by("establishment_id", "point_of_sale_id", "generation", "issued_at", "pk")
                 .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id",
-                             "issue_date", "issue_time"))
+                             "issue_date", "issue_time", "generation"))
     if not rows:
         return True
     if _responsible(period.company) is None:
         _note(period, _("Falta el responsable ante MH de la empresa (Configuración → Empresa): el evento lo exige."))
         return False
-    size = settings.DTE_CONTINGENCY_EVENT_MAX
-    for (est_id, pos_id), group in itertools.groupby(rows, key=lambda r: (r[3], r[4])):
+    # One event per point of sale and generation: the documents of a period that straddles a
+    # switch are declared each in the event version of the generation they were issued in.
+    for (est_id, pos_id, generation), group in itertools.groupby(rows, key=lambda r: (r[3], r[4], r[7])):
         group = list(group)
+        generation = generation or registry.DEFAULT_GENERATION
+        try:
+            generations.checked(generation, "contingencia")
+        except generations.GenerationRefused as exc:
+            _note(period, exc)
+            return False
+        size = min(settings.DTE_CONTINGENCY_EVENT_MAX, registry.contingency_event_max(generation))
         establishment, point_of_sale = Establishment.objects.get(pk=est_id), PointOfSale.objects.get(pk=pos_id)
         for start in range(0, len(group), size):
             chunk = group[start:start + size]
             body = build_event(period, establishment, point_of_sale, [(r[1], r[2]) for r in chunk],
-                               issued=[_emitted(r[5], r[6]) for r in chunk])
+                               issued=[_emitted(r[5], r[6]) for r in chunk], generation=generation)
             payload = jsonio.dumps(body)
-            errors = document_errors(jsonio.loads(payload), event="contingencia")
+            errors = document_errors(jsonio.loads(payload), event="contingencia", generation=generation)
+            errors += extra_errors(jsonio.loads(payload), event="contingencia", generation=generation)
             if errors:
                 _note(period, _("El evento no cumple el esquema: %(e)s") % {"e": "; ".join(errors[:3])})
                 return False

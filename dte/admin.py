@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from dte.models import MHCall
+from accounts.admin import AuditedAdmin, CleanTextModelForm
+from dte.models import MHCall, SchemaGeneration
+from dte.schemas.registry import GENERATIONS
 
 
 @admin.register(MHCall)
@@ -20,3 +24,22 @@ class MHCallAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SchemaGenerationForm(CleanTextModelForm):
+    generation = forms.ChoiceField(label=_("Generación"), choices=[(g, g) for g in GENERATIONS])
+
+    class Meta:
+        model = SchemaGeneration
+        fields = ["kind", "generation", "effective_from", "note"]
+
+
+@admin.register(SchemaGeneration)
+class SchemaGenerationAdmin(AuditedAdmin):
+    """When MH's next generation of schemas applies, per type (facts §9): saved and deleted
+    through the audited services (accounts.admin.AuditedAdmin)."""
+
+    form = SchemaGenerationForm
+    list_display = ["kind", "generation", "effective_from", "note"]
+    list_filter = ["kind", "generation"]
+    date_hierarchy = "effective_from"

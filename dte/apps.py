@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 from accounts import modules
 from core import scope
 from dte import hooks
+from dte.checks import schema_generations
 
 
 class DteConfig(AppConfig):
@@ -18,6 +20,7 @@ class DteConfig(AppConfig):
         from dte.labels import audit_state_words  # noqa: PLC0415 - imports dte.models and bulk.models
         from dte.models import CaseCode, Document  # noqa: PLC0415 - models not loaded when apps.py is imported
 
+        checks.register(schema_generations)
         register_value_labeler(audit_state_words)
         modules.register_module_page(modules.Module.DOCUMENTOS, icon="file-earmark-text", url="dte:list")
         modules.register_approval_cases(CaseCode.choices)

@@ -9,6 +9,7 @@ same ``Totals`` the form shows."""
 from catalogs.selectors import catalog_name
 from dte import arithmetic as ar
 from dte.amounts import ZERO, D, amount_in_words, q2
+from dte.schemas.registry import DEFAULT_GENERATION
 from dte.taxes import LINE_TAXES
 
 WITH_OTHER_DOCS = {ar.FACTURA, ar.CCF, ar.FEX}
@@ -40,7 +41,8 @@ def party_snapshot(*, client=None, provider=None):
             "id_type": client.id_type, "id_number": client.id_number, "nrc": client.nrc, "name": client.name,
             "trade_name": client.trade_name, "activity_code": client.activity_code,
             "activity_description": client.activity_description or _catalog_name("CAT-019", client.activity_code),
-            "departamento": client.departamento, "municipio": client.municipio, "address": client.address,
+            "departamento": client.departamento, "municipio": client.municipio, "distrito": client.distrito,
+            "address": client.address,
             "phone": client.phone, "email": client.email, "country_code": client.country_code,
             "country_name": _catalog_name("CAT-020", client.country_code), "person_type": client.person_type,
             "taxpayer_size": client.taxpayer_size, "kind": client.kind,
@@ -50,8 +52,8 @@ def party_snapshot(*, client=None, provider=None):
             "id_type": provider.id_type, "id_number": provider.id_number, "nrc": provider.nrc, "name": provider.name,
             "trade_name": "", "activity_code": provider.activity_code,
             "activity_description": _catalog_name("CAT-019", provider.activity_code),
-            "departamento": provider.departamento,
-            "municipio": provider.municipio, "address": provider.address, "phone": provider.phone,
+            "departamento": provider.departamento, "municipio": provider.municipio, "distrito": provider.distrito,
+            "address": provider.address, "phone": provider.phone,
             "email": provider.email, "taxpayer_size": "otro",
         }
     return {}
@@ -311,8 +313,15 @@ def extension(document):
 
 
 def build(*, document, lines, related_docs, totals, company, establishment, point_of_sale, version, ambiente,
-          numero_control, codigo_generacion, hor_emi, contingency=None) -> dict:
-    """The whole document, in the key order of its schema."""
+          numero_control, codigo_generacion, hor_emi, contingency=None, generation=DEFAULT_GENERATION) -> dict:
+    """The whole document, in the key order of its schema, in ``generation`` (dte.generations)."""
+    if generation != DEFAULT_GENERATION:
+        from dte import builders_2026  # noqa: PLC0415 - cycle: it builds on this module's sections
+
+        return builders_2026.build(document=document, lines=lines, related_docs=related_docs, totals=totals,
+                                   company=company, establishment=establishment, point_of_sale=point_of_sale,
+                                   version=version, ambiente=ambiente, numero_control=numero_control,
+                                   codigo_generacion=codigo_generacion, hor_emi=hor_emi, contingency=contingency)
     tipo = document.tipo_dte
     out = {"identificacion": identificacion(tipo=tipo, version=version, ambiente=ambiente, numero_control=numero_control,
                                             codigo_generacion=codigo_generacion, fec_emi=document.issue_date,

@@ -23,6 +23,8 @@ FIELDS = [
     ("receptor.numDocumento", _("Documento del cliente"), _("Corrija el número de documento del cliente.")),
     ("receptor.direccion.municipio", _("Municipio del cliente"),
      _("El municipio debe pertenecer al departamento (CAT-013); corrija la dirección del cliente.")),
+    ("receptor.direccion.distrito", _("Distrito del cliente"),
+     _("El distrito (CAT-008, reforma de 2024) debe estar en el municipio; corrija la dirección del cliente.")),
     ("receptor.direccion", _("Dirección del cliente"), _("Complete la dirección del cliente.")),
     ("receptor.correo", _("Correo del cliente"), _("Escriba un correo válido en la ficha del cliente.")),
     ("receptor.codActividad", _("Actividad económica del cliente"), _("Elija la actividad (CAT-019) del cliente.")),

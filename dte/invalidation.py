@@ -8,6 +8,7 @@ depends on it is still valid, or when a type 1 or 3 invalidation lacks a sealed 
 import calendar
 import datetime
 import functools
+import json
 import logging
 import operator
 
@@ -25,14 +26,14 @@ from core.fiscal import IN_FORCE, NOTE_TYPES, DocType
 from core.models import AuditAction
 from core.queue import enqueue, enqueue_on_commit
 from core.statemachine import TransitionRefused
-from dte import jsonio, numbering
+from dte import generations, jsonio, numbering
 from dte.explain import schema_messages
 from dte.mh import client as mh_client
 from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
 from dte.models import INVALIDATION_MACHINE, Document, GovStatus, Invalidation, InvalidationState, InvalidationType
 from dte.returns import check_returned, invalidation_accepted
 from dte.schemas.registry import event_version
-from dte.schemas.validation import schema_errors
+from dte.schemas.validation import extra_errors, schema_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import transition
 from dte.transmission import breaker
@@ -101,30 +102,67 @@ def _receptor_of(body, override):
     return out
 
 
-def build_event(document, *, tipo, reason, replacement, responsible, requester, receptor=None, now=None):
+def _phone(est, company):
+    return (est.phone or company.phone or "").replace(" ", "").replace("-", "") or None
+
+
+def _motivo(tipo, reason, responsible, requester):
+    return {"tipoAnulacion": int(tipo), "motivoAnulacion": reason or None,
+            "nombreResponsable": responsible["name"], "tipDocResponsable": responsible["id_type"],
+            "numDocResponsable": responsible["id_number"], "nombreSolicita": requester["name"],
+            "tipDocSolicita": requester["id_type"], "numDocSolicita": requester["id_number"]}
+
+
+def build_event(document, *, tipo, reason, replacement, responsible, requester, receptor=None, now=None,
+                generation=None):
+    """The event in the invalidated document's generation (dte.generations): anulacion v2 for a
+    2023 document, invalidacion v3 for a 2026 one."""
     now = timezone.localtime(now or timezone.now())
+    generation = generation or generations.for_event("anulacion", document=document)
     body = jsonio.loads(document.payload)
     est, pos, company = document.establishment, document.point_of_sale, document.company
     receptor_data = _receptor_of(body, receptor)
+    version = event_version("anulacion", generation)
+    if generation != "2023":
+        return _build_event_v3(document, version=version, now=now, replacement=replacement, receptor_data=receptor_data,
+                               motivo=_motivo(tipo, reason, responsible, requester))
     return {
-        "identificacion": {"version": event_version("anulacion"), "ambiente": company.mh_environment,
+        "identificacion": {"version": version, "ambiente": company.mh_environment,
                            "codigoGeneracion": numbering.codigo_generacion(), "fecAnula": now.date().isoformat(),
                            "horAnula": now.strftime("%H:%M:%S")},
         "emisor": {"nit": company.nit, "nombre": company.legal_name, "tipoEstablecimiento": est.establishment_type,
                    "nomEstablecimiento": est.name or None, "codEstableMH": est.cod_estable_mh,
                    "codEstable": est.cod_estable or None, "codPuntoVentaMH": pos.cod_punto_venta_mh,
                    "codPuntoVenta": pos.cod_punto_venta or None,
-                   "telefono": (est.phone or company.phone or "").replace(" ", "").replace("-", "") or None,
-                   "correo": company.email},
+                   "telefono": _phone(est, company), "correo": company.email},
         "documento": {"tipoDte": document.tipo_dte, "codigoGeneracion": document.codigo_generacion,
                       "selloRecibido": document.sello_recibido, "numeroControl": document.numero_control,
                       "fecEmi": document.issue_date.isoformat(), "montoIva": document.total_iva,
                       "codigoGeneracionR": replacement.codigo_generacion if replacement else None,
                       **receptor_data},
-        "motivo": {"tipoAnulacion": int(tipo), "motivoAnulacion": reason or None,
-                   "nombreResponsable": responsible["name"], "tipDocResponsable": responsible["id_type"],
-                   "numDocResponsable": responsible["id_number"], "nombreSolicita": requester["name"],
-                   "tipDocSolicita": requester["id_type"], "numDocSolicita": requester["id_number"]},
+        "motivo": _motivo(tipo, reason, responsible, requester),
+    }
+
+
+def _build_event_v3(document, *, version, now, replacement, receptor_data, motivo):
+    """invalidacion-schema v3 (Normativa v2.0, facts §6): fecAnula/horAnula become fecEmi/horEmi,
+    ``fusion`` joins (null: no absorbed company), montoIva, tipoEstablecimiento and
+    nomEstablecimiento go."""
+    est, pos, company = document.establishment, document.point_of_sale, document.company
+    return {
+        "identificacion": {"version": version, "ambiente": company.mh_environment,
+                           "codigoGeneracion": numbering.codigo_generacion(), "fecEmi": now.date().isoformat(),
+                           "horEmi": now.strftime("%H:%M:%S"), "fusion": None},
+        "emisor": {"nit": company.nit, "nombre": company.legal_name, "codEstableMH": est.cod_estable_mh,
+                   "codEstable": est.cod_estable or None, "codPuntoVentaMH": pos.cod_punto_venta_mh,
+                   "codPuntoVenta": pos.cod_punto_venta or None, "telefono": _phone(est, company),
+                   "correo": company.email},
+        "documento": {"tipoDte": document.tipo_dte, "codigoGeneracion": document.codigo_generacion,
+                      "selloRecibido": document.sello_recibido, "numeroControl": document.numero_control,
+                      "fecEmi": document.issue_date.isoformat(),
+                      "codigoGeneracionR": replacement.codigo_generacion if replacement else None,
+                      **receptor_data},
+        "motivo": motivo,
     }
 
 
@@ -142,16 +180,23 @@ def invalidation_request(*, document, acting_user, tipo, reason, replacement=Non
         if found:
             raise ValidationError(found)
         returned_goods = check_returned(doc, returned)
+        try:
+            generation = generations.for_event("anulacion", document=doc)
+        except generations.GenerationRefused as exc:
+            raise ValidationError(str(exc)) from None
         event = build_event(doc, tipo=tipo, reason=reason, replacement=replacement, responsible=responsible,
-                            requester=requester, receptor=receptor, now=now)
+                            requester=requester, receptor=receptor, now=now, generation=generation)
         payload = jsonio.dumps(event)
-        errors = schema_errors(jsonio.loads(payload), event="anulacion")
+        errors = schema_errors(jsonio.loads(payload), event="anulacion", generation=generation)
         if errors:
             # The validator's own text is English and technical: the person gets the field in the
             # form's words and what to change; the raw text goes to the log.
             log.info("invalidation event of %s refused by the schema: %s", doc.pk,
                      "; ".join(f"[{'.'.join(map(str, e.absolute_path))}] {e.message}" for e in errors))
             raise ValidationError(schema_messages(errors)[:8])
+        official = extra_errors(jsonio.loads(payload), event="anulacion", generation=generation)
+        if official:
+            raise ValidationError(official[:8])
         try:
             signed = get_signer().sign_bytes(payload.encode("utf-8"), company=doc.company)
         except SigningError as exc:
@@ -199,8 +244,10 @@ def send(invalidation_id):
     doc = record.document
     client = mh_client.client_for_company(doc.company, timeout=float(settings.DTE_MH_TIMEOUT_SECONDS))
     try:
+        # The version the event was built in (its document's generation), not today's.
+        version = json.loads(record.payload)["identificacion"]["version"]
         answer = client.invalidate(ambiente=doc.company.mh_environment, id_envio=record.pk,
-                                   version=event_version("anulacion"), documento=record.jws,
+                                   version=version, documento=record.jws,
                                    codigo_generacion=record.codigo_generacion)
     except (MHTransientError, MHInDoubtError):
         # Retried: a resend of an event MH already took is recognised below ("YA INVALIDADO").

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.fiscal import DocType, GovStatus  # noqa: F401 - the document's vocabulary, named where it is used
 from core.models import FileJob
 from core.statemachine import Machine
+from dte.schemas import registry
 
 
 class MHCallOutcome(models.TextChoices):
@@ -43,6 +45,59 @@ class MHCall(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.endpoint} {self.outcome}"
+
+
+class SchemaKind(models.TextChoices):
+    """What a SchemaGeneration row applies to: every type and event, one DTE type (CAT-002), or
+    one event."""
+
+    ALL = "*", _("Todos los tipos y eventos")
+    FACTURA = "01", _("Factura")
+    CCF = "03", _("Comprobante de Crédito Fiscal")
+    NR = "04", _("Nota de Remisión")
+    NC = "05", _("Nota de Crédito")
+    ND = "06", _("Nota de Débito")
+    CR = "07", _("Comprobante de Retención")
+    FEX = "11", _("Factura de Exportación")
+    FSE = "14", _("Factura de Sujeto Excluido")
+    INVALIDATION = "anulacion", _("Evento de invalidación")
+    CONTINGENCY = "contingencia", _("Evento de contingencia")
+
+
+class SchemaGeneration(models.Model):
+    """From ``effective_from`` on, documents (or events) of ``kind`` are issued in ``generation``
+    of MH's schemas (facts §9: the version per type and per effective date is data). The row in
+    force for a kind at a moment is the latest one not after it, its own kind before "*"; with
+    no row, settings.DTE_SCHEMA_GENERATION. A document keeps the generation it was issued in
+    (Document.generation); its corrections and invalidations follow it (dte.generations)."""
+
+    kind = models.CharField(_("tipo"), max_length=16, choices=SchemaKind.choices, default=SchemaKind.ALL)
+    generation = models.CharField(_("generación"), max_length=4,
+                                  help_text=_("2023 (FE v1, CCF v3…) o 2026 (Normativa v2.0: FE v2, CCF v4…)."))
+    effective_from = models.DateTimeField(_("vigente desde"),
+                                          help_text=_("Fecha y hora (de El Salvador) desde la que se emite en esta generación."))
+    note = models.CharField(_("nota"), max_length=200, blank=True,
+                            help_text=_("Por ejemplo, el aviso de MH que fija la fecha."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "kind"]
+        verbose_name = _("generación de esquemas MH")
+        verbose_name_plural = _("generaciones de esquemas MH")
+        constraints = [models.UniqueConstraint(fields=["kind", "effective_from"], name="schema_generation_unique")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.generation} ({self.effective_from:%Y-%m-%d %H:%M})"
+
+    def clean(self):
+        if not registry.is_known(self.generation):
+            raise ValidationError({"generation": _("La generación «%(g)s» no existe (conocidas: %(k)s).") % {
+                "g": self.generation, "k": ", ".join(registry.GENERATIONS)}})
+        if self.kind != SchemaKind.ALL:
+            try:
+                registry.entry(self.kind, self.generation)
+            except registry.UnknownGeneration as exc:
+                raise ValidationError({"kind": str(exc)}) from None
 
 
 class OfflineReason(models.IntegerChoices):

@@ -79,7 +79,7 @@ def context(doc, layout="letter"):
     body = jsonio.loads(doc.payload)
     ident = body.get("identificacion") or {}
     resumen = body.get("resumen") or {}
-    receptor = body.get("receptor") or body.get("sujetoExcluido") or {}
+    receptor = body.get("receptor") or body.get("sujetoExcluido") or {}  # sujetoExcluido: FSE v1 (2023)
     url = consult_url(doc, ident)
     state = PRINTABLE.get(doc.status, "pending")
     issued = timezone.localtime(doc.issued_at) if doc.issued_at else None
@@ -90,12 +90,18 @@ def context(doc, layout="letter"):
     return {
         "doc": doc, "body": body, "ident": ident, "cols": cols, "resumen": resumen, "receptor": receptor,
         "emisor": body.get("emisor") or {},
-        "est_code": (body.get("emisor") or {}).get("codEstableMH") or (body.get("emisor") or {}).get("codigoMH") or "",
-        "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH") or "",
+        # The 2026 generation keeps MH's establishment and point-of-sale codes in the numeroControl only.
+        "est_code": (body.get("emisor") or {}).get("codEstableMH") or (body.get("emisor") or {}).get("codigoMH")
+        or (ident.get("numeroControl") or "")[7:11],
+        "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH")
+        or (ident.get("numeroControl") or "")[11:15],
+        "is_fse": doc.tipo_dte == "14",
         "items": body.get("cuerpoDocumento") or [],
         "summary": summary.rows(resumen, doc.tipo_dte),  # the same order as on screen (dte.summary)
         "condition": CONDITIONS.get(resumen.get("condicionOperacion")), "pagos": resumen.get("pagos") or [],
-        "observations": extension.get("observaciones") or doc.observations or "", "extension": extension,
+        # observaciones: in extension (2023), in resumen (2026)
+        "observations": extension.get("observaciones") or resumen.get("observaciones") or doc.observations or "",
+        "extension": extension,
         "related": body.get("documentoRelacionado") or [], "others": body.get("otrosDocumentos") or [],
         "third_party": body.get("ventaTercero"), "model": MODELS.get(ident.get("tipoModelo")),
         "transmission": TRANSMISSION.get(ident.get("tipoOperacion")), "state": state,

@@ -51,9 +51,18 @@ def from_totals(totals):
             "totalSujetoRetencion": t.total_sujeto_retencion, "totalIVAretenido": t.total_iva_retenido}
 
 
+# The 2026 generation's names of the same figures (facts §9; dte.builders_2026), read as 2023's.
+RENAMED_2026 = {"ivaRete": "ivaRete1", "ivaPerci": "ivaPerci1", "totalIvaRetenido": "totalIVAretenido"}
+
+
 def rows(resumen, tipo):
-    """The summary of a document of type ``tipo`` (CAT-002) from its resumen (JSON keys)."""
-    r = {k: (_d(v) if k != "tributos" else v) for k, v in (resumen or {}).items()}
+    """The summary of a document of type ``tipo`` (CAT-002) from its resumen (JSON keys, of either
+    generation)."""
+    r = {RENAMED_2026.get(k, k): (_d(v) if k != "tributos" else v) for k, v in (resumen or {}).items()}
+    if tipo == "11" and "descuento" not in r:
+        r["descuento"] = r.get("descuGravada")  # FEX v3 calls its global discount descuGravada
+    if tipo in ("05", "06"):
+        r.pop("totalIva", None)  # NC/ND v4 repeat their IVA (the "IVA 13 %" row) in totalIva
 
     def amount(key):
         return r.get(key) or ZERO

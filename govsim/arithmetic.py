@@ -95,8 +95,24 @@ class _Totals:
     def global_discounts(self):
         return self.r("descuNoSuj") + self.r("descuExenta") + self.r("descuGravada")
 
+    def key(self, name):
+        """The 2023 spelling (ivaRete1, ivaPerci1) when the document uses it, else 2026's."""
+        return f"{name}1" if f"{name}1" in self.resumen else name
+
+    def retained(self):
+        """The 1 % IVA withheld: ivaRete1 (2023 generation) or ivaRete (2026; facts §9)."""
+        return self.r("ivaRete1") + self.r("ivaRete")
+
+    def perceived(self):
+        """The 1 % IVA perceived: ivaPerci1 (2023) or ivaPerci (2026)."""
+        return self.r("ivaPerci1") + self.r("ivaPerci")
+
     def operation_total(self):
-        self.total("montoTotalOperacion", self.r("subTotal") + self.tributos_sum(), "subTotal + la suma de resumen.tributos")
+        if "subTotal" in self.resumen:
+            self.total("montoTotalOperacion", self.r("subTotal") + self.tributos_sum(), "subTotal + la suma de resumen.tributos")
+        else:  # NC/ND v4: no global discounts, no subTotal
+            self.total("montoTotalOperacion", self.r("subTotalVentas") + self.tributos_sum(),
+                       "subTotalVentas + la suma de resumen.tributos")
 
     def taxable_base(self):
         return self.r("totalGravada") - self.r("descuGravada")
@@ -163,28 +179,36 @@ class _Totals:
                                    "el IVA va incluido en los precios y se declara en totalIva")
         self.operation_total()
         self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
-        self.total("totalPagar", self.r("montoTotalOperacion") - self.r("ivaRete1") - self.r("reteRenta") + self.r("totalNoGravado"),
-                   "montoTotalOperacion - ivaRete1 - reteRenta + totalNoGravado")
+        self.total("totalPagar", self.r("montoTotalOperacion") - self.retained() - self.r("reteRenta") + self.r("totalNoGravado"),
+                   f"montoTotalOperacion - {self.key('ivaRete')} - reteRenta + totalNoGravado")
 
     def ccf(self):
         self.nota()
         self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
-        self.total("totalPagar", self.r("montoTotalOperacion") + self.r("ivaPerci1") - self.r("ivaRete1") - self.r("reteRenta")
-                   + self.r("totalNoGravado"), "montoTotalOperacion + ivaPerci1 - ivaRete1 - reteRenta + totalNoGravado")
+        self.total("totalPagar", self.r("montoTotalOperacion") + self.perceived() - self.retained() - self.r("reteRenta")
+                   + self.r("totalNoGravado"),
+                   f"montoTotalOperacion + {self.key('ivaPerci')} - {self.key('ivaRete')} - reteRenta + totalNoGravado")
 
-    def nota(self):  # NC and ND: a CCF without totalNoGravado, totalPagar and pagos
+    def nota(self):  # NC and ND v3: a CCF without totalNoGravado, totalPagar and pagos
         self.column_totals()
         self.iva_tributo()
         self.operation_total()
+        if "totalIva" in self.resumen:  # NC/ND v4 (2026): IVA also in totalIva, and a totalPagar
+            self.total("totalIva", self.taxable_base() * IVA_RATE, "totalGravada x 13 %")
+            self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
+            self.total("totalPagar", self.r("montoTotalOperacion") + self.perceived() - self.retained()
+                       + self.r("totalNoGravado"), "montoTotalOperacion + ivaPerci - ivaRete + totalNoGravado")
 
     def remision(self):
         self.column_totals()
         self.operation_total()
 
     def exportacion(self):
+        # The global discount: descuento in FEX v1, descuGravada in v3.
+        discount = self.r("descuento") + self.r("descuGravada")
         self.total("totalGravada", self.item_sum("ventaGravada"), "la suma de los ítems")
-        self.total("totalDescu", self.item_sum("montoDescu") + self.r("descuento"), "la suma de montoDescu de los ítems + descuento")
-        self.total("montoTotalOperacion", self.r("totalGravada") - self.r("descuento") + self.r("seguro") + self.r("flete"),
+        self.total("totalDescu", self.item_sum("montoDescu") + discount, "la suma de montoDescu de los ítems + descuento")
+        self.total("montoTotalOperacion", self.r("totalGravada") - discount + self.r("seguro") + self.r("flete"),
                    "totalGravada - descuento + seguro + flete")
         self.total("totalNoGravado", self.item_sum("noGravado"), "la suma de noGravado de los ítems")
         self.total("totalPagar", self.r("montoTotalOperacion") + self.r("totalNoGravado"), "montoTotalOperacion + totalNoGravado")
@@ -193,11 +217,13 @@ class _Totals:
         self.total("totalCompra", self.item_sum("compra"), "la suma de los ítems")
         self.total("totalDescu", self.item_sum("montoDescu") + self.r("descu"), "la suma de montoDescu de los ítems + descu")
         self.total("subTotal", self.r("totalCompra") - self.r("descu"), "totalCompra - descu")
-        self.total("totalPagar", self.r("subTotal") - self.r("ivaRete1") - self.r("reteRenta"), "subTotal - ivaRete1 - reteRenta")
+        self.total("totalPagar", self.r("subTotal") - self.retained() - self.r("reteRenta"),
+                   f"subTotal - {self.key('ivaRete')} - reteRenta" if "ivaRete1" in self.resumen else "subTotal - reteRenta")
 
     def retencion(self):
         self.total("totalSujetoRetencion", self.item_sum("montoSujetoGrav"), "la suma de montoSujetoGrav de los ítems")
         self.total("totalIVAretenido", self.item_sum("ivaRetenido"), "la suma de ivaRetenido de los ítems")
+        self.total("totalIvaRetenido", self.item_sum("ivaRetenido"), "la suma de ivaRetenido de los ítems")  # CR v2
 
 
 _BY_TYPE = {

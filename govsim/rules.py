@@ -18,15 +18,21 @@ THREE_MONTH_TYPES = {"01", "11"}
 # NC/ND may only adjust a CCF or a Comprobante de Retención (facts §1).
 NOTE_TYPES = {"05", "06"}
 NOTE_TARGETS = {"03", "07"}
-# Types that may be issued in contingency (2023, CAT-023).
+# Types that may be issued in contingency (2023, CAT-023); Normativa v2.0 adds the Comprobante de
+# Retención (facts §5).
 CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
+CONTINGENCY_TYPES_2026 = CONTINGENCY_TYPES | {"07"}
+# The 2026 generation's schema versions (facts §9): a document in one of these follows v2.0's rules.
+VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "11": 3, "14": 2}
+CONTINGENCY_EVENT_2026 = 4
 # A resumen that does not add up (facts §2.5). Public reports show MH answering these with
 # codigoMsg 020 and "[campo] CALCULO INCORRECTO"; govsim answers every data rejection with 004.
 TOTALS_CODE = "004"
 MAX_OBSERVACIONES = 20
 # Types whose resumen carries pagos (CAT-016/017/018: a credit sale needs plazo and periodo).
 PAGOS_TYPES = {"01", "03", "11", "14"}
-MAX_EVENT_ITEMS = 5000
+MAX_EVENT_ITEMS = 5000  # 2023 manual
+MAX_EVENT_ITEMS_2026 = 1000  # v2.0 (facts §5)
 
 
 def today():
@@ -101,7 +107,8 @@ def _check_dates(ident):
 def _check_contingency(ident, issuer):
     if ident.get("tipoOperacion") != 2:
         return
-    if ident["tipoDte"] not in CONTINGENCY_TYPES:
+    allowed = CONTINGENCY_TYPES_2026 if VERSIONS_2026.get(ident["tipoDte"]) == ident.get("version") else CONTINGENCY_TYPES
+    if ident["tipoDte"] not in allowed:
         raise Rejection("004", "TIPO DE DOCUMENTO NO PERMITIDO EN CONTINGENCIA",
                         [f"[identificacion.tipoDte] {ident['tipoDte']} no puede emitirse en contingencia"])
     code = ident["codigoGeneracion"]
@@ -156,8 +163,10 @@ def check_contingency_event(event, *, issuer):
     if ContingencyEvent.objects.filter(codigo_generacion=event["identificacion"]["codigoGeneracion"]).exists():
         raise Rejection("004", "EVENTO YA EXISTE", ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
     items = event["detalleDTE"]
-    if len(items) > MAX_EVENT_ITEMS:
-        raise Rejection("004", "EVENTO CON DEMASIADOS DOCUMENTOS", [f"[detalleDTE] máximo {MAX_EVENT_ITEMS} documentos"])
+    v2026 = event["identificacion"].get("version") == CONTINGENCY_EVENT_2026
+    most, allowed = (MAX_EVENT_ITEMS_2026, CONTINGENCY_TYPES_2026) if v2026 else (MAX_EVENT_ITEMS, CONTINGENCY_TYPES)
+    if len(items) > most:
+        raise Rejection("004", "EVENTO CON DEMASIADOS DOCUMENTOS", [f"[detalleDTE] máximo {most} documentos"])
     motivo = event["motivo"]
     start = datetime.datetime.fromisoformat(f"{motivo['fInicio']}T{motivo['hInicio']}")
     end = datetime.datetime.fromisoformat(f"{motivo['fFin']}T{motivo['hFin']}")
@@ -169,7 +178,7 @@ def check_contingency_event(event, *, issuer):
     if now - end > datetime.timedelta(hours=24):
         raise Rejection("004", "EVENTO FUERA DE PLAZO", ["[motivo.fFin] el evento debe enviarse dentro de las 24 horas siguientes al fin de la contingencia"])
     for item in items:
-        if item["tipoDoc"] not in CONTINGENCY_TYPES:
+        if item["tipoDoc"] not in allowed:
             raise Rejection("004", "TIPO DE DOCUMENTO NO PERMITIDO EN CONTINGENCIA",
                             [f"[detalleDTE.tipoDoc] {item['tipoDoc']} no puede emitirse en contingencia"])
 

@@ -1,9 +1,12 @@
-"""JSON schemas loaded from a folder (GOVSIM_SCHEMA_DIR). Documents are matched to a schema by
-the schema's own ``tipoDte`` and ``version`` constants, so any file naming works. MH's published
-event schemas hold only per-section properties; they are completed here (object sections, every
-listed key required, nothing extra) as the facts page describes."""
+"""JSON schemas loaded from the folders in GOVSIM_SCHEMA_DIR (and their immediate subfolders: one
+per generation). Documents are matched to a schema by the schema's own ``tipoDte`` and
+``version`` constants, so any file naming works and the 2023 and 2026 generations (FE v1 and v2,
+CCF v3 and v4, …) are validated side by side, each document by its identificacion.version.
+MH's published 2023 event schemas hold only per-section properties; they are completed here
+(object sections, every listed key required, nothing extra) as the facts page describes."""
 
 import json
+import os
 import threading
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -74,10 +77,33 @@ class _Checker:
         return [_describe(e) for e in errors][:20]
 
 
-def _load(folder: Path):
+def _corrected(raw):
+    """MH's fe-nd-v4.json names the tributos array of its items and resumen "" (an empty key,
+    required; sv-tax-facts-2.md §2 "Defect … Ask MH"): every ND would fail it. Like MH's own
+    NC v4, the simulator reads it as ``tributos``."""
+    for node in (raw.get("properties", {}).get("cuerpoDocumento", {}).get("items", {}),
+                 raw.get("properties", {}).get("resumen", {})):
+        props = node.get("properties", {})
+        if "" in props:
+            node["properties"] = {("tributos" if k == "" else k): v for k, v in props.items()}
+            node["required"] = ["tributos" if k == "" else k for k in node.get("required", [])]
+    return raw
+
+
+def _files(spec):
+    for entry in str(spec).split(os.pathsep):
+        if not entry:
+            continue
+        folder = Path(entry)
+        yield from sorted(folder.glob("*.json"))
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else ():
+            yield from sorted(sub.glob("*.json"))
+
+
+def _load(spec):
     dtes, events = {}, {}
-    for path in sorted(folder.glob("*.json")):
-        raw = json.loads(path.read_text(encoding="utf-8"))
+    for path in _files(spec):
+        raw = _corrected(json.loads(path.read_text(encoding="utf-8")))
         name = path.stem.lower()
         if name.startswith(("anulacion", "invalidacion", "contingencia")):
             schema = _complete_event(raw)
@@ -93,7 +119,7 @@ def _load(folder: Path):
 
 
 def validators():
-    folder = Path(settings.GOVSIM_SCHEMA_DIR)
+    folder = str(settings.GOVSIM_SCHEMA_DIR)
     with _lock:
         if folder not in _cache:
             _cache[folder] = _load(folder)

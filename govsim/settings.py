@@ -33,8 +33,11 @@ TIME_ZONE = "America/El_Salvador"
 LANGUAGE_CODE = "es"
 USE_I18N = False
 
-# Where the JSON schemas come from: the project's own by default, MH's official ones in CI.
-GOVSIM_SCHEMA_DIR = Path(os.environ.get("GOVSIM_SCHEMA_DIR") or REPO_DIR / "dte" / "schemas" / "2023")
+# Where the JSON schemas come from: the project's own (both generations, dte/schemas/2023 and
+# dte/schemas/2026) by default, MH's official ones in CI. One folder, or several separated by
+# os.pathsep; a folder's immediate subfolders are read too. A document is matched to its schema by
+# its identificacion.tipoDte and .version, so every generation given is accepted side by side.
+GOVSIM_SCHEMA_DIR = os.environ.get("GOVSIM_SCHEMA_DIR") or str(REPO_DIR / "dte" / "schemas")
 GOVSIM_TOKEN_HOURS = int(os.environ.get("GOVSIM_TOKEN_HOURS", "24"))
 GOVSIM_LOT_DELAY_SECONDS = float(os.environ.get("GOVSIM_LOT_DELAY_SECONDS", "2"))
 

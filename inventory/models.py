@@ -93,6 +93,8 @@ class Provider(models.Model):
     activity_code = models.CharField(_("código de actividad (CAT-019)"), max_length=6, blank=True)
     departamento = models.CharField(_("departamento"), max_length=2, blank=True)
     municipio = models.CharField(_("municipio"), max_length=2, blank=True)
+    distrito = models.CharField(_("distrito"), max_length=2, blank=True,
+                                help_text=_("CAT-008 (reforma de 2024). Vacío: el del municipio."))
     address = models.CharField(_("dirección"), max_length=200, blank=True)
     email = models.EmailField(_("correo"), max_length=100, blank=True)
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)

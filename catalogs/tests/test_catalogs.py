@@ -19,6 +19,7 @@ OFFICIAL_CSV = {
     # (catalog, edition) -> the official per-catalog file the seed rows must exist in.
     ("CAT-013", "2023"): "cat-013-municipio-2023.csv",
     ("CAT-013", "2026"): "cat-013-municipio-2024.csv",
+    ("CAT-008", "2026"): "cat-008-distrito.csv",
     ("CAT-020", "2023"): "cat-020-pais-4digit.csv",
     ("CAT-020", "2026"): "cat-020-pais-iso.csv",
     ("CAT-028", "2023"): "cat-028-regimen-legacy.csv",
@@ -38,7 +39,7 @@ def _official(shared_dir, catalog, edition):
 def test_every_seed_row_exists_in_mh_catalogs(shared_dir, edition):
     for row in seed_rows(edition):
         official = _official(shared_dir, row.catalog, edition)
-        key = (row.parent, row.code) if row.catalog == "CAT-013" else ("", row.code)
+        key = (row.parent, row.code) if row.catalog in ("CAT-008", "CAT-013") else ("", row.code)
         assert key in official, f"{row.catalog} {edition}: {row.code} {row.name} no está en el catálogo de MH"
 
 

@@ -1,5 +1,13 @@
-"""Which schema version MH expects per document type, per generation: data, not code.
-The 2026 generation (Normativa v2.0) is added beside 2023 when its issue comes."""
+"""Which schema version MH expects per document type and event, per generation: data, not code
+(facts §9: "build the schema version as data, per type, per effective date").
+
+Which generation applies when is data too (dte.models.SchemaGeneration, resolved by
+dte.generations); this module only says what each generation is made of. A type the product
+does not issue yet (08 CL, 09 DCL, 15 CD) joins a generation by adding its line under "dte" and
+its schema module under dte/schemas/types/.
+"""
+
+from django.utils.translation import gettext as _
 
 GENERATIONS = {
     "2023": {
@@ -17,14 +25,95 @@ GENERATIONS = {
             "anulacion": ("anulacion_v2", 2),
             "contingencia": ("contingencia_v3", 3),
         },
+        # Types MH takes in contingency (CAT-023, 2023 edition; facts §5).
+        "contingency_types": ("01", "03", "04", "05", "06", "11", "14"),
+        # DTEs one Evento de Contingencia may list (facts §5).
+        "contingency_event_max": 1000,
+        # The catalog edition the generation's codes come from (catalogs.models.Edition).
+        "catalog_edition": "2023",
+    },
+    # Normativa v2.0 (facts §9, sv-tax-facts-2.md §2; mh-schemas-2026/SOURCES.md).
+    "2026": {
+        "dte": {
+            "01": ("fe_f_v2", 2),
+            "03": ("fe_ccf_v4", 4),
+            "04": ("fe_nr_v4", 4),
+            "05": ("fe_nc_v4", 4),
+            "06": ("fe_nd_v4", 4),
+            "07": ("fe_cr_v2", 2),
+            "11": ("fe_fex_v3", 3),
+            "14": ("fe_fse_v2", 2),
+        },
+        "events": {
+            "anulacion": ("invalidacion_v3", 3),
+            "contingencia": ("contingencia_v4", 4),
+        },
+        # v2.0 adds the Comprobante de Retención (07) to contingency (facts §5).
+        "contingency_types": ("01", "03", "04", "05", "06", "07", "11", "14"),
+        # v2.0: at most 1,000 DTEs per event (facts §5).
+        "contingency_event_max": 1000,
+        "catalog_edition": "2026",
     },
 }
 DEFAULT_GENERATION = "2023"
+EVENT_KINDS = ("anulacion", "contingencia")
+
+
+class UnknownGeneration(LookupError):
+    """A generation (or a type within one) this product has no schemas for; the message is
+    Spanish and says what to change."""
+
+
+def is_known(generation):
+    return generation in GENERATIONS
+
+
+def _generation(generation):
+    try:
+        return GENERATIONS[generation]
+    except KeyError:
+        raise UnknownGeneration(
+            _("La generación de esquemas «%(g)s» no existe (conocidas: %(k)s). Corrija la configuración "
+              "en Administración → Generaciones de esquemas MH.") % {"g": generation, "k": ", ".join(GENERATIONS)}
+        ) from None
+
+
+def entry(kind, generation=DEFAULT_GENERATION):
+    """(schema module, version) of a DTE type ("01") or an event ("anulacion") in a generation."""
+    spec = _generation(generation)
+    section = "events" if kind in EVENT_KINDS else "dte"
+    try:
+        return spec[section][kind]
+    except KeyError:
+        raise UnknownGeneration(
+            _("La generación de esquemas «%(g)s» no incluye el tipo «%(t)s».") % {"g": generation, "t": kind}
+        ) from None
 
 
 def version_for(tipo_dte, generation=DEFAULT_GENERATION):
-    return GENERATIONS[generation]["dte"][tipo_dte][1]
+    return entry(tipo_dte, generation)[1]
 
 
 def event_version(kind, generation=DEFAULT_GENERATION):
-    return GENERATIONS[generation]["events"][kind][1]
+    return entry(kind, generation)[1]
+
+
+def contingency_types(generation=DEFAULT_GENERATION):
+    return _generation(generation)["contingency_types"]
+
+
+def contingency_event_max(generation=DEFAULT_GENERATION):
+    return _generation(generation)["contingency_event_max"]
+
+
+def catalog_edition(generation=DEFAULT_GENERATION):
+    return _generation(generation)["catalog_edition"]
+
+
+def generation_of_version(kind, version):
+    """The generation whose schema for ``kind`` has this version (a stored document's or event's)."""
+    for name, spec in GENERATIONS.items():
+        section = "events" if kind in EVENT_KINDS else "dte"
+        if spec[section].get(kind, (None, None))[1] == version:
+            return name
+    return None

@@ -16,7 +16,7 @@ from accounts.selectors import operate_grant_exists, user_may_operate
 from core.audit import audit_entry
 from core.models import AuditAction
 from dte import arithmetic as ar
-from dte import builders, hooks, jsonio, numbering
+from dte import builders, generations, hooks, jsonio, numbering
 from dte.amounts import D, q2
 from dte.models import CaseCode as Case
 from dte.models import (
@@ -30,7 +30,7 @@ from dte.models import (
     RelatedDocument,
 )
 from dte.prepared import PreparedQuery
-from dte.schemas.registry import GENERATIONS
+from dte.schemas import registry
 from dte.schemas.validation import payload_errors
 from dte.services.cases import cases_refresh
 from dte.services.problems import document_problems
@@ -60,7 +60,7 @@ def _hor_emi(now):
     return timezone.localtime(now).time().replace(microsecond=0)
 
 
-def _contingency_of(doc, *, correcting, reused_code):
+def _contingency_of(doc, *, correcting, reused_code, generation):
     """(period, contingency fields) for the document being issued. Inside an active period of its
     point of sale it is issued offline (facts §5): tipoModelo/tipoOperacion 2 with the period's
     reason, and refused if MH does not take its type in contingency. A rejected contingency
@@ -71,7 +71,7 @@ def _contingency_of(doc, *, correcting, reused_code):
     if doc.issue_period_id is not None:
         period = OfflineScope.objects.filter(pk=doc.issue_period_id).first()
     if period is not None:
-        if doc.tipo_dte not in settings.DTE_CONTINGENCY_TYPES:
+        if doc.tipo_dte not in registry.contingency_types(generation):
             raise IssueError([_("«%(t)s» no puede emitirse en contingencia: MH no lo admite (CAT-023). Emítalo "
                                 "cuando termine la contingencia de %(w)s.") % {
                 "t": doc.get_tipo_dte_display(), "w": period.scope_label}])
@@ -82,16 +82,18 @@ def _contingency_of(doc, *, correcting, reused_code):
     return None, None
 
 
-def _issue_queryset(with_grant, pk, user_id=None):
+def _issue_queryset(with_grant, pk, at_microseconds, user_id=None):
     """The query that locks the document to issue (its row only) and reads, in the same round
     trip, what issuing needs before building: its company, location and client, the user's grant
     on the point of sale (accounts.selectors.user_may_operate; ``with_grant``), the active
-    offline scope covering it (dte.transmission.scopes.scope_covering) and whether it names
-    related documents."""
+    offline scope covering it (dte.transmission.scopes.scope_covering), whether it names
+    related documents and the schema generation configured for its type at the moment of issue
+    (dte.generations.in_force_annotation)."""
     qs = (Document.objects.select_for_update(of=("self",))
           .select_related("company", "establishment", "point_of_sale", "client")
           .annotate(issue_period_id=scopes.scope_id_for_documents(),
-                    issue_has_related=Exists(RelatedDocument.objects.filter(document=OuterRef("pk")))))
+                    issue_has_related=Exists(RelatedDocument.objects.filter(document=OuterRef("pk"))),
+                    issue_generation=generations.in_force_annotation(OuterRef("tipo_dte"), at_microseconds)))
     if with_grant:
         qs = qs.annotate(issue_may_operate=operate_grant_exists(user_id=user_id,
                                                                 point_of_sale_id=OuterRef("point_of_sale_id")))
@@ -105,9 +107,10 @@ _ISSUE_LINES = PreparedQuery(lambda variant, document_id: DocumentLine.objects.f
     document_id=document_id).select_related("product").order_by("position", "id"))
 
 
-def _issue_load(document, user):
+def _issue_load(document, user, now):
     with_grant = bool(user.is_authenticated and user.is_active and not user.company_wide)
-    found = _ISSUE_LOAD.fetch(document.pk, *([user.pk] if with_grant else []), variant=with_grant)
+    found = _ISSUE_LOAD.fetch(document.pk, generations.microseconds(now), *([user.pk] if with_grant else []),
+                              variant=with_grant)
     if not found:
         raise Document.DoesNotExist("Document matching query does not exist.")
     doc = found[0]
@@ -121,9 +124,8 @@ def document_issue(*, document, acting_user, now=None):
     """Number, build, validate, sign and store the document and create its outbox row, in one
     transaction: if anything fails nothing is kept and no number is used."""
     now = now or timezone.now()
-    generation = settings.DTE_SCHEMA_GENERATION
     with transaction.atomic():
-        doc, lines = _issue_load(document, acting_user)
+        doc, lines = _issue_load(document, acting_user, now)
         if not doc.is_editable:
             raise IssueError([_("El documento ya fue emitido.")])
         correcting = doc.status == GovStatus.CORRECTING
@@ -139,10 +141,15 @@ def document_issue(*, document, acting_user, now=None):
         related = (list(doc.related.select_related("target"))
                    if doc.tipo_dte in builders.WITH_RELATED and doc.issue_has_related else [])
         try:
+            generation = generations.for_issue(doc, related=related, at=now, correcting=correcting,
+                                               in_force=doc.issue_generation)
+        except generations.GenerationRefused as exc:
+            raise IssueError([str(exc)]) from exc
+        try:
             totals = document_totals(doc, lines)
         except ar.ArithmeticError_ as exc:
             raise IssueError([str(exc)]) from exc
-        problems = document_problems(doc, lines, related, totals)
+        problems = document_problems(doc, lines, related, totals, generation=generation)
         if problems:
             raise IssueError(problems)
         cases = {c.code: c for c in cases_refresh(document=doc, acting_user=acting_user, lines=lines, totals=totals)}
@@ -157,8 +164,9 @@ def document_issue(*, document, acting_user, now=None):
             codigo = numbering.codigo_generacion()
             if correcting:
                 previous_codes.append(doc.codigo_generacion)
-        period, contingency = _contingency_of(doc, correcting=correcting, reused_code=codigo == doc.codigo_generacion)
-        version = GENERATIONS[generation]["dte"][doc.tipo_dte][1]
+        period, contingency = _contingency_of(doc, correcting=correcting, reused_code=codigo == doc.codigo_generacion,
+                                              generation=generation)
+        version = registry.version_for(doc.tipo_dte, generation)
         hor = _hor_emi(now)
         # Built and checked with a placeholder number of the same shape; the real number is taken
         # last, so the counter row stays locked only for signing and saving, not for building.
@@ -166,7 +174,7 @@ def document_issue(*, document, acting_user, now=None):
         body = builders.build(document=doc, lines=lines, related_docs=related, totals=totals, company=doc.company,
                               establishment=doc.establishment, point_of_sale=doc.point_of_sale, version=version,
                               ambiente=doc.company.mh_environment, numero_control=placeholder, codigo_generacion=codigo,
-                              hor_emi=hor, contingency=contingency)
+                              hor_emi=hor, contingency=contingency, generation=generation)
         draft_payload = jsonio.dumps(body)
         errors = payload_errors(draft_payload, generation=generation)
         if errors:
@@ -264,10 +272,17 @@ def document_preview(document):
     lines = list(doc.lines.select_related("product"))
     related = list(doc.related.select_related("target"))
     totals = document_totals(doc, lines)
-    version = GENERATIONS[settings.DTE_SCHEMA_GENERATION]["dte"][doc.tipo_dte][1]
+    now = timezone.now()
+    refused = []
+    try:
+        generation = generations.for_issue(doc, related=related, at=now)
+    except generations.GenerationRefused as exc:
+        # Shown as a problem (issuing refuses it); the preview itself in the default generation.
+        generation, refused = registry.DEFAULT_GENERATION, [str(exc)]
+    version = registry.version_for(doc.tipo_dte, generation)
     body = builders.build(document=doc, lines=lines, related_docs=related, totals=totals, company=doc.company,
                           establishment=doc.establishment, point_of_sale=doc.point_of_sale, version=version,
                           ambiente=doc.company.mh_environment,
                           numero_control=numbering.numero_control(doc.tipo_dte, doc.establishment, doc.point_of_sale, 0),
-                          codigo_generacion="—", hor_emi=_hor_emi(timezone.now()))
-    return body, totals, document_problems(doc, lines, related, totals)
+                          codigo_generacion="—", hor_emi=_hor_emi(now), generation=generation)
+    return body, totals, refused + document_problems(doc, lines, related, totals, generation=generation)

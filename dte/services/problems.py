@@ -1,14 +1,62 @@
 """What stops a document from being issued: not confirmable, it must be corrected."""
 
+import re
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from catalogs import countries
 from core import formats
 from dte import arithmetic as ar
+from dte import builders_2026
 from dte.amounts import ZERO, q2
 from dte.models import Condition, GovStatus
+from dte.schemas.registry import DEFAULT_GENERATION
 from dte.services.cases import stock_cases
 from dte.taxes import thresholds
+
+# numeroControl's 8-character block in the 2026 generation: establishment type letter (CAT-009:
+# M matriz, B bodega, S sucursal, P predio) and 3 digits, then P and 3 digits (facts §2.1;
+# mh-schemas-2026/SOURCES.md).
+ESTABLISHMENT_2026 = re.compile(r"^[MBSP][0-9]{3}$")
+POINT_OF_SALE_2026 = re.compile(r"^P[0-9]{3}$")
+
+
+def generation_problems(document, generation):
+    """What the 2026 generation (Normativa v2.0) asks beyond the 2023 one."""
+    out = []
+    establishment, point = document.establishment, document.point_of_sale
+    if not ESTABLISHMENT_2026.match(establishment.cod_estable_mh or ""):
+        out.append(_("En la generación %(g)s el código MH del establecimiento es una letra (M, B, S o P) y 3 dígitos, "
+                     "p. ej. M001; «%(c)s» no lo es.") % {"g": generation, "c": establishment.cod_estable_mh})
+    if not POINT_OF_SALE_2026.match(point.cod_punto_venta_mh or ""):
+        out.append(_("En la generación %(g)s el código MH del punto de venta es P y 3 dígitos, p. ej. P001; «%(c)s» "
+                     "no lo es.") % {"g": generation, "c": point.cod_punto_venta_mh})
+    if establishment.cod_estable and len(establishment.cod_estable) != 4:
+        out.append(_("En la generación %(g)s el código propio del establecimiento tiene 4 caracteres; «%(c)s» no.")
+                   % {"g": generation, "c": establishment.cod_estable})
+    if builders_2026.address(establishment.departamento, establishment.municipio, establishment.distrito,
+                             establishment.address) is None:
+        out.append(_("La dirección del establecimiento no tiene un distrito de la reforma de 2024 (CAT-008): "
+                     "corríjala en Configuración → Establecimientos."))
+    party = document.counterparty or {}
+    if party.get("departamento") and party.get("address") and builders_2026.address(
+            party.get("departamento"), party.get("municipio"), party.get("distrito"), party.get("address")) is None:
+        out.append(_("La dirección del receptor no tiene un distrito de la reforma de 2024 (CAT-008): corrija el "
+                     "departamento, municipio o distrito del cliente."))
+    if document.tipo_dte == ar.FEX and party.get("country_code") and not countries.iso_code(party["country_code"]):
+        out.append(_("El país del cliente (%(c)s) no tiene código ISO conocido, que la generación %(g)s exige "
+                     "(CAT-020): escriba el código ISO de dos letras en el cliente.") % {
+            "c": party["country_code"], "g": generation})
+    if document.tipo_dte == ar.NR and not (party.get("activity_code") and party.get("activity_description")):
+        out.append(_("En la generación %(g)s una nota de remisión exige la actividad económica del receptor.")
+                   % {"g": generation})
+    if document.tipo_dte in (ar.NC, ar.ND) and (document.discount_no_suj or document.discount_exenta
+                                                or document.discount_gravada):
+        # NC/ND v4 have no global discounts in their resumen (sv-tax-facts-2.md §2).
+        out.append(_("En la generación %(g)s una nota de crédito o débito no lleva descuentos globales: "
+                     "aplíquelos en las líneas.") % {"g": generation})
+    return out
 
 
 def _party_problems(document):
@@ -49,10 +97,12 @@ def _party_problems(document):
     return out
 
 
-def document_problems(document, lines, related, totals):
+def document_problems(document, lines, related, totals, *, generation=DEFAULT_GENERATION):
     """What stops a document from being issued (not confirmable: it must be fixed)."""
     tipo = document.tipo_dte
     out = _party_problems(document)
+    if generation != DEFAULT_GENERATION:
+        out += generation_problems(document, generation)
     if not lines:
         out.append(_("Agregue al menos una línea."))
     for n, x in enumerate(lines, start=1):

@@ -274,3 +274,33 @@ def test_a_running_task_drains_other_due_documents(wired, make_draft, issuer, mo
         _wait(doc, GovStatus.SEALED)
         assert ledger(wired, doc.codigo_generacion)["accepted"] == 1
     assert Outbox.objects.filter(state=OutboxState.DONE).count() == 4
+
+
+def test_each_generation_is_sealed_by_govsim(wired, make_draft, issuer, parties):
+    """govsim validates each document against the schema of its identificacion.version, from the
+    folders it is given (both generations): a 2023 Factura and, after the switch, a 2026 Factura,
+    CCF and the NC v4 that corrects it are sealed; the NC is then invalidated with an event v3."""
+    import datetime
+
+    from dte.invalidation import invalidation_request
+    from dte.models import SchemaGeneration
+
+    old = _wait(_issue(make_draft, issuer), GovStatus.SEALED)
+    SchemaGeneration.objects.create(kind="*", generation="2026", effective_from=timezone.now())
+    factura = _issue(make_draft, issuer)
+    ccf = document_issue(document=make_draft("03", [line("Silla", "2", "100.00")], client=parties["taxpayer"]),
+                         acting_user=issuer)
+    assert (old.version, factura.version, ccf.version) == (1, 2, 4)
+    for doc in (factura, ccf):
+        assert ledger(wired, _wait(doc, GovStatus.SEALED).codigo_generacion)["accepted"] == 1
+    related = [{"tipo_documento": "03", "tipo_generacion": 2, "numero_documento": ccf.codigo_generacion,
+                "fecha_emision": ccf.issue_date, "target_id": ccf.pk}]
+    note = document_issue(document=make_draft("05", [line("Devolución", "1", "100.00", related_code=ccf.codigo_generacion)],
+                                              client=parties["taxpayer"], related=related), acting_user=issuer)
+    assert note.version == 4
+    _wait(note, GovStatus.SEALED)
+    record = invalidation_request(document=note, acting_user=issuer, tipo=2, reason="Devolución no realizada",
+                                  responsible=RESPONSIBLE, requester=REQUESTER,
+                                  now=timezone.now() + datetime.timedelta(seconds=1))
+    assert '"version":3' in record.payload
+    _wait(note, GovStatus.INVALIDATED)

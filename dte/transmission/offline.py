@@ -7,14 +7,14 @@ contingency's own rows (contingency.Listing)."""
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dte import hooks, jsonio
+from dte import generations, hooks, jsonio
 from dte.models import Document, GovStatus, OfflineScope, Outbox, OutboxState
+from dte.schemas import registry
 from dte.schemas.validation import payload_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.transitions import TransitionRefused, transition
@@ -85,7 +85,7 @@ def to_contingency(doc, period, *, note=""):
     ident.update(tipoModelo=2, tipoOperacion=2, tipoContingencia=period.tipo)
     ident["motivoContigencia" if "motivoContigencia" in ident else "motivoContin"] = period.motivo or None
     payload = jsonio.dumps(body)
-    errors = payload_errors(payload, generation=doc.generation or settings.DTE_SCHEMA_GENERATION)
+    errors = payload_errors(payload, generation=generations.of_document(doc))
     if errors:
         raise ConversionError("; ".join(errors[:5]))
     try:
@@ -105,10 +105,11 @@ def reissue_pending(period):
     offline and delivered unsealed). Documents in doubt wait: only MH can say whether it has
     them (contingency's catch-up asks). Returns how many were re-signed."""
     done = 0
-    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING,
-                                    tipo_dte__in=list(settings.DTE_CONTINGENCY_TYPES))
+    docs = (Document.objects.filter(contingency_period=period, outbox__state=OutboxState.HELD, status=GovStatus.PENDING)
             .select_related("company").order_by("pk"))
     for doc in docs:
+        if doc.tipo_dte not in registry.contingency_types(generations.of_document(doc)):
+            continue  # not taken in contingency in its generation: the catch-up sends it the normal way
         try:
             to_contingency(doc, period, note=_("MH no responde; el documento se emitió en contingencia; entregue al "
                                                "cliente la copia impresa de contingencia"))

@@ -28,6 +28,7 @@ def preview_context(body):
     rec = body.get("receptor") or body.get("sujetoExcluido") or {}
     address = (rec.get("direccion") or {}).get("complemento") or rec.get("complemento") or ""
     ident = body.get("identificacion") or {}
-    return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": "sujetoExcluido" in body,
+    # FSE: sujetoExcluido in 2023, receptor in 2026 (sv-tax-facts-2.md §2)
+    return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": ident.get("tipoDte") == "14",
             # FEX v1 spells it motivoContigencia (facts §2.1)
             "contingency_reason": ident.get("motivoContin") or ident.get("motivoContigencia") or ""}

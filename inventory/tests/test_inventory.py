@@ -132,7 +132,8 @@ def test_admin_import_uses_the_same_rules(users, client_as):
     from clients.uploads import SPEC
 
     header = [c.header for c in SPEC.columns]
-    good = ["consumidor", "DUI", "00016297-5", "", "Ana", "", "", "otro", "no", "", "", "", "", "", "", "", "", 0, 0, "", "sí", ""]
+    good = ["consumidor", "DUI", "00016297-5", "", "Ana", "", "", "otro", "no", "", "", "", "", "", "", "", "", "", 0, 0, "", "sí",
+            ""]  # departamento, municipio, distrito (CAT-008) and the address left blank
     bad = list(good)
     bad[2], bad[4] = "00016297-4", "Mala"
     resource = resource_for(SPEC)()

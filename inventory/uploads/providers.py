@@ -6,6 +6,7 @@ from accounts.modules import Module
 from accounts.validators import normalize_nrc
 from bulk import columns as c
 from bulk.engine import Spec
+from catalogs.territory import distrito_of_municipio_2023
 from clients.columns import EXAMPLE_NIT, EXAMPLE_NRC, ID_TYPE
 from clients.rules import CatalogSets, normalize_id, search_text
 from inventory.models import Provider
@@ -26,12 +27,13 @@ COLUMNS = [
              help=_("CAT-019, como texto; necesario para retenerle IVA")),
     c.Column("departamento", "departamento", c.code_text(pattern=r"^[0-9]{2}$", message=_("son 2 dígitos (CAT-012)")),
              example="06", omissible=True),
+    # Left out, the distrito (derived from it) is kept too.
     c.Column("municipio", "municipio", c.code_text(pattern=r"^[0-9]{2}$", message=_("son 2 dígitos (CAT-013)")),
-             example="14", omissible=True),
+             example="14", omissible=True, writes=("municipio", "distrito")),
     c.Column("direccion", "address", c.text(200), example="Calle El Progreso 12", width=30, omissible=True),
 ]
 WRITE_FIELDS = ["id_type", "id_number", "nrc", "name", "contact_name", "email", "phone", "is_active", "activity_code",
-                "departamento", "municipio", "address", "search_text"]
+                "departamento", "municipio", "distrito", "address", "search_text"]
 
 
 def check_provider(data, ctx):
@@ -50,6 +52,8 @@ def check_provider(data, ctx):
         errors["municipio" if dept else "departamento"] = _("Indique departamento y municipio juntos.")
     elif dept and ctx.get("catalogs") is not None and (dept, muni) not in ctx["catalogs"].municipios:
         errors["municipio"] = _("El municipio %(m)s no pertenece al departamento %(d)s (CAT-013).") % {"m": muni, "d": dept}
+    # The distrito of the 2026 generation's addresses: the one the pre-reform municipio became.
+    data["distrito"] = distrito_of_municipio_2023(dept, muni) if dept and "municipio" not in errors else ""
     if data.get("activity_code") and ctx.get("catalogs") is not None and data["activity_code"] not in ctx["catalogs"].activities:
         errors["activity_code"] = _("La actividad %(a)s no está en el catálogo CAT-019.") % {"a": data["activity_code"]}
     data["search_text"] = search_text(data.get("name"), data.get("id_number"), (data.get("id_number") or "").replace("-", ""),

@@ -1,0 +1,50 @@
+"""Start-up checks of the schema generations (facts §9): a generation the product has no schemas
+for must stop the start, not the first sale of the day."""
+
+from django.conf import settings
+from django.core.checks import Error
+from django.db import DatabaseError
+
+from core.fiscal import DocType
+from dte.schemas import registry
+
+
+def schema_generations(app_configs=None, **kwargs):
+    errors = []
+    default = settings.DTE_SCHEMA_GENERATION
+    if not registry.is_known(default):
+        errors.append(Error(
+            f"DTE_SCHEMA_GENERATION={default!r}: esa generación de esquemas de MH no existe "
+            f"(conocidas: {', '.join(registry.GENERATIONS)}).",
+            hint="Use una de las conocidas en la variable de entorno DTE_SCHEMA_GENERATION.", id="dte.E001"))
+    for name, spec in registry.GENERATIONS.items():
+        missing = [t for t in DocType.values if t not in spec["dte"]]
+        missing += [k for k in registry.EVENT_KINDS if k not in spec["events"]]
+        if missing:
+            errors.append(Error(f"La generación {name} no tiene esquema para: {', '.join(missing)}.",
+                                hint="dte/schemas/registry.py debe cubrir cada tipo que el producto emite.",
+                                id="dte.E002"))
+    errors += _rows()
+    return errors
+
+
+def _rows():
+    """The configured rows (admin-editable data). Read here on purpose: a bad row must be seen
+    at start-up; before the first migration the table does not exist yet and there is nothing to check."""
+    from dte.models import SchemaGeneration, SchemaKind  # noqa: PLC0415 - dte.apps imports this module before models load
+
+    try:
+        rows = list(SchemaGeneration.objects.values_list("pk", "kind", "generation", "effective_from"))
+    except DatabaseError:
+        return []
+    out = []
+    for pk, kind, generation, effective_from in rows:
+        kinds = [k for k in SchemaKind.values if k != SchemaKind.ALL] if kind == SchemaKind.ALL else [kind]
+        for one in kinds:
+            try:
+                registry.entry(one, generation)
+            except registry.UnknownGeneration as exc:
+                out.append(Error(f"Generación de esquemas MH n.º {pk} ({kind}, desde {effective_from:%Y-%m-%d %H:%M}): "
+                                 f"{exc}", id="dte.E003"))
+                break
+    return out
