@@ -25,8 +25,10 @@ from accounts.models import MHEnvironment
 from contingency import services as contingency_services
 from contingency.models import Event, EventState
 from core.statemachine import TransitionRefused
+from dte import generations
 from dte.invalidation import invalidation_request
 from dte.models import CaseCode, CaseState, Document, GovStatus, InvalidationState, InvalidationType, OfflineReason, OutboxState
+from dte.schemas import registry
 from dte.services.cases import case_confirm, cases_refresh
 from dte.services.drafts import draft_delete, draft_save
 from dte.services.issuing import IssueError, document_issue
@@ -314,7 +316,11 @@ class Plan:
     # ------------------------------------------------------------------ 4. contingency
 
     def _contingency_types(self):
-        allowed = set(settings.DTE_CONTINGENCY_TYPES)
+        # The types MH accepts in contingency in the generation each type issues in now (CAT-023;
+        # v2.0 adds the CR): dte.schemas.registry, per generation.
+        now = timezone.now()
+        allowed = {t for t in self.chosen
+                   if t in registry.contingency_types(generations.generation_in_force(t, at=now))}
         tipos = [t for t in self.chosen if t in recipes.MAKERS and t in allowed]
         return tipos or ["01"]
 
