@@ -1,0 +1,32 @@
+"""n1co's checkout link through the adapter (the contract suite pays n1co with card tokens):
+link → the payer pays on n1co's page → status captured → a full refund by the link's order."""
+
+import uuid
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from payments.gateways.base import OperationRefused, Status
+from payments.tests.gateway_harness import Harness
+
+
+def test_n1co_checkout_link_paid_and_refunded(paysim):
+    h = Harness(paysim, "n1co")
+    ref = f"ORD-{uuid.uuid4().hex[:8]}"
+    link = h.gw.authorize(Decimal("33.10"), "USD", reference=ref, idempotency_key=f"{ref}-k",
+                          return_url="https://tienda.example/ok", description="Pedido")
+    assert link.status == Status.PENDING and link.gateway_id.startswith("link:")
+    assert link.action_url.startswith(f"{paysim}/n1co/pagar/")
+    assert h.gw.status(ref, gateway_id=link.gateway_id).status == Status.PENDING
+    page = httpx.get(link.action_url)
+    assert "$ 33.10" in page.text
+    assert h.payer(link.gateway_id)["outcome"] == "approved"
+    paid = h.gw.status(ref, gateway_id=link.gateway_id)
+    assert paid.status == Status.CAPTURED and paid.captured_amount == Decimal("33.10") and paid.authorization_code
+    assert h.payer(link.gateway_id)["outcome"] == "paid"  # paying twice is impossible
+    with pytest.raises(OperationRefused):
+        h.gw.refund(link.gateway_id, Decimal("10.00"), reference=ref, idempotency_key=f"{ref}-r0")
+    refunded = h.gw.refund(link.gateway_id, reference=ref, idempotency_key=f"{ref}-r1")
+    assert refunded.status == Status.REFUNDED and refunded.refunded_amount == Decimal("33.10")
+    assert h.ledger(ref)["refunded"] == "33.10"
