@@ -381,6 +381,22 @@ def _webhook(request, p, event_type, resource_type, resource):
     core.emit(p, event_type, event["id"], json.dumps(event).encode(), sign(p.merchant, core.public_url(request)))
 
 
+def expire_authorization(request, p):
+    """The hold's end (control API): what is left of the authorization is voided, with its webhook."""
+    with transaction.atomic():
+        p = Payment.objects.select_for_update().get(pk=p.pk)
+        if _auth_status(p) in ("VOIDED", "CAPTURED"):
+            return False
+        core.record(p, "void", p.authorized - p.captured, message="EXPIRED")
+        if not p.captured:
+            p.status = "voided"
+        p.save()
+        _webhook(request, p, "PAYMENT.AUTHORIZATION.VOIDED", "authorization",
+                 {"id": p.authorization_id, "status": "VOIDED", "amount": _amount(p.authorized), "custom_id": p.reference,
+                  "supplementary_data": {"related_ids": {"order_id": p.public_id}}})
+    return True
+
+
 # --- the payer's side (paysim.pages) -----------------------------------------------------------
 
 def approved(p, request):

@@ -30,3 +30,28 @@ def test_n1co_checkout_link_paid_and_refunded(paysim):
     refunded = h.gw.refund(link.gateway_id, reference=ref, idempotency_key=f"{ref}-r1")
     assert refunded.status == Status.REFUNDED and refunded.refunded_amount == Decimal("33.10")
     assert h.ledger(ref)["refunded"] == "33.10"
+
+
+@pytest.mark.parametrize("code", ["wompi", "n1co", "paypal"])
+def test_expiry_at_the_gateway_is_seen_by_status(paysim, code):
+    """An unpaid link expires; a PayPal hold is voided at its end (with its webhook): status() says so."""
+    from payments.gateways.base import EventKind
+
+    h = Harness(paysim, code)
+    ref = f"ORD-{uuid.uuid4().hex[:8]}"
+    if code == "paypal":
+        start = h.pay(ref, "19.00", capture=False)
+        assert start.status == Status.AUTHORIZED
+    else:
+        start = h.gw.authorize(Decimal("19.00"), "USD", reference=ref, idempotency_key=f"{ref}-k", description="Pedido")
+    r = httpx.post(f"{paysim}/_paysim/expire", json={"gateway": code, "id": start.gateway_id})
+    assert r.status_code == 200, r.text
+    after = h.gw.status(ref, gateway_id=start.gateway_id)
+    assert after.status in ((Status.VOIDED,) if code != "n1co" else (Status.EXPIRED,))
+    assert h.payer(start.gateway_id)["outcome"] in ("inactive", "paid")
+    if code == "paypal":
+        kinds = [h.gw.verify_webhook(w["headers"], w["body"].encode()).kind for w in h.webhooks(ref)]
+        assert kinds[-1] == EventKind.VOIDED
+        with pytest.raises(OperationRefused):
+            h.gw.capture(start.gateway_id, None, reference=ref, idempotency_key=f"{ref}-c")
+    assert h.money_taken(ref) == []
