@@ -55,3 +55,19 @@ def test_expiry_at_the_gateway_is_seen_by_status(paysim, code):
         with pytest.raises(OperationRefused):
             h.gw.capture(start.gateway_id, None, reference=ref, idempotency_key=f"{ref}-c")
     assert h.money_taken(ref) == []
+
+
+def test_paypal_order_creation_in_doubt_is_replayed_by_its_key(paysim):
+    """The order's creation answered nothing (connection cut after it was made): the same
+    PayPal-Request-Id returns the same order [facts §3 D P3], so no second order exists."""
+    h = Harness(paysim, "paypal")
+    ref = f"ORD-{uuid.uuid4().hex[:8]}"
+    h.fault("drop", count=1, path_prefix="/paypal/v2/checkout/orders")
+    try:
+        doubt = h.start(ref, "44.00", gw=h.adapter(timeout=2.0))
+    finally:
+        h.clear()
+    assert doubt.status == Status.IN_DOUBT
+    again = h.start(ref, "44.00")  # the same key (harness: f"{ref}-k1")
+    assert again.status == Status.PENDING
+    assert [p["id"] for p in h.ledger(ref)["payments"]] == [again.gateway_id]
