@@ -9,7 +9,12 @@ its values to files there and the /metrics view (or the worker's metrics port) a
 without it, each process counts for itself (development, tests).
 """
 
+import os
+
 from prometheus_client import Counter, Histogram
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # a process that writes its values must find the folder
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0, 30.0)
 
