@@ -297,8 +297,10 @@ def resumen(tipo, document, totals):
     out.update({"totalNoGravado": t.total_no_gravado, "totalPagar": t.total_pagar, "totalLetras": letras})
     if tipo == ar.FACTURA:
         out["totalIva"] = t.total_iva
+    # numPagoElectronico: the electronic payment's reference when a gateway took the money
+    # (orders: the gateway's authorisation code; facts §2.5), else null.
     out.update({"saldoFavor": ZERO, "condicionOperacion": condicion, "pagos": pagos(document, t.total_pagar),
-                "numPagoElectronico": None})
+                "numPagoElectronico": (document.extra or {}).get("numPagoElectronico") or None})
     return out
 
 

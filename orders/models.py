@@ -137,7 +137,12 @@ class GatewayOperation(models.Model):
     amount = models.DecimalField(_("monto"), max_digits=19, decimal_places=2)
     idempotency_key = models.CharField(max_length=64, unique=True)
     state = models.CharField(_("estado"), max_length=10, choices=OpState.choices, default=OpState.STARTED)
-    reference = models.CharField(_("referencia de la pasarela"), max_length=100, blank=True)
+    # ours, sent to the gateway (one per charge: a retry after a decline is a new charge); the
+    # capture, void and refunds of a charge carry its reference
+    reference = models.CharField(_("referencia"), max_length=100)
+    gateway_id = models.CharField(_("id en la pasarela"), max_length=100, blank=True)
+    operation_id = models.CharField(_("id de la operación"), max_length=100, blank=True)
+    action_url = models.URLField(_("enlace para el pagador"), max_length=1000, blank=True)
     authorization_code = models.CharField(_("código de autorización"), max_length=40, blank=True)
     message = models.CharField(_("mensaje"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -196,3 +201,22 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.order} −{self.amount}"
+
+
+class ReceivedWebhook(models.Model):
+    """A verified webhook, once per (gateway, event id): the gateways retry and duplicate them
+    (payments-facts §1 Wompi retries, §3 PayPal up to 25), so a second copy is recognised and
+    changes nothing."""
+
+    gateway = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    reference = models.CharField(max_length=100, blank=True)
+    gateway_id = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="received_webhook_once")]
+
+    def __str__(self):
+        return f"{self.gateway} {self.event_id} {self.kind}"
