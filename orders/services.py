@@ -356,7 +356,7 @@ def _safe_move(order, to, *, by, reason, **fields):
 
 def _paid(order, op, *, by, authorization):
     """Money taken: the order is paid and its receipt is queued (after commit)."""
-    method = GATEWAY_METHOD.get(op.gateway, "99")
+    method = GATEWAY_METHOD.get(op.gateway, "03")  # another card gateway: a card
     authorized = order.amount_authorized or op.amount
     moved = _safe_move(order, OrderState.PAID, by=by, reason=_("Cobrado por %(g)s") % {"g": op.gateway},
                        amount_captured=op.amount, amount_authorized=authorized, gateway=op.gateway,
@@ -610,8 +610,8 @@ def refund_fiscal(*, refund_id):
     """The fiscal side of a refund that went through: the credit note issued, or the
     invalidation requested. Once: the refund row is locked and its document kept."""
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("order__document", "order__created_by",
-                                                                   "operation").get(pk=refund_id)
+        refund = Refund.objects.select_for_update(of=("self",)).select_related(
+            "order__document", "order__created_by", "operation").get(pk=refund_id)
         order = refund.order
         if refund.fiscal_document_id or refund.operation.state != OpState.SUCCEEDED:
             return refund
