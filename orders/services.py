@@ -676,7 +676,13 @@ def operation_resolve(*, op):
         return op
     try:
         gw = _gateway(op.gateway)
-        result = gw.status(op.reference, gateway_id=op.gateway_id)
+        if op.kind in (OpKind.SALE, OpKind.AUTHORIZE) and op.gateway_id:
+            # the payer acted on the gateway's page: finish what the gateway needs finished (PayPal
+            # authorizes or captures the approved order; payments-facts §3), idempotent; the key is
+            # derived from the saved one, so asking twice is the same request
+            result = gw.complete(op.gateway_id, reference=op.reference, idempotency_key=f"{op.idempotency_key}-c")
+        else:
+            result = gw.status(op.reference, gateway_id=op.gateway_id)
     except (GatewayUnavailable, OrderRefused, GatewayError) as exc:
         log.info("operation %s: status not known yet (%s)", op.pk, exc)
         return op
