@@ -42,14 +42,21 @@ Flows
 
 Statuses (:class:`Status`)
     pending     created, waiting for the payer (``action_url`` is where to send them)
-    challenge   3-D Secure asked for; ``action_url`` is the challenge page
+    challenge   3-D Secure asked for; ``action_url`` is the challenge page; for a token charge
+                (n1co) ``operation_id`` is the authentication id to pass back as ``authentication_id``
+                when repeating authorize() with the same key after the payer passed the challenge
+    approved    the payer approved at the gateway; call ``complete()`` to take the money (PayPal)
     authorized  a hold: ``authorized_amount`` held, nothing captured yet (or partly: ``captured_amount``)
     captured    money taken (``captured_amount``); refunds reduce it (``refunded_amount``)
     refunded    everything captured has been given back
     voided      the hold was released (void, or expired at the gateway)
     declined    the issuer or the gateway said no (``message`` says why, in the gateway's words)
     expired     the link or order expired unpaid
-    in_doubt    we do not know: resolve with ``status()``, never by charging again
+    in_doubt    we do not know: resolve with ``status()``, never by charging again. The result
+                carries ``gateway_id`` whenever the adapter chose it before sending (n1co's order id
+                is our idempotency key; PayPal's order id is known when completing): save it.
+    not_found   (status() only) the gateway has no payment for this reference/id: the call that
+                was in doubt never took effect; start again.
     Terminal: refunded, voided, declined, expired.
 
 Errors
@@ -90,6 +97,7 @@ CENT = Decimal("0.01")
 class Status(enum.StrEnum):
     PENDING = "pending"
     CHALLENGE = "challenge"
+    APPROVED = "approved"
     AUTHORIZED = "authorized"
     CAPTURED = "captured"
     REFUNDED = "refunded"
@@ -97,6 +105,7 @@ class Status(enum.StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
     IN_DOUBT = "in_doubt"
+    NOT_FOUND = "not_found"
 
     @property
     def terminal(self) -> bool:
