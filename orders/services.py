@@ -67,9 +67,10 @@ CENT = Decimal("0.01")
 # advances, and for holds where the gateway has none (issue 20, "Holds").
 BALANCE = "saldo"
 # CAT-017 (sv-dte-facts §2.5 pagos): what the receipt says the money was. A card gateway's
-# payment is a card (03 crédito: the gateways do not tell debit from credit); the prepaid
+# payment is a card (03 crédito: the gateways do not tell debit from credit); PayPal too (08
+# "dinero electrónico" is not in the catalogue the product seeds, catalogs/seed.py); the prepaid
 # balance was paid before, by transfer or deposit as a rule (05).
-GATEWAY_METHOD = {"wompi": "03", "n1co": "03", "paypal": "08", BALANCE: "05"}
+GATEWAY_METHOD = {"wompi": "03", "n1co": "03", "paypal": "03", BALANCE: "05"}
 CASHIER_METHODS = {"01", "02", "03", "04", "05"}  # cash, debit/credit card at the terminal, cheque, transfer
 
 
@@ -298,7 +299,7 @@ def apply_result(op, result):
                 _op_settle(op, OpState.IN_DOUBT, message=(result.message or _("Sin respuesta"))[:300],
                            resolved_at=None)
             return op
-        if status in (Status.PENDING, Status.CHALLENGE):
+        if status in (Status.PENDING, Status.CHALLENGE, Status.APPROVED):
             GatewayOperation.objects.filter(pk=op.pk).update(gateway_id=result.gateway_id or op.gateway_id,
                                                              action_url=result.action_url or op.action_url)
             return op
@@ -582,7 +583,7 @@ def order_refund(*, order, amount, reason, acting_user):
         apply_result(op, _done(Status.REFUNDED, op, amount))
     else:
         gw = _gateway(order.gateway)
-        target = (capture.operation_id or capture.gateway_id) if capture else charge.gateway_id
+        target = charge.gateway_id if charge else capture.gateway_id  # the payment's id at the gateway
         result = _call(op, lambda: gw.refund(target, amount, reference=op.reference,
                                              idempotency_key=op.idempotency_key, reason=reason.strip()[:120]))
         apply_result(op, result)
@@ -682,14 +683,21 @@ def operation_resolve(*, op):
             # derived from the saved one, so asking twice is the same request
             result = gw.complete(op.gateway_id, reference=op.reference, idempotency_key=f"{op.idempotency_key}-c")
         else:
-            result = gw.status(op.reference, gateway_id=op.gateway_id)
+            try:
+                result = gw.status(op.reference, gateway_id=op.gateway_id)
+            except OperationRefused:
+                if op.gateway_id:
+                    raise
+                # a gateway that cannot look up our reference knows the charge by the key we
+                # sent (n1co's order.id is our idempotency key; payments-facts §2)
+                result = gw.status(op.reference, gateway_id=op.idempotency_key)
     except (GatewayUnavailable, OrderRefused, GatewayError) as exc:
         log.info("operation %s: status not known yet (%s)", op.pk, exc)
         return op
     status = Status(result.status)
-    if op.kind in (OpKind.SALE, OpKind.AUTHORIZE) and status in (Status.PENDING, Status.CHALLENGE):
+    if op.kind in (OpKind.SALE, OpKind.AUTHORIZE) and status in (Status.PENDING, Status.CHALLENGE, Status.APPROVED):
         return op
-    if status in (Status.EXPIRED, Status.DECLINED) or (op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED):
+    if status in (Status.EXPIRED, Status.DECLINED, Status.NOT_FOUND) or (op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED):
         with transaction.atomic():
             _op_settle(op, OpState.FAILED, message=(result.message or status.value)[:300])
         return op
