@@ -418,6 +418,8 @@ ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
 # recovered by asking the gateways (orders.tasks.sweep).
 ORDER_LINK_HOURS = envint("ORDER_LINK_HOURS", 72)
 ORDER_HOLD_DAYS = envint("ORDER_HOLD_DAYS", 7)
+# an operation this old with no answer is asked about; a paid order this old without receipt is issued again
+ORDERS_SWEEP_GRACE_SECONDS = envint("ORDERS_SWEEP_GRACE_SECONDS", 30)
 
 # MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")

@@ -5,6 +5,8 @@ from django.core import signing
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
+from accounts.modules import Module
+from core.modules import Action
 from dte.selectors import document_scope
 from orders.models import GatewayOperation, Order, OrderLine
 from payments.models import GatewayAccount
@@ -51,3 +53,10 @@ def order_for_pay_token(token, *, max_age):
 def enabled_gateways(*, company):
     """The gateway accounts the company enabled, as shown on the pay page."""
     return list(GatewayAccount.objects.filter(company=company, enabled=True).order_by("gateway"))
+
+
+def home_panel(user):
+    """The home page's orders card, for whoever may see documents: open orders in the user's scope."""
+    if not (user.is_authenticated and user.can(Module.DOCUMENTOS, Action.VIEW)):
+        return {}
+    return {"orders_open": orders_for_user(user=user).filter(state__in=["pending", "authorized"]).count()}

@@ -741,7 +741,7 @@ def sweep(*, now=None):
     issued again. Returns counts."""
     now = now or timezone.now()
     counts = {"resolved": 0, "expired": 0, "receipts": 0}
-    quiet = now - datetime.timedelta(seconds=30)
+    quiet = now - datetime.timedelta(seconds=settings.ORDERS_SWEEP_GRACE_SECONDS)
     for op in GatewayOperation.objects.filter(state__in=[OpState.STARTED, OpState.IN_DOUBT],
                                               created_at__lte=quiet).select_related("order")[:200]:
         before = op.state
