@@ -412,7 +412,7 @@ def order_cancel(*, order, acting_user, reason):
     if order.state == OrderState.PENDING:
         if order.operations.filter(kind__in=[OpKind.AUTHORIZE, OpKind.SALE],
                                    state__in=[OpState.STARTED, OpState.IN_DOUBT]).exclude(action_url="").exists():
-            _resolve_live(order)
+            order_refresh(order=order)
             order.refresh_from_db()
             if order.state != OrderState.PENDING:
                 raise OrderRefused(_("El cliente pagó mientras tanto: el pedido ya no se cancela, se reembolsa."))
@@ -704,7 +704,8 @@ def operation_resolve(*, op):
     return apply_result(op, result)
 
 
-def _resolve_live(order):
+def order_refresh(*, order):
+    """Ask the gateway about the order's unanswered operations (the payer came back, or the page is reloaded)."""
     for op in order.operations.filter(state__in=[OpState.STARTED, OpState.IN_DOUBT]):
         operation_resolve(op=op)
 

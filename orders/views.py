@@ -214,7 +214,7 @@ def pay_return(request, token):
     order = _pay_order(token)
     if order is None:
         return render(request, "orders/pay_invalid.html", status=404)
-    services._resolve_live(order)
+    services.order_refresh(order=order)
     return redirect("pay:page", token=token)
 
 
