@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from dte.tests.conftest import issuer, make_draft, parties, products, signing_company  # noqa: F401
+from dte.tests.conftest import issuer, make_draft, parties, products, signing_company, wired  # noqa: F401
 from payments.gateways.base import Gateway, Result, Status, WebhookEvent, WebhookInvalid, register
 
 
