@@ -259,9 +259,10 @@ def paysim(tmp_path_factory):
     port = _free_port()
     var = tmp_path_factory.mktemp("paysim")
     env = dict(os.environ, PAYSIM_VAR_DIR=str(var), PAYSIM_DATABASE_URL="", PAYSIM_WEBHOOK_RETRY_SECONDS="1")
+    log = open(var / "paysim.log", "w")  # noqa: SIM115 - closed at teardown; read when a test wants paysim's errors
     proc = subprocess.Popen([sys.executable, "-m", "paysim", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                              "--merchants", ""],
-                            cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -272,9 +273,8 @@ def paysim(tmp_path_factory):
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            out = proc.stdout.read() if proc.poll() is not None else ""
             proc.kill()
-            pytest.fail(f"paysim no arrancó: {out[-2000:]}")
+            pytest.fail(f"paysim no arrancó: {(var / 'paysim.log').read_text()[-2000:]}")
         time.sleep(0.3)
     yield url
     proc.terminate()
@@ -282,6 +282,7 @@ def paysim(tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from paysim import core, n1co, pages, webhooks
+from paysim import core, n1co, pages, paypal, webhooks
 from paysim.models import CardToken, Delivery, Fault, Merchant, Operation, Payment
 
 
@@ -144,3 +144,25 @@ def cards(request):
     tok = CardToken.objects.create(merchant=merchant, token=core.new_id("card_", 20), last4=core.last4(number),
                                    behaviour=core.card_behaviour(number))
     return JsonResponse({"id": tok.token, "last4": tok.last4}, status=201)
+
+
+@csrf_exempt
+def expire(request):
+    """Time passes at the gateway: POST {gateway, id}. An unpaid link or order expires; a PayPal
+    hold's authorization is voided, as PayPal does at the end of its 29 days, with its
+    PAYMENT.AUTHORIZATION.VOIDED webhook [facts §3, D P1/P6]."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    body = core.json_body(request) or {}
+    p = Payment.objects.filter(gateway=body.get("gateway"), public_id=str(body.get("id") or "").removeprefix("link:")).first()
+    if p is None:
+        return JsonResponse({"error": "pago no encontrado"}, status=404)
+    if p.gateway == "paypal" and p.authorization_id:
+        if not paypal.expire_authorization(request, p):
+            return JsonResponse({"error": "la retención ya no está vigente"}, status=409)
+    elif p.captured > 0:
+        return JsonResponse({"error": "ya pagado"}, status=409)
+    else:
+        p.status, p.active = "expired", False
+        p.save()
+    return JsonResponse({"id": p.public_id, "status": p.status})

@@ -201,11 +201,10 @@ def checkout(request):
         return _err(400, "orderReference y amount son requeridos")
     code = core.new_id("", 10)
     order_id = str(Payment.objects.filter(gateway="n1co").count() + 500000)
-    meta = {m.get("name"): m.get("value") for m in body.get("metadata") or [] if isinstance(m, dict)}
     p = Payment.objects.create(merchant=merchant, gateway="n1co", kind="link", public_id=code, order_id=order_id,
                                reference=ref, amount=amount, description=str(body.get("orderName") or "")[:255],
                                return_url=str(body.get("successUrl") or ""), cancel_url=str(body.get("cancelUrl") or ""),
-                               webhook_url=str(meta.get("webhookUrl") or ""), request=body)
+                               request=body)
     _webhook(p, "Created", "Orden creada")
     return JsonResponse({"orderId": order_id, "orderCode": code,
                          "paymentLinkUrl": f"{core.public_url(request)}/n1co/pagar/{code}"})

@@ -77,7 +77,7 @@ def _form(p, message=""):
 
 
 def _challenge(p):
-    return _page("Verificación 3-D Secure", f"""<p>Su banco pide confirmar el pago de <b>$ {p.amount:,.2f}</b>.</p>
+    return _page("Verificación 3-D Secure", f"""<p>Su banco pide confirmar el pago de <b style="white-space:nowrap">$ {p.amount:,.2f}</b>.</p>
 <form method="post"><button type="submit" name="accion" value="3ds_ok">Autenticar</button>
 <button class="sec" type="submit" name="accion" value="3ds_fallo">Cancelar</button></form>""")
 

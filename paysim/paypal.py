@@ -134,7 +134,7 @@ def _amount(value):
 
 
 def _auth_status(p):
-    if p.status == "voided":
+    if p.status == "voided" or p.operations.filter(kind="void", ok=True).exists():
         return "VOIDED"
     if p.captured and p.captured >= p.authorized:
         return "CAPTURED"
@@ -163,7 +163,8 @@ def _order_json(request, p):
     captures = [_capture_json(op, p) for op in p.operations.filter(kind__in=["capture"], ok=True).order_by("id")]
     if captures:
         payments["captures"] = captures
-    refunds = [{"id": op.op_id, "status": "COMPLETED", "amount": _amount(op.amount)}
+    refunds = [{"id": op.op_id, "status": "COMPLETED", "amount": _amount(op.amount),
+                "links": [{"href": f"{base}/paypal/v2/payments/captures/{op.parent}", "rel": "up", "method": "GET"}]}
                for op in p.operations.filter(kind="refund", ok=True).order_by("id")]
     if refunds:
         payments["refunds"] = refunds
@@ -289,7 +290,7 @@ def authorization_capture(request, merchant, auth_id):
         p = _find_auth(merchant, auth_id)
         if p is None or p.intent != "authorize":
             return _err(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        if p.status == "voided":
+        if p.status == "voided" or p.operations.filter(kind="void", ok=True).exists():
             return _unprocessable("PREVIOUSLY_VOIDED", "Authorization has been previously voided.")
         left = p.authorized - p.captured
         if p.status == "captured" and (left <= 0 or p.operations.filter(kind="capture", final=True).exists()):
@@ -316,7 +317,7 @@ def authorization_void(request, merchant, auth_id):
         p = _find_auth(merchant, auth_id)
         if p is None:
             return _err(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        if p.status == "voided":
+        if p.status == "voided" or p.operations.filter(kind="void", ok=True).exists():
             return _unprocessable("PREVIOUSLY_VOIDED", "Authorization has been previously voided.")
         if p.captured >= p.authorized or p.operations.filter(kind="capture", final=True).exists():
             return _unprocessable("AUTHORIZATION_ALREADY_CAPTURED", "Authorization has been previously captured.")
@@ -378,6 +379,22 @@ def _webhook(request, p, event_type, resource_type, resource):
              "resource_type": resource_type, "resource_version": "2.0", "event_type": event_type,
              "summary": event_type.replace(".", " ").title(), "resource": resource}
     core.emit(p, event_type, event["id"], json.dumps(event).encode(), sign(p.merchant, core.public_url(request)))
+
+
+def expire_authorization(request, p):
+    """The hold's end (control API): what is left of the authorization is voided, with its webhook."""
+    with transaction.atomic():
+        p = Payment.objects.select_for_update().get(pk=p.pk)
+        if _auth_status(p) in ("VOIDED", "CAPTURED"):
+            return False
+        core.record(p, "void", p.authorized - p.captured, message="EXPIRED")
+        if not p.captured:
+            p.status = "voided"
+        p.save()
+        _webhook(request, p, "PAYMENT.AUTHORIZATION.VOIDED", "authorization",
+                 {"id": p.authorization_id, "status": "VOIDED", "amount": _amount(p.authorized), "custom_id": p.reference,
+                  "supplementary_data": {"related_ids": {"order_id": p.public_id}}})
+    return True
 
 
 # --- the payer's side (paysim.pages) -----------------------------------------------------------

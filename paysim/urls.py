@@ -43,4 +43,5 @@ urlpatterns = [
     path("_paysim/pay", control.pay),
     path("_paysim/3ds/<str:three_ds_id>", control.three_ds),
     path("_paysim/cards", control.cards),
+    path("_paysim/expire", control.expire),
 ]

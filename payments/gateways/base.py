@@ -75,6 +75,21 @@ Webhooks
     product applies them as hints and confirms the state with ``status()`` (a webhook never
     moves a payment backwards: e.g. a late ``authorized`` after ``captured`` is ignored).
 
+What each adapter does (the contract suite, payments/tests/test_gateway_contract.py, checks it)
+    ======== ============================ ====== ============ ================= ==========================
+    gateway  authorize                    holds  part.capture refunds           status() needs
+    ======== ============================ ====== ============ ================= ==========================
+    wompi    payment link (PENDING)       no     no           none (panel only) link id, or our reference [G]
+    n1co     token → charge; else link    no     no           full only         order id (= our key) / link:<code>
+    paypal   order → approve → complete() yes    yes          full + partials   order id
+    ======== ============================ ====== ============ ================= ==========================
+    Without holds, ``capture()`` only confirms a full payment (no-op) and ``void()`` is refused
+    once paid (Wompi deactivates an unpaid link). What a gateway cannot do raises
+    OperationRefused and moves nothing. ``status()`` without the id it needs raises
+    OperationRefused; so save ``gateway_id`` from every Result, IN_DOUBT ones included. A lost
+    answer to creating a link/order is harmless: PayPal replays it by key; a Wompi link is found
+    by our reference; a lost n1co link is never shown to a payer, so make a new one.
+
 Usage::
 
     gw = get_gateway(account.gateway, account.credentials_dict())

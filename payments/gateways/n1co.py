@@ -186,8 +186,8 @@ class N1co(Gateway):
 
     def refund(self, gateway_id, amount=None, *, reference, idempotency_key, reason=""):
         now = self.status(reference, gateway_id=gateway_id)
-        if now.status == Status.REFUNDED:
-            return now
+        if now.status == Status.REFUNDED and amount is None:
+            return now  # already done (a repeat after an answer that never came)
         if now.status != Status.CAPTURED:
             raise OperationRefused(f"No hay un cobro que reembolsar (estado {now.status})")
         if amount is not None and money(amount) != now.captured_amount:
