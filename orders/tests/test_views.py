@@ -136,3 +136,10 @@ def test_list_page_query_count_does_not_grow_with_orders(client_as, issuer, make
     with CaptureQueriesContext(connection) as four:
         page.get(reverse("orders:list"))
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_home_card_counts_the_open_orders_in_the_users_scope(client_as, make_order, parties, users, branch_rep, issuer):
+    make_order(parties["consumer"])
+    assert "Pedidos por cobrar o despachar: 1" in client_as(issuer).get("/").content.decode()
+    assert "Pedidos por cobrar o despachar: 0" in client_as(branch_rep).get("/").content.decode()
+    assert "orders-card" not in client_as(users["outsider"]).get("/").content.decode()
