@@ -2,22 +2,31 @@
 (core.audit) and every state change goes through RECEIVED_MACHINE (core.statemachine)."""
 
 import datetime
+import logging
 import posixpath
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.modules import Module
 from accounts.selectors import company_get
+from core import formats
 from core.audit import audit_record
+from core.modules import Action
 from inventory.models import Provider
 from purchases import checks, reading
-from purchases.models import RECEIVED_MACHINE, MHStatus, ReceivedDocument, ReceivedState
+from purchases.models import RECEIVED_MACHINE, MHStatus, ReceivedDocument, ReceivedState, Source
 
+log = logging.getLogger(__name__)
 # Ley IVA art. 63 (facts-2 §3): a purchase may be credited in its month or the three following.
 LATE_PERIODS = 3
 ACCEPTED_TYPES = ("01", "03", "05", "06", "07", "11", "14")
@@ -54,7 +63,7 @@ def provider_for(nit, nrc):
     return None
 
 
-def _receive_one(incoming, pdfs, company, acting_user):
+def _receive_one(incoming, pdfs, company, acting_user, source=Source.UPLOAD, mail=None):
     name = incoming.name
     try:
         text, document = reading.parse_json(incoming.data, name)
@@ -94,7 +103,7 @@ def _receive_one(incoming, pdfs, company, acting_user):
         iva_percibido=_money(resumen, "ivaPerci1"), iva_retenido=_money(resumen, "ivaRete1"),
         rete_renta=_money(resumen, "reteRenta"),
         total=_money(resumen, "montoTotalOperacion") or _money(resumen, "totalPagar"),
-        raw=text, file_name=name[:255], received_by=acting_user)
+        raw=text, file_name=name[:255], received_by=acting_user, source=source, mail=mail)
     pdf = pdfs.pop(posixpath.splitext(name)[0].lower(), None) or pdfs.pop(codigo.lower(), None)
     try:
         with transaction.atomic():
@@ -119,9 +128,10 @@ def _reason(problems):
     return " · ".join(problems)[:1000]
 
 
-def receive_upload(*, files, acting_user, company=None):
+def receive_upload(*, files, acting_user, company=None, source=Source.UPLOAD, mail=None):
     """``files``: (name, bytes) pairs as uploaded (JSON, PDF or ZIP). Returns (results, skipped
-    names). Raises reading.UploadRejected when the upload as a whole is refused."""
+    names). Raises reading.UploadRejected when the upload as a whole is refused. ``acting_user``
+    None: the product itself (a mailbox read by the worker)."""
     company = company or company_get()
     if company is None:
         raise ValidationError(_("Configure primero la empresa."))
@@ -133,7 +143,8 @@ def receive_upload(*, files, acting_user, company=None):
                 skipped.append(item.name)
                 continue
             pdfs[posixpath.splitext(item.name)[0].lower()] = item
-    results = [_receive_one(item, pdfs, company, acting_user) for item in incoming if item.name.lower().endswith(".json")]
+    results = [_receive_one(item, pdfs, company, acting_user, source, mail)
+               for item in incoming if item.name.lower().endswith(".json")]
     skipped += [item.name for item in pdfs.values()]  # PDFs that match no JSON
     return results, skipped
 
@@ -214,3 +225,25 @@ def record_mh_status(*, document, status, acting_user):
                                   question_reason=_("Estado en MH: %(s)s") % {"s": label})
         audit_record(actor=acting_user, action="update", obj=document, summary=message)
     return message
+
+
+def invalidation_alert(*, document, message):
+    """Mail the accountants (company-wide roles holding DOCUMENTOS · Modificar, the inbox's grant)
+    that a supplier invalidated ``document``, after the change is committed."""
+    recipients = list(User.objects.filter(is_active=True).exclude(email="").filter(
+        Q(is_superuser=True) | Q(role__company_wide=True, role__permissions__module=Module.DOCUMENTOS,
+                                 role__permissions__action=Action.EDIT)).distinct().values_list("email", flat=True))
+    if not recipients:
+        return
+    subject = _("Documento recibido invalidado por el proveedor: %(n)s") % {"n": document.numero_control}
+    body = "\n".join([message, "", _("Proveedor: %(s)s") % {"s": document.supplier_name},
+                      _("Código de generación: %(c)s") % {"c": document.codigo_generacion},
+                      _("Fecha de emisión: %(d)s") % {"d": formats.date(document.issue_date)}])
+
+    def send():
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception:  # noqa: BLE001 - an alert that cannot be mailed is logged; the inbox shows it anyway
+            log.exception("aviso de invalidación de %s no enviado", document.pk)
+
+    transaction.on_commit(send)

@@ -1,0 +1,18 @@
+from celery import shared_task
+
+from purchases import mailbox, recheck
+from purchases.models import Mailbox
+
+
+@shared_task(name="purchases.read_mailboxes", ignore_result=True, soft_time_limit=600, time_limit=660)
+def read_mailboxes_task():
+    """Read every active mailbox (each claimed, so two workers never read the same one)."""
+    read = 0
+    for box in Mailbox.objects.filter(active=True).select_related("company"):
+        read += len(mailbox.mailbox_read(mailbox=box))
+    return {"mails": read}
+
+
+@shared_task(name="purchases.recheck", ignore_result=True, soft_time_limit=900, time_limit=960)
+def recheck_task():
+    return recheck.recheck()
