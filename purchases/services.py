@@ -247,3 +247,28 @@ def invalidation_alert(*, document, message):
             log.exception("aviso de invalidación de %s no enviado", document.pk)
 
     transaction.on_commit(send)
+
+
+def mailbox_save(*, form, acting_user, company=None):
+    """Save the mailbox ``form`` (purchases.forms.MailboxForm, valid); the password never goes to
+    the audit row."""
+    company = company or company_get()
+    with transaction.atomic():
+        mailbox = form.save(commit=False)
+        created = mailbox.pk is None
+        mailbox.company = company
+        mailbox.password = form.cleaned_data["password"]
+        mailbox.last_error = ""
+        mailbox.save()
+        audit_record(actor=acting_user, action="create" if created else "update", obj=mailbox,
+                     summary=_("Buzón de compras %(b)s (campos: %(f)s)")
+                     % {"b": str(mailbox), "f": ", ".join(sorted(form.changed_data)) or "—"})
+    return mailbox
+
+
+def notes_save(*, document, notes, acting_user):
+    notes = (notes or "").strip()[:4000]
+    with transaction.atomic():
+        ReceivedDocument.objects.filter(pk=document.pk).update(notes=notes)
+        document.notes = notes
+        audit_record(actor=acting_user, action="update", obj=document, summary=_("Notas actualizadas"))

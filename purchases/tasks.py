@@ -16,3 +16,9 @@ def read_mailboxes_task():
 @shared_task(name="purchases.recheck", ignore_result=True, soft_time_limit=900, time_limit=960)
 def recheck_task():
     return recheck.recheck()
+
+
+@shared_task(name="purchases.read_mailbox", ignore_result=True, soft_time_limit=600, time_limit=660)
+def read_mailbox_task(mailbox_id):
+    box = Mailbox.objects.filter(pk=mailbox_id, active=True).select_related("company").first()
+    return {"mails": len(mailbox.mailbox_read(mailbox=box))} if box else {"mails": 0}

@@ -19,11 +19,13 @@ from core import scope
 from core.access import module_required
 from core.models import StateChange
 from core.modules import Action
+from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from core.text import clean_text
 from dte.printing import consult_url
-from purchases import reading, services
-from purchases.models import MHStatus, ReceivedDocument, ReceivedState
+from purchases import reading, services, tasks
+from purchases.forms import MailboxForm
+from purchases.models import Mailbox, MHStatus, ReceivedDocument, ReceivedState
 
 PER_PAGE = 100
 GRANT = (Module.DOCUMENTOS, Action.EDIT)
@@ -195,3 +197,44 @@ def register(request):
             for problem in problems:
                 messages.warning(request, problem)
     return redirect("purchases:inbox")
+
+
+@module_required(*GRANT)
+@require_POST
+def notes(request, pk):
+    obj = _get(request, pk)
+    services.notes_save(document=obj, notes=clean_text(request.POST.get("notes", "")), acting_user=request.user)
+    messages.success(request, _("Notas guardadas."))
+    return redirect("purchases:document", pk=obj.pk)
+
+
+def _company_only(request):
+    """The mailbox holds the company's credentials: a company-wide role only (as every purchase)."""
+    if not request.user.company_wide:
+        raise Http404
+
+
+@module_required(*GRANT)
+def mailbox(request):
+    _company_only(request)
+    box = Mailbox.objects.order_by("pk").first()
+    form = MailboxForm(request.POST or None, instance=box)
+    if request.method == "POST" and form.is_valid():
+        services.mailbox_save(form=form, acting_user=request.user)
+        messages.success(request, _("Buzón guardado: se leerá cada pocos minutos."))
+        return redirect("purchases:mailbox")
+    recent = box.mails.order_by("-read_at")[:20] if box else []
+    return render(request, "purchases/mailbox.html", {"form": form, "box": box, "recent": recent})
+
+
+@module_required(*GRANT)
+@require_POST
+def mailbox_read_now(request):
+    _company_only(request)
+    box = Mailbox.objects.filter(active=True).order_by("pk").first()
+    if box is None:
+        messages.error(request, _("Configure primero un buzón activo."))
+    else:
+        enqueue_on_commit(tasks.read_mailbox_task, box.pk)
+        messages.success(request, _("Lectura del buzón en curso: los documentos aparecerán en la bandeja."))
+    return redirect("purchases:mailbox")

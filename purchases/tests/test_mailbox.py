@@ -101,3 +101,30 @@ def test_the_password_is_stored_encrypted(box):
         cursor.execute("SELECT password FROM purchases_mailbox WHERE id = %s", [box.pk])
         stored = cursor.fetchone()[0]
     assert "clave-buzon" not in stored
+
+
+def test_the_mailbox_page_saves_and_keeps_the_password_when_blank(users, client_as, company):
+    browser = client_as(users["Contador"])
+    form = {"host": "imap.empresa.test", "port": "993", "use_ssl": "on", "username": "compras@empresa.test",
+            "folder": "INBOX", "active": "on"}
+    missing = browser.post("/compras/buzon/", form)
+    assert missing.status_code == 200 and "Escriba la contraseña del buzón." in missing.content.decode()
+    assert browser.post("/compras/buzon/", {**form, "password": "secreta"}).status_code == 302
+    assert browser.post("/compras/buzon/", {**form, "port": "143", "use_ssl": ""}).status_code == 302
+    box = Mailbox.objects.get()
+    assert (box.port, box.use_ssl, box.password) == (143, False, "secreta")
+    page = browser.get("/compras/buzon/").content.decode()
+    assert "secreta" not in page
+    assert client_as(users["Vendedor"]).get("/compras/buzon/").status_code in (403, 404)
+
+
+def test_notes_are_saved_on_the_document(users, client_as, parties, company):
+    from purchases import services
+
+    [result], _skipped = services.receive_upload(files=[("a.json", as_file(ccf([("10.00", "0")])))],
+                                                 acting_user=users["Contador"])
+    browser = client_as(users["Contador"])
+    assert browser.post(f"/compras/{result.document.pk}/notas/", {"notes": "Pagar el día 15"}).status_code == 302
+    result.document.refresh_from_db()
+    assert result.document.notes == "Pagar el día 15"
+    assert "Pagar el día 15" in browser.get(f"/compras/{result.document.pk}/").content.decode()
