@@ -53,6 +53,10 @@ app.conf.beat_schedule = {
         "task": "purchases.recheck",
         "schedule": float(os.environ.get("PURCHASES_RECHECK_EVERY_SECONDS", "3600")),
     },
+    "purchases-sweep-batches": {
+        "task": "purchases.sweep_batches",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

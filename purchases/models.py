@@ -80,6 +80,62 @@ class ReceivedMail(models.Model):
         return f"{self.sender}: {self.subject}"
 
 
+class IntakeBatch(models.Model):
+    """A large ZIP of received documents (beyond an upload's reading.MAX_FILES), read by workers in
+    chunks (IntakeChunk) through the same intake as an upload, then optionally registered into a
+    tax period. Its state changes through BATCH_MACHINE."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("En cola")
+        RUNNING = "running", _("En proceso")
+        DONE = "done", _("Terminado")
+        FAILED = "failed", _("Fallido")
+
+    MOVES = {State.QUEUED: {State.RUNNING, State.FAILED}, State.RUNNING: {State.DONE, State.FAILED},
+             State.DONE: set(), State.FAILED: set()}
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="intake_batches")
+    file = models.FileField(upload_to="received/batches/%Y/%m/")
+    file_name = models.CharField(_("archivo"), max_length=255)
+    period = models.DateField(_("registrar en el periodo"), null=True, blank=True)
+    state = models.CharField(_("estado"), max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(_("documentos"), default=0)
+    pending_chunks = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(_("recibidos"), default=0)
+    questioned = models.PositiveIntegerField(_("observados"), default=0)
+    refused = models.PositiveIntegerField(_("rechazados"), default=0)
+    registered = models.PositiveIntegerField(_("registrados"), default=0)
+    refusals = models.JSONField(default=list)  # the first refusals' messages (each names its file)
+    error = models.CharField(max_length=500, blank=True)
+    peak_kb = models.PositiveIntegerField(default=0)  # the largest worker resident size seen (VmHWM)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lote de documentos recibidos")
+        verbose_name_plural = _("lotes de documentos recibidos")
+
+    def __str__(self):
+        return self.file_name
+
+
+class IntakeChunk(models.Model):
+    """Entries [start, end) of the batch's JSON members, in name order: one worker task each."""
+
+    batch = models.ForeignKey(IntakeBatch, on_delete=models.CASCADE, related_name="chunks")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    state = models.CharField(max_length=8, default="queued")  # queued → running → done (claimed by UPDATE)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "start"], name="intake_chunk_once")]
+
+    def __str__(self):
+        return f"{self.batch_id}[{self.start}:{self.end}]"
+
+
 class ReceivedDocument(models.Model):
     MOVES = {
         ReceivedState.RECEIVED: {ReceivedState.VERIFIED, ReceivedState.QUESTIONED, ReceivedState.INVALIDATED},
@@ -126,6 +182,7 @@ class ReceivedDocument(models.Model):
     received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
     source = models.CharField(_("origen"), max_length=8, choices=Source.choices, default=Source.UPLOAD)
     mail = models.ForeignKey(ReceivedMail, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
+    batch = models.ForeignKey(IntakeBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
     received_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
@@ -149,3 +206,4 @@ class ReceivedDocument(models.Model):
 
 
 RECEIVED_MACHINE = Machine(ReceivedDocument, ReceivedDocument.MOVES)  # core.statemachine
+BATCH_MACHINE = Machine(IntakeBatch, IntakeBatch.MOVES)

@@ -63,7 +63,7 @@ def provider_for(nit, nrc):
     return None
 
 
-def _receive_one(incoming, pdfs, company, acting_user, source=Source.UPLOAD, mail=None):
+def _receive_one(incoming, pdfs, company, acting_user, source=Source.UPLOAD, mail=None, batch=None):
     name = incoming.name
     try:
         text, document = reading.parse_json(incoming.data, name)
@@ -103,7 +103,7 @@ def _receive_one(incoming, pdfs, company, acting_user, source=Source.UPLOAD, mai
         iva_percibido=_money(resumen, "ivaPerci1"), iva_retenido=_money(resumen, "ivaRete1"),
         rete_renta=_money(resumen, "reteRenta"),
         total=_money(resumen, "montoTotalOperacion") or _money(resumen, "totalPagar"),
-        raw=text, file_name=name[:255], received_by=acting_user, source=source, mail=mail)
+        raw=text, file_name=name[:255], received_by=acting_user, source=source, mail=mail, batch=batch)
     pdf = pdfs.pop(posixpath.splitext(name)[0].lower(), None) or pdfs.pop(codigo.lower(), None)
     try:
         with transaction.atomic():

@@ -23,9 +23,9 @@ from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from core.text import clean_text
 from dte.printing import consult_url
-from purchases import reading, services, tasks
+from purchases import batches, reading, services, tasks
 from purchases.forms import MailboxForm
-from purchases.models import Mailbox, MHStatus, ReceivedDocument, ReceivedState
+from purchases.models import IntakeBatch, Mailbox, MHStatus, ReceivedDocument, ReceivedState
 
 PER_PAGE = 100
 GRANT = (Module.DOCUMENTOS, Action.EDIT)
@@ -58,7 +58,9 @@ def inbox(request):
                        | Q(supplier_nrc=supplier))
     count = qs.count()
     invalidated_registered = _rows(request.user).filter(state=ReceivedState.INVALIDATED, tax_period__isnull=False).order_by("tax_period")
+    recent_batches = IntakeBatch.objects.order_by("-pk")[:5] if request.user.company_wide else []
     return render(request, "purchases/inbox.html", {"invalidated_registered": invalidated_registered,
+        "batches": recent_batches,
         "documents": qs[:PER_PAGE], "count": count, "states": ReceivedState.choices, "state": state,
         "month": month.strftime("%Y-%m") if month else "", "supplier": supplier, "per_page": PER_PAGE})
 
@@ -68,6 +70,20 @@ def upload(request):
     context = {"max_files": reading.MAX_FILES}
     if request.method == "POST":
         files = request.FILES.getlist("files")
+        large = [f for f in files if f.name.lower().endswith(".zip") and reading.zip_entries(f.file) > reading.MAX_FILES]
+        if large:
+            # a ZIP beyond an upload's size: read by workers in chunks (purchases.batches)
+            try:
+                for f in large:
+                    batches.batch_create(file=f, name=f.name, acting_user=request.user,
+                                         period=_month(request.POST.get("periodo", "")))
+            except reading.UploadRejected as exc:
+                messages.error(request, str(exc))
+                return render(request, "purchases/upload.html", context)
+            messages.success(request, _("ZIP grande en proceso en segundo plano: su avance aparece en la bandeja."))
+            files = [f for f in files if f not in large]
+            if not files:
+                return redirect("purchases:inbox")
         if not files:
             messages.error(request, _("Elija uno o varios archivos JSON, o un ZIP."))
         else:
