@@ -82,26 +82,27 @@ def chunk_process(chunk_id):
     try:
         with batch.file.open("rb") as handle:
             zf, jsons, pdf_infos = reading.open_batch_zip(handle, batch.file_name)
+            items, pdfs, results = [], {}, []
             for member in jsons[chunk.start:chunk.end]:
                 base = reading._member_name(member)
                 try:
-                    item = reading.Incoming(base, reading.read_member(zf, member, reading.MAX_JSON_BYTES, batch.file_name))
+                    items.append(reading.Incoming(base, reading.read_member(zf, member, reading.MAX_JSON_BYTES,
+                                                                            batch.file_name)))
                     stem = base.rsplit(".", 1)[0].lower()
-                    pdfs = {}
                     if stem in pdf_infos:
                         pdfs[stem] = reading.Incoming(stem + ".pdf", reading.read_member(
                             zf, pdf_infos[stem], reading.MAX_PDF_BYTES, batch.file_name))
-                    result = services._receive_one(item, pdfs, batch.company, batch.created_by, Source.BATCH,
-                                                   None, batch)
                 except reading.UploadRejected as exc:
-                    result = services.FileResult(base, refused=str(exc))
-                if result.refused:
-                    counts["refused"] += 1
-                    refusals.append(result.refused)
-                elif result.problems:
-                    counts["questioned"] += 1
-                else:
-                    counts["received"] += 1
+                    results.append(services.FileResult(base, refused=str(exc)))
+        results += services.receive_many(items, pdfs, batch.company, batch.created_by, source=Source.BATCH, batch=batch)
+        for result in results:
+            if result.refused:
+                counts["refused"] += 1
+                refusals.append(result.refused)
+            elif result.problems:
+                counts["questioned"] += 1
+            else:
+                counts["received"] += 1
     except reading.UploadRejected as exc:
         BATCH_MACHINE.move(batch, IntakeBatch.State.FAILED, reason=str(exc)[:500], error=str(exc)[:500],
                            finished_at=timezone.now())
