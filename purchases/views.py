@@ -23,7 +23,7 @@ from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from core.text import clean_text
 from dte.printing import consult_url
-from purchases import batches, reading, services, tasks
+from purchases import batches, reading, retentions, services, tasks
 from purchases.forms import MailboxForm
 from purchases.models import IntakeBatch, Mailbox, MHStatus, ReceivedDocument, ReceivedState
 
@@ -254,3 +254,12 @@ def mailbox_read_now(request):
         enqueue_on_commit(tasks.read_mailbox_task, box.pk)
         messages.success(request, _("Lectura del buzón en curso: los documentos aparecerán en la bandeja."))
     return redirect("purchases:mailbox")
+
+
+@module_required(*GRANT)
+def retention_matching(request):
+    """Retentions received (CRs) matched to the company's own documents, for a month."""
+    month = _month(request.GET.get("mes", "")) or datetime.date.today().replace(day=1)
+    matching = retentions.retention_matching(user=request.user, month=month)
+    return render(request, "purchases/retentions.html", {"m": matching, "month": month.strftime("%Y-%m"),
+                                                         "month_label": month.strftime("%m/%Y")})
