@@ -99,7 +99,7 @@ def main():
         build_zip(path, args.docs)
         print(f"ZIP de {args.docs} DTE JSON: {os.path.getsize(path) / 1e6:.1f} MB, hecho en {time.perf_counter() - started:.0f} s")
 
-        workers = Workers(dict(os.environ), count=1, pool="prefork", concurrency=args.processes,
+        workers = Workers(dict(os.environ), count=1, pool="prefork", concurrency=args.processes, name="ibx",
                           loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"))
         started = time.perf_counter()
         with open(path, "rb") as fh:
