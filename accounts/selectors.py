@@ -1,4 +1,4 @@
-from django.db.models import CharField, Exists, Q
+from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from guardian.models import UserObjectPermission
@@ -101,12 +101,28 @@ def user_may_operate(*, user, point_of_sale, granted=None):
     """Whether ``user`` may issue from this (already loaded) point of sale: active, and for a role
     that is not company-wide, assigned to the user. The same rule as points_of_sale_for_user, in
     one small query for the hot path of issuing (none when ``granted``, the grant read by
-    operate_grant_exists in the same transaction, is given)."""
+    operate_grant_exists in the same transaction, is given, or was read with the point of sale by
+    point_of_sale_for_user: that user's grant, in its ``granted``)."""
     if not (user.is_authenticated and user.is_active and point_of_sale.is_active
             and point_of_sale.establishment.is_active):
         return False
     if user.company_wide:
         return True
+    if granted is None:
+        granted = getattr(point_of_sale, "granted", None)  # read with it (point_of_sale_for_user)
     if granted is not None:
         return bool(granted)
     return _operate_grants(user.pk).filter(object_pk=str(point_of_sale.pk)).exists()
+
+
+def point_of_sale_for_user(*, user, pk, establishment_id=None):
+    """The point of sale ``pk`` (of ``establishment_id``, when given) with its establishment and,
+    for a role that is not company-wide, the user's grant on it read in the same query (as
+    ``granted``, for user_may_operate): None when it does not exist. Whether the user may operate
+    there is still user_may_operate's to say."""
+    qs = PointOfSale.objects.select_related("establishment").filter(pk=pk)
+    if establishment_id is not None:
+        qs = qs.filter(establishment_id=establishment_id)
+    if getattr(user, "is_authenticated", False) and not user.company_wide:
+        qs = qs.annotate(granted=operate_grant_exists(user_id=user.pk, point_of_sale_id=OuterRef("pk")))
+    return qs.first()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import PointOfSale
+from accounts.selectors import point_of_sale_for_user
 from api.errors import ApiError
 from api.serializers import case_data
 from catalogs.selectors import catalog_has
@@ -211,7 +211,7 @@ def document_create(*, user, content):
     """A new draft of ``content["tipo_dte"]`` at ``content["point_of_sale"]``, with its content."""
     if content["tipo_dte"] not in types_for(user=user):
         raise PermissionDenied(_("El rol de la clave no emite «%(t)s».") % {"t": content["tipo_dte"]})
-    point = PointOfSale.objects.select_related("establishment").filter(pk=content["point_of_sale"]).first()
+    point = point_of_sale_for_user(user=user, pk=content["point_of_sale"])  # its grant read with it
     if point is None:
         _bad(_("No existe el punto de venta %(p)s.") % {"p": content["point_of_sale"]}, field="point_of_sale")
     doc = Document(tipo_dte=content["tipo_dte"], establishment_id=point.establishment_id, point_of_sale_id=point.pk,

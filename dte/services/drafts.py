@@ -6,8 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import PointOfSale
-from accounts.selectors import company_pk, user_may_operate
+from accounts.selectors import company_pk, point_of_sale_for_user, user_may_operate
 from core.audit import audit_record
 from core.models import AuditAction
 from dte import arithmetic as ar
@@ -27,8 +26,7 @@ def _check_location(user, establishment_id, point_of_sale_id, point=None):
     """The same rule as when issuing (accounts.selectors.user_may_operate). ``point``: the point
     of sale with its establishment, when the caller has just read it."""
     if point is None or point.pk != point_of_sale_id or point.establishment_id != establishment_id:
-        point = PointOfSale.objects.select_related("establishment").filter(
-            pk=point_of_sale_id, establishment_id=establishment_id).first()
+        point = point_of_sale_for_user(user=user, pk=point_of_sale_id, establishment_id=establishment_id)
     if point is None or not user_may_operate(user=user, point_of_sale=point):
         raise PermissionDenied(_("No puede emitir desde ese establecimiento o punto de venta."))
 
