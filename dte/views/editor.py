@@ -76,7 +76,8 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         # the liquidations (sv-tax-facts-2.md §6): 08 lists documents, 09 has one body and no lines
         "is_cl": doc.tipo_dte == ar.CL, "is_dcl": doc.tipo_dte == ar.DCL,
         "takes_third_party": doc.tipo_dte in forms.THIRD_PARTY_TYPES,
-        "cl_doc_types": [(t, DocType(t).label) for t in forms.CL_TYPES],
+        "cl_doc_types": [("01", _("Factura")), ("03", _("CCF")), ("05", _("Nota de crédito")), ("06", _("Nota de débito")),
+                         ("11", _("Exportación"))],
         "establishment_types": [("02", _("Casa matriz")), ("01", _("Sucursal")), ("04", _("Bodega")),
                                 ("07", _("Predio o patio")), ("20", _("Otro"))],
         "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
