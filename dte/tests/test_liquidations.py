@@ -147,3 +147,34 @@ def test_a_dcl_names_who_delivers_it_and_its_period(make_draft, issuer, parties)
         document_issue(document=make_draft("09", [], client=parties["taxpayer"], extra=extra), acting_user=issuer)
     assert any("termina antes de empezar" in p for p in caught.value.problems)
     assert any("quién entrega" in p for p in caught.value.problems)
+
+
+def _sealed(doc):
+    from dte.models import Document, GovStatus
+
+    Document.objects.filter(pk=doc.pk).update(status=GovStatus.SEALED, sello_recibido="A" * 40,
+                                              processed_at=timezone.now())
+    return Document.objects.get(pk=doc.pk)
+
+
+@pytest.mark.parametrize("generation", GENERATIONS, indirect=True)
+def test_both_liquidations_are_invalidated_in_their_generation(generation, make_draft, issuer, parties, users):
+    """The invalidation event of each (checked against MH's official event schema of its generation
+    by the autouse fixture); a CL, like an NC, needs no replacement document (facts §6)."""
+    from dte import jsonio as io
+    from dte.invalidation import invalidation_request
+
+    person = {"name": "Ana Ramos", "id_type": "13", "id_number": "01234567-8"}
+    cl = _sealed(document_issue(document=make_draft("08", [liquidated(UUID_A, gravada="10.00")],
+                                                    client=parties["taxpayer"]), acting_user=issuer))
+    record = invalidation_request(document=cl, acting_user=users["Administrador"], tipo=3, reason="Liquidación repetida",
+                                  responsible=person, requester=person)
+    event = io.loads(record.payload)
+    assert event["documento"]["tipoDte"] == "08" and event["documento"]["codigoGeneracionR"] is None
+    dcl = _sealed(document_issue(document=make_draft("09", [], client=parties["taxpayer"], extra=settlement()),
+                                 acting_user=issuer))
+    record = invalidation_request(document=dcl, acting_user=users["Administrador"], tipo=2, reason="Liquidación anulada",
+                                  responsible=person, requester=person)
+    event = io.loads(record.payload)
+    assert event["documento"]["numDocumento"] == "06142803901121"
+    assert event["identificacion"]["version"] == (2 if generation == "2023" else 3)
