@@ -15,6 +15,7 @@ from dte.labels import state_label
 from dte.models import CaseCode, Condition, Document, DocumentLine, InternalStatus, InvalidationType, Treatment
 from inventory.models import Product, Provider, Stock
 from payments.models import Payment
+from purchases.models import ReceivedDocument
 
 # ----------------------------------------------------------------------------------- errors
 
@@ -445,3 +446,26 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, required=False)
     events = serializers.ListField(child=serializers.CharField(), required=False)
     active = serializers.BooleanField(required=False, help_text=_("false: pausarla; true: reanudarla (reenvía lo pendiente)."))
+
+
+class ReceivedInSerializer(serializers.Serializer):
+    """A DTE received from a supplier, as the JSON file it sent (the archivo DTE with its
+    firmaElectronica and selloRecibido), as an object or as the file's text."""
+
+    documento = serializers.JSONField(help_text=_("El DTE recibido: el objeto JSON o el texto del archivo."))
+    nombre = serializers.CharField(required=False, max_length=200, help_text=_("Nombre del archivo (opcional)."))
+    pdf = serializers.CharField(required=False, help_text=_("El PDF del proveedor en base64 (opcional)."))
+
+
+class ReceivedSerializer(serializers.ModelSerializer):
+    problems = serializers.SerializerMethodField(help_text=_("Motivos de la observación, si quedó observado."))
+
+    class Meta:
+        model = ReceivedDocument
+        fields = ["id", "tipo_dte", "version", "codigo_generacion", "numero_control", "sello_recibido", "issue_date",
+                  "supplier_nit", "supplier_nrc", "supplier_name", "provider", "total_no_suj", "total_exenta",
+                  "total_gravada", "iva", "iva_percibido", "iva_retenido", "total", "state", "question_reason",
+                  "problems", "tax_period", "mh_status", "source", "received_at"]
+
+    def get_problems(self, doc) -> list[str]:
+        return [p for p in doc.question_reason.split(" · ") if p] if doc.question_reason else []

@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from api.views import catalogues, documents, money, webhooks
+from api.views import catalogues, documents, money, purchases, webhooks
 
 app_name = "api"
 
@@ -33,6 +33,8 @@ v1 = [
     path("pagos/", money.PaymentListView.as_view(), name="payments"),
     path("pagos/<int:pk>/", money.PaymentDetailView.as_view(), name="payment"),
     path("contingencia/", money.ContingencyView.as_view(), name="contingency"),
+    path("compras/", purchases.ReceivedListView.as_view(), name="received"),
+    path("compras/<int:pk>/", purchases.ReceivedDetailView.as_view(), name="received_document"),
     path("webhooks/", webhooks.SubscriptionListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", webhooks.SubscriptionDetailView.as_view(), name="webhook"),
 ]

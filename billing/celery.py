@@ -45,6 +45,18 @@ app.conf.beat_schedule = {
         "task": "onboarding.sweep",
         "schedule": float(os.environ.get("ONBOARDING_SWEEP_EVERY_SECONDS", "60")),
     },
+    "purchases-mailboxes": {
+        "task": "purchases.read_mailboxes",
+        "schedule": float(os.environ.get("PURCHASES_MAILBOX_EVERY_SECONDS", "300")),
+    },
+    "purchases-recheck": {
+        "task": "purchases.recheck",
+        "schedule": float(os.environ.get("PURCHASES_RECHECK_EVERY_SECONDS", "3600")),
+    },
+    "purchases-sweep-batches": {
+        "task": "purchases.sweep_batches",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

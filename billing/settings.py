@@ -222,6 +222,21 @@ MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 8 * 1024 * 1024)
 # Stock: whether a document may take an item's stock below zero (it then asks for confirmation).
 ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
 
+# Purchases (documents received from suppliers, issue 23). The mailboxes are read every this many
+# seconds; received documents are asked about at MH for this many days after arrival (longer than
+# the longest invalidation window, a Factura's 3 months, facts §6), each at most once per
+# PURCHASES_RECHECK_HOURS, at most PURCHASES_RECHECK_BATCH per run, this many seconds apart (MH's
+# rate). PURCHASES_RECEPTOR_QUERY: ask MH's consultadte as receptor. MH documents consultadte for
+# the issuer only; a receptor query is unverified (facts-2 §4): off until tested against MH, on
+# against govsim (which answers a document's receptor too).
+PURCHASES_MAILBOX_EVERY_SECONDS = envint("PURCHASES_MAILBOX_EVERY_SECONDS", 300)
+PURCHASES_RECHECK_EVERY_SECONDS = envint("PURCHASES_RECHECK_EVERY_SECONDS", 3600)
+PURCHASES_RECHECK_DAYS = envint("PURCHASES_RECHECK_DAYS", 100)
+PURCHASES_RECHECK_HOURS = envint("PURCHASES_RECHECK_HOURS", 24)
+PURCHASES_RECHECK_BATCH = envint("PURCHASES_RECHECK_BATCH", 100)
+PURCHASES_RECHECK_SPACING_SECONDS = float(env("PURCHASES_RECHECK_SPACING_SECONDS", "1.0"))
+PURCHASES_RECEPTOR_QUERY = envbool("PURCHASES_RECEPTOR_QUERY", False)
+
 # Documents (DTE). Fiscal thresholds the law changes are settings, not code (facts §2.2, §2.5).
 # MH's schema generation to issue in when no dte.SchemaGeneration row (admin-editable, per type,
 # with an effective date and time) applies; checked at start-up (dte.checks).

@@ -36,6 +36,7 @@ BENCHES = {
     "pdf": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
+    "inbox": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }

@@ -308,6 +308,10 @@ POST_BODIES = {
     "accounts:role_grants": lambda o: {"grants": ["clientes:view", "clientes:export"]},
 }
 POST_BODIES["purchases:question"] = lambda o: {"reason": "Revisar con el proveedor"}
+POST_BODIES["purchases:notes"] = lambda o: {"notes": "Pagar el día 15"}
+POST_BODIES["purchases:mailbox"] = lambda o: {"host": "imap.empresa.test", "port": "993", "use_ssl": "on",
+                                              "username": "compras@empresa.test", "password": "x", "folder": "INBOX",
+                                              "active": "on"}
 # Where a POST needs more than the grant the view declares for reading it.
 POST_GRANTS = {"payments:client": ("documentos", "edit"), "dte:action": ("documentos", "edit")}
 # URLs whose POST must write something for a role that may use them.
@@ -316,7 +320,7 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
                "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
-               "purchases:question"}
+               "purchases:question", "purchases:notes", "purchases:mailbox"}
 
 
 def _footprint():

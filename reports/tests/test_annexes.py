@@ -61,7 +61,9 @@ def test_annex_2_sales_to_final_consumers(book, accountant):
 
 def test_invalidated_and_retention_annexes(book, accountant):
     lines = _lines(accountant.get(f"/reportes/anexos-f07/anulados.csv?{month_query()}"))
-    assert lines == [f"DTE01M001P001000000000000003;4;0;0;01;D;{book[8].sello_recibido};0;0;{_code(book[8])}"]
+    # the anulados file's código keeps its hyphens: 36 characters (manual v14 §XIX, reports/SOURCES.md)
+    assert lines == [f"DTE01M001P001000000000000003;4;0;0;01;D;{book[8].sello_recibido};0;0;{book[8].codigo_generacion}"]
+    assert len(lines[0].split(";")[-1]) == 36
     lines = _lines(accountant.get(f"/reportes/anexos-f07/retencion.csv?{month_query()}"))
     # the provider's NIT; 1 % of 1,500.00 = 15.00; annex 10
     assert lines == [f"06141506851019;06/10/2026;07;DTE07M001P001000000000000001;{book[9].sello_recibido};"
