@@ -63,6 +63,14 @@ def _post(doc, content):
                 "bienTitulo"):
         if key in extra:
             post[key] = _text(extra[key])
+    # A Documento Contable de Liquidación's settlement and who delivers it; a sale's mandante (the
+    # editor's fields of the same names: dte.forms._settlement, _third_party).
+    for section in ("liquidacion", "extension"):
+        if doc.tipo_dte == "09" and isinstance(extra.get(section), dict):
+            post.update({key: _text(value) for key, value in extra[section].items()})
+    if isinstance(extra.get("ventaTercero"), dict):
+        post["tercero-nit"] = _text(extra["ventaTercero"].get("nit"))
+        post["tercero-nombre"] = _text(extra["ventaTercero"].get("nombre"))
     party = content.get("counterparty")
     if party is not None:
         for key in forms.PARTY_FIELDS:

@@ -100,7 +100,8 @@ def types_for(*, user, client=None):
         return allowed
     out = []
     for t in allowed:
-        if t in (ar.CCF, ar.NC, ar.ND) and not (client.id_type == "36" and client.nrc):
+        # CL (mandante) and DCL (affiliated merchant) go to a taxpayer too (sv-tax-facts-2.md §6).
+        if t in (ar.CCF, ar.NC, ar.ND, ar.CL, ar.DCL) and not (client.id_type == "36" and client.nrc):
             continue
         if t == ar.FEX and client.kind != "extranjero":
             continue
