@@ -25,6 +25,7 @@ class DocType(models.TextChoices):
     CR = "07", _("Comprobante de Retención")
     FEX = "11", _("Factura de Exportación")
     FSE = "14", _("Factura de Sujeto Excluido")
+    CD = "15", _("Comprobante de Donación")
 
 
 class GovStatus(models.TextChoices):

@@ -38,7 +38,8 @@ from dte.taxes import (
 )
 
 FACTURA, CCF, NR, NC, ND, CR, FEX, FSE = "01", "03", "04", "05", "06", "07", "11", "14"
-ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE]
+CD = "15"
+ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE, CD]
 NET_TYPES = {CCF, NR, NC, ND}  # prices without IVA, IVA as tributo 20
 LARGE = "grande"
 
@@ -61,6 +62,10 @@ class LineIn:
     retention_base: Decimal = ZERO
     retention_code: str = ""
     retention_amount: Decimal | None = None
+    # Comprobante de Donación: CAT-026 tipoDonacion (1 efectivo, 2 bien, 3 servicio) and the
+    # depreciation of a donated good
+    donation_type: int = 0
+    depreciation: Decimal = ZERO
 
 
 @dataclass
@@ -90,6 +95,7 @@ class LineOut:
     tributos: list | None = None
     iva_retenido: Decimal = ZERO
     discount: Decimal = ZERO  # montoDescu as written: the line's own discount plus its share of a prorated global one
+    valor: Decimal = ZERO  # CD: the value donated
 
 
 @dataclass
@@ -120,6 +126,8 @@ class Totals:
     total_compra: Decimal = ZERO
     total_sujeto_retencion: Decimal = ZERO
     total_iva_retenido: Decimal = ZERO
+    # CD
+    valor_total: Decimal = ZERO
 
     @property
     def taxable_base(self):
@@ -184,6 +192,8 @@ def compute(doc: DocIn) -> Totals:
         return _compute_excluded(doc)
     if tipo == FEX:
         return _compute_export(doc)
+    if tipo == CD:
+        return _compute_donation(doc)
     return _compute_sale(doc)
 
 
@@ -339,4 +349,33 @@ def _compute_retention(doc):
     out.total_sujeto_retencion = q2(sum((lo.gravada for lo in out.lines), ZERO))
     out.total_iva_retenido = q2(sum((lo.iva_retenido for lo in out.lines), ZERO))
     out.total_pagar = out.total_iva_retenido
+    return out
+
+
+# CAT-026: what is donated.
+DONATION_CASH, DONATION_GOODS, DONATION_SERVICE = 1, 2, 3
+DONATION_TYPES = (DONATION_CASH, DONATION_GOODS, DONATION_SERVICE)
+
+
+def _compute_donation(doc):
+    """Comprobante de Donación (sv-tax-facts-2.md §6; fe-cd-v1/v2): per line valor = valorUni ×
+    cantidad − depreciación, 8 decimals; cash and services carry no depreciation (and uniMedida
+    99, the builder's); valorTotal = Σ valor, 2 decimals. No IVA: a donation is not a sale."""
+    out = Totals()
+    for n, line in enumerate(doc.lines, start=1):
+        if line.donation_type not in DONATION_TYPES:
+            raise ArithmeticError_(f"línea {n}: indique el tipo de donación (efectivo, bien o servicio)")
+        quantity, price, depreciation = D(line.quantity), D(line.unit_price), D(line.depreciation)
+        if quantity <= 0:
+            raise ArithmeticError_(f"línea {n}: la cantidad debe ser mayor que cero")
+        if price < 0 or depreciation < 0:
+            raise ArithmeticError_(f"línea {n}: el valor y la depreciación no pueden ser negativos")
+        if depreciation and line.donation_type != DONATION_GOODS:
+            raise ArithmeticError_(f"línea {n}: solo un bien donado lleva depreciación")
+        gross = quantity * price
+        if depreciation > gross:
+            raise ArithmeticError_(f"línea {n}: la depreciación es mayor que el valor del bien")
+        out.lines.append(LineOut(valor=q8(gross - depreciation)))
+    out.valor_total = q2(sum((lo.valor for lo in out.lines), ZERO))
+    out.monto_total_operacion = out.total_pagar = out.valor_total
     return out

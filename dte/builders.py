@@ -71,7 +71,9 @@ def doc_input(document, lines, *, company_size, settings_thresholds):
                          retention_base=D((x.extra or {}).get("montoSujetoGrav")),
                          retention_code=(x.extra or {}).get("codigoRetencionMH", ""),
                          retention_amount=(D(x.extra["ivaRetenido"]) if (x.extra or {}).get("ivaRetenido") not in
-                                           (None, "") else None))
+                                           (None, "") else None),
+                         donation_type=int((x.extra or {}).get("tipoDonacion") or 0),
+                         depreciation=D((x.extra or {}).get("depreciacion")))
                for x in lines],
         discount_no_suj=D(document.discount_no_suj), discount_exenta=D(document.discount_exenta),
         discount_gravada=D(document.discount_gravada), discount=D(extra.get("descuento")),
@@ -315,6 +317,13 @@ def extension(document):
 def build(*, document, lines, related_docs, totals, company, establishment, point_of_sale, version, ambiente,
           numero_control, codigo_generacion, hor_emi, contingency=None, generation=DEFAULT_GENERATION) -> dict:
     """The whole document, in the key order of its schema, in ``generation`` (dte.generations)."""
+    if document.tipo_dte == ar.CD:
+        from dte import builders_cd  # noqa: PLC0415 - cycle: it builds on this module's sections
+
+        return builders_cd.build(document=document, lines=lines, totals=totals, company=company,
+                                 establishment=establishment, point_of_sale=point_of_sale, version=version,
+                                 ambiente=ambiente, numero_control=numero_control, codigo_generacion=codigo_generacion,
+                                 hor_emi=hor_emi, generation=generation)
     if generation != DEFAULT_GENERATION:
         from dte import builders_2026  # noqa: PLC0415 - cycle: it builds on this module's sections
 

@@ -60,6 +60,7 @@ class SchemaKind(models.TextChoices):
     CR = "07", _("Comprobante de Retención")
     FEX = "11", _("Factura de Exportación")
     FSE = "14", _("Factura de Sujeto Excluido")
+    CD = "15", _("Comprobante de Donación")
     INVALIDATION = "anulacion", _("Evento de invalidación")
     CONTINGENCY = "contingencia", _("Evento de contingencia")
 

@@ -48,7 +48,8 @@ def from_totals(totals):
             "montoTotalOperacion": t.monto_total_operacion, "totalNoGravado": t.total_no_gravado,
             "totalPagar": t.total_pagar, "totalIva": t.total_iva, "descuento": t.descuento, "descu": t.descuento,
             "seguro": t.seguro, "flete": t.flete, "totalCompra": t.total_compra,
-            "totalSujetoRetencion": t.total_sujeto_retencion, "totalIVAretenido": t.total_iva_retenido}
+            "totalSujetoRetencion": t.total_sujeto_retencion, "totalIVAretenido": t.total_iva_retenido,
+            "valorTotal": t.valor_total}
 
 
 # The 2026 generation's names of the same figures (facts §9; dte.builders_2026), read as 2023's.
@@ -77,6 +78,9 @@ def rows(resumen, tipo):
     if tipo == "07":  # Comprobante de Retención: what was withheld on the documents listed
         add("totalSujetoRetencion", _("Monto sujeto a retención"), kind="note", always=True)
         add("totalIVAretenido", _("Total IVA retenido"), kind="total", always=True)
+        return out
+    if tipo == "15":  # Comprobante de Donación: no tax, the value donated (sv-tax-facts-2.md §6)
+        add("valorTotal", _("Total donado"), kind="total", always=True)
         return out
     if tipo == "14":  # Sujeto excluido: the company buys; no IVA
         add("totalCompra", _("Total de compras"), always=True)

@@ -23,7 +23,7 @@ NOTE_TARGETS = {"03", "07"}
 CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
 CONTINGENCY_TYPES_2026 = CONTINGENCY_TYPES | {"07"}
 # The 2026 generation's schema versions (facts §9): a document in one of these follows v2.0's rules.
-VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "11": 3, "14": 2}
+VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "11": 3, "14": 2, "15": 2}
 CONTINGENCY_EVENT_2026 = 4
 # A resumen that does not add up (facts §2.5). Public reports show MH answering these with
 # codigoMsg 020 and "[campo] CALCULO INCORRECTO"; govsim answers every data rejection with 004.
@@ -58,7 +58,10 @@ def check_dte(document, *, issuer, envelope=None):
             raise Rejection("004", "DATOS DEL ENVIO NO CORRESPONDEN AL DOCUMENTO",
                             [f"[{k}] el valor del envío ({envelope.get(k)!r}) no es el del documento ({ident.get(k)!r})"
                              for k in mismatched])
-    emisor_nit = (document.get("emisor") or {}).get("nit")
+    # The Comprobante de Donación names its issuer ``donatario`` (v1) and identifies it by
+    # tipoDocumento 36 / numDocumento instead of ``nit`` (v1 and v2; sv-tax-facts-2.md §6).
+    emisor = document.get("emisor") or document.get("donatario") or {}
+    emisor_nit = emisor.get("nit") if "nit" in emisor else emisor.get("numDocumento")
     if emisor_nit != issuer.nit:
         raise Rejection("095", "EMISOR NO AUTORIZADO",
                         [f"[emisor.nit] {emisor_nit} no corresponde al usuario autenticado ({issuer.nit})"])

@@ -20,6 +20,7 @@ GENERATIONS = {
             "07": ("fe_cr_v1", 1),
             "11": ("fe_fex_v1", 1),
             "14": ("fe_fse_v1", 1),
+            "15": ("fe_cd_v1", 1),
         },
         "events": {
             "anulacion": ("anulacion_v2", 2),
@@ -43,6 +44,7 @@ GENERATIONS = {
             "07": ("fe_cr_v2", 2),
             "11": ("fe_fex_v3", 3),
             "14": ("fe_fse_v2", 2),
+            "15": ("fe_cd_v2", 2),
         },
         "events": {
             "anulacion": ("invalidacion_v3", 3),
