@@ -96,7 +96,9 @@ def context(doc, layout="letter"):
         "est_code": emisor.get("codEstableMH") or emisor.get("codigoMH") or (ident.get("numeroControl") or "")[7:11],
         "pos_code": emisor.get("codPuntoVentaMH") or emisor.get("puntoVentaMH") or (ident.get("numeroControl") or "")[11:15],
         "is_fse": doc.tipo_dte == "14", "is_cd": doc.tipo_dte == "15",
-        "items": body.get("cuerpoDocumento") or [],
+        # CD v2 spells the depreciation tipoDepreciacion (sv-tax-facts-2.md §6): printed as v1's.
+        "items": [{**i, "depreciacion": i.get("depreciacion", i.get("tipoDepreciacion"))} if doc.tipo_dte == "15" else i
+                  for i in items],
         "summary": summary.rows(resumen, doc.tipo_dte),  # the same order as on screen (dte.summary)
         "condition": CONDITIONS.get(resumen.get("condicionOperacion")), "pagos": resumen.get("pagos") or [],
         # observaciones: in extension (2023), in resumen (2026)

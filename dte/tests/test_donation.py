@@ -165,3 +165,20 @@ def test_the_editor_saves_a_donation_line_and_its_associated_document(client, us
     assert draft.extra["otrosDocumentos"][0]["descDocumento"] == "Acuerdo 9/2026"
     # 2 × 80 − 30.50 = 129.50, plus 19.50 in cash = 149.00 (a depreciation typed on cash is dropped)
     assert "149.00" in response.content.decode()
+
+
+@pytest.mark.parametrize("generation", ["2023", "2026"])
+def test_the_printed_donation_names_donatario_donor_and_values(generation, make_draft, issuer, parties, tmp_path):
+    from dte.printing import render_pdf
+    from dte.tests.test_printing import _text, _tools
+
+    _tools()
+    if generation == "2026":
+        SchemaGeneration.objects.create(kind="15", generation="2026",
+                                        effective_from=timezone.now() - datetime.timedelta(hours=1))
+    doc = document_issue(document=_draft(make_draft, parties["consumer"]), acting_user=issuer)
+    flat = " ".join(_text(render_pdf(doc), tmp_path).split())
+    for expected in ("COMPROBANTE DE DONACIÓN", "Donatario (emisor)", f"NIT {doc.company.nit}", "Donante", "Ana López",
+                     "Valor donado", "Computadora portátil usada", "depreciación $ 150.25", "$ 1,049.75",
+                     "Total donado $ 1,424.75", "Acuerdo 123/2025", doc.numero_control):
+        assert expected.upper() in flat.upper(), f"{expected}: {flat}"

@@ -21,9 +21,11 @@ CORPORA = Path(__file__).resolve().parent / "corpus"
 OURS = {generation: {name: json.loads(text) for name, text in rendered(generation).items()} for generation in GENERATIONS}
 DTE_FILES = {
     "2023": {"01": "fe-fc-v1.json", "03": "fe-ccf-v3.json", "04": "fe-nr-v3.json", "05": "fe-nc-v3.json",
-             "06": "fe-nd-v3.json", "07": "fe-cr-v1.json", "11": "fe-fex-v1.json", "14": "fe-fse-v1.json"},
+             "06": "fe-nd-v3.json", "07": "fe-cr-v1.json", "11": "fe-fex-v1.json", "14": "fe-fse-v1.json",
+             "15": "fe-cd-v1.json"},
     "2026": {"01": "fe-f-v2.json", "03": "fe-ccf-v4.json", "04": "fe-nr-v4.json", "05": "fe-nc-v4.json",
-             "06": "fe-nd-v4.json", "07": "fe-cr-v2.json", "11": "fe-fex-v3.json", "14": "fe-fse-v2.json"},
+             "06": "fe-nd-v4.json", "07": "fe-cr-v2.json", "11": "fe-fex-v3.json", "14": "fe-fse-v2.json",
+             "15": "fe-cd-v2.json"},
 }
 EVENT_FILES = {
     "2023": {"anulacion": "anulacion-schema-v2.json", "contingencia": "contingencia-schema-v3.json"},
@@ -144,7 +146,9 @@ def targeted(doc, generation="2023"):
         variant("UUID en minúsculas", lambda d: d["identificacion"].__setitem__("codigoGeneracion",
                                                                                ident["codigoGeneracion"].lower()))
     if generation != "2023":
-        if "numeroControl" in ident:
+        # fe-cd-v2 alone keeps the 2023 free block (mh-schemas-2026/fe-cd-v2.json); ours keeps the
+        # structured one every 2026 number has (dte.schemas.types.fe_cd_v2).
+        if "numeroControl" in ident and ident.get("tipoDte") != "15":
             # the 2023 generation's free 8-character block (MH's own 2022 example) is no longer valid
             variant("numeroControl con el bloque libre de 2023", lambda d: d["identificacion"].__setitem__(
                 "numeroControl", ident["numeroControl"][:7] + "00000000" + ident["numeroControl"][15:]))
