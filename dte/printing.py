@@ -91,7 +91,7 @@ def context(doc, layout="letter"):
             for key, field in (("discount", "montoDescu"), ("no_suj", "ventaNoSuj"), ("exenta", "ventaExenta"))}
     return {
         "doc": doc, "body": body, "ident": ident, "cols": cols, "resumen": resumen, "receptor": receptor,
-        "emisor": emisor,
+        "emisor": emisor, "emisor_nit": emisor.get("nit") or emisor.get("numDocumento") or "",
         # The 2026 generation keeps MH's establishment and point-of-sale codes in the numeroControl only.
         "est_code": emisor.get("codEstableMH") or emisor.get("codigoMH") or (ident.get("numeroControl") or "")[7:11],
         "pos_code": emisor.get("codPuntoVentaMH") or emisor.get("puntoVentaMH") or (ident.get("numeroControl") or "")[11:15],
