@@ -86,6 +86,13 @@ def returned_so_far(document):
         s=Sum("total"))["s"] or ZERO
 
 
+def document_worth(document):
+    """What a retorno may take off in all: the operation (FE, FEX) or the purchase after its
+    discount (FSE, which has no montoTotalOperacion)."""
+    resumen = jsonio.loads(document.payload).get("resumen") or {}
+    return q2(D(resumen.get("montoTotalOperacion", resumen.get("subTotal"))))
+
+
 def returns_in_force(document):
     return MHEvent.objects.filter(document=document, kind=EventKind.RETURN, state__in=IN_FORCE)
 
@@ -203,7 +210,7 @@ def return_request(*, document, acting_user, returned, reason="", now=None):
         event = build_return(doc, items, version=registry.event_version(EventKind.RETURN, generation), now=now,
                              codigo=numbering.codigo_generacion())
         total = event["resumen"]["montoTotalOperacion"]
-        left = q2(doc.total_operation) - returned_so_far(doc)
+        left = document_worth(doc) - returned_so_far(doc)
         if total > left:
             raise ValidationError(_("Los retornos sumarían más que el documento: queda %(l)s por devolver.")
                                   % {"l": formats.money(left)})

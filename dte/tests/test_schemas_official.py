@@ -29,7 +29,8 @@ DTE_FILES = {
 }
 EVENT_FILES = {
     "2023": {"anulacion": "anulacion-schema-v2.json", "contingencia": "contingencia-schema-v3.json"},
-    "2026": {"anulacion": "invalidacion-schema-v3.json", "contingencia": "contingencia-schema-v4.json"},
+    "2026": {"anulacion": "invalidacion-schema-v3.json", "contingencia": "contingencia-schema-v4.json",
+             "retorno": "fe-eret-v1.json", "operaciones": "fe-eop-v1.json"},
 }
 # Where our 2026 schemas are stricter than MH's on purpose: rules v2.0 keeps in the catalogs and
 # the Normativa although its schemas dropped them (mh-schemas-2026/SOURCES.md). On these fields a
@@ -42,6 +43,11 @@ STRICTER_2026 = {
     "resumen.codIncoterms": "CAT-031: two digits",
     "receptor.codActividad": "CAT-019: 5 or 6 digits",
     "documento.tipoDocumento": "CAT-022",
+    # Operaciones especiales: simplified invoices only as ranges, internal vouchers only by number
+    # (sv-tax-facts-2.md §2).
+    "cuerpoDocumento.numDocumento": "an FVS line (02) has no number, only docDel/docAl",
+    "cuerpoDocumento.docDel": "an internal voucher (97) has a number, no range",
+    "cuerpoDocumento.docAl": "an internal voucher (97) has a number, no range",
 }
 DTE_CASES = [(g, t) for g in DTE_FILES for t in sorted(DTE_FILES[g])]
 EVENT_CASES = [(g, k) for g in EVENT_FILES for k in sorted(EVENT_FILES[g])]

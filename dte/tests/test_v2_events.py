@@ -15,6 +15,7 @@ from dte.invalidation import problems as invalidation_problems
 from dte.models import Document, EventState, GovStatus, InvalidationType, MHEvent, SchemaGeneration
 from dte.services.issuing import document_issue
 from dte.tests.conftest import line
+from dte.tests.test_access_scope import till_rep  # noqa: F401, F811 - the fixture: every grant, one till
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,44 @@ def test_operaciones_especiales_name_the_bad_row_and_field(signing_company, user
     assert exc.value.messages == ["Fila 2, del/al: las facturas simplificadas se informan por rango.",
                                   "Fila 3, cantidad o precio: no es un número."]
     assert not MHEvent.objects.exists()
+
+
+def test_the_return_page_for_the_accountant_and_not_for_the_rep(factura, client_as, users):
+    from django.urls import reverse
+
+    url = reverse("dte:return_new", args=[factura.pk])
+    assert client_as(users["Vendedor"]).get(url).status_code == 403
+    assert client_as(users["outsider"]).get(url).status_code in (302, 403)
+    accountant = client_as(users["Contador"])
+    page = accountant.get(url).content.decode()
+    assert "solo desde la Normativa v2.0" in page and "Silla" in page  # 2023 in force: said before anything is typed
+    refused = accountant.post(url, {"qty-1": "1"}).content.decode()
+    assert "rige la generación 2023" in refused and not MHEvent.objects.exists()
+    _v2026("retorno")
+    bad = accountant.post(url, {"qty-1": "uno"}).content.decode()
+    assert "Línea 1, cantidad devuelta: «uno» no es un número." in bad
+    response = accountant.post(url, {"qty-1": "1", "reason": "Devolución"})
+    assert response.status_code == 302 and response["Location"] == reverse("dte:events")
+    record = MHEvent.objects.get()
+    assert (record.document, record.total, record.created_by) == (factura, Decimal("113.00"), users["Contador"])
+    listing = accountant.get(reverse("dte:events")).content.decode()
+    assert record.codigo_generacion in listing and factura.numero_control in listing
+
+
+def test_the_special_operations_page_only_for_a_company_wide_role(client_as, users, signing_company, till_rep):  # noqa: F811
+    from django.urls import reverse
+
+    url = reverse("dte:special_new")
+    assert client_as(users["Vendedor"]).get(url).status_code == 403
+    assert client_as(till_rep).get(url).status_code == 403  # has the grant, but reports for one till only
+    _v2026("operaciones")
+    accountant = client_as(users["Contador"])
+    assert accountant.get(url).status_code == 200
+    response = accountant.post(url, {
+        "period": "2026-11", "row-0-tipoDocumento": "02", "row-0-docDel": "1", "row-0-docAl": "40",
+        "row-0-cantidad": "40", "row-0-descripcion": "Ventas simplificadas", "row-0-precioUni": "1.50",
+        "row-0-treatment": "gravado", "row-1-tipoDocumento": "02"})
+    assert response.status_code == 302
+    record = MHEvent.objects.get()
+    # 40 × 1.50 = 60.00 taxable, IVA 7.80, total 67.80
+    assert (record.kind, record.period, record.total) == ("operaciones", datetime.date(2026, 11, 1), Decimal("67.80"))

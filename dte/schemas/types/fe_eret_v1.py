@@ -102,7 +102,9 @@ def item():
         "flete": signed_amount(),
         "ivaRete": {"type": "number", "minimum": 0, "multipleOf": 0.01},
         "reteRenta": amount(),
-    })
+    }, required=["numItem", "tipoItem", "codigoGeneracion", "cantidad", "precioUni", "descripcion", "montoDescu",
+                 "codTributo", "ventaNoSuj", "ventaExenta", "ventaGravada", "compra", "tributos", "psv", "ivaItem",
+                 "noGravado", "seguro", "flete", "ivaRete", "reteRenta"])  # codigo, uniMedida optional, as MH's
 
 
 def resumen():
