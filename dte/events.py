@@ -248,7 +248,7 @@ def special_items(rows):
         errors.append(_("Un evento lleva hasta %(n)d líneas: divídalo en varios.") % {"n": MAX_SPECIAL_LINES})
         return items, errors
     for n, row in enumerate(rows, start=1):
-        label = _("Fila %(n)d") % {"n": n}
+        label = _("Fila %(n)d") % {"n": row.get("row") or n}  # the form's own row number when it gives one
         kind = row.get("tipoDocumento")
         before = len(errors)
         if kind not in (SIMPLIFIED, INTERNAL):

@@ -118,10 +118,11 @@ def _donation_extra(get, label, errors):
     if kind not in ("1", "2", "3"):
         errors.append(_("%(l)s: elija el tipo de donación (efectivo, bien o servicio).") % {"l": label})
         kind = "1"
-    depreciation = Decimal(0)
-    if kind == "2":
-        depreciation = _decimal(get("depreciacion"), f"{label}, {_('depreciación')}", errors, minimum=Decimal(0),
-                                default=Decimal(0))
+    depreciation = _decimal(get("depreciacion"), f"{label}, {_('depreciación')}", errors, minimum=Decimal(0),
+                            default=Decimal(0))
+    if kind != "2" and depreciation:
+        errors.append(_("%(l)s, depreciación: solo un bien donado la lleva (efectivo y servicios no).") % {"l": label})
+        depreciation = Decimal(0)
     return {"tipoDonacion": int(kind), "depreciacion": str(depreciation if depreciation is not None else 0)}
 
 

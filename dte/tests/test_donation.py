@@ -157,14 +157,20 @@ def test_the_editor_saves_a_donation_line_and_its_associated_document(client, us
         "otros-detalle": "Calificación de donatario", "line-a-tipoDonacion": "2", "line-a-description": "Escritorio",
         "line-a-quantity": "2", "line-a-unit_price": "80.00", "line-a-depreciacion": "30.50", "line-a-unit": "59",
         "line-b-tipoDonacion": "1", "line-b-description": "Efectivo", "line-b-quantity": "1",
-        "line-b-unit_price": "19.50", "line-b-depreciacion": "99"}, HTTP_HX_REQUEST="true")
+        "line-b-unit_price": "19.50", "line-b-depreciacion": "0"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     draft.refresh_from_db()
     lines = list(draft.lines.all())
     assert [(x.extra["tipoDonacion"], x.extra["depreciacion"]) for x in lines] == [(2, "30.50"), (1, "0")]
     assert draft.extra["otrosDocumentos"][0]["descDocumento"] == "Acuerdo 9/2026"
-    # 2 × 80 − 30.50 = 129.50, plus 19.50 in cash = 149.00 (a depreciation typed on cash is dropped)
+    # 2 × 80 − 30.50 = 129.50, plus 19.50 in cash = 149.00
     assert "149.00" in response.content.decode()
+    # A depreciation typed on cash is refused with its line and field named; the saved lines stay.
+    refused = client.post(reverse("dte:save", args=[draft.pk]), {
+        "issue_date": timezone.localdate().isoformat(), "line-b-tipoDonacion": "1", "line-b-description": "Efectivo",
+        "line-b-quantity": "1", "line-b-unit_price": "19.50", "line-b-depreciacion": "5"}, HTTP_HX_REQUEST="true")
+    assert "Línea 1, depreciación: solo un bien donado la lleva" in refused.content.decode()
+    assert draft.lines.count() == 2
 
 
 @pytest.mark.parametrize("generation", ["2023", "2026"])

@@ -98,7 +98,9 @@ def special_new(request):
         except ValueError:
             errors.append(_("Periodo: elija el mes que informa."))
         rows = [{f: post.get(f"row-{n}-{f}", "").strip() for f in ROW_FIELDS} for n in range(SPECIAL_ROWS)]
-        filled = [r for r in rows if r["descripcion"] or r["cantidad"] or r["docDel"] or r["numDocumento"]]
+        # The blank rows are left out; the others keep their number on the form for the messages.
+        filled = [{**r, "row": n} for n, r in enumerate(rows, start=1)
+                  if r["descripcion"] or r["cantidad"] or r["docDel"] or r["numDocumento"]]
         if not errors:
             try:
                 record = events.special_request(company=company_get(), acting_user=request.user, rows=filled,
