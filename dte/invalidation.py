@@ -95,7 +95,8 @@ def problems(document, *, tipo, replacement=None, now=None):
 
 def _receptor_of(body, override):
     """The receptor as the original document had it (the event must match it)."""
-    rec = body.get("receptor") or body.get("sujetoExcluido") or {}
+    # sujetoExcluido: FSE v1; donante: CD v1 (2023), whose donor is the receptor
+    rec = body.get("receptor") or body.get("sujetoExcluido") or body.get("donante") or {}
     if "nit" in rec:  # CCF, NC, ND
         out = {"tipoDocumento": "36", "numDocumento": rec.get("nit"), "nombre": rec.get("nombre"),
                "telefono": rec.get("telefono"), "correo": rec.get("correo")}

@@ -188,3 +188,25 @@ def test_the_printed_donation_names_donatario_donor_and_values(generation, make_
                      "Valor donado", "Computadora portátil usada", "depreciación $ 150.25", "$ 1,049.75",
                      "Total donado $ 1,424.75", "Acuerdo 123/2025", doc.numero_control):
         assert expected.upper() in flat.upper(), f"{expected}: {flat}"
+
+
+@pytest.mark.parametrize("generation", ["2023", "2026"])
+def test_a_sealed_donation_is_invalidated_in_its_generation(generation, make_draft, issuer, parties, users):
+    from dte.invalidation import invalidation_request
+    from dte.models import GovStatus, InvalidationType
+
+    if generation == "2026":
+        SchemaGeneration.objects.create(kind="*", generation="2026",
+                                        effective_from=timezone.now() - datetime.timedelta(hours=1))
+    doc = document_issue(document=_draft(make_draft, parties["consumer"]), acting_user=issuer)
+    Document.objects.filter(pk=doc.pk).update(status=GovStatus.SEALED, sello_recibido="B" * 40,
+                                              processed_at=timezone.now())
+    doc.refresh_from_db()
+    person = {"name": "María Rivas", "id_type": "13", "id_number": "00016297-5"}
+    record = invalidation_request(document=doc, acting_user=users["Contador"], tipo=InvalidationType.RESCIND,
+                                  reason="Donación no recibida", responsible=person, requester=person)
+    event = jsonio.loads(record.payload)
+    assert event["identificacion"]["version"] == (2 if generation == "2023" else 3)
+    # The donor, as the donation named him (donante in v1, receptor in v2).
+    assert (event["documento"]["tipoDte"], event["documento"]["nombre"], event["documento"]["numDocumento"]) == (
+        "15", "Ana López", "00016297-5")

@@ -257,3 +257,20 @@ def test_amounts_are_checked_as_decimals():
     assert not v.is_valid(16.245)
     items = validator_for({"type": "number", "multipleOf": 1e-08})
     assert items.is_valid(0.12345678) and not items.is_valid(0.123456789)
+
+
+def test_mhs_invalidation_v2_numero_control_pattern_still_leaves_out_14_and_15(shared_dir):
+    """MH's anulacion-schema-v2.json: documento.numeroControl ^DTE-0[0-9]|1[0-2]-… matches no FSE (14)
+    nor CD (15) number, though its tipoDte enum lists both; issued events are checked against the
+    pattern read as intended (dte.schemas.validation.INVALIDATION_V2_NUMERO). The day MH fixes the
+    file this test fails, and the correction goes."""
+    raw = complete_event(_raw_official(shared_dir, "2023", "anulacion-schema-v2.json"))
+    numero = raw["properties"]["documento"]["properties"]["numeroControl"]
+    assert numero["pattern"] == "^DTE-0[0-9]|1[0-2]-[A-Z0-9]{8}-[0-9]{15}$"
+    checker = _validator(numero)
+    corrected = _validator(_official(shared_dir, "2023", "anulacion-schema-v2.json")["properties"]["documento"]
+                           ["properties"]["numeroControl"])
+    for tipo in ("14", "15"):
+        number = f"DTE-{tipo}-M001P001-000000000000001"
+        assert not checker.is_valid(number) and corrected.is_valid(number)
+    assert not corrected.is_valid("DTE-16-M001P001-000000000000001")

@@ -46,3 +46,40 @@ def test_govsim_seals_a_retorno_and_an_operaciones_especiales(wired, make_draft,
     special = _settled(events.special_request(company=signing_company, acting_user=users["Contador"],
                                               rows=FVS_AND_INTERNAL, period=datetime.date(2026, 11, 1)))
     assert special.state == EventState.ACCEPTED, special.answer
+
+
+def test_govsim_refuses_a_retorno_beyond_the_factura_and_invalidating_a_reduced_one(wired, make_draft, issuer, parties,
+                                                                                    users):
+    """What this side refuses before sending, govsim refuses too (the two catch each other's mistakes)."""
+    from django.utils import timezone
+
+    from dte import jsonio, numbering
+    from dte.invalidation import build_event
+    from dte.mh import client as mh_client
+    from dte.signing.backends import get_signer
+
+    factura = _wait(document_issue(document=make_draft("01", [line("Silla", "2", "113.00")], client=parties["consumer"]),
+                                   acting_user=issuer), "sealed")
+    _v2026("retorno")
+    first = _settled(events.return_request(document=factura, acting_user=users["Contador"],
+                                           returned=[{"numItem": 1, "quantity": 2}]))
+    assert first.state == EventState.ACCEPTED, first.answer
+    company, signer = factura.company, get_signer()
+    client = mh_client.client_for_company(company)
+    try:
+        # A second retorno of one more chair: 226.00 + 113.00 > 226.00 (built here, past this side's check).
+        items, _errors = events._returned_items(factura, [{"numItem": 1, "quantity": 1}])
+        again = events.build_return(factura, items, version=1, now=timezone.localtime(),
+                                    codigo=numbering.codigo_generacion())
+        answer = client.send_dte(ambiente="00", id_envio=1, version=1, tipo_dte="18",
+                                 documento=signer.sign_bytes(jsonio.dumps(again).encode(), company=company),
+                                 codigo_generacion=again["identificacion"]["codigoGeneracion"])
+        assert answer.rejected and answer.descripcion_msg == "RETORNO MAYOR QUE EL DOCUMENTO"
+        # Invalidating the Factura the retorno reduced.
+        person = {"name": "María Rivas", "id_type": "13", "id_number": "00016297-5"}
+        event = build_event(factura, tipo=2, reason="x", replacement=None, responsible=person, requester=person)
+        answer = client.invalidate(ambiente="00", id_envio=2, version=event["identificacion"]["version"],
+                                   documento=signer.sign_bytes(jsonio.dumps(event).encode(), company=company))
+        assert answer.rejected and answer.descripcion_msg == "DOCUMENTO CON EVENTO DE RETORNO"
+    finally:
+        client.close()
