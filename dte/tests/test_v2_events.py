@@ -167,3 +167,19 @@ def test_the_special_operations_page_only_for_a_company_wide_role(client_as, use
     record = MHEvent.objects.get()
     # 40 × 1.50 = 60.00 taxable, IVA 7.80, total 67.80
     assert (record.kind, record.period, record.total) == ("operaciones", datetime.date(2026, 11, 1), Decimal("67.80"))
+
+
+def test_the_events_list_reads_in_a_fixed_number_of_queries(factura, client_as, users, signing_company,
+                                                            django_assert_max_num_queries):
+    from django.urls import reverse
+
+    _v2026()
+    for _n in range(3):
+        events.special_request(company=signing_company, acting_user=users["Contador"], rows=FVS_AND_INTERNAL[1:],
+                               period=datetime.date(2026, 11, 1))
+    events.return_request(document=factura, acting_user=users["Contador"], returned=[{"numItem": 1, "quantity": 1}])
+    accountant = client_as(users["Contador"])
+    accountant.get(reverse("dte:events"))  # warm: session, user, role
+    with django_assert_max_num_queries(12):
+        page = accountant.get(reverse("dte:events")).content.decode()
+    assert page.count("Evento de operaciones especiales") == 3 and factura.numero_control in page

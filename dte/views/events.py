@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.modules import Module
 from accounts.selectors import company_get
 from core.access import module_required
+from core.models import StateChange
 from core.modules import Action
 from core.text import clean_data
 from dte import events, jsonio, selectors
@@ -41,8 +42,13 @@ def event_list(request):
     rows = MHEvent.objects.filter(Q(kind=EventKind.RETURN, document__in=documents)
                                   | (Q(kind=EventKind.SPECIAL) if request.user.company_wide else Q(pk__in=[])))
     rows = list(rows.select_related("document", "created_by")[:200])
+    # Every row's moves in one query (the machine's history rows name the model and the id).
+    moves = {}
+    for move in StateChange.objects.filter(model=MH_EVENT_MACHINE.model._meta.label_lower,
+                                           object_id__in=[str(r.pk) for r in rows]).order_by("at", "id"):
+        moves.setdefault(move.object_id, []).append(move)
     for row in rows:
-        row.moves = list(MH_EVENT_MACHINE.history_of(row).order_by("at", "id"))
+        row.moves = moves.get(str(row.pk), [])
     return render(request, "dte/events.html", {"events": rows, "may_report": request.user.company_wide})
 
 
