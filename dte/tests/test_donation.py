@@ -210,3 +210,27 @@ def test_a_sealed_donation_is_invalidated_in_its_generation(generation, make_dra
     # The donor, as the donation named him (donante in v1, receptor in v2).
     assert (event["documento"]["tipoDte"], event["documento"]["nombre"], event["documento"]["numDocumento"]) == (
         "15", "Ana López", "00016297-5")
+
+
+@pytest.mark.parametrize("generation", ["2023", "2026"])
+def test_the_confirmation_and_document_pages_show_donatario_donor_and_values(generation, client, users, establishments,
+                                                                            parties, signing_company):
+    from dte.services.drafts import draft_save
+
+    if generation == "2026":
+        SchemaGeneration.objects.create(kind="15", generation="2026",
+                                        effective_from=timezone.now() - datetime.timedelta(hours=1))
+    supervisor = users["Supervisor"]
+    point = establishments["pos"]["M001P001"]
+    draft = draft_save(acting_user=supervisor, data={
+        "tipo_dte": "15", "establishment_id": point.establishment_id, "point_of_sale_id": point.pk,
+        "issue_date": timezone.localdate(), "client_id": parties["consumer"].pk,
+        "extra": {"otrosDocumentos": QUALIFICATION}}, lines=_lines())
+    client.force_login(supervisor)
+    page = client.get(reverse("dte:confirm", args=[draft.pk])).content.decode()
+    for expected in ("Donante", "Ana López", signing_company.legal_name, f"NIT {signing_company.nit}", "$ 1,049.75",
+                     "$ 1,424.75"):
+        assert expected in page, expected
+    doc = document_issue(document=draft, acting_user=supervisor)
+    detail = client.get(reverse("dte:detail", args=[doc.pk])).content.decode()
+    assert "Ana López" in detail and "$ 1,424.75" in detail and doc.numero_control in detail
