@@ -74,6 +74,8 @@ def test_the_event_pages(browser, live_server, users, make_draft, issuer, partie
     page.click("text=Firmar y enviar a MH")
     page.wait_for_url(f"{live_server.url}/documentos/eventos/")
     assert "Evento de retorno" in page.locator("#events").inner_text()
+    _shot(page, "eventos")
+    assert_fits(page)
     page.click("#new-special")
     page.fill("input[name=row-0-docDel]", "1")
     page.fill("input[name=row-0-docAl]", "40")
