@@ -244,10 +244,19 @@ DTE_DRAIN_LIMIT = envint("DTE_DRAIN_LIMIT", 200)
 DTE_DRAIN_SECONDS = envint("DTE_DRAIN_SECONDS", 20)
 # A rejected document corrected within this many hours keeps its codigoGeneracion (facts §3).
 DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
-# How long after its seal a document may be invalidated, per type: "3m" months, "1d" until the end of
-# the day after (2023 manual, facts §6). "*" is every other type. E.g. DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d
-DTE_INVALIDATION_DEADLINES = dict(
-    item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d"))  # also validate issued documents against these
+# How long after its seal a document may be invalidated, per generation (the one the document was
+# issued in) and type (dte/deadlines.py): "3m" months, "1d" until the end of the day after, "10bd"
+# until the end of the 10th business day of the following month; "*" is every other type.
+# 2023 manual (facts §6): DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d.
+# v2.0, Manual Funcional v2.0 (sv-tax-facts-2.md §2 [D]): DTE_INVALIDATION_DEADLINES_2026=01=3m,11=3m,14=3m,*=10bd
+# (the Normativa digest's reading, facts §6, would be 01=3m,11=3m,14=3m,08=10bd,09=10bd,04=4d,15=4d,*=1d).
+DTE_INVALIDATION_DEADLINES = {
+    "2023": dict(item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d")),
+    "2026": dict(item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES_2026", "01=3m,11=3m,14=3m,*=10bd")),
+}
+# Days MH is closed besides Saturdays, Sundays and the national holidays (Código de Trabajo art. 190),
+# ISO dates, for the business-day deadlines above; e.g. its Holy Week closure: 2026-04-01,2026-04-06.
+DTE_NON_BUSINESS_DAYS = envlist("DTE_NON_BUSINESS_DAYS", "")
 # An invalidation whose message was lost (or whose worker died) is sent again by the
 # dte.sweep_invalidations beat task once its last attempt, or its request, is this old; the wait
 # doubles after each attempt up to the cap, so a down MH is not hammered (dte.invalidation).
