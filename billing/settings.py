@@ -422,7 +422,9 @@ DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
 # MH's authorisation test set (onboarding): a step waiting for MH's seals looks again this often.
 ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
 
-# MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
+# The catalog edition of the forms not tied to a document type (clients, products, the API's catalog list).
+# A document's MH codes are checked against the edition of the generation in force for its type
+# (dte.generations.catalog_edition_for; dte/schemas/registry.py "catalog_edition").
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")
 
 # Security. In production every check --deploy protection is on; behind a TLS proxy set
