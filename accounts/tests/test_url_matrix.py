@@ -180,7 +180,7 @@ URLS = project_urls()
 
 def test_the_matrix_covers_the_project_urls():
     names = {p.id for p in URLS}
-    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options", "clients:list",
+    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options", "catalogs:distrito_options", "clients:list",
             "clients:detail", "inventory:product_list", "bulk:upload", "bulk:job"} <= names
 
 
