@@ -56,6 +56,16 @@ def catalog_name(*, catalog, code, parent=None, edition=None):
     return entry.name if entry else ""
 
 
+def country_name(code):
+    """A CAT-020 country's name in the edition its code belongs to: a 4-digit code's in 2023, an ISO
+    alpha-2 code's in 2026 (catalogs.countries); "" when the catalog does not have it."""
+    code = (code or "").strip().upper()
+    if not code:
+        return ""
+    edition = "2026" if len(code) == 2 and code.isalpha() else "2023"
+    return catalog_name(catalog="CAT-020", code=code, edition=edition)
+
+
 def address_errors(*, departamento, municipio, edition=None):
     """Field errors for a departamento (CAT-012) and municipio (CAT-013, per departamento)."""
     errors = {}
