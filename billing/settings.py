@@ -422,6 +422,10 @@ DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
 # MH's authorisation test set (onboarding): a step waiting for MH's seals looks again this often.
 ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
 
+# Where the fast validators generated from the JSON schemas are kept (dte.schemas.validation.compiled):
+# generated once, imported by every later process. Empty: generate them in each process.
+DTE_SCHEMA_CACHE_DIR = env("DTE_SCHEMA_CACHE_DIR", str(VAR_DIR / "schema-cache"))
+
 # The catalog edition of the forms not tied to a document type (clients, products, the API's catalog list).
 # A document's MH codes are checked against the edition of the generation in force for its type
 # (dte.generations.catalog_edition_for; dte/schemas/registry.py "catalog_edition").

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.bench
 # bench → the arguments of its small run ({url}: its database)
 BENCHES = {
     "sign": ["--small"],
+    "schema_compile": ["--small"],
     "govsim": ["--small"],
     "import_clients": ["--small"],
     "issue": ["--small"],
