@@ -10,5 +10,5 @@ def flag(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("onboarding", "0002_requirements"), ("dte", "0026_document_is_authorisation_test")]
+    dependencies = [("onboarding", "0002_requirements"), ("dte", "0027_document_is_authorisation_test")]
     operations = [migrations.RunPython(flag, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dte', '0025_document_generation'),
+        ('dte', '0026_liquidation_types'),
     ]
 
     operations = [
