@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dte",
     "contingency",
     "payments",
+    "orders",  # orders, pay links, holds and the automatic fiscal receipt (issue 20)
     "purchases",
     "reports",
     "onboarding",  # MH's authorisation: the test set and the move to production
@@ -222,6 +223,21 @@ MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 8 * 1024 * 1024)
 # Stock: whether a document may take an item's stock below zero (it then asks for confirmation).
 ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
 
+# Purchases (documents received from suppliers, issue 23). The mailboxes are read every this many
+# seconds; received documents are asked about at MH for this many days after arrival (longer than
+# the longest invalidation window, a Factura's 3 months, facts §6), each at most once per
+# PURCHASES_RECHECK_HOURS, at most PURCHASES_RECHECK_BATCH per run, this many seconds apart (MH's
+# rate). PURCHASES_RECEPTOR_QUERY: ask MH's consultadte as receptor. MH documents consultadte for
+# the issuer only; a receptor query is unverified (facts-2 §4): off until tested against MH, on
+# against govsim (which answers a document's receptor too).
+PURCHASES_MAILBOX_EVERY_SECONDS = envint("PURCHASES_MAILBOX_EVERY_SECONDS", 300)
+PURCHASES_RECHECK_EVERY_SECONDS = envint("PURCHASES_RECHECK_EVERY_SECONDS", 3600)
+PURCHASES_RECHECK_DAYS = envint("PURCHASES_RECHECK_DAYS", 100)
+PURCHASES_RECHECK_HOURS = envint("PURCHASES_RECHECK_HOURS", 24)
+PURCHASES_RECHECK_BATCH = envint("PURCHASES_RECHECK_BATCH", 100)
+PURCHASES_RECHECK_SPACING_SECONDS = float(env("PURCHASES_RECHECK_SPACING_SECONDS", "1.0"))
+PURCHASES_RECEPTOR_QUERY = envbool("PURCHASES_RECEPTOR_QUERY", False)
+
 # Documents (DTE). Fiscal thresholds the law changes are settings, not code (facts §2.2, §2.5).
 # MH's schema generation to issue in when no dte.SchemaGeneration row (admin-editable, per type,
 # with an effective date and time) applies; checked at start-up (dte.checks).
@@ -244,10 +260,19 @@ DTE_DRAIN_LIMIT = envint("DTE_DRAIN_LIMIT", 200)
 DTE_DRAIN_SECONDS = envint("DTE_DRAIN_SECONDS", 20)
 # A rejected document corrected within this many hours keeps its codigoGeneracion (facts §3).
 DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
-# How long after its seal a document may be invalidated, per type: "3m" months, "1d" until the end of
-# the day after (2023 manual, facts §6). "*" is every other type. E.g. DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d
-DTE_INVALIDATION_DEADLINES = dict(
-    item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d"))  # also validate issued documents against these
+# How long after its seal a document may be invalidated, per generation (the one the document was
+# issued in) and type (dte/deadlines.py): "3m" months, "1d" until the end of the day after, "10bd"
+# until the end of the 10th business day of the following month; "*" is every other type.
+# 2023 manual (facts §6): DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d.
+# v2.0, Manual Funcional v2.0 (sv-tax-facts-2.md §2 [D]): DTE_INVALIDATION_DEADLINES_2026=01=3m,11=3m,14=3m,*=10bd
+# (the Normativa digest's reading, facts §6, would be 01=3m,11=3m,14=3m,08=10bd,09=10bd,04=4d,15=4d,*=1d).
+DTE_INVALIDATION_DEADLINES = {
+    "2023": dict(item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d")),
+    "2026": dict(item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES_2026", "01=3m,11=3m,14=3m,*=10bd")),
+}
+# Days MH is closed besides Saturdays, Sundays and the national holidays (Código de Trabajo art. 190),
+# ISO dates, for the business-day deadlines above; e.g. its Holy Week closure: 2026-04-01,2026-04-06.
+DTE_NON_BUSINESS_DAYS = envlist("DTE_NON_BUSINESS_DAYS", "")
 # An invalidation whose message was lost (or whose worker died) is sent again by the
 # dte.sweep_invalidations beat task once its last attempt, or its request, is this old; the wait
 # doubles after each attempt up to the cap, so a down MH is not hammered (dte.invalidation).
@@ -413,7 +438,20 @@ DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
 # MH's authorisation test set (onboarding): a step waiting for MH's seals looks again this often.
 ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
 
-# MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
+# Orders (issue 20): how long a pay link and a hold last, and how often lost webhooks are
+# recovered by asking the gateways (orders.tasks.sweep).
+ORDER_LINK_HOURS = envint("ORDER_LINK_HOURS", 72)
+ORDER_HOLD_DAYS = envint("ORDER_HOLD_DAYS", 7)
+# an operation this old with no answer is asked about; a paid order this old without receipt is issued again
+ORDERS_SWEEP_GRACE_SECONDS = envint("ORDERS_SWEEP_GRACE_SECONDS", 30)
+
+# Where the fast validators generated from the JSON schemas are kept (dte.schemas.validation.compiled):
+# generated once, imported by every later process. Empty: generate them in each process.
+DTE_SCHEMA_CACHE_DIR = env("DTE_SCHEMA_CACHE_DIR", str(VAR_DIR / "schema-cache"))
+
+# The catalog edition of the forms not tied to a document type (clients, products, the API's catalog list).
+# A document's MH codes are checked against the edition of the generation in force for its type
+# (dte.generations.catalog_edition_for; dte/schemas/registry.py "catalog_edition").
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")
 
 # Security. In production every check --deploy protection is on; behind a TLS proxy set

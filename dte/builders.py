@@ -6,7 +6,7 @@ differences are tables, not copies.
 same ``Totals`` the form shows."""
 
 
-from catalogs.selectors import catalog_name
+from catalogs.selectors import catalog_name, country_name
 from dte import arithmetic as ar
 from dte.amounts import ZERO, D, amount_in_words, q2
 from dte.schemas.registry import DEFAULT_GENERATION
@@ -16,6 +16,8 @@ WITH_OTHER_DOCS = {ar.FACTURA, ar.CCF, ar.FEX}
 WITH_RELATED = {ar.FACTURA, ar.CCF, ar.NR, ar.NC, ar.ND}
 WITH_THIRD_PARTY = {ar.FACTURA, ar.CCF, ar.NR, ar.NC, ar.ND, ar.FEX}
 WITH_EXTENSION = {ar.FACTURA, ar.CCF, ar.NR, ar.NC, ar.ND, ar.CR}
+# A Comprobante de Liquidación line's columns (DocumentLine.extra), in the arithmetic's order.
+LIQUIDATED_COLUMNS = ("ventaNoSuj", "ventaExenta", "ventaGravada", "exportaciones")
 
 
 def _none(value):
@@ -44,7 +46,7 @@ def party_snapshot(*, client=None, provider=None):
             "departamento": client.departamento, "municipio": client.municipio, "distrito": client.distrito,
             "address": client.address,
             "phone": client.phone, "email": client.email, "country_code": client.country_code,
-            "country_name": _catalog_name("CAT-020", client.country_code), "person_type": client.person_type,
+            "country_name": country_name(client.country_code), "person_type": client.person_type,
             "taxpayer_size": client.taxpayer_size, "kind": client.kind,
         }
     if provider is not None:
@@ -73,13 +75,16 @@ def doc_input(document, lines, *, company_size, settings_thresholds):
                          retention_amount=(D(x.extra["ivaRetenido"]) if (x.extra or {}).get("ivaRetenido") not in
                                            (None, "") else None),
                          donation_type=int((x.extra or {}).get("tipoDonacion") or 0),
-                         depreciation=D((x.extra or {}).get("depreciacion")))
+                         depreciation=D((x.extra or {}).get("depreciacion")),
+                         liquidated=tuple(D((x.extra or {}).get(k)) for k in LIQUIDATED_COLUMNS)
+                         if document.tipo_dte == ar.CL else ())
                for x in lines],
         discount_no_suj=D(document.discount_no_suj), discount_exenta=D(document.discount_exenta),
         discount_gravada=D(document.discount_gravada), discount=D(extra.get("descuento")),
         insurance=D(extra.get("seguro")), freight=D(extra.get("flete")),
         company_size=company_size, buyer_size=buyer_size,
         retention_threshold=settings_thresholds.retention_base, income_tax_rate=settings_thresholds.income_tax_rate,
+        settlement=(extra.get("liquidacion") or {}) if document.tipo_dte == ar.DCL else {},
     )
 
 
@@ -299,8 +304,10 @@ def resumen(tipo, document, totals):
     out.update({"totalNoGravado": t.total_no_gravado, "totalPagar": t.total_pagar, "totalLetras": letras})
     if tipo == ar.FACTURA:
         out["totalIva"] = t.total_iva
+    # numPagoElectronico: the electronic payment's reference when a gateway took the money
+    # (orders: the gateway's authorisation code; facts §2.5), else null.
     out.update({"saldoFavor": ZERO, "condicionOperacion": condicion, "pagos": pagos(document, t.total_pagar),
-                "numPagoElectronico": None})
+                "numPagoElectronico": (document.extra or {}).get("numPagoElectronico") or None})
     return out
 
 
@@ -317,6 +324,14 @@ def extension(document):
 def build(*, document, lines, related_docs, totals, company, establishment, point_of_sale, version, ambiente,
           numero_control, codigo_generacion, hor_emi, contingency=None, generation=DEFAULT_GENERATION) -> dict:
     """The whole document, in the key order of its schema, in ``generation`` (dte.generations)."""
+    if document.tipo_dte in (ar.CL, ar.DCL):
+        from dte import builders_liquidation  # noqa: PLC0415 - cycle: it builds on this module's sections
+
+        return builders_liquidation.build(document=document, lines=lines, totals=totals, company=company,
+                                          establishment=establishment, point_of_sale=point_of_sale,
+                                          generation=generation, version=version, ambiente=ambiente,
+                                          numero_control=numero_control, codigo_generacion=codigo_generacion,
+                                          fec_emi=document.issue_date, hor_emi=hor_emi, contingency=contingency)
     if document.tipo_dte == ar.CD:
         from dte import builders_cd  # noqa: PLC0415 - cycle: it builds on this module's sections
 

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.bench
 # bench → the arguments of its small run ({url}: its database)
 BENCHES = {
     "sign": ["--small"],
+    "schema_compile": ["--small"],
     "govsim": ["--small"],
     "import_clients": ["--small"],
     "issue": ["--small"],
@@ -36,6 +37,8 @@ BENCHES = {
     "pdf": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
+    "payments_chaos": ["--small"],
+    "inbox": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }

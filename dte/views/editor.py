@@ -14,17 +14,19 @@ from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
 from accounts.selectors import points_of_sale_for_user
+from catalogs.models import Edition
 from catalogs.payment_methods import PAYMENT_METHODS
 from catalogs.selectors import catalog_choices
 from clients.selectors import client_get_for_user, client_search
 from core.access import module_required
 from core.modules import Action
 from dte import arithmetic as ar
-from dte import forms, selectors, taxes
+from dte import forms, generations, selectors, taxes
 from dte.amounts import amount_in_words
 from dte.models import Condition, DocType, Document, GovStatus, Treatment
 from dte.pricing import unit_price_for
 from dte.services.drafts import LINE_FIELDS, draft_delete, draft_save, types_for
+from dte.services.liquidation import liquidation_lines
 from dte.services.totals import document_totals, total_of
 from dte.views.common import draft_for
 from inventory.selectors import product_get, provider_get, provider_list
@@ -72,6 +74,13 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "payment_methods": PAYMENT_METHODS, "payments": [(uuid.uuid4().hex[:8], p) for p in (doc.payments or [{}])],
         "is_cr": doc.tipo_dte == ar.CR, "is_fse": doc.tipo_dte == ar.FSE, "is_fex": doc.tipo_dte == ar.FEX,
         "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND), "is_nc": doc.tipo_dte == ar.NC,
+        # the liquidations (sv-tax-facts-2.md §6): 08 lists documents, 09 has one body and no lines
+        "is_cl": doc.tipo_dte == ar.CL, "is_dcl": doc.tipo_dte == ar.DCL,
+        "takes_third_party": doc.tipo_dte in forms.THIRD_PARTY_TYPES,
+        "cl_doc_types": [("01", _("Factura")), ("03", _("CCF")), ("05", _("Nota de crédito")), ("06", _("Nota de débito")),
+                         ("11", _("Exportación"))],
+        "establishment_types": [("02", _("Casa matriz")), ("01", _("Sucursal")), ("04", _("Bodega")),
+                                ("07", _("Predio o patio")), ("20", _("Otro"))],
         "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
         "client_types": [(t, DocType(t).label) for t in types_for(user=request.user, client=doc.client)]
         if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
@@ -82,7 +91,7 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "retention_codes": [("22", _("22 · Retención 1 %")), ("C4", _("C4 · Retención 13 %")), ("C9", _("C9 · Otro"))],
         "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
                          ("04", _("Traslado")), ("05", _("Otros"))],
-        **(_export_choices() if doc.tipo_dte == ar.FEX else {}),
+        **(_export_choices(doc) if doc.tipo_dte == ar.FEX else {}),
         # Comprobante de Donación: CAT-026 per line, CAT-021 for the associated document.
         "is_cd": doc.tipo_dte == ar.CD,
         "donation_types": [(1, _("Efectivo")), (2, _("Bien")), (3, _("Servicio"))],
@@ -99,8 +108,13 @@ def _needs_buyer(doc, totals):
             and not (party.get("id_type") and party.get("id_number") and party.get("name")))
 
 
-def _export_choices():
-    return {"recintos": catalog_choices(catalog="CAT-027"), "regimenes": catalog_choices(catalog="CAT-028")}
+def _export_choices(doc):
+    """CAT-027/028 (and CAT-033 in 2026) in the catalog edition of the generation the document
+    will be issued in (dte.generations.catalog_edition_for), as the form checks them."""
+    edition = generations.catalog_edition_for(doc)
+    return {"recintos": catalog_choices(catalog="CAT-027", edition=edition),
+            "regimenes": catalog_choices(catalog="CAT-028", edition=edition),
+            "tipos_regimen": catalog_choices(catalog="CAT-033", edition=edition) if edition == Edition.E2026 else []}
 
 
 def _letters(doc, totals):
@@ -120,7 +134,7 @@ def _line_amounts(doc, totals):
             out.append(lo.valor)
             continue
         out.append(lo.compra if doc.tipo_dte == ar.FSE else (lo.iva_retenido if doc.tipo_dte == ar.CR
-                                                             else lo.gravada + lo.exenta + lo.no_suj))
+                                                             else lo.gravada + lo.exenta + lo.no_suj + lo.exportacion))
     return out
 
 
@@ -158,7 +172,16 @@ def _apply_action(request, doc, lines):
         return {}, lines, None
     if action == "add_payment":
         return {"payments": (request_payments(request) or [{"codigo": "01"}]) + [{"codigo": "01"}]}, lines, None
+    if action == "add_liquidated" and doc.tipo_dte == ar.CL:
+        found = liquidation_lines(user=request.user, document=doc)
+        if not found:
+            raise ValidationError(_("No hay ventas por cuenta de este mandante pendientes de liquidar en el mes."))
+        return {}, lines + found, None
     if action == "add_line":
+        if doc.tipo_dte == ar.CL:
+            return {}, lines + [{"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "extra": {
+                "tipoDte": "03", "tipoGeneracion": 2, "numeroDocumento": "", "fechaGeneracion": "",
+                "ventaNoSuj": "0", "ventaExenta": "0", "ventaGravada": "0", "exportaciones": "0"}}], None
         if doc.tipo_dte == ar.CR:
             blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "extra": {
                 "tipoDte": "03", "tipoDoc": 2, "numDocumento": "", "fechaEmision": "", "montoSujetoGrav": "",
@@ -237,7 +260,7 @@ def _after_action(doc, action, context, errors):
     """Where the rep goes on after a structural change (the id of the field editor.js focuses), and
     what the page's live region says about it."""
     n = len(context["lines"])
-    product_search = "product-q" if doc.tipo_dte != ar.CR else "add-line"
+    product_search = "product-q" if doc.tipo_dte not in (ar.CR, ar.CL, ar.DCL) else "add-line"
     if errors:  # refused (e.g. a client who may not receive this type): back where the rep chose
         return {"focus": "party-q" if action in ("set_client", "set_provider") else "", "announce": ""}
     if action in ("set_client", "set_provider"):
@@ -248,8 +271,10 @@ def _after_action(doc, action, context, errors):
     if action == "add_product" and n:
         line = context["lines"][-1][1]
         return {"focus": f"line-{n}-quantity", "announce": _("Línea %(n)d agregada: %(d)s.") % {"n": n, "d": line.description}}
+    if action == "add_liquidated" and n:
+        return {"focus": f"line-{n}-description", "announce": _("Ventas del mandante agregadas: %(n)d líneas.") % {"n": n}}
     if action == "add_line" and n:
-        first = "numDocumento" if doc.tipo_dte == ar.CR else "description"
+        first = {ar.CR: "numDocumento", ar.CL: "numeroDocumento"}.get(doc.tipo_dte, "description")
         return {"focus": f"line-{n}-{first}", "announce": _("Línea %(n)d agregada.") % {"n": n}}
     if action == "add_payment":
         return {"focus": f"pay-{len(context['payments'])}-codigo", "announce": _("Forma de pago agregada.")}
