@@ -77,7 +77,8 @@ def test_govsim_refuses_a_retorno_beyond_the_factura_and_invalidating_a_reduced_
         assert answer.rejected and answer.descripcion_msg == "RETORNO MAYOR QUE EL DOCUMENTO"
         # Invalidating the Factura the retorno reduced.
         person = {"name": "María Rivas", "id_type": "13", "id_number": "00016297-5"}
-        event = build_event(factura, tipo=2, reason="x", replacement=None, responsible=person, requester=person)
+        event = build_event(factura, tipo=2, reason="Venta rescindida por el cliente", replacement=None,
+                            responsible=person, requester=person)
         answer = client.invalidate(ambiente="00", id_envio=2, version=event["identificacion"]["version"],
                                    documento=signer.sign_bytes(jsonio.dumps(event).encode(), company=company))
         assert answer.rejected and answer.descripcion_msg == "DOCUMENTO CON EVENTO DE RETORNO"
