@@ -21,6 +21,7 @@ urlpatterns = [
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
     path("compras/", include("purchases.urls")),
+    path("horas/", include("timesheets.urls")),
     path("reportes/", include("reports.urls")),
     path("configuracion/autorizacion-mh/", include("onboarding.urls")),
     path("api/", include("api.urls")),

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TimesheetsConfig(AppConfig):
+    """Work time turned into documents (issue 22). Its manager pages need DOCUMENTOS · Aprobar
+    (the supervisor: approving hours and issuing the company's FSE are approvals), reports need
+    REPORTES; an employee linked to a user reaches only their own hours and documents. No
+    module code of its own: a new one needs a migration of accounts' grant constraint."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "timesheets"
+    verbose_name = _("Horas y facturación periódica")
+
+    def ready(self):
+        from core import scope  # noqa: PLC0415 - apps load before their registries are filled
+        from dte import hooks  # noqa: PLC0415 - idem
+        from timesheets import paper, selectors  # noqa: PLC0415 - imports models, not loaded when apps.py is
+        from timesheets.models import BillingRun, Employee, RunItem, Workday  # noqa: PLC0415 - idem
+
+        scope.register(Employee, lambda user: selectors.employees_for_user(user=user))
+        scope.register(Workday, lambda user: selectors.workdays_for_user(user=user))
+        scope.register(BillingRun, lambda user: selectors.runs_for_user(user=user))
+        scope.register(RunItem, lambda user: selectors.items_for_user(user=user))
+        hooks.register_print_annex(paper.annex_html)
