@@ -162,18 +162,15 @@ def _employee_for(request, pk):
     """A manager picks any employee in scope; anyone else works on their own record only."""
     if pk:
         return scope.get_or_404(Employee, request.user, pk=pk)
-    own = Employee.objects.select_related("department", "project").filter(user=request.user).first()
-    if own is None:
-        if _is_manager(request.user):
-            return None
-        raise Http404
-    return own
+    return Employee.objects.select_related("department", "project").filter(user=request.user).first()
 
 
 @authenticated_view
 def week(request):
     manager = _is_manager(request.user)
     employee = _employee_for(request, request.GET.get("empleado") or request.POST.get("empleado"))
+    if employee is None and not manager:
+        return render(request, "timesheets/not_linked.html")
     monday = _monday(request.GET.get("semana") or request.POST.get("semana"))
     days = services.week_days(monday)
     if request.method == "POST" and employee is not None:
@@ -234,7 +231,7 @@ def week_approve(request):
 def mine(request):
     employee = Employee.objects.filter(user=request.user).first()
     if employee is None:
-        raise Http404
+        return render(request, "timesheets/not_linked.html")
     return render(request, "timesheets/mine.html", {
         "employee": employee, "workdays": Workday.objects.filter(employee=employee).select_related("project")
         .order_by("-date")[:120],
