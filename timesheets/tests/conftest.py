@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from dte.tests.conftest import parties, signing_company  # noqa: F401 - fixtures shared with dte's tests
+from dte.tests.conftest import parties, signing_company, wired  # noqa: F401 - fixtures shared with dte's tests
 
 START, END = datetime.date(2026, 11, 16), datetime.date(2026, 11, 27)  # two working weeks
 
