@@ -27,6 +27,13 @@ def _establishment_ids(user):
     return establishments_for_user(user=user).values("pk")
 
 
+def _sees_establishments(user):
+    """A manager (approves hours, runs periods) or a reader of reports sees the work of their
+    establishments; anyone else only their own."""
+    return bool(user.is_authenticated and user.is_active
+                and (user.can("documentos", "approve") or user.can("reportes", "view")))
+
+
 def departments_for_user(*, user):
     return Department.objects.filter(establishment__in=_establishment_ids(user)).select_related("establishment")
 
@@ -38,14 +45,14 @@ def projects_for_user(*, user):
 def employees_for_user(*, user):
     """Managers see the employees of their establishments; anyone else only their own record."""
     qs = Employee.objects.select_related("department", "project")
-    if user.is_authenticated and user.is_active and user.can("documentos", "approve"):
+    if _sees_establishments(user):
         return qs.filter(department__establishment__in=_establishment_ids(user))
     return qs.filter(user=user) if user.is_authenticated else qs.none()
 
 
 def workdays_for_user(*, user):
     qs = Workday.objects.select_related("employee", "project")
-    if user.is_authenticated and user.is_active and user.can("documentos", "approve"):
+    if _sees_establishments(user):
         return qs.filter(employee__department__establishment__in=_establishment_ids(user))
     return qs.filter(employee__user=user) if user.is_authenticated else qs.none()
 
@@ -60,7 +67,7 @@ def runs_for_user(*, user):
 def items_for_user(*, user):
     """Run items: a manager's establishments, or an employee's own documents."""
     qs = RunItem.objects.select_related("run", "employee", "client", "document")
-    if user.is_authenticated and user.is_active and user.can("documentos", "approve"):
+    if _sees_establishments(user):
         return qs.filter(run__point_of_sale__establishment__in=_establishment_ids(user))
     return qs.filter(employee__user=user) if user.is_authenticated else qs.none()
 

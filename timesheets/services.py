@@ -343,8 +343,12 @@ def item_issue(*, item, acting_user):
             else:
                 draft = draft_save(acting_user=acting_user, data=_draft_data(item, run), lines=_lines_of(item, run))
                 doc = document_issue(document=draft, acting_user=acting_user)
-                ITEM_MACHINE.move(item, ItemState.ISSUED, document=doc, amount=doc.total_operation,
-                                  withheld=doc.rete_renta, to_pay=doc.total_to_pay)
+                # the document's own figures: an FSE's subTotal is totalPagar + reteRenta (facts-2 §5)
+                # and a CCF's amount is before its IVA, as in the plan
+                amount = {FSE: doc.total_to_pay + doc.rete_renta,
+                          CCF: doc.total_operation - doc.total_iva}.get(doc.tipo_dte, doc.total_operation)
+                ITEM_MACHINE.move(item, ItemState.ISSUED, document=doc, amount=amount, withheld=doc.rete_renta,
+                                  to_pay=doc.total_to_pay)
             audit_record(actor=acting_user, action=AuditAction.ISSUE, obj=item,
                          summary=_("%(k)s de %(r)s emitido") % {"k": item.get_kind_display(), "r": item.recipient_name},
                          after={"document": item.document.numero_control if item.document_id else None,

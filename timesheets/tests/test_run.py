@@ -69,6 +69,12 @@ def test_run_issues_the_fse_with_renta_and_the_client_ccf_with_its_hours(work):
     assert Decimal(str(body["cuerpoDocumento"][0]["cantidad"])) == Decimal("225")
     assert (ccf.total_operation, ccf.total_iva, ccf.total_to_pay) == (Decimal("6356.25"), Decimal("731.25"),
                                                                       Decimal("6356.25"))
+    from timesheets.models import RunItem
+
+    items = {(i.kind, i.employee_id): (i.amount, i.withheld, i.to_pay) for i in RunItem.objects.all()}
+    assert items[("fse", work["juan"].pk)] == (Decimal("1000.00"), Decimal("100.00"), Decimal("900.00"))
+    assert items[("fse", work["ana"].pk)] == (Decimal("1023.75"), Decimal("102.38"), Decimal("921.37"))
+    assert items[("client", None)] == (Decimal("5625.00"), Decimal("0"), Decimal("6356.25"))
     # only the days billed are marked billed: Ana's unapproved day stays a draft, unbilled
     assert Workday.objects.filter(state=WorkdayState.BILLED).count() == 30
     stray = Workday.objects.get(state=WorkdayState.DRAFT)
