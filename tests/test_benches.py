@@ -34,6 +34,7 @@ BENCHES = {
     "chaos": ["--small"],
     "outage_drill": ["--small"],
     "pdf": ["--small"],
+    "billing_run": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
