@@ -13,7 +13,8 @@ class TimesheetsConfig(AppConfig):
     verbose_name = _("Horas y facturación periódica")
 
     def ready(self):
-        from core import scope  # noqa: PLC0415 - apps load before their registries are filled
+        from accounts.modules import register_home_panel  # noqa: PLC0415 - apps load before their registries are filled
+        from core import scope  # noqa: PLC0415 - idem
         from dte import hooks  # noqa: PLC0415 - idem
         from timesheets import paper, selectors  # noqa: PLC0415 - imports models, not loaded when apps.py is
         from timesheets.models import BillingRun, Employee, RunItem, Workday  # noqa: PLC0415 - idem
@@ -23,3 +24,4 @@ class TimesheetsConfig(AppConfig):
         scope.register(BillingRun, lambda user: selectors.runs_for_user(user=user))
         scope.register(RunItem, lambda user: selectors.items_for_user(user=user))
         hooks.register_print_annex(paper.annex_html)
+        register_home_panel(selectors.home_panel)

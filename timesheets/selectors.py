@@ -123,3 +123,20 @@ def f14_rows(*, user, month):
 
 
 CONTRACTOR = FiscalStatus.CONTRACTOR
+
+
+def home_panel(user):
+    """What the home page shows of work time (accounts.modules.register_home_panel): the hours
+    waiting for a manager's approval, or an employee's own page."""
+    from django.urls import reverse  # noqa: PLC0415 - urls load after the apps
+    from django.utils.translation import gettext as _  # noqa: PLC0415 - kept beside its one use
+
+    links = []
+    if user.is_authenticated and user.can("documentos", "approve"):
+        pending = workdays_for_user(user=user).filter(state=WorkdayState.DRAFT).count()
+        links.append({"key": "timesheets", "icon": "clock-history", "url": reverse("timesheets:runs"), "urgent": bool(pending),
+                      "label": _("Horas por aprobar: %(n)d") % {"n": pending}, "action": _("Facturación de horas")})
+    elif user.is_authenticated and Employee.objects.filter(user=user).exists():
+        links.append({"key": "timesheets-mine", "icon": "person-badge", "url": reverse("timesheets:mine"), "urgent": False,
+                      "label": _("Mis horas y documentos"), "action": _("Abrir")})
+    return {"extra_links": links} if links else {}

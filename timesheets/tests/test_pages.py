@@ -128,7 +128,7 @@ def test_reports_and_the_f14_export(work, users, client_as, monkeypatch):
     _issued(work)
     c = client_as(users["Contador"])
     page = c.get("/horas/reportes/?por=employee").content.decode()
-    assert "<td>Juan Pérez</td><td class=\"text-end\">80</td>" in page
+    assert "<td>Juan Pérez</td><td class=\"text-nowrap text-end\">80</td>" in page
     # budget: 225 h billed + Ana's 4 h waiting for approval = 229 h of 200 → 114 % (114.5, truncated)
     assert "114 %" in page and "229 / 200" in page
     month = datetime.date.today().replace(day=1)
@@ -141,3 +141,11 @@ def test_reports_and_the_f14_export(work, users, client_as, monkeypatch):
         "1", "9300", "045678912", "11", "1000.00", "100.00", f"{month:%m%Y}")
     assert client_as(users["Vendedor"]).get("/horas/reportes/f14.csv").status_code == 403
     assert views  # the module under test
+
+
+def test_the_home_page_leads_managers_and_employees_here(work, users, client_as):
+    page = client_as(work["manager"]).get("/").content.decode()
+    assert "Horas por aprobar: 1" in page and "/horas/" in page  # Ana's unapproved Saturday
+    mine = client_as(work["juan_user"]).get("/").content.decode()
+    assert "Mis horas y documentos" in mine and "/horas/mias/" in mine
+    assert "/horas/" not in client_as(users["Vendedor"]).get("/").content.decode()
