@@ -1,8 +1,8 @@
 """A work-time billing run at size (issue 22): 5,000 contractors not registered for IVA with 10
-approved workdays each in a half-month, on one project billed to a taxpayer client. Measures:
+approved workdays each in a half-month, on projects of 100 people, each billed to a taxpayer client. Measures:
 
 - the dry run (timesheets.services.run_plan: every document with its amounts, no number used),
-  next to the real run (timesheets.services.run_execute: 5,000 FSEs + 1 CCF numbered, built,
+  next to the real run (timesheets.services.run_execute: 5,000 FSEs + 50 CCFs numbered, built,
   validated, signed and stored through dte's issue service, the 50,000 days marked billed);
 - the PDFs, each rendered with its timesheet annex by `dte.render` in Celery worker processes
   and stored through Django's storage: PDFs/s and the workers' peak memory per process over the
@@ -47,16 +47,26 @@ def _world(contractors):
     boss, _ = User.objects.get_or_create(username="bench-jefe", defaults={
         "role": Role.objects.get(name="Supervisor"), "is_superuser": True})
     dept, _ = Department.objects.get_or_create(code="BENCH", defaults={"name": "Operaciones", "establishment": world["est"]})
-    project, _ = Project.objects.get_or_create(code="BENCH", defaults={
-        "name": "Soporte", "establishment": world["est"], "client": world["taxpayer"], "rate": Decimal("20.00")})
+    # projects of 100 people each, every one billed to a client of its own (a CCF per client)
+    from clients.models import Client
+
+    projects = []
+    for p in range(max(1, contractors // 100)):
+        client, _ = Client.objects.get_or_create(id_type="36", id_number=f"0614{p:06d}1011", defaults=dict(
+            kind="contribuyente", nrc=f"{p + 100000}", name=f"Cliente {p}", activity_code="46900",
+            activity_description="Venta al por mayor de otros productos", email=f"cliente{p}@example.com",
+            departamento="06", municipio="14", address="Calle Arce 10", phone="22224444"))
+        project, _ = Project.objects.get_or_create(code=f"BENCH{p}", defaults={
+            "name": f"Soporte {p}", "establishment": world["est"], "client": client, "rate": Decimal("20.00")})
+        projects.append(project)
     Employee.objects.bulk_create([
-        Employee(department=dept, project=project, code=f"B{i:06d}", name=f"Contratista {i}",
+        Employee(department=dept, project=projects[i % len(projects)], code=f"B{i:06d}", name=f"Contratista {i}",
                  email=f"c{i}@example.com", fiscal_status=FiscalStatus.CONTRACTOR, id_type="13",
                  id_number=f"{i:08d}-{i % 10}", hourly_rate=Decimal("12.50")) for i in range(contractors)],
         ignore_conflicts=True)
     days = [START + datetime.timedelta(days=d) for d in range(12) if (START + datetime.timedelta(days=d)).weekday() < 5]
-    employees = list(Employee.objects.filter(code__startswith="B").order_by("pk")[:contractors])
-    Workday.objects.bulk_create([Workday(employee=e, project=project, date=d, hours=Decimal("8"),
+    employees = list(Employee.objects.filter(code__startswith="B").select_related("project").order_by("pk")[:contractors])
+    Workday.objects.bulk_create([Workday(employee=e, project=e.project, date=d, hours=Decimal("8"),
                                          state=WorkdayState.APPROVED, description="Turno")
                                  for e in employees for d in days], batch_size=5000)
     return world, boss

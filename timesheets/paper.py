@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -20,11 +21,20 @@ def _days_of(item):
     return list(days.select_related("employee", "project").order_by("date", "employee__name"))
 
 
+def _people_of(item):
+    """A client's annex: one line per person and project (days, hours), not one per day: a
+    project with hundreds of people would print thousands of lines."""
+    return list(item.billed_days.order_by().values("employee__name", "project__name")
+                .annotate(days=Count("pk"), hours=Sum("hours")).order_by("project__name", "employee__name"))
+
+
 def annex_html(document):
     """The hours behind a run's document, or "" for any other document."""
     item = RunItem.objects.filter(document=document).select_related("run", "employee", "client").first()
     if item is None:
         return ""
+    if item.kind == ItemKind.CLIENT:
+        return render_to_string("timesheets/pdf/annex.html", {"item": item, "people": _people_of(item)})
     return render_to_string("timesheets/pdf/annex.html", {"item": item, "days": _days_of(item)})
 
 
