@@ -44,6 +44,7 @@ def _world(contractors):
     with connection.cursor() as cursor:  # a run left by an earlier bench would make this one a rerun (nothing new)
         cursor.execute("TRUNCATE timesheets_linkdownload, timesheets_sharedlink, timesheets_workday, "
                        "timesheets_runitem, timesheets_billingrun RESTART IDENTITY CASCADE")
+    Employee.objects.filter(code__startswith="B").delete()
     boss, _ = User.objects.get_or_create(username="bench-jefe", defaults={
         "role": Role.objects.get(name="Supervisor"), "is_superuser": True})
     dept, _ = Department.objects.get_or_create(code="BENCH", defaults={"name": "Operaciones", "establishment": world["est"]})
@@ -63,7 +64,7 @@ def _world(contractors):
         Employee(department=dept, project=projects[i % len(projects)], code=f"B{i:06d}", name=f"Contratista {i}",
                  email=f"c{i}@example.com", fiscal_status=FiscalStatus.CONTRACTOR, id_type="13",
                  id_number=f"{i:08d}-{i % 10}", hourly_rate=Decimal("12.50")) for i in range(contractors)],
-        ignore_conflicts=True)
+    )
     days = [START + datetime.timedelta(days=d) for d in range(12) if (START + datetime.timedelta(days=d)).weekday() < 5]
     employees = list(Employee.objects.filter(code__startswith="B").select_related("project").order_by("pk")[:contractors])
     Workday.objects.bulk_create([Workday(employee=e, project=e.project, date=d, hours=Decimal("8"),

@@ -8,7 +8,7 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +41,7 @@ def stored_name(item):
 
 
 def is_s3():
-    return type(default_storage).__module__.startswith("storages.backends.s3")
+    return type(storages["default"]).__module__.startswith("storages.backends.s3")
 
 
 def link_create(*, item, acting_user=None, hours=None):
