@@ -13,10 +13,12 @@ class TimesheetsConfig(AppConfig):
     verbose_name = _("Horas y facturación periódica")
 
     def ready(self):
-        from accounts.modules import register_home_panel  # noqa: PLC0415 - apps load before their registries are filled
+        from accounts.modules import Module, register_home_panel  # noqa: PLC0415 - apps load before their registries are filled
+        from bulk.registry import register_upload  # noqa: PLC0415 - idem
         from core import scope  # noqa: PLC0415 - idem
+        from core.modules import Action  # noqa: PLC0415 - idem
         from dte import hooks  # noqa: PLC0415 - idem
-        from timesheets import paper, selectors  # noqa: PLC0415 - imports models, not loaded when apps.py is
+        from timesheets import paper, selectors, uploads  # noqa: PLC0415 - imports models, not loaded when apps.py is
         from timesheets.models import BillingRun, Employee, RunItem, Workday  # noqa: PLC0415 - idem
 
         scope.register(Employee, lambda user: selectors.employees_for_user(user=user))
@@ -25,3 +27,4 @@ class TimesheetsConfig(AppConfig):
         scope.register(RunItem, lambda user: selectors.items_for_user(user=user))
         hooks.register_print_annex(paper.annex_html)
         register_home_panel(selectors.home_panel)
+        register_upload(uploads.SPEC, grant=(Module.DOCUMENTOS, Action.APPROVE))  # /cargas/jornadas/
