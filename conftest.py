@@ -246,6 +246,45 @@ def govsim(request, tmp_path_factory):
         proc.kill()
 
 
+@pytest.fixture(scope="session")
+def paysim(tmp_path_factory):
+    """A real paysim process (the payment-gateway simulator) on its own port and database. Tests
+    register merchants and set faults over HTTP (/_paysim/merchants, /_paysim/faults; see
+    paysim/__main__.py); faults are cleared by whoever sets them."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    var = tmp_path_factory.mktemp("paysim")
+    env = dict(os.environ, PAYSIM_VAR_DIR=str(var), PAYSIM_DATABASE_URL="", PAYSIM_WEBHOOK_RETRY_SECONDS="1")
+    log = open(var / "paysim.log", "w")  # noqa: SIM115 - closed at teardown; read when a test wants paysim's errors
+    proc = subprocess.Popen([sys.executable, "-m", "paysim", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                             "--merchants", ""],
+                            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_paysim/health", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"paysim no arrancó: {(var / 'paysim.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 @pytest.fixture(scope="module")
 def browser(chromium_path_module):
     from playwright.sync_api import sync_playwright

@@ -341,16 +341,20 @@ def apply(spec, result, new, changed, *, user=None, sending=None):
         result.seconds["aplicar"] = result.seconds.get("aplicar", 0) + time.perf_counter() - started
         return len(rows)
     fields = list(spec.write_fields)
+    # Columns only a new row gets, from who uploads it (the client filed under the uploader's
+    # single establishment); an existing row keeps its own.
+    defaults = spec.extra["new_row_defaults"](user) if user is not None and "new_row_defaults" in spec.extra else {}
     hooks = "before_apply" in spec.extra or "after_apply" in spec.extra
     as_dicts = [dict(zip(fields, row, strict=True)) for row in rows] if hooks else None
     before = spec.extra["before_apply"](as_dicts) if "before_apply" in spec.extra else None
     if connection.vendor == "postgresql" and spec.conflict_sql:
         if new:
-            _copy_new_postgres(spec, new, sending=sending if not changed else None)
+            _copy_new_postgres(spec, new, sending=sending if not changed else None, defaults=defaults)
         if changed:
             _apply_postgres(spec, changed)
     else:
-        objs = [spec.model(**dict(zip(fields, row, strict=True))) for row in rows]
+        objs = [spec.model(**dict(zip(fields, row, strict=True)), **defaults) for row in new]
+        objs += [spec.model(**dict(zip(fields, row, strict=True))) for row in changed]
         spec.model.objects.bulk_create(objs, batch_size=1000, update_conflicts=True, unique_fields=list(spec.key),
                                        update_fields=[f for f in spec.write_fields if f not in spec.key])
     if "after_apply" in spec.extra:
@@ -359,7 +363,7 @@ def apply(spec, result, new, changed, *, user=None, sending=None):
     return len(rows)
 
 
-def _copy_new_postgres(spec, rows, *, sending=None):
+def _copy_new_postgres(spec, rows, *, sending=None, defaults=None):
     """Rows that did not exist go straight into the table with COPY. If another transaction
     inserts the same key meanwhile, the unique constraint fails this transaction whole. With
     ``sending`` the COPY stays open on it (see ``apply``): the rows written are already in the
@@ -370,10 +374,11 @@ def _copy_new_postgres(spec, rows, *, sending=None):
     timestamps = [f.attname for f in spec.model._meta.concrete_fields
                   if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     json_fields = {f.attname for f in spec.model._meta.concrete_fields if isinstance(f, JSONField)}
-    cols = ", ".join(f'"{f}"' for f in fields + timestamps)
+    defaults = defaults or {}
+    cols = ", ".join(f'"{f}"' for f in fields + timestamps + list(defaults))
     # The timestamps as text, formatted once: dumping a datetime for every row took as long as
     # all the row's other fields together.
-    stamp = [timezone.now().isoformat()] * len(timestamps)
+    stamp = [timezone.now().isoformat()] * len(timestamps) + list(defaults.values())
     with contextlib.ExitStack() as stack:
         cursor = stack.enter_context(connection.cursor())
         cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")

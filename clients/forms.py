@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import establishments_for_user
 from catalogs.selectors import catalog_choices, distrito_choices
 from clients.models import Client
 from core.text import CleanTextFormMixin
@@ -15,8 +16,10 @@ class ClientForm(CleanTextFormMixin, forms.ModelForm):
                   "credit_limit", "payment_term_days", "sales_rep", "establishment", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            self._scope_to(user)
         self.fields["departamento"] = forms.ChoiceField(
             label=_("Departamento"), required=False,
             choices=[("", "—")] + [c for c in catalog_choices(catalog="CAT-012") if c[0] != "00"])
@@ -34,6 +37,21 @@ class ClientForm(CleanTextFormMixin, forms.ModelForm):
                 if isinstance(field.widget, forms.CheckboxInput) else "form-control"
             field.widget.attrs.setdefault("class", css)
         self.fields["id_number"].help_text = _("NIT con o sin guiones; DUI como 01234567-8.")
+
+    def _scope_to(self, user):
+        """A role bound to establishments files clients under its own ones only (or shared, with
+        none): the list offers no other, and a posted id of another is refused as an invalid
+        choice. With a single establishment, a new client is filed under it unless changed."""
+        self.fields["sales_rep"].queryset = self.fields["sales_rep"].queryset.filter(is_active=True)
+        if user.company_wide:
+            return
+        own = establishments_for_user(user=user)
+        self.fields["establishment"].queryset = own
+        self.fields["establishment"].empty_label = _("— Compartido (todos los establecimientos) —")
+        if not self.instance.pk and not self.is_bound:
+            ids = list(own.values_list("pk", flat=True)[:2])
+            if len(ids) == 1:
+                self.initial["establishment"] = ids[0]
 
     def validate_unique(self):
         try:

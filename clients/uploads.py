@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.modules import Module
+from accounts.selectors import establishments_for_user
 from bulk.columns import CellError
 from bulk.engine import Spec
 from clients.columns import COLUMNS, KEY
@@ -80,6 +81,18 @@ def _scope(user):
 
 
 SPEC.extra["scope"] = _scope
+
+
+def _new_row_defaults(user):
+    """A client a role bound to one establishment uploads is filed under it, as the form files
+    it; with several (or company-wide) a new client stays shared, and the form can file it."""
+    if user.company_wide:
+        return {}
+    ids = list(establishments_for_user(user=user).values_list("pk", flat=True)[:2])
+    return {"establishment_id": ids[0]} if len(ids) == 1 else {}
+
+
+SPEC.extra["new_row_defaults"] = _new_row_defaults
 SPEC.extra["outside_scope_message"] = gettext_lazy(
     "ya existe un cliente con este documento que usted no puede ver (de otro establecimiento o asignado a otro "
     "vendedor): no puede modificarlo desde una carga")

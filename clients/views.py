@@ -59,7 +59,7 @@ def _save(request, form, client=None):
 
 @module_required(Module.CLIENTES, Action.CREATE)
 def client_create(request):
-    form = ClientForm(request.POST or None)
+    form = ClientForm(request.POST or None, user=request.user)
     if request.method == "POST":
         client = _save(request, form)
         if client:
@@ -71,7 +71,7 @@ def client_create(request):
 @module_required(Module.CLIENTES, Action.EDIT)
 def client_edit(request, pk):
     client = selectors.client_get_for_user(user=request.user, pk=pk)
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientForm(request.POST or None, instance=client, user=request.user)
     if request.method == "POST":
         saved = _save(request, form, client)
         if saved:

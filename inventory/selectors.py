@@ -2,7 +2,7 @@ from django.db.models import Prefetch, Sum
 from django.shortcuts import get_object_or_404
 
 from clients.rules import search_condition
-from inventory.models import Product, Provider, Stock
+from inventory.models import Product, Provider, Stock, StockMovement
 
 
 def _search(qs, query):
@@ -48,3 +48,14 @@ def stock_levels(*, product_ids, establishment):
     """{product id: quantity on hand} at one establishment (missing rows are zero)."""
     return dict(Stock.objects.filter(product_id__in=product_ids, establishment=establishment)
                 .values_list("product_id", "quantity"))
+
+
+def stock_moved_by(*, reference, product_ids, establishment):
+    """The net quantity each product moved under ``reference`` (a document's código de
+    generación) in ``establishment``: what a credit note brought back, less what its invalidation
+    took out again."""
+    if not reference or not product_ids:
+        return {}
+    rows = (StockMovement.objects.filter(reference=reference, product_id__in=list(product_ids), establishment=establishment)
+            .order_by().values_list("product_id").annotate(net=Sum("quantity")))
+    return dict(rows)

@@ -1,8 +1,17 @@
 """Payments received against credit documents: each applied to one or several documents, partial
 payments allowed. Written only by payments.services (audited)."""
 
+import json
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.fields import EncryptedTextField
+
+
+def _new_webhook_token():
+    return secrets.token_urlsafe(24)
 
 
 class Payment(models.Model):
@@ -48,3 +57,50 @@ class Application(models.Model):
 
     def __str__(self):
         return f"{self.payment_id} → {self.document_id}: {self.amount}"
+
+
+class GatewayAccount(models.Model):
+    """A company's account at one payment gateway (payments.gateways): its credentials, encrypted
+    at rest (core.fields, Fernet) and never shown back, and where to reach it. ``credentials`` is
+    a JSON object whose keys are the adapter's ``credential_fields`` (e.g. Wompi ``client_id``,
+    ``client_secret``, ``webhook_secret``); ``base_url`` empty means the gateway's production
+    host, otherwise a sandbox or paysim. ``webhook_token`` names the account in the URL the
+    gateway posts webhooks to, so an incoming webhook finds its company (and secret) before the
+    signature is checked."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="gateway_accounts",
+                                verbose_name=_("empresa"))
+    gateway = models.CharField(_("pasarela"), max_length=20)  # payments.gateways.base.Gateway.code
+    credentials = EncryptedTextField(_("credenciales"))
+    base_url = models.URLField(_("URL de la API"), max_length=300, blank=True,
+                               help_text=_("Vacío: la de producción de la pasarela."))
+    enabled = models.BooleanField(_("habilitada"), default=True)
+    webhook_token = models.CharField(_("identificador de webhook"), max_length=40, unique=True,
+                                     default=_new_webhook_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    SECRET_FIELDS = ("credentials",)
+
+    class Meta:
+        ordering = ["company", "gateway"]
+        verbose_name = _("cuenta de pasarela")
+        verbose_name_plural = _("cuentas de pasarela")
+        constraints = [models.UniqueConstraint(fields=["company", "gateway"], name="gateway_account_once_per_company")]
+
+    def __str__(self):
+        return f"{self.company_id} · {self.gateway}"
+
+    def credentials_dict(self) -> dict:
+        """The decrypted credentials plus ``base_url`` when set, as payments.gateways.get_gateway takes them."""
+        data = json.loads(self.credentials or "{}")
+        if self.base_url:
+            data["base_url"] = self.base_url
+        return data
+
+    def set_credentials(self, data: dict) -> None:
+        self.credentials = json.dumps(data, sort_keys=True)
+
+    def gateway_client(self, **kwargs):
+        from payments.gateways.base import get_gateway  # noqa: PLC0415 - the adapters import requests; load them on use
+
+        return get_gateway(self.gateway, self.credentials_dict(), **kwargs)

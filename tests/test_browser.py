@@ -58,3 +58,35 @@ def test_wrong_password_shows_spanish_error(browser, live_server, users):
         assert "Usuario o contraseña incorrectos" in page.locator("#login-error").inner_text()
     finally:
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_menu_fits_on_one_line_from_1200_px(browser, live_server, users):
+    """The administrator sees every module: from 1200 px the bar is expanded and nothing in it
+    spills past the window or wraps under its icon; below, the menu folds behind the button."""
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    try:
+        page.goto(f"{live_server.url}/ingresar/")
+        page.fill("input[name=username]", "administrador")
+        page.fill("input[name=password]", "clave-segura-123")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#module-menu")
+        for width in (1200, 1280, 1440, 1920):
+            page.set_viewport_size({"width": width, "height": 700})
+            assert page.locator("#module-menu").is_visible(), width
+            right = page.locator("#user-menu").evaluate("e => e.getBoundingClientRect().right")
+            assert right <= width, (width, right)
+            nav = page.locator("nav.app-navbar")
+            assert nav.evaluate("e => e.scrollWidth <= e.clientWidth"), width
+            # One line: every module link as tall as the first one.
+            heights = set(page.locator("#module-menu .nav-link").evaluate_all(
+                "els => els.map(e => Math.round(e.getBoundingClientRect().height))"))
+            assert len(heights) == 1, (width, heights)
+        page.click("#user-menu")
+        assert page.locator("#admin-link").is_visible()  # the Django admin moved into the user's menu
+        page.set_viewport_size({"width": 1100, "height": 700})
+        assert not page.locator("#module-menu").is_visible()
+        assert page.locator(".navbar-toggler").is_visible()
+    finally:
+        page.close()

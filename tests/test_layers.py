@@ -42,7 +42,8 @@ def _copy(tmp_path):
      ["core is not allowed to import dte", "core.probe -> dte.models (l.3)"]),
     ("contingency/probe.py", "import payments.models\n", ["contingency is not allowed to import payments"]),
     ("govsim/probe.py", "from core import formats\n", ["govsim is not allowed to import core"]),
-], ids=["hacia-arriba", "entre-hermanas", "govsim-aparte"])
+    ("paysim/probe.py", "from payments.gateways import base\n", ["paysim is not allowed to import payments"]),
+], ids=["hacia-arriba", "entre-hermanas", "govsim-aparte", "paysim-aparte"])
 def test_a_wrong_way_import_breaks_the_contracts(tmp_path, probe, source, message):
     _copy(tmp_path)
     (tmp_path / probe).write_text(source)

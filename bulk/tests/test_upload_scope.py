@@ -78,7 +78,14 @@ def test_creating_needs_only_create_and_an_identical_row_in_scope_is_unchanged(r
     ana, _beto = stored
     result = _run([consumer_row(dui(33), "Nueva"), consumer_row(ana.id_number, "Ana", correo="ana@example.com")], rep)
     assert result.errors == [] and (result.new, result.unchanged) == (1, 1)
-    assert Client.objects.filter(name="Nueva").exists()
+    # The new client is filed under the rep's single establishment (as the form files it), so he
+    # keeps seeing it and the other establishment's reps do not; Ana keeps hers.
+    assert Client.objects.get(name="Nueva").establishment == ana.establishment
+
+
+def test_a_new_client_from_a_company_wide_upload_stays_shared(users, establishments):
+    result = _run([consumer_row(dui(66), "Compartida")], users["Supervisor"])
+    assert result.errors == [] and Client.objects.get(name="Compartida").establishment is None
 
 
 def test_with_the_edit_grant_the_rep_changes_only_clients_in_his_scope(rep, stored, roles):

@@ -197,3 +197,27 @@ def test_the_migration_makes_clients_stored_before_findable(users):
     migration.forward(apps, None)
     find = lambda q: [c.pk for c in selectors.client_search(user=users["Administrador"], query=q)]  # noqa: E731
     assert find("النور") == [arabic.pk] and find("☕ lu") == [emoji.pk] and find("ar-0001") == [arabic.pk]
+
+
+def test_a_rep_files_clients_under_their_own_establishment_only(users, establishments, client_as):
+    """The client form offers a role bound to establishments only its own ones (or shared), starts
+    a new client under its single establishment, and refuses another's id posted by hand."""
+    from accounts.services import user_assign_locations
+
+    seller = users["Vendedor"]
+    user_assign_locations(user=seller, establishments=[establishments["main"]], points_of_sale=[], acting_user=None)
+    c = client_as(seller)
+    page = c.get("/clientes/nuevo/").content.decode()
+    main, branch = establishments["main"], establishments["branch"]
+    assert f'<option value="{main.pk}" selected>' in page
+    assert f'<option value="{branch.pk}"' not in page
+    refused = c.post("/clientes/nuevo/", {**_taxpayer(establishment=branch.pk), "credit_limit": "0",
+                                          "payment_term_days": "0"})
+    assert refused.status_code == 200 and "establishment" in refused.context["form"].errors
+    assert not Client.objects.exists()
+    made = c.post("/clientes/nuevo/", {**_taxpayer(establishment=main.pk), "credit_limit": "0", "payment_term_days": "0"})
+    assert made.status_code == 302
+    assert Client.objects.get().establishment == main
+    # The administrator (company-wide) still files under any establishment.
+    admin_page = client_as(users["Administrador"]).get("/clientes/nuevo/").content.decode()
+    assert f'<option value="{branch.pk}"' in admin_page

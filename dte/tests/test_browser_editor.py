@@ -215,6 +215,28 @@ def test_line_editor_fits_a_phone_and_a_laptop(browser, live_server, issuer, par
     assert_no_english_states(page)
 
 
+def test_the_retention_documents_stack_on_a_phone(browser, live_server, issuer, parties, users):
+    """The CR's table of retained documents (nine columns on a laptop) stacks each document as
+    labelled fields on a phone, like the goods lines: no sideways scroll, every field reachable."""
+    page, watcher = _page(browser, live_server, users["Administrador"].username, width=390)  # the rep issues no CR
+    _start(page, live_server, "07")
+    page.click("#add-line")
+    page.wait_for_selector("#line-1-numDocumento")
+    _wait_idle(page)
+    info = page.evaluate("""() => {
+        const table = document.querySelector('#lines');
+        return {table: table.scrollWidth, box: table.parentElement.clientWidth};
+    }""")
+    assert info["table"] <= info["box"] + 1, info
+    labels = page.locator("#lines tr.line-row td[data-label]").evaluate_all(
+        "els => els.map(e => getComputedStyle(e, '::before').content.replace(/\"/g, ''))")
+    assert labels[:3] == ["Tipo", "Generación", "Número o código"] and labels[-1] == "IVA retenido", labels
+    for field in ("tipoDte", "numDocumento", "fechaEmision", "montoSujetoGrav", "ivaRetenido"):
+        assert page.locator(f"#line-1-{field}").is_visible(), field
+    assert_fits(page)
+    watcher.assert_clean()
+
+
 def test_factura_above_the_threshold_with_a_buyer_typed_in_the_editor(browser, live_server, issuer, parties,
                                                                       more_products, settings):
     from dte import jsonio

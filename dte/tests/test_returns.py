@@ -238,16 +238,29 @@ def _credit_note(make_draft, issuer, parties, goods, ccf, *, returned=True):
     return document_issue(document=make_draft("05", lines, client=parties["taxpayer"], related=related), acting_user=issuer)
 
 
+def _returned_states(web, doc):
+    """The note's page: (code, state) of each line in its «Mercadería devuelta» card."""
+    import re
+
+    page = web.get(f"/documentos/{doc.pk}/").content.decode()
+    card = page.split('id="returned-goods"', 1)[1].split("</ul>", 1)[0] if 'id="returned-goods"' in page else ""
+    return re.findall(r'data-state="(\w+)">\s*<span><span class="font-monospace">([^<]*)</span>', card)
+
+
 def test_credit_note_with_returned_goods_puts_them_back_when_sealed(ccf, make_draft, issuer, parties, goods,
-                                                                    establishments, mh):
+                                                                    establishments, mh, client_as):
     from dte.transmission import offline, pipeline
 
     note = _credit_note(make_draft, issuer, parties, goods, ccf)
     assert stock(goods["MESA-01"], establishments) == Decimal(7)  # issued, not sealed: nothing yet
+    web = client_as(issuer)
+    assert _returned_states(web, note) == [("waiting", "MESA-01")]  # the page says it comes back with the seal
     mh(accepted())
     outbox = Outbox.objects.get(document=note)
     assert pipeline.transmit(outbox.pk) == GovStatus.SEALED
     assert stock(goods["MESA-01"], establishments) == Decimal(9)  # 7 + 2
+    assert _returned_states(web, note) == [("back", "MESA-01")]
+    assert _returned_states(web, ccf) == []  # a sale's page has no such card
     move = StockMovement.objects.get(reference=note.codigo_generacion)
     assert (move.quantity, move.created_by, move.establishment) == (Decimal(2), issuer, establishments["main"])
     assert note.numero_control in move.reason
@@ -259,7 +272,7 @@ def test_credit_note_with_returned_goods_puts_them_back_when_sealed(ccf, make_dr
 
 
 def test_credit_note_without_the_mark_and_a_rejected_one_move_nothing(ccf, make_draft, issuer, parties, goods,
-                                                                      establishments, mh):
+                                                                      establishments, mh, client_as):
     from dte.transmission import pipeline
 
     plain_note = _credit_note(make_draft, issuer, parties, goods, ccf, returned=False)
@@ -268,6 +281,7 @@ def test_credit_note_without_the_mark_and_a_rejected_one_move_nothing(ccf, make_
     assert pipeline.transmit(Outbox.objects.get(document=plain_note).pk) == GovStatus.SEALED
     assert pipeline.transmit(Outbox.objects.get(document=marked_note).pk) == GovStatus.REJECTED
     assert stock(goods["MESA-01"], establishments) == Decimal(7)
+    assert _returned_states(client_as(issuer), marked_note) == [("never", "MESA-01")]
     assert not StockMovement.objects.filter(quantity__gt=0, reason__icontains="nota de crédito").exists()
 
 
@@ -287,6 +301,7 @@ def test_invalidating_a_credit_note_takes_its_returned_goods_out_again(ccf, make
     mh(accepted())
     send(Invalidation.objects.get(document=note).pk)
     assert stock(goods["MESA-01"], establishments) == Decimal(7)  # 9 − 2: the return is void
+    assert _returned_states(web, note) == [("out_again", "MESA-01")]
 
 
 def test_the_credit_note_editor_marks_returned_goods(ccf, make_draft, issuer, parties, goods, client_as):

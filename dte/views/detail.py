@@ -25,6 +25,7 @@ from dte.services.internal import internal_status_set
 from dte.services.issuing import document_preview
 from dte.services.totals import total_of
 from dte.views.common import preview_context
+from inventory.selectors import stock_moved_by
 
 
 def _timeline(doc):
@@ -38,6 +39,29 @@ def _timeline(doc):
     return sorted(events, key=lambda e: e["at"])
 
 
+def _returned_goods(doc):
+    """A credit note's lines marked as goods coming back, and where each stands: back in stock
+    (sealed), waiting for MH's seal, or never back (rejected), or out again (its invalidation)."""
+    if doc.tipo_dte != ar.NC:
+        return []
+    lines = list(doc.lines.select_related("product").filter(returns_goods=True, product__tracks_stock=True)
+                 .order_by("position"))
+    moved = stock_moved_by(reference=doc.codigo_generacion, product_ids={x.product_id for x in lines},
+                           establishment=doc.establishment_id)
+    waiting = doc.status in (GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.CONTINGENCY)
+    out = []
+    for x in lines:
+        net = moved.get(x.product_id)
+        if net and net > 0:
+            state = "back"
+        elif net is not None:
+            state = "out_again"
+        else:
+            state = "waiting" if waiting else "never"
+        out.append({"line": x, "state": state})
+    return out
+
+
 def _detail_context(request, doc):
     body = jsonio.loads(doc.payload)
     deliveries = list(doc.deliveries.all()[:20])
@@ -48,6 +72,7 @@ def _detail_context(request, doc):
             "printable": doc.status in PRINTABLE_STATES,
             "deliveries": deliveries, "delivery_plan": delivery_plan(doc, deliveries),
             "failed_deliveries": [d for d in deliveries if d.state == "failed"],
+            "returned_goods": _returned_goods(doc),
             "live": doc.status in (
                 GovStatus.PENDING, GovStatus.TRANSMITTING, GovStatus.IN_DOUBT, GovStatus.INVALIDATION_PENDING,
                 GovStatus.CONTINGENCY)}

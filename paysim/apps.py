@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PaysimConfig(AppConfig):
+    name = "paysim"
+    label = "paysim"
+    verbose_name = "Simulador de pasarelas de pago"
