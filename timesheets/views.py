@@ -26,7 +26,7 @@ from core.modules import Action
 from core.statemachine import TransitionRefused
 from core.text import clean_text
 from timesheets import links, selectors, services
-from timesheets.models import BillingRun, Employee, ItemKind, RunItem, SharedLink, Workday, WorkdayState
+from timesheets.models import BillingRun, Employee, ItemKind, RunItem, RunState, SharedLink, Workday, WorkdayState
 
 MANAGE = (Module.DOCUMENTOS, Action.APPROVE)
 
@@ -110,7 +110,11 @@ def _run_get(request, pk):
 def run_detail(request, pk):
     run = _run_get(request, pk)
     items = run.items.select_related("employee", "client", "document").prefetch_related("links__downloads")
-    history = StateChange.objects.filter(model=BillingRun._meta.label_lower, object_id=str(run.pk)).select_related("by")
+    labels = dict(RunState.choices)
+    history = [{"at": h.at, "by": h.by, "reason": h.reason, "from": labels.get(h.from_state, h.from_state),
+                "to": labels.get(h.to_state, h.to_state)}
+               for h in StateChange.objects.filter(model=BillingRun._meta.label_lower, object_id=str(run.pk))
+               .select_related("by").order_by("at", "pk")]
     return render(request, "timesheets/run.html", {"run": run, "items": items, "history": history,
                                                    "corrections": request.session.pop(f"corrections-{run.pk}", None)})
 
