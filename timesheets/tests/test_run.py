@@ -161,3 +161,34 @@ def test_every_write_is_audited_and_moves_leave_history(work):
     moves = list(StateChange.objects.filter(model="timesheets.billingrun", object_id=str(run.pk))
                  .values_list("from_state", "to_state"))
     assert moves == [("queued", "running"), ("running", "done")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_make_one_run(work, monkeypatch):
+    """Beat firing twice at the same moment (two processes): the period's unique row lets one in."""
+    import threading
+
+    from django.db import connection
+
+    from timesheets import services
+    from timesheets.models import BillingRun
+
+    monkeypatch.setattr(services, "_queue_run", lambda run_id: None)
+    barrier, answers = threading.Barrier(2), []
+
+    def request():
+        try:
+            barrier.wait(timeout=10)
+            answers.append(services.run_request(point_of_sale=work["pos"], period_start=START, period_end=END,
+                                                acting_user=work["manager"], scheduled=True))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert BillingRun.objects.count() == 1
+    assert sorted(created for _run, created in answers) == [False, True]
+    assert {run.pk for run, _created in answers} == {BillingRun.objects.get().pk}
