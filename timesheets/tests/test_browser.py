@@ -71,6 +71,11 @@ def test_manager_approves_dry_runs_issues_and_the_contractor_opens_the_link(brow
     assert_fits(page)
     page.screenshot(path=str(SCREENSHOTS / "horas-corrida.png"), full_page=True)
 
+    page.goto(f"{live_server.url}/horas/reportes/")
+    assert "Portal de clientes" in page.inner_text("#budget-table")
+    assert_fits(page)
+    page.screenshot(path=str(SCREENSHOTS / "horas-reportes.png"), full_page=True)
+
     fse = RunItem.objects.get(kind="fse", employee=work["juan"])
     until(lambda: Delivery.objects.filter(document_id=fse.document_id, state="sent").exists(), "correo al contratista",
           timeout=120)
@@ -87,5 +92,12 @@ def test_manager_approves_dry_runs_issues_and_the_contractor_opens_the_link(brow
     assert fse.document.numero_control in phone.inner_text("body")
     assert_fits(phone)
     phone.screenshot(path=str(SCREENSHOTS / "horas-enlace-contratista.png"), full_page=True)
+    # and, signed in, finds it on their own page
+    login(phone, live_server, work["juan_user"].username)
+    phone.goto(f"{live_server.url}/horas/mias/")
+    assert fse.document.numero_control in phone.inner_text("#my-documents")
+    assert "Ana Gómez" not in phone.inner_text("body")
+    assert_fits(phone)
+    phone.screenshot(path=str(SCREENSHOTS / "horas-mias.png"), full_page=True)
     watch.assert_clean()
     phone_watch.assert_clean()
