@@ -109,8 +109,11 @@ class Govsim:
 class Workers:
     """Celery worker processes (each with its own pool), restartable."""
 
-    def __init__(self, env, count=2, pool="threads", concurrency=16, beat=False, loglevel="INFO"):
+    def __init__(self, env, count=2, pool="threads", concurrency=16, beat=False, loglevel="INFO", name="bench"):
+        # ``name``: the node name's prefix; kill_random matches "<name><i>@" on the whole machine,
+        # so a bench that must not be hit by another's kill_random picks a prefix of its own.
         self.env, self.count, self.pool, self.concurrency, self.loglevel = env, count, pool, concurrency, loglevel
+        self.name = name
         self.procs = [None] * count
         self.logs = [os.path.join(tempfile.gettempdir(), f"bench-worker-{os.getpid()}-{i}.log") for i in range(count)]
         self.beat = None
@@ -126,7 +129,7 @@ class Workers:
         with open(self.logs[i], "a") as log:
             self.procs[i] = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "billing", "worker", f"--pool={self.pool}",
-                 f"--concurrency={self.concurrency}", "-n", f"bench{i}@%h", "--without-gossip", "--without-mingle",
+                 f"--concurrency={self.concurrency}", "-n", f"{self.name}{i}@%h", "--without-gossip", "--without-mingle",
                  f"--loglevel={self.loglevel}"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout=60):
@@ -156,7 +159,7 @@ class Workers:
         i = rng.randrange(self.count)
         self.procs[i].send_signal(signal.SIGKILL)
         self.procs[i].wait()
-        subprocess.run(["pkill", "-9", "-f", f"bench{i}@"], capture_output=True)  # its pool children
+        subprocess.run(["pkill", "-9", "-f", f" {self.name}{i}@"], capture_output=True)  # its pool children
         self.start(i)
         return i
 

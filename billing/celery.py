@@ -41,9 +41,25 @@ app.conf.beat_schedule = {
         "task": "webhooks.sweep",
         "schedule": float(os.environ.get("WEBHOOK_SWEEP_EVERY_SECONDS", "30")),
     },
+    "orders-sweep": {  # operations in doubt and lost webhooks resolved by asking the gateway; holds expired
+        "task": "orders.sweep",
+        "schedule": float(os.environ.get("ORDERS_SWEEP_EVERY_SECONDS", "60")),
+    },
     "onboarding-sweep": {
         "task": "onboarding.sweep",
         "schedule": float(os.environ.get("ONBOARDING_SWEEP_EVERY_SECONDS", "60")),
+    },
+    "purchases-mailboxes": {
+        "task": "purchases.read_mailboxes",
+        "schedule": float(os.environ.get("PURCHASES_MAILBOX_EVERY_SECONDS", "300")),
+    },
+    "purchases-recheck": {
+        "task": "purchases.recheck",
+        "schedule": float(os.environ.get("PURCHASES_RECHECK_EVERY_SECONDS", "3600")),
+    },
+    "purchases-sweep-batches": {
+        "task": "purchases.sweep_batches",
+        "schedule": 300.0,
     },
     # the work-time runs: on the 1st and 16th, the half-month just ended (runs once per period)
     "timesheets-schedule": {

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dte",
     "contingency",
     "payments",
+    "orders",  # orders, pay links, holds and the automatic fiscal receipt (issue 20)
     "purchases",
     "timesheets",  # work time: employees, workdays, periodic runs of FSE / invoices (issue 22)
     "reports",
@@ -222,6 +223,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporar
 MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 8 * 1024 * 1024)
 # Stock: whether a document may take an item's stock below zero (it then asks for confirmation).
 ALLOW_NEGATIVE_STOCK = envbool("ALLOW_NEGATIVE_STOCK", True)
+
+# Purchases (documents received from suppliers, issue 23). The mailboxes are read every this many
+# seconds; received documents are asked about at MH for this many days after arrival (longer than
+# the longest invalidation window, a Factura's 3 months, facts §6), each at most once per
+# PURCHASES_RECHECK_HOURS, at most PURCHASES_RECHECK_BATCH per run, this many seconds apart (MH's
+# rate). PURCHASES_RECEPTOR_QUERY: ask MH's consultadte as receptor. MH documents consultadte for
+# the issuer only; a receptor query is unverified (facts-2 §4): off until tested against MH, on
+# against govsim (which answers a document's receptor too).
+PURCHASES_MAILBOX_EVERY_SECONDS = envint("PURCHASES_MAILBOX_EVERY_SECONDS", 300)
+PURCHASES_RECHECK_EVERY_SECONDS = envint("PURCHASES_RECHECK_EVERY_SECONDS", 3600)
+PURCHASES_RECHECK_DAYS = envint("PURCHASES_RECHECK_DAYS", 100)
+PURCHASES_RECHECK_HOURS = envint("PURCHASES_RECHECK_HOURS", 24)
+PURCHASES_RECHECK_BATCH = envint("PURCHASES_RECHECK_BATCH", 100)
+PURCHASES_RECHECK_SPACING_SECONDS = float(env("PURCHASES_RECHECK_SPACING_SECONDS", "1.0"))
+PURCHASES_RECEPTOR_QUERY = envbool("PURCHASES_RECEPTOR_QUERY", False)
 
 # Documents (DTE). Fiscal thresholds the law changes are settings, not code (facts §2.2, §2.5).
 # MH's schema generation to issue in when no dte.SchemaGeneration row (admin-editable, per type,
@@ -419,6 +435,13 @@ DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
 
 # MH's authorisation test set (onboarding): a step waiting for MH's seals looks again this often.
 ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
+
+# Orders (issue 20): how long a pay link and a hold last, and how often lost webhooks are
+# recovered by asking the gateways (orders.tasks.sweep).
+ORDER_LINK_HOURS = envint("ORDER_LINK_HOURS", 72)
+ORDER_HOLD_DAYS = envint("ORDER_HOLD_DAYS", 7)
+# an operation this old with no answer is asked about; a paid order this old without receipt is issued again
+ORDERS_SWEEP_GRACE_SECONDS = envint("ORDERS_SWEEP_GRACE_SECONDS", 30)
 
 # MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")

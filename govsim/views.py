@@ -242,7 +242,13 @@ def consulta_lote(request, issuer, codigo_lote):
 @mh_endpoint("POST", {"nitEmisor": str, "tdte": str, "codigoGeneracion": str})
 def consulta_dte(request, issuer, body):
     code = body["codigoGeneracion"].upper()
-    doc = Document.objects.filter(codigo_generacion=code, issuer=issuer, tipo_dte=body["tdte"]).first()
+    doc = Document.objects.select_related("issuer").filter(codigo_generacion=code, tipo_dte=body["tdte"]).first()
+    if doc is not None and doc.issuer_id != issuer.pk:
+        # Asked by someone else than its issuer: answered to its receptor only (the purchases
+        # inbox's re-check, with nitEmisor the supplier's). MH documents consultadte for the issuer;
+        # a receptor's query is unverified (facts-2 §4): this simulator answers it.
+        if _receptor_nit(doc.payload) != issuer.nit or body["nitEmisor"] != doc.issuer.nit:
+            doc = None
     if doc is not None:
         return JsonResponse(reception(estado=doc.estado, codigo_generacion=code, ambiente=doc.ambiente,
                                       version=doc.version, sello=doc.sello, moment=doc.processed_at,
@@ -252,6 +258,12 @@ def consulta_dte(request, issuer, body):
         return JsonResponse(last.answer)
     return JsonResponse({"estado": None, "codigoGeneracion": code, "selloRecibido": None, "fhProcesamiento": None,
                          "codigoMsg": "005", "descripcionMsg": "DOCUMENTO NO ENCONTRADO", "observaciones": []})
+
+
+def _receptor_nit(payload):
+    receptor = (payload or {}).get("receptor") or {}
+    nit = receptor.get("nit") or (receptor.get("numDocumento") if receptor.get("tipoDocumento") == "36" else "")
+    return str(nit or "").replace("-", "")
 
 
 # --------------------------------------------------------------------------------------- events
@@ -310,7 +322,9 @@ def consulta_publica(request):
     total = None
     if doc is not None:
         resumen = doc.payload.get("resumen") or {}
-        total = resumen.get("totalPagar", resumen.get("montoTotalOperacion"))
+        total = resumen.get("totalPagar", resumen.get("total", resumen.get("montoTotalOperacion")))
+        if doc.tipo_dte == "09":  # the DCL's body is one object; what is paid is its liquidoApagar
+            total = (doc.payload.get("cuerpoDocumento") or {}).get("liquidoApagar")
     return render(request, "govsim/consulta_publica.html", {"doc": doc, "code": code, "total": total,
                                                             "emisor": (doc.payload.get("emisor") or {}) if doc else {}},
                   status=200 if doc else 404)

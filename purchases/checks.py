@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.fiscal import IVA_RATE
 from dte.schemas.registry import GENERATIONS
-from dte.schemas.validation import document_errors
+from dte.schemas.validation import parsed_errors
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -143,10 +143,16 @@ def receptor_problems(document, company):
     return problems
 
 
-def check(document, company, generation):
-    """Every reason to question ``document`` (an empty list: it passes the offline checks)."""
+def check(document, company, generation, text=None):
+    """Every reason to question ``document`` (an empty list: it passes the offline checks).
+    ``text``: the file's JSON text, for the schema's quick pass (parsed with floats)."""
     inner = {k: v for k, v in document.items() if k not in ENVELOPE_KEYS}
-    problems = [_("Esquema de MH: %(e)s") % {"e": e} for e in document_errors(inner, generation=generation)[:10]]
+    try:
+        floats = json.loads(text) if text is not None else None
+    except ValueError:
+        floats = None
+    floats = {k: v for k, v in floats.items() if k not in ENVELOPE_KEYS} if isinstance(floats, dict) else inner
+    problems = [_("Esquema de MH: %(e)s") % {"e": e} for e in parsed_errors(floats, inner, generation=generation)[:10]]
     problems += signature_problems(document)
     problems += sello_problems(document)
     problems += arithmetic_problems(document)

@@ -7,6 +7,7 @@ A file that cannot be a DTE is refused with a message naming it; the rest go on 
 import io
 import json
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ MAX_JSON_BYTES = 1024 * 1024  # a DTE with 2,000 lines is ~1 MB; MH accepts far 
 MAX_PDF_BYTES = 5 * 1024 * 1024
 MAX_FILES = 500  # per upload, loose or inside a ZIP
 MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_BATCH_FILES = 50_000  # a ZIP read by workers (purchases.batches): a large supplier's year
+MAX_BATCH_UNZIPPED = 4 * 1024 * 1024 * 1024
 MAX_DEPTH = 20  # a DTE nests 4 levels; deeper JSON is refused before the parser recurses
 
 
@@ -85,6 +88,58 @@ def read_zip(data: bytes, name: str):
     return out, skipped
 
 
+def zip_entries(handle):
+    """The entry count a ZIP's end record declares (0 when it is not a ZIP); ``handle`` seekable."""
+    try:
+        end = zipfile._EndRecData(handle)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        end = None
+    finally:
+        handle.seek(0)
+    return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+
+
+def open_batch_zip(handle, name):
+    """(ZipFile, names of its JSON members in name order, {base name without extension: PDF
+    ZipInfo}) of a batch's ZIP, open on ``handle`` (a seekable file: never read whole). The same
+    guards as an upload's, with the batch's larger bounds."""
+    try:
+        end = zipfile._EndRecData(handle)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        end = None
+    if not end:
+        raise UploadRejected(_("«%(f)s» no es un ZIP válido: puede estar dañado.") % {"f": name})
+    if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_BATCH_FILES:
+        raise UploadRejected(_("«%(f)s» contiene %(n)d archivos; el máximo por lote es %(max)d.")
+                             % {"f": name, "n": end[zipfile._ECD_ENTRIES_TOTAL], "max": MAX_BATCH_FILES})
+    try:
+        handle.seek(0)
+        zf = zipfile.ZipFile(handle)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as exc:
+        raise UploadRejected(_("«%(f)s» no es un ZIP válido: puede estar dañado.") % {"f": name}) from exc
+    if any(i.flag_bits & 0x1 for i in infos):
+        raise UploadRejected(_("«%(f)s» está protegido con contraseña: no se procesa.") % {"f": name})
+    if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
+        raise UploadRejected(_("«%(f)s» usa una compresión no admitida (solo ZIP normal).") % {"f": name})
+    if sum(i.file_size for i in infos) > MAX_BATCH_UNZIPPED:
+        raise UploadRejected(_("«%(f)s» ocupa demasiado al descomprimirlo (posible bomba zip): no se procesa.") % {"f": name})
+    jsons = sorted(i.filename for i in infos if not i.is_dir() and i.filename.lower().endswith(".json"))
+    pdfs = {posixpath.splitext(_member_name(i.filename))[0].lower(): i for i in infos
+            if not i.is_dir() and i.filename.lower().endswith(".pdf")}
+    return zf, jsons, pdfs
+
+
+def read_member(zf, member, limit, zip_name):
+    """One member's bytes, bounded (UploadRejected naming it when damaged or too large)."""
+    info = member if isinstance(member, zipfile.ZipInfo) else zf.getinfo(member)
+    try:
+        return _bounded_read(zf, info, limit)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise UploadRejected(_("«%(f)s» dentro de «%(z)s» está dañado: no se procesa.")
+                             % {"f": _member_name(info.filename), "z": zip_name}) from exc
+
+
 def expand(files):
     """``files``: (name, bytes) pairs as uploaded. Returns (Incoming list, skipped names)."""
     out, skipped = [], []
@@ -110,25 +165,20 @@ class NotADocument(ValueError):
     pass
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def _depth_ok(text):
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    """Whether the JSON nests at most MAX_DEPTH levels (strings' contents ignored), found with two
+    regular expressions rather than a Python loop over every character."""
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub("", text)):
+        if match.group() in "[{":
             depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
+            if depth > MAX_DEPTH:
                 return False
-        elif ch in "]}":
+        else:
             depth -= 1
     return True
 

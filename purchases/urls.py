@@ -12,4 +12,8 @@ urlpatterns = [
     path("<int:pk>/observar/", views.question, name="question"),
     path("<int:pk>/aceptar/", views.accept, name="accept"),
     path("<int:pk>/estado-mh/", views.mh_status, name="mh_status"),
+    path("<int:pk>/notas/", views.notes, name="notes"),
+    path("buzon/", views.mailbox, name="mailbox"),
+    path("retenciones/", views.retention_matching, name="retentions"),
+    path("buzon/leer/", views.mailbox_read_now, name="mailbox_read"),
 ]

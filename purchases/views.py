@@ -19,11 +19,13 @@ from core import scope
 from core.access import module_required
 from core.models import StateChange
 from core.modules import Action
+from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from core.text import clean_text
 from dte.printing import consult_url
-from purchases import reading, services
-from purchases.models import MHStatus, ReceivedDocument, ReceivedState
+from purchases import batches, reading, retentions, services, tasks
+from purchases.forms import MailboxForm
+from purchases.models import IntakeBatch, Mailbox, MHStatus, ReceivedDocument, ReceivedState
 
 PER_PAGE = 100
 GRANT = (Module.DOCUMENTOS, Action.EDIT)
@@ -56,7 +58,9 @@ def inbox(request):
                        | Q(supplier_nrc=supplier))
     count = qs.count()
     invalidated_registered = _rows(request.user).filter(state=ReceivedState.INVALIDATED, tax_period__isnull=False).order_by("tax_period")
+    recent_batches = IntakeBatch.objects.order_by("-pk")[:5] if request.user.company_wide else []
     return render(request, "purchases/inbox.html", {"invalidated_registered": invalidated_registered,
+        "batches": recent_batches,
         "documents": qs[:PER_PAGE], "count": count, "states": ReceivedState.choices, "state": state,
         "month": month.strftime("%Y-%m") if month else "", "supplier": supplier, "per_page": PER_PAGE})
 
@@ -66,6 +70,20 @@ def upload(request):
     context = {"max_files": reading.MAX_FILES}
     if request.method == "POST":
         files = request.FILES.getlist("files")
+        large = [f for f in files if f.name.lower().endswith(".zip") and reading.zip_entries(f.file) > reading.MAX_FILES]
+        if large:
+            # a ZIP beyond an upload's size: read by workers in chunks (purchases.batches)
+            try:
+                for f in large:
+                    batches.batch_create(file=f, name=f.name, acting_user=request.user,
+                                         period=_month(request.POST.get("periodo", "")))
+            except reading.UploadRejected as exc:
+                messages.error(request, str(exc))
+                return render(request, "purchases/upload.html", context)
+            messages.success(request, _("ZIP grande en proceso en segundo plano: su avance aparece en la bandeja."))
+            files = [f for f in files if f not in large]
+            if not files:
+                return redirect("purchases:inbox")
         if not files:
             messages.error(request, _("Elija uno o varios archivos JSON, o un ZIP."))
         else:
@@ -195,3 +213,53 @@ def register(request):
             for problem in problems:
                 messages.warning(request, problem)
     return redirect("purchases:inbox")
+
+
+@module_required(*GRANT)
+@require_POST
+def notes(request, pk):
+    obj = _get(request, pk)
+    services.notes_save(document=obj, notes=clean_text(request.POST.get("notes", "")), acting_user=request.user)
+    messages.success(request, _("Notas guardadas."))
+    return redirect("purchases:document", pk=obj.pk)
+
+
+def _company_only(request):
+    """The mailbox holds the company's credentials: a company-wide role only (as every purchase)."""
+    if not request.user.company_wide:
+        raise Http404
+
+
+@module_required(*GRANT)
+def mailbox(request):
+    _company_only(request)
+    box = Mailbox.objects.order_by("pk").first()
+    form = MailboxForm(request.POST or None, instance=box)
+    if request.method == "POST" and form.is_valid():
+        services.mailbox_save(form=form, acting_user=request.user)
+        messages.success(request, _("Buzón guardado: se leerá cada pocos minutos."))
+        return redirect("purchases:mailbox")
+    recent = box.mails.order_by("-read_at")[:20] if box else []
+    return render(request, "purchases/mailbox.html", {"form": form, "box": box, "recent": recent})
+
+
+@module_required(*GRANT)
+@require_POST
+def mailbox_read_now(request):
+    _company_only(request)
+    box = Mailbox.objects.filter(active=True).order_by("pk").first()
+    if box is None:
+        messages.error(request, _("Configure primero un buzón activo."))
+    else:
+        enqueue_on_commit(tasks.read_mailbox_task, box.pk)
+        messages.success(request, _("Lectura del buzón en curso: los documentos aparecerán en la bandeja."))
+    return redirect("purchases:mailbox")
+
+
+@module_required(*GRANT)
+def retention_matching(request):
+    """Retentions received (CRs) matched to the company's own documents, for a month."""
+    month = _month(request.GET.get("mes", "")) or datetime.date.today().replace(day=1)
+    matching = retentions.retention_matching(user=request.user, month=month)
+    return render(request, "purchases/retentions.html", {"m": matching, "month": month.strftime("%Y-%m"),
+                                                         "month_label": month.strftime("%m/%Y")})

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import scope
 from core.fiscal import DocType
-from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState
+from dte.models import Document, DocumentLine, GovStatus, Invalidation, InvalidationState
 from purchases.models import ReceivedDocument, ReceivedState
 from reports.base import ZERO, filtered, money
 
@@ -37,8 +37,25 @@ INCOME_TYPES = [(1, _("Profesiones, artes y oficios")), (2, _("Actividades de se
                 (3, _("Actividades comerciales")), (4, _("Actividades industriales")),
                 (5, _("Actividades agropecuarias")), (6, _("Utilidades y dividendos")),
                 (7, _("Exportaciones de bienes")), (8, _("Servicios realizados en el exterior y utilizados en El Salvador")),
-                (9, _("Exportaciones de servicios")), (10, _("Otras rentas gravables"))]
+                (9, _("Exportaciones de servicios")), (10, _("Otras rentas gravables")),
+                (12, _("Ingresos ya sujetos de retención informados en el F-14 y consolidados en el F-910")),
+                (13, _("Sujetos pasivos excluidos (art. 6 LISR)"))]
+# Tipo de operación (Renta), manual v14 §III (annex 1, column R; annex 2, column U): 1, 2 and 4 are
+# read from each document's amounts (operation_type); 3, 12 and 13 describe the declarant, not the
+# document, so the accountant chooses them for the month (Options.operation_type; 0: derive).
+OPERATION_TYPES = [(0, _("Según los montos de cada documento (1 gravada, 2 exenta o no sujeta, 4 mixta)")),
+                   (3, _("Excluido o no constituye renta")),
+                   (12, _("Ingresos ya sujetos de retención informados en el F-14 y consolidados en el F-910")),
+                   (13, _("Sujetos pasivos excluidos (art. 6 LISR)"))]
+# The manual v14 §IV (annex 2, columns O/P) names the Central American area "Guatemala, Honduras,
+# El Salvador, Nicaragua, Costa Rica". A FEX to a buyer in El Salvador is a sale to a free zone or
+# DPA user: column R, "ventas a zonas francas y DPA (tasa cero)" (CAT-020 9300).
 CENTRAL_AMERICA = {"9483", "9501", "9615", "9411"}  # CAT-020: Guatemala, Honduras, Nicaragua, Costa Rica
+EL_SALVADOR = "9300"
+# The anulados file's column J: "Código de Generación con longitud de 36 caracteres" (manual v14
+# §XIX), i.e. with its hyphens, unlike every other annex (32, without). Followed as written for that
+# file only; the one place this choice lives (reports/SOURCES.md).
+ANULADOS_CODE_LENGTH = 36
 ENCODINGS = {"utf-8": "utf-8", "windows-1252": "cp1252"}
 
 
@@ -63,6 +80,12 @@ def plain(value):
 
 def code(value):
     return (value or "").replace("-", "").upper()
+
+
+def anulado_code(value):
+    """The código de generación as the anulados file takes it (ANULADOS_CODE_LENGTH)."""
+    value = (value or "").upper()
+    return value if ANULADOS_CODE_LENGTH == 36 else code(value)
 
 
 def control(value):
@@ -92,6 +115,7 @@ SELLER_ID_TYPES = {"36": 1, "13": 2}  # NIT 1, DUI 2, any other document 3
 @dataclass
 class Options:
     income_type: int = 3
+    operation_type: int = 0  # 0: derived from each document's amounts
     encoding: str = "utf-8"
     classification: int = 2
     sector: int = 2
@@ -126,7 +150,7 @@ class Annex:
     def renta(self, params, operation, options):
         if params.date_from < RENTA_FROM:
             return [0, 0]
-        return [operation, options.income_type]
+        return [options.operation_type or operation, options.income_type]
 
 
 class Taxpayers(Annex):
@@ -183,7 +207,7 @@ class Consumers(Annex):
                 if group is not None:
                     yield self._line(group, params, options)
                 group = {"key": key, "first": row["codigo_generacion"], "exenta": ZERO, "no_suj": ZERO, "gravada": ZERO,
-                         "ca": ZERO, "world": ZERO, "services": ZERO, "taxed": False, "other": False}
+                         "ca": ZERO, "world": ZERO, "services": ZERO, "free_zone": ZERO, "taxed": False, "other": False}
             group["last"] = row["codigo_generacion"]
             group["exenta"] += row["amount_exenta"]
             group["no_suj"] += row["amount_no_suj"]
@@ -193,7 +217,7 @@ class Consumers(Annex):
                 service = min(services.get(row["id"], ZERO), row["total_operation"])
                 goods = row["total_operation"] - service
                 country = (row["counterparty"] or {}).get("country_code") or row["client__country_code"]
-                group["ca" if country in CENTRAL_AMERICA else "world"] += goods
+                group["free_zone" if country == EL_SALVADOR else "ca" if country in CENTRAL_AMERICA else "world"] += goods
                 group["services"] += service
             else:
                 group["gravada"] += row["amount_gravada"]  # a Factura's price includes IVA
@@ -204,15 +228,16 @@ class Consumers(Annex):
 
     def _line(self, g, params, options):
         date, tipo = g["key"]
-        total = g["exenta"] + g["no_suj"] + g["gravada"] + g["ca"] + g["world"] + g["services"]
-        operation = 4 if g["taxed"] and g["other"] else 1 if g["taxed"] else 2
+        total = g["exenta"] + g["no_suj"] + g["gravada"] + g["ca"] + g["world"] + g["services"] + g["free_zone"]
+        operation = options.operation_type or (4 if g["taxed"] and g["other"] else 1 if g["taxed"] else 2)
         income = options.income_type
-        if tipo == DocType.FEX:
-            income = 9 if g["services"] and not (g["ca"] or g["world"]) else 7
+        if tipo == DocType.FEX and options.income_type not in (12, 13):
+            income = 9 if g["services"] and not (g["ca"] or g["world"] or g["free_zone"]) else 7
         renta = [0, 0] if params.date_from < RENTA_FROM else [operation, income]
         return [day(date), 4, tipo, "N/A", "N/A", "N/A", "N/A", code(g["first"]), code(g["last"]), "",
                 amount(g["exenta"]), amount(ZERO), amount(g["no_suj"]), amount(g["gravada"]), amount(g["ca"]),
-                amount(g["world"]), amount(g["services"]), amount(ZERO), amount(ZERO), amount(total), *renta, self.number]
+                amount(g["world"]), amount(g["services"]), amount(g["free_zone"]), amount(ZERO), amount(total), *renta,
+                self.number]
 
 
 def _line_sum():
@@ -237,10 +262,8 @@ class Invalidated(Annex):
                 .values("document__numero_control", "document__tipo_dte", "document__sello_recibido",
                         "document__codigo_generacion"))
         for row in rows.iterator(chunk_size=2000):
-            # The manual's text says 36 characters for the code; most files that MH accepted
-            # (and the other annexes) carry it without hyphens: 32 (see reports/SOURCES.md).
             yield [control(row["document__numero_control"]), 4, 0, 0, row["document__tipo_dte"], "D",
-                   row["document__sello_recibido"], 0, 0, code(row["document__codigo_generacion"])]
+                   row["document__sello_recibido"], 0, 0, anulado_code(row["document__codigo_generacion"])]
 
 
 class _Withheld(Annex):
@@ -273,13 +296,76 @@ class Perceptions(_Withheld):
     field = "iva_percibido"
 
 
-class Retentions(_Withheld):
+def retention_lines(payload, codes):
+    """(monto sujeto, IVA retenido) of a Comprobante de Retención's lines whose CAT-006 code is in
+    ``codes`` (22 = 1 %, C4 = 13 %, C9 = other, entered by hand), from its JSON."""
+    try:
+        data = json.loads(payload) if payload else {}
+    except ValueError:
+        data = {}
+    base = withheld = ZERO
+    for item in data.get("cuerpoDocumento") or []:
+        if isinstance(item, dict) and item.get("codigoRetencionMH") in codes:
+            base += Decimal(str(item.get("montoSujetoGrav") or 0))
+            withheld += Decimal(str(item.get("ivaRetenido") or 0))
+    return base, withheld
+
+
+class Retentions(Annex):
+    """Anexo 10, retención de IVA del 1 % por el declarante (casilla 170): one line per CR the
+    company issued with lines of code 22; their monto sujeto and retención (10 fields: NIT, fecha,
+    tipo, resolución, serie, número, monto sujeto, retención 1 %, DUI, 10). The 13 % ones (C4, and
+    C9 entered by hand) go to Anexo 12 (manual v14 §XII and §XIV)."""
+
     key = "retencion"
     number = "10"
     title = _("Anexo 10 · Retención de IVA del 1 % por el declarante")
-    description = _("Comprobantes de retención emitidos (solo agentes de retención).")
+    description = _("Comprobantes de retención emitidos, sus líneas del 1 % (código 22; solo agentes de retención).")
     types = (DocType.CR,)
-    field = "iva_retenido"
+    codes = ("22",)
+
+    def documents(self, params):
+        return super().documents(params).filter(iva_retenido__gt=0)
+
+    def count(self, params):
+        return sum(1 for _line in self.lines(params, Options()))
+
+    def _rows(self, params):
+        rows = (self.documents(params).order_by("issue_date", "issue_time", "id")
+                .values("issue_date", "tipo_dte", "numero_control", "sello_recibido", "codigo_generacion",
+                        "counterparty", "payload"))
+        for row in rows.iterator(chunk_size=500):
+            base, withheld = retention_lines(row["payload"], self.codes)
+            if withheld > 0:
+                party = row["counterparty"] or {}
+                dui = digits(party.get("id_number")) if party.get("id_type") == "13" else ""
+                nit = "" if dui else digits(party.get("id_number"))
+                yield row, nit, dui, base, withheld
+
+    def lines(self, params, options):
+        for row, nit, dui, base, withheld in self._rows(params):
+            yield [nit, day(row["issue_date"]), row["tipo_dte"], control(row["numero_control"]), row["sello_recibido"],
+                   code(row["codigo_generacion"]), amount(base), amount(withheld), dui, self.number]
+
+
+class RetentionsThirteen(Retentions):
+    """Anexo 12, retención de IVA del 13 % por el declarante (casilla 172): the CR lines of code
+    C4 (13 % of the amount) and C9 (entered by hand). 10 fields like Anexo 10 but with the serie
+    before the resolución (facts-2 §3, from the plantilla's sheet 12 [D])."""
+
+    key = "retencion-13"
+    number = "12"
+    title = _("Anexo 12 · Retención de IVA del 13 % por el declarante")
+    description = _("Comprobantes de retención emitidos, sus líneas del 13 % (códigos C4 y C9).")
+    codes = ("C4", "C9")
+
+    def filename(self, params):
+        return f"F07_retencion13_{params.date_from:%Y%m}.csv"
+
+    def lines(self, params, options):
+        for row, nit, dui, base, withheld in self._rows(params):
+            yield [nit, day(row["issue_date"]), row["tipo_dte"], row["sello_recibido"], control(row["numero_control"]),
+                   code(row["codigo_generacion"]), amount(base), amount(withheld), dui, self.number]
 
 
 class ExcludedSubjects(Annex):
@@ -381,5 +467,86 @@ class PerceptionsSuffered(Purchases):
                    self.number]
 
 
-ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ExcludedSubjects, Invalidated, Perceptions, Retentions,
-                                PerceptionsSuffered)}
+class ThirdPartySales(Annex):
+    """Anexo 4, Ventas gravadas por cuenta de terceros domiciliados (casilla 108; sv-tax-facts-2.md
+    §3 from the manual v14 and its plantilla): the agent or consignee declares, one line per
+    document liquidated in its Comprobantes de Liquidación (08) of the month, 15 fields: A NIT or
+    NRC of the mandante · B its name · C the liquidated document's date · D its tipo (01, 03, 05,
+    06, 11) · E–G its serie, resolución and número · H the amount without IVA · I its IVA · J–L the
+    CL's serie, resolución and número · M the CL's date · N the mandante's DUI · O 4. A DTE's serie
+    is its sello, its resolución the número de control without hyphens, its número the código de
+    generación without hyphens (the rules above); a physical document has only its correlativo.
+    Amounts positive, as in every annex (a credit note is told by its tipo); [G] a document listed
+    again after its invalidation keeps its negative sign, so the month nets it out."""
+
+    key = "terceros"
+    number = "4"
+    title = _("Anexo 4 · Ventas por cuenta de terceros")
+    description = _("Documentos liquidados al mandante en los comprobantes de liquidación del mes.")
+    types = (DocType.CL,)
+
+    def count(self, params):
+        return DocumentLine.objects.filter(document__in=self.documents(params)).count()
+
+    def lines(self, params, options):
+        liquidations = list(self.documents(params).order_by("issue_date", "issue_time", "id")
+                            .values("id", "issue_date", "numero_control", "sello_recibido", "codigo_generacion",
+                                    "counterparty"))
+        rows = (DocumentLine.objects.filter(document_id__in=[c["id"] for c in liquidations])
+                .order_by("document_id", "position").values("document_id", "extra"))
+        codes = [r["extra"].get("numeroDocumento") for r in rows if str(r["extra"].get("tipoGeneracion")) == "2"]
+        own = {d["codigo_generacion"]: d for d in Document.objects.filter(codigo_generacion__in=codes)
+               .values("codigo_generacion", "numero_control", "sello_recibido")}
+        by_id = {c["id"]: c for c in liquidations}
+        for row in rows.iterator(chunk_size=2000):
+            cl, x = by_id[row["document_id"]], row["extra"] or {}
+            party = cl["counterparty"] or {}
+            dui = digits(party.get("id_number")) if party.get("id_type") == "13" else ""
+            nit = "" if dui else digits(party.get("id_number")) or digits(party.get("nrc"))
+            columns = [Decimal(str(x.get(k) or 0)) for k in ("ventaNoSuj", "ventaExenta", "ventaGravada", "exportaciones")]
+            value, iva = sum(columns, ZERO), (columns[2] * Decimal("0.13")).quantize(Decimal("0.01"))
+            if x.get("tipoDte") == DocType.NC:
+                value, iva = abs(value), abs(iva)
+            number = x.get("numeroDocumento") or ""
+            doc = own.get(number) if str(x.get("tipoGeneracion")) == "2" else None
+            serie, resolution = (doc["sello_recibido"], control(doc["numero_control"])) if doc else ("", "")
+            yield [nit, plain(party.get("name")), day(datetime.date.fromisoformat(x["fechaGeneracion"])),
+                   x.get("tipoDte"), serie, resolution, code(number), amount(value), amount(iva),
+                   cl["sello_recibido"], control(cl["numero_control"]), code(cl["codigo_generacion"]),
+                   day(cl["issue_date"]), dui, self.number]
+
+
+
+class RetentionsSuffered(Purchases):
+    """Anexo 7, retención de IVA del 1 % sufrida (casilla 162; facts-2 §3 from the manual v14 and
+    its plantilla): one line per Comprobante de Retención (07) received from a client that
+    withheld, registered in the month. A NIT del agente (the CR's issuer) · B fecha · C tipo 07 ·
+    D serie (sello de recepción) · E número (código de generación without hyphens) · F monto
+    sujeto · G retención 1 % (the CR's lines of code 22) · H DUI del agente (blank: an agent is a
+    company) · I 7."""
+
+    key = "retencion-sufrida"
+    number = "7"
+    title = _("Anexo 7 · Retención de IVA del 1 % sufrida")
+    description = _("Comprobantes de retención recibidos de clientes y registrados en el periodo del mes.")
+    types = (DocType.CR,)
+
+    def filename(self, params):
+        return f"F07_retenido_{params.date_from:%Y%m}.csv"
+
+    def count(self, params):
+        return sum(1 for _line in self.lines(params, Options()))
+
+    def lines(self, params, options):
+        rows = (self.documents(params).order_by("issue_date", "id")
+                .values("issue_date", "tipo_dte", "sello_recibido", "codigo_generacion", "supplier_nit", "raw"))
+        for row in rows.iterator(chunk_size=500):
+            base, withheld = retention_lines(row["raw"], ("22",))
+            if withheld > 0:
+                yield [digits(row["supplier_nit"]), day(row["issue_date"]), row["tipo_dte"], row["sello_recibido"],
+                       code(row["codigo_generacion"]), amount(base), amount(withheld), "", self.number]
+
+
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ThirdPartySales, ExcludedSubjects, Invalidated,
+                                Perceptions, Retentions, RetentionsThirteen, RetentionsSuffered, PerceptionsSuffered)}

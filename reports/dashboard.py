@@ -22,8 +22,10 @@ from accounts.modules import Module
 from contingency import selectors
 from core.fiscal import IN_FORCE, SALES_TYPES
 from core.modules import Action
+from core.scope import rows as rows_of
 from dte.models import CaseState, Delivery, DeliveryState, DocType, GovStatus, InternalStatus, SpecialCase
-from reports.base import ZERO, documents_in_scope, money, month_bounds, net_sales, sum_of
+from purchases.models import ReceivedDocument, ReceivedState
+from reports.base import ZERO, documents_in_scope, money, month_bounds, net_sales, signed, sum_of
 
 MAX_DAYS = 370
 
@@ -60,6 +62,25 @@ class Board:
     action: list = field(default_factory=list)  # [(key, label, count, url, level)]
     contingency: list = field(default_factory=list)  # [(period, waiting, deadlines)]
     charts: dict = field(default_factory=dict)
+    iva: "IvaPosition | None" = None  # the month's IVA position (company-wide accountants)
+
+
+@dataclass
+class IvaPosition:
+    """The month's IVA as the F-07 adds it up (manual v14 casillas; facts-2 §3, §5): débito fiscal
+    of the sales in force (Facturas' IVA included in the price, CCFs and debit notes, credit notes
+    subtracting) less the crédito fiscal of the purchases registered in the month's tax period
+    (credit notes received subtracting), less the 1 % retentions (Anexo 7, casilla 162) and
+    perceptions (Anexo 8, casilla 163) suffered. Positive: tax to pay; negative: a remanente."""
+
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    retentions: Decimal = ZERO
+    perceptions: Decimal = ZERO
+
+    @property
+    def position(self):
+        return self.debit - self.credit - self.retentions - self.perceptions
 
 
 def parse_period(data, today):
@@ -134,7 +155,22 @@ def board(user, period, *, today=None):
     out.action = _needs_action(user, view, docs)
     if view != "rep" and user.can(Module.CONTINGENCIA, Action.VIEW):
         out.contingency = _contingency()
+    if view == "accountant" and user.company_wide:
+        out.iva = iva_position(user, month[0])
     return out
+
+
+def iva_position(user, month_start):
+    """IvaPosition of the month beginning ``month_start`` (purchases by their tax period)."""
+    start, end = month_bounds(month_start)
+    debit = (documents_in_scope(user).filter(status__in=IN_FORCE, issue_date__gte=start, issue_date__lte=end,
+                                             tipo_dte__in=(DocType.FACTURA, DocType.CCF, DocType.ND, DocType.NC))
+             .aggregate(s=sum_of(signed(F("total_iva")))))["s"]
+    registered = rows_of(ReceivedDocument, user).filter(state=ReceivedState.REGISTERED, tax_period=start)
+    purchases = registered.filter(tipo_dte__in=(DocType.CCF, DocType.ND, DocType.NC)).aggregate(
+        credit=sum_of(signed(F("iva"))), perceptions=sum_of(signed(F("iva_percibido"))))
+    retentions = registered.filter(tipo_dte=DocType.CR).aggregate(s=sum_of("iva_retenido"))["s"]
+    return IvaPosition(debit=debit, credit=purchases["credit"], retentions=retentions, perceptions=purchases["perceptions"])
 
 
 def _sum_in(condition, expression):

@@ -5,6 +5,9 @@ Columns of the books: Código Tributario art. 141 and its Reglamento de Aplicaci
 Ventas a Consumidor Final: a line per day and till with the range of documents) and art. 85 (Libro
 de Ventas a Contribuyentes: a line per document), as summarised in reports/SOURCES.md."""
 
+import heapq
+import json
+from decimal import Decimal
 
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KT
@@ -411,11 +414,11 @@ class PurchasesBook(Report):
 
     slug = "libro-compras"
     title = _("Libro de Compras")
-    description = _("Créditos fiscales y notas de crédito y débito recibidos, registrados en el periodo del mes.")
+    description = _("Créditos fiscales y notas recibidos y registrados en el periodo del mes, y las compras a sujetos excluidos (facturas de sujeto excluido emitidas).")
     monthly = True
     filters = ()
-    keyset = ("issue_date", "id")
-    key_types = {"issue_date": "date"}
+    keyset = None  # received documents and issued FSEs merged in date order: offset pages
+    order = ("issue_date", "id")
     fields = ("id", "issue_date", "tipo_dte", "numero_control", "codigo_generacion", "supplier_nrc", "supplier_name")
     columns = [Column("_n", _("Correlativo"), "int", width=8), Column("issue_date", _("Fecha de emisión"), "date", width=11),
                Column("tipo_dte", _("Tipo"), width=5), Column("numero_control", _("Número del documento"), "code", width=33),
@@ -447,12 +450,58 @@ class PurchasesBook(Report):
                 "total": _purchase_signed(F("total_exenta") + F("total_no_suj") + F("total_gravada") + F("iva")),
                 "retencion": _purchase_signed(F("iva_retenido")), "excluidos": zero}
 
+    def _received(self, params):
+        return self.base(params).values(*self.fields).annotate(**self.exprs()).order_by("issue_date", "id")
+
+    def _excluded(self, params):
+        """RACT art. 86 e) and l): the purchases from excluded subjects, the Facturas de Sujeto
+        Excluido (14) the company issued in the month, each a line with the seller's NIT or DUI and
+        its amount before retentions (resumen.subTotal, as Anexo 5), the 13 % IVA withheld in
+        "retención a terceros" (facts-2 §5)."""
+        docs = (filtered(params, types=[DocType.FSE]).order_by("issue_date", "id")
+                .values("id", "issue_date", "tipo_dte", "numero_control", "codigo_generacion", "counterparty",
+                        "amount_gravada", "payload"))
+        for doc in docs.iterator(chunk_size=500):
+            party = doc["counterparty"] or {}
+            resumen = (json.loads(doc["payload"]) if doc["payload"] else {}).get("resumen") or {}
+            amount = Decimal(str(resumen.get("subTotal", doc["amount_gravada"]))).quantize(Decimal("0.01"))
+            withheld = Decimal(str(resumen.get("ivaRete1") or 0)).quantize(Decimal("0.01"))
+            yield {"id": doc["id"], "issue_date": doc["issue_date"], "tipo_dte": doc["tipo_dte"],
+                   "numero_control": doc["numero_control"], "codigo_generacion": doc["codigo_generacion"],
+                   "supplier_nrc": "", "excluded_id": "".join(ch for ch in str(party.get("id_number") or "") if ch.isdigit()),
+                   "supplier_name": party.get("name") or "", **dict.fromkeys(self.MONEY_KEYS, ZERO),
+                   "total": amount, "retencion": withheld, "excluidos": amount}
+
+    MONEY_KEYS = ("exentas", "exentas_internacion", "exentas_import", "gravadas", "gravadas_internacion",
+                  "gravadas_import", "credito")
+
+    def _all(self, params):
+        # in date order, received documents before the day's FSEs (a stable, legible order)
+        return list(heapq.merge(self._received(params), self._excluded(params),
+                                key=lambda r: (r["issue_date"], 0 if r["tipo_dte"] != DocType.FSE else 1)))
+
+    def rows(self, params):
+        return _Listed(self._all(params))
+
+    def count(self, params):
+        return self.base(params).count() + filtered(params, types=[DocType.FSE]).count()
+
+    def page(self, params, cursor=None, number=1):
+        offset = (max(number, 1) - 1) * PAGE
+        found = self._all(params)
+        rows = [{**r, "_n": n} for n, r in enumerate(found[offset:offset + PAGE], start=offset + 1)]
+        return rows, (number + 1 if offset + PAGE < len(found) else None), (number - 1 if number > 1 else None)
+
     def totals(self, params):
         # the constant columns are not summed by the database (a sum of a constant counts rows)
         exprs = self.exprs()
         keys = [c.key for c in self.columns if c.total and not isinstance(exprs[c.key], Value)]
         out = self.base(params).aggregate(**{k: sum_of(exprs[k]) for k in keys})
-        return {**{c.key: ZERO for c in self.columns if c.total}, **out}
+        out = {**{c.key: ZERO for c in self.columns if c.total}, **out}
+        for row in self._excluded(params):
+            for key in ("total", "retencion", "excluidos"):
+                out[key] += row[key]
+        return out
 
     def notes(self, params):
         waiting = scope_rows_waiting(params)

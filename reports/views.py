@@ -22,6 +22,7 @@ from reports.annexes import (
     COSTS_FOR,
     ENCODINGS,
     INCOME_TYPES,
+    OPERATION_TYPES,
     RENTA_FROM,
     SECTORS,
     Options,
@@ -169,7 +170,8 @@ def _annex_options(data):
     # default: administration expenses, or for a cost the first cost type
     cost_type = pick("costo", [(c, c) for c in COSTS_FOR[classification]], 2 if classification == 2 else 4)
     encoding = data.get("codificacion", "utf-8")
-    return Options(income_type=pick("ingreso", INCOME_TYPES, 3), encoding=encoding if encoding in ENCODINGS else "utf-8",
+    return Options(income_type=pick("ingreso", INCOME_TYPES, 3), operation_type=pick("operacion", OPERATION_TYPES, 0),
+                   encoding=encoding if encoding in ENCODINGS else "utf-8",
                    classification=classification, sector=pick("sector", SECTORS, 2), cost_type=cost_type)
 
 
@@ -181,10 +183,12 @@ def annexes(request):
     for error in params.errors:
         messages.warning(request, error)
     rows = [(key, annex, annex.count(params)) for key, annex in ANNEXES.items()]
-    query = urlencode({"mes": params.raw["mes"], "ingreso": options.income_type, "codificacion": options.encoding,
+    query = urlencode({"mes": params.raw["mes"], "ingreso": options.income_type, "operacion": options.operation_type,
+                       "codificacion": options.encoding,
                        "clasificacion": options.classification, "sector": options.sector, "costo": options.cost_type})
     return render(request, "reports/annexes.html", {
         "annexes": rows, "f": params.raw, "params": params, "options": options, "income_types": INCOME_TYPES,
+        "operation_types": OPERATION_TYPES,
         "classifications": CLASSIFICATIONS, "sectors": SECTORS, "cost_types": COST_TYPES,
         "query": query, "renta": params.date_from >= RENTA_FROM})
 

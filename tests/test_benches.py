@@ -37,6 +37,8 @@ BENCHES = {
     "billing_run": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
+    "payments_chaos": ["--small"],
+    "inbox": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }

@@ -179,3 +179,13 @@ def payload_errors(payload: str, *, generation=DEFAULT_GENERATION):
         if path.exists():
             out += _checker(str(path), official=True).errors(as_floats, as_decimals, label=f"{path.name} ")
     return out
+
+
+def parsed_errors(as_floats, as_decimals, *, generation=DEFAULT_GENERATION):
+    """Errors of a DTE already parsed twice (floats for fastjsonschema's quick pass, Decimals for
+    the decimal-aware validator when the quick pass objects) against our schema of its type: the
+    same answer as document_errors(as_decimals), ~10x faster for a valid document (the purchases
+    inbox checks thousands of received ones)."""
+    tipo = (as_decimals.get("identificacion") or {}).get("tipoDte")
+    name = schema_file(tipo, generation=generation)
+    return _checker(str(HERE / generation / name)).errors(as_floats, lambda: as_decimals)

@@ -182,3 +182,39 @@ def test_annex_8_lists_the_perceptions_suffered(month):
 def test_the_reports_page_leads_the_accountant_to_the_inbox(users, client_as):
     assert 'id="purchases-link"' in client_as(users["Contador"]).get("/reportes/").content.decode()
     assert 'id="purchases-link"' not in client_as(users["Supervisor"]).get("/reportes/").content.decode()
+
+
+def test_the_book_has_the_months_purchases_from_excluded_subjects(month, establishments, users):
+    """RACT art. 86 e) and l): an FSE the company issued on 18/11 to Juan Pérez (DUI 04567891-2):
+    subTotal 350.00, IVA withheld 13 % 0.00 — a line with the seller's DUI, 350.00 in "compras a
+    sujetos excluidos" and in the line's total. The month's totals: total 449.40 + 350.00 = 799.40;
+    excluidos 350.00."""
+    import json
+    import uuid
+
+    from dte.models import Document
+
+    point = establishments["pos"]["M001P001"]
+    Document.objects.create(
+        company=point.establishment.company, establishment=point.establishment, point_of_sale=point, tipo_dte="14",
+        status="sealed", issue_date=datetime.date(2026, 11, 18), created_by=users["Contador"], number_year=2026,
+        numero_control="DTE-14-M001P001-000000000000001", codigo_generacion=str(uuid.uuid4()).upper(), correlative=1,
+        payload=json.dumps({"resumen": {"subTotal": 350.00, "reteRenta": 5.00, "totalPagar": 345.00}}), jws="a.b.c",
+        counterparty={"id_type": "13", "id_number": "04567891-2", "name": "Juan Pérez"},
+        amount_gravada=Decimal("350.00"), total_operation=Decimal("350.00"), total_to_pay=Decimal("345.00"),
+        issued_at=datetime.datetime(2026, 11, 18, 9, tzinfo=datetime.UTC))
+    response = month["browser"].get("/reportes/libro-compras/exportar/csv/?mes=2026-11")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    header, lines, totals = rows[0], rows[1:-1], rows[-1]
+    col = {name: i for i, name in enumerate(header)}
+    assert [line[col["Número del documento"]] for line in lines] == [
+        "DTE-03-M001P001-000000000000001", "DTE-05-M001P001-000000000000009", "DTE-14-M001P001-000000000000001",
+        "DTE-03-M001P001-000000000000002"]
+    fse = lines[2]
+    assert (fse[col["NIT o DUI del sujeto excluido"]], fse[col["Nombre del proveedor"]], fse[col["Compras a sujetos excluidos"]],
+            fse[col["Total de compras"]], fse[col["Crédito fiscal"]], fse[col["NRC del proveedor"]]) == (
+        "045678912", "Juan Pérez", "350.00", "350.00", "0.00", "")
+    assert (totals[col["Total de compras"]], totals[col["Compras a sujetos excluidos"]], totals[col["Crédito fiscal"]]) == (
+        "799.40", "350.00", "49.40")
+    page = month["browser"].get("/reportes/libro-compras/?mes=2026-11").content.decode()
+    assert "Juan Pérez" in page and "$ 799.40" in page

@@ -137,3 +137,26 @@ def test_an_unknown_version_is_refused(accountant):
     doc["identificacion"]["version"] = 9
     [result] = _receive([("v9.json", as_file(doc))], accountant)[0]
     assert "versión 9 del tipo 03" in result.refused
+
+
+def test_a_retention_receipt_keeps_its_amount_subject_and_iva_withheld(accountant, parties):
+    """A Comprobante de Retención (07) from a client: its totalSujetoRetencion and totalIVAretenido
+    (CR schema v1) are what Anexo 7 and the retention matching read; it has no crédito fiscal."""
+    import json
+    import uuid
+
+    cr = {"identificacion": {"version": 1, "ambiente": "00", "tipoDte": "07", "numeroControl": "DTE-07-M001P001-000000000000001",
+                             "codigoGeneracion": str(uuid.uuid4()).upper(), "fecEmi": "2026-11-20"},
+          "emisor": {"nit": "06140101001012", "nrc": "1111111", "nombre": "Gran Almacén, S.A."},
+          "receptor": {"tipoDocumento": "36", "numDocumento": "06140507071048", "nrc": "1234567"},
+          "cuerpoDocumento": [{"numItem": 1, "tipoDte": "03", "tipoDoc": 2, "numDocumento": str(uuid.uuid4()).upper(),
+                               "fechaEmision": "2026-11-05", "montoSujetoGrav": 1000.00, "codigoRetencionMH": "22",
+                               "ivaRetenido": 10.00}],
+          "resumen": {"totalSujetoRetencion": 1000.00, "totalIVAretenido": 10.00}}
+    [result] = _receive([("cr.json", json.dumps(cr).encode())], accountant)[0]
+    got = result.document
+    assert (got.tipo_dte, got.total_gravada, got.iva_retenido, got.iva, got.total) == (
+        "07", Decimal("1000.00"), Decimal("10.00"), Decimal("0.00"), Decimal("1000.00"))
+    assert got.supplier_nit == "06140101001012"
+    # no signature, no sello and not MH's full CR: questioned with the reasons, the amounts kept
+    assert got.state == ReceivedState.QUESTIONED and "firmaElectronica" in got.question_reason
