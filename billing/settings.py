@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "payments",
     "orders",  # orders, pay links, holds and the automatic fiscal receipt (issue 20)
     "purchases",
+    "timesheets",  # work time: employees, workdays, periodic runs of FSE / invoices (issue 22)
     "reports",
     "onboarding",  # MH's authorisation: the test set and the move to production
     "clients",
@@ -304,6 +305,12 @@ DTE_PDF_AUTO = envbool("DTE_PDF_AUTO", True)
 DTE_PUBLIC_CONSULT_URL = env("DTE_PUBLIC_CONSULT_URL", "")
 DTE_PDF_LAYOUTS = envlist("DTE_PDF_LAYOUTS", "letter,ticket")  # rendered automatically
 DTE_LINK_DAYS = envint("DTE_LINK_DAYS", 30)  # how long the emailed download link works
+
+# Work-time runs (timesheets): how long a download link it hands out works, how long an S3
+# pre-signed URL lives, and who issues the scheduled runs (default: the first superuser).
+TIMESHEETS_LINK_HOURS = envint("TIMESHEETS_LINK_HOURS", 72)
+TIMESHEETS_PRESIGNED_SECONDS = envint("TIMESHEETS_PRESIGNED_SECONDS", 900)
+TIMESHEETS_RUN_USER = env("TIMESHEETS_RUN_USER", "")
 # Sending a document by hand (Documentos · Enviar): addresses per request, and emails a user may
 # queue per day (sends and retries), so one account cannot mail documents out in bulk.
 DTE_SEND_MAX_RECIPIENTS = envint("DTE_SEND_MAX_RECIPIENTS", 10)

@@ -35,6 +35,7 @@ BENCHES = {
     "chaos": ["--small"],
     "outage_drill": ["--small"],
     "pdf": ["--small"],
+    "billing_run": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
     "payments_chaos": ["--small"],
