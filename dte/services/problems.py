@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from catalogs import countries
+from catalogs.selectors import country_name
 from core import formats
 from dte import arithmetic as ar
 from dte import builders_2026, builders_liquidation
@@ -74,6 +75,9 @@ def _party_problems(document):
             out.append(_("Una factura de exportación necesita un cliente extranjero con país."))
         elif not party.get("activity_description") or not party.get("person_type"):
             out.append(_("Al cliente extranjero le falta la actividad o el tipo de persona."))
+        elif not (party.get("country_name") or country_name(countries.iso_code(party["country_code"]))):
+            out.append(_("El país del cliente (%(c)s) no está en el catálogo CAT-020 cargado: cargue los catálogos de "
+                         "MH (Administración → Catálogos MH) o corrija el país.") % {"c": party["country_code"]})
         extra = document.extra or {}
         # Goods (tipoItemExpor 1 bienes, 3 ambos) leave through a customs office under a regime
         # (facts §10; fe-fex-v1 emisor.recintoFiscal CAT-027, emisor.regimen CAT-028).
@@ -91,6 +95,8 @@ def _party_problems(document):
     elif tipo == ar.FSE:
         if not (party.get("id_type") and party.get("id_number") and party.get("name") and party.get("address")):
             out.append(_("Indique documento, nombre y dirección del sujeto excluido."))
+    elif tipo == ar.CD:
+        out += _donation_problems(document, party)
     elif tipo == ar.NR:
         if not (party.get("id_number") and party.get("name") and party.get("email") and party.get("address")):
             out.append(_("Una nota de remisión necesita receptor con documento, nombre, dirección y correo."))
@@ -154,6 +160,22 @@ def liquidation_problems(document, lines, generation):
     return out
 
 
+def _donation_problems(document, party):
+    """A Comprobante de Donación names its donor (a client: a person or a company, Salvadoran or
+    not) and at least one associated document, e.g. the donatario's qualification under LISR
+    art. 6 (sv-tax-facts-2.md §6; fe-cd-v1/v2: otrosDocumentos required, 1–10)."""
+    out = []
+    if document.client_id is None or not (party.get("id_type") and party.get("id_number") and party.get("name")):
+        out.append(_("Un comprobante de donación se emite al donante: elija el cliente que dona."))
+    elif party.get("kind") != "extranjero" and not (party.get("departamento") and party.get("address")):
+        out.append(_("Al donante domiciliado le falta la dirección, obligatoria en un comprobante de donación."))
+    others = (document.extra or {}).get("otrosDocumentos") or []
+    if not any(o.get("descDocumento") and o.get("detalleDocumento") for o in others):
+        out.append(_("Indique el documento asociado a la donación (p. ej. la calificación como donatario): "
+                     "identificación y descripción."))
+    return out
+
+
 def document_problems(document, lines, related, totals, *, generation=DEFAULT_GENERATION):
     """What stops a document from being issued (not confirmable: it must be fixed)."""
     tipo = document.tipo_dte
@@ -202,7 +224,7 @@ def document_problems(document, lines, related, totals, *, generation=DEFAULT_GE
     unstated = [p for p in payments if not p.get("monto")]
     if len(payments) > 1 and unstated:
         out.append(_("Indique el monto de cada forma de pago."))
-    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR, ar.CL, ar.DCL):
+    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR, ar.CL, ar.DCL, ar.CD):
         paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
         if paid != q2(totals.total_pagar):
             out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": formats.money(paid), "t": formats.money(totals.total_pagar)})
