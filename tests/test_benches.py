@@ -37,6 +37,7 @@ BENCHES = {
     "search": ["--small"],
     "api": ["--small"],
     "inbox": ["--small"],
+    "web_load": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }
