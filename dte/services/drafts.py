@@ -32,7 +32,8 @@ def _check_location(user, establishment_id, point_of_sale_id):
 
 
 def draft_save(*, acting_user, data, lines, related=(), document=None):
-    """Create or replace a draft with its lines and related documents. Only drafts change.
+    """Create or replace a draft with its lines and related documents (``related=None``: the
+    related documents it has stay as they are, without rewriting them). Only drafts change.
 
     Creating a draft is audited; the editor's autosaves are not (one per change of a field): a
     draft has no fiscal effect, and what it held when issued is in the issue's audit row and in
@@ -65,8 +66,9 @@ def draft_save(*, acting_user, data, lines, related=(), document=None):
             DocumentLine(document=document, position=i, **{k: v for k, v in line.items() if k in LINE_FIELDS})
             for i, line in enumerate(lines, start=1)
         ])
-        document.related.all().delete()
-        RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
+        if related is not None:
+            document.related.all().delete()
+            RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
         if created:
             audit_record(actor=acting_user, action=AuditAction.CREATE, obj=document,
                          summary=_("Borrador de %(t)s creado") % {"t": document.get_tipo_dte_display()})
