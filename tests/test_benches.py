@@ -38,6 +38,7 @@ BENCHES = {
     "api": ["--small"],
     "inbox": ["--small"],
     "web_load": ["--small"],
+    "scale": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }
