@@ -6,7 +6,9 @@ the editor's page makes the browser send, with the headers htmx adds (HX-Request
 HX-Trigger, HX-Current-URL and the X-CSRFToken the page's ``hx-headers`` carry) and the whole form
 serialized as htmx serializes it:
 
-    new        GET  /documentos/nuevo/, POST it (tipo, punto de venta) → 302 to the editor, GET it
+    new_form   GET  /documentos/nuevo/
+    new        POST it (tipo, punto de venta) → 302 to the editor
+    editor     GET  the editor's page
     client_q   GET  …/contraparte/?q=…          the client type-ahead
     client     POST …/guardar/ action=set_client the whole form, the editor comes back
     product_q  GET  …/productos/?pq=…            the product type-ahead (per line)
@@ -192,13 +194,13 @@ def login(browser, username):
 def one_document(browser, world, rng, i):
     """One document through the editor, as the page's requests go. Returns the document's id."""
     ccf = i % 3 == 0
-    _s, _l, page = browser.request("new", "GET", "/documentos/nuevo/")
+    _s, _l, page = browser.request("new_form", "GET", "/documentos/nuevo/")
     _s, location, _d = browser.request("new", "POST", "/documentos/nuevo/", {
         "csrfmiddlewaretoken": csrf_of(page), "tipo_dte": "03" if ccf else "01",
         "point_of_sale": str(world["pos"])}, expect=(302,))
     edit = urlsplit(location).path
     pk = int(re.search(r"/documentos/(\d+)/editar/", edit).group(1))
-    _s, _l, page = browser.request("new", "GET", edit)
+    _s, _l, page = browser.request("editor", "GET", edit)
     fields = form_fields(page)
     base = f"/documentos/{pk}"
     hx = {"page": edit}
@@ -398,7 +400,7 @@ def wait_sealed(pks, timeout):
     return left
 
 
-STEPS = ["new", "client_q", "client", "product_q", "product", "autosave", "confirm", "issue"]
+STEPS = ["new_form", "new", "editor", "client_q", "client", "product_q", "product", "autosave", "confirm", "issue"]
 
 
 def main():
