@@ -157,8 +157,10 @@ DEFAULT_ROLES = {
         "description": _("Revisa estados, resuelve rechazos, invalida, emite notas de crédito y débito y exporta "
                          "libros y clientes."),
         # Corrections after the invalidation window go through credit and debit notes (facts §1):
-        # the accountant issues those, and only those.
-        "document_types": ["05", "06"],
+        # the accountant issues those; and the period-end liquidations (sv-tax-facts-2.md §6): the
+        # Comprobante de Liquidación (08) to a mandante, the Documento Contable de Liquidación (09)
+        # to an affiliated merchant (migration 0015).
+        "document_types": ["05", "06", "08", "09"],
         "grants": [
             (Module.CLIENTES, _V), (Module.CLIENTES, Action.EXPORT),
             (Module.INVENTARIO, _V),

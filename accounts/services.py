@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from accounts.models import Company, Role, RolePermission, User
 from accounts.modules import ALL as ALL_GRANTS
 from accounts.modules import DEFAULT_ROLES, Module
+from accounts.signals import role_grants_changed
 from core.audit import audit_record, audited_delete, audited_save
 from core.models import AuditAction
 from core.modules import Action
@@ -67,6 +68,7 @@ def role_set_permissions(*, role, grants, acting_user):
         if before != after:
             audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=role, before=before, after=after,
                          summary="Permisos del rol")
+            role_grants_changed.send(sender=Role, role=role)
     return role
 
 

@@ -2,6 +2,8 @@
 user is the key's service account, so the role's grants and every core.scope rule apply to it as
 to a person with that role and those places."""
 
+import time
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -10,7 +12,8 @@ from rest_framework import authentication, exceptions
 from api.models import ApiKey
 from api.services import api_key_check
 
-LAST_USED_EVERY_SECONDS = 60  # last_used_at is written at most once a minute per key
+LAST_USED_EVERY_SECONDS = 60  # last_used_at is written at most once a minute per key (and web process)
+_last_written = {}  # key id → time.monotonic() of this process's last write of last_used_at
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -31,9 +34,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_check(raw)
         if key is None:
             raise exceptions.AuthenticationFailed(_("Clave de API no válida o revocada."))
-        now = timezone.now()
-        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_EVERY_SECONDS:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        # Decided here, not from key.last_used_at: the key may come from api.keycache, as it was
+        # up to half a minute ago.
+        moment = time.monotonic()
+        if moment - _last_written.get(key.pk, -LAST_USED_EVERY_SECONDS) >= LAST_USED_EVERY_SECONDS:
+            _last_written[key.pk] = moment
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         request._request.api_key = key  # for the call record (api.middleware), outside DRF's request
         return key.user, key
 

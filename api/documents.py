@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import PointOfSale
+from accounts.selectors import point_of_sale_for_user
 from api.errors import ApiError
 from api.serializers import case_data
 from catalogs.selectors import catalog_has
@@ -63,6 +63,14 @@ def _post(doc, content):
                 "bienTitulo"):
         if key in extra:
             post[key] = _text(extra[key])
+    # A Documento Contable de Liquidación's settlement and who delivers it; a sale's mandante (the
+    # editor's fields of the same names: dte.forms._settlement, _third_party).
+    for section in ("liquidacion", "extension"):
+        if doc.tipo_dte == "09" and isinstance(extra.get(section), dict):
+            post.update({key: _text(value) for key, value in extra[section].items()})
+    if isinstance(extra.get("ventaTercero"), dict):
+        post["tercero-nit"] = _text(extra["ventaTercero"].get("nit"))
+        post["tercero-nombre"] = _text(extra["ventaTercero"].get("nombre"))
     party = content.get("counterparty")
     if party is not None:
         for key in forms.PARTY_FIELDS:
@@ -132,7 +140,8 @@ def _related(doc, user, ids, lines):
 
 def _party(doc, user, content, data):
     """The client (or the provider of a retention) as the editor sets it: only a client the key
-    may see and who may receive this type."""
+    may see and who may receive this type. Returns the client read, if any."""
+    client = None
     if "client" in content:
         if content["client"] is None:
             data.update(client_id=None)
@@ -154,12 +163,14 @@ def _party(doc, user, content, data):
         if provider is None:
             _bad(_("El proveedor %(p)s no existe o está inactivo.") % {"p": content["provider"]}, field="provider")
         data["provider_id"] = provider.pk
+    return client
 
 
-def _save(doc, user, content, *, new):
-    """Apply ``content`` to the draft ``doc`` (unsaved when ``new``) through the editor's reader."""
+def _save(doc, user, content, *, new, point=None):
+    """Apply ``content`` to the draft ``doc`` (unsaved when ``new``, at ``point``) through the
+    editor's reader."""
     data = {}
-    _party(doc, user, content, data)
+    client = _party(doc, user, content, data)
     lines_given = "lines" in content
     content = {**content, "lines": _product_defaults(doc, content)} if lines_given else content
     related_ids = content.get("related")
@@ -198,7 +209,8 @@ def _save(doc, user, content, *, new):
     if new:
         data.update(tipo_dte=doc.tipo_dte, establishment_id=doc.establishment_id, point_of_sale_id=doc.point_of_sale_id)
     try:
-        return draft_save(acting_user=user, data=data, lines=lines, related=related, document=None if new else doc)
+        return draft_save(acting_user=user, data=data, lines=lines, related=related, document=None if new else doc,
+                          point_of_sale=point, client=client)
     except ValidationError as exc:
         _bad(exc.messages[0], errors=[{"code": "invalid", "message": m, "field": None} for m in exc.messages])
 
@@ -207,12 +219,12 @@ def document_create(*, user, content):
     """A new draft of ``content["tipo_dte"]`` at ``content["point_of_sale"]``, with its content."""
     if content["tipo_dte"] not in types_for(user=user):
         raise PermissionDenied(_("El rol de la clave no emite «%(t)s».") % {"t": content["tipo_dte"]})
-    point = PointOfSale.objects.select_related("establishment").filter(pk=content["point_of_sale"]).first()
+    point = point_of_sale_for_user(user=user, pk=content["point_of_sale"])  # its grant read with it
     if point is None:
         _bad(_("No existe el punto de venta %(p)s.") % {"p": content["point_of_sale"]}, field="point_of_sale")
     doc = Document(tipo_dte=content["tipo_dte"], establishment_id=point.establishment_id, point_of_sale_id=point.pk,
                    issue_date=content.get("issue_date") or _today(), extra={}, created_by=user)
-    return _save(doc, user, content, new=True)
+    return _save(doc, user, content, new=True, point=point)
 
 
 def document_update(*, user, pk, content):

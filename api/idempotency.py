@@ -9,7 +9,9 @@ How: the call runs in one transaction that first inserts the key's row (unique p
 Idempotency-Key). A duplicate's insert waits on that unique index until the first transaction
 ends: if it committed, the duplicate reads the stored answer; if it rolled back, the duplicate
 runs itself. Answers 2xx and 4xx are kept (the call was understood and decided); a 5xx rolls back,
-so the same key may be tried again. This is the one place the API holds a transaction around a
+so the same key may be tried again. The answer kept and the call's record (api.ApiCall, which
+api.middleware writes for every other call) are written by one statement in the call's own
+transaction: they commit with the document, or not at all. This is the one place the API holds a transaction around a
 whole call (the project does not use ATOMIC_REQUESTS): the lock is the point."""
 
 import hashlib
@@ -25,7 +27,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.errors import ApiError
-from api.models import IdempotentRequest
+from api.middleware import RECORD_FIELDS, call_record
+from api.models import ApiCall, IdempotentRequest
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -99,6 +102,25 @@ def _claim(request, key, body_hash, now):
     return None, IdempotentRequest.objects.filter(api_key=request.auth, key=key).first()
 
 
+_KEEP_SQL = (f"WITH kept AS (UPDATE {IdempotentRequest._meta.db_table} SET status = %s, response = %s "  # noqa: S608 - our tables
+             f"WHERE id = %s) INSERT INTO {ApiCall._meta.db_table} ({', '.join(RECORD_FIELDS)}) "
+             f"VALUES ({', '.join(['%s'] * len(RECORD_FIELDS))})")
+
+
+def _keep(request, row_id, response):
+    """Keep the answer on the key's row and, on PostgreSQL, record the call in the same statement
+    (True: api.middleware need not record it)."""
+    stored = _stored(response)
+    if connection.vendor != "postgresql":
+        IdempotentRequest.objects.filter(pk=row_id).update(status=response.status_code, response=stored)
+        return False
+    encrypted = IdempotentRequest._meta.get_field("response").get_db_prep_save(stored, connection)
+    _route, record = call_record(request._request, response.status_code)
+    with connection.cursor() as cursor:
+        cursor.execute(_KEEP_SQL, [response.status_code, encrypted, row_id, *record])
+    return True
+
+
 def _run(view, handler, request, key, body_hash, args, kwargs):
     now = timezone.now()
     horizon = now - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
@@ -124,7 +146,8 @@ def _run(view, handler, request, key, body_hash, args, kwargs):
                 response = view.handle_exception(exc)  # re-raises what is not an API error: rolled back
             if response.status_code >= 500 or transaction.get_rollback():
                 raise _Rollback(response)  # not kept: the same key may be tried again
-            IdempotentRequest.objects.filter(pk=row_id).update(status=response.status_code, response=_stored(response))
-            return response
+            recorded = _keep(request, row_id, response)
+        request._request.api_call_recorded = recorded  # committed: the middleware writes no second record
+        return response
     except _Rollback as rollback:
         return rollback.response

@@ -36,10 +36,21 @@ def api_language(request):
     return settings.LANGUAGE_CODE
 
 
-_RECORD_FIELDS = ("key_id", "at", "method", "route", "status", "duration_ms", "address")
+RECORD_FIELDS = ("key_id", "at", "method", "route", "status", "duration_ms", "address")
 _RECORD_SQL = (f"WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)) "  # noqa: S608 - our table
-               f"INSERT INTO {ApiCall._meta.db_table} ({', '.join(_RECORD_FIELDS)}) "
+               f"INSERT INTO {ApiCall._meta.db_table} ({', '.join(RECORD_FIELDS)}) "
                f"SELECT %s, %s, %s, %s, %s, %s, %s FROM quick")
+
+
+def call_record(request, status):
+    """(route, the values of RECORD_FIELDS) of the call ``request`` (Django's) answered ``status``."""
+    match = getattr(request, "resolver_match", None)
+    route = match.route if match is not None else request.path[:200]
+    key = getattr(request, "api_key", None)
+    started = getattr(request, "api_started", None)
+    duration = int((time.monotonic() - started) * 1000) if started is not None else 0
+    return route, [key.pk if key is not None else None, timezone.now(), request.method[:8], route[:200], status,
+                   duration, request.META.get("REMOTE_ADDR") or None]
 
 
 class ApiMiddleware:
@@ -52,12 +63,12 @@ class ApiMiddleware:
         language = api_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        started = time.monotonic()
+        started = request.api_started = time.monotonic()
         response = self.get_response(request)
         if response.status_code >= 400 and response.get("Content-Type", "").startswith("text/html"):
             response = self._json_error(response)
         response.headers["Content-Language"] = language
-        if request.path.startswith("/api/v1/"):
+        if request.path.startswith("/api/v1/") and not getattr(request, "api_call_recorded", False):
             self._record(request, response, started)
         translation.deactivate()
         return response
@@ -79,12 +90,7 @@ class ApiMiddleware:
         return out
 
     def _record(self, request, response, started):
-        match = getattr(request, "resolver_match", None)
-        route = match.route if match is not None else request.path[:200]
-        key = getattr(request, "api_key", None)
-        values = [key.pk if key is not None else None, timezone.now(), request.method[:8], route[:200],
-                  response.status_code, int((time.monotonic() - started) * 1000),
-                  request.META.get("REMOTE_ADDR") or None]
+        route, values = call_record(request, response.status_code)
         try:
             if connection.vendor == "postgresql" and connection.get_autocommit():
                 # One statement, its own transaction, which need not wait for the disk: a crash may
@@ -92,6 +98,6 @@ class ApiMiddleware:
                 with connection.cursor() as cursor:
                     cursor.execute(_RECORD_SQL, values)
             else:
-                ApiCall.objects.create(**dict(zip(_RECORD_FIELDS, values, strict=True)))
+                ApiCall.objects.create(**dict(zip(RECORD_FIELDS, values, strict=True)))
         except Exception:  # noqa: BLE001 - the call itself was answered; a lost record is logged, not raised
             log.warning("no se pudo registrar la llamada %s %s", request.method, route, exc_info=True)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_assign_locations
+from api import keycache
 from api.models import ApiKey
 from core.audit import audit_record, audited_save
 from core.models import AuditAction
@@ -90,18 +91,27 @@ def api_key_revoke(*, key, acting_user):
             return key
         User.objects.filter(pk=key.user_id).update(is_active=False)
         audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=key, summary=_("Clave de API revocada"))
+        keycache.forget_all()  # the updates above send no signal: a cached key stops working now
     key.refresh_from_db()
     return key
 
 
 def api_key_check(raw):
-    """The active key ``raw`` is, with its account and role loaded; None otherwise. The digest is
-    compared in constant time."""
+    """The active key ``raw`` is, with its account, role, grants and integration loaded; None
+    otherwise. The digest is compared in constant time, on every call, also when the key comes
+    from api.keycache (which only spares the queries that find it)."""
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1]:
         return None
-    key = (ApiKey.objects.select_related("user__role", "integration")
-           .filter(prefix=parts[1], revoked_at__isnull=True, integration__is_active=True).first())
-    if key is None or not hmac.compare_digest(key.key_hash, _digest(raw)) or not key.user.is_active:
+    prefix = parts[1]
+    key, generation = keycache.lookup(prefix)
+    if key is None:
+        key = (ApiKey.objects.select_related("user__role", "integration")
+               .filter(prefix=prefix, revoked_at__isnull=True, integration__is_active=True).first())
+        if key is None or not key.user.is_active:
+            return None
+        key.user.grants()  # read now, so the cached account answers KeyGrant without a query
+        keycache.keep(prefix, generation, key)
+    if not hmac.compare_digest(key.key_hash, _digest(raw)):
         return None
     return key

@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from api.views import catalogues, documents, money, purchases, webhooks
+from api.views import catalogues, documents, money, orders, purchases, webhooks
 
 app_name = "api"
 
@@ -33,6 +33,11 @@ v1 = [
     path("pagos/", money.PaymentListView.as_view(), name="payments"),
     path("pagos/<int:pk>/", money.PaymentDetailView.as_view(), name="payment"),
     path("contingencia/", money.ContingencyView.as_view(), name="contingency"),
+    path("pedidos/", orders.OrderListView.as_view(), name="orders"),
+    path("pedidos/<int:pk>/", orders.OrderDetailView.as_view(), name="order"),
+    path("pedidos/<int:pk>/cobrar/", orders.OrderCashierView.as_view(), name="order_pay_at_till"),
+    path("pedidos/<int:pk>/despachar/", orders.OrderShipView.as_view(), name="order_ship"),
+    path("pedidos/<int:pk>/cancelar/", orders.OrderCancelView.as_view(), name="order_cancel"),
     path("compras/", purchases.ReceivedListView.as_view(), name="received"),
     path("compras/<int:pk>/", purchases.ReceivedDetailView.as_view(), name="received_document"),
     path("webhooks/", webhooks.SubscriptionListView.as_view(), name="webhooks"),

@@ -11,6 +11,9 @@ acting (what the form's two requests run, without HTTP).
 
 Prints documents/s of each, the API's share of the direct rate and the p95 of an API call (and of
 one direct document). Target: ≥ 100 documents/s through the API and ≥ 70 % of the direct rate.
+Also the CPU time the Python processes spent per document (the gunicorn workers and the client
+threads; the direct processes), which a machine busy with other work disturbs less than the rates:
+PostgreSQL's and Redis's share is not in it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/facturador_bench_api .venv/bin/python bench/api.py [--docs 2000] [--small]
 """
@@ -35,6 +38,33 @@ from _stack import free_port  # noqa: E402
 
 WORKERS = 2
 CLIENT_THREADS = 4
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids):
+    """CPU seconds (user + system) the processes ``pids`` have used so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / TICK
+
+
+def children_of(parent):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
 
 
 def p95(values):
@@ -175,12 +205,13 @@ def direct_child(path):
     for body in bodies[:3]:
         one(body)  # warm up (key loading, caches): issued too, not timed
     times = []
-    started = time.time()
+    started, cpu = time.time(), time.process_time()
     for body in bodies[3:]:
         t = time.perf_counter()
         one(body)
         times.append(time.perf_counter() - t)
-    print("RESULT " + json.dumps({"times": times, "start": started, "end": time.time()}))
+    print("RESULT " + json.dumps({"times": times, "start": started, "end": time.time(),
+                                  "cpu": time.process_time() - cpu}))
 
 
 def direct(world, bodies, timeout):
@@ -206,7 +237,7 @@ def direct(world, bodies, timeout):
             raise SystemExit(err[-3000:])
         results.append(json.loads(line[7:]))
     wall = max(r["end"] for r in results) - min(r["start"] for r in results)
-    return wall, [t for r in results for t in r["times"]]
+    return wall, [t for r in results for t in r["times"]], sum(r["cpu"] for r in results)
 
 
 def main():
@@ -235,17 +266,21 @@ def main():
     # two cores) weighs on both alike.
     rounds = 1 if args.docs < 200 else 4
     per_round = args.docs // rounds
-    wall_api = wall_direct = 0.0
+    wall_api = wall_direct = cpu_api = cpu_direct = 0.0
     times_api, times_direct = [], []
     try:
         through_api(port, raw, [sale(world, rng) for _ in range(2 * CLIENT_THREADS)], args.timeout)  # warm up
+        workers = children_of(server.pid)
         for _round in range(rounds):
+            before = cpu_of(workers) + time.process_time()  # the workers, and this process's client threads
             wall, times = through_api(port, raw, [sale(world, rng) for _ in range(per_round)], args.timeout)
+            cpu_api += cpu_of(workers) + time.process_time() - before
             wall_api += wall
             times_api += times
-            wall, times = direct(world, [sale(world, rng) for _ in range(per_round + 3 * WORKERS)], args.timeout)
+            wall, times, cpu = direct(world, [sale(world, rng) for _ in range(per_round + 3 * WORKERS)], args.timeout)
             wall_direct += wall
             times_direct += times
+            cpu_direct += cpu
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -258,6 +293,9 @@ def main():
           f"p95 {p95(times_api) * 1000:.1f} ms  p50 {statistics.median(times_api) * 1000:.1f} ms")
     print(f"{'servicios (2 procesos)':<30}{len(times_direct):>7} docs {rate_direct:>8.0f} docs/s  "
           f"p95 {p95(times_direct) * 1000:.1f} ms")
+    cpu_doc_api, cpu_doc_direct = cpu_api * 1000 / len(times_api), cpu_direct * 1000 / len(times_direct)
+    print(f"CPU de Python por documento: API {cpu_doc_api:.1f} ms, servicios {cpu_doc_direct:.1f} ms "
+          f"(sin PostgreSQL ni Redis; carga de la máquina al terminar {os.getloadavg()[0]:.1f})")
     from api.models import ApiCall
     from dte.models import Document
 
@@ -265,7 +303,8 @@ def main():
     calls = ApiCall.objects.filter(route="api/v1/documentos/", status=201).count()
     print(f"api_docs={len(times_api)} api_docs_per_s={rate_api:.0f} api_p95_ms={p95(times_api) * 1000:.1f} "
           f"direct_docs_per_s={rate_direct:.0f} direct_p95_ms={p95(times_direct) * 1000:.1f} "
-          f"api_share_of_direct={rate_api / rate_direct:.2f} workers={WORKERS} issued={issued} calls_recorded={calls}")
+          f"api_share_of_direct={rate_api / rate_direct:.2f} api_cpu_ms_per_doc={cpu_doc_api:.1f} "
+          f"direct_cpu_ms_per_doc={cpu_doc_direct:.1f} workers={WORKERS} issued={issued} calls_recorded={calls}")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,10 @@ app.conf.beat_schedule = {
         "task": "webhooks.sweep",
         "schedule": float(os.environ.get("WEBHOOK_SWEEP_EVERY_SECONDS", "30")),
     },
+    "orders-sweep": {  # operations in doubt and lost webhooks resolved by asking the gateway; holds expired
+        "task": "orders.sweep",
+        "schedule": float(os.environ.get("ORDERS_SWEEP_EVERY_SECONDS", "60")),
+    },
     "onboarding-sweep": {
         "task": "onboarding.sweep",
         "schedule": float(os.environ.get("ONBOARDING_SWEEP_EVERY_SECONDS", "60")),

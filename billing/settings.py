@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dte",
     "contingency",
     "payments",
+    "orders",  # orders, pay links, holds and the automatic fiscal receipt (issue 20)
     "purchases",
     "reports",
     "onboarding",  # MH's authorisation: the test set and the move to production
@@ -430,6 +431,13 @@ DTE_SIGNER_URL = env("DTE_SIGNER_URL", "http://127.0.0.1:8113")
 
 # MH's authorisation test set (onboarding): a step waiting for MH's seals looks again this often.
 ONBOARDING_WAIT_SECONDS = float(env("ONBOARDING_WAIT_SECONDS", "2"))
+
+# Orders (issue 20): how long a pay link and a hold last, and how often lost webhooks are
+# recovered by asking the gateways (orders.tasks.sweep).
+ORDER_LINK_HOURS = envint("ORDER_LINK_HOURS", 72)
+ORDER_HOLD_DAYS = envint("ORDER_HOLD_DAYS", 7)
+# an operation this old with no answer is asked about; a paid order this old without receipt is issued again
+ORDERS_SWEEP_GRACE_SECONDS = envint("ORDERS_SWEEP_GRACE_SECONDS", 30)
 
 # MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")

@@ -20,6 +20,8 @@ urlpatterns = [
     path("documentos/", include("dte.urls")),
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
+    path("pedidos/", include("orders.urls")),
+    path("pagar/", include("orders.pay_urls")),
     path("compras/", include("purchases.urls")),
     path("reportes/", include("reports.urls")),
     path("configuracion/autorizacion-mh/", include("onboarding.urls")),

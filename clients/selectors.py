@@ -17,6 +17,15 @@ def clients_for_user(*, user):
                      | Q(sales_rep=user))
 
 
+def client_reachable(*, user, client):
+    """Whether ``client`` (already read) is among clients_for_user(user): the same rule for one
+    row (core.scope's row rule), without the scope's subquery unless the client belongs to an
+    establishment. ``user`` is active (core.scope asks only then)."""
+    if user.company_wide or client.establishment_id is None or client.sales_rep_id == user.pk:
+        return True
+    return establishments_for_user(user=user).filter(pk=client.establishment_id).exists()
+
+
 def client_get_for_user(*, user, pk):
     return get_object_or_404(clients_for_user(user=user), pk=pk)
 

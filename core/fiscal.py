@@ -23,6 +23,8 @@ class DocType(models.TextChoices):
     NC = "05", _("Nota de Crédito")
     ND = "06", _("Nota de Débito")
     CR = "07", _("Comprobante de Retención")
+    CL = "08", _("Comprobante de Liquidación")
+    DCL = "09", _("Documento Contable de Liquidación")
     FEX = "11", _("Factura de Exportación")
     FSE = "14", _("Factura de Sujeto Excluido")
 

@@ -16,7 +16,9 @@ Conventions (each cited from the facts page):
 - 1 % IVA retention (ivaRete1): the buyer is a large taxpayer, the company is not, and the
   taxable base (net of IVA) reaches the threshold; 1 % perception (ivaPerci1, CCF/NC/ND): the
   company is a large taxpayer, the buyer is not, same base test. If the taxable total is zero both
-  are zero (schema rule).
+  are zero (schema rule);
+- Comprobante de Liquidación (08) and Documento Contable de Liquidación (09): sv-tax-facts-2.md §6
+  (see ``_compute_liquidation`` and ``_compute_card_settlement``).
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from decimal import Decimal
 
 from dte.amounts import CENT, ITEM, ZERO, D, q2, q8
 from dte.taxes import (
+    CARD_PERCEPTION_RATE,
     EXENTO,
     GRAVADO,
     IVA,
@@ -38,7 +41,8 @@ from dte.taxes import (
 )
 
 FACTURA, CCF, NR, NC, ND, CR, FEX, FSE = "01", "03", "04", "05", "06", "07", "11", "14"
-ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE]
+CL, DCL = "08", "09"  # Comprobante de Liquidación, Documento Contable de Liquidación (sv-tax-facts-2.md §6)
+ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE, CL, DCL]
 NET_TYPES = {CCF, NR, NC, ND}  # prices without IVA, IVA as tributo 20
 LARGE = "grande"
 
@@ -61,6 +65,9 @@ class LineIn:
     retention_base: Decimal = ZERO
     retention_code: str = ""
     retention_amount: Decimal | None = None
+    # Comprobante de Liquidación: the liquidated document's columns (no sujeta, exenta, gravada,
+    # exportación), net of IVA and global discounts; negative for an invalidated one (§6)
+    liquidated: tuple = ()
 
 
 @dataclass
@@ -77,6 +84,8 @@ class DocIn:
     buyer_size: str = "otro"
     retention_threshold: Decimal = Decimal("100.00")
     income_tax_rate: Decimal = Decimal("0.10")
+    # Documento Contable de Liquidación: valorOperaciones, montoSinPercepcion, porcentComision
+    settlement: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +98,7 @@ class LineOut:
     no_gravado: Decimal = ZERO
     tributos: list | None = None
     iva_retenido: Decimal = ZERO
+    exportacion: Decimal = ZERO  # CL: the liquidated document's export sales
     discount: Decimal = ZERO  # montoDescu as written: the line's own discount plus its share of a prorated global one
 
 
@@ -120,6 +130,16 @@ class Totals:
     total_compra: Decimal = ZERO
     total_sujeto_retencion: Decimal = ZERO
     total_iva_retenido: Decimal = ZERO
+    # CL
+    total_exportacion: Decimal = ZERO
+    # DCL (sub_total, total_iva and total_pagar = liquidoApagar are the shared fields)
+    valor_operaciones: Decimal = ZERO
+    monto_sin_percepcion: Decimal = ZERO
+    monto_sujeto_percepcion: Decimal = ZERO
+    iva_percibido: Decimal = ZERO
+    porcent_comision: Decimal = ZERO
+    comision: Decimal = ZERO
+    iva_comision: Decimal = ZERO
 
     @property
     def taxable_base(self):
@@ -184,6 +204,10 @@ def compute(doc: DocIn) -> Totals:
         return _compute_excluded(doc)
     if tipo == FEX:
         return _compute_export(doc)
+    if tipo == CL:
+        return _compute_liquidation(doc)
+    if tipo == DCL:
+        return _compute_card_settlement(doc)
     return _compute_sale(doc)
 
 
@@ -339,4 +363,65 @@ def _compute_retention(doc):
     out.total_sujeto_retencion = q2(sum((lo.gravada for lo in out.lines), ZERO))
     out.total_iva_retenido = q2(sum((lo.iva_retenido for lo in out.lines), ZERO))
     out.total_pagar = out.total_iva_retenido
+    return out
+
+
+def _compute_liquidation(doc):
+    """Comprobante de Liquidación (08; sv-tax-facts-2.md §6): the commission agent, consignee or
+    auctioneer tells its mandante what it sold on the mandante's behalf, one line per own
+    FE/CCF/NC/ND/FEX, its columns net of IVA and global discounts (negative for an invalidated
+    document listed again). ivaItem = ventaGravada × 13 % (informative); subTotalVentas = noSuj +
+    exenta + gravada + exportación; IVA (tributo 20, the mandante's débito) = 13 % of the taxable
+    total, computed once on the total like every net type; montoTotalOperacion = subTotalVentas +
+    Σ tributos; total = montoTotalOperacion + ivaPerci, never below 0. [G] the facts give no case in
+    which the agent perceives on a liquidation: ivaPerci is 0."""
+    out = Totals()
+    for line in doc.lines:
+        no_suj, exenta, gravada, exportacion = (q8(x) for x in (tuple(line.liquidated) + (ZERO,) * 4)[:4])
+        lo = LineOut(no_suj=no_suj, exenta=exenta, gravada=gravada, exportacion=exportacion,
+                     iva_item=q8(gravada * IVA_RATE), tributos=[IVA] if gravada else None)
+        out.lines.append(lo)
+    out.total_no_suj = q2(sum((lo.no_suj for lo in out.lines), ZERO))
+    out.total_exenta = q2(sum((lo.exenta for lo in out.lines), ZERO))
+    out.total_gravada = q2(sum((lo.gravada for lo in out.lines), ZERO))
+    out.total_exportacion = q2(sum((lo.exportacion for lo in out.lines), ZERO))
+    out.sub_total_ventas = out.total_no_suj + out.total_exenta + out.total_gravada + out.total_exportacion
+    out.sub_total = out.sub_total_ventas
+    if out.total_gravada:
+        out.tributos.append({"codigo": IVA, "descripcion": TAX_NAMES[IVA], "valor": q2(out.total_gravada * IVA_RATE)})
+    out.total_iva = sum((t["valor"] for t in out.tributos), ZERO)
+    out.monto_total_operacion = out.sub_total_ventas + out.total_iva
+    out.total_pagar = max(out.monto_total_operacion + out.iva_perci1, ZERO)
+    return out
+
+
+def _compute_card_settlement(doc):
+    """Documento Contable de Liquidación (09; sv-tax-facts-2.md §6, CT arts. 112, 162-A): the card
+    issuer or administrator settles with an affiliated merchant the card sales of a period and
+    perceives 2 % of their net value. subTotal = valorOperaciones − montoSinPercepcion; the net
+    value (montoSujetoPercepcion) is subTotal ÷ 1.13 and iva the IVA inside subTotal (the two add
+    up to it); ivaPercibido = montoSujetoPercepcion × 2 %; [G, after a public implementation C]
+    comisión = montoSujetoPercepcion × porcentComision %, ivaComision = comisión × 13 %;
+    liquidoApagar = valorOperaciones − comisión − ivaPercibido − ivaComision [C]."""
+    s = doc.settlement or {}
+    out = Totals()
+    out.valor_operaciones = q2(s.get("valorOperaciones"))
+    out.monto_sin_percepcion = q2(s.get("montoSinPercepcion"))
+    out.porcent_comision = q2(s.get("porcentComision"))
+    if out.valor_operaciones <= 0:
+        raise ArithmeticError_("el valor de las operaciones debe ser mayor que cero")
+    if out.monto_sin_percepcion < 0 or out.monto_sin_percepcion >= out.valor_operaciones:
+        raise ArithmeticError_("el monto sin percepción debe ser menor que el valor de las operaciones")
+    if not ZERO <= out.porcent_comision <= 100:
+        raise ArithmeticError_("el porcentaje de comisión va de 0 a 100")
+    out.sub_total = out.valor_operaciones - out.monto_sin_percepcion
+    out.monto_sujeto_percepcion = q2(out.sub_total / IVA_DIVISOR)
+    out.total_iva = out.sub_total - out.monto_sujeto_percepcion
+    out.iva_percibido = q2(out.monto_sujeto_percepcion * CARD_PERCEPTION_RATE)
+    out.comision = q2(out.monto_sujeto_percepcion * out.porcent_comision / 100)
+    out.iva_comision = q2(out.comision * IVA_RATE)
+    out.total_pagar = out.valor_operaciones - out.comision - out.iva_percibido - out.iva_comision
+    if out.total_pagar <= 0:
+        raise ArithmeticError_("la comisión y la percepción no pueden superar el valor de las operaciones")
+    out.monto_total_operacion = out.valor_operaciones
     return out

@@ -16,6 +16,8 @@ WITH_OTHER_DOCS = {ar.FACTURA, ar.CCF, ar.FEX}
 WITH_RELATED = {ar.FACTURA, ar.CCF, ar.NR, ar.NC, ar.ND}
 WITH_THIRD_PARTY = {ar.FACTURA, ar.CCF, ar.NR, ar.NC, ar.ND, ar.FEX}
 WITH_EXTENSION = {ar.FACTURA, ar.CCF, ar.NR, ar.NC, ar.ND, ar.CR}
+# A Comprobante de Liquidación line's columns (DocumentLine.extra), in the arithmetic's order.
+LIQUIDATED_COLUMNS = ("ventaNoSuj", "ventaExenta", "ventaGravada", "exportaciones")
 
 
 def _none(value):
@@ -71,13 +73,16 @@ def doc_input(document, lines, *, company_size, settings_thresholds):
                          retention_base=D((x.extra or {}).get("montoSujetoGrav")),
                          retention_code=(x.extra or {}).get("codigoRetencionMH", ""),
                          retention_amount=(D(x.extra["ivaRetenido"]) if (x.extra or {}).get("ivaRetenido") not in
-                                           (None, "") else None))
+                                           (None, "") else None),
+                         liquidated=tuple(D((x.extra or {}).get(k)) for k in LIQUIDATED_COLUMNS)
+                         if document.tipo_dte == ar.CL else ())
                for x in lines],
         discount_no_suj=D(document.discount_no_suj), discount_exenta=D(document.discount_exenta),
         discount_gravada=D(document.discount_gravada), discount=D(extra.get("descuento")),
         insurance=D(extra.get("seguro")), freight=D(extra.get("flete")),
         company_size=company_size, buyer_size=buyer_size,
         retention_threshold=settings_thresholds.retention_base, income_tax_rate=settings_thresholds.income_tax_rate,
+        settlement=(extra.get("liquidacion") or {}) if document.tipo_dte == ar.DCL else {},
     )
 
 
@@ -297,8 +302,10 @@ def resumen(tipo, document, totals):
     out.update({"totalNoGravado": t.total_no_gravado, "totalPagar": t.total_pagar, "totalLetras": letras})
     if tipo == ar.FACTURA:
         out["totalIva"] = t.total_iva
+    # numPagoElectronico: the electronic payment's reference when a gateway took the money
+    # (orders: the gateway's authorisation code; facts §2.5), else null.
     out.update({"saldoFavor": ZERO, "condicionOperacion": condicion, "pagos": pagos(document, t.total_pagar),
-                "numPagoElectronico": None})
+                "numPagoElectronico": (document.extra or {}).get("numPagoElectronico") or None})
     return out
 
 
@@ -315,6 +322,14 @@ def extension(document):
 def build(*, document, lines, related_docs, totals, company, establishment, point_of_sale, version, ambiente,
           numero_control, codigo_generacion, hor_emi, contingency=None, generation=DEFAULT_GENERATION) -> dict:
     """The whole document, in the key order of its schema, in ``generation`` (dte.generations)."""
+    if document.tipo_dte in (ar.CL, ar.DCL):
+        from dte import builders_liquidation  # noqa: PLC0415 - cycle: it builds on this module's sections
+
+        return builders_liquidation.build(document=document, lines=lines, totals=totals, company=company,
+                                          establishment=establishment, point_of_sale=point_of_sale,
+                                          generation=generation, version=version, ambiente=ambiente,
+                                          numero_control=numero_control, codigo_generacion=codigo_generacion,
+                                          fec_emi=document.issue_date, hor_emi=hor_emi, contingency=contingency)
     if generation != DEFAULT_GENERATION:
         from dte import builders_2026  # noqa: PLC0415 - cycle: it builds on this module's sections
 

@@ -211,7 +211,7 @@ def resumen(tipo, document, totals):
                 "totalPagar": old["totalPagar"], "totalLetras": old["totalLetras"], "saldoFavor": ZERO,
                 "condicionOperacion": old["condicionOperacion"], "pagos": old["pagos"],
                 "codIncoterms": old["codIncoterms"], "descIncoterms": old["descIncoterms"],
-                "numPagoElectronico": None, "observaciones": observaciones}
+                "numPagoElectronico": old["numPagoElectronico"], "observaciones": observaciones}
     if tipo in (ar.NC, ar.ND):
         return _note_resumen(tipo, document, totals)
     old = b23.resumen(tipo, document, totals)

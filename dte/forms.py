@@ -17,6 +17,12 @@ from dte.models import Condition, Treatment
 LINE_TEXT = ("code", "description", "related_code")
 LINE_DECIMAL = ("quantity", "unit_price", "discount")
 CR_FIELDS = ("tipoDte", "tipoDoc", "numDocumento", "fechaEmision", "montoSujetoGrav", "codigoRetencionMH", "ivaRetenido")
+# A Comprobante de Liquidación line: the liquidated document and its columns (sv-tax-facts-2.md §6).
+CL_FIELDS = ("tipoDte", "tipoGeneracion", "numeroDocumento", "fechaGeneracion")
+CL_AMOUNTS = ("ventaNoSuj", "ventaExenta", "ventaGravada", "exportaciones")
+CL_TYPES = ("01", "03", "05", "06", "11")
+# The sales an agent makes on a mandante's behalf and liquidates in a CL (facts §1: CL lines are 01/03/05/06/11).
+THIRD_PARTY_TYPES = CL_TYPES
 PARTY_FIELDS = ("id_type", "id_number", "name", "departamento", "municipio", "address", "phone", "email")
 
 
@@ -64,6 +70,9 @@ def parse_lines(post, tipo):
 
         label = _("Línea %(n)d") % {"n": n}
         line = {"key": key}
+        if tipo == ar.CL:
+            lines.append(_liquidated_line(get, label, errors, key))
+            continue
         if tipo == ar.CR:
             extra = {f: get(f).strip() for f in CR_FIELDS}
             for field, label_text in (("montoSujetoGrav", _("monto sujeto")), ("ivaRetenido", _("IVA retenido"))):
@@ -107,6 +116,81 @@ def parse_lines(post, tipo):
             errors.append(_("%(l)s: el descuento es mayor que el valor de la línea.") % {"l": label})
         lines.append(line)
     return lines, errors
+
+
+def _liquidated_line(get, label, errors, key):
+    """A Comprobante de Liquidación line: which document (type, physical or electronic, number,
+    date) and its amounts; an amount may be negative (an invalidated document listed again, §6)."""
+    extra = {f: get(f).strip() for f in CL_FIELDS}
+    if extra["tipoDte"] not in CL_TYPES:
+        errors.append(_("%(l)s: tipo de documento liquidado no válido.") % {"l": label})
+        extra["tipoDte"] = "03"
+    extra["tipoGeneracion"] = 1 if extra["tipoGeneracion"] == "1" else 2
+    extra["numeroDocumento"] = extra["numeroDocumento"][:36].upper()
+    try:
+        datetime.date.fromisoformat(extra["fechaGeneracion"])
+    except ValueError:
+        if extra["fechaGeneracion"]:
+            errors.append(_("%(l)s: la fecha no es válida.") % {"l": label})
+        extra["fechaGeneracion"] = ""
+    for field, text in zip(CL_AMOUNTS, (_("no sujetas"), _("exentas"), _("gravadas"), _("exportaciones")), strict=True):
+        value = _decimal(get(field), f"{label}, {text}", errors, default=Decimal(0))
+        extra[field] = str(value if value is not None else Decimal(0))
+    return {"key": key, "description": get("description").strip()[:1000], "quantity": Decimal(1),
+            "unit_price": Decimal(0), "extra": extra}
+
+
+def _settlement(post, document, extra, errors):
+    """A Documento Contable de Liquidación's header (sv-tax-facts-2.md §6): the period, the card
+    sales settled, what is outside the perception, the commission percentage, and who delivers it
+    (extension, required by fe-dcl-v1/v2)."""
+    old = dict(extra.get("liquidacion") or {})
+    data = {}
+    for field, label in (("periodoInicio", _("Inicio del período")), ("periodoFin", _("Fin del período"))):
+        raw = post.get(field, "").strip()
+        try:
+            data[field] = datetime.date.fromisoformat(raw).isoformat()
+        except ValueError:
+            if raw:
+                errors.append(_("%(f)s: la fecha no es válida.") % {"f": label})
+            data[field] = old.get(field, "")
+    for field, label, minimum in (("valorOperaciones", _("Valor de las operaciones"), Decimal("0")),
+                                  ("montoSinPercepcion", _("Monto sin percepción"), Decimal("0")),
+                                  ("porcentComision", _("Porcentaje de comisión"), Decimal("0"))):
+        value = _decimal(post.get(field), label, errors, minimum=minimum, default=Decimal(0))
+        data[field] = str(value) if value is not None else old.get(field, "0")
+    if Decimal(data["porcentComision"]) > 100:
+        errors.append(_("Porcentaje de comisión: va de 0 a 100."))
+        data["porcentComision"] = old.get("porcentComision", "0")
+    count = post.get("cantidadDoc", "").strip()
+    if count and not count.isdigit():
+        errors.append(_("Cantidad de documentos: escriba un número entero."))
+        count = ""
+    data["cantidadDoc"] = count
+    data["codLiquidacion"] = post.get("codLiquidacion", "").strip()[:30]
+    data["descripSinPercepcion"] = post.get("descripSinPercepcion", "").strip()[:100]
+    kind = post.get("tipoEstablecimiento", "02")[:2]
+    data["tipoEstablecimiento"] = kind if kind in ("01", "02", "04", "07", "20") else "02"  # CAT-009
+    extra["liquidacion"] = data
+    extra["extension"] = {"nombEntrega": post.get("nombEntrega", "").strip()[:100],
+                          "docuEntrega": post.get("docuEntrega", "").strip()[:25],
+                          "codEmpleado": post.get("codEmpleado", "").strip()[:15]}
+
+
+def _third_party(post, extra, errors):
+    """ventaTercero: a sale made on behalf of a mandante (facts §2.3), whom the agent later
+    liquidates with a Comprobante de Liquidación (sv-tax-facts-2.md §6)."""
+    nit = post.get("tercero-nit", "").strip().replace("-", "")[:14]
+    name = post.get("tercero-nombre", "").strip()[:200]
+    if not nit and not name:
+        extra.pop("ventaTercero", None)
+        return
+    if not re.fullmatch(r"\d{9}|\d{14}", nit) or len(name) < 3:
+        # the mandante saved before stays until a valid one replaces it
+        errors.append(_("Venta a cuenta de terceros: escriba el NIT (9 o 14 dígitos) y el nombre del mandante "
+                        "(«%(n)s» no se guardó).") % {"n": nit or name})
+        return
+    extra["ventaTercero"] = {"nit": nit, "nombre": name}
 
 
 def parse_payments(post):
@@ -183,6 +267,10 @@ def parse_header(post, document):
         _export_customs(post, extra, errors)
     if document.tipo_dte == ar.NR:
         extra["bienTitulo"] = post.get("bienTitulo", "01")[:2]
+    if document.tipo_dte == ar.DCL:
+        _settlement(post, document, extra, errors)
+    if document.tipo_dte in THIRD_PARTY_TYPES and "tercero-nit" in post:
+        _third_party(post, extra, errors)
     data["extra"] = extra
     if document.tipo_dte == ar.FSE:
         data["counterparty"] = {f: post.get(f"party-{f}", "").strip()[:200] for f in PARTY_FIELDS}

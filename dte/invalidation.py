@@ -39,7 +39,7 @@ from dte.transitions import transition
 from dte.transmission import breaker
 
 log = logging.getLogger(__name__)
-NO_REPLACEMENT_TYPES = {DocType.NC}  # invalidating an NC needs no replacement (facts §6; CL too, not issued here)
+NO_REPLACEMENT_TYPES = {DocType.NC, DocType.CL}  # invalidating an NC or a CL needs no replacement (facts §6)
 
 
 def _add_months(moment, months):

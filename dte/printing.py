@@ -85,7 +85,8 @@ def context(doc, layout="letter"):
     issued = timezone.localtime(doc.issued_at) if doc.issued_at else None
     extension = body.get("extension") or {}
     items = body.get("cuerpoDocumento") or []
-    cols = {key: any(_amount(i.get(field)) for i in items)  # a column only when some line uses it
+    lines = items if isinstance(items, list) else []  # a DCL's body is one object
+    cols = {key: any(_amount(i.get(field)) for i in lines)  # a column only when some line uses it
             for key, field in (("discount", "montoDescu"), ("no_suj", "ventaNoSuj"), ("exenta", "ventaExenta"))}
     return {
         "doc": doc, "body": body, "ident": ident, "cols": cols, "resumen": resumen, "receptor": receptor,
@@ -96,11 +97,14 @@ def context(doc, layout="letter"):
         "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH")
         or (ident.get("numeroControl") or "")[11:15],
         "is_fse": doc.tipo_dte == "14",
-        "items": body.get("cuerpoDocumento") or [],
-        "summary": summary.rows(resumen, doc.tipo_dte),  # the same order as on screen (dte.summary)
+        "items": lines, "settlement": items if isinstance(items, dict) else {},
+        # the same order as on screen (dte.summary); a DCL's figures are its single-object body
+        "summary": summary.rows(items if doc.tipo_dte == "09" else resumen, doc.tipo_dte),
+        "is_cl": doc.tipo_dte == "08", "is_dcl": doc.tipo_dte == "09",
         "condition": CONDITIONS.get(resumen.get("condicionOperacion")), "pagos": resumen.get("pagos") or [],
         # observaciones: in extension (2023), in resumen (2026)
         "observations": extension.get("observaciones") or resumen.get("observaciones") or doc.observations or "",
+        "words": resumen.get("totalLetras") or (items.get("totalLetras") if isinstance(items, dict) else ""),
         "extension": extension,
         "related": body.get("documentoRelacionado") or [], "others": body.get("otrosDocumentos") or [],
         "third_party": body.get("ventaTercero"), "model": MODELS.get(ident.get("tipoModelo")),

@@ -48,7 +48,13 @@ def from_totals(totals):
             "montoTotalOperacion": t.monto_total_operacion, "totalNoGravado": t.total_no_gravado,
             "totalPagar": t.total_pagar, "totalIva": t.total_iva, "descuento": t.descuento, "descu": t.descuento,
             "seguro": t.seguro, "flete": t.flete, "totalCompra": t.total_compra,
-            "totalSujetoRetencion": t.total_sujeto_retencion, "totalIVAretenido": t.total_iva_retenido}
+            "totalSujetoRetencion": t.total_sujeto_retencion, "totalIVAretenido": t.total_iva_retenido,
+            # CL
+            "totalExportacion": t.total_exportacion, "total": t.total_pagar,
+            # DCL
+            "valorOperaciones": t.valor_operaciones, "montoSinPercepcion": t.monto_sin_percepcion,
+            "montoSujetoPercepcion": t.monto_sujeto_percepcion, "iva": t.total_iva, "comision": t.comision,
+            "ivaComision": t.iva_comision, "ivaPercibido": t.iva_percibido, "liquidoApagar": t.total_pagar}
 
 
 # The 2026 generation's names of the same figures (facts §9; dte.builders_2026), read as 2023's.
@@ -77,6 +83,31 @@ def rows(resumen, tipo):
     if tipo == "07":  # Comprobante de Retención: what was withheld on the documents listed
         add("totalSujetoRetencion", _("Monto sujeto a retención"), kind="note", always=True)
         add("totalIVAretenido", _("Total IVA retenido"), kind="total", always=True)
+        return out
+    if tipo == "08":  # Comprobante de Liquidación (sv-tax-facts-2.md §6): the mandante's sales, IVA, total
+        add("totalNoSuj", _("Ventas no sujetas"))
+        add("totalExenta", _("Ventas exentas"))
+        add("totalGravada", _("Ventas gravadas"), always=True)
+        add("totalExportacion", _("Exportaciones"))
+        add("exportacion", _("Exportaciones"))
+        add("subTotalVentas", _("Subtotal de ventas"), kind="subtotal", always=True)
+        for t in r.get("tributos") or []:
+            if _d(t.get("valor")) is not None:
+                label = _("IVA 13 %") if str(t.get("codigo")) == "20" else (t.get("descripcion") or str(t.get("codigo")))
+                out.append(Row(f"tributo-{t.get('codigo')}", label, _d(t["valor"]), "+"))
+        add("montoTotalOperacion", _("Monto total de la operación"), kind="subtotal", always=True)
+        add("ivaPerci1", _("IVA percibido"), "+")
+        add("total", _("Total"), kind="total", always=True)
+        return out
+    if tipo == "09":  # Documento Contable de Liquidación: its single body (sv-tax-facts-2.md §6)
+        add("valorOperaciones", _("Valor de las operaciones"), always=True)
+        add("montoSinPercepcion", _("Monto no sujeto a percepción"), kind="note")
+        add("montoSujetoPercepcion", _("Monto sujeto a percepción (sin IVA)"), kind="note", always=True)
+        add("iva", _("IVA de las operaciones liquidadas"), kind="note", always=True)
+        add("comision", _("Comisión"), "−", always=True)
+        add("ivaComision", _("IVA de la comisión"), "−")
+        add("ivaPercibido", _("IVA percibido 2 %"), "−", always=True)
+        add("liquidoApagar", _("Líquido a pagar"), kind="total", always=True)
         return out
     if tipo == "14":  # Sujeto excluido: the company buys; no IVA
         add("totalCompra", _("Total de compras"), always=True)

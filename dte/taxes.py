@@ -29,6 +29,10 @@ TAX_NAMES = {IVA: "Impuesto al Valor Agregado 13%", IVA_EXPORT: "Impuesto al Val
 # CAT-006: retention codes on a Comprobante de Retención and their rates (C9: entered by hand).
 RETENTION_CODES = {"22": Decimal("0.01"), "C4": Decimal("0.13"), "C9": None}
 
+# Documento Contable de Liquidación (09): the card issuer, agente perceptor, perceives a 2 % advance
+# of IVA on the net value of the card sales it settles (CT arts. 112, 162-A; sv-tax-facts-2.md §6).
+CARD_PERCEPTION_RATE = Decimal("0.02")
+
 
 @dataclass(frozen=True)
 class Thresholds:

@@ -14,6 +14,8 @@ ITEM_STEP = Decimal("1e-8")
 IVA_RATE = Decimal("0.13")
 IVA_INCLUDED = Decimal(13) / Decimal(113)  # the IVA inside an IVA-inclusive amount (Factura)
 IVA_CODE = "20"
+CARD_PERCEPTION = Decimal("0.02")
+IVA_DIVISOR = Decimal("1.13")  # the card issuer's 2 % IVA perception (DCL, sv-tax-facts-2.md §6)
 ITEM_COLUMNS = ("ventaNoSuj", "ventaExenta", "ventaGravada", "compra")
 COLUMN_TOTALS = {"totalNoSuj": "ventaNoSuj", "totalExenta": "ventaExenta", "totalGravada": "ventaGravada"}
 WITH_PAGOS = {"01", "03", "11", "14"}
@@ -226,9 +228,60 @@ class _Totals:
         self.total("totalIvaRetenido", self.item_sum("ivaRetenido"), "la suma de ivaRetenido de los ítems")  # CR v2
 
 
+    def liquidacion(self):
+        """Comprobante de Liquidación (08; sv-tax-facts-2.md §6): one line per liquidated document
+        (amounts may be negative); subTotalVentas = noSuj + exenta + gravada + exportación;
+        montoTotalOperacion = subTotalVentas + Σ tributos; total = that + ivaPerci, floored at 0;
+        ivaItem = ventaGravada × 13 %."""
+        self.total("totalNoSuj", self.item_sum("ventaNoSuj"), "la suma de los ítems")
+        self.total("totalExenta", self.item_sum("ventaExenta"), "la suma de los ítems")
+        self.total("totalGravada", self.item_sum("ventaGravada"), "la suma de los ítems")
+        export_key = "totalExportacion" if "totalExportacion" in self.resumen else "exportacion"
+        self.total(export_key, self.item_sum("exportaciones"), "la suma de exportaciones de los ítems")
+        self.total("subTotalVentas", self.r("totalNoSuj") + self.r("totalExenta") + self.r("totalGravada")
+                   + self.r(export_key), f"totalNoSuj + totalExenta + totalGravada + {export_key}")
+        declared = [dec(t.get("valor")) or Decimal(0) for _, t in self.tributos if t.get("codigo") == IVA_CODE]
+        iva = cents(self.r("totalGravada") * IVA_RATE)
+        if self.r("totalGravada") and (len(declared) != 1 or self.differs(declared[0], iva)):
+            self.errors.append(f"[resumen.tributos] CALCULO INCORRECTO: el tributo {IVA_CODE} (IVA) no cuadra con "
+                               f"totalGravada x 13 % ({fmt(iva)})")
+        self.total("montoTotalOperacion", self.r("subTotalVentas") + self.tributos_sum(),
+                   "subTotalVentas + la suma de resumen.tributos")
+        self.total("total", max(self.r("montoTotalOperacion") + self.r("ivaPerci"), Decimal(0)),
+                   "montoTotalOperacion + ivaPerci (no menor que 0)")
+        for i, item in self.items:
+            computed = eighths((dec(item.get("ventaGravada")) or Decimal(0)) * IVA_RATE)
+            if self.differs(dec(item.get("ivaItem")) or Decimal(0), computed):
+                self.errors.append(f"[cuerpoDocumento.{i}.ivaItem] CALCULO INCORRECTO: no cuadra con ventaGravada x 13 % "
+                                   f"({fmt(computed)})")
+
+    def contable_liquidacion(self, body):
+        """Documento Contable de Liquidación (09; sv-tax-facts-2.md §6): the body is one object.
+        subTotal = valorOperaciones − montoSinPercepcion; ivaPercibido = montoSujetoPercepcion × 2 %;
+        ivaComision = comision × 13 %; liquidoApagar = valorOperaciones − comision − ivaPercibido −
+        ivaComision."""
+        def v(key):
+            return dec(body.get(key)) or Decimal(0)
+
+        def check(key, computed, why):
+            declared = dec(body.get(key))
+            if declared is not None and self.differs(declared, cents(computed)):
+                self.errors.append(f"[cuerpoDocumento.{key}] CALCULO INCORRECTO: {fmt(declared)} no cuadra con {why} "
+                                   f"({fmt(cents(computed))})")
+
+        check("subTotal", v("valorOperaciones") - v("montoSinPercepcion"), "valorOperaciones - montoSinPercepcion")
+        # the net value the 2 % applies to, and the IVA inside the settled sales [C, see dte.arithmetic]
+        check("montoSujetoPercepcion", v("subTotal") / IVA_DIVISOR, "subTotal / 1.13")
+        check("iva", v("subTotal") - v("montoSujetoPercepcion"), "subTotal - montoSujetoPercepcion")
+        check("ivaPercibido", v("montoSujetoPercepcion") * CARD_PERCEPTION, "montoSujetoPercepcion x 2 %")
+        check("ivaComision", v("comision") * IVA_RATE, "comision x 13 %")
+        check("liquidoApagar", v("valorOperaciones") - v("comision") - v("ivaPercibido") - v("ivaComision"),
+              "valorOperaciones - comision - ivaPercibido - ivaComision")
+
+
 _BY_TYPE = {
     "01": _Totals.factura, "03": _Totals.ccf, "04": _Totals.remision, "05": _Totals.nota, "06": _Totals.nota,
-    "07": _Totals.retencion, "11": _Totals.exportacion, "14": _Totals.sujeto_excluido,
+    "07": _Totals.retencion, "08": _Totals.liquidacion, "11": _Totals.exportacion, "14": _Totals.sujeto_excluido,
 }
 
 
@@ -244,6 +297,8 @@ def totals_errors(document) -> list[str]:
         resumen_check = _BY_TYPE.get(tipo)
         if resumen_check is not None:
             resumen_check(totals)
+        elif tipo == "09" and isinstance(document.get("cuerpoDocumento"), dict):
+            totals.contable_liquidacion(document["cuerpoDocumento"])
         totals.payments(tipo)
         totals.item_lines(tipo)
     return totals.errors

@@ -23,7 +23,7 @@ NOTE_TARGETS = {"03", "07"}
 CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
 CONTINGENCY_TYPES_2026 = CONTINGENCY_TYPES | {"07"}
 # The 2026 generation's schema versions (facts §9): a document in one of these follows v2.0's rules.
-VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "11": 3, "14": 2}
+VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "08": 2, "09": 2, "11": 3, "14": 2}
 CONTINGENCY_EVENT_2026 = 4
 # A resumen that does not add up (facts §2.5). Public reports show MH answering these with
 # codigoMsg 020 and "[campo] CALCULO INCORRECTO"; govsim answers every data rejection with 004.

@@ -322,7 +322,9 @@ def consulta_publica(request):
     total = None
     if doc is not None:
         resumen = doc.payload.get("resumen") or {}
-        total = resumen.get("totalPagar", resumen.get("montoTotalOperacion"))
+        total = resumen.get("totalPagar", resumen.get("total", resumen.get("montoTotalOperacion")))
+        if doc.tipo_dte == "09":  # the DCL's body is one object; what is paid is its liquidoApagar
+            total = (doc.payload.get("cuerpoDocumento") or {}).get("liquidoApagar")
     return render(request, "govsim/consulta_publica.html", {"doc": doc, "code": code, "total": total,
                                                             "emisor": (doc.payload.get("emisor") or {}) if doc else {}},
                   status=200 if doc else 404)

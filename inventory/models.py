@@ -127,3 +127,26 @@ class ProviderProduct(models.Model):
 
     def __str__(self):
         return f"{self.provider_id}/{self.product_id}"
+
+
+class StockReservation(models.Model):
+    """Stock promised to an order at one establishment and not yet sold: what may still be sold
+    there is the stock less what is reserved (inventory.services.stock_reserve). Released when
+    the order is cancelled or its receipt takes the goods out of stock."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="reservations")
+    establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("cantidad reservada"), max_digits=19, decimal_places=8)
+    reference = models.CharField(_("referencia"), max_length=120)
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reserva de existencias")
+        verbose_name_plural = _("reservas de existencias")
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="reservation_quantity_positive")]
+        indexes = [models.Index(fields=["product", "establishment"], condition=models.Q(released_at__isnull=True),
+                                name="reservation_open")]
+
+    def __str__(self):
+        return f"{self.reference}: {self.product_id} × {self.quantity}"

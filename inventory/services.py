@@ -3,13 +3,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogs.selectors import catalog_entries
 from clients.rules import CatalogSets
 from core.audit import audited_save
-from inventory.models import Stock, StockMovement
+from inventory.models import Stock, StockMovement, StockReservation
 from inventory.uploads.products import check_product
 from inventory.uploads.providers import check_provider
 
@@ -65,3 +66,35 @@ def stock_move(*, product, establishment, quantity, reason, reference="", acting
     return balance
 
 
+
+
+def stock_reserve(*, reference, establishment, wanted):
+    """Reserve ``wanted`` ({product: quantity}) at ``establishment`` for ``reference`` (an
+    order), all or nothing: each Stock row is locked (in product order, so two reservations
+    cannot deadlock) and what is free there (stock less open reservations) must cover it."""
+    problems = []
+    with transaction.atomic():
+        for product in sorted(wanted, key=lambda p: p.pk):
+            quantity = Decimal(wanted[product])
+            if not product.tracks_stock:
+                continue
+            Stock.objects.get_or_create(product=product, establishment=establishment)
+            on_hand = Stock.objects.select_for_update().get(product=product, establishment=establishment).quantity
+            reserved = (StockReservation.objects.filter(product=product, establishment=establishment,
+                                                        released_at__isnull=True)
+                        .aggregate(s=Sum("quantity"))["s"] or Decimal(0))
+            if on_hand - reserved < quantity:
+                problems.append(_("%(p)s: hay %(f)s disponibles en %(e)s y se piden %(q)s.") % {
+                    "p": product.code, "f": (on_hand - reserved).normalize(), "e": establishment.name,
+                    "q": quantity.normalize()})
+                continue
+            StockReservation.objects.create(product=product, establishment=establishment, quantity=quantity,
+                                            reference=reference[:120])
+        if problems:
+            raise NegativeStock(problems)
+
+
+def stock_release(*, reference):
+    """Release every open reservation of ``reference``; the count released (0 the second time)."""
+    return StockReservation.objects.filter(reference=reference[:120], released_at__isnull=True).update(
+        released_at=timezone.now())

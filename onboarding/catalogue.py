@@ -93,7 +93,7 @@ def gaps(cat, codes):
     any_product = bool(cat.products or cat.exempt or cat.non_subject)
     for code in codes & {"01", "03", "04", "11", "14", "invalidacion", "contingencia"}:
         need(code, any_product, _("Registre al menos un producto o servicio activo con precio."))
-    for code in codes & {"03", "05", "06"}:
+    for code in codes & {"03", "05", "06", "08", "09"}:
         need(code, bool(cat.taxpayers), _("Registre un cliente contribuyente con NIT, NRC, actividad, dirección y correo."))
     if "04" in codes:
         need("04", bool(cat.remittees) and bool(cat.goods),

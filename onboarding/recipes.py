@@ -227,7 +227,51 @@ def excluded_subject(cat, n, point):
                   lines)
 
 
-MAKERS = {"01": factura, "03": ccf, "04": remision, "07": retention, "11": export, "14": excluded_subject}
+def liquidation(cat, n, point):
+    """Comprobante de Liquidación (08; sv-tax-facts-2.md §6): the company, as consignee, liquidates
+    to a taxpayer mandante the sales it made on its behalf; here printed documents (tipoGeneración
+    1), one to three, taxed, by turns with exempt sales or an export."""
+    mandante = _cycle(cat.taxpayers, n)
+    today = timezone.localdate()
+    lines = []
+    for k in range(1 + n % 3):
+        tipo = ("03", "01", "11")[(n + k) % 3]
+        number = f"{today:%y}{'CC' if tipo == '03' else 'FA' if tipo == '01' else 'EX'}{(n * 3 + k + 1) % 1000000:06d}"
+        amount = (D(100) + D(13) * ((n + k) % 9)).quantize(CENT)
+        columns = {"ventaNoSuj": "0", "ventaExenta": "0", "ventaGravada": "0", "exportaciones": "0"}
+        columns["exportaciones" if tipo == "11" else "ventaGravada"] = str(amount)
+        if tipo != "11" and (n + k) % 4 == 1:
+            columns["ventaExenta"] = "15.00"
+        lines.append({"description": _("Venta por cuenta del mandante, documento %(d)s") % {"d": number},
+                      "quantity": D(1), "unit_price": D(0),
+                      "extra": {"tipoDte": tipo, "tipoGeneracion": 1, "numeroDocumento": number,
+                                "fechaGeneracion": today.isoformat(), **columns}})
+    return Recipe("08", _header("08", point, client_id=mandante.pk,
+                                observations=_("Prueba para la autorización de MH")), lines)
+
+
+def card_settlement(cat, n, point):
+    """Documento Contable de Liquidación (09; sv-tax-facts-2.md §6): the company, as card issuer,
+    settles a fortnight of card sales with an affiliated merchant: 2 % perceived, a commission of
+    2.5 to 5 %, by turns part of the sales outside the perception."""
+    merchant = _cycle(cat.taxpayers, n)
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    value = (D(1130) + D(113) * (n % 11)).quantize(CENT)
+    settlement = {"periodoInicio": start.isoformat(), "periodoFin": today.isoformat(),
+                  "codLiquidacion": f"LQ{today:%y%m}{n + 1:04d}", "cantidadDoc": str(10 + n % 40),
+                  "valorOperaciones": str(value), "montoSinPercepcion": "113.00" if n % 3 == 2 else "0",
+                  "descripSinPercepcion": _("Ventas exentas") if n % 3 == 2 else "",
+                  "porcentComision": str(D("2.5") + D("0.5") * (n % 6)), "tipoEstablecimiento": "02"}
+    extension = {"nombEntrega": _("Departamento de liquidaciones"), "docuEntrega": "LIQ-" + f"{n + 1:05d}",
+                 "codEmpleado": None}
+    return Recipe("09", _header("09", point, client_id=merchant.pk, extra={"liquidacion": settlement,
+                                                                           "extension": extension},
+                                observations=_("Prueba para la autorización de MH")), [])
+
+
+MAKERS = {"01": factura, "03": ccf, "04": remision, "07": retention, "08": liquidation, "09": card_settlement,
+          "11": export, "14": excluded_subject}
 NOTE_MAKERS = {"05": credit_note, "06": debit_note}
 # The types this generator makes: the types dte issues and that have a recipe here.
 GENERATED = set(MAKERS) | set(NOTE_MAKERS)

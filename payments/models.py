@@ -59,6 +59,40 @@ class Application(models.Model):
         return f"{self.payment_id} → {self.document_id}: {self.amount}"
 
 
+class HoldState(models.TextChoices):
+    HELD = "held", _("Retenido")
+    CAPTURED = "captured", _("Cobrado")
+    RELEASED = "released", _("Liberado")
+
+
+class BalanceHold(models.Model):
+    """Part of a client's prepaid balance (its payments' money not applied yet: advances and
+    deposits) blocked for an order, where the gateway cannot hold funds itself (payments-facts
+    §0: Wompi and n1co capture at once). While held it is not the client's to spend: the credit
+    figures (selectors.owed_sql) count it as not in the client's favour. Captured, it is applied
+    to the order's receipt; released, it is free again."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="balance_holds")
+    amount = models.DecimalField(_("monto"), max_digits=19, decimal_places=2)
+    reference = models.CharField(_("referencia"), max_length=100)
+    state = models.CharField(_("estado"), max_length=10, choices=HoldState.choices, default=HoldState.HELD)
+    expires_at = models.DateTimeField(_("vence"))
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("retención de saldo")
+        verbose_name_plural = _("retenciones de saldo")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="balance_hold_amount_positive"),
+                       models.UniqueConstraint(fields=["reference"], condition=models.Q(state="held"),
+                                               name="balance_hold_one_live_per_reference")]
+        indexes = [models.Index(fields=["client"], condition=models.Q(state="held"), include=["amount"],
+                                name="balance_hold_live")]
+
+    def __str__(self):
+        return f"{self.reference} {self.client_id} $ {self.amount} {self.state}"
+
+
 class GatewayAccount(models.Model):
     """A company's account at one payment gateway (payments.gateways): its credentials, encrypted
     at rest (core.fields, Fernet) and never shown back, and where to reach it. ``credentials`` is

@@ -34,7 +34,7 @@ from core.fiscal import CREDIT_SALES_TYPES as CREDIT_SALES
 from core.fiscal import NOT_IN_FORCE as DEAD
 from core.fiscal import DocType
 from dte.models import Document, RelatedDocument
-from payments.models import Application, Payment
+from payments.models import Application, BalanceHold, Payment
 
 ZERO = Decimal("0.00")
 BUCKETS = [("current", 0, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("90_plus", 91, None)]
@@ -143,7 +143,8 @@ def owed_sql(documents, *, today, client_id=None, clients=None):
       the cost follows what is open, not the history. Each one's payments and credit notes are
       looked up by its id (correlated, through their indexes), never by summing whole tables.
     - A client's balance is what its sales owe less its payments' money not applied to any sale
-      (Payment.unapplied, index payment_unapplied) and its credit notes in force tied to no credit
+      (Payment.unapplied, index payment_unapplied) and not blocked for an order (BalanceHold held:
+      blocked money is counted in the client's exposure, not in its favour) and its credit notes in force tied to no credit
       sale ("loose"). Payments and loose notes belong to the client, not to a place: they are not
       narrowed by ``documents``.
     - Who has a row: every client owing on those sales; with ``client_id``, that one client
@@ -156,8 +157,8 @@ def owed_sql(documents, *, today, client_id=None, clients=None):
     Only identifiers from the models, %s placeholders and fixed conditions go into the text;
     every value travels as a parameter."""
     q = connection.ops.quote_name
-    payment, application, document, related = (q(m._meta.db_table) for m in (Payment, Application, Document,
-                                                                            RelatedDocument))
+    payment, application, document, related, hold = (q(m._meta.db_table) for m in (
+        Payment, Application, Document, RelatedDocument, BalanceHold))
     dead, sales = ", ".join(["%s"] * len(DEAD)), ", ".join(["%s"] * len(CREDIT_SALES))
     late = ("(%s::date - c.issue_date - c.payment_term_days)" if connection.vendor == "postgresql"
             else "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)")
@@ -190,7 +191,9 @@ def owed_sql(documents, *, today, client_id=None, clients=None):
                  FROM credit c),
         owed AS (SELECT client_id, {buckets}, SUM(outstanding) AS owed, SUM(CASE WHEN late > 0 THEN 1 ELSE 0 END) AS overdue
                  FROM docs WHERE outstanding > 0 GROUP BY client_id),
-        held AS (SELECT p.client_id, SUM(p.unapplied) AS s FROM {payment} p
+        held AS (SELECT p.client_id, SUM(p.unapplied)
+                        - COALESCE((SELECT SUM(b.amount) FROM {hold} b WHERE b.client_id = p.client_id
+                                    AND b.state = 'held'), 0) AS s FROM {payment} p
                  WHERE p.voided_at IS NULL AND p.unapplied > 0 AND {holders} GROUP BY p.client_id),
         loose AS (SELECT d.client_id, SUM(d.total_operation) AS s FROM {document} d
                   WHERE d.tipo_dte = '{nc}' AND d.status NOT IN ({dead}) AND {holders}

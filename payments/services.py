@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,10 +13,11 @@ from catalogs.selectors import catalog_choices
 from core import formats
 from core.audit import audit_record
 from core.modules import Action
+from core.statemachine import Machine, TransitionRefused
 from dte.models import Document
 from dte.services.internal import documents_set_paid_off
 from payments import hooks, selectors
-from payments.models import Application, Payment
+from payments.models import Application, BalanceHold, HoldState, Payment
 
 CENT = Decimal("0.01")
 
@@ -103,3 +105,98 @@ def payment_void(*, payment, acting_user, reason):
         audit_record(actor=acting_user, action="update", obj=payment, summary=_("Pago anulado: %(r)s") % {"r": reason.strip()})
     payment.refresh_from_db()
     return payment
+
+
+# ------------------------------------------------------------------ prepaid balance holds
+HOLD_MACHINE = Machine(BalanceHold, {HoldState.HELD: {HoldState.CAPTURED, HoldState.RELEASED}})
+
+
+def balance_available(*, client_id):
+    """The client's prepaid money free to hold: its payments' unapplied money less live holds."""
+    unapplied = (Payment.objects.filter(client_id=client_id, voided_at__isnull=True, unapplied__gt=0)
+                 .aggregate(s=Sum("unapplied"))["s"] or Decimal(0))
+    held = BalanceHold.objects.filter(client_id=client_id, state=HoldState.HELD).aggregate(s=Sum("amount"))["s"]
+    return unapplied - (held or Decimal(0))
+
+
+def balance_hold_place(*, client, amount, reference, expires_at, acting_user):
+    """Block ``amount`` of the client's prepaid balance for ``reference`` (an order). The
+    client's payments with money unapplied are locked first, so two holds cannot both take the
+    same money. Refused (ValidationError) when the free balance does not cover it."""
+    amount = Decimal(amount).quantize(CENT)
+    with transaction.atomic():
+        list(Payment.objects.filter(client=client, voided_at__isnull=True, unapplied__gt=0).order_by("pk")
+             .select_for_update().values_list("pk"))
+        free = balance_available(client_id=client.pk)
+        if amount > free:
+            raise ValidationError(_("El saldo a favor disponible es %(f)s; no alcanza para retener %(a)s.") % {
+                "f": formats.money(free), "a": formats.money(amount)})
+        hold = BalanceHold.objects.create(client=client, amount=amount, reference=reference[:100],
+                                          expires_at=expires_at, created_by=acting_user)
+        audit_record(actor=acting_user, action="create", obj=hold, summary=_("Saldo retenido: %(a)s para %(r)s") % {
+            "a": formats.money(amount), "r": reference})
+    return hold
+
+
+def balance_hold_release(*, hold, acting_user, reason):
+    """Free a live hold (order cancelled, hold expired). False if it was no longer held."""
+    with transaction.atomic():
+        try:
+            HOLD_MACHINE.move(hold, HoldState.RELEASED, by=acting_user, reason=reason)
+        except TransitionRefused:
+            return False
+        audit_record(actor=acting_user, action="update", obj=hold, summary=_("Retención liberada: %(r)s") % {
+            "r": reason})
+    return True
+
+
+def balance_hold_capture(*, hold, document, amount, acting_user):
+    """Take ``amount`` (≤ the hold) of a live hold and apply it to ``document`` (the order's
+    receipt): the client's advances are applied oldest first, their unapplied money reduced.
+    Returns the applications made."""
+    amount = Decimal(amount).quantize(CENT)
+    if amount > hold.amount:
+        raise ValidationError(_("No se cobra más de lo retenido (%(h)s).") % {"h": formats.money(hold.amount)})
+    with transaction.atomic():
+        advances = list(Payment.objects.filter(client_id=hold.client_id, voided_at__isnull=True, unapplied__gt=0)
+                        .order_by("date", "pk").select_for_update())
+        HOLD_MACHINE.move(hold, HoldState.CAPTURED, by=acting_user, reason=_("Cobrado"))
+        left, made = amount, []
+        for advance in advances:
+            if left <= 0:
+                break
+            part = min(left, advance.unapplied)
+            Payment.objects.filter(pk=advance.pk).update(unapplied=F("unapplied") - part)
+            made.append(Application.objects.create(payment=advance, document=document, amount=part))
+            left -= part
+        if left > 0:
+            raise ValidationError(_("El saldo a favor del cliente ya no cubre la retención."))
+        audit_record(actor=acting_user, action="update", obj=hold, summary=_("Retención cobrada: %(a)s a %(d)s") % {
+            "a": formats.money(amount), "d": document.numero_control or document.pk})
+    return made
+
+
+def payment_record_settlement(*, client, document, amount, method, reference, acting_user, date=None, notes=""):
+    """A payment that settles a sale at once (an order paid through a gateway or at the till),
+    applied whole to its receipt ``document``. Recorded on behalf of the order that took the
+    money, so it needs no accounting grant (the order's capture was the decision)."""
+    amount = Decimal(amount).quantize(CENT)
+    if method not in _methods():
+        raise ValidationError(_("Forma de pago «%(m)s» no está en CAT-017.") % {"m": method})
+    with transaction.atomic():
+        payment = Payment.objects.create(client=client, date=date or timezone.localdate(), amount=amount, method=method,
+                                         unapplied=Decimal(0), reference=reference.strip()[:100], notes=notes[:500],
+                                         created_by=acting_user)
+        Application.objects.create(payment=payment, document=document, amount=amount)
+        audit_record(actor=acting_user, action="create", obj=payment, summary=_("Pago de %(m)s aplicado a %(n)s") % {
+            "m": formats.money(amount), "n": document.numero_control or document.pk},
+            after={"amount": str(amount), "method": method, "reference": reference, "document": document.pk})
+        hooks.payment_recorded(payment)
+    return payment
+
+
+def payment_record_advance(*, client, amount, method, reference, acting_user, date=None):
+    """An advance or deposit: money of the client's that pays no document yet (its prepaid
+    balance, which orders may hold)."""
+    return payment_record(client=client, date=date or timezone.localdate(), amount=amount, method=method,
+                          reference=reference, notes=_("Anticipo"), acting_user=acting_user)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import scope
 from core.fiscal import DocType
-from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState
+from dte.models import Document, DocumentLine, GovStatus, Invalidation, InvalidationState
 from purchases.models import ReceivedDocument, ReceivedState
 from reports.base import ZERO, filtered, money
 
@@ -467,6 +467,56 @@ class PerceptionsSuffered(Purchases):
                    self.number]
 
 
+class ThirdPartySales(Annex):
+    """Anexo 4, Ventas gravadas por cuenta de terceros domiciliados (casilla 108; sv-tax-facts-2.md
+    §3 from the manual v14 and its plantilla): the agent or consignee declares, one line per
+    document liquidated in its Comprobantes de Liquidación (08) of the month, 15 fields: A NIT or
+    NRC of the mandante · B its name · C the liquidated document's date · D its tipo (01, 03, 05,
+    06, 11) · E–G its serie, resolución and número · H the amount without IVA · I its IVA · J–L the
+    CL's serie, resolución and número · M the CL's date · N the mandante's DUI · O 4. A DTE's serie
+    is its sello, its resolución the número de control without hyphens, its número the código de
+    generación without hyphens (the rules above); a physical document has only its correlativo.
+    Amounts positive, as in every annex (a credit note is told by its tipo); [G] a document listed
+    again after its invalidation keeps its negative sign, so the month nets it out."""
+
+    key = "terceros"
+    number = "4"
+    title = _("Anexo 4 · Ventas por cuenta de terceros")
+    description = _("Documentos liquidados al mandante en los comprobantes de liquidación del mes.")
+    types = (DocType.CL,)
+
+    def count(self, params):
+        return DocumentLine.objects.filter(document__in=self.documents(params)).count()
+
+    def lines(self, params, options):
+        liquidations = list(self.documents(params).order_by("issue_date", "issue_time", "id")
+                            .values("id", "issue_date", "numero_control", "sello_recibido", "codigo_generacion",
+                                    "counterparty"))
+        rows = (DocumentLine.objects.filter(document_id__in=[c["id"] for c in liquidations])
+                .order_by("document_id", "position").values("document_id", "extra"))
+        codes = [r["extra"].get("numeroDocumento") for r in rows if str(r["extra"].get("tipoGeneracion")) == "2"]
+        own = {d["codigo_generacion"]: d for d in Document.objects.filter(codigo_generacion__in=codes)
+               .values("codigo_generacion", "numero_control", "sello_recibido")}
+        by_id = {c["id"]: c for c in liquidations}
+        for row in rows.iterator(chunk_size=2000):
+            cl, x = by_id[row["document_id"]], row["extra"] or {}
+            party = cl["counterparty"] or {}
+            dui = digits(party.get("id_number")) if party.get("id_type") == "13" else ""
+            nit = "" if dui else digits(party.get("id_number")) or digits(party.get("nrc"))
+            columns = [Decimal(str(x.get(k) or 0)) for k in ("ventaNoSuj", "ventaExenta", "ventaGravada", "exportaciones")]
+            value, iva = sum(columns, ZERO), (columns[2] * Decimal("0.13")).quantize(Decimal("0.01"))
+            if x.get("tipoDte") == DocType.NC:
+                value, iva = abs(value), abs(iva)
+            number = x.get("numeroDocumento") or ""
+            doc = own.get(number) if str(x.get("tipoGeneracion")) == "2" else None
+            serie, resolution = (doc["sello_recibido"], control(doc["numero_control"])) if doc else ("", "")
+            yield [nit, plain(party.get("name")), day(datetime.date.fromisoformat(x["fechaGeneracion"])),
+                   x.get("tipoDte"), serie, resolution, code(number), amount(value), amount(iva),
+                   cl["sello_recibido"], control(cl["numero_control"]), code(cl["codigo_generacion"]),
+                   day(cl["issue_date"]), dui, self.number]
+
+
+
 class RetentionsSuffered(Purchases):
     """Anexo 7, retención de IVA del 1 % sufrida (casilla 162; facts-2 §3 from the manual v14 and
     its plantilla): one line per Comprobante de Retención (07) received from a client that
@@ -497,5 +547,6 @@ class RetentionsSuffered(Purchases):
                        code(row["codigo_generacion"]), amount(base), amount(withheld), "", self.number]
 
 
-ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ExcludedSubjects, Invalidated, Perceptions, Retentions,
-                                RetentionsThirteen, RetentionsSuffered, PerceptionsSuffered)}
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ThirdPartySales, ExcludedSubjects, Invalidated,
+                                Perceptions, Retentions, RetentionsThirteen, RetentionsSuffered, PerceptionsSuffered)}

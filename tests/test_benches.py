@@ -36,6 +36,7 @@ BENCHES = {
     "pdf": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
+    "payments_chaos": ["--small"],
     "inbox": ["--small"],
     "web_load": ["--small"],
     "scale": ["--small"],

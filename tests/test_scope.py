@@ -64,3 +64,38 @@ def test_nobody_outside_reaches_anything(rep, establishments):
 def test_a_model_without_a_rule_is_refused_loudly():
     with pytest.raises(scope.NoScopeRule):
         scope.rows(AuditEntry, AnonymousUser())
+
+
+@pytest.mark.django_db
+def test_the_row_rule_of_clients_answers_as_their_queryset_rule(rep, users, establishments, make_user):
+    """core.scope reads a client by pk and asks its row rule (clients.selectors.client_reachable):
+    for every kind of client and user it must say what clients_for_user says."""
+    mine = _client("Ferretería de la matriz", establishments["main"])
+    theirs = _client("Farmacia de Santa Tecla", establishments["branch"])
+    shared = _client("Cliente de toda la empresa", None)
+    assigned = _client("Cliente asignado a la cajera", establishments["branch"])
+    assigned.sales_rep = rep
+    assigned.save(update_fields=["sales_rep"])
+    stranger = make_user("sin-lugares")
+    stranger.role = rep.role
+    stranger.save(update_fields=["role"])
+    closed = Establishment.objects.filter(pk=establishments["main"].pk)
+    for user in (rep, users["Contador"], users["Vendedor"], stranger):
+        for client in (mine, theirs, shared, assigned):
+            expected = Client.objects.filter(pk=client.pk).filter(pk__in=scope.rows(Client, user).values("pk")).exists()
+            try:
+                reached = scope.get_or_404(Client, user, pk=client.pk) == client
+            except Http404:
+                reached = False
+            assert reached == expected, (user.username, client.name)
+    assert {c for c in (mine, theirs, shared, assigned) if _reaches(rep, c)} == {mine, shared, assigned}
+    # An establishment closed (inactive) takes its clients out of the rep's reach, in both rules.
+    closed.update(is_active=False)
+    assert not _reaches(rep, mine) and not scope.rows(Client, rep).filter(pk=mine.pk).exists()
+
+
+def _reaches(user, client):
+    try:
+        return scope.get_or_404(Client, user, pk=client.pk) == client
+    except Http404:
+        return False

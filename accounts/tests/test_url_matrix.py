@@ -13,7 +13,7 @@ from core.access import view_access
 
 # Values for URL arguments, by argument name. A new URL with a new argument name must add one.
 SAMPLE_KWARGS = {"uidb64": "MQ", "token": "set-password", "fmt": "csv", "catalogue": "clientes", "slug": "ventas-cliente",
-                 "annex": "contribuyentes"}
+                 "annex": "contribuyentes", "account_token": "sin-cuenta"}
 # Arguments that name an object: which sample object, by URL namespace and name prefix.
 OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk", "product"),
                  ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),
@@ -25,7 +25,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
                  ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
                  ("payments", "void", "pk", "payment"), ("reports", "job", "public_id", "export_job"),
-                 ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received")]
+                 ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received"),
+                 ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
 SKIP_NAMESPACES = {"admin", "api"}
@@ -120,7 +121,16 @@ def sample_objects(db, users, establishments):
                                  codigo_generacion="1F2E3D4C-0000-4000-8000-0000000000EE", payload="{}", jws="a.b.c",
                                  state="rejected")
     lot = Lot.objects.create(event=event, tipo_dte="01", state="failed")
+    import datetime
+
+    from orders.models import Order
+    from orders.selectors import pay_token
+
+    order = Order.objects.create(establishment=point.establishment, point_of_sale=point, client=sample_client,
+                                 tipo_dte="01", total=10, created_by=users["Vendedor"],
+                                 link_expires_at=timezone.now() + datetime.timedelta(hours=1))
     return {
+        "order": order.pk, "pay_token": pay_token(order),
         "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
         "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),

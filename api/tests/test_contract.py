@@ -108,11 +108,24 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
     provider = Provider.objects.create(id_type="36", id_number="06140507071048", name="Proveedora Uno")
     hook, _secret = subscription_create(integration=integration, url="https://erp.example/h",
                                         events=["document.sealed"], acting_user=admin)
+    # orders: one to pay at the till, one to cancel, one held on the prepaid balance to ship
+    from orders.services import BALANCE, order_create, order_pay_start
+    from payments.services import payment_record_advance
+
+    def order():
+        return order_create(acting_user=admin, client=parties["consumer"], point_of_sale=establishments["pos"]["M001P001"],
+                            lines=[{"product": products["service"], "quantity": 1}])
+
+    to_pay, to_cancel, to_ship = order(), order(), order()
+    payment_record_advance(client=parties["consumer"], amount="100.00", method="05", reference="DEP",
+                           acting_user=admin)
+    order_pay_start(order=to_ship, gateway=BALANCE)
     from purchases.services import receive_upload
     from purchases.tests.factory import as_file, ccf
 
     [received], _skipped = receive_upload(files=[("recibido.json", as_file(ccf([("100.00", "0")])))], acting_user=admin)
-    return {"received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "slow": api_as(raw_slow), "anonymous": APIClient(),
+    return {"received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "to_pay": to_pay,
+            "to_cancel": to_cancel, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
             "sealed": sealed, "rejected": rejected, "pending": pending, "draft": draft, "empty_draft": empty_draft,
             "old_draft": old_draft, "client": parties["taxpayer"], "product": products["chair"], "service": products["service"],
             "provider": provider, "payment": payment, "hook": hook, "credit": credit,
@@ -138,7 +151,8 @@ def _calls(w):
               "clients_balance": w["client"].pk, "products_read": w["product"].pk, "products_update": w["product"].pk,
               "providers_read": w["provider"].pk, "providers_update": w["provider"].pk, "payments_read": w["payment"].pk,
               "webhooks_read": w["hook"].pk, "webhooks_update": w["hook"].pk, "webhooks_disable": w["hook"].pk,
-              "received_read": w["received"].pk}
+              "orders_read": w["to_pay"].pk, "orders_pay_at_till": w["to_pay"].pk, "orders_ship": w["to_ship"].pk,
+              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk}
     factura = {"tipo_dte": "01", "point_of_sale": w["pos"].pk, "client": w["consumer"].pk,
                "lines": [{"product": w["service"].pk, "quantity": "1"}], "issue": True}
     success = {
@@ -157,6 +171,10 @@ def _calls(w):
         "webhooks_create": (201, {"url": "https://erp.example/otro", "events": ["payment.recorded"]}),
         "webhooks_update": (200, {"active": False}), "webhooks_disable": (204, None),
         "catalogs_entries": (200, None), "received_create": (201, {"documento": w["purchase"], "nombre": "ccf.json"}),
+        "orders_create": (201, {"client": w["consumer"].pk, "point_of_sale": w["pos"].pk,
+                                "lines": [{"product": w["service"].pk, "quantity": "2"}]}),
+        "orders_pay_at_till": (200, {"method": "01"}), "orders_ship": (200, None),
+        "orders_cancel": (200, {"reason": "El cliente desistió"}),
     }
     specific = {
         ("clients_list", 400): "?limite=0", ("documents_list", 400): "?limite=999", ("stock_list", 400): "?producto=x",
@@ -179,6 +197,12 @@ def _calls(w):
         ("payments_create", 422): {"client": w["client"].pk, "date": timezone.localdate().isoformat(), "amount": "0",
                                    "method": "01"},
         ("documents_pdf", 202): ("pending", None),
+        ("orders_list", 400): "?limite=0", ("orders_create", 400): {"client": "x"},
+        ("orders_create", 422): {"client": w["consumer"].pk, "point_of_sale": w["pos"].pk,
+                                 "lines": [{"product": w["product"].pk, "quantity": "99"}]},  # no chairs in stock
+        ("orders_pay_at_till", 400): ("to_cancel", {"method": "zz"}),
+        ("orders_pay_at_till", 409): ("to_pay", {"method": "01"}),  # paid by the success call
+        ("orders_ship", 409): ("to_pay", None), ("orders_cancel", 409): ("to_cancel", {"reason": "Otra vez"}),
         ("received_list", 400): "?estado=x", ("received_create", 400): {"documento": "{no es json"},
         ("received_create", 409): {"documento": w["purchase"]},  # the one received by the 201 call
     }

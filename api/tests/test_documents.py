@@ -195,3 +195,35 @@ def test_the_documents_answer_written_by_hand_is_the_declared_fields_own(till, e
     for serializer in (DocumentSerializer, DocumentDetailSerializer):
         made = serializer(doc, context={"request": request})
         assert made.to_representation(doc) == made.declared_representation(doc)
+
+
+def test_the_liquidations_through_the_api(api_as, make_key, establishments, parties, signing_company):
+    """A Contador's key issues a Comprobante de Liquidación (lines name the liquidated documents)
+    and a Documento Contable de Liquidación (its settlement in extra) as the editor does
+    (sv-tax-facts-2.md §6); a Vendedor's key may issue neither."""
+    from dte import jsonio
+
+    pos = establishments["pos"]["M001P001"]
+    accountant = api_as(make_key("Contador")[1])
+    cl = accountant.post("/api/v1/documentos/", {
+        "tipo_dte": "08", "point_of_sale": pos.pk, "client": parties["taxpayer"].pk, "issue": True,
+        "lines": [{"description": "CCF de octubre", "extra": {
+            "tipoDte": "03", "tipoGeneracion": "1", "numeroDocumento": "23CC000451", "fechaGeneracion": "2026-10-02",
+            "ventaGravada": "500.00", "ventaExenta": "20.00"}}]}, format="json")
+    assert cl.status_code == 201, cl.json()
+    # 500 + IVA 65.00 + 20 exempt = 585.00
+    assert Decimal(cl.json()["total_to_pay"]) == Decimal("585.00")
+    dcl = accountant.post("/api/v1/documentos/", {
+        "tipo_dte": "09", "point_of_sale": pos.pk, "client": parties["taxpayer"].pk, "issue": True, "lines": [],
+        "extra": {"liquidacion": {"periodoInicio": "2026-10-01", "periodoFin": "2026-10-31", "valorOperaciones": "565.00",
+                                  "porcentComision": "4"},
+                  "extension": {"nombEntrega": "Marta Ayala", "docuEntrega": "01234567-8"}}}, format="json")
+    assert dcl.status_code == 201, dcl.json()
+    body = jsonio.loads(Document.objects.get(pk=dcl.json()["id"]).payload)["cuerpoDocumento"]
+    # 565 → net 500.00; 2 % = 10.00; 4 % commission 20.00 + IVA 2.60; líquido 565 − 20 − 10 − 2.60 = 532.40
+    assert (body["ivaPercibido"], body["comision"], body["ivaComision"], body["liquidoApagar"]) == (
+        Decimal("10.00"), Decimal("20.00"), Decimal("2.60"), Decimal("532.40"))
+    rep = api_as(make_key("Vendedor", establishments=[establishments["main"]], points_of_sale=[pos])[1])
+    refused = rep.post("/api/v1/documentos/", {"tipo_dte": "09", "point_of_sale": pos.pk,
+                                               "client": parties["taxpayer"].pk, "lines": []}, format="json")
+    assert refused.status_code in (400, 403) and not Document.objects.filter(tipo_dte="09", created_by__role__name="Vendedor").exists()

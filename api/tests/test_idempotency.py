@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import URLPattern, get_resolver
 
-from api.models import IdempotentRequest
+from api.models import ApiCall, IdempotentRequest
 from dte.models import Document
 
 
@@ -42,6 +42,10 @@ def test_the_same_key_and_body_get_the_first_answer_and_one_document(till, estab
     assert Document.objects.count() == 1
     other = till.post("/api/v1/documentos/", body, format="json", HTTP_IDEMPOTENCY_KEY="venta-2")
     assert other.status_code == 201 and Document.objects.count() == 2
+    # Each call recorded once: the two that issued by the statement that kept their answer (in their
+    # own transaction), the replay by the middleware.
+    calls = list(ApiCall.objects.filter(route="api/v1/documentos/").order_by("id").values_list("method", "status"))
+    assert calls == [("POST", 201)] * 3
 
 
 @pytest.mark.django_db

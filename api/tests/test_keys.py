@@ -127,3 +127,66 @@ def test_errors_speak_english_when_asked(api_as, make_key):
     assert english["message"] == "Not found."
     unknown = api_as(raw).get("/api/v1/no-existe/")
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+
+
+# ------------------------------------------------------------------ the key cache (api.keycache)
+
+
+def _cached(key):
+    from api import keycache
+
+    return keycache.lookup(key.prefix)[0]
+
+
+@pytest.mark.django_db
+def test_a_key_is_found_without_queries_once_cached_and_a_wrong_secret_still_fails(make_key, django_assert_num_queries):
+    key, raw = make_key("Vendedor")
+    assert api_key_check(raw) == key  # read from the database, then kept
+    assert _cached(key) == key
+    with django_assert_num_queries(0):
+        found = api_key_check(raw)
+        assert found == key and found.user.role.name == "Vendedor" and found.user.can("clientes", "view")
+        assert api_key_check(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None  # the digest is checked every call
+
+
+@pytest.mark.django_db
+def test_a_cached_key_stops_working_the_moment_it_is_revoked(api_as, make_key, users, django_capture_on_commit_callbacks):
+    key, raw = make_key("Vendedor")
+    client = api_as(raw)
+    assert [client.get("/api/v1/clientes/").status_code for _ in range(2)] == [200, 200]
+    assert _cached(key) is not None
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        api_key_revoke(key=key, acting_user=users["Administrador"])
+    assert callbacks  # the token is replaced again once the revocation commits
+    assert _cached(key) is None
+    assert client.get("/api/v1/clientes/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_role_losing_a_grant_refuses_its_cached_keys_at_once(api_as, make_key, users, roles):
+    from accounts.services import role_set_permissions
+
+    key, raw = make_key("Vendedor")
+    client = api_as(raw)
+    assert client.get("/api/v1/clientes/").status_code == 200
+    role = roles["Vendedor"]
+    kept = [(m, a) for m, a in role.permissions.values_list("module", "action") if m != "clientes"]
+    role_set_permissions(role=role, grants=kept, acting_user=users["Administrador"])
+    refused = client.get("/api/v1/clientes/")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+
+
+@pytest.mark.django_db
+def test_a_switched_off_integration_or_account_refuses_its_cached_keys_at_once(api_as, make_key, integration):
+    key, raw = make_key("Vendedor")
+    client = api_as(raw)
+    assert client.get("/api/v1/clientes/").status_code == 200
+    integration.is_active = False
+    integration.save()
+    assert client.get("/api/v1/clientes/").status_code == 401
+    integration.is_active = True
+    integration.save()
+    assert client.get("/api/v1/clientes/").status_code == 200
+    key.user.is_active = False
+    key.user.save(update_fields=["is_active"])
+    assert client.get("/api/v1/clientes/").status_code == 401

@@ -2,9 +2,10 @@
 (facts §9: "build the schema version as data, per type, per effective date").
 
 Which generation applies when is data too (dte.models.SchemaGeneration, resolved by
-dte.generations); this module only says what each generation is made of. A type the product
-does not issue yet (08 CL, 09 DCL, 15 CD) joins a generation by adding its line under "dte" and
-its schema module under dte/schemas/types/.
+dte.generations); this module only says what each generation is made of. A type joins a
+generation by adding its line under "dte" and its schema module under dte/schemas/types/ (as 08
+CL and 09 DCL did; sv-tax-facts-2.md §6). Neither 08 nor 09 may be issued in contingency in
+either generation (facts §5), so they are not in "contingency_types".
 """
 
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ GENERATIONS = {
             "05": ("fe_nc_v3", 3),
             "06": ("fe_nd_v3", 3),
             "07": ("fe_cr_v1", 1),
+            "08": ("fe_cl_v1", 1),
+            "09": ("fe_dcl_v1", 1),
             "11": ("fe_fex_v1", 1),
             "14": ("fe_fse_v1", 1),
         },
@@ -41,6 +44,8 @@ GENERATIONS = {
             "05": ("fe_nc_v4", 4),
             "06": ("fe_nd_v4", 4),
             "07": ("fe_cr_v2", 2),
+            "08": ("fe_cl_v2", 2),
+            "09": ("fe_dcl_v2", 2),
             "11": ("fe_fex_v3", 3),
             "14": ("fe_fse_v2", 2),
         },

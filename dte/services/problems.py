@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from catalogs import countries
 from core import formats
 from dte import arithmetic as ar
-from dte import builders_2026
-from dte.amounts import ZERO, q2
+from dte import builders_2026, builders_liquidation
+from dte.amounts import ZERO, D, q2
 from dte.models import Condition, GovStatus
 from dte.schemas.registry import DEFAULT_GENERATION
 from dte.services.cases import stock_cases
@@ -94,6 +94,63 @@ def _party_problems(document):
     elif tipo == ar.NR:
         if not (party.get("id_number") and party.get("name") and party.get("email") and party.get("address")):
             out.append(_("Una nota de remisión necesita receptor con documento, nombre, dirección y correo."))
+    elif tipo in (ar.CL, ar.DCL):
+        # The mandante (08) or the affiliated merchant (09) is a VAT-registered taxpayer: fe-cl-v1 and
+        # fe-dcl-v1 require its NIT, NRC, activity, address and e-mail (sv-tax-facts-2.md §6).
+        if document.client_id is None or party.get("id_type") != "36" or not party.get("nrc"):
+            out.append(_("Un %(t)s se emite a un contribuyente con NIT y NRC.") % {"t": document.get_tipo_dte_display()})
+        for key, label in (("activity_code", _("actividad económica")), ("address", _("dirección")),
+                           ("email", _("correo electrónico"))):
+            if not party.get(key):
+                out.append(_("Al cliente le falta %(f)s, obligatoria en un %(t)s.") % {
+                    "f": label, "t": document.get_tipo_dte_display()})
+    return out
+
+
+# A CL lists at most 500 documents (fe-cl-v1 cuerpoDocumento maxItems; sv-tax-facts-2.md §6).
+MAX_LIQUIDATED = 500
+
+
+def liquidation_problems(document, lines, generation):
+    """What a Comprobante de Liquidación (08) or a Documento Contable de Liquidación (09) needs
+    beyond the common checks (sv-tax-facts-2.md §6)."""
+    out = []
+    if document.tipo_dte == ar.CL:
+        if not lines:
+            out.append(_("Agregue al menos un documento liquidado."))
+        if len(lines) > MAX_LIQUIDATED:
+            out.append(_("Un comprobante de liquidación lista hasta %(n)d documentos.") % {"n": MAX_LIQUIDATED})
+        seen = {}
+        for n, x in enumerate(lines, start=1):
+            extra = x.extra or {}
+            if not (extra.get("tipoDte") and extra.get("numeroDocumento") and extra.get("fechaGeneracion")):
+                out.append(_("Línea %(n)d: indique el tipo, el número y la fecha del documento liquidado.") % {"n": n})
+                continue
+            if str(extra.get("tipoGeneracion")) == "1" and not re.fullmatch(r"[A-Z0-9]{1,20}", extra["numeroDocumento"]):
+                out.append(_("Línea %(n)d: un documento físico se nombra por su correlativo impreso (hasta 20 letras "
+                             "mayúsculas o dígitos).") % {"n": n})
+            # Each document once; an invalidated one may come back once more, negative (§6).
+            sign = "-" if sum((D(extra.get(k)) for k in ("ventaNoSuj", "ventaExenta", "ventaGravada",
+                                                            "exportaciones")), ZERO) < 0 else "+"
+            key = (extra["numeroDocumento"], sign)
+            if key in seen:
+                out.append(_("Línea %(n)d: el documento %(d)s ya está en la línea %(m)d.") % {
+                    "n": n, "d": extra["numeroDocumento"], "m": seen[key]})
+            seen.setdefault(key, n)
+        return out
+    s = builders_liquidation.settlement(document)
+    if not (s.get("periodoInicio") and s.get("periodoFin")):
+        out.append(_("Indique el inicio y el fin del período liquidado."))
+    elif s["periodoInicio"] > s["periodoFin"]:
+        out.append(_("El período liquidado termina antes de empezar."))
+    x = (document.extra or {}).get("extension") or {}
+    if len((x.get("nombEntrega") or "").strip()) < 5 or len((x.get("docuEntrega") or "").strip()) < 5:
+        out.append(_("Indique quién entrega el documento: nombre y documento (al menos 5 caracteres cada uno)."))
+    if generation == DEFAULT_GENERATION:
+        phone = document.establishment.phone or document.company.phone
+        if len(builders_liquidation.telefono8(phone)) != 8:
+            out.append(_("El teléfono del establecimiento debe tener 8 dígitos para este documento («%(p)s»).")
+                       % {"p": phone})
     return out
 
 
@@ -103,9 +160,13 @@ def document_problems(document, lines, related, totals, *, generation=DEFAULT_GE
     out = _party_problems(document)
     if generation != DEFAULT_GENERATION:
         out += generation_problems(document, generation)
-    if not lines:
+    if tipo in (ar.CL, ar.DCL):
+        out += liquidation_problems(document, lines, generation)
+    elif not lines:
         out.append(_("Agregue al menos una línea."))
     for n, x in enumerate(lines, start=1):
+        if tipo == ar.CL:
+            continue
         if tipo == ar.CR:
             extra = x.extra or {}
             if not extra.get("numDocumento") or not extra.get("fechaEmision"):
@@ -141,7 +202,7 @@ def document_problems(document, lines, related, totals, *, generation=DEFAULT_GE
     unstated = [p for p in payments if not p.get("monto")]
     if len(payments) > 1 and unstated:
         out.append(_("Indique el monto de cada forma de pago."))
-    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR):
+    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR, ar.CL, ar.DCL):
         paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
         if paid != q2(totals.total_pagar):
             out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": formats.money(paid), "t": formats.money(totals.total_pagar)})

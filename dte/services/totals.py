@@ -26,6 +26,15 @@ def book_amounts(document, totals):
     if document.tipo_dte == ar.CR:
         return {"amount_no_suj": ZERO, "amount_exenta": ZERO, "amount_gravada": q2(totals.total_sujeto_retencion),
                 "iva_retenido": q2(totals.total_iva_retenido), "iva_percibido": ZERO, "rete_renta": ZERO}
+    if document.tipo_dte == ar.DCL:
+        # The card sales settled, net of IVA, and the 2 % the issuer perceived (sv-tax-facts-2.md §6).
+        return {"amount_no_suj": ZERO, "amount_exenta": ZERO, "amount_gravada": q2(totals.monto_sujeto_percepcion),
+                "iva_retenido": ZERO, "iva_percibido": q2(totals.iva_percibido), "rete_renta": ZERO}
+    if document.tipo_dte == ar.CL:
+        # The mandante's sales the agent liquidates, net of IVA (their exports count as exempt here).
+        return {"amount_no_suj": q2(totals.total_no_suj), "amount_exenta": q2(totals.total_exenta + totals.total_exportacion),
+                "amount_gravada": q2(totals.total_gravada), "iva_retenido": ZERO, "iva_percibido": q2(totals.iva_perci1),
+                "rete_renta": ZERO}
     if document.tipo_dte == ar.FSE:
         return {"amount_no_suj": ZERO, "amount_exenta": ZERO, "amount_gravada": q2(totals.total_compra),
                 "iva_retenido": ZERO, "iva_percibido": ZERO, "rete_renta": q2(totals.rete_renta)}
@@ -37,6 +46,6 @@ def book_amounts(document, totals):
 
 
 def iva_of(document, totals):
-    if document.tipo_dte == ar.FACTURA:
+    if document.tipo_dte in (ar.FACTURA, ar.DCL):
         return totals.total_iva
     return sum((t["valor"] for t in totals.tributos if t["codigo"] == "20"), ZERO)

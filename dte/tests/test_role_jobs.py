@@ -48,7 +48,7 @@ def test_the_accountant_issues_a_credit_note_through_the_pages(users, make_draft
     transition(ccf, GovStatus.SEALED, sello_recibido="2026" + "C" * 36, processed_at=timezone.now())
     web = client_as(users["Contador"])
     body = web.get("/documentos/nuevo/").content.decode()
-    assert _offered_types(body) == {"05", "06"}
+    assert _offered_types(body) == {"05", "06", "08", "09"}  # notes and the period-end liquidations
     response = web.post("/documentos/nuevo/", {"tipo_dte": "05", "point_of_sale": establishments["pos"]["M001P001"].pk})
     assert response.status_code == 302
     note = Document.objects.get(tipo_dte="05")

@@ -21,9 +21,9 @@ CORPORA = Path(__file__).resolve().parent / "corpus"
 OURS = {generation: {name: json.loads(text) for name, text in rendered(generation).items()} for generation in GENERATIONS}
 DTE_FILES = {
     "2023": {"01": "fe-fc-v1.json", "03": "fe-ccf-v3.json", "04": "fe-nr-v3.json", "05": "fe-nc-v3.json",
-             "06": "fe-nd-v3.json", "07": "fe-cr-v1.json", "11": "fe-fex-v1.json", "14": "fe-fse-v1.json"},
+             "06": "fe-nd-v3.json", "07": "fe-cr-v1.json", "08": "fe-cl-v1.json", "09": "fe-dcl-v1.json", "11": "fe-fex-v1.json", "14": "fe-fse-v1.json"},
     "2026": {"01": "fe-f-v2.json", "03": "fe-ccf-v4.json", "04": "fe-nr-v4.json", "05": "fe-nc-v4.json",
-             "06": "fe-nd-v4.json", "07": "fe-cr-v2.json", "11": "fe-fex-v3.json", "14": "fe-fse-v2.json"},
+             "06": "fe-nd-v4.json", "07": "fe-cr-v2.json", "08": "fe-cl-v2.json", "09": "fe-dcl-v2.json", "11": "fe-fex-v3.json", "14": "fe-fse-v2.json"},
 }
 EVENT_FILES = {
     "2023": {"anulacion": "anulacion-schema-v2.json", "contingencia": "contingencia-schema-v3.json"},

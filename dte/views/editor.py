@@ -25,6 +25,7 @@ from dte.amounts import amount_in_words
 from dte.models import Condition, DocType, Document, GovStatus, Treatment
 from dte.pricing import unit_price_for
 from dte.services.drafts import LINE_FIELDS, draft_delete, draft_save, types_for
+from dte.services.liquidation import liquidation_lines
 from dte.services.totals import document_totals, total_of
 from dte.views.common import draft_for
 from inventory.selectors import product_get, provider_get, provider_list
@@ -72,6 +73,13 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "payment_methods": PAYMENT_METHODS, "payments": [(uuid.uuid4().hex[:8], p) for p in (doc.payments or [{}])],
         "is_cr": doc.tipo_dte == ar.CR, "is_fse": doc.tipo_dte == ar.FSE, "is_fex": doc.tipo_dte == ar.FEX,
         "is_nr": doc.tipo_dte == ar.NR, "is_note": doc.tipo_dte in (ar.NC, ar.ND), "is_nc": doc.tipo_dte == ar.NC,
+        # the liquidations (sv-tax-facts-2.md §6): 08 lists documents, 09 has one body and no lines
+        "is_cl": doc.tipo_dte == ar.CL, "is_dcl": doc.tipo_dte == ar.DCL,
+        "takes_third_party": doc.tipo_dte in forms.THIRD_PARTY_TYPES,
+        "cl_doc_types": [("01", _("Factura")), ("03", _("CCF")), ("05", _("Nota de crédito")), ("06", _("Nota de débito")),
+                         ("11", _("Exportación"))],
+        "establishment_types": [("02", _("Casa matriz")), ("01", _("Sucursal")), ("04", _("Bodega")),
+                                ("07", _("Predio o patio")), ("20", _("Otro"))],
         "faces_provider": doc.tipo_dte == ar.CR, "needs_client": doc.tipo_dte not in (ar.CR, ar.FSE),
         "client_types": [(t, DocType(t).label) for t in types_for(user=request.user, client=doc.client)]
         if doc.client_id else [], "line_amounts": _line_amounts(doc, totals), "letters": _letters(doc, totals),
@@ -114,7 +122,7 @@ def _line_amounts(doc, totals):
     out = []
     for lo in totals.lines:
         out.append(lo.compra if doc.tipo_dte == ar.FSE else (lo.iva_retenido if doc.tipo_dte == ar.CR
-                                                             else lo.gravada + lo.exenta + lo.no_suj))
+                                                             else lo.gravada + lo.exenta + lo.no_suj + lo.exportacion))
     return out
 
 
@@ -152,7 +160,16 @@ def _apply_action(request, doc, lines):
         return {}, lines, None
     if action == "add_payment":
         return {"payments": (request_payments(request) or [{"codigo": "01"}]) + [{"codigo": "01"}]}, lines, None
+    if action == "add_liquidated" and doc.tipo_dte == ar.CL:
+        found = liquidation_lines(user=request.user, document=doc)
+        if not found:
+            raise ValidationError(_("No hay ventas por cuenta de este mandante pendientes de liquidar en el mes."))
+        return {}, lines + found, None
     if action == "add_line":
+        if doc.tipo_dte == ar.CL:
+            return {}, lines + [{"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "extra": {
+                "tipoDte": "03", "tipoGeneracion": 2, "numeroDocumento": "", "fechaGeneracion": "",
+                "ventaNoSuj": "0", "ventaExenta": "0", "ventaGravada": "0", "exportaciones": "0"}}], None
         if doc.tipo_dte == ar.CR:
             blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "extra": {
                 "tipoDte": "03", "tipoDoc": 2, "numDocumento": "", "fechaEmision": "", "montoSujetoGrav": "",
@@ -229,7 +246,7 @@ def _after_action(doc, action, context, errors):
     """Where the rep goes on after a structural change (the id of the field editor.js focuses), and
     what the page's live region says about it."""
     n = len(context["lines"])
-    product_search = "product-q" if doc.tipo_dte != ar.CR else "add-line"
+    product_search = "product-q" if doc.tipo_dte not in (ar.CR, ar.CL, ar.DCL) else "add-line"
     if errors:  # refused (e.g. a client who may not receive this type): back where the rep chose
         return {"focus": "party-q" if action in ("set_client", "set_provider") else "", "announce": ""}
     if action in ("set_client", "set_provider"):
@@ -240,8 +257,10 @@ def _after_action(doc, action, context, errors):
     if action == "add_product" and n:
         line = context["lines"][-1][1]
         return {"focus": f"line-{n}-quantity", "announce": _("Línea %(n)d agregada: %(d)s.") % {"n": n, "d": line.description}}
+    if action == "add_liquidated" and n:
+        return {"focus": f"line-{n}-description", "announce": _("Ventas del mandante agregadas: %(n)d líneas.") % {"n": n}}
     if action == "add_line" and n:
-        first = "numDocumento" if doc.tipo_dte == ar.CR else "description"
+        first = {ar.CR: "numDocumento", ar.CL: "numeroDocumento"}.get(doc.tipo_dte, "description")
         return {"focus": f"line-{n}-{first}", "announce": _("Línea %(n)d agregada.") % {"n": n}}
     if action == "add_payment":
         return {"focus": f"pay-{len(context['payments'])}-codigo", "announce": _("Forma de pago agregada.")}

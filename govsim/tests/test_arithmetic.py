@@ -121,6 +121,28 @@ RULES = [
     # 07 CR
     ("07-varios-documentos.json", ("resumen", "totalSujetoRetencion"), None),
     ("07-varios-documentos.json", ("resumen", "totalIVAretenido"), None),
+    # 08 CL: one line per liquidated document (sv-tax-facts-2.md §6)
+    ("08-varios-documentos.json", ("resumen", "totalNoSuj"), None),
+    ("08-varios-documentos.json", ("resumen", "totalExenta"), None),
+    ("08-varios-documentos.json", ("resumen", "totalGravada"), None),
+    ("08-varios-documentos.json", ("resumen", "totalExportacion"), None),
+    ("08-varios-documentos.json", ("resumen", "subTotalVentas"), None),
+    ("08-varios-documentos.json", ("resumen", "tributos", 0, "valor"), ("resumen", "tributos")),
+    ("08-varios-documentos.json", ("resumen", "montoTotalOperacion"), None),
+    ("08-varios-documentos.json", ("resumen", "total"), None),
+    ("08-varios-documentos.json", ("resumen", "ivaPerci"), ("resumen", "total")),
+    ("08-varios-documentos.json", ("cuerpoDocumento", 0, "ivaItem"), None),
+    ("08-varios-documentos.json", ("cuerpoDocumento", 3, "ventaGravada"), ("resumen", "totalGravada")),
+    ("08-varios-documentos.json", ("cuerpoDocumento", 2, "exportaciones"), ("resumen", "totalExportacion")),
+    # 09 DCL: a single-object body (sv-tax-facts-2.md §6)
+    ("09-comision.json", ("cuerpoDocumento", "subTotal"), None),
+    ("09-comision.json", ("cuerpoDocumento", "valorOperaciones"), ("cuerpoDocumento", "subTotal")),
+    ("09-comision.json", ("cuerpoDocumento", "ivaPercibido"), None),
+    ("09-comision.json", ("cuerpoDocumento", "montoSujetoPercepcion"), None),
+    ("09-comision.json", ("cuerpoDocumento", "iva"), None),
+    ("09-comision.json", ("cuerpoDocumento", "comision"), ("cuerpoDocumento", "liquidoApagar")),
+    ("09-comision.json", ("cuerpoDocumento", "ivaComision"), None),
+    ("09-comision.json", ("cuerpoDocumento", "liquidoApagar"), None),
 ]
 RULE_IDS = [f"{name.removesuffix('.json')}:{'.'.join(str(p) for p in path)}" for name, path, _ in RULES]
 

@@ -228,9 +228,25 @@ def test_a_catalogue_gap_is_named_before_anything_is_sent(requirements, parties,
     assert not Document.objects.exists()
 
 
-def test_a_type_the_product_does_not_issue_yet_cannot_be_chosen(requirements, catalogue, admin_user, signing_company):
-    with pytest.raises(ValidationError, match="No se pueden generar: 08"):
-        run_start(company=signing_company, codes=["01", "08"], acting_user=admin_user)
+def test_the_liquidations_are_generated_too(requirements, catalogue, admin_user, signing_company):
+    """08 and 09 (sv-tax-facts-2.md §6) join the test set: CLs listing printed documents to a
+    taxpayer mandante, DCLs settling card sales with the 2 % perception."""
+    run = run_start(company=signing_company, codes=["08", "09"], acting_user=admin_user)
+    _steps(run)
+    run.refresh_from_db()
+    assert run.state == RunState.RUNNING, run.error
+    cls = [_body(d) for d in _docs(run, "08")]
+    assert cls and all(i["tipoGeneracion"] == 1 for b in cls for i in b["cuerpoDocumento"])
+    assert any(Decimal(str(i["exportaciones"])) > 0 for b in cls for i in b["cuerpoDocumento"])
+    for b in cls:  # IVA 13 % of the taxable total, once
+        gravada = Decimal(str(b["resumen"]["totalGravada"]))
+        assert Decimal(str(b["resumen"]["tributos"][0]["valor"])) == (gravada * Decimal("0.13")).quantize(Decimal("0.01"))
+    dcls = [_body(d) for d in _docs(run, "09")]
+    assert dcls
+    for b in dcls:
+        c = b["cuerpoDocumento"]
+        net = Decimal(str(c["montoSujetoPercepcion"]))
+        assert Decimal(str(c["ivaPercibido"])) == (net * Decimal("0.02")).quantize(Decimal("0.01"))
 
 
 def test_a_company_in_production_sends_no_test_set(requirements, catalogue, admin_user, signing_company):

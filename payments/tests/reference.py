@@ -17,7 +17,7 @@ from core.fiscal import CREDIT_SALES_TYPES as CREDIT_SALES
 from core.fiscal import NOT_IN_FORCE as DEAD
 from core.fiscal import DocType
 from dte.models import Document
-from payments.models import Payment
+from payments.models import BalanceHold, Payment
 from payments.selectors import ZERO, ClientAging, credit_documents, status_of
 
 MONEY = DecimalField(max_digits=19, decimal_places=2)
@@ -34,6 +34,10 @@ def unapplied_payments(client_ids=None):
     for client_id, amount, applied in rows:
         if amount - applied > 0:
             out[client_id] = out.get(client_id, ZERO) + (amount - applied)
+    # money blocked for an order (a live BalanceHold) is not in the client's favour
+    for client_id in list(out):
+        out[client_id] -= (BalanceHold.objects.filter(client_id=client_id, state="held")
+                           .aggregate(s=Sum("amount"))["s"] or ZERO)
     return out
 
 

@@ -145,3 +145,37 @@ def test_annex_5_purchases_from_excluded_subjects(book, make_draft, issuer, acco
     # a cost (1) cannot take an expense type: the first cost type (4) instead
     lines = _lines(accountant.get(f"/reportes/anexos-f07/sujetos-excluidos.csv?{month_query(clasificacion='1', sector='4', costo='2')}"))
     assert lines[0].endswith(";350.00;0.00;1;1;4;4;5")
+
+
+def test_annex_4_sales_on_a_mandantes_behalf(book, make_draft, issuer, parties, accountant):
+    """Anexo 4 (sv-tax-facts-2.md §3): one line per document a Comprobante de Liquidación of the
+    month liquidates to its mandante, with the liquidated document's and the CL's identifiers."""
+    from dte.models import Document
+    from dte.services.issuing import document_issue
+    from dte.tests.conftest import line
+
+    def sealed(doc, day, sello):
+        Document.objects.filter(pk=doc.pk).update(status="sealed", sello_recibido=sello, issue_date=f"2026-10-{day:02d}")
+        return Document.objects.get(pk=doc.pk)
+
+    third = {"ventaTercero": {"nit": "06142803901121", "nombre": "Distribuidora Central"}}
+    sale = sealed(document_issue(document=make_draft("01", [line("Consignación", "1", "113.00")],
+                                                     client=parties["consumer"], extra=third), acting_user=issuer),
+                  5, "2026SELLOFE" + "0" * 29)
+    lines = [line("", "1", "0", extra={"tipoDte": "01", "tipoGeneracion": 2, "numeroDocumento": sale.codigo_generacion,
+                                       "fechaGeneracion": "2026-10-05", "ventaGravada": "100.00"}),
+             line("", "1", "0", extra={"tipoDte": "03", "tipoGeneracion": 1, "numeroDocumento": "23CC000451",
+                                       "fechaGeneracion": "2026-10-02", "ventaGravada": "50.00", "ventaExenta": "10.00"})]
+    cl = sealed(document_issue(document=make_draft("08", lines, client=parties["taxpayer"]), acting_user=issuer),
+                31, "2026SELLOCL" + "0" * 29)
+    got = _lines(accountant.get(f"/reportes/anexos-f07/terceros.csv?{month_query()}"))
+    cl_ids = f"2026SELLOCL{'0' * 29};{cl.numero_control.replace('-', '')};{_code(cl)};31/10/2026"
+    # the Factura: 100.00 without IVA, IVA 13.00; the physical CCF: 50 + 10 = 60.00, IVA 6.50; NIT of the
+    # mandante, its name, no DUI; annex 4
+    assert got == [
+        f"06142803901121;Distribuidora Central, S.A. de C.V.;05/10/2026;01;2026SELLOFE{'0' * 29};"
+        f"{sale.numero_control.replace('-', '')};{_code(sale)};100.00;13.00;{cl_ids};;4",
+        f"06142803901121;Distribuidora Central, S.A. de C.V.;02/10/2026;03;;;23CC000451;60.00;6.50;{cl_ids};;4",
+    ]
+    page = accountant.get(f"/reportes/anexos-f07/?{month_query()}").content.decode()
+    assert "Anexo 4" in page
