@@ -409,6 +409,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=60, help="segundos de cada nivel")
     parser.add_argument("--web", type=int, default=2, help="procesos web de gunicorn (el Procfile: 2)")
     parser.add_argument("--seal-timeout", type=int, default=600, help="segundos para que se sellen todos")
+    parser.add_argument("--govsim-nice", type=int, default=10,
+                        help="prioridad (nice) de govsim y sus procesos: MH no está en esta máquina; 0: la misma")
     parser.add_argument("--small", action="store_true", help=SMALL_HELP)
     args = parser.parse_args()
     levels = [int(x) for x in args.reps.split(",")]
@@ -425,6 +427,10 @@ def main():
                       DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="", DEBUG="false",
                       DJANGO_SETTINGS_MODULE="billing.settings")
     govsim = Govsim(workers=2, database_url=os.environ.get("GOVSIM_BENCH_DATABASE_URL", ""))
+    if args.govsim_nice:
+        # MH is not on the web tier's machine in production: govsim's schema checks yield the CPU
+        # (nice) so that they weigh on the measured tiers as little as 2 shared cores allow.
+        renice(govsim.proc.pid, args.govsim_nice)
     workers = server = None
     try:
         django_setup()
@@ -459,7 +465,7 @@ def main():
         once = sum(1 for code in _codes(all_issued) if govsim.ledger(code)["accepted"] != 1)
         failed_tasks = len(workers.errors())
         print(f"emitidos {len(all_issued)}; sin sellar tras la espera {not_sealed}; aceptados≠1 en govsim {once}; "
-              f"tareas fallidas {failed_tasks}; web {args.web} procesos, 1 worker (4 hilos); "
+              f"tareas fallidas {failed_tasks}; web {args.web} procesos, 1 worker (4 hilos), govsim nice {args.govsim_nice}; "
               f"objetivo: p95 ≤ 300 ms a 20 representantes (antes, desde fuera: 36 peticiones/s, p95 687 ms)")
         pairs = []
         for r in results:
@@ -467,7 +473,7 @@ def main():
             pairs += [f"rps_{k}={r['rps']:.1f}", f"p95_ms_{k}={r['p95_all'] * 1000:.0f}",
                       f"autosave_p95_ms_{k}={r['p95'].get('autosave', 0) * 1000:.0f}",
                       f"docs_per_min_{k}={r['docs_per_min']:.1f}", f"errors_{k}={len(r['errors'])}"]
-        pairs += [f"issued={len(all_issued)}", f"not_sealed={not_sealed}", f"not_once={once}", f"web={args.web}",
+        pairs += [f"issued={len(all_issued)}", f"not_sealed={not_sealed}", f"not_once={once}", f"web={args.web}", f"govsim_nice={args.govsim_nice}",
                   f"load={results[-1]['load']:.1f}"]
         print(" ".join(pairs))
         if not_sealed or once or any(r["errors"] for r in results):
@@ -479,6 +485,17 @@ def main():
             workers.stop()
         govsim.stop()
         redis.stop()
+
+
+def renice(pid, value):
+    """Lower the priority of a process this bench started and of its children (govsim's workers)."""
+    pids = [pid] + [int(x) for x in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                   text=True).stdout.split()]
+    for p in pids:
+        try:
+            os.setpriority(os.PRIO_PROCESS, p, value)
+        except OSError:
+            pass
 
 
 def _codes(pks):
