@@ -24,7 +24,7 @@ from catalogs.selectors import catalog_has
 from clients.models import Client
 from core import scope
 from dte import arithmetic as ar
-from dte import forms, selectors
+from dte import forms, generations, selectors
 from dte.models import CaseState, Document, DocumentLine, GovStatus
 from dte.pricing import unit_price_for
 from dte.returns import returnable_lines
@@ -192,8 +192,9 @@ def _save(doc, user, content, *, new, point=None):
             line.pop("key", None)
     else:
         lines = [] if new else list(doc.lines.values(*LINE_FIELDS))
+    edition = generations.catalog_edition_for(doc)  # the edition of the generation it will be issued in
     for payment in header.get("payments") or []:
-        if not catalog_has(catalog="CAT-017", code=payment["codigo"]):
+        if not catalog_has(catalog="CAT-017", code=payment["codigo"], edition=edition):
             errors.append(_("Forma de pago «%(m)s» no está en CAT-017.") % {"m": payment["codigo"]})
     if errors:
         _bad(errors[0], errors=[{"code": "invalid", "message": str(e), "field": None} for e in errors])

@@ -93,6 +93,11 @@ app.conf.beat_schedule = {
         "task": "purchases.sweep_batches",
         "schedule": 300.0,
     },
+    # the work-time runs: on the 1st and 16th, the half-month just ended (runs once per period)
+    "timesheets-schedule": {
+        "task": "timesheets.schedule",
+        "schedule": crontab(day_of_month="1,16", hour=2, minute=0),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

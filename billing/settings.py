@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "payments",
     "orders",  # orders, pay links, holds and the automatic fiscal receipt (issue 20)
     "purchases",
+    "timesheets",  # work time: employees, workdays, periodic runs of FSE / invoices (issue 22)
     "reports",
     "onboarding",  # MH's authorisation: the test set and the move to production
     "clients",
@@ -260,10 +261,19 @@ DTE_DRAIN_LIMIT = envint("DTE_DRAIN_LIMIT", 200)
 DTE_DRAIN_SECONDS = envint("DTE_DRAIN_SECONDS", 20)
 # A rejected document corrected within this many hours keeps its codigoGeneracion (facts §3).
 DTE_REUSE_CODE_HOURS = envint("DTE_REUSE_CODE_HOURS", 24)
-# How long after its seal a document may be invalidated, per type: "3m" months, "1d" until the end of
-# the day after (2023 manual, facts §6). "*" is every other type. E.g. DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d
-DTE_INVALIDATION_DEADLINES = dict(
-    item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d"))  # also validate issued documents against these
+# How long after its seal a document may be invalidated, per generation (the one the document was
+# issued in) and type (dte/deadlines.py): "3m" months, "1d" until the end of the day after, "10bd"
+# until the end of the 10th business day of the following month; "*" is every other type.
+# 2023 manual (facts §6): DTE_INVALIDATION_DEADLINES=01=3m,11=3m,*=1d.
+# v2.0, Manual Funcional v2.0 (sv-tax-facts-2.md §2 [D]): DTE_INVALIDATION_DEADLINES_2026=01=3m,11=3m,14=3m,*=10bd
+# (the Normativa digest's reading, facts §6, would be 01=3m,11=3m,14=3m,08=10bd,09=10bd,04=4d,15=4d,*=1d).
+DTE_INVALIDATION_DEADLINES = {
+    "2023": dict(item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES", "01=3m,11=3m,*=1d")),
+    "2026": dict(item.split("=", 1) for item in envlist("DTE_INVALIDATION_DEADLINES_2026", "01=3m,11=3m,14=3m,*=10bd")),
+}
+# Days MH is closed besides Saturdays, Sundays and the national holidays (Código de Trabajo art. 190),
+# ISO dates, for the business-day deadlines above; e.g. its Holy Week closure: 2026-04-01,2026-04-06.
+DTE_NON_BUSINESS_DAYS = envlist("DTE_NON_BUSINESS_DAYS", "")
 # An invalidation whose message was lost (or whose worker died) is sent again by the
 # dte.sweep_invalidations beat task once its last attempt, or its request, is this old; the wait
 # doubles after each attempt up to the cap, so a down MH is not hammered (dte.invalidation).
@@ -295,6 +305,12 @@ DTE_PDF_AUTO = envbool("DTE_PDF_AUTO", True)
 DTE_PUBLIC_CONSULT_URL = env("DTE_PUBLIC_CONSULT_URL", "")
 DTE_PDF_LAYOUTS = envlist("DTE_PDF_LAYOUTS", "letter,ticket")  # rendered automatically
 DTE_LINK_DAYS = envint("DTE_LINK_DAYS", 30)  # how long the emailed download link works
+
+# Work-time runs (timesheets): how long a download link it hands out works, how long an S3
+# pre-signed URL lives, and who issues the scheduled runs (default: the first superuser).
+TIMESHEETS_LINK_HOURS = envint("TIMESHEETS_LINK_HOURS", 72)
+TIMESHEETS_PRESIGNED_SECONDS = envint("TIMESHEETS_PRESIGNED_SECONDS", 900)
+TIMESHEETS_RUN_USER = env("TIMESHEETS_RUN_USER", "")
 # Sending a document by hand (Documentos · Enviar): addresses per request, and emails a user may
 # queue per day (sends and retries), so one account cannot mail documents out in bulk.
 DTE_SEND_MAX_RECIPIENTS = envint("DTE_SEND_MAX_RECIPIENTS", 10)
@@ -439,7 +455,13 @@ ORDER_HOLD_DAYS = envint("ORDER_HOLD_DAYS", 7)
 # an operation this old with no answer is asked about; a paid order this old without receipt is issued again
 ORDERS_SWEEP_GRACE_SECONDS = envint("ORDERS_SWEEP_GRACE_SECONDS", 30)
 
-# MH catalogs and schemas: which generation the forms validate against (2023 now, 2026 later).
+# Where the fast validators generated from the JSON schemas are kept (dte.schemas.validation.compiled):
+# generated once, imported by every later process. Empty: generate them in each process.
+DTE_SCHEMA_CACHE_DIR = env("DTE_SCHEMA_CACHE_DIR", str(VAR_DIR / "schema-cache"))
+
+# The catalog edition of the forms not tied to a document type (clients, products, the API's catalog list).
+# A document's MH codes are checked against the edition of the generation in force for its type
+# (dte.generations.catalog_edition_for; dte/schemas/registry.py "catalog_edition").
 MH_CATALOG_EDITION = env("MH_CATALOG_EDITION", "2023")
 
 # Security. In production every check --deploy protection is on; behind a TLS proxy set

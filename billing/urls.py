@@ -23,6 +23,7 @@ urlpatterns = [
     path("pedidos/", include("orders.urls")),
     path("pagar/", include("orders.pay_urls")),
     path("compras/", include("purchases.urls")),
+    path("horas/", include("timesheets.urls")),
     path("reportes/", include("reports.urls")),
     path("configuracion/autorizacion-mh/", include("onboarding.urls")),
     path("api/", include("api.urls")),

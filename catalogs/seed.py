@@ -79,6 +79,10 @@ _REGIMENES = {
              ("1040.000", "Exportación Definitiva Sustitución de Mercancías, Régimen Común")],
 }
 
+# CAT-033 (2026 edition only): the regime type the 2026 CAT-028 codes leave apart (fe-fex-v3 emisor.tipoRegimen).
+_TIPOS_REGIMEN = [("EX-1", "Exportación Definitiva"), ("EX-2", "Exportación Temporal"), ("EX-3", "Reexportación"),
+                  ("TA-1", "Tránsito Aduanero")]
+
 _PAISES = {
     "2023": [("9300", "El Salvador"), ("9450", "Estados Unidos"), ("9483", "Guatemala")],
     "2026": [("SV", "El Salvador"), ("US", "Estados Unidos"), ("GT", "Guatemala")],
@@ -90,6 +94,8 @@ def seed_rows(edition):
     rows += [Row("CAT-020", code, name) for code, name in _PAISES[edition]]
     rows += [Row("CAT-027", code, name) for code, name in _RECINTOS]
     rows += [Row("CAT-028", code, name) for code, name in _REGIMENES[edition]]
+    if edition == "2026":
+        rows += [Row("CAT-033", code, name) for code, name in _TIPOS_REGIMEN]
     if edition == "2023":
         for dept, names in _MUNICIPIOS_2023.items():
             rows += [Row("CAT-013", f"{i:02d}", name, dept) for i, name in enumerate(names, start=1)]

@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from catalogs.models import CatalogEntry
-from catalogs.territory import REFORM_2024
+from catalogs.territory import REFORM_2024, is_distrito
 
 
 def current_edition():
@@ -24,11 +24,23 @@ def catalog_choices(*, catalog, parent=None, edition=None, with_code=True):
     ]
 
 
-def distrito_choices(departamento):
-    """The distritos (CAT-008) of a departamento, by code and name: every one the 2024 reform map
-    knows (catalogs.territory), named from the catalog (its 2026 edition, else the pre-reform
-    municipio of the same code)."""
-    codes = sorted(code for distritos in REFORM_2024.get(departamento, {}).values() for code in distritos.split())
+def distrito_codes(departamento, municipio=None):
+    """The CAT-008 distritos an address in ``departamento`` may name once ``municipio`` is chosen:
+    a 2024 municipio groups several (catalogs.territory), a pre-reform one became the distrito of
+    its own code; without a municipio of this departamento, all of the departamento's."""
+    groups = REFORM_2024.get(departamento, {})
+    if municipio and municipio in groups:
+        return sorted(groups[municipio].split())
+    if municipio and is_distrito(departamento, municipio):
+        return [municipio]
+    return sorted(code for distritos in groups.values() for code in distritos.split())
+
+
+def distrito_choices(departamento, municipio=None):
+    """The distritos (CAT-008) of a departamento (of its municipio, when given: distrito_codes), by
+    code and name, named from the catalog (its 2026 edition, else the pre-reform municipio of the
+    same code)."""
+    codes = distrito_codes(departamento, municipio)
     names = dict(CatalogEntry.objects.filter(catalog="CAT-013", edition="2023", parent=departamento)
                  .values_list("code", "name"))
     names.update(CatalogEntry.objects.filter(catalog="CAT-008", parent=departamento).values_list("code", "name"))
@@ -42,6 +54,16 @@ def catalog_has(*, catalog, code, parent=None, edition=None):
 def catalog_name(*, catalog, code, parent=None, edition=None):
     entry = catalog_entries(catalog=catalog, parent=parent, edition=edition).filter(code=code).first()
     return entry.name if entry else ""
+
+
+def country_name(code):
+    """A CAT-020 country's name in the edition its code belongs to: a 4-digit code's in 2023, an ISO
+    alpha-2 code's in 2026 (catalogs.countries); "" when the catalog does not have it."""
+    code = (code or "").strip().upper()
+    if not code:
+        return ""
+    edition = "2026" if len(code) == 2 and code.isalpha() else "2023"
+    return catalog_name(catalog="CAT-020", code=code, edition=edition)
 
 
 def address_errors(*, departamento, municipio, edition=None):

@@ -29,9 +29,18 @@ class ClientForm(CleanTextFormMixin, forms.ModelForm):
         self.fields["municipio"] = forms.ChoiceField(
             label=_("Municipio"), required=False,
             choices=[("", "—")] + (catalog_choices(catalog="CAT-013", parent=dept) if dept else []))
+        # Shown: the distritos of the municipio chosen; a posted form accepts any of the departamento's
+        # (clients.rules says in words when the distrito and the municipio disagree).
+        muni = None if self.is_bound else (self.initial.get("municipio") or getattr(self.instance, "municipio", ""))
         self.fields["distrito"] = forms.ChoiceField(
-            label=_("Distrito"), required=False, choices=[("", "—")] + (distrito_choices(dept) if dept else []),
+            label=_("Distrito"), required=False,
+            choices=[("", _("— el del municipio —"))] + (distrito_choices(dept, muni) if dept else []),
             help_text=_("CAT-008, reforma territorial de 2024. Vacío: el del municipio de antes de la reforma."))
+        # The list follows the departamento and municipio chosen (catalogs.views.distrito_options):
+        # reloaded when the municipio changes and once the departamento's municipios are in.
+        self.fields["distrito"].widget.attrs.update({
+            "hx-get": "/catalogos/distritos/", "hx-include": "#id_departamento, #id_municipio",
+            "hx-trigger": "change from:#id_municipio, municipios-cargados from:body"})
         for _name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-check-input" \
                 if isinstance(field.widget, forms.CheckboxInput) else "form-control"

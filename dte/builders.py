@@ -6,7 +6,7 @@ differences are tables, not copies.
 same ``Totals`` the form shows."""
 
 
-from catalogs.selectors import catalog_name
+from catalogs.selectors import catalog_name, country_name
 from dte import arithmetic as ar
 from dte.amounts import ZERO, D, amount_in_words, q2
 from dte.schemas.registry import DEFAULT_GENERATION
@@ -46,7 +46,7 @@ def party_snapshot(*, client=None, provider=None):
             "departamento": client.departamento, "municipio": client.municipio, "distrito": client.distrito,
             "address": client.address,
             "phone": client.phone, "email": client.email, "country_code": client.country_code,
-            "country_name": _catalog_name("CAT-020", client.country_code), "person_type": client.person_type,
+            "country_name": country_name(client.country_code), "person_type": client.person_type,
             "taxpayer_size": client.taxpayer_size, "kind": client.kind,
         }
     if provider is not None:

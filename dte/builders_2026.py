@@ -21,6 +21,7 @@ as on the facts page.
 """
 
 from catalogs import countries, territory
+from catalogs.selectors import country_name
 from dte import arithmetic as ar
 from dte import builders as b23
 from dte.amounts import ZERO, D, amount_in_words, q2, q8
@@ -123,6 +124,7 @@ def receptor(tipo, party, extra=None):
         return None
     if tipo == ar.FEX:
         out["codPais"] = countries.iso_code(p.get("country_code"))  # CAT-020 is ISO alpha-2 in 2026
+        out["nombrePais"] = country_name(out["codPais"]) or out.get("nombrePais")  # as MH's 2026 list names it
         return out
     if "direccion" in out:
         out["direccion"] = _party_address(p)

@@ -25,7 +25,36 @@ def schema_generations(app_configs=None, **kwargs):
                                 hint="dte/schemas/registry.py debe cubrir cada tipo que el producto emite.",
                                 id="dte.E002"))
     errors += _rows()
+    errors += _deadline_rules()
     return errors
+
+
+def _deadline_rules():
+    """settings.DTE_INVALIDATION_DEADLINES (dte.deadlines): a table per known generation, each with
+    a "*" rule, every rule one apply_rule understands; DTE_NON_BUSINESS_DAYS ISO dates."""
+    import datetime  # noqa: PLC0415 - only this check needs it
+
+    from dte.deadlines import apply_rule  # noqa: PLC0415 - dte.deadlines reads dte.models, not loaded yet here
+
+    out = []
+    tables = settings.DTE_INVALIDATION_DEADLINES
+    for generation in registry.GENERATIONS:
+        table = tables.get(generation) or {}
+        if "*" not in table:
+            out.append(Error(f"DTE_INVALIDATION_DEADLINES: la generación {generation} no tiene regla «*».",
+                             hint="Cada generación necesita una regla para los demás tipos, p. ej. *=1d.", id="dte.E004"))
+        for tipo, rule in table.items():
+            try:
+                apply_rule(rule, datetime.datetime(2026, 1, 1))
+            except ValueError:
+                out.append(Error(f"DTE_INVALIDATION_DEADLINES ({generation}, {tipo}): regla «{rule}» no válida.",
+                                 hint="Use meses (3m), días (1d) o días hábiles del mes siguiente (10bd).", id="dte.E004"))
+    for day in settings.DTE_NON_BUSINESS_DAYS:
+        try:
+            datetime.date.fromisoformat(day)
+        except ValueError:
+            out.append(Error(f"DTE_NON_BUSINESS_DAYS: «{day}» no es una fecha AAAA-MM-DD.", id="dte.E005"))
+    return out
 
 
 def _rows():

@@ -9,9 +9,11 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from catalogs.models import Edition
 from catalogs.selectors import catalog_entries
 from core.text import clean_data
 from dte import arithmetic as ar
+from dte import generations
 from dte.models import Condition, Treatment
 
 LINE_TEXT = ("code", "description", "related_code")
@@ -210,17 +212,27 @@ def parse_payments(post):
     return payments, errors
 
 
-def _export_customs(post, extra, errors):
+def _export_customs(post, extra, errors, document):
     """recintoFiscal (CAT-027) and regimen (CAT-028) of an export: goods (tipoItemExpor 1 or 3)
     cross a customs office under a regime (facts §10: FEX emisor needs them); services (2) carry
     neither (fe-fex-v1: both null when tipoItemExpor is 2). That goods name both is checked when
-    issuing (``services.document_problems``), so a draft can be saved before they are known."""
+    issuing (``services.document_problems``), so a draft can be saved before they are known. The
+    codes are checked against the catalog edition of the generation the document will be issued in
+    (dte.generations.catalog_edition_for)."""
     if extra["tipoItemExpor"] == "2":
         extra["recintoFiscal"] = extra["regimen"] = ""
+        extra.pop("tipoRegimen", None)
         return
-    for field, catalog, label in (("recintoFiscal", "CAT-027", _("Recinto fiscal")), ("regimen", "CAT-028", _("Régimen"))):
+    edition = generations.catalog_edition_for(document)
+    fields = [("recintoFiscal", "CAT-027", _("Recinto fiscal")), ("regimen", "CAT-028", _("Régimen"))]
+    if edition == Edition.E2026:
+        # The 2026 CAT-028 codes ("1000.000") leave the regime type to CAT-033 (tipoRegimen, EX-1…).
+        fields.append(("tipoRegimen", "CAT-033", _("Tipo de régimen")))
+    else:
+        extra.pop("tipoRegimen", None)
+    for field, catalog, label in fields:
         code = post.get(field, "").strip()[:20]
-        known = catalog_entries(catalog=catalog)
+        known = catalog_entries(catalog=catalog, edition=edition)
         if code and known.exists() and not known.filter(code=code).exists():
             errors.append(_("%(f)s: «%(c)s» no está en el catálogo %(k)s.") % {"f": label, "c": code, "k": catalog})
             code = ""
@@ -264,7 +276,7 @@ def parse_header(post, document):
         extra["descIncoterms"] = post.get("descIncoterms", "").strip()[:150]
         kind = post.get("tipoItemExpor", "1")[:1]
         extra["tipoItemExpor"] = kind if kind in ("1", "2", "3") else "1"
-        _export_customs(post, extra, errors)
+        _export_customs(post, extra, errors, document)
     if document.tipo_dte == ar.NR:
         extra["bienTitulo"] = post.get("bienTitulo", "01")[:2]
     if document.tipo_dte == ar.DCL:

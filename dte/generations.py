@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.fiscal import NOTE_TYPES
@@ -96,6 +97,16 @@ def for_issue(document, *, related=(), at, correcting=False, in_force=None):
     if in_force is None:
         in_force = generation_in_force(document.tipo_dte, at=at)
     return checked(in_force or settings.DTE_SCHEMA_GENERATION, document.tipo_dte)
+
+
+def catalog_edition_for(document, *, at=None):
+    """The catalog edition (catalogs.models.Edition) the forms check ``document``'s MH codes
+    against: its own generation's once issued (a correction keeps it), else the generation in force
+    for its type now (not the global MH_CATALOG_EDITION: the codes must be the ones the document
+    will be written with, registry "catalog_edition"). A generation without schemas falls back to
+    the default one's edition here; issuing refuses it with its own message (for_issue)."""
+    generation = document.generation or generation_in_force(document.tipo_dte, at=at or timezone.now())
+    return registry.catalog_edition(generation if registry.is_known(generation) else registry.DEFAULT_GENERATION)
 
 
 def for_event(kind, *, document=None, at=None):

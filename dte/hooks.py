@@ -139,3 +139,21 @@ def delivery_held(document):
         if reason:
             return reason
     return None
+
+
+# ------------------------------------------------------------------------------- print annexes
+# An annex is ``annex(document)`` -> HTML (already escaped, a fragment) printed after the document
+# on its readable version, or "" for none: timesheets adds the hours behind a work-time invoice.
+
+_print_annexes = []
+
+
+def register_print_annex(annex):
+    """Add ``annex`` to every printed copy it answers for. Registering twice changes nothing."""
+    if annex not in _print_annexes:
+        _print_annexes.append(annex)
+    return annex
+
+
+def print_annexes(document):
+    return [html for html in (annex(document) for annex in tuple(_print_annexes)) if html]

@@ -1,11 +1,11 @@
 """Invalidation (anulación, facts §6): one signed event per document, sent to /fesv/anulardte.
 
 Refused before anything is sent when the document is not sealed, when the deadline for its type
-has passed (per-type configuration: the 2023 manual gives three months for Factura and Factura
-de Exportación and the day after the seal for the rest), when a credit or debit note that
+has passed (per generation and type, dte.deadlines: the 2023 manual gives three months for Factura
+and Factura de Exportación and the day after the seal for the rest; v2.0 three months for FE, FEX
+and FSE and the 10th business day of the following month for the rest), when a credit or debit note that
 depends on it is still valid, or when a type 1 or 3 invalidation lacks a sealed replacement."""
 
-import calendar
 import datetime
 import functools
 import json
@@ -26,7 +26,7 @@ from core.fiscal import IN_FORCE, NOTE_TYPES, DocType
 from core.models import AuditAction
 from core.queue import enqueue, enqueue_on_commit
 from core.statemachine import TransitionRefused
-from dte import generations, jsonio, numbering
+from dte import deadlines, generations, jsonio, numbering
 from dte.explain import schema_messages
 from dte.mh import client as mh_client
 from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
@@ -42,20 +42,10 @@ log = logging.getLogger(__name__)
 NO_REPLACEMENT_TYPES = {DocType.NC, DocType.CL}  # invalidating an NC or a CL needs no replacement (facts §6)
 
 
-def _add_months(moment, months):
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
-
-
 def deadline(document):
-    """The last moment this sealed document may be invalidated (local time)."""
-    sealed = timezone.localtime(document.processed_at or document.issued_at)
-    rule = settings.DTE_INVALIDATION_DEADLINES.get(document.tipo_dte, settings.DTE_INVALIDATION_DEADLINES["*"])
-    if rule.endswith("m"):
-        return _add_months(sealed, int(rule[:-1]))
-    days = int(rule[:-1])  # "1d": until 23:59:59 of the day after the seal
-    return (sealed + datetime.timedelta(days=days)).replace(hour=23, minute=59, second=59, microsecond=0)
+    """The last moment this sealed document may be invalidated (local time), by its own
+    generation's rules (dte.deadlines)."""
+    return deadlines.invalidation_deadline(document)
 
 
 def dependent_notes(document):

@@ -227,6 +227,9 @@ class Document(models.Model):
     # Issued
     generation = models.CharField(max_length=4, blank=True)
     version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Issued for MH's authorisation test set (onboarding) in MH's test environment: not a sale.
+    # Books, reports, F-07 annexes, the dashboard and receivables leave it out (reports.base).
+    is_authorisation_test = models.BooleanField(_("documento de prueba para la autorización de MH"), default=False)
     # The correlative restarts every year (facts §2.1), so a numeroControl is unique within its year.
     numero_control = models.CharField(_("número de control"), max_length=31, null=True, blank=True, db_index=True)
     number_year = models.PositiveSmallIntegerField(null=True, blank=True)

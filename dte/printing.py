@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.queue import enqueue_on_commit
-from dte import jsonio, summary
+from dte import hooks, jsonio, summary
 from dte.models import Document, GovStatus, PrintedCopy
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ def context(doc, layout="letter"):
         "qr": _qr_data_uri(url), "qr_url": url, "logo": _logo_uri(doc.company), "layout": layout,
         "reason": ident.get("motivoContin") or ident.get("motivoContigencia") or "",
         "printed_at": timezone.localtime(),
+        "annexes": hooks.print_annexes(doc),  # pages an app above adds (dte.hooks.register_print_annex)
     }
 
 

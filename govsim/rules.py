@@ -1,6 +1,5 @@
 """The rules MH applies to what it receives (facts §1, §3, §5, §6)."""
 
-import calendar
 import datetime
 import uuid as uuidlib
 
@@ -10,11 +9,9 @@ from django.utils import timezone
 
 from govsim import arithmetic, clock, jwsverify, schemas
 from govsim.answers import Rejection, new_sello
+from govsim.deadlines import VERSIONS_2026, invalidation_deadline
 from govsim.models import ContingencyEvent, ContingencyListing, Document
 
-# Invalidation deadlines (2023 manual, facts §6): Factura and Exportación 3 months after the
-# seal; every other type until 23:59:59 of the day after the seal.
-THREE_MONTH_TYPES = {"01", "11"}
 # NC/ND may only adjust a CCF or a Comprobante de Retención (facts §1).
 NOTE_TYPES = {"05", "06"}
 NOTE_TARGETS = {"03", "07"}
@@ -22,8 +19,6 @@ NOTE_TARGETS = {"03", "07"}
 # Retención (facts §5).
 CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
 CONTINGENCY_TYPES_2026 = CONTINGENCY_TYPES | {"07"}
-# The 2026 generation's schema versions (facts §9): a document in one of these follows v2.0's rules.
-VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "08": 2, "09": 2, "11": 3, "14": 2}
 CONTINGENCY_EVENT_2026 = 4
 # A resumen that does not add up (facts §2.5). Public reports show MH answering these with
 # codigoMsg 020 and "[campo] CALCULO INCORRECTO"; govsim answers every data rejection with 004.
@@ -210,11 +205,7 @@ def check_invalidation(event, *, issuer):
                         ("numeroControl", target.numero_control), ("fecEmi", target.fec_emi.isoformat())):
         if doc.get(key) != stored:
             raise Rejection("004", "DATOS DEL DOCUMENTO NO CORRESPONDEN", [f"[documento.{key}] no corresponde al documento sellado"])
-    local_seal = timezone.localtime(target.processed_at)
-    if target.tipo_dte in THREE_MONTH_TYPES:
-        deadline = _add_months(local_seal, 3)
-    else:
-        deadline = (local_seal + datetime.timedelta(days=1)).replace(hour=23, minute=59, second=59)
+    deadline = invalidation_deadline(target.tipo_dte, target.version, target.processed_at)
     if clock.localtime() > deadline:
         raise Rejection("004", "PLAZO DE INVALIDACION VENCIDO",
                         [f"[documento.codigoGeneracion] el plazo para invalidar un {target.tipo_dte} venció el {deadline:%d/%m/%Y %H:%M:%S}"])
@@ -233,12 +224,6 @@ def check_invalidation(event, *, issuer):
         if any(target.codigo_generacion in n.related for n in notes.only("related")):
             raise Rejection("004", "DOCUMENTO CON NOTAS VIGENTES", ["[documento.codigoGeneracion] invalide primero las notas de crédito o débito que lo afectan"])
     return target
-
-
-def _add_months(moment, months):
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def new_lot_code():

@@ -40,6 +40,9 @@ USE_I18N = False
 GOVSIM_SCHEMA_DIR = os.environ.get("GOVSIM_SCHEMA_DIR") or str(REPO_DIR / "dte" / "schemas")
 GOVSIM_TOKEN_HOURS = int(os.environ.get("GOVSIM_TOKEN_HOURS", "24"))
 GOVSIM_LOT_DELAY_SECONDS = float(os.environ.get("GOVSIM_LOT_DELAY_SECONDS", "2"))
+# Days MH is closed besides weekends and national holidays (ISO dates, comma-separated), for the
+# v2.0 invalidation deadline counted in business days (govsim.rules.invalidation_deadline).
+GOVSIM_NON_BUSINESS_DAYS = [d.strip() for d in os.environ.get("GOVSIM_NON_BUSINESS_DAYS", "").split(",") if d.strip()]
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from catalogs.selectors import catalog_entries
 from core.fiscal import IVA_DIVISOR
+from dte import generations
+from dte.models import Document
 from dte.pricing import unit_price_for
 
 D = Decimal
@@ -187,8 +189,10 @@ def retention(cat, n, point):
                                 observations=_("Prueba para la autorización de MH")), lines)
 
 
-def _first_code(catalog):
-    entry = catalog_entries(catalog=catalog).order_by("code").first()
+def _first_code(catalog, tipo):
+    """The first code of ``catalog`` in the edition of the generation in force for ``tipo``."""
+    edition = generations.catalog_edition_for(Document(tipo_dte=tipo))
+    entry = catalog_entries(catalog=catalog, edition=edition).order_by("code").first()
     return entry.code if entry else ""
 
 
@@ -204,8 +208,10 @@ def export(cat, n, point):
     if services:
         extra = {"tipoItemExpor": "2"}
     else:
-        extra = {"tipoItemExpor": "1", "recintoFiscal": _first_code("CAT-027"), "regimen": _first_code("CAT-028"),
+        extra = {"tipoItemExpor": "1", "recintoFiscal": _first_code("CAT-027", "11"), "regimen": _first_code("CAT-028", "11"),
                  "codIncoterms": "05", "descIncoterms": "DAP", "seguro": str(D(10) + n % 7), "flete": str(D(40) + n % 11)}
+        if tipo_regimen := _first_code("CAT-033", "11"):  # 2026 edition: the regime type apart (CAT-033)
+            extra["tipoRegimen"] = tipo_regimen
     return Recipe("11", _header("11", point, client_id=buyer.pk, extra=extra,
                                 observations=_("Prueba para la autorización de MH")), [line])
 

@@ -190,6 +190,9 @@ class Plan:
         except (ValidationError, PermissionDenied) as exc:
             raise RunProblem(_("No se pudo preparar un documento %(t)s: %(e)s") % {"t": recipe.tipo, "e": _text(exc)})
         TestDocument.objects.create(run=self.run, document=doc, purpose=purpose)
+        # A test-environment document, not a sale: the books, reports and annexes leave it out.
+        Document.objects.filter(pk=doc.pk).update(is_authorisation_test=True)
+        doc.is_authorisation_test = True
         try:
             if recipe.split_payment:
                 self._split_payment(doc, recipe)

@@ -50,7 +50,8 @@ def credit_documents(qs=None):
     credited = (RelatedDocument.objects.filter(target=OuterRef("pk"), document__tipo_dte=DocType.NC)
                 .exclude(document__status__in=DEAD).values("target")
                 .annotate(s=Sum("document__total_operation")).values("s"))
-    return (qs.filter(condition=2, tipo_dte__in=CREDIT_SALES).exclude(status__in=DEAD)
+    # MH's authorisation test set is not a sale: nobody owes it (dte.Document.is_authorisation_test).
+    return (qs.filter(condition=2, tipo_dte__in=CREDIT_SALES, is_authorisation_test=False).exclude(status__in=DEAD)
             .annotate(paid=Coalesce(Sum("payment_applications__amount",
                                         filter=Q(payment_applications__payment__voided_at__isnull=True)),
                                     Value(ZERO), output_field=_money()),
@@ -162,7 +163,9 @@ def owed_sql(documents, *, today, client_id=None, clients=None):
     dead, sales = ", ".join(["%s"] * len(DEAD)), ", ".join(["%s"] * len(CREDIT_SALES))
     late = ("(%s::date - c.issue_date - c.payment_term_days)" if connection.vendor == "postgresql"
             else "(CAST(julianday(%s) - julianday(c.issue_date) AS INTEGER) - c.payment_term_days)")
-    credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES, paid_off=False).exclude(status__in=DEAD)
+    # MH's authorisation test set is not a sale (dte.Document.is_authorisation_test): it owes nothing.
+    credit = (documents.filter(condition=2, tipo_dte__in=CREDIT_SALES, paid_off=False, is_authorisation_test=False)
+              .exclude(status__in=DEAD)
               .order_by().values("id", "client_id", "issue_date", "payment_term_days", "total_to_pay", "total_operation"))
     credit_sql, credit_params = _sql_of(credit)
     # whose payments and loose notes are read (unqualified client_id: the payment's, the note's)
@@ -196,7 +199,7 @@ def owed_sql(documents, *, today, client_id=None, clients=None):
                                     AND b.state = 'held'), 0) AS s FROM {payment} p
                  WHERE p.voided_at IS NULL AND p.unapplied > 0 AND {holders} GROUP BY p.client_id),
         loose AS (SELECT d.client_id, SUM(d.total_operation) AS s FROM {document} d
-                  WHERE d.tipo_dte = '{nc}' AND d.status NOT IN ({dead}) AND {holders}
+                  WHERE d.tipo_dte = '{nc}' AND d.status NOT IN ({dead}) AND NOT d.is_authorisation_test AND {holders}
                   AND NOT EXISTS (SELECT 1 FROM {related} r JOIN {document} t ON t.id = r.target_id
                                   WHERE r.document_id = d.id AND t.condition = 2 AND t.tipo_dte IN ({sales}))
                   GROUP BY d.client_id HAVING SUM(d.total_operation) > 0),

@@ -122,8 +122,10 @@ def parse_params(user, data, *, monthly=False):
 
 def documents_in_scope(user):
     """The documents whose figures a user may see in reports: the same rule as the documents list
-    (dte.selectors.document_scope), so a total never counts a document its reader cannot open."""
-    return Document.objects.filter(document_scope(user=user))
+    (dte.selectors.document_scope), so a total never counts a document its reader cannot open.
+    Never the documents of MH's authorisation test set (Document.is_authorisation_test): they were
+    issued to MH's test environment, not sold, so no book, report, annex or dashboard counts them."""
+    return Document.objects.filter(document_scope(user=user), is_authorisation_test=False)
 
 
 def filtered(params, *, types=None, statuses=IN_FORCE, dated=True):

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.bench
 # bench → the arguments of its small run ({url}: its database)
 BENCHES = {
     "sign": ["--small"],
+    "schema_compile": ["--small"],
     "govsim": ["--small"],
     "import_clients": ["--small"],
     "issue": ["--small"],
@@ -34,6 +35,7 @@ BENCHES = {
     "chaos": ["--small"],
     "outage_drill": ["--small"],
     "pdf": ["--small"],
+    "billing_run": ["--small"],
     "search": ["--small"],
     "api": ["--small"],
     "payments_chaos": ["--small"],

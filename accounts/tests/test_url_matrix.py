@@ -26,6 +26,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
                  ("payments", "void", "pk", "payment"), ("reports", "job", "public_id", "export_job"),
                  ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received"),
+                 ("timesheets", "run", "pk", "ts_run"), ("timesheets", "item", "pk", "ts_item"),
+                 ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
                  ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
@@ -148,7 +150,26 @@ def sample_objects(db, users, establishments):
         "job": job.public_id,
         "role": Role.objects.create(name="Muestra").pk,
         "received": _received(point.establishment.company),
+        **_work_time(point, users["Supervisor"]),
     }
+
+
+def _work_time(point, manager):
+    """A run of the work-time app with a staff statement stored and a link to it (timesheets)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from timesheets.links import link_create, link_url
+    from timesheets.models import BillingRun, RunItem
+
+    run = BillingRun.objects.create(point_of_sale=point, period_start=datetime.date(2026, 11, 1),
+                                    period_end=datetime.date(2026, 11, 15), requested_by=manager, state="done")
+    item = RunItem(run=run, kind="statement", state="issued")
+    item.file.save("constancia.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    item.save()
+    link = link_create(item=item)
+    return {"ts_run": run.pk, "ts_item": item.pk, "ts_link": link.pk, "ts_token": link_url(link).rstrip("/").rsplit("/", 1)[1]}
 
 
 def _received(company):
@@ -190,7 +211,7 @@ URLS = project_urls()
 
 def test_the_matrix_covers_the_project_urls():
     names = {p.id for p in URLS}
-    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options", "clients:list",
+    assert {"accounts:home", "accounts:settings", "accounts:audit", "catalogs:municipio_options", "catalogs:distrito_options", "clients:list",
             "clients:detail", "inventory:product_list", "bulk:upload", "bulk:job"} <= names
 
 

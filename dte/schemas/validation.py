@@ -6,8 +6,14 @@ validator checks ``multipleOf`` in decimal arithmetic, as MH's own (Java BigDeci
 """
 
 import copy
+import hashlib
 import importlib
 import json
+import logging
+import marshal
+import os
+import re
+import sys
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +27,7 @@ from dte.schemas import registry
 from dte.schemas.registry import DEFAULT_GENERATION
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 def _decimal_multiple_of(validator, step, instance, schema):
@@ -134,6 +141,46 @@ def extra_errors(document, *, generation=DEFAULT_GENERATION, event=None):
     return out
 
 
+_FIRST_DEF = re.compile(r"^def (\w+)\(", re.M)
+
+
+def compiled(schema):
+    """fastjsonschema's validator for ``schema``, generated and compiled once per schema and kept.
+
+    Building a validator is what made a process pay ~1.15 s for the 2026 schemas: fastjsonschema
+    writes Python source for the schema (~10 %) and Python compiles that large source (~90 %).
+    Both are done once: the compiled code (of fastjsonschema.compile_to_code, the source compile()
+    executes) is kept, marshalled, in settings.DTE_SCHEMA_CACHE_DIR, named by a hash of the schema,
+    fastjsonschema's version and the Python bytecode tag; every later process only executes it.
+    Not .py files imported with their bytecode: PYTHONDONTWRITEBYTECODE (set here and in many
+    containers) would keep Python from saving it. Without a folder (setting empty) or when it
+    cannot be written, the validator is compiled in memory as before. The folder is the
+    application's own (like its __pycache__): whoever can write there can run code as it."""
+    folder = getattr(settings, "DTE_SCHEMA_CACHE_DIR", "")
+    if not folder:
+        return fastjsonschema.compile(schema)
+    text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(f"{fastjsonschema.VERSION}\n{sys.implementation.cache_tag}\n{text}".encode()).hexdigest()[:40]
+    path = Path(folder) / f"schema_{key}.marshal"
+    try:
+        code = marshal.loads(path.read_bytes())  # noqa: S302 - our own file, written below (like a .pyc)
+    except (OSError, EOFError, ValueError, TypeError):
+        source = fastjsonschema.compile_to_code(schema)
+        # The first function is the schema's root (fastjsonschema generates it first, then each $ref).
+        source += f"\n\nVALIDATE = {_FIRST_DEF.search(source).group(1)}\n"
+        code = compile(source, f"<schema {key}>", "exec")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+            partial.write_bytes(marshal.dumps(code))
+            os.replace(partial, path)  # atomic: another process reads the whole file or none
+        except OSError as exc:
+            log.warning("no se pudo guardar el validador compilado en %s (%s)", folder, exc)
+    namespace = {"__name__": f"dte_schema_{key}"}
+    exec(code, namespace)  # noqa: S102 - fastjsonschema's generated validator, compiled here from our schema
+    return namespace["VALIDATE"]
+
+
 class _Checker:
     """fastjsonschema for the common case (a valid document: ~10x faster), the decimal-aware
     validator to decide and list every error when the fast one objects."""
@@ -141,7 +188,7 @@ class _Checker:
     def __init__(self, schema):
         self.full = validator_for(schema)
         try:
-            self.fast = fastjsonschema.compile(schema)
+            self.fast = compiled(schema)
         except Exception:  # noqa: BLE001 - a construct it cannot compile: the full validator only
             self.fast = None
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from catalogs import countries
+from catalogs.selectors import country_name
 from core import formats
 from dte import arithmetic as ar
 from dte import builders_2026, builders_liquidation
@@ -74,6 +75,9 @@ def _party_problems(document):
             out.append(_("Una factura de exportación necesita un cliente extranjero con país."))
         elif not party.get("activity_description") or not party.get("person_type"):
             out.append(_("Al cliente extranjero le falta la actividad o el tipo de persona."))
+        elif not (party.get("country_name") or country_name(countries.iso_code(party["country_code"]))):
+            out.append(_("El país del cliente (%(c)s) no está en el catálogo CAT-020 cargado: cargue los catálogos de "
+                         "MH (Administración → Catálogos MH) o corrija el país.") % {"c": party["country_code"]})
         extra = document.extra or {}
         # Goods (tipoItemExpor 1 bienes, 3 ambos) leave through a customs office under a regime
         # (facts §10; fe-fex-v1 emisor.recintoFiscal CAT-027, emisor.regimen CAT-028).

@@ -340,3 +340,29 @@ def test_the_admin_sets_a_switch_and_the_audit_trail_says_who(users, client_as):
     assert entry.actor == users["Administrador"] and entry.after["generation"] == "2026"
     refused = admin.post("/admin/dte/schemageneration/add/", {**form, "generation": "2031"})
     assert refused.status_code == 200 and SchemaGeneration.objects.count() == 1
+
+
+def test_a_fex_v3_to_a_country_outside_the_old_short_list(in_2026, make_draft, issuer, parties):
+    # 9330 ARGENTINA (CAT-020, 2023) had no ISO pair before catalogs.countries was completed. The
+    # company loaded MH's catalogs (both editions name it); the 2026 document names it as 2026's does.
+    from catalogs.models import CatalogEntry
+
+    CatalogEntry.objects.create(catalog="CAT-020", edition="2023", code="9330", name="ARGENTINA")
+    CatalogEntry.objects.create(catalog="CAT-020", edition="2026", code="AR", name="Argentina")
+    parties["foreign"].country_code = "9330"
+    parties["foreign"].save()
+    draft = make_draft("11", [line("Café oro, saco 69 kg", "1", "245.00")], client=parties["foreign"], extra={
+        "codIncoterms": "05", "descIncoterms": "DAP", "tipoItemExpor": "1", "recintoFiscal": "02",
+        "regimen": "EX-1.1000.000"})
+    body = _payload(document_issue(document=draft, acting_user=issuer))
+    assert (body["receptor"]["codPais"], body["receptor"]["nombrePais"]) == ("AR", "Argentina")
+
+
+def test_a_fex_to_a_country_the_loaded_catalog_does_not_name_is_refused_clearly(in_2026, make_draft, issuer, parties):
+    parties["foreign"].country_code = "9330"  # mapped (AR) but this database's CAT-020 is the small seed
+    parties["foreign"].save()
+    draft = make_draft("11", [line("Café oro, saco 69 kg", "1", "245.00")], client=parties["foreign"], extra={
+        "tipoItemExpor": "2"})
+    with pytest.raises(IssueError) as exc:
+        document_issue(document=draft, acting_user=issuer)
+    assert "El país del cliente (9330) no está en el catálogo CAT-020 cargado" in str(exc.value)

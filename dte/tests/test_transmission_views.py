@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dte.explain import explain
-from dte.models import Document, GovStatus, MHCall, Outbox, OutboxState
+from dte.models import Document, GovStatus, InvalidationType, MHCall, Outbox, OutboxState
 from dte.services.issuing import document_issue
 from dte.tests.conftest import line
 from dte.transitions import transition
@@ -157,6 +157,24 @@ def test_invalidation_deadlines_follow_the_configuration(issued, settings):
     fe.processed_at = ccf.processed_at = sealed
     assert deadline(fe) == sealed.replace(month=4, day=30)  # three months from Jan 31: April has no 31st
     assert deadline(ccf) == datetime.datetime(2026, 2, 1, 23, 59, 59, tzinfo=ZoneInfo("America/El_Salvador"))
-    settings.DTE_INVALIDATION_DEADLINES = {"01": "1d", "*": "4d"}
+    settings.DTE_INVALIDATION_DEADLINES = {"2023": {"01": "1d", "*": "4d"}, "2026": {"*": "1d"}}
     assert deadline(ccf).day == 4 and deadline(fe).day == 1
     assert Decimal(fe.total_to_pay) == Decimal("22.60")
+
+
+def test_invalidation_refused_one_second_after_its_generations_deadline(issued):
+    from zoneinfo import ZoneInfo
+
+    from dte.invalidation import problems
+
+    sv = ZoneInfo("America/El_Salvador")
+    ccf = issued["ccf"]
+    ccf.status = GovStatus.SEALED  # as if MH had sealed it (only the deadline is checked here)
+    ccf.generation, ccf.processed_at = "2026", datetime.datetime(2026, 3, 19, 15, 0, tzinfo=sv)
+    last = datetime.datetime(2026, 4, 16, 23, 59, 59, tzinfo=sv)  # 10th business day of April 2026
+    assert not [p for p in problems(ccf, tipo=InvalidationType.RESCIND, now=last) if "plazo" in p]
+    late = problems(ccf, tipo=InvalidationType.RESCIND, now=last + datetime.timedelta(seconds=1))
+    assert [p for p in late if "plazo" in p and "16/04/2026" in p]
+    ccf.generation = "2023"  # the same seal under the 2023 rules: the next day
+    assert [p for p in problems(ccf, tipo=InvalidationType.RESCIND, now=datetime.datetime(2026, 3, 21, 0, 0, 1, tzinfo=sv))
+            if "plazo" in p]

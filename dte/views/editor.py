@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
 from accounts.selectors import points_of_sale_for_user
+from catalogs.models import Edition
 from catalogs.payment_methods import PAYMENT_METHODS
 from catalogs.selectors import catalog_choices
 from clients.selectors import client_get_for_user, client_search
 from core.access import module_required
 from core.modules import Action
 from dte import arithmetic as ar
-from dte import forms, selectors, taxes
+from dte import forms, generations, selectors, taxes
 from dte.amounts import amount_in_words
 from dte.models import Condition, DocType, Document, GovStatus, Treatment
 from dte.pricing import unit_price_for
@@ -90,7 +91,7 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "retention_codes": [("22", _("22 · Retención 1 %")), ("C4", _("C4 · Retención 13 %")), ("C9", _("C9 · Otro"))],
         "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
                          ("04", _("Traslado")), ("05", _("Otros"))],
-        **(_export_choices() if doc.tipo_dte == ar.FEX else {}),
+        **(_export_choices(doc) if doc.tipo_dte == ar.FEX else {}),
     }
 
 
@@ -104,8 +105,13 @@ def _needs_buyer(doc, totals):
             and not (party.get("id_type") and party.get("id_number") and party.get("name")))
 
 
-def _export_choices():
-    return {"recintos": catalog_choices(catalog="CAT-027"), "regimenes": catalog_choices(catalog="CAT-028")}
+def _export_choices(doc):
+    """CAT-027/028 (and CAT-033 in 2026) in the catalog edition of the generation the document
+    will be issued in (dte.generations.catalog_edition_for), as the form checks them."""
+    edition = generations.catalog_edition_for(doc)
+    return {"recintos": catalog_choices(catalog="CAT-027", edition=edition),
+            "regimenes": catalog_choices(catalog="CAT-028", edition=edition),
+            "tipos_regimen": catalog_choices(catalog="CAT-033", edition=edition) if edition == Edition.E2026 else []}
 
 
 def _letters(doc, totals):

@@ -322,3 +322,17 @@ def test_the_test_set_is_never_emailed_to_the_clients_by_itself(started, catalog
     assert auto_deliver(mine) == []
     assert [d.recipient for d in auto_deliver(sale)] == ["compras@central.example"]  # an ordinary sale still goes
     assert not Delivery.objects.filter(document=mine).exists()
+
+
+def test_every_document_of_the_set_is_flagged_out_of_the_books(started, catalogue, make_draft, issuer, users):
+    from dte.services.issuing import document_issue
+    from reports.base import documents_in_scope
+
+    _steps(started)
+    made = Document.objects.filter(authorisation_test__run=started)
+    assert made.count() >= 5
+    assert not made.filter(is_authorisation_test=False).exists()
+    sale = document_issue(document=make_draft("03", client=catalogue["taxpayer"]), acting_user=issuer)
+    assert not sale.is_authorisation_test
+    in_books = set(documents_in_scope(users["Contador"]).values_list("pk", flat=True))
+    assert sale.pk in in_books and not in_books & set(made.values_list("pk", flat=True))
