@@ -41,6 +41,14 @@ def redis_url():
 
 
 @pytest.fixture
+def rabbitmq_url():
+    """RabbitMQ, the other broker (CELERY_BROKER_URL=amqp://… runs every wired test through it)."""
+    url = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    require(_tcp_open(url, 5672), "RabbitMQ (RABBITMQ_URL)")
+    return url
+
+
+@pytest.fixture
 def chromium_path():
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     require(Path(path).exists(), "Chromium")

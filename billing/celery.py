@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from django.conf import settings
 from kombu import Exchange, Queue
@@ -45,6 +45,7 @@ def _queues():
     return [Queue(n, Exchange(n), routing_key=n) for n in names]
 
 app.conf.beat_schedule = {
+    # Worker heartbeats (readiness, metrics): one per watched queue, added below once settings load.
     "dte-sweep": {
         "task": "dte.sweep",
         "schedule": float(os.environ.get("DTE_SWEEP_EVERY_SECONDS", "30")),
@@ -103,6 +104,28 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs):
+    """The worker and beat log through Django's LOGGING (JSON lines with request and task ids in
+    production) instead of Celery's own handler: connecting this signal stops Celery from
+    replacing the root logger's configuration."""
+    from django.conf import settings  # noqa: PLC0415 - configured by now
+    from django.utils.log import configure_logging  # noqa: PLC0415 - see above
+
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+@app.on_after_configure.connect
+def _heartbeats(sender, **kwargs):
+    from django.conf import settings  # noqa: PLC0415 - configured by now
+
+    every = float(settings.OPS_HEARTBEAT_SECONDS)
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.DTE_PRINT_QUEUE, *settings.OPS_EXTRA_QUEUES]
+    for queue in dict.fromkeys(q for q in queues if q):
+        sender.conf.beat_schedule[f"ops-heartbeat-{queue}"] = {
+            "task": "ops.heartbeat", "schedule": every, "args": [queue], "options": {"queue": queue, "expires": every}}
 
 
 @app.on_after_configure.connect

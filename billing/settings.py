@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, and the metrics time the whole request.
+    "billing.logs.RequestIdMiddleware",
+    "billing.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,7 +202,10 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": env("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # STATIC_COMPRESS=false: hashed names and the manifest without the gzip/brotli copies (the
+        # image test, tests/test_deploy.py, where compressing 2,000 files takes minutes on 2 cores).
+        "BACKEND": ("whitenoise.storage.CompressedManifestStaticFilesStorage" if envbool("STATIC_COMPRESS", True)
+                    else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage")
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -402,12 +408,15 @@ else:
 
 # Celery: everything that talks to MH or takes long. JSON only, late acks, one message at a time.
 # Without REDIS_URL a filesystem broker under var/ needs no server (make run anywhere).
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# CELERY_BROKER_URL (or BROKER_URL) puts the broker elsewhere, e.g. RabbitMQ (amqp://user:pass@host:5672//);
+# results and the cache stay on Redis.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or env("BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{VAR_DIR / 'celery' / 'results'}"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    # Longer than any task's hard limit, so an unacknowledged task is not redelivered while running.
+    # Longer than any task's hard limit, so an unacknowledged task is not redelivered while running
+    # (Redis; RabbitMQ redelivers only when the consumer's connection dies).
     {"visibility_timeout": 2 * 60 * 60}
-    if REDIS_URL
+    if CELERY_BROKER_URL != "filesystem://"
     else {
         "data_folder_in": str(VAR_DIR / "celery" / "broker"),
         "data_folder_out": str(VAR_DIR / "celery" / "broker"),
@@ -430,6 +439,7 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+CELERY_BEAT_SCHEDULER = "billing.beat.RecordingScheduler"  # records its last tick for readiness (billing.health)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Bulk uploads: a dry run or an application whose worker died (its transaction, and the lock it
@@ -476,21 +486,46 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^salud/$"]  # the container health check speaks plain HTTP on loopback
+    SECURE_REDIRECT_EXEMPT = [r"^salud/", r"^metrics$"]  # the container health check speaks plain HTTP on loopback
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     if envbool("USE_X_FORWARDED_PROTO", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Operations (billing.metrics, billing.health): /metrics is never public — a bearer token or the
+# networks allowed (CIDRs); neither: 404. Database figures are cached this long across processes.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_ALLOW_NETWORKS = envlist("METRICS_ALLOW_NETWORKS")
+METRICS_DB_CACHE_SECONDS = envint("METRICS_DB_CACHE_SECONDS", 15)
+OPS_EXTRA_QUEUES = envlist("OPS_EXTRA_QUEUES")  # queues watched besides the default and the printing one
+OPS_HEARTBEAT_SECONDS = envint("OPS_HEARTBEAT_SECONDS", 30)
+# Readiness (/salud/listo/): what must hold for this instance to take traffic, and its limits.
+HEALTH_READY_CHECKS = envlist("HEALTH_READY_CHECKS", "database,migrations,broker,media,worker,beat")
+HEALTH_HEARTBEAT_MAX_AGE = envint("HEALTH_HEARTBEAT_MAX_AGE", 150)  # seconds since a worker's last heartbeat
+HEALTH_BEAT_MAX_AGE = envint("HEALTH_BEAT_MAX_AGE", 120)
+HEALTH_MEDIA_MIN_FREE_MB = envint("HEALTH_MEDIA_MIN_FREE_MB", 500)
+
+# Error tracking: Sentry when SENTRY_DSN is set (billing.sentry scrubs secrets); off by default.
+SENTRY_DSN = env("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from billing import sentry as _sentry
+
+    _sentry.init(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", DJANGO_ENV), release=env("SENTRY_RELEASE", ""),
+                 traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")))
+
 # Logging: to stderr; secrets never reach a log line (see core.logging.RedactSecretsFilter).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"},
+                "context": {"()": "core.logging.ContextFilter"},
                 "forbidden": {"()": "core.logging.ForbiddenOneLineFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    # LOG_FORMAT=json (the default in production): one JSON object a line, with request_id and task_id.
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+                   "json": {"()": "core.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": env("LOG_FORMAT", "json" if PRODUCTION else "plain"),
+                             "filters": ["context", "redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"},

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
+from billing import health as health_views
+from billing import metrics as billing_metrics
 from billing import views as billing_views
 from dte.views import public as public_views
 
@@ -33,6 +35,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("salud/", billing_views.health, name="health"),
+    path("salud/vivo/", health_views.liveness, name="health_live"),
+    path("salud/listo/", health_views.readiness, name="health_ready"),
+    path("metrics", billing_metrics.metrics_view, name="metrics"),
     path("favicon.ico", billing_views.favicon, name="favicon"),
 ]
 

@@ -27,6 +27,7 @@ class DocType(models.TextChoices):
     DCL = "09", _("Documento Contable de Liquidación")
     FEX = "11", _("Factura de Exportación")
     FSE = "14", _("Factura de Sujeto Excluido")
+    CD = "15", _("Comprobante de Donación")
 
 
 class GovStatus(models.TextChoices):

@@ -9,12 +9,18 @@ import logging
 
 from django.db import transaction
 
+from core.logging import REQUEST_ID_HEADER, current_request_id
+
 log = logging.getLogger(__name__)
 
 
-def enqueue(task, *args, countdown=None, queue=None, **kwargs):
-    """Send ``task`` now; False (logged) when the broker cannot take it."""
+def enqueue(task, *args, countdown=None, queue=None, request_id=None, **kwargs):
+    """Send ``task`` now; False (logged) when the broker cannot take it. The id of the request (or
+    task) that queues it travels in the message's headers, so the task's log lines carry it."""
     options = {"retry": False}
+    request_id = request_id or current_request_id()
+    if request_id:
+        options["headers"] = {REQUEST_ID_HEADER: request_id}
     if countdown is not None:
         options["countdown"] = countdown
     if queue is not None:
@@ -30,7 +36,9 @@ def enqueue(task, *args, countdown=None, queue=None, **kwargs):
 
 def enqueue_on_commit(task, *args, countdown=None, queue=None, **kwargs):
     """Send ``task`` after the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown, queue=queue, **kwargs))
+    request_id = current_request_id()  # the request's, taken now: on_commit may run after it is unbound
+    transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown, queue=queue, request_id=request_id,
+                                          **kwargs))
 
 
 def call_on_commit(func, *args, **kwargs):

@@ -25,6 +25,9 @@ def document_actions(user, doc):
             or (doc.status in (GovStatus.PENDING, GovStatus.IN_DOUBT) and bool(doc.last_error))),
         "correct": may_send and doc.status == GovStatus.REJECTED,
         "invalidate": user.can(Module.DOCUMENTOS, Action.INVALIDATE) and doc.status == GovStatus.SEALED,
+        # Evento de Retorno (Normativa v2.0) on a sealed Factura, FEX or FSE (dte.events).
+        "return_event": user.can(Module.DOCUMENTOS, Action.INVALIDATE) and doc.status == GovStatus.SEALED
+        and doc.tipo_dte in ("01", "11", "14"),
         "internal": user.can(Module.DOCUMENTOS, Action.EDIT),
         "internal_statuses": InternalStatus.choices,
     }

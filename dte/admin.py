@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdmin, CleanTextModelForm
-from dte.models import MHCall, SchemaGeneration
+from dte.models import MHCall, MHEvent, SchemaGeneration
 from dte.schemas.registry import GENERATIONS
 
 
@@ -43,3 +43,23 @@ class SchemaGenerationAdmin(AuditedAdmin):
     list_display = ["kind", "generation", "effective_from", "note"]
     list_filter = ["kind", "generation"]
     date_hierarchy = "effective_from"
+
+
+@admin.register(MHEvent)
+class MHEventAdmin(admin.ModelAdmin):
+    """The Normativa v2.0 events (retorno, operaciones especiales), read-only: they are created and
+    sent by dte.events, from the events' pages."""
+
+    list_display = ["created_at", "kind", "codigo_generacion", "document", "period", "total", "state"]
+    list_filter = ["kind", "state"]
+    search_fields = ["codigo_generacion", "sello_recibido"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

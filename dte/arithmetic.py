@@ -42,7 +42,8 @@ from dte.taxes import (
 
 FACTURA, CCF, NR, NC, ND, CR, FEX, FSE = "01", "03", "04", "05", "06", "07", "11", "14"
 CL, DCL = "08", "09"  # Comprobante de Liquidación, Documento Contable de Liquidación (sv-tax-facts-2.md §6)
-ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE, CL, DCL]
+CD = "15"  # Comprobante de Donación
+ALL_TYPES = [FACTURA, CCF, NC, ND, NR, FEX, CR, FSE, CL, DCL, CD]
 NET_TYPES = {CCF, NR, NC, ND}  # prices without IVA, IVA as tributo 20
 LARGE = "grande"
 
@@ -65,6 +66,10 @@ class LineIn:
     retention_base: Decimal = ZERO
     retention_code: str = ""
     retention_amount: Decimal | None = None
+    # Comprobante de Donación: CAT-026 tipoDonacion (1 efectivo, 2 bien, 3 servicio) and the
+    # depreciation of a donated good
+    donation_type: int = 0
+    depreciation: Decimal = ZERO
     # Comprobante de Liquidación: the liquidated document's columns (no sujeta, exenta, gravada,
     # exportación), net of IVA and global discounts; negative for an invalidated one (§6)
     liquidated: tuple = ()
@@ -100,6 +105,7 @@ class LineOut:
     iva_retenido: Decimal = ZERO
     exportacion: Decimal = ZERO  # CL: the liquidated document's export sales
     discount: Decimal = ZERO  # montoDescu as written: the line's own discount plus its share of a prorated global one
+    valor: Decimal = ZERO  # CD: the value donated
 
 
 @dataclass
@@ -130,6 +136,8 @@ class Totals:
     total_compra: Decimal = ZERO
     total_sujeto_retencion: Decimal = ZERO
     total_iva_retenido: Decimal = ZERO
+    # CD
+    valor_total: Decimal = ZERO
     # CL
     total_exportacion: Decimal = ZERO
     # DCL (sub_total, total_iva and total_pagar = liquidoApagar are the shared fields)
@@ -208,6 +216,8 @@ def compute(doc: DocIn) -> Totals:
         return _compute_liquidation(doc)
     if tipo == DCL:
         return _compute_card_settlement(doc)
+    if tipo == CD:
+        return _compute_donation(doc)
     return _compute_sale(doc)
 
 
@@ -424,4 +434,33 @@ def _compute_card_settlement(doc):
     if out.total_pagar <= 0:
         raise ArithmeticError_("la comisión y la percepción no pueden superar el valor de las operaciones")
     out.monto_total_operacion = out.valor_operaciones
+    return out
+
+
+# CAT-026: what is donated.
+DONATION_CASH, DONATION_GOODS, DONATION_SERVICE = 1, 2, 3
+DONATION_TYPES = (DONATION_CASH, DONATION_GOODS, DONATION_SERVICE)
+
+
+def _compute_donation(doc):
+    """Comprobante de Donación (sv-tax-facts-2.md §6; fe-cd-v1/v2): per line valor = valorUni ×
+    cantidad − depreciación, 8 decimals; cash and services carry no depreciation (and uniMedida
+    99, the builder's); valorTotal = Σ valor, 2 decimals. No IVA: a donation is not a sale."""
+    out = Totals()
+    for n, line in enumerate(doc.lines, start=1):
+        if line.donation_type not in DONATION_TYPES:
+            raise ArithmeticError_(f"línea {n}: indique el tipo de donación (efectivo, bien o servicio)")
+        quantity, price, depreciation = D(line.quantity), D(line.unit_price), D(line.depreciation)
+        if quantity <= 0:
+            raise ArithmeticError_(f"línea {n}: la cantidad debe ser mayor que cero")
+        if price < 0 or depreciation < 0:
+            raise ArithmeticError_(f"línea {n}: el valor y la depreciación no pueden ser negativos")
+        if depreciation and line.donation_type != DONATION_GOODS:
+            raise ArithmeticError_(f"línea {n}: solo un bien donado lleva depreciación")
+        gross = quantity * price
+        if depreciation > gross:
+            raise ArithmeticError_(f"línea {n}: la depreciación es mayor que el valor del bien")
+        out.lines.append(LineOut(valor=q8(gross - depreciation)))
+    out.valor_total = q2(sum((lo.valor for lo in out.lines), ZERO))
+    out.monto_total_operacion = out.total_pagar = out.valor_total
     return out

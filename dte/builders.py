@@ -74,6 +74,8 @@ def doc_input(document, lines, *, company_size, settings_thresholds):
                          retention_code=(x.extra or {}).get("codigoRetencionMH", ""),
                          retention_amount=(D(x.extra["ivaRetenido"]) if (x.extra or {}).get("ivaRetenido") not in
                                            (None, "") else None),
+                         donation_type=int((x.extra or {}).get("tipoDonacion") or 0),
+                         depreciation=D((x.extra or {}).get("depreciacion")),
                          liquidated=tuple(D((x.extra or {}).get(k)) for k in LIQUIDATED_COLUMNS)
                          if document.tipo_dte == ar.CL else ())
                for x in lines],
@@ -330,6 +332,13 @@ def build(*, document, lines, related_docs, totals, company, establishment, poin
                                           generation=generation, version=version, ambiente=ambiente,
                                           numero_control=numero_control, codigo_generacion=codigo_generacion,
                                           fec_emi=document.issue_date, hor_emi=hor_emi, contingency=contingency)
+    if document.tipo_dte == ar.CD:
+        from dte import builders_cd  # noqa: PLC0415 - cycle: it builds on this module's sections
+
+        return builders_cd.build(document=document, lines=lines, totals=totals, company=company,
+                                 establishment=establishment, point_of_sale=point_of_sale, version=version,
+                                 ambiente=ambiente, numero_control=numero_control, codigo_generacion=codigo_generacion,
+                                 hor_emi=hor_emi, generation=generation)
     if generation != DEFAULT_GENERATION:
         from dte import builders_2026  # noqa: PLC0415 - cycle: it builds on this module's sections
 

@@ -19,7 +19,7 @@ def schema_generations(app_configs=None, **kwargs):
             hint="Use una de las conocidas en la variable de entorno DTE_SCHEMA_GENERATION.", id="dte.E001"))
     for name, spec in registry.GENERATIONS.items():
         missing = [t for t in DocType.values if t not in spec["dte"]]
-        missing += [k for k in registry.EVENT_KINDS if k not in spec["events"]]
+        missing += [k for k in registry.EVENT_KINDS if k not in spec["events"] and k not in registry.V2_ONLY_EVENTS]
         if missing:
             errors.append(Error(f"La generación {name} no tiene esquema para: {', '.join(missing)}.",
                                 hint="dte/schemas/registry.py debe cubrir cada tipo que el producto emite.",
@@ -68,7 +68,9 @@ def _rows():
         return []
     out = []
     for pk, kind, generation, effective_from in rows:
-        kinds = [k for k in SchemaKind.values if k != SchemaKind.ALL] if kind == SchemaKind.ALL else [kind]
+        # "every type and event": the v2.0-only events are not part of a generation before v2.0.
+        kinds = ([k for k in SchemaKind.values if k != SchemaKind.ALL and k not in registry.V2_ONLY_EVENTS]
+                 if kind == SchemaKind.ALL else [kind])
         for one in kinds:
             try:
                 registry.entry(one, generation)

@@ -91,6 +91,8 @@ def parse_lines(post, tipo):
                         extra=extra)
             lines.append(line)
             continue
+        if tipo == ar.CD:
+            line["extra"] = _donation_extra(get, label, errors)
         for field in LINE_TEXT:
             line[field] = get(field).strip()
         line["quantity"] = _decimal(get("quantity"), f"{label}, {_('cantidad')}", errors, minimum=Decimal("0.00000001"))
@@ -193,6 +195,19 @@ def _third_party(post, extra, errors):
                         "(«%(n)s» no se guardó).") % {"n": nit or name})
         return
     extra["ventaTercero"] = {"nit": nit, "nombre": name}
+def _donation_extra(get, label, errors):
+    """A CD line's CAT-026 type and, for a donated good, its depreciation (sv-tax-facts-2.md §6):
+    cash and services carry none."""
+    kind = get("tipoDonacion").strip()
+    if kind not in ("1", "2", "3"):
+        errors.append(_("%(l)s: elija el tipo de donación (efectivo, bien o servicio).") % {"l": label})
+        kind = "1"
+    depreciation = _decimal(get("depreciacion"), f"{label}, {_('depreciación')}", errors, minimum=Decimal(0),
+                            default=Decimal(0))
+    if kind != "2" and depreciation:
+        errors.append(_("%(l)s, depreciación: solo un bien donado la lleva (efectivo y servicios no).") % {"l": label})
+        depreciation = Decimal(0)
+    return {"tipoDonacion": int(kind), "depreciacion": str(depreciation if depreciation is not None else 0)}
 
 
 def parse_payments(post):
@@ -279,6 +294,12 @@ def parse_header(post, document):
         _export_customs(post, extra, errors, document)
     if document.tipo_dte == ar.NR:
         extra["bienTitulo"] = post.get("bienTitulo", "01")[:2]
+    if document.tipo_dte == ar.CD:
+        # The document associated with the donation (CAT-021: 1 del emisor, 2 del receptor).
+        code = post.get("otros-cod", "1").strip()
+        extra["otrosDocumentos"] = [{"codDocAsociado": 2 if code == "2" else 1,
+                                     "descDocumento": post.get("otros-desc", "").strip()[:100],
+                                     "detalleDocumento": post.get("otros-detalle", "").strip()[:300]}]
     if document.tipo_dte == ar.DCL:
         _settlement(post, document, extra, errors)
     if document.tipo_dte in THIRD_PARTY_TYPES and "tercero-nit" in post:

@@ -64,6 +64,12 @@ def problems(document, *, tipo, replacement=None, now=None):
     notes = list(dependent_notes(document).values_list("numero_control", flat=True))
     if notes:
         out.append(_("Invalide primero las notas vigentes que lo afectan: %(n)s.") % {"n": ", ".join(notes)})
+    returns = list(document.mh_events.filter(kind="retorno", state__in=("pending", "sending", "accepted"))
+                   .values_list("codigo_generacion", flat=True))
+    if returns:
+        # A retorno in force blocks the invalidation of the document it reduces (sv-tax-facts-2.md §2).
+        out.append(_("El documento tiene eventos de retorno vigentes (%(c)s): no se invalida mientras lo reduzcan.")
+                   % {"c": ", ".join(returns)})
     needs_replacement = tipo in (InvalidationType.ERROR, InvalidationType.OTHER) and document.tipo_dte not in NO_REPLACEMENT_TYPES
     if needs_replacement:
         if replacement is None:
@@ -79,7 +85,8 @@ def problems(document, *, tipo, replacement=None, now=None):
 
 def _receptor_of(body, override):
     """The receptor as the original document had it (the event must match it)."""
-    rec = body.get("receptor") or body.get("sujetoExcluido") or {}
+    # sujetoExcluido: FSE v1; donante: CD v1 (2023), whose donor is the receptor
+    rec = body.get("receptor") or body.get("sujetoExcluido") or body.get("donante") or {}
     if "nit" in rec:  # CCF, NC, ND
         out = {"tipoDocumento": "36", "numDocumento": rec.get("nit"), "nombre": rec.get("nombre"),
                "telefono": rec.get("telefono"), "correo": rec.get("correo")}

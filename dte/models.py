@@ -62,8 +62,11 @@ class SchemaKind(models.TextChoices):
     DCL = "09", _("Documento Contable de Liquidación")
     FEX = "11", _("Factura de Exportación")
     FSE = "14", _("Factura de Sujeto Excluido")
+    CD = "15", _("Comprobante de Donación")
     INVALIDATION = "anulacion", _("Evento de invalidación")
     CONTINGENCY = "contingencia", _("Evento de contingencia")
+    RETURN_EVENT = "retorno", _("Evento de retorno")
+    SPECIAL_EVENT = "operaciones", _("Evento de operaciones especiales")
 
 
 class SchemaGeneration(models.Model):
@@ -665,9 +668,65 @@ class ArchiveJob(FileJob):
         return f"{self.date_from} – {self.date_to} ({self.state})"
 
 
+class EventKind(models.TextChoices):
+    """The events Normativa v2.0 adds (sv-tax-facts-2.md §2): they exist only in the 2026 generation."""
+
+    RETURN = "retorno", _("Evento de retorno")
+    SPECIAL = "operaciones", _("Evento de operaciones especiales")
+
+
+class EventState(models.TextChoices):
+    PENDING = "pending", _("Firmado, por enviar a MH")
+    SENDING = "sending", _("Enviándose a MH")
+    ACCEPTED = "accepted", _("Recibido por MH")
+    REJECTED = "rejected", _("Rechazado por MH")
+
+
+class MHEvent(models.Model):
+    """An Evento de Retorno (18) or de Operaciones Especiales (17) (sv-tax-facts-2.md §2): what it
+    reports, the signed event, and MH's answer. A retorno reduces one sealed FE, FEX or FSE
+    (``document``) and, while in force, blocks its invalidation; an operaciones especiales event
+    reports a month (``period``) of operations documented outside DTE. Built, signed and sent
+    by dte.events, with the invalidation's pattern (claim, settle once, retry)."""
+
+    kind = models.CharField(_("evento"), max_length=12, choices=EventKind.choices)
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
+    establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="mh_events")
+    period = models.DateField(_("periodo"), null=True, blank=True)  # operaciones: the first day of the month reported
+    generation = models.CharField(max_length=4)
+    version = models.PositiveSmallIntegerField()
+    codigo_generacion = models.CharField(max_length=36, unique=True)
+    total = models.DecimalField(_("monto"), max_digits=19, decimal_places=2, default=0)
+    reason = models.CharField(_("motivo"), max_length=500, blank=True)
+    payload = models.TextField(blank=True)
+    jws = models.TextField(blank=True)
+    state = models.CharField(_("estado"), max_length=10, choices=EventState.choices, default=EventState.PENDING)
+    sello_recibido = models.CharField(max_length=64, blank=True)
+    answer = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("evento v2.0 ante MH")
+        verbose_name_plural = _("eventos v2.0 ante MH")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.codigo_generacion}"
+
+    # As the invalidation: a send claims the row, MH's answer settles it once, no answer puts it back.
+    MOVES = {EventState.PENDING: {EventState.SENDING, EventState.ACCEPTED, EventState.REJECTED},
+             EventState.SENDING: {EventState.ACCEPTED, EventState.REJECTED, EventState.PENDING}}
+
+
 # Every state change of these models goes through its machine (a conditional UPDATE and a
 # core.StateChange history row): core.statemachine.
 SPECIAL_CASE_MACHINE = Machine(SpecialCase, SpecialCase.MOVES)
 INVALIDATION_MACHINE = Machine(Invalidation, Invalidation.MOVES)
 DELIVERY_MACHINE = Machine(Delivery, Delivery.MOVES)
 ARCHIVE_JOB_MACHINE = Machine(ArchiveJob, ArchiveJob.MOVES)
+MH_EVENT_MACHINE = Machine(MHEvent, MHEvent.MOVES)

@@ -79,7 +79,9 @@ def context(doc, layout="letter"):
     body = jsonio.loads(doc.payload)
     ident = body.get("identificacion") or {}
     resumen = body.get("resumen") or {}
-    receptor = body.get("receptor") or body.get("sujetoExcluido") or {}  # sujetoExcluido: FSE v1 (2023)
+    # sujetoExcluido: FSE v1 (2023); donante: CD v1 (2023), whose issuer is the donatario
+    receptor = body.get("receptor") or body.get("sujetoExcluido") or body.get("donante") or {}
+    emisor = body.get("emisor") or body.get("donatario") or {}
     url = consult_url(doc, ident)
     state = PRINTABLE.get(doc.status, "pending")
     issued = timezone.localtime(doc.issued_at) if doc.issued_at else None
@@ -90,14 +92,15 @@ def context(doc, layout="letter"):
             for key, field in (("discount", "montoDescu"), ("no_suj", "ventaNoSuj"), ("exenta", "ventaExenta"))}
     return {
         "doc": doc, "body": body, "ident": ident, "cols": cols, "resumen": resumen, "receptor": receptor,
-        "emisor": body.get("emisor") or {},
+        "emisor": emisor, "emisor_nit": emisor.get("nit") or emisor.get("numDocumento") or "",
         # The 2026 generation keeps MH's establishment and point-of-sale codes in the numeroControl only.
-        "est_code": (body.get("emisor") or {}).get("codEstableMH") or (body.get("emisor") or {}).get("codigoMH")
-        or (ident.get("numeroControl") or "")[7:11],
-        "pos_code": (body.get("emisor") or {}).get("codPuntoVentaMH") or (body.get("emisor") or {}).get("puntoVentaMH")
-        or (ident.get("numeroControl") or "")[11:15],
-        "is_fse": doc.tipo_dte == "14",
-        "items": lines, "settlement": items if isinstance(items, dict) else {},
+        "est_code": emisor.get("codEstableMH") or emisor.get("codigoMH") or (ident.get("numeroControl") or "")[7:11],
+        "pos_code": emisor.get("codPuntoVentaMH") or emisor.get("puntoVentaMH") or (ident.get("numeroControl") or "")[11:15],
+        "is_fse": doc.tipo_dte == "14", "is_cd": doc.tipo_dte == "15",
+        # CD v2 spells the depreciation tipoDepreciacion (sv-tax-facts-2.md §6): printed as v1's.
+        "items": [{**i, "depreciacion": i.get("depreciacion", i.get("tipoDepreciacion"))} if doc.tipo_dte == "15" else i
+                  for i in lines],
+        "settlement": items if isinstance(items, dict) else {},
         # the same order as on screen (dte.summary); a DCL's figures are its single-object body
         "summary": summary.rows(items if doc.tipo_dte == "09" else resumen, doc.tipo_dte),
         "is_cl": doc.tipo_dte == "08", "is_dcl": doc.tipo_dte == "09",

@@ -54,7 +54,9 @@ def from_totals(totals):
             # DCL
             "valorOperaciones": t.valor_operaciones, "montoSinPercepcion": t.monto_sin_percepcion,
             "montoSujetoPercepcion": t.monto_sujeto_percepcion, "iva": t.total_iva, "comision": t.comision,
-            "ivaComision": t.iva_comision, "ivaPercibido": t.iva_percibido, "liquidoApagar": t.total_pagar}
+            "ivaComision": t.iva_comision, "ivaPercibido": t.iva_percibido, "liquidoApagar": t.total_pagar,
+            # CD
+            "valorTotal": t.valor_total}
 
 
 # The 2026 generation's names of the same figures (facts §9; dte.builders_2026), read as 2023's.
@@ -83,6 +85,9 @@ def rows(resumen, tipo):
     if tipo == "07":  # Comprobante de Retención: what was withheld on the documents listed
         add("totalSujetoRetencion", _("Monto sujeto a retención"), kind="note", always=True)
         add("totalIVAretenido", _("Total IVA retenido"), kind="total", always=True)
+        return out
+    if tipo == "15":  # Comprobante de Donación: no tax, the value donated (sv-tax-facts-2.md §6)
+        add("valorTotal", _("Total donado"), kind="total", always=True)
         return out
     if tipo == "08":  # Comprobante de Liquidación (sv-tax-facts-2.md §6): the mandante's sales, IVA, total
         add("totalNoSuj", _("Ventas no sujetas"))

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.conf import settings
 
 from core.jobs import sweep_file_jobs
+from dte import events
 from dte.archive import build
 from dte.delivery import auto_deliver
 from dte.delivery import send as deliver
@@ -54,3 +55,11 @@ def deliver_task(delivery_id):
 @shared_task(name="dte.archive", acks_late=True, ignore_result=True, soft_time_limit=3600, time_limit=3700)
 def archive_task(job_id):
     return build(job_id)
+
+
+@shared_task(name="dte.mh_event", bind=True, max_retries=20, acks_late=True, soft_time_limit=60, time_limit=90)
+def mh_event_task(self, event_id):
+    """Send an Evento de Retorno or de Operaciones Especiales (dte.events), as the invalidation task."""
+    if not events.send(event_id):
+        raise self.retry(countdown=outbox.backoff_seconds(events.attempts_of(event_id)))
+    return True

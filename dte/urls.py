@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dte.views import archive, detail, downloads, editor, issuing, listing
+from dte.views import archive, detail, downloads, editor, events, issuing, listing
 
 app_name = "dte"
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("archivo/<uuid:public_id>/descargar/", archive.archive_download, name="archive_download"),
     path("<int:pk>/accion/", detail.document_action, name="action"),
     path("<int:pk>/invalidar/", detail.document_invalidate, name="invalidate"),
+    path("<int:pk>/retorno/", events.return_new, name="return_new"),
+    path("eventos/", events.event_list, name="events"),
+    path("eventos/operaciones-especiales/", events.special_new, name="special_new"),
     path("<int:pk>/editar/", editor.document_edit, name="edit"),
     path("<int:pk>/guardar/", editor.document_save, name="save"),
     path("<int:pk>/contraparte/", editor.party_search, name="party_search"),

@@ -227,6 +227,22 @@ class _Totals:
         self.total("totalIVAretenido", self.item_sum("ivaRetenido"), "la suma de ivaRetenido de los ítems")
         self.total("totalIvaRetenido", self.item_sum("ivaRetenido"), "la suma de ivaRetenido de los ítems")  # CR v2
 
+    def donacion(self):
+        """Comprobante de Donación (sv-tax-facts-2.md §6): valor = valorUni x cantidad - depreciación
+        per item (the depreciation is ``depreciacion`` in v1, ``tipoDepreciacion`` in v2);
+        valorTotal = the sum of valor."""
+        for i, item in self.items:
+            cantidad, unit = dec(item.get("cantidad")), dec(item.get("valorUni"))
+            declared = dec(item.get("valor"))
+            if cantidad is None or unit is None or declared is None:
+                continue
+            depreciation = dec(item.get("depreciacion", item.get("tipoDepreciacion"))) or Decimal(0)
+            computed = eighths(cantidad * unit - depreciation)
+            if self.differs(declared, computed):
+                self.errors.append(f"[cuerpoDocumento.{i}.valor] CALCULO INCORRECTO: ítem {item.get('numItem', i + 1)}: "
+                                   f"{fmt(declared)} no cuadra con valorUni x cantidad - depreciación ({fmt(computed)})")
+        self.total("valorTotal", self.item_sum("valor"), "la suma de valor de los ítems")
+
 
     def liquidacion(self):
         """Comprobante de Liquidación (08; sv-tax-facts-2.md §6): one line per liquidated document
@@ -282,6 +298,7 @@ class _Totals:
 _BY_TYPE = {
     "01": _Totals.factura, "03": _Totals.ccf, "04": _Totals.remision, "05": _Totals.nota, "06": _Totals.nota,
     "07": _Totals.retencion, "08": _Totals.liquidacion, "11": _Totals.exportacion, "14": _Totals.sujeto_excluido,
+    "15": _Totals.donacion,
 }
 
 

@@ -15,7 +15,7 @@ THREE_MONTH_TYPES = {"01", "11"}
 THREE_MONTH_TYPES_2026 = {"01", "11", "14"}
 BUSINESS_DAYS_2026 = 10
 # The 2026 generation's schema versions (facts §9): a document in one of these follows v2.0's rules.
-VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "08": 2, "09": 2, "11": 3, "14": 2}
+VERSIONS_2026 = {"01": 2, "03": 4, "04": 4, "05": 4, "06": 4, "07": 2, "08": 2, "09": 2, "11": 3, "14": 2, "15": 2}
 # El Salvador's holidays (Código de Trabajo art. 190) besides Holy Thursday, Friday and Saturday.
 FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 10), (6, 17), (8, 6), (9, 15), (11, 2), (12, 25))
 

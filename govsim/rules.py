@@ -2,6 +2,7 @@
 
 import datetime
 import uuid as uuidlib
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from govsim import arithmetic, clock, jwsverify, schemas
 from govsim.answers import Rejection, new_sello
-from govsim.deadlines import VERSIONS_2026, invalidation_deadline
+from govsim.deadlines import VERSIONS_2026, _add_months, invalidation_deadline
 from govsim.models import ContingencyEvent, ContingencyListing, Document
 
 # NC/ND may only adjust a CCF or a Comprobante de Retención (facts §1).
@@ -53,7 +54,10 @@ def check_dte(document, *, issuer, envelope=None):
             raise Rejection("004", "DATOS DEL ENVIO NO CORRESPONDEN AL DOCUMENTO",
                             [f"[{k}] el valor del envío ({envelope.get(k)!r}) no es el del documento ({ident.get(k)!r})"
                              for k in mismatched])
-    emisor_nit = (document.get("emisor") or {}).get("nit")
+    # The Comprobante de Donación names its issuer ``donatario`` (v1) and identifies it by
+    # tipoDocumento 36 / numDocumento instead of ``nit`` (v1 and v2; sv-tax-facts-2.md §6).
+    emisor = document.get("emisor") or document.get("donatario") or {}
+    emisor_nit = emisor.get("nit") if "nit" in emisor else emisor.get("numDocumento")
     if emisor_nit != issuer.nit:
         raise Rejection("095", "EMISOR NO AUTORIZADO",
                         [f"[emisor.nit] {emisor_nit} no corresponde al usuario autenticado ({issuer.nit})"])
@@ -219,6 +223,11 @@ def check_invalidation(event, *, issuer):
         repl = Document.objects.filter(codigo_generacion=replacement, issuer=issuer, estado="PROCESADO").first()
         if repl is None or repl.pk == target.pk:
             raise Rejection("004", "DOCUMENTO DE REEMPLAZO NO VALIDO", [f"[documento.codigoGeneracionR] {replacement} no es un documento sellado y vigente del emisor"])
+    if target.tipo_dte in RETURN_TARGETS:
+        returns = Document.objects.filter(issuer=issuer, tipo_dte=EVENT_RETURN, estado="PROCESADO")
+        if any(target.codigo_generacion in r.related for r in returns.only("related")):
+            raise Rejection("004", "DOCUMENTO CON EVENTO DE RETORNO", ["[documento.codigoGeneracion] un evento de retorno "
+                                                                       "vigente lo reduce: no puede invalidarse"])
     if target.tipo_dte in NOTE_TARGETS:
         notes = Document.objects.filter(issuer=issuer, tipo_dte__in=NOTE_TYPES, estado="PROCESADO")
         if any(target.codigo_generacion in n.related for n in notes.only("related")):
@@ -232,3 +241,120 @@ def new_lot_code():
 
 def lot_ready(lot):
     return (timezone.now() - lot.received_at).total_seconds() >= settings.GOVSIM_LOT_DELAY_SECONDS
+
+
+# ------------------------------------------------------------------- Normativa v2.0 events
+# Evento de Retorno (18) and de Operaciones Especiales (17) (sv-tax-facts-2.md §2). MH publishes
+# no endpoint for them; they arrive at /fesv/recepciondte like a DTE, the envelope's tipoDte
+# carrying the tipoEvento [G]. Accepted ones are kept as Document rows of that "type".
+EVENT_RETURN, EVENT_SPECIAL = "18", "17"
+EVENT_KINDS = {EVENT_RETURN: "retorno", EVENT_SPECIAL: "operaciones"}
+RETURN_TARGETS = {"01", "11", "14"}  # FE, FEX, FSE
+RETURN_MONTHS = 3
+
+
+def _money(value):
+    return Decimal(str(value)) if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else Decimal(0)
+
+
+def check_event(event, *, issuer, envelope=None):
+    ident = event["identificacion"]
+    kind = EVENT_KINDS.get(ident.get("tipoEvento"))
+    if kind is None:
+        raise Rejection("004", "TIPO DE EVENTO NO EXISTE", [f"[identificacion.tipoEvento] {ident.get('tipoEvento')!r}"])
+    errors = schemas.event_errors(kind, event)
+    if errors:
+        raise Rejection("004", "EVENTO NO CUMPLE EL ESQUEMA", errors)
+    if envelope is not None:
+        sent = {"version": ident.get("version"), "tipoDte": ident.get("tipoEvento"), "ambiente": ident.get("ambiente"),
+                "codigoGeneracion": ident.get("codigoGeneracion")}
+        mismatched = [k for k, v in sent.items() if envelope.get(k) != v]
+        if mismatched:
+            raise Rejection("004", "DATOS DEL ENVIO NO CORRESPONDEN AL DOCUMENTO",
+                            [f"[{k}] el valor del envío ({envelope.get(k)!r}) no es el del evento ({sent[k]!r})"
+                             for k in mismatched])
+    if event["emisor"]["nit"] != issuer.nit:
+        raise Rejection("095", "EMISOR NO AUTORIZADO", [f"[emisor.nit] no corresponde al usuario autenticado ({issuer.nit})"])
+    if Document.objects.filter(codigo_generacion=ident["codigoGeneracion"]).exists():
+        raise Rejection("004", "DOCUMENTO YA EXISTE", ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
+    _check_dates(ident)
+    _check_totals(event)  # each line's column = cantidad x precioUni - montoDescu
+    if kind == "retorno":
+        _check_return(event, issuer)
+    else:
+        _check_special(event, issuer)
+
+
+def _check_return(event, issuer):
+    related = event["documentoRelacionado"]
+    if len({r["tipoDocumento"] for r in related}) > 1:
+        raise Rejection("004", "DOCUMENTOS RELACIONADOS DE DISTINTO TIPO",
+                        ["[documentoRelacionado] un retorno reduce documentos de un solo tipo"])
+    targets = {}
+    for i, rel in enumerate(related):
+        target = Document.objects.filter(codigo_generacion=rel["codigoGeneracion"], issuer=issuer).first()
+        if target is None or target.estado != "PROCESADO" or target.tipo_dte != rel["tipoDocumento"] \
+                or target.tipo_dte not in RETURN_TARGETS:
+            raise Rejection("004", "DOCUMENTO RELACIONADO NO VALIDO",
+                            [f"[documentoRelacionado.{i}.codigoGeneracion] {rel['codigoGeneracion']} no es una factura, "
+                             "factura de exportación o de sujeto excluido sellada y vigente del emisor"])
+        if clock.localtime() > _add_months(timezone.localtime(target.processed_at), RETURN_MONTHS):
+            raise Rejection("004", "PLAZO DE RETORNO VENCIDO",
+                            [f"[documentoRelacionado.{i}.codigoGeneracion] pasaron más de 3 meses desde el sello"])
+        targets[target.codigo_generacion] = target
+    resumen = event["resumen"]
+    columns = {"totalNoSuj": "ventaNoSuj", "totalExenta": "ventaExenta", "totalGravada": "ventaGravada",
+               "totalCompraExcluidos": "compra"}
+    problems = []
+    for total, column in columns.items():
+        summed = sum((_money(item.get(column)) for item in event["cuerpoDocumento"]), Decimal(0))
+        if abs(_money(resumen.get(total)) - summed.quantize(Decimal("0.01"))) > arithmetic.HOLGURA:
+            problems.append(f"[resumen.{total}] CALCULO INCORRECTO: no cuadra con la suma de {column} de los ítems")
+    for i, item in enumerate(event["cuerpoDocumento"]):
+        if item["codigoGeneracion"] not in targets:
+            problems.append(f"[cuerpoDocumento.{i}.codigoGeneracion] no es uno de los documentos relacionados")
+    if problems:
+        raise Rejection(TOTALS_CODE, "CALCULO INCORRECTO", problems[:MAX_OBSERVACIONES])
+    # Several retornos may reduce a document while their sum stays within it.
+    for code, target in targets.items():
+        whole = _money((target.payload.get("resumen") or {}).get("montoTotalOperacion")
+                       or (target.payload.get("resumen") or {}).get("subTotal"))
+        earlier = sum((_money(d.payload["resumen"].get("montoTotalOperacion"))
+                       for d in Document.objects.filter(issuer=issuer, tipo_dte=EVENT_RETURN, estado="PROCESADO")
+                       if code in d.related), Decimal(0))
+        if earlier + _money(resumen.get("montoTotalOperacion")) > whole + arithmetic.HOLGURA:
+            raise Rejection("004", "RETORNO MAYOR QUE EL DOCUMENTO",
+                            [f"[resumen.montoTotalOperacion] los retornos de {code} sumarían más que el documento ({whole})"])
+
+
+def _check_special(event, issuer):
+    problems = []
+    for i, item in enumerate(event["cuerpoDocumento"]):
+        ref = item.get("codigoGeneracionRef")
+        if ref and not Document.objects.filter(codigo_generacion=ref, issuer=issuer, tipo_dte=EVENT_SPECIAL).exists():
+            problems.append(f"[cuerpoDocumento.{i}.codigoGeneracionRef] {ref} no es un evento de operaciones especiales "
+                            "recibido del emisor")
+    resumen = event["resumen"]
+    sub = sum((_money(resumen.get(k)) for k in ("totalNoSuj", "totalExenta", "totalGravada")), Decimal(0))
+    taxes = sum((_money(t.get("valor")) for t in resumen.get("tributos") or []), Decimal(0))
+    if abs(_money(resumen.get("subTotal")) - sub) > arithmetic.HOLGURA:
+        problems.append("[resumen.subTotal] CALCULO INCORRECTO: no cuadra con totalNoSuj + totalExenta + totalGravada")
+    if abs(_money(resumen.get("total")) - (_money(resumen.get("subTotal")) + taxes)) > arithmetic.HOLGURA:
+        problems.append("[resumen.total] CALCULO INCORRECTO: no cuadra con subTotal + la suma de tributos")
+    if problems:
+        raise Rejection(TOTALS_CODE, "CALCULO INCORRECTO", problems[:MAX_OBSERVACIONES])
+
+
+def accept_event(event, *, issuer):
+    ident = event["identificacion"]
+    related = [r["codigoGeneracion"] for r in event.get("documentoRelacionado") or []]
+    try:
+        with transaction.atomic():
+            return Document.objects.create(
+                codigo_generacion=ident["codigoGeneracion"], issuer=issuer, tipo_dte=ident["tipoEvento"],
+                version=ident["version"], ambiente=ident["ambiente"], numero_control="", fec_emi=ident["fecEmi"],
+                tipo_modelo=ident.get("tipoModelo") or 1, sello=new_sello(), processed_at=clock.now(), payload=event,
+                related=related)
+    except IntegrityError as exc:
+        raise Rejection("004", "DOCUMENTO YA EXISTE",
+                        ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"]) from exc

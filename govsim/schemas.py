@@ -112,6 +112,11 @@ def _load(spec):
             events[(kind, version)] = _Checker(schema)
             continue
         ident = raw.get("properties", {}).get("identificacion", {}).get("properties", {})
+        # The Normativa v2.0 events (fe-eret, fe-eop) name a tipoEvento instead of a tipoDte.
+        evento = {"18": "retorno", "17": "operaciones"}.get(ident.get("tipoEvento", {}).get("const"))
+        if evento:
+            events[(evento, ident.get("version", {}).get("const"))] = _Checker(raw)
+            continue
         tipo, version = ident.get("tipoDte", {}).get("const"), ident.get("version", {}).get("const")
         if tipo and version:
             dtes[(tipo, version)] = _Checker(raw)

@@ -138,9 +138,14 @@ def process_dte(jws_text, *, issuer, envelope=None, ambiente="00", version=2, re
             code = str(ident.get("codigoGeneracion") or "")
         if not isinstance(ident, dict):
             raise Rejection("004", "DOCUMENTO NO CUMPLE EL ESQUEMA", ["[identificacion] falta"])
-        rules.check_dte(document, issuer=issuer, envelope=envelope)
+        event = "tipoEvento" in ident  # a Normativa v2.0 event (rules.check_event)
+        if event:
+            rules.check_event(document, issuer=issuer, envelope=envelope)
+        else:
+            rules.check_dte(document, issuer=issuer, envelope=envelope)
         with write_lock(), transaction.atomic():  # checks run outside: the write lock is held only here
-            accepted = rules.accept_dte(document, issuer=issuer, jws_text=jws_text)
+            accepted = (rules.accept_event(document, issuer=issuer) if event
+                        else rules.accept_dte(document, issuer=issuer, jws_text=jws_text))
             answer = reception(estado="PROCESADO", codigo_generacion=accepted.codigo_generacion, ambiente=ambiente,
                                version=version, sello=accepted.sello, moment=accepted.processed_at)
             if record:

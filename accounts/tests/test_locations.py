@@ -81,5 +81,8 @@ def test_list_pages_have_a_fixed_query_count(users, establishments, client_as, d
     assert AuditEntry.objects.count() >= 30 and response.content.decode().count("<tr data-entry=") >= 30
     with django_assert_max_num_queries(10):
         c.get("/configuracion/")
-    with django_assert_max_num_queries(8):
+    # The home page: session, user, role, grants, locations, company (6), plus one query per app
+    # card that applies (orders waiting for payment, the user's own work-time page): a fixed
+    # number, whatever the data.
+    with django_assert_max_num_queries(10):
         c.get("/")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 from django.core.cache import cache
 
+from core import metrics
 from core.fields import decrypt, encrypt
 from dte.mh.errors import MHAuthError, MHInDoubtError, MHPermanentError, MHTransientError
 from dte.models import MHCall, MHCallOutcome
@@ -155,10 +156,12 @@ class MHClient:
     def _save(self, record, started, outcome, *, response=None, body=None, error=""):
         if isinstance(body, dict) and record["endpoint"] == "/seguridad/auth" and isinstance(body.get("body"), dict):
             body = {**body, "body": {k: v for k, v in body["body"].items() if k != "token"}}  # never store the token
+        seconds = time.monotonic() - started
         MHCall.objects.create(
             **record, status_code=response.status_code if response is not None else None, response_body=body,
-            duration_ms=int((time.monotonic() - started) * 1000), outcome=outcome, error=error[:300],
+            duration_ms=int(seconds * 1000), outcome=outcome, error=error[:300],
         )
+        metrics.observe_mh_call(record["endpoint"], outcome, seconds)
 
     # -------------------------------------------------------------------------------- endpoints
 

@@ -23,6 +23,7 @@ GENERATIONS = {
             "09": ("fe_dcl_v1", 1),
             "11": ("fe_fex_v1", 1),
             "14": ("fe_fse_v1", 1),
+            "15": ("fe_cd_v1", 1),
         },
         "events": {
             "anulacion": ("anulacion_v2", 2),
@@ -48,10 +49,14 @@ GENERATIONS = {
             "09": ("fe_dcl_v2", 2),
             "11": ("fe_fex_v3", 3),
             "14": ("fe_fse_v2", 2),
+            "15": ("fe_cd_v2", 2),
         },
         "events": {
             "anulacion": ("invalidacion_v3", 3),
             "contingencia": ("contingencia_v4", 4),
+            # The events Normativa v2.0 adds (sv-tax-facts-2.md §2); the 2023 generation has none.
+            "retorno": ("fe_eret_v1", 1),
+            "operaciones": ("fe_eop_v1", 1),
         },
         # v2.0 adds the Comprobante de Retención (07) to contingency (facts §5).
         "contingency_types": ("01", "03", "04", "05", "06", "07", "11", "14"),
@@ -61,7 +66,12 @@ GENERATIONS = {
     },
 }
 DEFAULT_GENERATION = "2023"
-EVENT_KINDS = ("anulacion", "contingencia")
+EVENT_KINDS = ("anulacion", "contingencia", "retorno", "operaciones")
+# Events that exist only from Normativa v2.0 on: a generation before it has no schema for them,
+# and issuing one while such a generation is in force is refused (dte.events).
+V2_ONLY_EVENTS = ("retorno", "operaciones")
+# tipoEvento of the v2.0 events (sv-tax-facts-2.md §2; facts §1: 17, 18).
+TIPO_EVENTO = {"retorno": "18", "operaciones": "17"}
 
 
 class UnknownGeneration(LookupError):

@@ -88,6 +88,8 @@ def corrected_official(name, schema):
     ``tributos`` as every other type (and NC v4) does can pass it (sv-tax-facts-2.md §2: "Defect:
     ND v4 names the tributos array "" … Ask MH"). We send ``tributos`` and check against the file
     with that key restored; dte/tests/test_schemas_official.py fails once MH's file changes."""
+    if name == "anulacion-schema-v2.json":
+        return _invalidation_v2_corrected(schema)
     if name != "fe-nd-v4.json":
         return schema
 
@@ -99,6 +101,20 @@ def corrected_official(name, schema):
     schema = copy.deepcopy(schema)
     rename(schema["properties"]["cuerpoDocumento"]["items"])
     rename(schema["properties"]["resumen"])
+    return schema
+
+
+# anulacion-schema-v2.json writes documento.numeroControl as ^DTE-0[0-9]|1[0-2]-[A-Z0-9]{8}-[0-9]{15}$:
+# an alternation without parentheses whose second branch takes 10–12 only, so the numbers of 14
+# (FSE) and 15 (CD), types its own tipoDte enum lists, never match. Read with the evident intent.
+INVALIDATION_V2_NUMERO = "^DTE-(0[0-9]|1[0-5])-[A-Z0-9]{8}-[0-9]{15}$"
+
+
+def _invalidation_v2_corrected(schema):
+    documento = schema.get("properties", {}).get("documento", {}).get("properties", {})
+    if documento.get("numeroControl", {}).get("pattern") == "^DTE-0[0-9]|1[0-2]-[A-Z0-9]{8}-[0-9]{15}$":
+        schema = copy.deepcopy(schema)
+        schema["properties"]["documento"]["properties"]["numeroControl"]["pattern"] = INVALIDATION_V2_NUMERO
     return schema
 
 

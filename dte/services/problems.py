@@ -95,6 +95,8 @@ def _party_problems(document):
     elif tipo == ar.FSE:
         if not (party.get("id_type") and party.get("id_number") and party.get("name") and party.get("address")):
             out.append(_("Indique documento, nombre y dirección del sujeto excluido."))
+    elif tipo == ar.CD:
+        out += _donation_problems(document, party)
     elif tipo == ar.NR:
         if not (party.get("id_number") and party.get("name") and party.get("email") and party.get("address")):
             out.append(_("Una nota de remisión necesita receptor con documento, nombre, dirección y correo."))
@@ -158,6 +160,22 @@ def liquidation_problems(document, lines, generation):
     return out
 
 
+def _donation_problems(document, party):
+    """A Comprobante de Donación names its donor (a client: a person or a company, Salvadoran or
+    not) and at least one associated document, e.g. the donatario's qualification under LISR
+    art. 6 (sv-tax-facts-2.md §6; fe-cd-v1/v2: otrosDocumentos required, 1–10)."""
+    out = []
+    if document.client_id is None or not (party.get("id_type") and party.get("id_number") and party.get("name")):
+        out.append(_("Un comprobante de donación se emite al donante: elija el cliente que dona."))
+    elif party.get("kind") != "extranjero" and not (party.get("departamento") and party.get("address")):
+        out.append(_("Al donante domiciliado le falta la dirección, obligatoria en un comprobante de donación."))
+    others = (document.extra or {}).get("otrosDocumentos") or []
+    if not any(o.get("descDocumento") and o.get("detalleDocumento") for o in others):
+        out.append(_("Indique el documento asociado a la donación (p. ej. la calificación como donatario): "
+                     "identificación y descripción."))
+    return out
+
+
 def document_problems(document, lines, related, totals, *, generation=DEFAULT_GENERATION):
     """What stops a document from being issued (not confirmable: it must be fixed)."""
     tipo = document.tipo_dte
@@ -206,7 +224,7 @@ def document_problems(document, lines, related, totals, *, generation=DEFAULT_GE
     unstated = [p for p in payments if not p.get("monto")]
     if len(payments) > 1 and unstated:
         out.append(_("Indique el monto de cada forma de pago."))
-    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR, ar.CL, ar.DCL):
+    elif payments and not unstated and tipo not in (ar.NC, ar.ND, ar.NR, ar.CR, ar.CL, ar.DCL, ar.CD):
         paid = sum((q2(p.get("monto") or 0) for p in payments), ZERO)
         if paid != q2(totals.total_pagar):
             out.append(_("Las formas de pago suman %(p)s y el total a pagar es %(t)s.") % {"p": formats.money(paid), "t": formats.money(totals.total_pagar)})

@@ -29,10 +29,14 @@ def draft_for(user, pk):
 def preview_context(body):
     """The parts of a document's JSON its pages show: the receptor (or the excluded subject of an
     FSE), his address, and the contingency reason."""
-    rec = body.get("receptor") or body.get("sujetoExcluido") or {}
+    # donatario/donante: the Comprobante de Donación v1 (2023) calls its issuer and donor so
+    rec = body.get("receptor") or body.get("sujetoExcluido") or body.get("donante") or {}
+    emisor = body.get("emisor") or body.get("donatario") or {}
     address = (rec.get("direccion") or {}).get("complemento") or rec.get("complemento") or ""
     ident = body.get("identificacion") or {}
     # FSE: sujetoExcluido in 2023, receptor in 2026 (sv-tax-facts-2.md §2)
     return {"body": body, "rec": rec, "rec_address": address, "is_fse_preview": ident.get("tipoDte") == "14",
+            "emisor": emisor, "emisor_nit": emisor.get("nit") or emisor.get("numDocumento") or "",
+            "is_cd_preview": ident.get("tipoDte") == "15",
             # FEX v1 spells it motivoContigencia (facts §2.1)
             "contingency_reason": ident.get("motivoContin") or ident.get("motivoContigencia") or ""}

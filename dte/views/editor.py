@@ -92,6 +92,9 @@ def _editor_context(request, doc, *, errors=None, totals=None):
         "bien_titulos": [("01", _("Depósito")), ("02", _("Propiedad")), ("03", _("Consignación")),
                          ("04", _("Traslado")), ("05", _("Otros"))],
         **(_export_choices(doc) if doc.tipo_dte == ar.FEX else {}),
+        # Comprobante de Donación: CAT-026 per line, CAT-021 for the associated document.
+        "is_cd": doc.tipo_dte == ar.CD,
+        "donation_types": [(1, _("Efectivo")), (2, _("Bien")), (3, _("Servicio"))],
     }
 
 
@@ -127,6 +130,9 @@ def _line_amounts(doc, totals):
         return []
     out = []
     for lo in totals.lines:
+        if doc.tipo_dte == ar.CD:
+            out.append(lo.valor)
+            continue
         out.append(lo.compra if doc.tipo_dte == ar.FSE else (lo.iva_retenido if doc.tipo_dte == ar.CR
                                                              else lo.gravada + lo.exenta + lo.no_suj + lo.exportacion))
     return out
@@ -180,6 +186,9 @@ def _apply_action(request, doc, lines):
             blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "extra": {
                 "tipoDte": "03", "tipoDoc": 2, "numDocumento": "", "fechaEmision": "", "montoSujetoGrav": "",
                 "codigoRetencionMH": "22"}}
+        elif doc.tipo_dte == ar.CD:
+            blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0), "unit": 99,
+                     "extra": {"tipoDonacion": 1, "depreciacion": "0"}}
         else:
             blank = {"description": "", "quantity": Decimal(1), "unit_price": Decimal(0)}
         return {}, lines + [blank], None

@@ -48,6 +48,7 @@ def document_list(request):
         "can_create": user.can(Module.DOCUMENTOS, Action.CREATE),
         "can_approve": user.can(Module.DOCUMENTOS, Action.APPROVE),
         "can_archive": user.can(Module.REPORTES, Action.EXPORT),
+        "can_events": user.can(Module.DOCUMENTOS, Action.INVALIDATE),  # retorno / operaciones especiales (v2.0)
         "can_edit": user.can(Module.DOCUMENTOS, Action.EDIT),
         "drafts": Document.objects.filter(created_by=user, status=GovStatus.DRAFT).count(),
         "failed_emails": _failed_emails(user) if user.can(Module.DOCUMENTOS, Action.SEND) else 0,

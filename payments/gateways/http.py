@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from core import metrics
 from payments.gateways.base import GatewayUnavailable
 
 
@@ -25,6 +26,20 @@ class Response:
 def call(method, url, *, timeout, json=None, data=None, headers=None, auth=None, params=None):
     """One request. Connection refused / connect timeout / 503 → GatewayUnavailable (nothing was
     processed); a read timeout, a dropped connection or another 5xx → NoAnswer (maybe processed)."""
+    started, outcome = time.monotonic(), "answer"
+    try:
+        return _call(method, url, timeout=timeout, json=json, data=data, headers=headers, auth=auth, params=params)
+    except GatewayUnavailable:
+        outcome = "unavailable"
+        raise
+    except NoAnswer:
+        outcome = "no_answer"
+        raise
+    finally:
+        metrics.observe_gateway_call(httpx.URL(url).host, outcome, time.monotonic() - started)
+
+
+def _call(method, url, *, timeout, json, data, headers, auth, params):
     try:
         r = httpx.request(method, url, json=json, data=data, headers=headers, auth=auth, params=params,
                           timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))

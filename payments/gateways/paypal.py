@@ -34,7 +34,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from django.utils.translation import gettext as _
 
+from core.formats import money as format_money
 from payments.gateways import http
 from payments.gateways.base import (
     EventKind,
@@ -219,7 +221,7 @@ class PayPal(Gateway):
             raise OperationRefused(f"La retención no se puede capturar (estado {now.status})")
         left = now.authorized_amount - now.captured_amount
         if amount is not None and money(amount) > left:
-            raise OperationRefused(f"No se puede capturar más de lo autorizado (quedan $ {left:,.2f})")
+            raise OperationRefused(_("No se puede capturar más de lo autorizado (quedan %(a)s)") % {"a": format_money(left)})
         body = {"final_capture": bool(final) or amount is None or money(amount) == left}
         if amount is not None:
             body["amount"] = _amount(amount)
@@ -266,7 +268,7 @@ class PayPal(Gateway):
             raise OperationRefused("No queda nada cobrado que reembolsar")
         wanted = available if amount is None else money(amount)
         if wanted <= 0 or wanted > available:
-            raise OperationRefused(f"No se puede reembolsar más de lo cobrado (quedan $ {available:,.2f})")
+            raise OperationRefused(_("No se puede reembolsar más de lo cobrado (quedan %(a)s)") % {"a": format_money(available)})
         ids, remaining = [], wanted
         for n, (cap_id, cap_left) in enumerate(left):
             if remaining <= 0:
