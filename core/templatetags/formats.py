@@ -31,3 +31,22 @@ register.filter("credit_limit", formats.credit_limit)
 @register.filter
 def local_datetime(value, seconds=""):
     return formats.datetime(value, seconds=seconds == "seconds")
+
+
+# Machine forms of a date, for input values, URLs and element ids (never text for a person):
+# ISO 8601 day (2026-12-04) and month (2026-12), and the weekday's name in the active language.
+@register.filter
+def iso_date(value):
+    return (value.isoformat() if hasattr(value, "isoformat") else str(value))[:10] if value else ""
+
+
+@register.filter
+def iso_month(value):
+    return (value.isoformat() if hasattr(value, "isoformat") else str(value))[:7] if value else ""
+
+
+@register.filter
+def weekday(value):
+    from django.utils.dateformat import format as date_format  # noqa: PLC0415 - only this filter needs it
+
+    return date_format(value, "l") if value else ""
