@@ -352,7 +352,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tests.celery_app", "worker", "--pool=prefork", "--concurrency=2",
-         "-Q", queue, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+         "-Q", f"{queue},{queue}.print", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue

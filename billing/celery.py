@@ -5,12 +5,44 @@ from pathlib import Path
 
 from celery import Celery, signals
 from celery.schedules import crontab
+from django.conf import settings
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
 
 app = Celery("billing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# What goes to the print queue (settings.DTE_PRINT_QUEUE): the slow, CPU-bound work that must never
+# wait in front of a transmission.
+PRINT_TASKS = frozenset({"dte.render", "dte.deliver", "dte.archive", "reports.export"})
+
+
+def print_queue(default_queue=None):
+    """The print queue's name, or None when printing shares the default queue (DTE_PRINT_QUEUE=-)."""
+    configured = (getattr(settings, "DTE_PRINT_QUEUE", "") or "").strip()
+    if configured == "-":
+        return None
+    return configured or f"{default_queue or app.conf.task_default_queue}.print"
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """CELERY_TASK_ROUTES: the print tasks to the print queue, everything else to the default."""
+    if name in PRINT_TASKS:
+        queue = print_queue()
+        if queue:
+            return {"queue": queue}
+    return None
+
+
+def _queues():
+    """The queues a worker started without -Q consumes: the default and the print queue (so that
+    nothing is stranded where one worker does everything, as in development, the tests and the
+    benches); production runs a worker per queue with -Q (Procfile, docker-compose)."""
+    default = app.conf.task_default_queue
+    names = [default] + [q for q in [print_queue(default)] if q and q != default]
+    return [Queue(n, Exchange(n), routing_key=n) for n in names]
 
 app.conf.beat_schedule = {
     # Worker heartbeats (readiness, metrics): one per watched queue, added below once settings load.
@@ -98,6 +130,7 @@ def _heartbeats(sender, **kwargs):
 
 @app.on_after_configure.connect
 def _make_broker_folders(sender, **kwargs):
+    sender.conf.task_queues = _queues()  # here: the settings are read once configured, not at import
     # The filesystem broker (no REDIS_URL) needs its folders before the first message.
     options = sender.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):

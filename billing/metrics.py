@@ -50,7 +50,12 @@ def process_registry():
 
 def watched_queues():
     """The Celery queues the deployment runs workers for: the default one and the printing one."""
-    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.DTE_PRINT_QUEUE, *settings.OPS_EXTRA_QUEUES]
+    from billing.celery import print_queue  # noqa: PLC0415 - the Celery app imports settings; loaded on use
+
+    # The print queue as billing.celery routes to it (DTE_PRINT_QUEUE empty: "<default>.print";
+    # "-": none of its own).
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, print_queue(settings.CELERY_TASK_DEFAULT_QUEUE),
+              *settings.OPS_EXTRA_QUEUES]
     return list(dict.fromkeys(q for q in queues if q))
 
 

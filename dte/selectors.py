@@ -26,6 +26,16 @@ def documents_for_user(*, user):
     return qs.filter(document_scope(user=user))
 
 
+def own_documents(*, user):
+    """The documents ``user`` created: always inside documents_for_user ("and his own"), read
+    without the scope's subqueries over assigned places (about 10 ms of query building and
+    planning on each of the editor's requests, measured by bench/web_load.py's profile)."""
+    qs = Document.objects.select_related("establishment", "point_of_sale", "client", "provider", "created_by")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    return qs.filter(created_by=user)
+
+
 def document_scope(*, user, prefix=""):
     """The condition of documents_for_user, for a query on documents or (``prefix="document__"``)
     on rows that point at one: approvals, emails. A company-wide role gets no condition, rather

@@ -40,6 +40,8 @@ BENCHES = {
     "api": ["--small"],
     "payments_chaos": ["--small"],
     "inbox": ["--small"],
+    "web_load": ["--small"],
+    "scale": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }

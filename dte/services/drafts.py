@@ -32,7 +32,8 @@ def _check_location(user, establishment_id, point_of_sale_id, point=None):
 
 
 def draft_save(*, acting_user, data, lines, related=(), document=None, point_of_sale=None, client=None):
-    """Create or replace a draft with its lines and related documents. Only drafts change.
+    """Create or replace a draft with its lines and related documents (``related=None``: the
+    related documents it has stay as they are, without rewriting them). Only drafts change.
     ``point_of_sale`` (with its establishment) and ``client``: the rows the caller has just read
     for this draft (the API does), so they are not read again; the point of sale is checked
     (user_may_operate) all the same.
@@ -72,9 +73,10 @@ def draft_save(*, acting_user, data, lines, related=(), document=None, point_of_
             DocumentLine(document=document, position=i, **{k: v for k, v in line.items() if k in LINE_FIELDS})
             for i, line in enumerate(lines, start=1)
         ])
-        if not created:
-            document.related.all().delete()
-        RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
+        if related is not None:
+            if not created:
+                document.related.all().delete()
+            RelatedDocument.objects.bulk_create([RelatedDocument(document=document, **r) for r in related])
         if created:
             audit_record(actor=acting_user, action=AuditAction.CREATE, obj=document,
                          summary=_("Borrador de %(t)s creado") % {"t": document.get_tipo_dte_display()})

@@ -12,7 +12,11 @@ from dte.services.drafts import types_for
 def draft_for(user, pk):
     """A draft the user may edit: his own, or any for a company-wide role; of a type his role
     issues (an accountant who issues notes does not finish a rep's Factura)."""
-    doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
+    # One's own draft (the rep's every autosave) first, by the cheap query; the scope's subqueries
+    # only for another's draft, which only a company-wide role may edit (below).
+    doc = selectors.own_documents(user=user).filter(pk=pk).first()
+    if doc is None:
+        doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
     if doc.created_by_id != user.pk and not user.company_wide:
         raise PermissionDenied
     if doc.tipo_dte not in types_for(user=user):

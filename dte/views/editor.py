@@ -235,12 +235,13 @@ def document_save(request, pk):
             data.update(more)
     except ValidationError as exc:
         errors += exc.messages
+    # related=None: the related documents stay as they are (only add_related and remove_related
+    # change them), not read and written back on every autosave.
     if not line_errors:  # a line that cannot be read is not saved over a good one
-        draft_save(acting_user=request.user, document=doc, data=data, lines=lines,
-                            related=related if related is not None else _related_rows(doc))
+        draft_save(acting_user=request.user, document=doc, data=data, lines=lines, related=related)
     elif structural:
         draft_save(acting_user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
-                            related=related if related is not None else _related_rows(doc))
+                   related=related)
     doc.refresh_from_db()
     context = _editor_context(request, doc, errors=errors)
     if not request.htmx:  # the plain submit: «Revisar y emitir»
