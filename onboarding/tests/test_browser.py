@@ -40,7 +40,8 @@ def test_the_admin_runs_the_set_for_three_types_to_100_percent(browser, live_ser
     page.click("#settings-pages >> text=Autorización de MH")
     page.wait_for_selector("#start-form")
     assert "Todavía no se ha enviado ninguna prueba" in page.inner_text("#run-empty")
-    assert page.is_disabled("#item-08")  # the product does not issue Comprobantes de Liquidación yet
+    assert page.is_enabled("#item-08")  # liquidations are generated for the set now
+    assert page.is_disabled("#item-15")  # donations are issued, but the set does not generate them yet
     for code in ("01", "03", "05"):
         page.check(f"#item-{code}")
     assert_fits(page)
