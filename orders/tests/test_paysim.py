@@ -76,7 +76,8 @@ def test_wompi_link_paid_with_its_webhook_three_times_out_of_order_ends_paid_onc
     assert op.action_url and op.gateway_id
     paid = httpx.post(f"{paysim}/_paysim/pay", json={"gateway": "wompi", "id": op.gateway_id}).json()
     assert paid["outcome"] == "approved", paid
-    hooks = httpx.get(f"{paysim}/_paysim/webhooks", params={"gateway": "wompi"}).json()["webhooks"]
+    # This payment's webhooks only: paysim lives for the whole session and keeps earlier tests' ones.
+    hooks = httpx.get(f"{paysim}/_paysim/webhooks", params={"gateway": "wompi", "reference": op.reference}).json()["webhooks"]
     assert hooks, "paysim firmó un webhook del pago"
     received = []
     for hook in reversed(hooks * 3):  # three copies of each, the last first
@@ -96,6 +97,8 @@ def test_n1co_answer_dropped_after_the_charge_is_in_doubt_and_resolved_without_c
     card = httpx.post(f"{paysim}/_paysim/cards", json={"gateway": "n1co", "client_id": creds["client_id"],
                                                        "number": "4000056655665556"}).json()
     order = make_order(parties["consumer"])
+    # paysim lives for the whole session: what n1co took before this test, to count only ours.
+    before = Decimal(httpx.get(f"{paysim}/_paysim/ledger", params={"gateway": "n1co"}).json()["captured"])
     httpx.post(f"{paysim}/_paysim/faults", json={"mode": "drop", "gateway": "n1co", "count": 1,
                                                  "path_prefix": "/n1co/api/v3/Charges"})
     op = services.order_pay_start(order=order, gateway="n1co", payment_token=card["id"])
@@ -106,5 +109,9 @@ def test_n1co_answer_dropped_after_the_charge_is_in_doubt_and_resolved_without_c
     op.refresh_from_db()
     order.refresh_from_db()
     assert op.state == OpState.SUCCEEDED and order.state == OrderState.PAID
-    book = httpx.get(f"{paysim}/_paysim/ledger", params={"gateway": "n1co"}).json()
+    # One charge of 276.00 in all of n1co since the test began (a second charge under a new order
+    # id would show here), and that charge (n1co knows it by its order id, our idempotency key) once.
+    everything = httpx.get(f"{paysim}/_paysim/ledger", params={"gateway": "n1co"}).json()
+    assert Decimal(everything["captured"]) - before == Decimal("276.00")
+    book = httpx.get(f"{paysim}/_paysim/ledger", params={"gateway": "n1co", "reference": op.gateway_id}).json()
     assert Decimal(book["captured"]) == Decimal("276.00") and book["double_charges"] == 0
