@@ -232,7 +232,8 @@ class Document(models.Model):
     version = models.PositiveSmallIntegerField(null=True, blank=True)
     # Issued for MH's authorisation test set (onboarding) in MH's test environment: not a sale.
     # Books, reports, F-07 annexes, the dashboard and receivables leave it out (reports.base).
-    is_authorisation_test = models.BooleanField(_("documento de prueba para la autorización de MH"), default=False)
+    is_authorisation_test = models.BooleanField(_("documento de prueba para la autorización de MH"), default=False,
+                                                db_default=False)  # raw COPY loads (bench/seed_million.py) get false too
     # The correlative restarts every year (facts §2.1), so a numeroControl is unique within its year.
     numero_control = models.CharField(_("número de control"), max_length=31, null=True, blank=True, db_index=True)
     number_year = models.PositiveSmallIntegerField(null=True, blank=True)
