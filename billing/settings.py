@@ -56,11 +56,13 @@ INSTALLED_APPS = [
     "orders",  # orders, pay links, holds and the automatic fiscal receipt (issue 20)
     "purchases",
     "timesheets",  # work time: employees, workdays, periodic runs of FSE / invoices (issue 22)
+    "reconciliation",  # bank statements and gateway settlements matched to payments (issue 21)
     "reports",
     "onboarding",  # MH's authorisation: the test set and the move to production
     "clients",
     "inventory",
     "bulk",
+    "notifications",  # in-app inbox and email, by role, scope and preference (issue 21)
     "webhooks",  # outbound events to integrations (subscribes through the registries of the apps below)
     "api",  # the public REST API (/api/v1/), on top of every app
     "rest_framework",
