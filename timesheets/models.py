@@ -21,6 +21,7 @@ class Department(models.Model):
                                       verbose_name=_("establecimiento"))
     code = models.CharField(_("código"), max_length=20, unique=True)
     name = models.CharField(_("nombre"), max_length=120)
+    is_active = models.BooleanField(_("activo"), default=True)
 
     class Meta:
         ordering = ["name"]
@@ -148,7 +149,9 @@ class BillingRun(models.Model):
         RunState.RUNNING: {RunState.DONE, RunState.FAILED, RunState.QUEUED},  # queued: its worker died (sweep)
         RunState.FAILED: {RunState.QUEUED},  # issue again what failed; what was issued stays
         RunState.DONE: {RunState.REOPENED},
-        RunState.REOPENED: set(),
+        # run again after a reopening: a new round bills only the days approved since (the days
+        # already billed keep their documents; their correction is the one proposed on reopening)
+        RunState.REOPENED: {RunState.QUEUED},
     }
 
     point_of_sale = models.ForeignKey("accounts.PointOfSale", on_delete=models.PROTECT, related_name="+",
@@ -157,6 +160,8 @@ class BillingRun(models.Model):
     period_end = models.DateField(_("hasta"))
     state = models.CharField(_("estado"), max_length=10, choices=RunState.choices, default=RunState.QUEUED)
     scheduled = models.BooleanField(_("programada"), default=False)
+    # 1 for the first run of the period; each run after a reopening is the next round
+    round = models.PositiveSmallIntegerField(_("ronda"), default=1)
     total_items = models.PositiveIntegerField(default=0)
     done_items = models.PositiveIntegerField(default=0)
     failed_items = models.PositiveIntegerField(default=0)
@@ -209,6 +214,7 @@ class RunItem(models.Model):
 
     run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, related_name="items")
     kind = models.CharField(_("tipo"), max_length=10, choices=ItemKind.choices)
+    round = models.PositiveSmallIntegerField(_("ronda"), default=1)
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="run_items")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     state = models.CharField(_("estado"), max_length=8, choices=ItemState.choices, default=ItemState.PENDING)
@@ -226,10 +232,10 @@ class RunItem(models.Model):
         verbose_name = _("documento de la corrida")
         verbose_name_plural = _("documentos de la corrida")
         constraints = [
-            models.UniqueConstraint(fields=["run", "kind", "employee"], condition=models.Q(employee__isnull=False),
-                                    name="run_item_once_per_employee"),
-            models.UniqueConstraint(fields=["run", "kind", "client"], condition=models.Q(client__isnull=False),
-                                    name="run_item_once_per_client"),
+            models.UniqueConstraint(fields=["run", "round", "kind", "employee"], condition=models.Q(employee__isnull=False),
+                                    name="run_item_once_per_employee_round"),
+            models.UniqueConstraint(fields=["run", "round", "kind", "client"], condition=models.Q(client__isnull=False),
+                                    name="run_item_once_per_client_round"),
         ]
 
     def __str__(self):

@@ -236,6 +236,11 @@ def run_request(*, point_of_sale, period_start, period_end, acting_user, schedul
     found = BillingRun.objects.filter(point_of_sale=point_of_sale, period_start=period_start,
                                       period_end=period_end).first()
     if found is not None:
+        if found.state == RunState.REOPENED and not scheduled:
+            try:
+                return run_again(run=found, acting_user=acting_user), True
+            except TransitionRefused:  # a second request at the same moment: the first one runs it
+                found.refresh_from_db()
         return found, False
     try:
         with transaction.atomic():
@@ -249,6 +254,21 @@ def run_request(*, point_of_sale, period_start, period_end, acting_user, schedul
         return BillingRun.objects.get(point_of_sale=point_of_sale, period_start=period_start,
                                       period_end=period_end), False
     return run, True
+
+
+def run_again(*, run, acting_user):
+    """Run a reopened period again (a manager's request): the next round bills only the days
+    approved and not billed yet (selectors.billable_days: a billed day keeps its document), so
+    nothing already issued is issued twice; the period locks again. The conditional move makes a
+    second request at the same moment find the run queued, not start another round."""
+    with transaction.atomic():
+        RUN_MACHINE.move(run, RunState.QUEUED, by=acting_user, reason=_("Corrida de nuevo tras la reapertura"),
+                         round=run.round + 1, error="", finished_at=None)
+        audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=run,
+                     summary=_("Periodo %(p)s emitido de nuevo (ronda %(r)d)") % {"p": str(run), "r": run.round},
+                     after={"round": run.round})
+        _queue_run(run.pk)
+    return run
 
 
 def _queue_run(run_id):
@@ -267,14 +287,14 @@ def _prepare(run):
         plan = run_plan(establishment_id=establishment_id, period_start=run.period_start, period_end=run.period_end,
                         days=days)
         for p in plan:
-            item = RunItem.objects.create(run=run, kind=p.kind, employee=p.employee, client=p.client, hours=p.hours,
-                                          amount=p.amount, withheld=p.withheld, to_pay=p.to_pay)
+            item = RunItem.objects.create(run=run, round=run.round, kind=p.kind, employee=p.employee, client=p.client,
+                                          hours=p.hours, amount=p.amount, withheld=p.withheld, to_pay=p.to_pay)
             link = "billed_item" if p.kind == ItemKind.CLIENT else "paid_item"
             Workday.objects.filter(pk__in=p.day_ids).update(**{link: item})
         billed = [d.pk for d in days]
         WORKDAY_MACHINE.move_many(Workday.objects.filter(pk__in=billed), WorkdayState.BILLED,
                                   reason=_("Facturado en la corrida %(p)s") % {"p": str(run)})
-        BillingRun.objects.filter(pk=run.pk).update(total_items=len(plan))
+        BillingRun.objects.filter(pk=run.pk).update(total_items=F("total_items") + len(plan))
     return len(plan)
 
 
@@ -286,8 +306,8 @@ def run_execute(run_id):
         RUN_MACHINE.move(run, RunState.RUNNING, started_at=timezone.now(), error="")
     except TransitionRefused:
         return None
-    if not run.items.exists():
-        _prepare(run)
+    if not run.items.filter(round=run.round).exists():
+        _prepare(run)  # this round's items (a round with nothing new prepares nothing, harmlessly again)
     user = run.requested_by
     failed = 0
     for item in run.items.filter(state=ItemState.PENDING).select_related("employee__project", "client").order_by("pk"):

@@ -192,3 +192,43 @@ def test_two_requests_at_once_make_one_run(work, monkeypatch):
     assert BillingRun.objects.count() == 1
     assert sorted(created for _run, created in answers) == [False, True]
     assert {run.pk for run, _created in answers} == {BillingRun.objects.get().pk}
+
+
+def test_a_reopened_period_runs_again_issuing_only_what_is_new(work):
+    """Reopened, Ana's Saturday (21/11, 4 h, approved only now) is billed by a second round: one
+    FSE for it and one CCF to the client; nothing issued in the first round is issued again."""
+    from dte.models import Document
+    from timesheets import services
+    from timesheets.models import ItemState, RunState, Workday, WorkdayState
+
+    run = _run(work)
+    first = {(i.kind, i.recipient_name): i.document_id for i in run.items.all()}
+    assert len(first) == 4 and Document.objects.count() == 3
+    services.run_reopen(run=run, reason="Falta el sábado de Ana", acting_user=work["manager"])
+    saturday = Workday.objects.filter(employee=work["ana"], date=datetime.date(2026, 11, 21))
+    assert services.week_approve(workdays=saturday, acting_user=work["manager"]) == 1
+
+    again, created = services.run_request(point_of_sale=work["pos"], period_start=START, period_end=END,
+                                          acting_user=work["manager"])
+    assert created and again.pk == run.pk and again.round == 2 and again.state == RunState.QUEUED
+    services.run_execute(again.pk)
+    again.refresh_from_db()
+    assert again.state == RunState.DONE
+    new = list(again.items.filter(round=2).order_by("kind"))
+    # Ana: 4 h × $15.75 = $63.00; renta 10 % = $6.30; receives $56.70
+    # the client: 4 h × $25.00 = $100.00 + IVA 13 % $13.00 = $113.00 (a CCF)
+    assert [(i.kind, i.recipient_name, i.hours, i.amount, i.withheld, i.to_pay, i.state) for i in new] == [
+        ("client", work["client"].name, Decimal("4.00"), Decimal("100.00"), Decimal("0.00"), Decimal("113.00"),
+         ItemState.ISSUED),
+        ("fse", "Ana Gómez", Decimal("4.00"), Decimal("63.00"), Decimal("6.30"), Decimal("56.70"), ItemState.ISSUED)]
+    assert Document.objects.count() == 5
+    assert {(i.kind, i.recipient_name): i.document_id for i in again.items.filter(round=1)} == first
+    assert saturday.get().state == WorkdayState.BILLED and saturday.get().paid_item_id == new[1].pk
+    assert (again.total_items, again.done_items) == (6, 6)
+
+    # asked once more (a double click) or executed twice: nothing new
+    same, created = services.run_request(point_of_sale=work["pos"], period_start=START, period_end=END,
+                                         acting_user=work["manager"])
+    assert not created and same.round == 2
+    services.run_execute(again.pk)
+    assert Document.objects.count() == 5 and again.items.count() == 6
