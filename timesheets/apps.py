@@ -19,8 +19,10 @@ class TimesheetsConfig(AppConfig):
         from core.modules import Action  # noqa: PLC0415 - idem
         from dte import hooks  # noqa: PLC0415 - idem
         from timesheets import paper, selectors, uploads  # noqa: PLC0415 - imports models, not loaded when apps.py is
-        from timesheets.models import BillingRun, Employee, RunItem, Workday  # noqa: PLC0415 - idem
+        from timesheets.models import BillingRun, Department, Employee, Project, RunItem, Workday  # noqa: PLC0415 - idem
 
+        scope.register(Department, lambda user: selectors.departments_for_user(user=user))
+        scope.register(Project, lambda user: selectors.projects_for_user(user=user))
         scope.register(Employee, lambda user: selectors.employees_for_user(user=user))
         scope.register(Workday, lambda user: selectors.workdays_for_user(user=user))
         scope.register(BillingRun, lambda user: selectors.runs_for_user(user=user))

@@ -65,6 +65,14 @@ def catalogue_save(*, instance, acting_user):
     return audited_save(instance=instance, acting_user=acting_user)
 
 
+def catalogue_set_active(*, instance, active, acting_user):
+    """Deactivate (or activate again) a department, project or employee (audited). An inactive
+    one is no longer offered in forms; its hours and documents stay."""
+    instance.is_active = active
+    return audited_save(instance=instance, acting_user=acting_user, update_fields=["is_active"],
+                        summary=_("Activado") if active else _("Desactivado"))
+
+
 # ------------------------------------------------------------------------------- workdays
 
 

@@ -28,6 +28,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received"),
                  ("timesheets", "run", "pk", "ts_run"), ("timesheets", "item", "pk", "ts_item"),
                  ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
+                 ("timesheets", "department", "pk", "ts_department"), ("timesheets", "project", "pk", "ts_project"),
+                 ("timesheets", "employee", "pk", "ts_employee"),
                  ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
@@ -169,7 +171,15 @@ def _work_time(point, manager):
     item.file.save("constancia.pdf", ContentFile(b"%PDF-1.4"), save=False)
     item.save()
     link = link_create(item=item)
-    return {"ts_run": run.pk, "ts_item": item.pk, "ts_link": link.pk, "ts_token": link_url(link).rstrip("/").rsplit("/", 1)[1]}
+    from timesheets.models import Department, Employee, Project
+
+    dept = Department.objects.create(establishment=point.establishment, code="DM", name="Depto. muestra")
+    project = Project.objects.create(establishment=point.establishment, code="PM", name="Proyecto muestra")
+    employee = Employee.objects.create(department=dept, project=project, code="EM", name="Colaborador muestra",
+                                       email="em@example.com", fiscal_status="contractor", id_number="04567891-2")
+    return {"ts_run": run.pk, "ts_item": item.pk, "ts_link": link.pk, "ts_token": link_url(link).rstrip("/").rsplit("/", 1)[1],
+            "ts_department": dept.pk, "ts_project": project.pk, "ts_employee": employee.pk,
+            "ts_establishment": point.establishment_id}
 
 
 def _received(company):
@@ -362,6 +372,23 @@ POST_BODIES["purchases:notes"] = lambda o: {"notes": "Pagar el día 15"}
 POST_BODIES["purchases:mailbox"] = lambda o: {"host": "imap.empresa.test", "port": "993", "use_ssl": "on",
                                               "username": "compras@empresa.test", "password": "x", "folder": "INBOX",
                                               "active": "on"}
+TS_EMPLOYEE = {"code": "EN", "name": "Colaborador nuevo", "email": "en@example.com", "fiscal_status": "contractor",
+               "id_type": "13", "id_number": "05678912-3", "hourly_rate": "10.00", "departamento": "06",
+               "municipio": "14", "address": "Calle 6", "phone": ""}
+POST_BODIES["timesheets:department_create"] = lambda o: {"establishment": o["ts_establishment"], "code": "DN",
+                                                         "name": "Depto. nuevo"}
+POST_BODIES["timesheets:department_edit"] = lambda o: {"establishment": o["ts_establishment"], "code": "DM",
+                                                       "name": "Depto. editado"}
+POST_BODIES["timesheets:project_create"] = lambda o: {"establishment": o["ts_establishment"], "code": "PN",
+                                                      "name": "Proyecto nuevo", "rate": "20.00", "budget_hours": "0",
+                                                      "budget_amount": "0"}
+POST_BODIES["timesheets:project_edit"] = lambda o: {"establishment": o["ts_establishment"], "code": "PM",
+                                                    "name": "Proyecto editado", "rate": "21.00", "budget_hours": "0",
+                                                    "budget_amount": "0"}
+POST_BODIES["timesheets:employee_create"] = lambda o: {**TS_EMPLOYEE, "department": o["ts_department"],
+                                                       "project": o["ts_project"]}
+POST_BODIES["timesheets:employee_edit"] = lambda o: {**TS_EMPLOYEE, "code": "EM", "department": o["ts_department"],
+                                                     "project": o["ts_project"]}
 # Where a POST needs more than the grant the view declares for reading it.
 POST_GRANTS = {"payments:client": ("documentos", "edit"), "dte:action": ("documentos", "edit")}
 # URLs whose POST must write something for a role that may use them.
@@ -370,7 +397,8 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
                "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
-               "purchases:question", "purchases:notes", "purchases:mailbox"}
+               "purchases:question", "purchases:notes", "purchases:mailbox",
+               *(f"timesheets:{k}_{v}" for k in ("department", "project", "employee") for v in ("create", "edit", "toggle"))}
 
 
 def _footprint():

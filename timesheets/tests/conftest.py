@@ -52,3 +52,20 @@ def work(signing_company, establishments, parties, users, make_user):  # noqa: F
     manager = users["Supervisor"]
     return {"dept": dept, "project": project, "juan": juan, "ana": ana, "pedro": pedro, "manager": manager,
             "pos": establishments["pos"]["M001P001"], "client": parties["taxpayer"], "juan_user": juan_user}
+
+
+@pytest.fixture
+def branch_boss(work, make_user, roles, establishments):
+    """A manager with the Supervisor's grants, assigned only to the branch (another establishment)."""
+    from accounts.models import Role
+    from accounts.services import user_assign_locations
+
+    role = Role.objects.create(name="Jefe de sucursal", company_wide=False)
+    for perm in roles["Supervisor"].permissions.all():
+        role.permissions.create(module=perm.module, action=perm.action)
+    boss = make_user("jefe", None)
+    boss.role = role
+    boss.save()
+    user_assign_locations(user=boss, establishments=[establishments["branch"]],
+                          points_of_sale=[establishments["pos"]["S001P001"]], acting_user=work["manager"])
+    return boss
