@@ -30,7 +30,7 @@ from core.modules import Action
 from core.queue import enqueue, enqueue_on_commit
 from core.statemachine import TransitionRefused
 from dte import hooks, jsonio
-from dte.models import DELIVERY_MACHINE, Delivery, DeliveryState, Document, Download, GovStatus
+from dte.models import DELIVERY_MACHINE, Delivery, DeliveryState, Document, Download, GovStatus, LinkRevocation
 from dte.printing import current_pdf, pdf_filename
 from dte.services.issuing import signed_document
 
@@ -58,8 +58,21 @@ class LinkInvalid(Exception):
     pass
 
 
+class LinkRevoked(Exception):
+    pass
+
+
+def _signed_at(token):
+    """When a verified token was signed: TimestampSigner's ``value:timestamp:signature``, the
+    timestamp in whole seconds, base 62."""
+    stamp = token.rsplit(signing.Signer().sep, 2)[-2]
+    return datetime.datetime.fromtimestamp(signing.b62_decode(stamp), tz=datetime.UTC)
+
+
 def document_for_token(token):
-    """The document a link names. LinkInvalid if tampered with, LinkExpired after DTE_LINK_DAYS."""
+    """The document a link names. LinkInvalid if tampered with, LinkExpired after DTE_LINK_DAYS,
+    LinkRevoked if a revocation came after it was signed (links_revoke). A link is signed to the
+    second: one signed in the very second of a revocation counts as revoked."""
     signer = signing.TimestampSigner(salt=LINK_SALT)
     try:
         code = signer.unsign(token, max_age=settings.DTE_LINK_DAYS * 86400)
@@ -70,7 +83,19 @@ def document_for_token(token):
     doc = Document.objects.select_related("company").filter(codigo_generacion=code).exclude(status=GovStatus.DRAFT).first()
     if doc is None:
         raise LinkInvalid
+    if LinkRevocation.objects.filter(document=doc, revoked_at__gte=_signed_at(token)).exists():
+        raise LinkRevoked
     return doc
+
+
+def links_revoke(*, document, acting_user, reason=""):
+    """Every public link of ``document`` sent so far stops opening it (the page answers "enlace
+    revocado"); an email sent afterwards carries a link that works. Audited."""
+    with transaction.atomic():
+        row = LinkRevocation.objects.create(document=document, revoked_by=acting_user, reason=reason[:300])
+        audit_record(actor=acting_user, action=AuditAction.UPDATE, obj=document,
+                     summary=_("Enlaces públicos del documento revocados"), after={"reason": reason[:300]})
+    return row
 
 
 def record_download(doc, what, request):

@@ -655,6 +655,24 @@ class Download(models.Model):
         return f"{self.document_id} {self.what} {self.at:%Y-%m-%d %H:%M}"
 
 
+class LinkRevocation(models.Model):
+    """The public links of a document emailed up to ``revoked_at`` no longer open it (dte.delivery:
+    a link carries the moment it was signed). A link sent afterwards works again."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="link_revocations")
+    revoked_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    reason = models.CharField(_("motivo"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-revoked_at"]
+        indexes = [models.Index(fields=["document", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.document_id} {self.revoked_at:%Y-%m-%d %H:%M}"
+
+
 class ArchiveJob(FileJob):
     """A ZIP of the PDFs and signed JSONs of a date range."""
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/documento.jws", downloads.document_download, {"fmt": "jws"}, name="download_jws"),
     path("<int:pk>/documento.pdf", downloads.document_pdf, name="download_pdf"),
     path("<int:pk>/enviar/", downloads.document_send, name="send"),
+    path("<int:pk>/enlaces/revocar/", downloads.document_links_revoke, name="links_revoke"),
     path("envios/reintentar/", downloads.deliveries_retry, name="deliveries_retry"),
     path("archivo/", archive.archive_list, name="archive"),
     path("archivo/<uuid:public_id>/", archive.archive_job, name="archive_job"),

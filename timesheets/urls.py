@@ -15,6 +15,7 @@ urlpatterns = [
     path("semana/aprobar/", views.week_approve, name="week_approve"),
     path("mias/", views.mine, name="mine"),
     path("documentos/<int:pk>/enlace/", views.item_link, name="item_link"),
+    path("documentos/<int:pk>/correo/revocar/", views.item_mail_revoke, name="item_mail_revoke"),
     path("enlaces/<int:pk>/revocar/", views.link_revoke, name="link_revoke"),
     path("d/<str:token>/", views.link, name="link"),
     path("reportes/", views.reports, name="reports"),

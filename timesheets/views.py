@@ -25,6 +25,7 @@ from core.models import StateChange
 from core.modules import Action
 from core.statemachine import TransitionRefused
 from core.text import clean_text
+from dte import delivery
 from timesheets import links, selectors, services
 from timesheets.models import BillingRun, Employee, ItemKind, RunItem, RunState, SharedLink, Workday, WorkdayState
 
@@ -272,6 +273,20 @@ def link_revoke(request, pk):
     else:
         messages.success(request, _("Enlace revocado: ya no abre el documento."))
     return redirect("timesheets:run", pk=link.item.run_id)
+
+
+@module_required(*MANAGE)
+@require_POST
+def item_mail_revoke(request, pk):
+    """Revoke the link in dte's own email of the item's document (the FSE or the client's
+    invoice): it answers "enlace revocado" from now on (dte.delivery.links_revoke)."""
+    item = scope.get_or_404(RunItem, request.user, pk=pk)
+    if not item.document_id:
+        raise Http404
+    delivery.links_revoke(document=item.document, acting_user=request.user,
+                          reason=_("Desde la corrida %(p)s") % {"p": str(item.run)})
+    messages.success(request, _("Enlace del correo revocado: ya no abre el documento."))
+    return redirect("timesheets:run", pk=item.run_id)
 
 
 @public_view

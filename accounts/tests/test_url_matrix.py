@@ -19,7 +19,7 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("inventory", "provider", "pk", "provider"), ("bulk", "", "job", "job"),
                  ("dte", "detail", "pk", "issued_document"), ("dte", "download", "pk", "issued_document"),
                  ("dte", "send", "pk", "sealed_document"), ("dte", "action", "pk", "issued_document"),
-                 ("dte", "invalidate", "pk", "issued_document"),
+                 ("dte", "invalidate", "pk", "issued_document"), ("dte", "links_revoke", "pk", "sealed_document"),
                  ("dte", "", "pk", "draft"), ("dte", "", "case_pk", "special_case"),
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
@@ -397,7 +397,7 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
                "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
-               "purchases:question", "purchases:notes", "purchases:mailbox",
+               "purchases:question", "purchases:notes", "purchases:mailbox", "dte:links_revoke",
                *(f"timesheets:{k}_{v}" for k in ("department", "project", "employee") for v in ("create", "edit", "toggle"))}
 
 

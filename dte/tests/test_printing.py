@@ -202,6 +202,35 @@ def test_public_link_works_expires_and_refuses_tampering(sealed_factura, client,
 
 
 @pytest.mark.django_db
+def test_public_links_revoked_from_the_document_page(sealed_factura, client, client_as, users):
+    """The links emailed so far stop opening the document ("Enlace revocado", 410), from the
+    detail page, with the grant that sends; a link signed afterwards opens."""
+    from django.core import signing
+
+    token = link_token(sealed_factura)
+    assert client.get(f"/d/{token}/").status_code == 200
+    assert client_as(users["outsider"]).post(f"/documentos/{sealed_factura.pk}/enlaces/revocar/").status_code == 403
+    assert client.get(f"/d/{token}/").status_code == 200
+    web = client_as(users["Administrador"])
+    assert "Revocar los enlaces enviados" in web.get(f"/documentos/{sealed_factura.pk}/").content.decode()
+    response = web.post(f"/documentos/{sealed_factura.pk}/enlaces/revocar/")
+    assert response.status_code == 302 and response["Location"] == f"/documentos/{sealed_factura.pk}/"
+    for path in ("", "documento.pdf", "documento.json"):
+        gone = client.get(f"/d/{token}/{path}")
+        assert gone.status_code == 410 and "Enlace revocado" in gone.content.decode(), path
+    import time
+
+    later = time.time() + 2
+    original = signing.time.time
+    signing.time.time = lambda: later
+    try:
+        fresh = link_token(sealed_factura)
+    finally:
+        signing.time.time = original
+    assert client.get(f"/d/{fresh}/").status_code == 200
+
+
+@pytest.mark.django_db
 def test_staff_downloads_follow_access(sealed_factura, client_as, users, make_draft):
     from accounts.models import PointOfSale
 

@@ -15,7 +15,7 @@ from accounts.modules import Module
 from core.access import module_required
 from core.modules import Action
 from dte import jsonio, selectors
-from dte.delivery import deliveries_queue, send_allowance
+from dte.delivery import deliveries_queue, links_revoke, send_allowance
 from dte.delivery import deliveries_retry as retry_deliveries
 from dte.models import Delivery, DeliveryState
 from dte.printing import PRINTABLE, pdf_filename, queue_render
@@ -89,3 +89,19 @@ def deliveries_retry(request):
                                   "mañana.") % {"n": settings.DTE_SEND_DAILY_LIMIT})
     return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
         request.POST.get("next"), allowed_hosts={request.get_host()}) else "dte:list")
+
+
+@module_required(Module.DOCUMENTOS, Action.SEND)
+@require_POST
+def document_links_revoke(request, pk):
+    """Revoke the public links emailed so far (the grant that sends them): they answer "enlace
+    revocado" from now on; an email sent later carries a link that works."""
+    doc = get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
+    if doc.is_draft:
+        raise Http404
+    links_revoke(document=doc, acting_user=request.user, reason=(request.POST.get("reason") or "")[:300])
+    messages.success(request, _("Enlaces revocados: los enviados hasta ahora ya no abren el documento."))
+    target = request.POST.get("next")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("dte:detail", pk=pk)

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from core.access import public_view
 from dte import jsonio
-from dte.delivery import LinkExpired, LinkInvalid, document_for_token, record_download
+from dte.delivery import LinkExpired, LinkInvalid, LinkRevoked, document_for_token, record_download
 from dte.printing import PRINTABLE, pdf_filename, queue_render
 from dte.services.issuing import signed_document
 from dte.views.common import preview_context
@@ -18,6 +18,8 @@ def _public(request, token):
         return document_for_token(token), None
     except LinkExpired:
         return None, render(request, "dte/public_gone.html", status=410)
+    except LinkRevoked:
+        return None, render(request, "dte/public_gone.html", {"revoked": True}, status=410)
     except LinkInvalid:
         return None, render(request, "dte/public_gone.html", {"invalid": True}, status=403)
 

@@ -98,3 +98,38 @@ def test_with_s3_storage_the_api_hands_out_a_presigned_url(work, s3, statement, 
     response = Client().get(_path(link_url(link_create(item=statement))))
     assert response.status_code == 302
     assert abs(int(parse_qs(urlparse(response["Location"]).query)["Expires"][0]) - (int(time.time()) + 60)) < 30
+
+
+def test_the_link_in_dtes_own_email_is_revocable_from_the_run_page(work, branch_boss, users, client_as, monkeypatch):
+    """The FSE's email carries dte's signed public link: revoked from the run's page it answers a
+    clear "enlace revocado" (410); a link emailed afterwards opens again; others cannot revoke it."""
+    from django.core import signing
+
+    from core.models import AuditEntry
+    from dte.delivery import link_url
+    from timesheets import services
+    from timesheets.models import RunItem
+
+    run, _created = services.run_request(point_of_sale=work["pos"], period_start=START, period_end=END,
+                                         acting_user=work["manager"])
+    services.run_execute(run.pk)
+    item = RunItem.objects.select_related("document").get(kind="fse", employee=work["juan"])
+    emailed = _path(link_url(item.document))
+    assert Client().get(emailed).status_code == 200
+    for name in ("Vendedor", "outsider"):
+        assert client_as(users[name]).post(f"/horas/documentos/{item.pk}/correo/revocar/").status_code == 403
+    assert client_as(branch_boss).post(f"/horas/documentos/{item.pk}/correo/revocar/").status_code == 404
+    assert Client().get(emailed).status_code == 200
+
+    manager = client_as(work["manager"])
+    assert manager.post(f"/horas/documentos/{item.pk}/correo/revocar/").status_code == 302
+    refused = Client().get(emailed)
+    assert refused.status_code == 410 and "Enlace revocado" in refused.content.decode()
+    assert Client().get(emailed.rstrip("/") + "/documento.pdf").status_code == 410
+    assert AuditEntry.objects.filter(summary="Enlaces públicos del documento revocados").count() == 1
+    page = manager.get(f"/horas/corridas/{run.pk}/").content.decode()
+    assert "revocado" in page
+    # an email sent later signs a new link, a second or more after the revocation: it opens
+    later = time.time() + 2
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    assert Client().get(_path(link_url(item.document))).status_code == 200
