@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from api.views import catalogues, documents, money, orders, purchases, webhooks
+from api.views import catalogues, documents, money, orders, purchases, timesheets, webhooks
 
 app_name = "api"
 
@@ -40,6 +40,11 @@ v1 = [
     path("pedidos/<int:pk>/cancelar/", orders.OrderCancelView.as_view(), name="order_cancel"),
     path("compras/", purchases.ReceivedListView.as_view(), name="received"),
     path("compras/<int:pk>/", purchases.ReceivedDetailView.as_view(), name="received_document"),
+    path("horas/colaboradores/", timesheets.EmployeeListView.as_view(), name="employees"),
+    path("horas/jornadas/", timesheets.WorkdayListView.as_view(), name="workdays"),
+    path("horas/corridas/simular/", timesheets.DryRunView.as_view(), name="billing_dry_run"),
+    path("horas/corridas/", timesheets.RunListView.as_view(), name="billing_runs"),
+    path("horas/corridas/<int:pk>/", timesheets.RunDetailView.as_view(), name="billing_run"),
     path("webhooks/", webhooks.SubscriptionListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", webhooks.SubscriptionDetailView.as_view(), name="webhook"),
 ]

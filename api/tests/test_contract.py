@@ -124,7 +124,22 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
     from purchases.tests.factory import as_file, ccf
 
     [received], _skipped = receive_upload(files=[("recibido.json", as_file(ccf([("100.00", "0")])))], acting_user=admin)
-    return {"received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "to_pay": to_pay,
+    # work time: an employee with an approved day (a locked one: 409 on entry) and a run already made
+    import datetime
+
+    from timesheets.models import BillingRun, Department, Employee, Project, Workday
+
+    main = establishments["main"]
+    dept = Department.objects.create(establishment=main, code="DEV", name="Desarrollo")
+    project = Project.objects.create(establishment=main, code="P1", name="Portal", client=parties["taxpayer"], rate=25)
+    worker = Employee.objects.create(department=dept, project=project, code="C1", name="Juan Pérez", email="j@example.com",
+                                     fiscal_status="contractor", id_number="04567891-2", hourly_rate="12.50")
+    approved_day = datetime.date(2026, 11, 3)
+    Workday.objects.create(employee=worker, project=project, date=approved_day, hours=8, state="approved")
+    ts_run = BillingRun.objects.create(point_of_sale=establishments["pos"]["M001P001"], period_start=datetime.date(2026, 10, 1),
+                                       period_end=datetime.date(2026, 10, 15), requested_by=admin, state="done")
+    return {"worker": worker, "approved_day": approved_day, "ts_run": ts_run,
+            "received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "to_pay": to_pay,
             "to_cancel": to_cancel, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
             "sealed": sealed, "rejected": rejected, "pending": pending, "draft": draft, "empty_draft": empty_draft,
             "old_draft": old_draft, "client": parties["taxpayer"], "product": products["chair"], "service": products["service"],
@@ -152,7 +167,8 @@ def _calls(w):
               "providers_read": w["provider"].pk, "providers_update": w["provider"].pk, "payments_read": w["payment"].pk,
               "webhooks_read": w["hook"].pk, "webhooks_update": w["hook"].pk, "webhooks_disable": w["hook"].pk,
               "orders_read": w["to_pay"].pk, "orders_pay_at_till": w["to_pay"].pk, "orders_ship": w["to_ship"].pk,
-              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk}
+              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk, "billing_runs_read": w["ts_run"].pk}
+    period = {"point_of_sale": w["pos"].pk, "desde": "2026-11-01", "hasta": "2026-11-15"}
     factura = {"tipo_dte": "01", "point_of_sale": w["pos"].pk, "client": w["consumer"].pk,
                "lines": [{"product": w["service"].pk, "quantity": "1"}], "issue": True}
     success = {
@@ -175,6 +191,8 @@ def _calls(w):
                                 "lines": [{"product": w["service"].pk, "quantity": "2"}]}),
         "orders_pay_at_till": (200, {"method": "01"}), "orders_ship": (200, None),
         "orders_cancel": (200, {"reason": "El cliente desistió"}),
+        "workdays_create": (201, {"employee": w["worker"].pk, "date": "2026-11-04", "hours": "7.5"}),
+        "billing_dry_run": (200, period), "billing_runs_create": (201, period),
     }
     specific = {
         ("clients_list", 400): "?limite=0", ("documents_list", 400): "?limite=999", ("stock_list", 400): "?producto=x",
@@ -205,6 +223,12 @@ def _calls(w):
         ("orders_ship", 409): ("to_pay", None), ("orders_cancel", 409): ("to_cancel", {"reason": "Otra vez"}),
         ("received_list", 400): "?estado=x", ("received_create", 400): {"documento": "{no es json"},
         ("received_create", 409): {"documento": w["purchase"]},  # the one received by the 201 call
+        ("employees_list", 400): "?limite=0", ("workdays_list", 400): "?desde=ayer", ("billing_runs_list", 400): "?despues=x",
+        ("workdays_create", 400): {"employee": w["worker"].pk, "date": "2026-11-05", "hours": "25"},
+        ("workdays_create", 409): {"employee": w["worker"].pk, "date": w["approved_day"].isoformat(), "hours": "4"},
+        ("billing_dry_run", 400): {**period, "hasta": "2026-10-01"},
+        ("billing_runs_create", 400): {**period, "point_of_sale": 999999},
+        ("billing_runs_create", 409): {**period, "desde": "2026-10-01", "hasta": "2026-10-15"},  # already run
     }
     return doc_id, success, specific
 
