@@ -157,3 +157,35 @@ def register_print_annex(annex):
 
 def print_annexes(document):
     return [html for html in (annex(document) for annex in tuple(_print_annexes)) if html]
+
+
+# -------------------------------------------------------------------------- retention observers
+# An observer is ``observer(match)``: a client's Comprobante de Retención (07), received in
+# purchases, names ``match.document`` (one of our own documents) as withheld on; ``match.amount``
+# is the IVA the client kept, ``match.reference`` names the CR line (the same every time it is
+# told), ``match.date`` the CR's date, ``match.withdrawn`` True when the CR was invalidated and
+# the retention no longer counts. Purchases tells it (purchases.retentions.retentions_apply);
+# payments registers here: the withheld amount closes that difference in the client's balance.
+# Called inside the caller's transaction.
+
+_retention_observers = []
+
+
+class RetentionMatch:
+    __slots__ = ("document", "amount", "reference", "date", "acting_user", "withdrawn")
+
+    def __init__(self, *, document, amount, reference, date, acting_user, withdrawn=False):
+        self.document, self.amount, self.reference = document, amount, reference
+        self.date, self.acting_user, self.withdrawn = date, acting_user, withdrawn
+
+
+def register_retention_observer(observer):
+    """Tell ``observer`` of every retention matched (or withdrawn). Registering twice changes nothing."""
+    if observer not in _retention_observers:
+        _retention_observers.append(observer)
+    return observer
+
+
+def retention_matched(match):
+    """Returns what the observers answered (payments: the amount applied to the balance)."""
+    return [observer(match) for observer in tuple(_retention_observers)]

@@ -21,8 +21,10 @@ class PaymentsConfig(AppConfig):
         from payments import uploads  # noqa: PLC0415 - the spec names the models
         from payments.checks import credit_cases  # noqa: PLC0415 - imports dte.models
         from payments.models import Payment  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from payments.retentions import retention_observer  # noqa: PLC0415 - imports dte.models
         from payments.selectors import payments_for_user  # noqa: PLC0415 - imports payments.models
 
+        hooks.register_retention_observer(retention_observer)  # a client's CR closes its balance difference
         hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
         register_amount_map("applications", Document, _("documento"))  # a payment's applications
         # Payments are uploaded by whoever may record them (payments.services._require).

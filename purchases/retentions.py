@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from core import scope
 from core.fiscal import NOT_IN_FORCE, DocType
+from dte import hooks
 from dte.models import Document
 from purchases.models import ReceivedDocument, ReceivedState
 
@@ -93,3 +94,44 @@ def retention_matching(*, user, month):
     for doc in out.missing:  # what the CCF shows, or 1 % of its base (CT art. 162)
         doc.expected_retention = doc.iva_retenido or (doc.amount_gravada * Decimal("0.01")).quantize(Decimal("0.01"))
     return out
+
+
+APPLIED_STATES = (ReceivedState.VERIFIED, ReceivedState.REGISTERED)
+
+
+def line_reference(line):
+    """The one name of a CR line, the same every time it is told (dte.hooks.RetentionMatch)."""
+    return f"CR {line.cr.codigo_generacion} #{line.number}"
+
+
+def retentions_apply(*, cr, acting_user, withdrawn=False):
+    """Tell the apps above (dte.hooks.retention_matched: payments closes the client's balance
+    difference) of every line of ``cr`` that names one of our documents in force. Harmless twice:
+    the observers know a line by its reference. ``withdrawn``: the CR was invalidated. Only a CR
+    verified or registered counts (a questioned one waits for the accountant). Returns the total
+    the observers applied (negative: withdrawn)."""
+    if cr.tipo_dte != DocType.CR or (not withdrawn and cr.state not in APPLIED_STATES):
+        return ZERO
+    lines = [line for line in cr_lines(cr) if line.withheld > 0]
+    ours = {d.codigo_generacion.upper(): d for d in Document.objects.filter(
+        company_id=cr.company_id, codigo_generacion__in={line.reference for line in lines})
+        .exclude(status__in=NOT_IN_FORCE).select_related("client")}
+    total = ZERO
+    for line in lines:
+        doc = ours.get(line.reference)
+        if doc is None:
+            continue
+        answers = hooks.retention_matched(hooks.RetentionMatch(
+            document=doc, amount=line.withheld, reference=line_reference(line), acting_user=acting_user,
+            date=datetime.date.fromisoformat(str(cr.issue_date)), withdrawn=withdrawn))
+        total += sum((a for a in answers if a), ZERO)
+    return total
+
+
+def retentions_apply_month(*, user, month):
+    """The accountant's button: every CR of the month (in the user's scope) applied again (CRs
+    read by the mailbox worker, which acts for nobody, are applied here). Returns the total."""
+    end = (month + datetime.timedelta(days=32)).replace(day=1)
+    crs = scope.rows(ReceivedDocument, user).filter(tipo_dte=DocType.CR, issue_date__gte=month, issue_date__lt=end,
+                                                    state__in=APPLIED_STATES)
+    return sum((retentions_apply(cr=cr, acting_user=user) for cr in crs), ZERO)

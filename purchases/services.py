@@ -21,10 +21,11 @@ from accounts.modules import Module
 from accounts.selectors import company_get
 from core import formats
 from core.audit import audit_entry, audit_record
+from core.fiscal import DocType
 from core.models import AuditEntry, StateChange
 from core.modules import Action
 from inventory.models import Provider
-from purchases import checks, reading
+from purchases import checks, reading, retentions
 from purchases.models import RECEIVED_MACHINE, MHStatus, ReceivedDocument, ReceivedState, Source
 
 log = logging.getLogger(__name__)
@@ -163,9 +164,17 @@ def _receive_one(incoming, pdfs, company, acting_user, source=Source.UPLOAD, mai
     try:
         with transaction.atomic():
             _save(prepared, acting_user)
+            _retentions([prepared.obj], acting_user)
     except IntegrityError:  # the same document in the same upload twice, or a concurrent upload
         return FileResult(name, refused=_duplicate(name, codigo=prepared.obj.codigo_generacion))
     return FileResult(name, document=prepared.obj, problems=prepared.problems)
+
+
+def _retentions(documents, acting_user, *, withdrawn=False):
+    """A client's CR just verified (or invalidated): its retentions told to the receivables side."""
+    for doc in documents:
+        if doc.tipo_dte == DocType.CR:
+            retentions.retentions_apply(cr=doc, acting_user=acting_user, withdrawn=withdrawn)
 
 
 def receive_many(items, pdfs, company, acting_user, *, source, batch=None):
@@ -199,6 +208,7 @@ def receive_many(items, pdfs, company, acting_user, *, source, batch=None):
             rows = [_history_and_audit(p, acting_user) for _item, p in fresh]
             AuditEntry.objects.bulk_create([a for a, _c in rows])
             StateChange.objects.bulk_create([c for _a, c in rows])
+            _retentions([p.obj for _item, p in fresh], acting_user)
     except IntegrityError:
         for _item, prepared in fresh:
             prepared.obj.pk = None
@@ -283,6 +293,7 @@ def accept(*, document, acting_user):
         RECEIVED_MACHINE.move(document, ReceivedState.VERIFIED, by=acting_user,
                               reason=_("Aceptado por el contador tras revisarlo."), question_reason="")
         audit_record(actor=acting_user, action="update", obj=document, summary=_("Aceptado tras revisión"))
+        _retentions([document], acting_user)
 
 
 def record_mh_status(*, document, status, acting_user):
@@ -300,6 +311,7 @@ def record_mh_status(*, document, status, acting_user):
             period = document.tax_period
             RECEIVED_MACHINE.move(document, ReceivedState.INVALIDATED, by=acting_user,
                                   reason=_("MH lo muestra invalidado por el proveedor"))
+            _retentions([document], acting_user, withdrawn=True)
             if period:
                 message = _("El proveedor invalidó este documento y ya estaba registrado en el periodo %(p)s: "
                             "corrija el Libro de Compras y la declaración de ese periodo.") % {"p": period.strftime("%m/%Y")}

@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/notas/", views.notes, name="notes"),
     path("buzon/", views.mailbox, name="mailbox"),
     path("retenciones/", views.retention_matching, name="retentions"),
+    path("retenciones/aplicar/", views.retentions_apply, name="retentions_apply"),
     path("buzon/leer/", views.mailbox_read_now, name="mailbox_read"),
 ]

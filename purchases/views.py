@@ -8,14 +8,16 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.modules import Module
-from core import scope
+from core import formats, scope
 from core.access import module_required
 from core.models import StateChange
 from core.modules import Action
@@ -263,3 +265,18 @@ def retention_matching(request):
     matching = retentions.retention_matching(user=request.user, month=month)
     return render(request, "purchases/retentions.html", {"m": matching, "month": month.strftime("%Y-%m"),
                                                          "month_label": month.strftime("%m/%Y")})
+
+
+@module_required(*GRANT)
+@require_POST
+def retentions_apply(request):
+    """Apply the month's matched retentions to the clients' balances (the CRs the mailbox worker
+    read, which acts for nobody, wait for this; applying twice changes nothing)."""
+    month = _month(request.POST.get("mes", "")) or datetime.date.today().replace(day=1)
+    with transaction.atomic():
+        total = retentions.retentions_apply_month(user=request.user, month=month)
+    if total:
+        messages.success(request, _("Retenciones aplicadas al saldo de los clientes: %(t)s.") % {"t": formats.money(total)})
+    else:
+        messages.info(request, _("No había retenciones por aplicar: las conciliadas ya cuentan en el saldo."))
+    return redirect(f"{reverse('purchases:retentions')}?mes={month:%Y-%m}")
