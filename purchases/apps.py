@@ -15,7 +15,8 @@ class PurchasesConfig(AppConfig):
     verbose_name = _("Compras")
 
     def ready(self):
-        from purchases.models import ReceivedDocument  # noqa: PLC0415 - models not loaded when apps.py is imported
-        from purchases.selectors import received_for_user  # noqa: PLC0415 - imports purchases.models
+        from purchases.models import IntakeBatch, ReceivedDocument  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from purchases.selectors import batches_for_user, received_for_user  # noqa: PLC0415 - imports purchases.models
 
         scope.register(ReceivedDocument, lambda user: received_for_user(user=user))  # core.scope
+        scope.register(IntakeBatch, lambda user: batches_for_user(user=user))

@@ -119,6 +119,21 @@ class IntakeBatch(models.Model):
     def __str__(self):
         return self.file_name
 
+    @property
+    def processed(self):
+        return self.received + self.questioned + self.refused
+
+    @property
+    def active(self):
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def percent(self):
+        """How far the workers are, 0–100 (the page's progress bar and the API's)."""
+        if self.state == self.State.DONE or (not self.total and not self.active):
+            return 100
+        return min(100, int(self.processed * 100 / self.total)) if self.total else 0
+
 
 class IntakeChunk(models.Model):
     """Entries [start, end) of the batch's JSON members, in name order: one worker task each."""

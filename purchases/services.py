@@ -367,3 +367,17 @@ def notes_save(*, document, notes, acting_user):
         ReceivedDocument.objects.filter(pk=document.pk).update(notes=notes)
         document.notes = notes
         audit_record(actor=acting_user, action="update", obj=document, summary=_("Notas actualizadas"))
+
+
+def pdf_attach(*, document, data, acting_user):
+    """Keep the supplier's PDF, sent on its own after the JSON, with its received document (the
+    mailbox pairs a PDF with its JSON by name or código; one sent alone is paired by the
+    document it is sent to). A document keeps the first PDF it got: another is refused."""
+    with transaction.atomic():
+        locked = ReceivedDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.pdf:
+            raise ValidationError(_("%(n)s ya tiene su PDF.") % {"n": locked.numero_control})
+        locked.pdf.save(f"{locked.codigo_generacion}.pdf", ContentFile(data), save=False)
+        ReceivedDocument.objects.filter(pk=locked.pk).update(pdf=locked.pdf.name)
+        audit_record(actor=acting_user, action="update", obj=locked, summary=_("PDF del proveedor agregado"))
+    return locked

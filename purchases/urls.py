@@ -16,5 +16,6 @@ urlpatterns = [
     path("buzon/", views.mailbox, name="mailbox"),
     path("retenciones/", views.retention_matching, name="retentions"),
     path("retenciones/aplicar/", views.retentions_apply, name="retentions_apply"),
+    path("lotes/<int:pk>/avance/", views.batch_progress, name="batch_progress"),
     path("buzon/leer/", views.mailbox_read_now, name="mailbox_read"),
 ]

@@ -60,7 +60,7 @@ def inbox(request):
                        | Q(supplier_nrc=supplier))
     count = qs.count()
     invalidated_registered = _rows(request.user).filter(state=ReceivedState.INVALIDATED, tax_period__isnull=False).order_by("tax_period")
-    recent_batches = IntakeBatch.objects.order_by("-pk")[:5] if request.user.company_wide else []
+    recent_batches = scope.rows(IntakeBatch, request.user).order_by("-pk")[:5]
     return render(request, "purchases/inbox.html", {"invalidated_registered": invalidated_registered,
         "batches": recent_batches,
         "documents": qs[:PER_PAGE], "count": count, "states": ReceivedState.choices, "state": state,
@@ -280,3 +280,14 @@ def retentions_apply(request):
     else:
         messages.info(request, _("No había retenciones por aplicar: las conciliadas ya cuentan en el saldo."))
     return redirect(f"{reverse('purchases:retentions')}?mes={month:%Y-%m}")
+
+
+@module_required(*GRANT)
+def batch_progress(request, pk):
+    """A batch's line on the inbox, polled by htmx while workers read it; once it is over the
+    page reloads once to list its documents."""
+    batch = scope.get_or_404(IntakeBatch, request.user, pk=pk)
+    response = render(request, "purchases/partials/batch.html", {"b": batch})
+    if not batch.active and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response

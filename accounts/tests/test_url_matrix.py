@@ -25,7 +25,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
                  ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
                  ("payments", "void", "pk", "payment"), ("reports", "job", "public_id", "export_job"),
-                 ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received"),
+                 ("accounts", "role_grants", "pk", "role"), ("purchases", "batch", "pk", "intake_batch"),
+                 ("purchases", "", "pk", "received"),
                  ("timesheets", "run", "pk", "ts_run"), ("timesheets", "item", "pk", "ts_item"),
                  ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
                  ("timesheets", "department", "pk", "ts_department"), ("timesheets", "project", "pk", "ts_project"),
@@ -152,6 +153,7 @@ def sample_objects(db, users, establishments):
         "job": job.public_id,
         "role": Role.objects.create(name="Muestra").pk,
         "received": _received(point.establishment.company),
+        "intake_batch": _batch(point.establishment.company),
         **_work_time(point, users["Supervisor"]),
     }
 
@@ -197,6 +199,18 @@ def _received(company):
     doc.pdf.save("a.pdf", ContentFile(b"%PDF-1.4"), save=False)
     doc.save()
     return doc.pk
+
+
+def _batch(company):
+    """A batch of received documents half read by the workers (purchases)."""
+    from django.core.files.base import ContentFile
+
+    from purchases.models import IntakeBatch
+
+    batch = IntakeBatch(company=company, file_name="lote.zip", state="running", total=10, received=4, pending_chunks=1)
+    batch.file.save("lote.zip", ContentFile(b"PK"), save=False)
+    batch.save()
+    return batch.pk
 
 
 def _path(template, pattern, objects):

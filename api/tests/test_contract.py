@@ -138,7 +138,24 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
     Workday.objects.create(employee=worker, project=project, date=approved_day, hours=8, state="approved")
     ts_run = BillingRun.objects.create(point_of_sale=establishments["pos"]["M001P001"], period_start=datetime.date(2026, 10, 1),
                                        period_end=datetime.date(2026, 10, 15), requested_by=admin, state="done")
-    return {"worker": worker, "approved_day": approved_day, "ts_run": ts_run,
+    import base64
+    import io
+    import zipfile
+
+    from purchases import batches
+
+    def zipped(*docs):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            for i, doc in enumerate(docs):
+                zf.writestr(f"{i}.json", as_file(doc))
+        return out.getvalue()
+
+    batch = batches.batch_create(file=io.BytesIO(zipped(ccf([("30.00", "0")], number=3))), name="lote.zip",
+                                 acting_user=admin)
+    return {"worker": worker, "approved_day": approved_day, "ts_run": ts_run, "batch": batch,
+            "zip64": base64.b64encode(zipped(ccf([("60.00", "0")], number=4))).decode(),
+            "pdf64": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode(),
             "received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "to_pay": to_pay,
             "to_cancel": to_cancel, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
             "sealed": sealed, "rejected": rejected, "pending": pending, "draft": draft, "empty_draft": empty_draft,
@@ -167,7 +184,8 @@ def _calls(w):
               "providers_read": w["provider"].pk, "providers_update": w["provider"].pk, "payments_read": w["payment"].pk,
               "webhooks_read": w["hook"].pk, "webhooks_update": w["hook"].pk, "webhooks_disable": w["hook"].pk,
               "orders_read": w["to_pay"].pk, "orders_pay_at_till": w["to_pay"].pk, "orders_ship": w["to_ship"].pk,
-              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk, "billing_runs_read": w["ts_run"].pk}
+              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk, "billing_runs_read": w["ts_run"].pk,
+              "received_pdf": w["received"].pk, "received_batches_read": w["batch"].pk}
     period = {"point_of_sale": w["pos"].pk, "desde": "2026-11-01", "hasta": "2026-11-15"}
     factura = {"tipo_dte": "01", "point_of_sale": w["pos"].pk, "client": w["consumer"].pk,
                "lines": [{"product": w["service"].pk, "quantity": "1"}], "issue": True}
@@ -193,6 +211,8 @@ def _calls(w):
         "orders_cancel": (200, {"reason": "El cliente desistió"}),
         "workdays_create": (201, {"employee": w["worker"].pk, "date": "2026-11-04", "hours": "7.5"}),
         "billing_dry_run": (200, period), "billing_runs_create": (201, period),
+        "received_batches_create": (202, {"zip": w["zip64"], "nombre": "lote", "periodo": "2026-11"}),
+        "received_pdf": (200, {"pdf": w["pdf64"]}),
     }
     specific = {
         ("clients_list", 400): "?limite=0", ("documents_list", 400): "?limite=999", ("stock_list", 400): "?producto=x",
@@ -229,6 +249,9 @@ def _calls(w):
         ("billing_dry_run", 400): {**period, "hasta": "2026-10-01"},
         ("billing_runs_create", 400): {**period, "point_of_sale": 999999},
         ("billing_runs_create", 409): {**period, "desde": "2026-10-01", "hasta": "2026-10-15"},  # already run
+        ("received_batches_create", 400): {"zip": "bm8gZXMgdW4gemlw"},  # base64 of "no es un zip"
+        ("received_pdf", 400): {"pdf": "bm8gZXMgdW4gcGRm"},  # base64 of "no es un pdf"
+        ("received_pdf", 409): ("received", {"pdf": w["pdf64"]}),  # it got its PDF from the 200 call
     }
     return doc_id, success, specific
 

@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from purchases.models import ReceivedDocument, ReceivedState, Source
-from purchases.tests.factory import ccf
+from purchases.tests.factory import as_file, ccf
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,54 @@ def test_a_key_bound_to_a_place_neither_sends_nor_sees_purchases(make_key, api_a
     assert branch.get(f"/api/v1/compras/{ReceivedDocument.objects.get().pk}/").status_code == 404
     _key, raw = make_key("Vendedor", name="caja")
     assert api_as(raw).get("/api/v1/compras/").status_code == 403  # a sales rep's role has no DOCUMENTOS · Modificar
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_zip_batch_through_the_api_read_by_the_worker_with_live_progress(make_key, api_as, users, parties, company,
+                                                                         celery_worker, client_as):
+    """Two CCFs and one of them again in a ZIP: the answer is the batch (202); the worker reads it
+    (2 verified, 1 duplicate refused, registered in November); the API's status and the page's
+    bar end at 100 % (purchases/tests/test_batches.py follows the bar while it moves)."""
+    import io
+    import zipfile
+
+    from purchases.models import IntakeBatch
+    from tests.mh_helpers import until
+
+    _key, raw = make_key("Contador", name="contabilidad")
+    api = api_as(raw)
+    one, two = ccf([("100.00", "0")], number=11), ccf([("200.00", "0")], number=12)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("a.json", as_file(one))
+        zf.writestr("a.pdf", b"%PDF-1.4\n%%EOF\n")
+        zf.writestr("b.json", as_file(two))
+        zf.writestr("c.json", as_file(one))
+    made = api.post("/api/v1/compras/lotes/", {"zip": base64.b64encode(out.getvalue()).decode(), "nombre": "lote",
+                                               "periodo": "2026-11"}, format="json")
+    assert made.status_code == 202, made.content
+    body = made.json()
+    assert (body["file_name"], body["total"], body["period"]) == ("lote.zip", 3, "2026-11-01")
+    batch_id = body["id"]
+    browser = client_as(users["Contador"])
+    until(lambda: IntakeBatch.objects.filter(pk=batch_id, state="done").first(), "lote leído", timeout=120)
+    status = api.get(f"/api/v1/compras/lotes/{batch_id}/").json()
+    assert (status["state"], status["percent"], status["received"], status["refused"], status["registered"]) == (
+        "done", 100, 2, 1, 2)
+    assert ReceivedDocument.objects.get(numero_control__endswith="11").pdf
+    bar = browser.get(f"/compras/lotes/{batch_id}/avance/", headers={"HX-Request": "true"})
+    assert bar["HX-Refresh"] == "true" and 'data-percent="100"' in bar.content.decode()
+    assert "hx-get" not in bar.content.decode()  # over: it stops polling
+
+
+def test_a_pdf_sent_alone_joins_its_received_document(books, parties):
+    doc = books.post("/api/v1/compras/", {"documento": ccf([("80.00", "0")], number=7)}, format="json").json()
+    pdf = base64.b64encode(b"%PDF-1.4 copia\n%%EOF\n").decode()
+    response = books.post(f"/api/v1/compras/{doc['id']}/pdf/", {"pdf": pdf}, format="json")
+    assert response.status_code == 200
+    assert ReceivedDocument.objects.get(pk=doc["id"]).pdf.read() == b"%PDF-1.4 copia\n%%EOF\n"
+    again = books.post(f"/api/v1/compras/{doc['id']}/pdf/", {"pdf": pdf}, format="json")
+    assert again.status_code == 409 and "ya tiene su PDF" in again.json()["message"]
+    not_pdf = books.post(f"/api/v1/compras/{doc['id']}/pdf/", {"pdf": base64.b64encode(b"hola").decode()}, format="json")
+    assert not_pdf.status_code == 400 and not_pdf.json()["field"] == "pdf"

@@ -56,3 +56,27 @@ def test_a_large_zip_is_read_by_the_worker_in_chunks(company, users, parties, ce
     assert in_batch.get(numero_control__endswith="01").pdf  # paired by name inside the ZIP
     page = browser.get("/compras/").content.decode()
     assert "lote.zip" in page and "9 JSON: 6 verificados, 1 observados, 2 rechazados" in page
+
+
+@pytest.mark.django_db
+def test_the_inbox_shows_a_batch_moving_with_a_polled_progress_bar(company, users, parties, client_as, monkeypatch):
+    """Six documents in chunks of 3: queued 0 %, the bar polls its own URL; one chunk read 50 %;
+    both read 100 %, the polling stops and the page reloads once. Another role sees no batch."""
+    monkeypatch.setattr(batches, "CHUNK", 3)
+    files = [(f"{i}.json", as_file(ccf([(f"{10 + i}.00", "0")], number=i + 1))) for i in range(6)]
+    batch = batches.batch_create(file=io.BytesIO(_zip(files)), name="seis.zip", acting_user=users["Contador"])
+    browser = client_as(users["Contador"])
+    page = browser.get("/compras/").content.decode()
+    assert f'hx-get="/compras/lotes/{batch.pk}/avance/"' in page and 'data-percent="0"' in page
+    first, second = batch.chunks.order_by("start")
+    batches.chunk_process(first.pk)  # what a worker does
+    half = browser.get(f"/compras/lotes/{batch.pk}/avance/", headers={"HX-Request": "true"})
+    html = half.content.decode()
+    assert 'data-percent="50"' in html and 'aria-valuenow="50"' in html and "hx-get" in html
+    assert "HX-Refresh" not in half
+    batches.chunk_process(second.pk)
+    over = browser.get(f"/compras/lotes/{batch.pk}/avance/", headers={"HX-Request": "true"})
+    assert 'data-percent="100"' in over.content.decode() and "hx-get" not in over.content.decode()
+    assert over["HX-Refresh"] == "true"
+    seller = client_as(users["Vendedor"])
+    assert seller.get(f"/compras/lotes/{batch.pk}/avance/").status_code in (403, 404)
