@@ -185,10 +185,11 @@ class DryRunView(ApiView):
 
     grants = {"POST": MANAGE}
 
-    @extend_schema(operation_id="billing_dry_run", request=PeriodInSerializer, parameters=[LANGUAGE],
+    @extend_schema(operation_id="billing_dry_run", request=PeriodInSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
                    responses={200: inline_serializer("DryRun", {
                        "items": PlanItemSerializer(many=True), "existing_run": serializers.IntegerField(allow_null=True)}),
-                       **errors(400)}, tags=["horas"])
+                       **errors(400, 422)}, tags=["horas"])
+    @idempotent
     def post(self, request):
         point, start, end = _period(request)
         plan = services.run_plan(establishment_id=point.establishment_id, period_start=start, period_end=end)
