@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dte', '0029_document_is_authorisation_test_db_default'),
+        ('dte', '0031_establishment_status_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
