@@ -1,0 +1,238 @@
+"""Finance views (issue 21): payments received by day, method, gateway, establishment and rep,
+each payment in a list, the gateways' fees (from their settlements, payments.Settlement), refunds
+made through the gateways, and the holds (prepaid-balance holds, payments.BalanceHold). The same
+machinery as the books: filters, keyset/offset pages, xlsx/CSV/PDF exports.
+
+Scope: a payment counts for a user when it was applied to a document the user may see
+(reports.base.documents_in_scope, the documents list's rule), or the user recorded it; a
+company-wide role sees every payment (an advance applied to nothing has no establishment). A
+payment's establishment is that of the first document it was applied to; an advance applied to
+none shows as "Sin documento". Gateway fees and settlements are the whole company's payout, so
+only company-wide roles see them (payments.selectors.settlements_for_user); refunds and holds
+follow their order's / client's scope."""
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalogs.selectors import catalog_choices
+from clients.selectors import clients_for_user
+from orders.models import Order, Refund
+from orders.selectors import orders_for_user
+from payments.models import Application, BalanceHold, Payment
+from payments.selectors import settlements_for_user
+from reports.base import Column, Report, documents_in_scope, sum_of
+
+MONEY = "money"
+NO_GATEWAY = "—"
+
+
+def payments_in_scope(user):
+    """Payments (not voided) whose figures ``user`` may see in a report (see the module)."""
+    qs = Payment.objects.filter(voided_at__isnull=True)
+    if user.company_wide:
+        return qs
+    docs = documents_in_scope(user)
+    return qs.filter(Q(Exists(Application.objects.filter(payment=OuterRef("pk"), document__in=docs))) | Q(created_by=user))
+
+
+def _first_application():
+    return Application.objects.filter(payment=OuterRef("pk")).order_by("id")
+
+
+def payments_filtered(params):
+    qs = payments_in_scope(params.user).filter(date__gte=params.date_from, date__lte=params.date_to)
+    if params.establishment is not None:
+        qs = qs.filter(Exists(Application.objects.filter(payment=OuterRef("pk"), document__establishment_id=params.establishment)))
+    if params.rep is not None:
+        qs = qs.filter(created_by_id=params.rep)
+    if params.client is not None:
+        qs = qs.filter(client_id=params.client)
+    return qs.annotate(
+        gateway=Coalesce(Subquery(Order.objects.filter(payment=OuterRef("pk")).values("gateway")[:1]), Value(NO_GATEWAY)),
+        establishment_code=Subquery(_first_application().values("document__establishment__cod_estable_mh")[:1]),
+        establishment_name=Subquery(_first_application().values("document__establishment__name")[:1]))
+
+
+def _method_label(code):
+    labels = dict(catalog_choices(catalog="CAT-017"))
+    return f"{code} · {labels[code]}" if code in labels else code
+
+
+RECEIVED = [Column("payments", _("Pagos"), "int", total=True), Column("amount", _("Recibido"), MONEY, total=True),
+            Column("unapplied", _("Sin aplicar"), MONEY, total=True)]
+
+
+class _PaymentsBy(Report):
+    filters = ("establecimiento", "vendedor")
+    pdf_landscape = False
+
+    def base(self, params):
+        return payments_filtered(params)
+
+    def aggregates(self):
+        return {"payments": Count("id"), "amount": sum_of(F("amount")), "unapplied": sum_of(F("unapplied"))}
+
+
+class PaymentsByDay(_PaymentsBy):
+    slug = "cobros-dia"
+    title = _("Pagos recibidos por día")
+    description = _("Lo cobrado cada día (pagos registrados, de pedidos y de caja), con lo que quedó sin aplicar.")
+    group = ("date",)
+    order = ("date",)
+    columns = [Column("date", _("Fecha"), "date", width=11)] + RECEIVED
+    chart = ("date", "amount")
+
+
+class PaymentsByMethod(_PaymentsBy):
+    slug = "cobros-forma"
+    title = _("Pagos recibidos por forma de pago")
+    description = _("Lo cobrado por forma de pago (CAT-017: efectivo, tarjeta, transferencia…).")
+    group = ("method",)
+    order = ("method",)
+    columns = [Column("method_label", _("Forma de pago"), width=30)] + RECEIVED
+    chart = ("method_label", "amount")
+
+    def display(self, row):
+        row["method_label"] = _method_label(row["method"])
+        return super().display(row)
+
+
+class PaymentsByGateway(_PaymentsBy):
+    slug = "cobros-pasarela"
+    title = _("Pagos recibidos por pasarela")
+    description = _("Lo cobrado por cada pasarela de pago y en caja; «—» son pagos registrados a mano.")
+    group = ("gateway",)
+    order = ("gateway",)
+    columns = [Column("gateway", _("Pasarela"), width=16)] + RECEIVED
+    chart = ("gateway", "amount")
+
+
+class PaymentsByEstablishment(_PaymentsBy):
+    slug = "cobros-establecimiento"
+    title = _("Pagos recibidos por establecimiento")
+    description = _("Lo cobrado por establecimiento del documento que pagó; los anticipos sin documento aparte.")
+    group = ("establishment_code", "establishment_name")
+    order = ("establishment_code",)
+    columns = [Column("establishment_code", _("Código"), width=8), Column("establishment_label", _("Establecimiento"), width=30)] + RECEIVED
+
+    def display(self, row):
+        row["establishment_label"] = row["establishment_name"] or str(_("Sin documento (anticipo)"))
+        return super().display(row)
+
+
+class PaymentsByRep(_PaymentsBy):
+    slug = "cobros-vendedor"
+    title = _("Pagos recibidos por vendedor")
+    description = _("Lo cobrado por quien registró el pago o hizo el pedido.")
+    group = ("created_by_id", "created_by__username", "created_by__first_name", "created_by__last_name")
+    order = ("created_by__username",)
+    columns = [Column("rep", _("Vendedor"), width=30), Column("created_by__username", _("Usuario"), width=16)] + RECEIVED
+
+    def display(self, row):
+        row["rep"] = f"{row['created_by__first_name']} {row['created_by__last_name']}".strip() or row["created_by__username"]
+        return super().display(row)
+
+
+class PaymentsList(_PaymentsBy):
+    slug = "cobros-detalle"
+    title = _("Pagos recibidos (detalle)")
+    description = _("Cada pago recibido del periodo, con su cliente, forma de pago, pasarela y lo que quedó sin aplicar.")
+    pdf_landscape = True
+    keyset = ("date", "id")
+    key_types = {"date": "date"}
+    fields = ("id", "date", "client__name", "method", "reference", "gateway", "establishment_code", "created_by__username",
+              "amount", "unapplied")
+    columns = [Column("_n", _("N.º"), "int", width=8), Column("date", _("Fecha"), "date", width=11),
+               Column("client__name", _("Cliente"), width=34), Column("method_label", _("Forma de pago"), width=24),
+               Column("gateway", _("Pasarela"), width=12), Column("reference", _("Referencia"), "code", width=24),
+               Column("establishment_code", _("Establecimiento"), width=10),
+               Column("created_by__username", _("Registró"), width=14),
+               Column("amount", _("Monto"), MONEY, total=True), Column("unapplied", _("Sin aplicar"), MONEY, total=True)]
+
+    def display(self, row):
+        row["method_label"] = _method_label(row["method"])
+        return super().display(row)
+
+
+class GatewayFees(Report):
+    """The gateways' fees as their settlements state them, by gateway and payout date (company-wide
+    roles only: a payout is the whole company's money)."""
+
+    slug = "comisiones-pasarela"
+    title = _("Comisiones de pasarelas")
+    description = _("Bruto, comisión y neto de cada liquidación de pasarela por fecha de pago, con sus diferencias.")
+    filters = ()
+    pdf_landscape = False
+    group = ("gateway", "payout_date")
+    order = ("payout_date", "gateway")
+    columns = [Column("payout_date", _("Fecha de pago"), "date", width=11), Column("gateway", _("Pasarela"), width=12),
+               Column("settlements", _("Liquidaciones"), "int", total=True), Column("gross", _("Bruto"), MONEY, total=True),
+               Column("fee", _("Comisión"), MONEY, total=True), Column("net", _("Neto"), MONEY, total=True),
+               Column("differences", _("Diferencias"), "int", total=True)]
+    chart = ("payout_date", "fee")
+
+    def base(self, params):
+        return settlements_for_user(user=params.user).filter(payout_date__gte=params.date_from, payout_date__lte=params.date_to)
+
+    def aggregates(self):
+        return {"settlements": Count("id"), "gross": sum_of(F("gross")), "fee": sum_of(F("fee")), "net": sum_of(F("net")),
+                "differences": Coalesce(Sum(F("missing_count") + F("extra_count") + F("different_count")), Value(0))}
+
+
+class GatewayRefunds(Report):
+    slug = "reembolsos"
+    title = _("Reembolsos por pasarela")
+    description = _("El dinero devuelto por las pasarelas en el periodo, por pedido, con su acción fiscal.")
+    filters = ("establecimiento",)
+    keyset = ("created_at", "id")
+    key_types = {"created_at": "str"}
+    fields = ("id", "created_at", "order_id", "order__gateway", "order__client__name", "order__establishment__cod_estable_mh",
+              "amount", "reason", "fiscal_action")
+    columns = [Column("_n", _("N.º"), "int", width=8), Column("day", _("Fecha"), "date", width=11),
+               Column("order_label", _("Pedido"), width=10), Column("order__gateway", _("Pasarela"), width=12),
+               Column("order__client__name", _("Cliente"), width=30),
+               Column("order__establishment__cod_estable_mh", _("Establecimiento"), width=10),
+               Column("reason", _("Motivo"), width=30), Column("amount", _("Monto"), MONEY, total=True)]
+
+    def base(self, params):
+        qs = Refund.objects.filter(order__in=orders_for_user(user=params.user).values("pk"), operation__state="succeeded",
+                                   created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
+        if params.establishment is not None:
+            qs = qs.filter(order__establishment_id=params.establishment)
+        return qs
+
+    def display(self, row):
+        row["day"] = row["created_at"].date() if row.get("created_at") else None
+        row["order_label"] = f"P-{row['order_id']:06d}"
+        return super().display(row)
+
+
+class BalanceHolds(Report):
+    slug = "retenciones-saldo"
+    title = _("Retenciones de saldo abiertas y vencidas")
+    description = _("El saldo de clientes bloqueado para pedidos: vigente, vencido sin liberar, cobrado o liberado.")
+    filters = ()
+    pdf_landscape = False
+    keyset = ("id",)
+    fields = ("id", "created_at", "client__name", "reference", "state", "expires_at", "amount")
+    columns = [Column("_n", _("N.º"), "int", width=8), Column("client__name", _("Cliente"), width=30),
+               Column("reference", _("Referencia"), "code", width=20), Column("state_label", _("Estado"), width=16),
+               Column("expires", _("Vence"), "date", width=11), Column("amount", _("Monto"), MONEY, total=True)]
+
+    def base(self, params):
+        qs = BalanceHold.objects.filter(client__in=clients_for_user(user=params.user).values("pk"),
+                                        created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
+        return qs
+
+    def display(self, row):
+        expired = row["state"] == "held" and row["expires_at"] < timezone.now()
+        row["state_label"] = str(_("Vencida sin liberar")) if expired else {
+            "held": str(_("Vigente")), "captured": str(_("Cobrada")), "released": str(_("Liberada"))}.get(row["state"], row["state"])
+        row["expires"] = timezone.localtime(row["expires_at"]).date()
+        return super().display(row)
+
+
+FINANCE_REPORTS = [PaymentsByDay, PaymentsByMethod, PaymentsByGateway, PaymentsByEstablishment, PaymentsByRep, PaymentsList,
+                   GatewayFees, GatewayRefunds, BalanceHolds]
