@@ -358,7 +358,7 @@ def settlements_for_user(*, user):
     sales), so only a company-wide role with the reports grant sees them; anyone else none."""
     if not (user.is_authenticated and user.company_wide and user.can(Module.REPORTES, Action.VIEW)):
         return Settlement.objects.none()
-    return Settlement.objects.select_related("account", "imported_by")
+    return Settlement.objects.select_related("account", "imported_by").defer("content")
 
 
 def settlement_get_for_user(*, user, pk):

@@ -234,5 +234,66 @@ class BalanceHolds(Report):
         return super().display(row)
 
 
+class GatewayHolds(Report):
+    """Orders whose payment is held at the gateway (PayPal authorizations, payments-facts §3: a
+    hold is honoured 3 days and lives 29): open, and those already past their expiry that the
+    sweep has not released yet."""
+
+    slug = "retenciones-pasarela"
+    title = _("Retenciones en pasarela abiertas y vencidas")
+    description = _("Pedidos con el pago retenido en la pasarela, por vencimiento; los vencidos deben liberarse o cobrarse.")
+    filters = ("establecimiento",)
+    dated = False
+    pdf_landscape = False
+    keyset = ("id",)
+    fields = ("id", "gateway", "client__name", "establishment__cod_estable_mh", "hold_expires_at", "amount_authorized")
+    columns = [Column("order_label", _("Pedido"), width=10), Column("gateway", _("Pasarela"), width=12),
+               Column("client__name", _("Cliente"), width=30),
+               Column("establishment__cod_estable_mh", _("Establecimiento"), width=10),
+               Column("expires", _("Vence"), "date", width=11), Column("state_label", _("Estado"), width=12),
+               Column("amount_authorized", _("Retenido"), MONEY, total=True)]
+
+    def base(self, params):
+        qs = orders_for_user(user=params.user).filter(state="authorized")
+        if params.establishment is not None:
+            qs = qs.filter(establishment_id=params.establishment)
+        return qs
+
+    def display(self, row):
+        at = row["hold_expires_at"]
+        row["order_label"] = f"P-{row['id']:06d}"
+        row["expires"] = timezone.localtime(at).date() if at else None
+        row["state_label"] = str(_("Vencida")) if at and at < timezone.now() else str(_("Vigente"))
+        return super().display(row)
+
+
+class UnappliedMoney(Report):
+    """Money clients paid that pays no document yet (advances, overpayments: Payment.unapplied),
+    by client, as of today."""
+
+    slug = "saldo-sin-aplicar"
+    title = _("Dinero sin aplicar por cliente")
+    description = _("Anticipos y pagos de más que aún no pagan ningún documento, por cliente.")
+    filters = ("establecimiento", "vendedor")
+    dated = False
+    pdf_landscape = False
+    group = ("client_id", "client__name", "client__id_number")
+    order = ("-unapplied", "client_id")
+    columns = [Column("client__name", _("Cliente"), width=34), Column("client__id_number", _("Documento"), width=16),
+               Column("payments", _("Pagos"), "int", total=True), Column("unapplied", _("Sin aplicar"), MONEY, total=True)]
+    chart = ("client__name", "unapplied")
+
+    def base(self, params):
+        qs = payments_in_scope(params.user).filter(unapplied__gt=0)
+        if params.establishment is not None:
+            qs = qs.filter(Exists(Application.objects.filter(payment=OuterRef("pk"), document__establishment_id=params.establishment)))
+        if params.rep is not None:
+            qs = qs.filter(created_by_id=params.rep)
+        return qs
+
+    def aggregates(self):
+        return {"payments": Count("id"), "unapplied": sum_of(F("unapplied"))}
+
+
 FINANCE_REPORTS = [PaymentsByDay, PaymentsByMethod, PaymentsByGateway, PaymentsByEstablishment, PaymentsByRep, PaymentsList,
-                   GatewayFees, GatewayRefunds, BalanceHolds]
+                   UnappliedMoney, GatewayFees, GatewayRefunds, BalanceHolds, GatewayHolds]

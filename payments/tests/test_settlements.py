@@ -179,6 +179,10 @@ def test_paypal_settlement_report_csv_has_the_capture_with_its_fee_and_the_parti
     ]
     assert (settlement.gross, settlement.fee, settlement.net) == (D("226.00"), D("15.20"), D("210.80"))
     assert lines[0].payment_id == order.payment_id and lines[0].payment_id is not None
+    # the same file downloaded from PayPal's folder and uploaded adds nothing
+    again, created = settlement_upload(account=account, content=bytes(settlement.content), file_name=settlement.file_name,
+                                       acting_user=users["Contador"])
+    assert (again.pk, created) == (settlement.pk, False)
 
 
 def test_settlement_pages_show_the_differences_to_accounting_only(n1co_sales, users, client_as):
@@ -203,3 +207,50 @@ def test_settlement_pages_show_the_differences_to_accounting_only(n1co_sales, us
     )
     assert client_as(users["Vendedor"]).get(f"/cobros/liquidaciones/{settlement.pk}/").status_code == 403
     assert client_as(users["outsider"]).get("/cobros/liquidaciones/").status_code == 403
+
+
+def test_wompi_link_paid_appears_in_its_settlement_with_its_fee(clean_faults, company, make_order, parties, users):  # noqa: F811
+    paysim = clean_faults
+    account, _creds = _account(paysim, company, "wompi")
+    order = make_order(parties["consumer"])
+    op = orders.order_pay_start(order=order, gateway="wompi", webhook_url="http://127.0.0.1:9/no-llega")
+    assert httpx.post(f"{paysim}/_paysim/pay", json={"gateway": "wompi", "id": op.gateway_id}).json()["outcome"] == "approved"
+    orders.operation_resolve(op=op)
+    op.refresh_from_db()
+    assert op.state == OpState.SUCCEEDED
+    settlement, _created = settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
+    (line,) = settlement.lines.all()
+    # by hand: 276.00 × 3.00 % = 8.28; net 267.72
+    assert (line.status, line.gross, line.fee, line.net, line.our_key) == ("matched", D("276.00"), D("8.28"), D("267.72"), f"op:{op.pk}")
+    assert (settlement.gross, settlement.fee, settlement.net) == (D("276.00"), D("8.28"), D("267.72"))
+
+
+def test_a_report_file_uploaded_on_the_page_is_matched_and_a_second_upload_adds_nothing(n1co_sales, users, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _paysim, account, _ops = n1co_sales
+    content = account.gateway_client().settlement(_payout(2)).content  # what the merchant downloads from n1co
+    web = client_as(users["Contador"])
+    for _ in range(2):
+        r = web.post("/cobros/liquidaciones/importar/", {"account": account.pk,
+                                                        "file": SimpleUploadedFile("n1co.json", content, "application/json")})
+        assert r.status_code == 302
+    settlement = Settlement.objects.get()
+    assert (settlement.source, settlement.matched_count, settlement.differences, settlement.net) == ("upload", 3, 0, D("288.75"))
+    assert SettlementLine.objects.count() == 3
+    r = web.post("/cobros/liquidaciones/importar/", {"account": account.pk,
+                                                    "file": SimpleUploadedFile("otro.json", b"no es json", "application/json")})
+    assert r.status_code == 302 and Settlement.objects.count() == 1
+    assert "no es un JSON" in web.get("/cobros/liquidaciones/").content.decode()
+
+
+def test_settlement_list_query_count_does_not_grow(n1co_sales, users, client_as, django_assert_max_num_queries):
+    _paysim, account, _ops = n1co_sales
+    settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
+    web = client_as(users["Contador"])
+    web.get("/cobros/liquidaciones/")
+    with django_assert_max_num_queries(12):
+        assert web.get("/cobros/liquidaciones/").status_code == 200
+    settlement = Settlement.objects.get()
+    with django_assert_max_num_queries(12):
+        assert web.get(f"/cobros/liquidaciones/{settlement.pk}/").status_code == 200

@@ -64,7 +64,10 @@ def branch_manager(make_user, establishments, users):
 
 def test_payments_received_by_day_on_screen_and_in_every_export(client_as, users, payments_month):
     web = client_as(users["Contador"])
-    rows = _screen(web.get(f"/reportes/cobros-dia/?{range_query()}"))
+    page = web.get(f"/reportes/cobros-dia/?{range_query()}")
+    rows = _screen(page)
+    chart = page.content.decode().split('id="report-chart-data"', 1)[1].split("</script>", 1)[0]
+    assert '"label": "07/10/2026", "value": 250.0' in chart and '"value": 80.0' in chart
     assert rows[1:] == ["07/10/2026|2|250.00|0.00", "08/10/2026|1|80.00|80.00", "Total del periodo|3|330.00|80.00"]
     csv_rows = _csv(web.get(f"/reportes/cobros-dia/exportar/csv/?{range_query()}"))
     assert csv_rows[1:] == [["07/10/2026", "2", "250.00", "0.00"], ["08/10/2026", "1", "80.00", "80.00"], ["Total", "3", "330.00", "80.00"]]
@@ -101,3 +104,24 @@ def test_a_branch_manager_sees_only_the_payments_of_his_establishment(client_as,
     assert len(csv_rows) == 1 + 1 + 1 and csv_rows[-1][-2:] == ["150.00", "0.00"]
     # the company's payouts are not his: the fees report is empty for him
     assert _screen(web.get(f"/reportes/comisiones-pasarela/?{range_query()}"))[1:] in ([], ["Total del periodo|0|0.00|0.00|0.00|0"])
+
+
+def test_unapplied_money_and_gateway_holds(client_as, users, payments_month, establishments, branch_rep, branch_manager):
+    from orders.models import Order
+
+    web = client_as(users["Contador"])
+    # P3 is the only payment with money unapplied (80.00)
+    assert _screen(web.get("/reportes/saldo-sin-aplicar/"))[1:] == [
+        f"{payments_month['P3'].client.name}|{payments_month['P3'].client.id_number}|1|80.00", "Total del periodo||1|80.00"]
+    now = timezone.now()
+    common = {"client": payments_month["P2"].client, "tipo_dte": "03", "state": "authorized", "gateway": "paypal",
+              "created_by": branch_rep, "link_expires_at": now}
+    Order.objects.create(establishment=establishments["branch"], point_of_sale=establishments["pos"]["S001P001"],
+                         total=D("90.00"), amount_authorized=D("90.00"), hold_expires_at=now + datetime.timedelta(days=2), **common)
+    Order.objects.create(establishment=establishments["main"], point_of_sale=establishments["pos"]["M001P001"],
+                         total=D("60.00"), amount_authorized=D("60.00"), hold_expires_at=now - datetime.timedelta(days=1), **common)
+    rows = _screen(web.get("/reportes/retenciones-pasarela/"))[1:]
+    assert [r.split("|")[-2:] for r in rows] == [["Vigente", "90.00"], ["Vencida", "60.00"], ["", "150.00"]]
+    # the branch manager sees the branch's hold only
+    rows = _screen(client_as(branch_manager).get("/reportes/retenciones-pasarela/"))[1:]
+    assert [r.split("|")[-2:] for r in rows] == [["Vigente", "90.00"], ["", "90.00"]]
