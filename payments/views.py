@@ -50,7 +50,7 @@ def credit_list(request):
         "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only, "count": count,
         "total_balance": totals["balance"], "number": number, "first_row": (number - 1) * PER_PAGE + 1,
         "previous": number - 1 if number > 1 else None, "following": number + 1 if number * PER_PAGE < count else None,
-        "can_record": request.user.can(Module.DOCUMENTOS, Action.EDIT),
+        "can_record": request.user.can(Module.DOCUMENTOS, Action.EDIT), "can_settlements": request.user.company_wide,
         "chart": [{"label": str(label), "value": float(totals[name])} for name, label in BUCKET_LABELS]})
 
 

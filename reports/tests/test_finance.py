@@ -125,3 +125,21 @@ def test_unapplied_money_and_gateway_holds(client_as, users, payments_month, est
     # the branch manager sees the branch's hold only
     rows = _screen(client_as(branch_manager).get("/reportes/retenciones-pasarela/"))[1:]
     assert [r.split("|")[-2:] for r in rows] == [["Vigente", "90.00"], ["", "90.00"]]
+
+
+@pytest.mark.parametrize("slug", ["cobros-dia", "cobros-forma", "cobros-pasarela", "cobros-establecimiento", "cobros-vendedor",
+                                  "cobros-detalle", "saldo-sin-aplicar", "comisiones-pasarela", "reembolsos",
+                                  "retenciones-saldo", "retenciones-pasarela"])
+def test_every_finance_view_and_its_export_checks_who_asks(client, client_as, users, payments_month, branch_manager, slug):
+    from reports.definitions import BY_SLUG
+
+    assert slug in BY_SLUG
+    page, export = f"/reportes/{slug}/?{range_query()}", f"/reportes/{slug}/exportar/csv/?{range_query()}"
+    assert client.get(page).status_code == 302 and client.get(export).status_code == 302  # anonymous: to the login
+    for who in ("outsider", "Vendedor"):
+        assert client_as(users[who]).get(page).status_code == 403
+        assert client_as(users[who]).get(export).status_code == 403
+    for user in (users["Contador"], branch_manager):
+        assert client_as(user).get(page).status_code == 200
+        response = client_as(user).get(export)
+        assert response.status_code == 200 and b"".join(response.streaming_content).startswith("\ufeff".encode())
