@@ -11,18 +11,22 @@ none shows as "Sin documento". Gateway fees and settlements are the whole compan
 only company-wide roles see them (payments.selectors.settlements_for_user); refunds and holds
 follow their order's / client's scope."""
 
+import datetime
+
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.selectors import catalog_choices
 from clients.selectors import clients_for_user
+from core.fiscal import CREDIT_SALES_TYPES, NOT_IN_FORCE, DocType
+from dte.models import RelatedDocument
 from orders.models import Order, Refund
 from orders.selectors import orders_for_user
 from payments.models import Application, BalanceHold, Payment
 from payments.selectors import settlements_for_user
-from reports.base import Column, Report, documents_in_scope, sum_of
+from reports.base import PAGE, ZERO, Column, Report, documents_in_scope, filtered, sum_of
 
 MONEY = "money"
 NO_GATEWAY = "—"
@@ -295,5 +299,83 @@ class UnappliedMoney(Report):
         return {"payments": Count("id"), "unapplied": sum_of(F("unapplied"))}
 
 
+class _Rows:
+    """Rows computed here, offered as the queryset-like object the exports read."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def iterator(self, chunk_size=None):
+        return iter(self.rows)
+
+    def order_by(self, *args):
+        return self
+
+    def count(self):
+        return len(self.rows)
+
+
+class ClientBalancesOverTime(Report):
+    """What clients owe on credit sales, month by month: sold on credit, collected (payments
+    applied, by the payment's date), credit notes against those sales, and the balance at each
+    month's end (all earlier months carried in). The documents are the reader's (the documents
+    list's scope), so a branch sees its own receivables."""
+
+    slug = "saldos-clientes-mes"
+    title = _("Saldos de clientes mes a mes")
+    description = _("Vendido al crédito, cobrado y notas de crédito de cada mes, con el saldo por cobrar al cierre del mes.")
+    filters = ("establecimiento", "vendedor")
+    pdf_landscape = False
+    columns = [Column("month", _("Mes"), width=10), Column("billed", _("Vendido al crédito"), MONEY, total=True),
+               Column("paid", _("Cobrado"), MONEY, total=True), Column("credited", _("Notas de crédito"), MONEY, total=True),
+               Column("balance", _("Saldo al cierre"), MONEY)]
+    chart = ("month", "balance")
+
+    def _credit_sales(self, params):
+        return (filtered(params, dated=False, statuses=None)
+                .filter(condition=2, tipo_dte__in=CREDIT_SALES_TYPES).exclude(status__in=NOT_IN_FORCE))
+
+    @staticmethod
+    def _by_month(qs, date_field, amount):
+        return {r["m"]: r["s"] for r in qs.annotate(m=TruncMonth(date_field)).values("m").annotate(s=sum_of(amount)).order_by()}
+
+    def _all(self, params):
+        sales = self._credit_sales(params)
+        billed = self._by_month(sales, "issue_date", Coalesce(NullIf(F("total_to_pay"), Value(ZERO)), F("total_operation")))
+        paid = self._by_month(Application.objects.filter(document__in=sales, payment__voided_at__isnull=True),
+                              "payment__date", F("amount"))
+        credited = self._by_month(RelatedDocument.objects.filter(target__in=sales, document__tipo_dte=DocType.NC)
+                                  .exclude(document__status__in=NOT_IN_FORCE), "document__issue_date",
+                                  F("document__total_operation"))
+        start = params.date_from.replace(day=1)
+        balance = ZERO
+        for figures, sign in ((billed, 1), (paid, -1), (credited, -1)):
+            balance += sign * sum((v for m, v in figures.items() if m < start), ZERO)
+        rows, month = [], start
+        while month <= params.date_to:
+            row = {"month": f"{month:%m/%Y}", "billed": billed.get(month, ZERO), "paid": paid.get(month, ZERO),
+                   "credited": credited.get(month, ZERO)}
+            balance += row["billed"] - row["paid"] - row["credited"]
+            rows.append({**row, "balance": balance})
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return rows
+
+    def rows(self, params):
+        return _Rows(self._all(params))
+
+    def count(self, params):
+        return len(self._all(params))
+
+    def totals(self, params):
+        rows = self._all(params)
+        return {k: sum((r[k] for r in rows), ZERO) for k in ("billed", "paid", "credited")}
+
+    def page(self, params, cursor=None, number=1):
+        offset = (max(number, 1) - 1) * PAGE
+        found = self._all(params)
+        rows = [{**r, "_n": n} for n, r in enumerate(found[offset:offset + PAGE], start=offset + 1)]
+        return rows, (number + 1 if offset + PAGE < len(found) else None), (number - 1 if number > 1 else None)
+
+
 FINANCE_REPORTS = [PaymentsByDay, PaymentsByMethod, PaymentsByGateway, PaymentsByEstablishment, PaymentsByRep, PaymentsList,
-                   UnappliedMoney, GatewayFees, GatewayRefunds, BalanceHolds, GatewayHolds]
+                   UnappliedMoney, ClientBalancesOverTime, GatewayFees, GatewayRefunds, BalanceHolds, GatewayHolds]

@@ -127,7 +127,25 @@ def test_unapplied_money_and_gateway_holds(client_as, users, payments_month, est
     assert [r.split("|")[-2:] for r in rows] == [["Vigente", "90.00"], ["", "90.00"]]
 
 
-@pytest.mark.parametrize("slug", ["cobros-dia", "cobros-forma", "cobros-pasarela", "cobros-establecimiento", "cobros-vendedor",
+def test_client_balances_month_by_month(client_as, users, book, payments_month, branch_manager):
+    from dte.models import Document
+
+    # the two CCFs sold on credit: #3 (M001) 226.00 on 3 Oct, #7 (S001) 339.00 on 5 Oct; the NC #4 (56.50) corrects #3
+    Document.objects.filter(pk__in=[book[3].pk, book[7].pk]).update(condition=2, payment_term_days=30)
+    query = "desde=2026-09-01&hasta=2026-11-30"
+    # October: 565.00 sold, 250.00 collected (P1 100.00 + P2 150.00), 56.50 credited: 565.00 − 250.00 − 56.50 = 258.50
+    assert _screen(client_as(users["Contador"]).get(f"/reportes/saldos-clientes-mes/?{query}"))[1:] == [
+        "09/2026|0.00|0.00|0.00|0.00", "10/2026|565.00|250.00|56.50|258.50", "11/2026|0.00|0.00|0.00|258.50",
+        "Total del periodo|565.00|250.00|56.50|"]
+    # the branch manager: #7 alone, 339.00 − 150.00 = 189.00
+    assert _screen(client_as(branch_manager).get(f"/reportes/saldos-clientes-mes/?{query}"))[1:3] == [
+        "09/2026|0.00|0.00|0.00|0.00", "10/2026|339.00|150.00|0.00|189.00"]
+    # a later range carries October in: November opens at 258.50
+    rows = _csv(client_as(users["Contador"]).get("/reportes/saldos-clientes-mes/exportar/csv/?desde=2026-11-01&hasta=2026-11-30"))
+    assert rows[1] == ["11/2026", "0.00", "0.00", "0.00", "258.50"]
+
+
+@pytest.mark.parametrize("slug", ["saldos-clientes-mes", "cobros-dia", "cobros-forma", "cobros-pasarela", "cobros-establecimiento", "cobros-vendedor",
                                   "cobros-detalle", "saldo-sin-aplicar", "comisiones-pasarela", "reembolsos",
                                   "retenciones-saldo", "retenciones-pasarela"])
 def test_every_finance_view_and_its_export_checks_who_asks(client, client_as, users, payments_month, branch_manager, slug):
