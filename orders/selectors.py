@@ -85,4 +85,5 @@ def settlement_expected(*, gateway, start, end):
         keys = {k for k in (op.reference, op.gateway_id, op.operation_id) if k}
         label = (_("%(o)s reembolso") if refund else _("%(o)s cobro")) % {"o": op.order.number}
         yield Expected(kind="refund" if refund else "charge", amount=op.amount, key=f"op:{op.pk}", keys=frozenset(keys),
-                       label=label, payment_id=None if refund else op.order.payment_id)
+                       label=label, payment_id=None if refund else op.order.payment_id,
+                       day=op.resolved_at.astimezone(tz).date())

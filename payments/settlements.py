@@ -15,9 +15,11 @@ wins. Then:
 Fees are the gateway's (gross − fee = net on each line; the totals are the lines' sums, checked
 against the totals the report states)."""
 
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -43,6 +45,10 @@ class Expected:
     keys: frozenset = field(default_factory=frozenset)
     label: str = ""
     payment_id: int | None = None
+    day: Any = None  # the local date it went through (datetime.date)
+
+
+MARGIN_DAYS = 3
 
 
 def may_import(user):
@@ -113,8 +119,17 @@ def settlement_import(*, account, report, source, acting_user):
     problems = _check_arithmetic(report)
     if problems:
         raise ValidationError(problems)
-    expected = list(hooks.settlement_expected(gateway=account.gateway, start=report.period_start, end=report.period_end))
+    # An operation resolved a little before or after the gateway's day (an answer lost and asked
+    # for later, a capture near midnight) still matches by its ids: look MARGIN days around the
+    # period; only the period's own operations count as missing. One already paid by another
+    # settlement of this account is not offered again (paid twice shows as extra).
+    margin = datetime.timedelta(days=MARGIN_DAYS)
+    settled = set(SettlementLine.objects.filter(settlement__account=account, in_report=True)
+                  .exclude(our_key="").values_list("our_key", flat=True))
+    expected = [e for e in hooks.settlement_expected(gateway=account.gateway, start=report.period_start - margin,
+                                                     end=report.period_end + margin) if e.key not in settled]
     pairs, missing = match(report.items, expected)
+    missing = [e for e in missing if e.day is None or report.period_start <= e.day <= report.period_end]
     counts = dict.fromkeys(LineStatus.values, 0)
     lines = []
     for pos, (item, exp, status) in enumerate(pairs, 1):

@@ -254,3 +254,32 @@ def test_settlement_list_query_count_does_not_grow(n1co_sales, users, client_as,
     settlement = Settlement.objects.get()
     with django_assert_max_num_queries(12):
         assert web.get(f"/cobros/liquidaciones/{settlement.pk}/").status_code == 200
+
+
+def test_matching_looks_around_the_period_but_flags_only_its_own_days_as_missing():
+    from payments.gateways.base import SettlementItem
+    from payments.settlements import Expected, match
+
+    day = datetime.date(2026, 11, 3)
+    ours = [
+        Expected(kind="charge", amount=D("10.00"), key="op:1", keys=frozenset({"A"}), day=day),
+        Expected(kind="charge", amount=D("20.00"), key="op:2", keys=frozenset({"B"}), day=day + datetime.timedelta(days=1)),
+        Expected(kind="refund", amount=D("5.00"), key="op:3", keys=frozenset({"A"}), day=day),
+        Expected(kind="refund", amount=D("2.00"), key="op:4", keys=frozenset({"A"}), day=day),
+    ]
+    items = [
+        SettlementItem(kind="charge", transaction_id="t1", gross=D("20.00"), fee=D("0"), net=D("20.00"), keys=("B",)),
+        SettlementItem(kind="refund", transaction_id="t2", gross=D("2.00"), fee=D("0"), net=D("-2.00"), keys=("A",)),
+    ]
+    pairs, missing = match(items, ours)
+    # the charge resolved the next day is found by its id; the partial refund of 2.00 takes its
+    # own operation, not the first refund of the same charge; the rest is left
+    assert [(e.key, s) for _i, e, s in pairs] == [("op:2", "matched"), ("op:4", "matched")]
+    assert [e.key for e in missing] == ["op:1", "op:3"]
+
+
+def test_the_next_days_settlement_does_not_call_todays_payments_missing(n1co_sales, users):
+    _paysim, account, _ops = n1co_sales
+    settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
+    tomorrow, _created = settlement_fetch(account=account, payout_date=_payout(3), acting_user=users["Contador"])
+    assert (tomorrow.gross, tomorrow.lines.count(), tomorrow.differences) == (D("0.00"), 0, 0)
