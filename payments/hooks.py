@@ -39,3 +39,22 @@ def register_settlement_source(source):
 def settlement_expected(*, gateway, start, end):
     for source in tuple(_settlement_sources):
         yield from source(gateway=gateway, start=start, end=end)
+
+
+# ---------------------------------------------------------------------------- settlement observers
+# ``observer(settlement)`` is told of every settlement imported (payments.settlements), after its
+# transaction commits: e.g. notifications publishes "reconciliation differences" when
+# settlement.differences > 0. Not called when the same report is imported again.
+
+_settlement_observers = []
+
+
+def register_settlement_observer(observer):
+    if observer not in _settlement_observers:
+        _settlement_observers.append(observer)
+    return observer
+
+
+def settlement_imported(settlement):
+    for observer in tuple(_settlement_observers):
+        observer(settlement)

@@ -212,6 +212,7 @@ def settlement_import(*, account, report, source, acting_user):
                     **counts,
                 },
             )
+            transaction.on_commit(lambda: hooks.settlement_imported(settlement))
     except IntegrityError:
         # the same report imported at the same moment by someone else: theirs stands
         existing = Settlement.objects.get(account=account, batch_id=report.batch_id)

@@ -283,3 +283,19 @@ def test_the_next_days_settlement_does_not_call_todays_payments_missing(n1co_sal
     settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
     tomorrow, _created = settlement_fetch(account=account, payout_date=_payout(3), acting_user=users["Contador"])
     assert (tomorrow.gross, tomorrow.lines.count(), tomorrow.differences) == (D("0.00"), 0, 0)
+
+
+def test_observers_hear_of_a_settlement_once_after_it_commits(n1co_sales, users, django_capture_on_commit_callbacks):
+    from payments import hooks
+
+    heard = []
+    observer = hooks.register_settlement_observer(lambda s: heard.append((s.pk, s.differences)))
+    try:
+        _paysim, account, _ops = n1co_sales
+        with django_capture_on_commit_callbacks(execute=True):
+            first, _created = settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
+        with django_capture_on_commit_callbacks(execute=True):
+            settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
+        assert heard == [(first.pk, 0)]
+    finally:
+        hooks._settlement_observers.remove(observer)
