@@ -9,7 +9,7 @@ company-wide role sees every payment (an advance applied to nothing has no estab
 payment's establishment is that of the first document it was applied to; an advance applied to
 none shows as "Sin documento". Gateway fees and settlements are the whole company's payout, so
 only company-wide roles see them (payments.selectors.settlements_for_user); refunds and holds
-follow their order's / client's scope."""
+follow their order's scope."""
 
 import datetime
 
@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.selectors import catalog_choices
-from clients.selectors import clients_for_user
 from core.fiscal import CREDIT_SALES_TYPES, NOT_IN_FORCE, DocType
 from dte.models import RelatedDocument
-from orders.models import Order, Refund
+from orders.models import GatewayOperation, Order, Refund
 from orders.selectors import orders_for_user
 from payments.models import Application, BalanceHold, Payment
 from payments.selectors import settlements_for_user
@@ -226,9 +225,11 @@ class BalanceHolds(Report):
                Column("expires", _("Vence"), "date", width=11), Column("amount", _("Monto"), MONEY, total=True)]
 
     def base(self, params):
-        qs = BalanceHold.objects.filter(client__in=clients_for_user(user=params.user).values("pk"),
-                                        created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
-        return qs
+        # a hold is placed for an order (orders.services._balance_hold, its charge's reference): the
+        # reader sees the holds of the orders he may see
+        ops = GatewayOperation.objects.filter(order__in=orders_for_user(user=params.user).values("pk"))
+        return BalanceHold.objects.filter(reference__in=ops.values("reference"), created_at__date__gte=params.date_from,
+                                          created_at__date__lte=params.date_to)
 
     def display(self, row):
         expired = row["state"] == "held" and row["expires_at"] < timezone.now()

@@ -161,3 +161,31 @@ def test_every_finance_view_and_its_export_checks_who_asks(client, client_as, us
         assert client_as(user).get(page).status_code == 200
         response = client_as(user).get(export)
         assert response.status_code == 200 and b"".join(response.streaming_content).startswith("\ufeff".encode())
+
+
+def test_balance_holds_open_expired_and_captured_in_the_readers_scope(client_as, users, payments_month, establishments,
+                                                                     branch_rep, branch_manager):
+    from orders.models import GatewayOperation, Order
+    from payments.models import BalanceHold
+
+    now = timezone.now()
+
+    def hold(est, pos, amount, state, expires):
+        order = Order.objects.create(establishment=establishments[est], point_of_sale=establishments["pos"][pos],
+                                     client=payments_month["P3"].client, tipo_dte="03", total=D(amount), created_by=branch_rep,
+                                     link_expires_at=now, state="authorized", gateway="saldo", amount_authorized=D(amount))
+        op = GatewayOperation.objects.create(order=order, gateway="saldo", kind="authorize", amount=D(amount),
+                                             idempotency_key=f"k-{order.pk}", reference=f"pedido:{order.pk}:1", state="succeeded")
+        BalanceHold.objects.create(client=order.client, amount=D(amount), reference=op.reference, state=state,
+                                   expires_at=expires, created_by=branch_rep)
+
+    hold("branch", "S001P001", "30.00", "held", now + datetime.timedelta(days=1))
+    hold("main", "M001P001", "20.00", "held", now - datetime.timedelta(hours=1))
+    hold("main", "M001P001", "10.00", "captured", now + datetime.timedelta(days=1))
+    today = timezone.localdate().isoformat()
+    query = f"desde={today}&hasta={today}"
+    rows = _screen(client_as(users["Contador"]).get(f"/reportes/retenciones-saldo/?{query}"))[1:]
+    assert [r.split("|")[-3::2] for r in rows] == [["Vigente", "30.00"], ["Vencida sin liberar", "20.00"], ["Cobrada", "10.00"],
+                                                   ["", "60.00"]]
+    rows = _screen(client_as(branch_manager).get(f"/reportes/retenciones-saldo/?{query}"))[1:]
+    assert [r.split("|")[-3::2] for r in rows] == [["Vigente", "30.00"], ["", "30.00"]]
