@@ -299,3 +299,19 @@ def test_observers_hear_of_a_settlement_once_after_it_commits(n1co_sales, users,
         assert heard == [(first.pk, 0)]
     finally:
         hooks._settlement_observers.remove(observer)
+
+
+def test_an_establishments_manager_sees_no_company_payout(n1co_sales, users, client_as, make_user, establishments):
+    from accounts.models import Role, RolePermission
+
+    role = Role.objects.create(name="Jefe de sucursal", company_wide=False)
+    RolePermission.objects.create(role=role, module="reportes", action="view")
+    manager = make_user("jefe")
+    manager.role = role
+    manager.save()
+    _paysim, account, _ops = n1co_sales
+    settlement, _created = settlement_fetch(account=account, payout_date=_payout(2), acting_user=users["Contador"])
+    web = client_as(manager)
+    page = web.get("/cobros/liquidaciones/")
+    assert page.status_code == 200 and settlement.batch_id not in page.content.decode()
+    assert web.get(f"/cobros/liquidaciones/{settlement.pk}/").status_code == 404
