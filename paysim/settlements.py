@@ -26,7 +26,11 @@ What is documented and what is not (payments-facts.md §3, §6, §8; the codes a
 
 Fees and payout lag are paysim's own [G], chosen so tests can compute them by hand:
 Wompi 3.00 % + $0.00, n1co 3.50 % + $0.25, PayPal 5.40 % + $0.30 per captured charge, rounded
-half up to the cent; refunds carry no fee (none is given back) [G]. Payout date = transaction day
+half up to the cent; refunds carry no fee (none is given back) [G]. Wompi Colombia (a sister
+product, not SV's) deducts its commission — a percentage plus a fixed fee plus IVA on both — from
+the settlement [P https://raw.githubusercontent.com/api-evangelist/wompi/refs/heads/main/finops/wompi-finops.yml];
+paysim's fee is that whole deduction in one figure. Searched and not found (Dec 2026): any Wompi
+SV or n1co settlement/transactions export layout (payments-facts §8). Payout date = transaction day
 + 2 days (Wompi, n1co; cf. Pagadito's 5 business days, facts §4) or + 1 (PayPal's daily report) [G].
 
 Faults (tests): ``settlement_missing`` drops the report's last line, ``settlement_extra`` adds a
