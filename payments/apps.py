@@ -20,9 +20,9 @@ class PaymentsConfig(AppConfig):
         from dte.models import Document  # noqa: PLC0415 - models not loaded when apps.py is imported
         from payments import uploads  # noqa: PLC0415 - the spec names the models
         from payments.checks import credit_cases  # noqa: PLC0415 - imports dte.models
-        from payments.models import Payment  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from payments.models import Payment, Settlement  # noqa: PLC0415 - models not loaded when apps.py is imported
         from payments.retentions import retention_observer  # noqa: PLC0415 - imports dte.models
-        from payments.selectors import payments_for_user  # noqa: PLC0415 - imports payments.models
+        from payments.selectors import payments_for_user, settlements_for_user  # noqa: PLC0415 - imports payments.models
 
         hooks.register_retention_observer(retention_observer)  # a client's CR closes its balance difference
         hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
@@ -30,3 +30,4 @@ class PaymentsConfig(AppConfig):
         # Payments are uploaded by whoever may record them (payments.services._require).
         register_upload(uploads.SPEC, grant=(Module.DOCUMENTOS, Action.EDIT))
         scope.register(Payment, lambda user: payments_for_user(user=user))  # core.scope
+        scope.register(Settlement, lambda user: settlements_for_user(user=user))
