@@ -105,8 +105,8 @@ def mapping_edit(request, pk):
                                                            "banks": [(k, v[0], v[2]) for k, v in BANKS.items()]})
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def statement_upload(request, pk):
     account = _account(request, pk)
     form = UploadForm(request.POST, request.FILES)
@@ -134,8 +134,8 @@ def statement_detail(request, statement):
         "lines": BankLine.objects.filter(statement=statement).order_by("date", "pk")[:200]})
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def statement_apply(request, statement):
     statement = _statement(request, statement)
     try:
@@ -180,8 +180,8 @@ def _back(account, request):
     return target
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def match_propose(request, pk):
     account = _account(request, pk)
     count = services.match_propose(account=account, acting_user=request.user)
@@ -189,8 +189,8 @@ def match_propose(request, pk):
     return _back(account, request)
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def match_accept(request, pk):
     account = _account(request, pk)
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
@@ -202,8 +202,8 @@ def match_accept(request, pk):
     return _back(account, request)
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def match_manual(request, pk):
     account = _account(request, pk)
     line_ids = [int(i) for i in request.POST.getlist("lines") if i.isdigit()]
@@ -225,8 +225,8 @@ def match_manual(request, pk):
     return _back(account, request)
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def match_action(request, match):
     match = get_object_or_404(Match.objects.select_related("account"), pk=match,
                               account__in=selectors.accounts_for_user(user=request.user))
@@ -250,8 +250,8 @@ def match_action(request, match):
     return _back(match.account, request)
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def period_create(request, pk):
     account = _account(request, pk)
     form = PeriodForm(request.POST)
@@ -290,8 +290,8 @@ def _labelled(history):
     return rows
 
 
-@require_POST
 @module_required(*WRITE)
+@require_POST
 def period_action(request, period):
     period = _period(request, period)
     try:
