@@ -107,6 +107,13 @@ class MatchState(models.TextChoices):
     UNDONE = "undone", _("Deshecha")
 
 
+# What each rule of reconciliation.matching (and a hand-made match) is called on the pages.
+RULE_LABELS = {"reference": _("Referencia exacta"), "reference_many": _("Referencia: una línea, varios pagos"),
+               "reference_split": _("Referencia: varias líneas, un pago"), "amount_date": _("Monto y fecha"),
+               "client_many": _("Cliente: una línea, varios pagos"), "client_split": _("Cliente: varias líneas, un pago"),
+               "fee": _("Comisión bancaria"), "manual": _("A mano")}
+
+
 class Match(models.Model):
     """Bank lines and payments that are the same money: one line to many payments, many lines to
     one payment, or a line alone booked whole as an adjustment (a bank fee). The difference
@@ -132,6 +139,10 @@ class Match(models.Model):
 
     def __str__(self):
         return f"{self.pk} {self.rule} {self.state}"
+
+    @property
+    def rule_label(self):
+        return RULE_LABELS.get(self.rule, self.rule)
 
 
 class MatchLine(models.Model):
