@@ -227,21 +227,38 @@ class Engine:
                     continue
                 pays = [self.pays[p] for p in self.by_client.get(client, ()) if p in self.free_pays
                         and self.near(line, self.pays[p]) and self.pays[p].amount < line.amount]
-                if len(pays) > 1 and sum(p.amount for p in pays) == line.amount:
-                    self.take("client_many", 80, [line.id], [p.id for p in pays], [])
+                group = _summing(pays, line.amount)
+                if group:
+                    self.take("client_many", 80, [line.id], [p.id for p in group], [])
             for pid in self.by_client.get(client, ()):
                 if pid not in self.free_pays:
                     continue
                 pay = self.pays[pid]
                 parts = [ln for ln in lines if ln.id in self.free_lines and self.near(ln, pay) and ln.amount < pay.amount]
-                if len(parts) > 1 and sum(ln.amount for ln in parts) == pay.amount:
-                    self.take("client_split", 75, [ln.id for ln in parts], [pid], [])
+                group = _summing(parts, pay.amount)
+                if group:
+                    self.take("client_split", 75, [ln.id for ln in group], [pid], [])
 
     def fees(self):
         for lid in sorted(self.free_lines):
             line = self.lines[lid]
             if line.amount < 0 and (line.kind.upper() in FEE_KINDS or any(w in line.description.upper() for w in FEE_WORDS)):
                 self.take("fee", 90, [lid], [], [("fee", -line.amount)])
+
+
+def _summing(items, total):
+    """All of ``items`` if they add up to ``total``, else two of them that do (the usual split:
+    a payment in two deposits, two invoices in one transfer), else None. Bounded: a client's
+    candidates within the date window are few."""
+    if len(items) > 1 and sum(i.amount for i in items) == total:
+        return items
+    seen = {}
+    for item in items:
+        other = seen.get(total - item.amount)
+        if other is not None:
+            return [other, item]
+        seen.setdefault(item.amount, item)
+    return None
 
 
 def propose(lines, payments, **options):
