@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.browser_kit import Watch, assert_fits, assert_no_english_states, login
+from tests.browser_kit import Watch, assert_axe, assert_fits, assert_no_english_states, login
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -38,6 +38,7 @@ def test_accept_in_bulk_undo_and_match_by_hand(browser, live_server, users, comp
     assert page.locator("#proposed-table tbody tr").count() == 2
     assert_no_english_states(page)
     assert_fits(page)
+    assert_axe(page)
     page.check("#select-all")
     page.click("#accept-selected")
     page.wait_for_selector("#no-proposals")
@@ -61,4 +62,17 @@ def test_accept_in_bulk_undo_and_match_by_hand(browser, live_server, users, comp
     assert [(k, str(a)) for k, a in Adjustment.objects.values_list("kind", "amount")] == [("fee", "2.50")]
     assert Match.objects.filter(state="accepted").count() == 3
     assert_no_english_states(page)
+    # The account's and a period's pages too.
+    page.goto(f"{live_server.url}/conciliacion/cuentas/{account.pk}/")
+    page.fill("#id_start", "2026-11-01")
+    page.fill("#id_end", "2026-11-30")
+    page.click("#period-form button")
+    page.wait_for_selector("#figures")
+    assert page.locator("#difference").inner_text().strip() == "$ 0.00"  # 327.50 = 330.00 − 2.50 of fee
+    assert_no_english_states(page)
+    assert_fits(page)
+    assert_axe(page)
+    page.click("#close-form button")
+    page.wait_for_selector("#reopen-form")
+    assert page.locator("#period-state").inner_text().strip() == "Cerrado"
     watcher.assert_clean()
