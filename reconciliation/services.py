@@ -146,6 +146,8 @@ def _spec(account, statement, header_fields, mapping):
         if len([a for a in amounts if a != 0]) > 1:
             return {"credit" if "credit" in header_of else "amount": _("tiene cargo y abono a la vez")}
         data["total"] = next((a for a in amounts if a != 0), Decimal("0.00"))
+        if _in_closed(ctx["closed"], data["date"]):
+            return {"date": _("cae en un período cerrado: ábralo de nuevo (con un motivo) para importar en él")}
         return {}
 
     def finalize(data, ctx):
@@ -180,7 +182,7 @@ def _spec(account, statement, header_fields, mapping):
 
     return engine.Spec(
         name="extracto", title=_("Extracto bancario"), model=BankLine, columns=columns, key=("account_id", "fingerprint"),
-        module=Module.DOCUMENTOS, write_fields=fields, context=lambda: {"seen": {}}, check=check, finalize=finalize,
+        module=Module.DOCUMENTOS, write_fields=fields, context=lambda: {"seen": {}, "closed": _closed_spans(account)}, check=check, finalize=finalize,
         conflict_sql="(account_id, fingerprint)",
         extra={"classify": classify, "new_row_defaults": lambda user: {"statement_id": statement.pk} if statement else {}})
 

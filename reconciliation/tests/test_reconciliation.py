@@ -198,6 +198,9 @@ def test_a_closed_period_refuses_changes_until_reopened_with_a_reason(company, u
         services.match_manual(account=account, lines=[line], payments=[], adjustments=[("other", D("-120.00"))],
                               acting_user=user)
     assert services.match_propose(account=account, acting_user=user) == 0  # nothing in a closed period is proposed
+    late = services.statement_review(account=account, acting_user=user, upload=csv_file(
+        [("2026-12-01", "5.00", "", "INTERES"), ("2026-11-29", "7.00", "", "DEPOSITO TARDIO")]))
+    assert (late.state, [e[:2] for e in late.errors]) == ("invalid", [[3, "fecha"]])
     with pytest.raises(ValidationError):
         services.period_reopen(period=month, acting_user=user, reason="")
     services.period_reopen(period=month, acting_user=user, reason="Falta un depósito")
