@@ -164,12 +164,26 @@ def match_page(request, pk):
     pays = selectors.free_payments(account).select_related("client").order_by("date", "pk")
     if span:
         lines, pays = lines.filter(date__range=span), pays.filter(date__range=span)
+    lines, pays = list(lines[:MAX_FREE_SHOWN]), list(pays[:MAX_FREE_SHOWN])
+    # Editing a proposal by hand: its lines and payments join the free ones, already chosen, with
+    # its adjustment; matching them by hand replaces the proposal (services.match_manual).
+    editing = None
+    if request.GET.get("editar", "").isdigit():
+        editing = Match.objects.filter(account=account, state=MatchState.PROPOSED, pk=int(request.GET["editar"])).first()
+    chosen_lines, chosen_pays, adjustment = set(), set(), None
+    if editing is not None:
+        own_lines = list(BankLine.objects.filter(links__match=editing))
+        own_pays = list(Payment.objects.filter(bank_links__match=editing).select_related("client"))
+        chosen_lines, chosen_pays = {ln.pk for ln in own_lines}, {p.pk for p in own_pays}
+        lines, pays = own_lines + lines, own_pays + pays
+        adjustment = editing.adjustments.first()
     return render(request, "reconciliation/match.html", {
-        "account": account, "period": period, "can_write": _can_write(request.user),
+        "account": account, "period": period, "can_write": _can_write(request.user), "editing": editing,
+        "chosen_lines": chosen_lines, "chosen_pays": chosen_pays, "adjustment": adjustment,
         "proposed": selectors.matches_of(account, states=[MatchState.PROPOSED], span=span)[:500],
         "accepted": selectors.matches_of(account, states=[MatchState.ACCEPTED], span=span)[:200],
         "undone": selectors.matches_of(account, states=[MatchState.UNDONE], span=span)[:50],
-        "free_lines": lines[:MAX_FREE_SHOWN], "free_payments": pays[:MAX_FREE_SHOWN],
+        "free_lines": lines, "free_payments": pays,
         "kinds": AdjustmentKind.choices, "periods": account.periods.all()[:24]})
 
 
