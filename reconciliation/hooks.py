@@ -6,7 +6,8 @@ AppConfig.ready():
 ``period`` is the reconciliation.models.Period concerned (unsaved, spanning the statement's
 dates, when a statement covers no period yet); ``differences`` the list of
 reconciliation.selectors.period_differences (dicts with ``kind`` missing/extra/different, the
-line and payment ids, ``bank``, ``book`` and ``difference`` as Decimal). Called after the commit
+line and payment ids, ``bank``, ``book`` and ``difference`` as Decimal); a gateway settlement
+with differences comes as ``(None, differences)`` (``settlement_differences``). Called after the commit
 of the close or import that found them; an observer that fails is logged and the others still
 run."""
 
@@ -25,6 +26,19 @@ def register_difference_observer(callback):
 def unregister_difference_observer(callback):
     if callback in _observers:
         _observers.remove(callback)
+
+
+def settlement_differences(settlement):
+    """payments.hooks' settlement observer: a gateway settlement with missing, extra or different
+    lines is told to the difference observers too, as ``(None, differences)`` (no bank period),
+    each difference with ``source`` "settlement" and the settlement's id, so one subscription here
+    hears of bank statements and gateway settlements alike."""
+    lines = settlement.lines.exclude(status="matched").order_by("position")
+    found = [{"kind": line.status, "source": "settlement", "settlement": settlement.pk, "line": line.pk,
+              "payment": line.payment_id, "bank": line.gross if line.in_report else None, "book": line.expected,
+              "difference": line.difference, "reference": line.reference} for line in lines]
+    if found:
+        differences_found(None, found)
 
 
 def differences_found(period, differences):

@@ -284,3 +284,26 @@ def test_only_who_records_payments_reconciles(company, users):
     for role in ("Auditor", "Supervisor", "Vendedor"):
         with pytest.raises(PermissionDenied):
             services.match_propose(account=account_for(company), acting_user=users[role])
+
+
+def test_a_settlement_with_differences_reaches_the_difference_observers(company, users, heard):
+    """payments tells its settlement observers after the import commits; reconciliation forwards
+    the lines that are not matched: 1 missing and 1 different here, the matched one left out."""
+    from payments import hooks as payment_hooks
+    from payments.models import GatewayAccount, Settlement, SettlementLine
+
+    gateway = GatewayAccount.objects.create(company=company, gateway="wompi", credentials="{}")
+    settlement = Settlement.objects.create(account=gateway, gateway="wompi", batch_id="L-1", payout_date=day(5),
+                                           period_start=day(1), period_end=day(4), gross=D("30.00"), fee=D("1.00"),
+                                           net=D("29.00"), source="api", digest="x", content=b"{}",
+                                           imported_by=users["Contador"])
+    for position, status, gross, expected in ((1, "matched", "10.00", "10.00"), (2, "different", "20.00", "25.00")):
+        SettlementLine.objects.create(settlement=settlement, position=position, status=status, kind="charge",
+                                      gross=D(gross), expected=D(expected), reference=f"R-{position}")
+    SettlementLine.objects.create(settlement=settlement, position=3, status="missing", in_report=False, kind="charge",
+                                  expected=D("7.00"), reference="R-3")
+    payment_hooks.settlement_imported(settlement)
+    (period, found), = heard
+    assert period is None
+    assert [(f["kind"], f["reference"], f["book"], f["difference"]) for f in found] == [
+        ("different", "R-2", D("25.00"), D("-5.00")), ("missing", "R-3", D("7.00"), None)]
