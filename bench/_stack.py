@@ -235,3 +235,32 @@ def sale_draft(world, rng, i, base):
     lines = [{"description": f"Artículo {k}", "quantity": 1, "unit_price": rng.randint(100, 9999) / 100}
              for k in range(rng.randint(1, 4))]
     return draft_save(acting_user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids):
+    """CPU seconds (user + system) the processes ``pids`` have used so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / TICK
+
+
+def children_of(parent):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found

@@ -34,37 +34,10 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _setup import ROOT, SMALL_HELP, django_setup, is_small  # noqa: E402
-from _stack import free_port  # noqa: E402
+from _stack import children_of, cpu_of, free_port  # noqa: E402
 
 WORKERS = 2
 CLIENT_THREADS = 4
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pids):
-    """CPU seconds (user + system) the processes ``pids`` have used so far (/proc/<pid>/stat)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / TICK
-
-
-def children_of(parent):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == parent:
-                        found.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
 
 
 def p95(values):

@@ -29,7 +29,7 @@ from dte.services.drafts import LINE_FIELDS, draft_delete, draft_save, types_for
 from dte.services.liquidation import liquidation_lines
 from dte.services.totals import document_totals, total_of
 from dte.views.common import draft_for
-from inventory.selectors import product_get, provider_get, provider_list
+from inventory.selectors import product_for_line, provider_get, provider_list
 from inventory.selectors import product_search as search_products
 
 
@@ -56,13 +56,14 @@ def document_new(request):
 
 
 def _editor_context(request, doc, *, errors=None, totals=None):
-    lines = list(doc.lines.select_related("product"))
+    # order_by: the models' default ordering starts with the document, a join to it for nothing.
+    lines = list(doc.lines.select_related("product").order_by("position"))
     if totals is None:
         try:
             totals = document_totals(doc, lines)
         except ar.ArithmeticError_ as exc:
             errors = (errors or []) + [str(exc)]
-    related = list(doc.related.all())
+    related = list(doc.related.order_by("id"))
     sealed = []
     if doc.tipo_dte in (ar.NC, ar.ND) and doc.client_id:
         chosen = {r.target_id for r in related}
@@ -164,7 +165,7 @@ def _apply_action(request, doc, lines):
     if action == "set_provider":
         return {"provider_id": provider_get(pk=request.POST.get("provider_id")).pk}, lines, None
     if action == "add_product":
-        product = product_get(pk=request.POST.get("product_id"))
+        product = product_for_line(pk=request.POST.get("product_id"))
         lines = lines + [{"product_id": product.pk, "code": product.code, "description": product.description,
                           "quantity": Decimal(1), "unit_price": unit_price_for(doc, product), "discount": Decimal(0),
                           "treatment": product.tax_treatment, "unit": product.unit, "item_type": product.item_type,
@@ -242,7 +243,7 @@ def document_save(request, pk):
     elif structural:
         draft_save(acting_user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
                    related=related)
-    doc.refresh_from_db()
+    doc = selectors.draft_reread(document=doc)
     context = _editor_context(request, doc, errors=errors)
     if not request.htmx:  # the plain submit: «Revisar y emitir»
         if request.POST.get("next") == "confirm" and not errors:
