@@ -243,11 +243,12 @@ def document_save(request, pk):
     elif structural:
         draft_save(acting_user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
                    related=related)
+    if not request.htmx and request.POST.get("next") == "confirm" and not errors:
+        # «Revisar y emitir» with nothing to correct: straight on, the editor is not built for it.
+        return redirect("dte:confirm", pk=doc.pk)
     doc = selectors.draft_reread(document=doc)
     context = _editor_context(request, doc, errors=errors)
-    if not request.htmx:  # the plain submit: «Revisar y emitir»
-        if request.POST.get("next") == "confirm" and not errors:
-            return redirect("dte:confirm", pk=doc.pk)
+    if not request.htmx:  # the plain submit with errors to show
         return render(request, "dte/editor.html", context)
     if structural:
         context.update(_after_action(doc, action, context, errors))
@@ -296,7 +297,7 @@ def _related_rows(doc):
 @module_required(Module.DOCUMENTOS, Action.CREATE)
 def party_search(request, pk):
     """Type-ahead for the counterparty: clients that may receive this type, or providers."""
-    doc = draft_for(request.user, pk)
+    doc = draft_for(request.user, pk, related=False)
     query = request.GET.get("q", "")
     if doc.tipo_dte == ar.CR:
         results, kind = list(provider_list(query=query)[:10]) if query.strip() else [], "provider"
@@ -309,7 +310,7 @@ def party_search(request, pk):
 
 @module_required(Module.DOCUMENTOS, Action.CREATE)
 def product_search(request, pk):
-    doc = draft_for(request.user, pk)
+    doc = draft_for(request.user, pk, related=False)
     query = request.GET.get("pq", "")
     results = list(search_products(query=query, limit=10)) if query.strip() else []
     return render(request, "dte/partials/product_results.html", {"doc": doc, "results": results, "q": query})
