@@ -238,11 +238,14 @@ def document_save(request, pk):
         errors += exc.messages
     # related=None: the related documents stay as they are (only add_related and remove_related
     # change them), not read and written back on every autosave.
+    # The client as draft_for read it a moment ago: draft_save takes its snapshot from this row
+    # instead of reading it again (it does read a newly chosen one).
+    client = doc.client if doc.client_id else None
     if not line_errors:  # a line that cannot be read is not saved over a good one
-        draft_save(acting_user=request.user, document=doc, data=data, lines=lines, related=related)
+        draft_save(acting_user=request.user, document=doc, data=data, lines=lines, related=related, client=client)
     elif structural:
         draft_save(acting_user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
-                   related=related)
+                   related=related, client=client)
     if not request.htmx and request.POST.get("next") == "confirm" and not errors:
         # «Revisar y emitir» with nothing to correct: straight on, the editor is not built for it.
         return redirect("dte:confirm", pk=doc.pk)
