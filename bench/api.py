@@ -247,9 +247,9 @@ def main():
         for _round in range(rounds):
             server_before, client_before = cpu_of(workers), time.process_time()  # this process: the client threads
             wall, times = through_api(port, raw, [sale(world, rng) for _ in range(per_round)], args.timeout)
-            server = cpu_of(workers) - server_before
-            cpu_server += server
-            cpu_api += server + time.process_time() - client_before
+            spent = cpu_of(workers) - server_before
+            cpu_server += spent
+            cpu_api += spent + time.process_time() - client_before
             wall_api += wall
             times_api += times
             wall, times, cpu = direct(world, [sale(world, rng) for _ in range(per_round + 3 * WORKERS)], args.timeout)
