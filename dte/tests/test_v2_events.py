@@ -277,3 +277,33 @@ def test_a_retorno_in_contingency_is_signed_offline_and_held(factura, users, est
         assert events.release_held_returns([record.pk]) == 1 and queued.call_count == 1
         assert events.release_held_returns([record.pk]) == 0  # once
     assert MHEvent.objects.get(pk=record.pk).released_at is not None
+
+
+def test_the_return_page_offers_the_clients_other_facturas(factura, make_draft, issuer, parties, client_as, users):
+    """The page lists the same client's other sealed Facturas of that point of sale; quantities
+    typed against them make one retorno covering each (not another client's, not a pending one)."""
+    from django.urls import reverse
+
+    _v2026("retorno")
+    second = _sealed(document_issue(document=make_draft("01", [line("Lámpara", "3", "22.60")],
+                                                        client=parties["consumer"]), acting_user=issuer))
+    stranger = _sealed(document_issue(document=make_draft("01", [line("Mesa", "1", "50.00")],
+                                                          client=parties["taxpayer"]), acting_user=issuer))
+    pending = document_issue(document=make_draft("01", [line("Mesa", "1", "50.00")], client=parties["consumer"]),
+                             acting_user=issuer)
+    url = reverse("dte:return_new", args=[factura.pk])
+    accountant = client_as(users["Contador"])
+    page = accountant.get(url).content.decode()
+    assert f'id="companion-{second.pk}"' in page and second.numero_control in page
+    assert stranger.numero_control not in page and pending.numero_control not in page
+    bad = accountant.post(url, {"qty-1": "1", f"qty-{second.pk}-1": "dos"}).content.decode()
+    assert f"{second.numero_control}, línea 1, cantidad devuelta: «dos» no es un número." in bad
+    response = accountant.post(url, {"qty-1": "1", f"qty-{second.pk}-1": "2", "reason": "Devolución conjunta"})
+    assert response.status_code == 302
+    record = MHEvent.objects.get()
+    # 113.00 + 2 × 22.60 = 158.20
+    assert record.total == Decimal("158.20")
+    assert sorted(record.covered.values_list("document_id", "amount")) == sorted(
+        [(factura.pk, Decimal("113.00")), (second.pk, Decimal("45.20"))])
+    listing = accountant.get(reverse("dte:events")).content.decode()
+    assert listing.count(record.codigo_generacion) >= 1
