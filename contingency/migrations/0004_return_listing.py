@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contingency', '0003_listing'),
-        ('dte', '0030_mh_event_documents_and_contingency'),
+        ('dte', '0032_mh_event_documents_and_contingency'),
     ]
 
     operations = [

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0015_contador_issues_liquidations'),
-        ('dte', '0029_document_is_authorisation_test_db_default'),
+        ('dte', '0031_establishment_status_index'),
     ]
 
     operations = [
