@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from core.models import StateChange
 from core.modules import Action
 from core.text import clean_data
 from dte import events, jsonio, selectors
-from dte.models import MH_EVENT_MACHINE, EventKind, GovStatus, MHEvent
+from dte.models import MH_EVENT_MACHINE, EventKind, GovStatus, MHEvent, MHEventDocument
 
 SPECIAL_ROWS = 8  # blank rows the form offers; more lines, another event
 ROW_FIELDS = ("tipoDocumento", "docDel", "docAl", "numDocumento", "fechaEmision", "cantidad", "descripcion",
@@ -41,7 +41,10 @@ def event_list(request):
     documents = selectors.documents_for_user(user=request.user).values("pk")
     rows = MHEvent.objects.filter(Q(kind=EventKind.RETURN, covered__document__in=documents)
                                   | (Q(kind=EventKind.SPECIAL) if request.user.company_wide else Q(pk__in=[])))
-    rows = list(rows.distinct().select_related("document", "created_by")[:200])
+    # How many documents each retorno covers (the page names the first and counts the others).
+    covers = (MHEventDocument.objects.filter(event=OuterRef("pk")).values("event").annotate(n=Count("pk")).values("n"))
+    rows = list(rows.distinct().annotate(covers=Subquery(covers, output_field=IntegerField()))
+                .select_related("document", "created_by")[:200])
     # Every row's moves in one query (the machine's history rows name the model and the id).
     moves = {}
     for move in StateChange.objects.filter(model=MH_EVENT_MACHINE.model._meta.label_lower,
