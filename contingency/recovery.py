@@ -90,6 +90,7 @@ def catch_up(period_id, *, now=None):
 
             for lot_id in lots:
                 send_lot_task.delay(lot_id)
+        events.resend_stalled_returns(period)  # a released retorno whose message was lost goes again
         complete_if_done(period)
         if wait is None and not lots and period.last_error and not Event.objects.filter(
                 period=period, state=EventState.REJECTED).exists():

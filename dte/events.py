@@ -319,6 +319,22 @@ def release_held_returns(event_ids):
     return released
 
 
+def resend_stalled_returns(period, *, older_than=datetime.timedelta(minutes=5), now=None):
+    """Released retornos of an outage still waiting to be sent (their message lost, or a worker
+    died): queued again. The contingency tick calls this until every retorno is answered. Returns
+    how many."""
+    now = now or timezone.now()
+    stalled = MHEvent.objects.filter(kind=EventKind.RETURN, contingency_period=period, released_at__isnull=False,
+                                     state=EventState.PENDING, released_at__lt=now - older_than).exclude(
+        last_attempt_at__gte=now - older_than)
+    from dte.tasks import mh_event_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
+    ids = list(stalled.values_list("pk", flat=True))
+    for pk in ids:
+        enqueue_on_commit(mh_event_task, pk)
+    return len(ids)
+
+
 def held_returns(period):
     """The retornos of an outage not listed in any contingency event yet (contingency asks)."""
     return MHEvent.objects.filter(kind=EventKind.RETURN, contingency_period=period, released_at__isnull=True,

@@ -276,6 +276,11 @@ def test_a_retorno_in_contingency_is_signed_offline_and_held(factura, users, est
         assert MHEvent.objects.get(pk=record.pk).state == EventState.PENDING and not record.attempts
         assert events.release_held_returns([record.pk]) == 1 and queued.call_count == 1
         assert events.release_held_returns([record.pk]) == 0  # once
+        # Its message lost: the contingency tick queues it again after 5 minutes, not before.
+        released = MHEvent.objects.get(pk=record.pk).released_at
+        assert events.resend_stalled_returns(period, now=released + datetime.timedelta(minutes=4)) == 0
+        assert events.resend_stalled_returns(period, now=released + datetime.timedelta(minutes=6)) == 1
+        assert queued.call_count == 2
     assert MHEvent.objects.get(pk=record.pk).released_at is not None
 
 
