@@ -387,3 +387,13 @@ def test_donations_are_generated_too(generation, requirements, catalogue, admin_
 def test_a_donation_needs_a_donor_in_the_catalogue(requirements, admin_user, signing_company, establishments, products):
     with pytest.raises(ValidationError, match="cliente donante"):
         run_start(company=signing_company, codes=["15"], acting_user=admin_user)
+
+
+def test_every_document_type_mh_tests_is_offered_now(requirements):
+    """With donations generated, the page offers every DTE type of MH's list (the browser test
+    sees #item-15 enabled)."""
+    from onboarding.selectors import offers
+
+    dte_offers = {o.code: o.available for o in offers() if o.requirement.kind == "dte"}
+    assert dte_offers["15"] is True and dte_offers["08"] is True and dte_offers["09"] is True
+    assert all(dte_offers.values()), dte_offers
