@@ -1,6 +1,6 @@
 from django.urls import NoReverseMatch, reverse
 
-from accounts.modules import Module, module_page
+from accounts.modules import Module, module_page, nav_entries
 
 
 def navigation(request):
@@ -20,4 +20,13 @@ def navigation(request):
             url = None
         items.append({"key": module.value, "label": module.label, "icon": meta["icon"], "url": url,
                       "active": bool(url) and request.path.startswith(url)})
-    return {"nav_modules": items}
+    # The apps' own entries (accounts.modules.register_nav_entry), after the modules.
+    entries = []
+    for entry in nav_entries(user):
+        try:
+            url = reverse(entry["url"])
+        except NoReverseMatch:
+            continue
+        entries.append({"key": entry["url"].replace(":", "-"), "label": entry["label"], "icon": entry["icon"],
+                        "url": url, "active": request.path.startswith(url)})
+    return {"nav_modules": items, "nav_entries": entries}

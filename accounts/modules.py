@@ -59,6 +59,21 @@ def settings_pages(user, module):
     return [p for p in _settings_pages if p["module"] == Module(module) and user.can(p["module"], p["action"])]
 
 
+_nav_entries = []
+
+
+def register_nav_entry(module, action, *, icon, label, url):
+    """A menu entry of an app's own (beside the modules'), shown to users whose role grants
+    (module, action): reconciliation adds «Conciliación» for whoever records payments."""
+    entry = {"module": Module(module), "action": str(action), "icon": icon, "label": label, "url": url}
+    if not any(e["url"] == url for e in _nav_entries):
+        _nav_entries.append(entry)
+
+
+def nav_entries(user):
+    return [e for e in _nav_entries if user.can(e["module"], e["action"])]
+
+
 _approval_cases = {}
 
 

@@ -68,6 +68,16 @@ def _post(doc, content):
     for section in ("liquidacion", "extension"):
         if doc.tipo_dte == "09" and isinstance(extra.get(section), dict):
             post.update({key: _text(value) for key, value in extra[section].items()})
+    # A Comprobante de Donación's associated document (CAT-021; the editor's «otros-*» fields,
+    # dte.forms.parse_header): the donatario's qualification, one per donation as in the editor.
+    if doc.tipo_dte == ar.CD and "otrosDocumentos" in (content.get("extra") or {}):
+        others = extra["otrosDocumentos"]
+        if not isinstance(others, list) or len(others) != 1 or not isinstance(others[0], dict):
+            _bad(_("Comprobante de donación: «otrosDocumentos» lleva un documento asociado (codDocAsociado, "
+                   "descDocumento, detalleDocumento)."), field="extra.otrosDocumentos")
+        post["otros-cod"] = _text(others[0].get("codDocAsociado", 1))
+        post["otros-desc"] = _text(others[0].get("descDocumento"))
+        post["otros-detalle"] = _text(others[0].get("detalleDocumento"))
     if isinstance(extra.get("ventaTercero"), dict):
         post["tercero-nit"] = _text(extra["ventaTercero"].get("nit"))
         post["tercero-nombre"] = _text(extra["ventaTercero"].get("nombre"))

@@ -158,7 +158,12 @@ class LineInSerializer(serializers.Serializer):
     returns_goods = serializers.BooleanField(required=False)
     extra = serializers.DictField(required=False, help_text=_("Comprobante de retención: tipoDte, tipoDoc, "
                                                               "numDocumento, fechaEmision, montoSujetoGrav, "
-                                                              "codigoRetencionMH, ivaRetenido."))
+                                                              "codigoRetencionMH, ivaRetenido. Comprobante de "
+                                                              "liquidación: tipoDte, tipoGeneracion, numeroDocumento, "
+                                                              "fechaGeneracion, ventaGravada, ventaExenta, ventaNoSuj, "
+                                                              "exportaciones. Comprobante de donación: tipoDonacion "
+                                                              "(CAT-026: 1 efectivo, 2 bien, 3 servicio) y "
+                                                              "depreciacion (solo un bien)."))
 
 
 class PaymentMethodSerializer(serializers.Serializer):
@@ -204,7 +209,9 @@ class DocumentContentSerializer(serializers.Serializer):
     discount_gravada = serializers.DecimalField(max_digits=19, decimal_places=2, required=False)
     extra = serializers.DictField(required=False, help_text=_(
         "Exportación: seguro, flete, codIncoterms, descIncoterms, tipoItemExpor, recintoFiscal, regimen; "
-        "Nota de remisión: bienTitulo."))
+        "Nota de remisión: bienTitulo; Documento contable de liquidación: liquidacion y extension; "
+        "Comprobante de donación: otrosDocumentos, una lista con el documento asociado "
+        "[{codDocAsociado (CAT-021: 1 del emisor, 2 del receptor), descDocumento, detalleDocumento}]."))
     related = serializers.ListField(child=serializers.IntegerField(), required=False, help_text=_(
         "NC/ND: ids de los CCF sellados del cliente que la nota ajusta."))
     lines = LineInSerializer(many=True, required=False)

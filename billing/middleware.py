@@ -19,8 +19,8 @@ def body_limit(path):
         match = resolve(path)
     except Resolver404:
         return settings.MAX_REQUEST_BODY_BYTES
-    if match.view_name == "bulk:upload" or (match.namespace == "admin" and (match.url_name or "").endswith("_import")):
-        file_limit = settings.MAX_IMPORT_UPLOAD_BYTES  # catalogue uploads, and the admin's import of the same files
+    if match.view_name in ("bulk:upload", "reconciliation:upload") or (match.namespace == "admin" and (match.url_name or "").endswith("_import")):
+        file_limit = settings.MAX_IMPORT_UPLOAD_BYTES  # catalogue uploads and bank statements, and the admin's import of the same files
     elif match.view_name == "admin:catalogs_catalogentry_upload":
         file_limit = settings.MAX_CATALOG_UPLOAD_BYTES
     else:

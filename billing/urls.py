@@ -22,6 +22,7 @@ urlpatterns = [
     path("documentos/", include("dte.urls")),
     path("contingencia/", include("contingency.urls")),
     path("cobros/", include("payments.urls")),
+    path("conciliacion/", include("reconciliation.urls")),
     path("pedidos/", include("orders.urls")),
     path("pagar/", include("orders.pay_urls")),
     path("compras/", include("purchases.urls")),

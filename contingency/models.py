@@ -109,3 +109,19 @@ class Listing(models.Model):
 
     def __str__(self):
         return f"{self.document_id} → {self.event_id} / {self.lot_id}"
+
+
+class ReturnListing(models.Model):
+    """A retorno (dte.MHEvent, tipoEvento 18) signed during an outage, as contingency reports it:
+    the Evento de Contingencia that lists it (tipoDoc "18"; facts §5: v2.0 allows the Retorno in
+    contingency). Once that event is sealed the retorno is released to be sent by itself."""
+
+    mh_event = models.OneToOneField("dte.MHEvent", on_delete=models.CASCADE, related_name="contingency_listing")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="return_listings")
+
+    class Meta:
+        verbose_name = _("retorno en contingencia")
+        verbose_name_plural = _("retornos en contingencia")
+
+    def __str__(self):
+        return f"{self.mh_event_id} → {self.event_id}"

@@ -28,13 +28,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Establishment, PointOfSale
 from contingency import listings
-from contingency.models import Event, EventState, Lot, LotState
+from contingency.models import Event, EventState, Lot, LotState, ReturnListing
 from contingency.services import queue_catch_up
 from contingency.states import move_events, move_lots
-from dte import generations, jsonio
+from dte import events, generations, jsonio
 from dte.mh.client import MHAnswer
 from dte.mh.errors import MHError, MHInDoubtError, MHPermanentError, MHTransientError
-from dte.models import Document, GovStatus, OfflineScope, OutboxState
+from dte.models import Document, GovStatus, MHEvent, OfflineScope, OutboxState
+from dte.models import EventState as MHEventState
 from dte.numbering import codigo_generacion
 from dte.schemas import registry
 from dte.schemas.validation import document_errors, extra_errors
@@ -89,6 +90,7 @@ def catch_up(period_id, *, now=None):
 
             for lot_id in lots:
                 send_lot_task.delay(lot_id)
+        events.resend_stalled_returns(period)  # a released retorno whose message was lost goes again
         complete_if_done(period)
         if wait is None and not lots and period.last_error and not Event.objects.filter(
                 period=period, state=EventState.REJECTED).exists():
@@ -101,6 +103,8 @@ def catch_up(period_id, *, now=None):
 def complete_if_done(period):
     if held_documents(period).exists() or Lot.objects.filter(event__period=period, state__in=ACTIVE_LOT_STATES).exists():
         return False
+    if MHEvent.objects.filter(contingency_period=period, state__in=[MHEventState.PENDING, MHEventState.SENDING]).exists():
+        return False  # a retorno of the outage not listed, not released, or not answered yet
     return bool(OfflineScope.objects.filter(pk=period.pk, completed_at__isnull=True, ended_at__isnull=False).update(
         completed_at=timezone.now(), last_error=""))
 
@@ -195,10 +199,19 @@ def build_event(period, establishment, point_of_sale, items, *, issued=(), now=N
 
 def build_events(period):
     """Events for the period's contingency documents not listed yet. False if it cannot."""
-    rows = list(Document.objects.filter(listings.unlisted(), contingency_period=period, status=GovStatus.CONTINGENCY)
-                .order_by("establishment_id", "point_of_sale_id", "generation", "issued_at", "pk")
-                .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id",
-                             "issue_date", "issue_time", "generation"))
+    rows = [(("d", r[0]), *r[1:]) for r in
+            Document.objects.filter(listings.unlisted(), contingency_period=period, status=GovStatus.CONTINGENCY)
+            .order_by("establishment_id", "point_of_sale_id", "generation", "issued_at", "pk")
+            .values_list("pk", "codigo_generacion", "tipo_dte", "establishment_id", "point_of_sale_id",
+                         "issue_date", "issue_time", "generation")]
+    # Retornos signed during the outage (dte.events; facts §5: v2.0 lists them too, tipoDoc "18"),
+    # in the event of their point of sale and generation, after its documents.
+    for ret in events.held_returns(period).filter(contingency_listing__isnull=True).order_by("pk"):
+        ident = jsonio.loads(ret.payload)["identificacion"]
+        rows.append((("r", ret.pk), ret.codigo_generacion, registry.TIPO_EVENTO["retorno"], ret.establishment_id,
+                     ret.point_of_sale_id, datetime.date.fromisoformat(ident["fecEmi"]),
+                     datetime.time.fromisoformat(ident["horEmi"]), ret.generation))
+    rows.sort(key=lambda r: (r[3] or 0, r[4] or 0, r[7] or ""))  # stable: issue order within a group
     if not rows:
         return True
     if _responsible(period.company) is None:
@@ -235,7 +248,9 @@ def build_events(period):
                 event = Event.objects.create(period=period, establishment=establishment, point_of_sale=point_of_sale,
                                              codigo_generacion=body["identificacion"]["codigoGeneracion"],
                                              payload=payload, jws=signed, document_count=len(chunk))
-                listings.list_in_event([r[0] for r in chunk], event)
+                listings.list_in_event([r[0][1] for r in chunk if r[0][0] == "d"], event)
+                ReturnListing.objects.bulk_create([ReturnListing(mh_event_id=r[0][1], event=event)
+                                                   for r in chunk if r[0][0] == "r"])
     return True
 
 
@@ -298,6 +313,8 @@ def make_lots(period):
     size = min(100, settings.DTE_CONTINGENCY_LOT_SIZE)
     created = []
     for event in Event.objects.filter(period=period, state=EventState.SEALED).order_by("pk"):
+        # The retornos the sealed event lists go by themselves, through recepciondte [G].
+        events.release_held_returns(event.return_listings.values_list("mh_event_id", flat=True))
         rows = list(Document.objects.filter(listings.in_event(event, without_lot=True), status=GovStatus.CONTINGENCY)
                     .order_by("tipo_dte", "pk").values_list("pk", "tipo_dte"))
         for tipo, group in itertools.groupby(rows, key=lambda r: r[1]):

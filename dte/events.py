@@ -5,8 +5,15 @@ generation in force for the event (dte.generations; SchemaGeneration rows of kin
 
 - Retorno: returns, refunds or recovered container deposits that reduce a sealed Factura (sale
   and its débito), Factura de Exportación or Factura de Sujeto Excluido (purchase); within 3
-  months of the seal; several allowed while their sum stays within the document; may be sent in
-  contingency; while in force, its document cannot be invalidated (dte.invalidation.problems).
+  months of the seal; several allowed while their sum stays within the document; while in force,
+  its documents cannot be invalidated (dte.invalidation.problems). One retorno may cover up to 50
+  documents of one type with the same parties (sv-tax-facts-2.md §2); each document's share
+  (MHEventDocument) is what its lines take off it. It may be issued in contingency (facts §5,
+  v2.0): signed with tipoModelo 2, tipoOperacion 2 and the outage's tipoContingencia/motivo while
+  an outage covers the point of sale, held (``send`` does not send it) until contingency lists it
+  in an Evento de Contingencia (tipoDoc "18") that MH seals and releases it (release_held_returns);
+  it is then sent by itself through recepciondte [G: MH's lots are for DTEs]. A retorno signed
+  before an outage keeps retrying as a normal one.
   Who: whoever corrects issued documents (the accountant's invalidation grant).
 - Operaciones especiales: a designated taxpayer's report of operations documented outside DTE in
   one month (Facturas de venta simplificada as ranges, comprobantes de control interno by number),
@@ -40,15 +47,17 @@ from dte.amounts import ZERO, D, amount_in_words, q2, q8
 from dte.explain import schema_messages
 from dte.mh import client as mh_client
 from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
-from dte.models import MH_EVENT_MACHINE, Document, EventKind, EventState, GovStatus, MHEvent
+from dte.models import MH_EVENT_MACHINE, Document, EventKind, EventState, GovStatus, MHEvent, MHEventDocument
 from dte.schemas import registry
 from dte.schemas.validation import extra_errors, schema_errors
 from dte.signing.backends import SigningError, get_signer
 from dte.taxes import IVA_DIVISOR, IVA_RATE
+from dte.transmission.scopes import scope_covering
 
 log = logging.getLogger(__name__)
 RETURNABLE_TYPES = ("01", "11", "14")  # FE, FEX, FSE (sv-tax-facts-2.md §2)
 RETURN_MONTHS = 3  # within 3 months of the seal (2 years for a few activities: not issued here)
+MAX_RETURN_DOCUMENTS = 50  # documents one retorno covers (sv-tax-facts-2.md §2; fe-eret-v1 maxItems 50)
 IN_FORCE = (EventState.PENDING, EventState.SENDING, EventState.ACCEPTED)
 SIMPLIFIED, INTERNAL = "02", "97"  # CAT-023, 2026 edition ("Operaciones Especiales")
 MAX_SPECIAL_LINES = 500
@@ -81,9 +90,9 @@ def return_deadline(document):
 
 
 def returned_so_far(document):
-    """What the retornos in force already took off the document."""
-    return MHEvent.objects.filter(document=document, kind=EventKind.RETURN, state__in=IN_FORCE).aggregate(
-        s=Sum("total"))["s"] or ZERO
+    """What the retornos in force already took off the document (its share of each)."""
+    return MHEventDocument.objects.filter(document=document, event__kind=EventKind.RETURN,
+                                          event__state__in=IN_FORCE).aggregate(s=Sum("amount"))["s"] or ZERO
 
 
 def document_worth(document):
@@ -94,7 +103,8 @@ def document_worth(document):
 
 
 def returns_in_force(document):
-    return MHEvent.objects.filter(document=document, kind=EventKind.RETURN, state__in=IN_FORCE)
+    """The retornos in force that reduce ``document`` (alone or with others)."""
+    return MHEvent.objects.filter(covered__document=document, kind=EventKind.RETURN, state__in=IN_FORCE).distinct()
 
 
 def return_problems(document, *, now=None):
@@ -113,31 +123,44 @@ def return_problems(document, *, now=None):
 # ------------------------------------------------------------------------------------- retorno
 
 
-def _returned_items(document, returned):
+def _returned_items(document, returned, documents=None):
     """[G] Each returned line valued as the document valued it: the quantity returned times its
-    unit price, less its discount in proportion; its IVA (FE) the 13/113 inside."""
-    body = jsonio.loads(document.payload)
-    items = {int(i["numItem"]): i for i in body.get("cuerpoDocumento") or []}
+    unit price, less its discount in proportion; its IVA (FE) the 13/113 inside. A returned row
+    names its document (``document``: a pk among ``documents``) when the retorno covers several;
+    without it, the row is of ``document``."""
+    by_pk = {d.pk: d for d in (documents or [document])}
+    items_of = {pk: {int(i["numItem"]): i for i in jsonio.loads(d.payload).get("cuerpoDocumento") or []}
+                for pk, d in by_pk.items()}
     out, errors = [], []
     for n, entry in enumerate(returned, start=1):
-        item = items.get(int(entry["numItem"]))
+        source = by_pk.get(entry.get("document") or document.pk)
+        if source is None:
+            errors.append(_("Fila %(n)d: el documento %(d)s no es uno de los que cubre el retorno.")
+                          % {"n": n, "d": entry.get("document")})
+            continue
+        item = items_of[source.pk].get(int(entry["numItem"]))
         quantity = D(entry["quantity"])
+        label = source.numero_control if len(by_pk) > 1 else ""
         if item is None:
-            errors.append(_("Fila %(n)d: el documento no tiene la línea %(l)s.") % {"n": n, "l": entry["numItem"]})
+            errors.append(_("Fila %(n)d: el documento %(d)s no tiene la línea %(l)s.") % {
+                "n": n, "d": label, "l": entry["numItem"]} if label else
+                _("Fila %(n)d: el documento no tiene la línea %(l)s.") % {"n": n, "l": entry["numItem"]})
             continue
         if quantity <= 0 or quantity > D(item["cantidad"]):
-            errors.append(_("Línea %(l)s: la cantidad devuelta debe ser mayor que 0 y no mayor que %(q)s.")
-                          % {"l": entry["numItem"], "q": item["cantidad"]})
+            errors.append((label + ", " if label else "") + _(
+                "Línea %(l)s: la cantidad devuelta debe ser mayor que 0 y no mayor que %(q)s.")
+                % {"l": entry["numItem"], "q": item["cantidad"]})
             continue
+        document_ = source
         ratio = quantity / D(item["cantidad"])
         discount = q8(D(item.get("montoDescu")) * ratio)
         amount = q8(quantity * D(item.get("precioUni")) - discount)
-        column = next((c for c in SALE_COLUMNS if D(item.get(c))), "compra" if document.tipo_dte == "14" else "ventaGravada")
+        column = next((c for c in SALE_COLUMNS if D(item.get(c))), "compra" if document_.tipo_dte == "14" else "ventaGravada")
         line = dict.fromkeys(SALE_COLUMNS, ZERO)
         line[column] = amount
-        iva = q8(line["ventaGravada"] * IVA_RATE / IVA_DIVISOR) if document.tipo_dte == "01" else ZERO
+        iva = q8(line["ventaGravada"] * IVA_RATE / IVA_DIVISOR) if document_.tipo_dte == "01" else ZERO
         out.append({"numItem": len(out) + 1, "tipoItem": int(item.get("tipoItem") or 1),
-                    "codigoGeneracion": document.codigo_generacion, "cantidad": quantity,
+                    "codigoGeneracion": document_.codigo_generacion, "cantidad": quantity,
                     "precioUni": D(item.get("precioUni")), "descripcion": item["descripcion"], "codigo": item.get("codigo"),
                     "uniMedida": int(item.get("uniMedida") or 59), "montoDescu": discount,
                     "codTributo": item.get("codTributo"), **line,
@@ -157,7 +180,25 @@ def _counterparty(body):
             "correo": rec.get("correo")}
 
 
-def build_return(document, items, *, version, now, codigo):
+def _parties_key(document):
+    """Who the document was issued to, as a retorno compares them (one retorno, one counterparty)."""
+    party = _counterparty(jsonio.loads(document.payload)) or {}
+    return (party.get("tipoDocumento"), party.get("numDocumento"))
+
+
+def shares(items):
+    """{codigoGeneracion: what the retorno's lines take off that document} (sale columns, or the
+    FSE's purchase), 2 decimals."""
+    out = {}
+    for item in items:
+        out[item["codigoGeneracion"]] = out.get(item["codigoGeneracion"], ZERO) + sum((item[c] for c in SALE_COLUMNS), ZERO)
+    return {code: q2(value) for code, value in out.items()}
+
+
+def build_return(document, items, *, version, now, codigo, documents=None, offline=None):
+    """The fe-eret-v1 event: ``document`` gives the emisor's point of sale and the counterparty;
+    ``documents`` (default: that one) are the documentoRelacionado; ``offline`` the outage
+    (OfflineScope) it is issued in, or None."""
     body = jsonio.loads(document.payload)
     est, pos, company = document.establishment, document.point_of_sale, document.company
     issuer = body.get("emisor") or {}
@@ -165,12 +206,15 @@ def build_return(document, items, *, version, now, codigo):
     sub_total = total["ventaNoSuj"] + total["ventaExenta"] + total["ventaGravada"]
     operation = sub_total + total["compra"]  # [G] what the return takes off the document
     return {
-        "identificacion": {"version": version, "ambiente": company.mh_environment, "tipoModelo": 1, "tipoOperacion": 1,
-                           "tipoEvento": registry.TIPO_EVENTO["retorno"], "tipoContingencia": None, "motivoContin": None,
+        "identificacion": {"version": version, "ambiente": company.mh_environment,
+                           "tipoModelo": 2 if offline else 1, "tipoOperacion": 2 if offline else 1,
+                           "tipoEvento": registry.TIPO_EVENTO["retorno"],
+                           "tipoContingencia": offline.tipo if offline else None,
+                           "motivoContin": (offline.motivo or None) if offline else None,
                            "codigoGeneracion": codigo, "fecEmi": now.date().isoformat(),
                            "horEmi": now.strftime("%H:%M:%S"), "fusion": None, "tipoMoneda": "USD"},
-        "documentoRelacionado": [{"tipoDocumento": document.tipo_dte, "codigoGeneracion": document.codigo_generacion,
-                                  "fechaEmision": document.issue_date.isoformat()}],
+        "documentoRelacionado": [{"tipoDocumento": d.tipo_dte, "codigoGeneracion": d.codigo_generacion,
+                                  "fechaEmision": d.issue_date.isoformat()} for d in (documents or [document])],
         # The emisor keeps MH's establishment and point-of-sale codes (sv-tax-facts-2.md §2).
         "emisor": {"nit": company.nit, "nombre": company.legal_name, "codEstableMH": est.cod_estable_mh,
                    "codEstable": est.cod_estable or None, "codPuntoVentaMH": pos.cod_punto_venta_mh,
@@ -190,38 +234,111 @@ def build_return(document, items, *, version, now, codigo):
     }
 
 
-def return_request(*, document, acting_user, returned, reason="", now=None):
-    """Check, build, validate and sign an Evento de Retorno against ``document`` for the lines in
-    ``returned`` ([{numItem, quantity}]) and queue its sending after commit. ValidationError with
-    every reason it cannot."""
+def cover_problems(documents):
+    """What stops these documents from sharing one retorno: at most 50, one type, one point of
+    sale (the event's emisor names one) and the same counterparty (sv-tax-facts-2.md §2)."""
+    out = []
+    if len(documents) > MAX_RETURN_DOCUMENTS:
+        out.append(_("Un retorno cubre hasta %(n)d documentos.") % {"n": MAX_RETURN_DOCUMENTS})
+    if len({d.tipo_dte for d in documents}) > 1:
+        out.append(_("Un retorno cubre documentos de un solo tipo."))
+    if len({d.point_of_sale_id for d in documents}) > 1:
+        out.append(_("Un retorno cubre documentos de un mismo punto de venta."))
+    if len({_parties_key(d) for d in documents if d.payload}) > 1:
+        out.append(_("Un retorno cubre documentos emitidos a la misma persona."))
+    return out
+
+
+def return_request(*, document, acting_user, returned, reason="", now=None, documents=None):
+    """Check, build, validate and sign an Evento de Retorno against ``document`` (and the other
+    ``documents`` it covers, ≤ 50 of one type with the same parties) for the lines in ``returned``
+    ([{numItem, quantity, document?}]) and queue its sending after commit, or, while an outage
+    covers the point of sale, hold it for contingency. ValidationError with every reason it cannot."""
     now = timezone.localtime(now or timezone.now())
     generation = generation_for(EventKind.RETURN, at=now)
+    pks = [document.pk] + [d.pk for d in documents or () if d.pk != document.pk]
     with transaction.atomic():
-        doc = Document.objects.select_for_update(of=("self",)).select_related(
-            "company", "establishment", "point_of_sale").get(pk=document.pk)
-        problems = return_problems(doc, now=now)
+        locked = {d.pk: d for d in Document.objects.select_for_update(of=("self",)).select_related(
+            "company", "establishment", "point_of_sale").filter(pk__in=pks).order_by("pk")}
+        covered = [locked[pk] for pk in pks if pk in locked]
+        doc = covered[0]
+        problems = []
+        for each in covered:
+            found = return_problems(each, now=now)
+            problems += [f"{each.numero_control}: {p}" for p in found] if len(covered) > 1 else found
+        problems += cover_problems(covered)
         if problems:
             raise ValidationError(problems)
         if not returned:
             raise ValidationError(_("Indique qué líneas y cuántas unidades se devuelven."))
-        items, errors = _returned_items(doc, returned)
+        items, errors = _returned_items(doc, returned, covered)
         if errors:
             raise ValidationError(errors)
+        taken = shares(items)
+        covered = [d for d in covered if d.codigo_generacion in taken]  # a document nothing is returned from is left out
+        offline = scope_covering(company_id=doc.company_id, establishment_id=doc.establishment_id,
+                                 point_of_sale_id=doc.point_of_sale_id)
         event = build_return(doc, items, version=registry.event_version(EventKind.RETURN, generation), now=now,
-                             codigo=numbering.codigo_generacion())
+                             codigo=numbering.codigo_generacion(), documents=covered, offline=offline)
         total = event["resumen"]["montoTotalOperacion"]
-        left = document_worth(doc) - returned_so_far(doc)
-        if total > left:
-            raise ValidationError(_("Los retornos sumarían más que el documento: queda %(l)s por devolver.")
-                                  % {"l": formats.money(left)})
+        over = []
+        for each in covered:
+            left = document_worth(each) - returned_so_far(each)
+            if taken[each.codigo_generacion] > left:
+                over.append(_("Los retornos sumarían más que el documento%(d)s: queda %(l)s por devolver.") % {
+                    "d": f" {each.numero_control}" if len(covered) > 1 else "", "l": formats.money(left)})
+        if over:
+            raise ValidationError(over)
         record = _sign_and_store(event, kind=EventKind.RETURN, generation=generation, company=doc.company,
                                  establishment=doc.establishment, document=doc, total=total, reason=reason,
-                                 acting_user=acting_user)
-        audit_record(actor=acting_user, action=AuditAction.RETURN, obj=doc, summary=_(
-            "Evento de retorno firmado por %(t)s: %(r)s") % {"t": formats.money(total), "r": reason or "—"},
-            after={"evento": record.codigo_generacion, "monto": str(total), "lineas": [
-                {"numItem": r["numItem"], "cantidad": str(r["quantity"])} for r in returned]})
+                                 acting_user=acting_user, point_of_sale=doc.point_of_sale, offline=offline)
+        MHEventDocument.objects.bulk_create([MHEventDocument(event=record, document=each,
+                                                             amount=taken[each.codigo_generacion]) for each in covered])
+        for each in covered:
+            audit_record(actor=acting_user, action=AuditAction.RETURN, obj=each, summary=_(
+                "Evento de retorno firmado por %(t)s: %(r)s") % {"t": formats.money(taken[each.codigo_generacion]),
+                                                                  "r": reason or "—"},
+                after={"evento": record.codigo_generacion, "monto": str(taken[each.codigo_generacion]),
+                       "contingencia": offline.pk if offline else None,
+                       "lineas": [{"numItem": r["numItem"], "cantidad": str(r["quantity"])} for r in returned
+                                  if (r.get("document") or doc.pk) == each.pk]})
     return record
+
+
+def release_held_returns(event_ids):
+    """Contingency's word that a sealed Evento de Contingencia lists these retornos: they may be
+    sent now. Returns how many were released (each once)."""
+    released = 0
+    from dte.tasks import mh_event_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
+    for pk in event_ids:
+        if MHEvent.objects.filter(pk=pk, released_at__isnull=True, state=EventState.PENDING).update(
+                released_at=timezone.now()):
+            enqueue_on_commit(mh_event_task, pk)
+            released += 1
+    return released
+
+
+def resend_stalled_returns(period, *, older_than=datetime.timedelta(minutes=5), now=None):
+    """Released retornos of an outage still waiting to be sent (their message lost, or a worker
+    died): queued again. The contingency tick calls this until every retorno is answered. Returns
+    how many."""
+    now = now or timezone.now()
+    stalled = MHEvent.objects.filter(kind=EventKind.RETURN, contingency_period=period, released_at__isnull=False,
+                                     state=EventState.PENDING, released_at__lt=now - older_than).exclude(
+        last_attempt_at__gte=now - older_than)
+    from dte.tasks import mh_event_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
+
+    ids = list(stalled.values_list("pk", flat=True))
+    for pk in ids:
+        enqueue_on_commit(mh_event_task, pk)
+    return len(ids)
+
+
+def held_returns(period):
+    """The retornos of an outage not listed in any contingency event yet (contingency asks)."""
+    return MHEvent.objects.filter(kind=EventKind.RETURN, contingency_period=period, released_at__isnull=True,
+                                  state=EventState.PENDING)
 
 
 # --------------------------------------------------------------------- operaciones especiales
@@ -334,7 +451,7 @@ def special_request(*, company, acting_user, rows, period, reason="", now=None):
 
 
 def _sign_and_store(event, *, kind, generation, company, acting_user, establishment=None, document=None, period=None,
-                    total=ZERO, reason=""):
+                    total=ZERO, reason="", point_of_sale=None, offline=None):
     payload = jsonio.dumps(event)
     errors = schema_errors(jsonio.loads(payload), event=kind, generation=generation)
     if errors:
@@ -352,7 +469,9 @@ def _sign_and_store(event, *, kind, generation, company, acting_user, establishm
         kind=kind, company=company, establishment=establishment, document=document, period=period,
         generation=generation, version=event["identificacion"]["version"],
         codigo_generacion=event["identificacion"]["codigoGeneracion"], total=q2(total), reason=reason[:500],
-        payload=payload, jws=signed, created_by=acting_user)
+        payload=payload, jws=signed, created_by=acting_user, point_of_sale=point_of_sale, contingency_period=offline)
+    if offline is not None:
+        return record  # held: contingency lists it in its event and releases it once MH seals that
     from dte.tasks import mh_event_task  # noqa: PLC0415 - cycle: dte.tasks imports this module (a task wraps it)
 
     enqueue_on_commit(mh_event_task, record.pk)
@@ -371,6 +490,8 @@ def _settle(record, to, **fields):
 def send(event_id):
     """Send the event; MH's answer settles it once. A transient failure puts it back (returns False)."""
     record = MHEvent.objects.select_related("company").get(pk=event_id)
+    if record.contingency_period_id and record.released_at is None:
+        return True  # a contingency retorno waits for the sealed event that lists it (release_held_returns)
     try:
         MH_EVENT_MACHINE.move(record, EventState.SENDING, reason=_("Enviándose a MH"),
                               attempts=F("attempts") + 1, last_attempt_at=timezone.now())

@@ -30,7 +30,15 @@ from dte import deadlines, generations, jsonio, numbering
 from dte.explain import schema_messages
 from dte.mh import client as mh_client
 from dte.mh.errors import MHInDoubtError, MHPermanentError, MHTransientError
-from dte.models import INVALIDATION_MACHINE, Document, GovStatus, Invalidation, InvalidationState, InvalidationType
+from dte.models import (
+    INVALIDATION_MACHINE,
+    Document,
+    GovStatus,
+    Invalidation,
+    InvalidationState,
+    InvalidationType,
+    MHEvent,
+)
 from dte.returns import check_returned, invalidation_accepted
 from dte.schemas.registry import event_version
 from dte.schemas.validation import extra_errors, schema_errors
@@ -64,8 +72,10 @@ def problems(document, *, tipo, replacement=None, now=None):
     notes = list(dependent_notes(document).values_list("numero_control", flat=True))
     if notes:
         out.append(_("Invalide primero las notas vigentes que lo afectan: %(n)s.") % {"n": ", ".join(notes)})
-    returns = list(document.mh_events.filter(kind="retorno", state__in=("pending", "sending", "accepted"))
-                   .values_list("codigo_generacion", flat=True))
+    # The retornos covering it, alone or with other documents (MHEventDocument).
+    returns = list(MHEvent.objects.filter(covered__document=document, kind="retorno",
+                                          state__in=("pending", "sending", "accepted"))
+                   .values_list("codigo_generacion", flat=True).distinct())
     if returns:
         # A retorno in force blocks the invalidation of the document it reduces (sv-tax-facts-2.md §2).
         out.append(_("El documento tiene eventos de retorno vigentes (%(c)s): no se invalida mientras lo reduzcan.")

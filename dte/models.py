@@ -720,6 +720,15 @@ class MHEvent(models.Model):
     establishment = models.ForeignKey("accounts.Establishment", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="+")
     document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="mh_events")
+    # A retorno's point of sale (its emisor's codPuntoVentaMH: the documents it reduces were issued there).
+    point_of_sale = models.ForeignKey("accounts.PointOfSale", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+")
+    # A retorno signed while an outage covered its point of sale (tipoOperacion 2; facts §5: v2.0
+    # allows the Retorno in contingency): held until a sealed Evento de Contingencia lists it
+    # (contingency releases it, ``released_at``), then sent.
+    contingency_period = models.ForeignKey(OfflineScope, on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="mh_events")
+    released_at = models.DateTimeField(null=True, blank=True)
     period = models.DateField(_("periodo"), null=True, blank=True)  # operaciones: the first day of the month reported
     generation = models.CharField(max_length=4)
     version = models.PositiveSmallIntegerField()
@@ -747,6 +756,24 @@ class MHEvent(models.Model):
     # As the invalidation: a send claims the row, MH's answer settles it once, no answer puts it back.
     MOVES = {EventState.PENDING: {EventState.SENDING, EventState.ACCEPTED, EventState.REJECTED},
              EventState.SENDING: {EventState.ACCEPTED, EventState.REJECTED, EventState.PENDING}}
+
+
+class MHEventDocument(models.Model):
+    """A document a retorno reduces and by how much (the retorno's lines on it: sale columns, or
+    the purchase of an FSE). A retorno covers up to 50 documents of one type with the same parties
+    (sv-tax-facts-2.md §2); what the retornos in force take off a document is the sum of its rows."""
+
+    event = models.ForeignKey(MHEvent, on_delete=models.CASCADE, related_name="covered")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="return_shares")
+    amount = models.DecimalField(_("monto"), max_digits=19, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "document"], name="mh_event_document_once")]
+        verbose_name = _("documento reducido por un retorno")
+        verbose_name_plural = _("documentos reducidos por retornos")
+
+    def __str__(self):
+        return f"{self.event_id} → {self.document_id}: {self.amount}"
 
 
 # Every state change of these models goes through its machine (a conditional UPDATE and a

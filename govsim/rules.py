@@ -20,6 +20,8 @@ NOTE_TARGETS = {"03", "07"}
 # Retención (facts §5).
 CONTINGENCY_TYPES = {"01", "03", "04", "05", "06", "11", "14"}
 CONTINGENCY_TYPES_2026 = CONTINGENCY_TYPES | {"07"}
+# What a v4 Evento de Contingencia may list: those DTEs and the Evento de Retorno (facts §5, v2.0).
+CONTINGENCY_LISTED_2026 = CONTINGENCY_TYPES_2026 | {"18"}
 CONTINGENCY_EVENT_2026 = 4
 # A resumen that does not add up (facts §2.5). Public reports show MH answering these with
 # codigoMsg 020 and "[campo] CALCULO INCORRECTO"; govsim answers every data rejection with 004.
@@ -163,7 +165,7 @@ def check_contingency_event(event, *, issuer):
         raise Rejection("004", "EVENTO YA EXISTE", ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
     items = event["detalleDTE"]
     v2026 = event["identificacion"].get("version") == CONTINGENCY_EVENT_2026
-    most, allowed = (MAX_EVENT_ITEMS_2026, CONTINGENCY_TYPES_2026) if v2026 else (MAX_EVENT_ITEMS, CONTINGENCY_TYPES)
+    most, allowed = (MAX_EVENT_ITEMS_2026, CONTINGENCY_LISTED_2026) if v2026 else (MAX_EVENT_ITEMS, CONTINGENCY_TYPES)
     if len(items) > most:
         raise Rejection("004", "EVENTO CON DEMASIADOS DOCUMENTOS", [f"[detalleDTE] máximo {most} documentos"])
     motivo = event["motivo"]
@@ -277,6 +279,7 @@ def check_event(event, *, issuer, envelope=None):
         raise Rejection("095", "EMISOR NO AUTORIZADO", [f"[emisor.nit] no corresponde al usuario autenticado ({issuer.nit})"])
     if Document.objects.filter(codigo_generacion=ident["codigoGeneracion"]).exists():
         raise Rejection("004", "DOCUMENTO YA EXISTE", ["[identificacion.codigoGeneracion] YA EXISTE UN REGISTRO CON ESE VALOR"])
+    _check_event_contingency(ident, kind, issuer)
     _check_dates(ident)
     _check_totals(event)  # each line's column = cantidad x precioUni - montoDescu
     if kind == "retorno":
@@ -285,11 +288,48 @@ def check_event(event, *, issuer, envelope=None):
         _check_special(event, issuer)
 
 
+def _check_event_contingency(ident, kind, issuer):
+    """Only the Retorno may be issued in contingency (facts §5, v2.0), and like a DTE it must be
+    listed in a sealed Evento de Contingencia first; one in normal transmission carries none."""
+    if ident.get("tipoOperacion") != 2:
+        if ident.get("tipoContingencia") is not None:
+            raise Rejection("004", "TIPO DE CONTINGENCIA NO PERMITIDO",
+                            ["[identificacion.tipoContingencia] solo en transmisión por contingencia (tipoOperacion 2)"])
+        return
+    if kind != "retorno":
+        raise Rejection("004", "TIPO DE DOCUMENTO NO PERMITIDO EN CONTINGENCIA",
+                        [f"[identificacion.tipoEvento] {ident.get('tipoEvento')} no puede emitirse en contingencia"])
+    if ident.get("tipoContingencia") is None or ident.get("tipoModelo") != 2:
+        raise Rejection("004", "DATOS DE CONTINGENCIA INCOMPLETOS",
+                        ["[identificacion.tipoContingencia] un evento en contingencia indica tipoModelo 2 y su tipo de contingencia"])
+    code = ident["codigoGeneracion"]
+    if not ContingencyListing.objects.filter(codigo_generacion=code, event__issuer=issuer).exists():
+        raise Rejection("004", "DOCUMENTO DE CONTINGENCIA SIN EVENTO",
+                        [f"[identificacion.codigoGeneracion] {code} no está en ningún evento de contingencia sellado"])
+
+
+def _item_columns(item):
+    return sum((_money(item.get(c)) for c in ("ventaNoSuj", "ventaExenta", "ventaGravada", "compra")), Decimal(0))
+
+
+def _parties(target):
+    rec = target.payload.get("receptor") or target.payload.get("sujetoExcluido") or {}
+    return (rec.get("tipoDocumento") or ("36" if rec.get("nit") else None), rec.get("numDocumento") or rec.get("nit"))
+
+
 def _check_return(event, issuer):
     related = event["documentoRelacionado"]
     if len({r["tipoDocumento"] for r in related}) > 1:
         raise Rejection("004", "DOCUMENTOS RELACIONADOS DE DISTINTO TIPO",
                         ["[documentoRelacionado] un retorno reduce documentos de un solo tipo"])
+    if len({r["codigoGeneracion"] for r in related}) != len(related):
+        raise Rejection("004", "DOCUMENTO RELACIONADO REPETIDO", ["[documentoRelacionado] cada documento una sola vez"])
+    ident = event["identificacion"]
+    # A retorno issued in contingency is held to the 3 months at its own generation time, not at
+    # its late transmission [G].
+    when = (timezone.make_aware(datetime.datetime.fromisoformat(f"{ident['fecEmi']}T{ident['horEmi']}"),
+                                timezone.get_current_timezone())
+            if ident.get("tipoOperacion") == 2 else clock.localtime())
     targets = {}
     for i, rel in enumerate(related):
         target = Document.objects.filter(codigo_generacion=rel["codigoGeneracion"], issuer=issuer).first()
@@ -298,7 +338,7 @@ def _check_return(event, issuer):
             raise Rejection("004", "DOCUMENTO RELACIONADO NO VALIDO",
                             [f"[documentoRelacionado.{i}.codigoGeneracion] {rel['codigoGeneracion']} no es una factura, "
                              "factura de exportación o de sujeto excluido sellada y vigente del emisor"])
-        if clock.localtime() > _add_months(timezone.localtime(target.processed_at), RETURN_MONTHS):
+        if when > _add_months(timezone.localtime(target.processed_at), RETURN_MONTHS):
             raise Rejection("004", "PLAZO DE RETORNO VENCIDO",
                             [f"[documentoRelacionado.{i}.codigoGeneracion] pasaron más de 3 meses desde el sello"])
         targets[target.codigo_generacion] = target
@@ -315,14 +355,21 @@ def _check_return(event, issuer):
             problems.append(f"[cuerpoDocumento.{i}.codigoGeneracion] no es uno de los documentos relacionados")
     if problems:
         raise Rejection(TOTALS_CODE, "CALCULO INCORRECTO", problems[:MAX_OBSERVACIONES])
-    # Several retornos may reduce a document while their sum stays within it.
+    # One retorno, one counterparty (sv-tax-facts-2.md §2: documents "with the same parties").
+    if len({_parties(t) for t in targets.values()}) > 1:
+        raise Rejection("004", "DOCUMENTOS RELACIONADOS DE DISTINTO RECEPTOR",
+                        ["[documentoRelacionado] un retorno reduce documentos emitidos a un mismo receptor"])
+    # Several retornos may reduce a document while their sum stays within it: each retorno takes
+    # off a document what its lines naming that document add up to.
+    earlier_returns = [d for d in Document.objects.filter(issuer=issuer, tipo_dte=EVENT_RETURN, estado="PROCESADO")
+                       if set(d.related) & set(targets)]
     for code, target in targets.items():
         whole = _money((target.payload.get("resumen") or {}).get("montoTotalOperacion")
                        or (target.payload.get("resumen") or {}).get("subTotal"))
-        earlier = sum((_money(d.payload["resumen"].get("montoTotalOperacion"))
-                       for d in Document.objects.filter(issuer=issuer, tipo_dte=EVENT_RETURN, estado="PROCESADO")
-                       if code in d.related), Decimal(0))
-        if earlier + _money(resumen.get("montoTotalOperacion")) > whole + arithmetic.HOLGURA:
+        earlier = sum((_item_columns(i) for d in earlier_returns for i in d.payload.get("cuerpoDocumento") or []
+                       if i.get("codigoGeneracion") == code), Decimal(0))
+        this = sum((_item_columns(i) for i in event["cuerpoDocumento"] if i["codigoGeneracion"] == code), Decimal(0))
+        if earlier + this > whole + arithmetic.HOLGURA:
             raise Rejection("004", "RETORNO MAYOR QUE EL DOCUMENTO",
                             [f"[resumen.montoTotalOperacion] los retornos de {code} sumarían más que el documento ({whole})"])
 

@@ -103,6 +103,9 @@ def gaps(cat, codes):
         need("07", bool(cat.providers), _("Registre un proveedor con NRC, actividad económica, dirección y correo."))
     if "11" in codes:
         need("11", bool(cat.foreigners), _("Registre un cliente extranjero con país, actividad y tipo de persona."))
+    if "15" in codes:
+        need("15", bool(cat.remittees) or any(c.id_type and c.id_number for c in cat.foreigners),
+             _("Un comprobante de donación necesita un cliente donante con documento, dirección completa y correo."))
     if "14" in codes:
         need("14", bool(cat.excluded),
              _("Registre un proveedor sin NRC (persona no inscrita en IVA) con documento y dirección completa."))

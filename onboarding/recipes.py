@@ -276,8 +276,46 @@ def card_settlement(cat, n, point):
                                 observations=_("Prueba para la autorización de MH")), [])
 
 
+def _donors(cat):
+    """Who may donate in the set: clients with document and full address (a domiciled donor needs
+    it, fe-cd-v1/v2), and foreign clients with a document (no address nor activity)."""
+    return cat.remittees, [c for c in cat.foreigners if c.id_type and c.id_number]
+
+
+def donation(cat, n, point):
+    """Comprobante de Donación (15; sv-tax-facts-2.md §6): the company, as donatario qualified under
+    LISR art. 6, to a client who donates. Every donation has some cash (CAT-026 1); by turns a
+    donated good from the catalogue with its depreciation (2) and an hour-priced service (3); a
+    foreign donor every fifth when the catalogue has one. The qualification is the associated
+    document (CAT-021 1, the donatario's own)."""
+    home, abroad = _donors(cat)
+    donor = _cycle(abroad, n) if n % 5 == 4 and abroad else _cycle(home, n) or _cycle(abroad, n)
+    lines = [{"description": _("Donación en efectivo"), "item_type": 2, "unit": 99, "quantity": D(1),
+              "unit_price": (D(50) + D(25) * (n % 7)).quantize(CENT), "discount": ZERO, "treatment": "gravado",
+              "extra": {"tipoDonacion": 1, "depreciacion": "0"}}]
+    good = _cycle(cat.goods, n)
+    if n % 3 != 2 and good is not None:
+        quantity = D(1 + n % 2)
+        price = D(good.price).quantize(CENT)
+        value = price * quantity
+        depreciation = (value * D("0.25")).quantize(CENT) if n % 2 == 0 else ZERO  # a used good, every other one
+        lines.append({"code": good.code[:25], "description": good.description[:1000], "item_type": 1,
+                      "unit": good.unit, "quantity": quantity, "unit_price": price, "discount": ZERO,
+                      "treatment": "gravado", "extra": {"tipoDonacion": 2, "depreciacion": str(depreciation)}})
+    if n % 3 != 0:
+        lines.append({"description": _("Horas de servicio profesional donadas"), "item_type": 2, "unit": 99,
+                      "quantity": D(2 + n % 4), "unit_price": D("15.00"), "discount": ZERO, "treatment": "gravado",
+                      "extra": {"tipoDonacion": 3, "depreciacion": "0"}})
+    qualification = {"codDocAsociado": 1, "descDocumento": _("Calificación de donatario %(n)s") % {"n": f"{n + 1:04d}"},
+                     "detalleDocumento": _("Calificación como entidad donataria, Ley del Impuesto sobre la Renta "
+                                           "art. 6 (prueba para la autorización de MH)")}
+    return Recipe("15", _header("15", point, client_id=donor.pk if donor else None,
+                                extra={"otrosDocumentos": [qualification]},
+                                observations=_("Prueba para la autorización de MH")), lines)
+
+
 MAKERS = {"01": factura, "03": ccf, "04": remision, "07": retention, "08": liquidation, "09": card_settlement,
-          "11": export, "14": excluded_subject}
+          "11": export, "14": excluded_subject, "15": donation}
 NOTE_MAKERS = {"05": credit_note, "06": debit_note}
 # The types this generator makes: the types dte issues and that have a recipe here.
 GENERATED = set(MAKERS) | set(NOTE_MAKERS)

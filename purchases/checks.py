@@ -85,9 +85,36 @@ def _far(a, b):
     return abs(_num(a) - _num(b)) > CENT
 
 
+def settlement_problems(body):
+    """A Documento Contable de Liquidación's settlement recomputed (sv-tax-facts-2.md §6):
+    subTotal = valorOperaciones − montoSinPercepcion; ivaPercibido = 2 % of montoSujetoPercepcion;
+    ivaComision = 13 % of comision; liquidoApagar = valorOperaciones − comision − ivaPercibido −
+    ivaComision [C]."""
+    if not isinstance(body, dict):
+        return []
+    value, outside = _num(body.get("valorOperaciones")), _num(body.get("montoSinPercepcion"))
+    subject, perceived = _num(body.get("montoSujetoPercepcion")), _num(body.get("ivaPercibido"))
+    commission, commission_iva = _num(body.get("comision")), _num(body.get("ivaComision"))
+    problems = []
+    if _far(body.get("subTotal"), value - outside):
+        problems.append(_("subTotal no es el valor de las operaciones menos el monto sin percepción."))
+    if _far(perceived, (subject * Decimal("0.02")).quantize(CENT)):
+        problems.append(_("El IVA percibido (%(p)s) no es el 2 %% del monto sujeto a percepción (%(s)s).")
+                        % {"p": perceived, "s": subject})
+    if _far(commission_iva, (commission * IVA_RATE).quantize(CENT)):
+        problems.append(_("El IVA de la comisión (%(i)s) no es el 13 %% de la comisión (%(c)s).")
+                        % {"i": commission_iva, "c": commission})
+    if _far(body.get("liquidoApagar"), value - commission - perceived - commission_iva):
+        problems.append(_("El líquido a pagar no es el valor de las operaciones menos la comisión, el IVA percibido "
+                          "y el IVA de la comisión."))
+    return problems
+
+
 def arithmetic_problems(document):
     """Totals recomputed from the lines, within a cent (MH rounds each figure to cents)."""
     tipo = document["identificacion"].get("tipoDte")
+    if tipo == "09":
+        return settlement_problems(document.get("cuerpoDocumento"))
     items = document.get("cuerpoDocumento") or []
     resumen = document.get("resumen") or {}
     if not isinstance(items, list) or not isinstance(resumen, dict):
@@ -102,7 +129,9 @@ def arithmetic_problems(document):
         if _far(sums[total_key], resumen.get(total_key)):
             problems.append(_("%(k)s: el resumen dice %(r)s y las líneas suman %(s)s.")
                             % {"k": total_key, "r": resumen.get(total_key), "s": sums[total_key]})
-    if "subTotalVentas" in resumen and len(sums) == 3 and _far(sum(sums.values()), resumen["subTotalVentas"]):
+    if tipo == "08":  # a CL's subTotalVentas adds its exports (sv-tax-facts-2.md §6)
+        sums["exportaciones"] = sum((_num(i.get("exportaciones")) for i in items), ZERO)
+    if "subTotalVentas" in resumen and len(sums) >= 3 and _far(sum(sums.values()), resumen["subTotalVentas"]):
         problems.append(_("subTotalVentas no es la suma de las ventas no sujetas, exentas y gravadas."))
     if tipo in ("03", "05", "06"):
         gravada = _num(resumen.get("totalGravada")) - _num(resumen.get("descuGravada"))

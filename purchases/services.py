@@ -31,7 +31,10 @@ from purchases.models import RECEIVED_MACHINE, MHStatus, ReceivedDocument, Recei
 log = logging.getLogger(__name__)
 # Ley IVA art. 63 (facts-2 §3): a purchase may be credited in its month or the three following.
 LATE_PERIODS = 3
-ACCEPTED_TYPES = ("01", "03", "05", "06", "07", "11", "14")
+# 08: a Comprobante de Liquidación an agent sent us as its mandante (its IVA is our débito, not a
+# crédito: kept out of the Libro de Compras and Anexo 3); 09: a Documento Contable de Liquidación
+# a card issuer sent us as affiliated merchant, whose 2 % anticipo goes to Anexo 6 (sv-tax-facts-2.md §3, §6).
+ACCEPTED_TYPES = ("01", "03", "05", "06", "07", "08", "09", "11", "14")
 
 
 @dataclass
@@ -120,6 +123,17 @@ def _prepare(incoming, pdfs, company, acting_user, source, mail, batch, provider
         # (resumen.totalSujetoRetencion / totalIVAretenido, CR schema v1).
         amounts.update(total_gravada=_money(resumen, "totalSujetoRetencion"), iva=Decimal("0.00"),
                        iva_retenido=_money(resumen, "totalIVAretenido"), total=_money(resumen, "totalSujetoRetencion"))
+    if tipo == "08":
+        # The mandante's sales the agent made (total: montoTotalOperacion); v1 ivaPerci1, v2 ivaPerci.
+        amounts.update(iva_percibido=_money(resumen, "ivaPerci1") or _money(resumen, "ivaPerci"))
+    if tipo == "09":
+        # A DCL has no resumen: its settlement is cuerpoDocumento (fe-dcl-v1/v2). The amount subject
+        # to the 2 % anticipo and the anticipo itself are what Anexo 6 reads; the operation's value
+        # is the card sales settled. [G] The commission's IVA (ivaComision) is not taken as crédito
+        # fiscal: neither the facts pages nor CT art. 141 list the DCL among a purchase's documents.
+        body = document.get("cuerpoDocumento") if isinstance(document.get("cuerpoDocumento"), dict) else {}
+        amounts.update(total_gravada=_money(body, "montoSujetoPercepcion"), iva=Decimal("0.00"),
+                       iva_percibido=_money(body, "ivaPercibido"), total=_money(body, "valorOperaciones"))
     obj = ReceivedDocument(
         company=company, tipo_dte=tipo, version=version, generation=generation, codigo_generacion=codigo,
         numero_control=str(ident.get("numeroControl") or "")[:31], sello_recibido=str(document.get("selloRecibido") or "")[:40],

@@ -548,5 +548,36 @@ class RetentionsSuffered(Purchases):
 
 
 
-ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ThirdPartySales, ExcludedSubjects, Invalidated,
-                                Perceptions, Retentions, RetentionsThirteen, RetentionsSuffered, PerceptionsSuffered)}
+class AdvanceSuffered(Purchases):
+    """Anexo 6, anticipo a cuenta de IVA del 2 % retenido/percibido por tarjetas de crédito o débito
+    (casilla 161; sv-tax-facts-2.md §3 [D manual F-07 v14 + plantilla]): one line per Documento
+    Contable de Liquidación (09) a card issuer sent the company, registered in the month. A NIT del
+    agente (the DCL's issuer) · B fecha · C serie (the sello de recepción, 40) · D número (código
+    de generación without hyphens, the general DTE rule) · E monto sujeto (montoSujetoPercepcion) ·
+    F anticipo 2 % (ivaPercibido) · G DUI del agente (blank: a card issuer is a company) · H 6."""
+
+    key = "anticipo-sufrido"
+    number = "6"
+    title = _("Anexo 6 · Anticipo del 2 % por pagos con tarjeta")
+    description = _("Documentos contables de liquidación recibidos de emisores de tarjetas y registrados en el mes.")
+    types = (DocType.DCL,)
+
+    def filename(self, params):
+        return f"F07_anticipo_{params.date_from:%Y%m}.csv"
+
+    def lines(self, params, options):
+        rows = (self.documents(params).filter(iva_percibido__gt=0).order_by("issue_date", "id")
+                .values("issue_date", "sello_recibido", "codigo_generacion", "supplier_nit", "total_gravada",
+                        "iva_percibido"))
+        for row in rows.iterator(chunk_size=2000):
+            yield [digits(row["supplier_nit"]), day(row["issue_date"]), row["sello_recibido"],
+                   code(row["codigo_generacion"]), amount(row["total_gravada"]), amount(row["iva_percibido"]), "",
+                   self.number]
+
+    def count(self, params):
+        return self.documents(params).filter(iva_percibido__gt=0).count()
+
+
+ANNEXES = {a.key: a() for a in (Taxpayers, Consumers, Purchases, ThirdPartySales, ExcludedSubjects, AdvanceSuffered,
+                                Invalidated, Perceptions, Retentions, RetentionsThirteen, RetentionsSuffered,
+                                PerceptionsSuffered)}

@@ -42,6 +42,7 @@ BENCHES = {
     "inbox": ["--small"],
     "web_load": ["--small"],
     "scale": ["--small"],
+    "reconcile": ["--small"],
     "seed_million": ["--small", "--database-url", "{url}"],
     "reports": ["--small", "--database-url", "{url}"],  # over what seed_million --small left
 }

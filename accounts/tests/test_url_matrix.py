@@ -31,7 +31,9 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
                  ("timesheets", "department", "pk", "ts_department"), ("timesheets", "project", "pk", "ts_project"),
                  ("timesheets", "employee", "pk", "ts_employee"),
-                 ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token")]
+                 ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token"),
+                 ("reconciliation", "", "pk", "bank_account"), ("reconciliation", "", "statement", "bank_statement"),
+                 ("reconciliation", "", "match", "bank_match"), ("reconciliation", "", "period", "bank_period")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
 SKIP_NAMESPACES = {"admin", "api"}
@@ -156,7 +158,31 @@ def sample_objects(db, users, establishments):
         "intake_batch": _batch(point.establishment.company),
         "settlement": _settlement(point.establishment.company, users["Contador"]),
         **_work_time(point, users["Supervisor"]),
+        **_bank(point.establishment, users["Contador"]),
     }
+
+
+def _bank(establishment, accountant):
+    """A bank account of the main establishment with a statement, a proposed match and an open
+    period (reconciliation)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from reconciliation.models import BankAccount, BankLine, Match, MatchLine, Period, Statement
+
+    account = BankAccount.objects.create(company=establishment.company, establishment=establishment, bank="otro",
+                                         name="Corriente", number="100-1",
+                                         mapping={"date": "fecha", "amount": "monto", "date_format": "%Y-%m-%d"})
+    statement = Statement(account=account, file_name="e.csv", file_format="csv", state="invalid", uploaded_by=accountant)
+    statement.file.save("e.csv", ContentFile(b"fecha,monto\n"), save=False)
+    statement.save()
+    line = BankLine.objects.create(account=account, statement=statement, fingerprint="f1", date=datetime.date(2026, 11, 2),
+                                   amount=5, reference="R-1")
+    match = Match.objects.create(account=account, rule="reference", confidence=100)
+    MatchLine.objects.create(match=match, line=line)
+    period = Period.objects.create(account=account, start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 30))
+    return {"bank_account": account.pk, "bank_statement": statement.pk, "bank_match": match.pk, "bank_period": period.pk}
 
 
 def _work_time(point, manager):
@@ -400,6 +426,13 @@ POST_BODIES = {
     "payments:void": lambda o: {"reason": "Pago duplicado"},
     "accounts:role_grants": lambda o: {"grants": ["clientes:view", "clientes:export"]},
 }
+POST_BODIES["reconciliation:account_create"] = lambda o: {"name": "Ahorros", "bank": "agricola", "number": "200-9",
+                                                          "date_window_days": "3", "tolerance": "0", "opening_balance": "0"}
+POST_BODIES["reconciliation:period_create"] = lambda o: {"start": "2026-12-01", "end": "2026-12-31"}
+POST_BODIES["reconciliation:accept"] = lambda o: {"ids": [o["bank_match"]]}
+POST_BODIES["reconciliation:match_action"] = lambda o: {"do": "reject"}
+POST_BODIES["reconciliation:period_action"] = lambda o: {"do": "close"}
+POST_BODIES["reconciliation:mapping"] = lambda o: {"date": "Fecha", "amount": "Importe", "date_format": "%d/%m/%Y"}
 POST_BODIES["purchases:question"] = lambda o: {"reason": "Revisar con el proveedor"}
 POST_BODIES["purchases:notes"] = lambda o: {"notes": "Pagar el día 15"}
 POST_BODIES["purchases:mailbox"] = lambda o: {"host": "imap.empresa.test", "port": "993", "use_ssl": "on",
@@ -430,7 +463,9 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
                "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
-               "purchases:question", "purchases:notes", "purchases:mailbox", "dte:links_revoke",
+               "purchases:question", "purchases:notes", "purchases:mailbox", "reconciliation:account_create",
+               "reconciliation:period_create", "reconciliation:accept", "reconciliation:match_action",
+               "reconciliation:period_action", "reconciliation:mapping", "reconciliation:propose", "dte:links_revoke",
                *(f"timesheets:{k}_{v}" for k in ("department", "project", "employee") for v in ("create", "edit", "toggle"))}
 
 
@@ -577,3 +612,48 @@ def test_an_upload_touching_a_client_out_of_scope(users, establishments, client_
         assert job.status == "invalid" and job.errors[0][:2] == [2, "numero_documento"]
     if not may_change:
         assert (beto.email, beto.credit_limit) == ("beto@example.com", 0)
+
+
+@pytest.mark.django_db
+def test_reconciliation_of_another_establishment_is_404(users, establishments, sample_objects, client_as, make_user):
+    """A branch accountant (a role bound to its establishments, with the accountant's grants)
+    reaches its own branch's bank account and gets 404 on the main establishment's: its pages,
+    its statement, match and period, and every write; nothing is written. The outsider gets 403."""
+    from accounts.services import user_assign_locations
+    from core.models import AuditEntry
+    from reconciliation.models import BankAccount, Match, Period
+
+    role = Role.objects.create(name="Contador de sucursal", company_wide=False)
+    for module, action in (("reportes", "view"), ("documentos", "edit")):
+        role.permissions.create(module=module, action=action)
+    branch_user = make_user("contador_sucursal")
+    branch_user.role = role
+    branch_user.save()
+    user_assign_locations(user=branch_user, establishments=[establishments["branch"]], points_of_sale=[],
+                          acting_user=users["Administrador"])
+    own = BankAccount.objects.create(company=establishments["branch"].company, establishment=establishments["branch"],
+                                     bank="otro", name="Sucursal", number="300-1")
+    web = client_as(branch_user)
+    o = sample_objects
+    assert web.get(f"/conciliacion/cuentas/{own.pk}/").status_code == 200
+    listed = web.get("/conciliacion/").content.decode()
+    assert "300-1" in listed and "100-1" not in listed
+    gets = [f"/conciliacion/cuentas/{o['bank_account']}/", f"/conciliacion/cuentas/{o['bank_account']}/conciliar/",
+            f"/conciliacion/cuentas/{o['bank_account']}/columnas/", f"/conciliacion/extractos/{o['bank_statement']}/",
+            f"/conciliacion/periodos/{o['bank_period']}/"]
+    posts = [(f"/conciliacion/cuentas/{o['bank_account']}/proponer/", {}),
+             (f"/conciliacion/cuentas/{o['bank_account']}/aceptar/", {"ids": [o["bank_match"]]}),
+             (f"/conciliacion/conciliaciones/{o['bank_match']}/", {"do": "reject"}),
+             (f"/conciliacion/periodos/{o['bank_period']}/estado/", {"do": "close"}),
+             (f"/conciliacion/extractos/{o['bank_statement']}/aplicar/", {})]
+    outsider = client_as(users["outsider"])
+    audits = AuditEntry.objects.count()
+    for path in gets:
+        assert web.get(path).status_code == 404, path
+        assert outsider.get(path).status_code == 403, path
+    for path, body in posts:
+        assert web.post(path, body).status_code == 404, path
+        assert outsider.post(path, body).status_code == 403, path
+    assert AuditEntry.objects.count() == audits
+    assert Match.objects.get(pk=o["bank_match"]).state == "proposed"
+    assert Period.objects.get(pk=o["bank_period"]).state == "open"

@@ -227,3 +227,64 @@ def test_the_liquidations_through_the_api(api_as, make_key, establishments, part
     refused = rep.post("/api/v1/documentos/", {"tipo_dte": "09", "point_of_sale": pos.pk,
                                                "client": parties["taxpayer"].pk, "lines": []}, format="json")
     assert refused.status_code in (400, 403) and not Document.objects.filter(tipo_dte="09", created_by__role__name="Vendedor").exists()
+
+
+@pytest.mark.parametrize("generation", ["2023", "2026"])
+def test_a_donation_through_the_api(generation, api_as, make_key, establishments, parties, signing_company):
+    """A Supervisor's key issues a Comprobante de Donación (15) as the editor does: each line says
+    what is donated (CAT-026) and a good its depreciation, the donatario's qualification is the
+    associated document (sv-tax-facts-2.md §6); the autouse fixture validates it against MH's
+    fe-cd-v1 / fe-cd-v2. The same Idempotency-Key gives the first answer and one document; a
+    Vendedor's key may not issue it; without the associated document it stays a draft."""
+    import datetime
+
+    from dte import jsonio
+    from dte.models import SchemaGeneration
+
+    if generation == "2026":
+        SchemaGeneration.objects.create(kind="15", generation="2026",
+                                        effective_from=timezone.now() - datetime.timedelta(hours=1))
+    pos = establishments["pos"]["M001P001"]
+    supervisor = api_as(make_key("Supervisor")[1])
+    qualification = {"codDocAsociado": 1, "descDocumento": "Acuerdo 123/2025",
+                     "detalleDocumento": "Calificación como donatario, LISR art. 6"}
+    body = {"tipo_dte": "15", "point_of_sale": pos.pk, "client": parties["consumer"].pk, "issue": True,
+            "extra": {"otrosDocumentos": [qualification]},
+            "lines": [{"description": "Donación en efectivo", "quantity": "1", "unit_price": "250.00", "unit": 99,
+                       "extra": {"tipoDonacion": 1}},
+                      {"description": "Computadora portátil usada", "quantity": "3", "unit_price": "400.00",
+                       "unit": 59, "extra": {"tipoDonacion": 2, "depreciacion": "150.25"}},
+                      {"description": "Horas de asesoría", "quantity": "10", "unit_price": "12.50", "unit": 99,
+                       "extra": {"tipoDonacion": 3}}]}
+    first = supervisor.post("/api/v1/documentos/", body, format="json", HTTP_IDEMPOTENCY_KEY="donacion-1")
+    assert first.status_code == 201, first.json()
+    again = supervisor.post("/api/v1/documentos/", body, format="json", HTTP_IDEMPOTENCY_KEY="donacion-1")
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Document.objects.filter(tipo_dte="15").count() == 1
+    doc = Document.objects.get(pk=first.json()["id"])
+    assert (doc.status, doc.generation) == (GovStatus.PENDING, generation)
+    # 250 + (3 × 400 − 150.25) + 10 × 12.50 = 250 + 1049.75 + 125 = 1424.75, no IVA
+    assert Decimal(first.json()["total_to_pay"]) == Decimal("1424.75") and Decimal(first.json()["total_iva"]) == 0
+    payload = jsonio.loads(doc.payload)
+    assert payload["otrosDocumentos"] == [qualification]
+    items = payload["cuerpoDocumento"]
+    assert [(i["tipoDonacion"], i["valor"]) for i in items] == [
+        (1, Decimal("250")), (2, Decimal("1049.75")), (3, Decimal("125"))]
+    donor = payload["donante"] if generation == "2023" else payload["receptor"]
+    assert donor["nombre"] == parties["consumer"].name
+    depreciation = "depreciacion" if generation == "2023" else "tipoDepreciacion"
+    assert items[1][depreciation] == Decimal("150.25")
+    assert AuditEntry.objects.filter(action="issue", object_id=str(doc.pk)).exists()
+    # Two associated documents: the editor keeps one, so the API says so.
+    two = supervisor.post("/api/v1/documentos/", {**body, "extra": {"otrosDocumentos": [qualification] * 2}},
+                          format="json")
+    assert two.status_code == 400 and two.json()["field"] == "extra.otrosDocumentos"
+    # Without its associated document MH refuses a CD: the draft stays, with the reason.
+    bare = supervisor.post("/api/v1/documentos/", {**body, "extra": {}}, format="json")
+    assert bare.status_code in (400, 422), bare.json()
+    assert "documento asociado" in bare.content.decode()
+    assert Document.objects.filter(tipo_dte="15").exclude(status=GovStatus.DRAFT).count() == 1
+    rep = api_as(make_key("Vendedor", establishments=[establishments["main"]], points_of_sale=[pos])[1])
+    refused = rep.post("/api/v1/documentos/", body, format="json")
+    assert refused.status_code in (400, 403)
+    assert not Document.objects.filter(tipo_dte="15", created_by__role__name="Vendedor").exists()

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -51,6 +51,22 @@ LIST_FILTERS = [
     OpenApiParameter("antes", str, description=_("Cursor: el «next» de la página anterior.")),
     OpenApiParameter("limite", int, description=_("Documentos por página (hasta 200).")), LANGUAGE]
 
+CREATE_EXAMPLES = [
+    OpenApiExample("Factura", request_only=True, value={
+        "tipo_dte": "01", "point_of_sale": 1, "client": 7, "issue": True, "lines": [{"product": 12, "quantity": "2"}]}),
+    # A Comprobante de Donación (15; sv-tax-facts-2.md §6): the donor is the client; each line says
+    # what is donated (CAT-026) and a donated good its depreciation; the donatario's qualification is
+    # its associated document (CAT-021). Issued by the roles that issue 15 (Supervisor, Administrador).
+    OpenApiExample("Comprobante de donación", request_only=True, value={
+        "tipo_dte": "15", "point_of_sale": 1, "client": 7, "issue": True,
+        "extra": {"otrosDocumentos": [{"codDocAsociado": 1, "descDocumento": "Acuerdo 123/2025",
+                                       "detalleDocumento": "Calificación como donatario, LISR art. 6"}]},
+        "lines": [{"description": "Donación en efectivo", "quantity": "1", "unit_price": "250.00", "unit": 99,
+                   "extra": {"tipoDonacion": 1}},
+                  {"description": "Computadora portátil usada", "quantity": "3", "unit_price": "400.00", "unit": 59,
+                   "extra": {"tipoDonacion": 2, "depreciacion": "150.25"}}]}),
+]
+
 ISSUE_ERRORS = {409: OpenApiResponse(NeedsPersonSerializer, description=_(
     "Casos especiales por confirmar (confirmation_required) o esperando a un supervisor (approval_required): "
     "el documento sigue en borrador; «links» dice dónde decide una persona."))}
@@ -84,6 +100,7 @@ class DocumentListView(ApiView):
                          "next": following, "counts": counts})
 
     @extend_schema(operation_id="documents_create", request=DocumentCreateSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
+                   examples=CREATE_EXAMPLES,
                    responses={201: DocumentSerializer, **errors(400, 422), **ISSUE_ERRORS}, tags=["documentos"],
                    description=_("Crea un borrador; con «issue»: true lo emite en la misma llamada (201 con el documento "
                                  "emitido, sin sus líneas ni su historia: «links.self» las tiene; si no se puede emitir, "

@@ -266,3 +266,59 @@ def test_one_cashier_one_document_and_mh_down_the_till_goes_into_contingency(wir
     _accepted_once(wired, sealed)
     event = Event.objects.get(period=period, state=EventState.SEALED)
     assert [i["codigoGeneracion"] for i in jsonio.loads(event.payload)["detalleDTE"]] == [doc.codigo_generacion]
+
+
+def test_a_retorno_signed_during_an_outage_is_listed_then_sent_after_the_events_seal(wired, make_draft, issuer, parties,
+                                                                                    users):
+    """v2.0 allows the Evento de Retorno in contingency (facts §5): signed offline (tipoOperacion 2),
+    listed as tipoDoc "18" in a v4 Evento de Contingencia of its point of sale, and sent only once
+    govsim sealed that event (govsim refuses a contingency retorno no sealed event lists)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.models import Establishment
+    from contingency.models import ReturnListing
+    from dte import events
+    from dte.models import EventState as MHEventState
+    from dte.models import MHEvent, SchemaGeneration
+
+    supervisor = users["Supervisor"]
+    factura = document_issue(document=make_draft("01", [line("Silla", "2", "113.00")], client=parties["consumer"]),
+                             acting_user=issuer)
+    until(lambda: Document.objects.get(pk=factura.pk).status == GovStatus.SEALED, "la factura sellada")
+    factura = Document.objects.get(pk=factura.pk)
+    SchemaGeneration.objects.create(kind="retorno", generation="2026",
+                                    effective_from=timezone.now() - datetime.timedelta(hours=1))
+    matriz = Establishment.objects.get(cod_estable_mh="M001")
+    period = period_open(company=issuer_company(issuer), establishment=matriz, tipo=3, acting_user=supervisor,
+                         end_automatically=False)
+    offline_sale = _factura(make_draft, issuer)
+    retorno = events.return_request(document=factura, acting_user=users["Contador"], reason="Silla devuelta",
+                                    returned=[{"numItem": 1, "quantity": 1}])
+    ident = jsonio.loads(retorno.payload)["identificacion"]
+    assert (ident["tipoModelo"], ident["tipoOperacion"], ident["tipoContingencia"]) == (2, 2, 3)
+    time.sleep(1.5)
+    assert MHEvent.objects.get(pk=retorno.pk).state == MHEventState.PENDING  # held while the outage lasts
+    assert ledger(wired, retorno.codigo_generacion)["accepted"] == 0
+    period_end(period=period, acting_user=supervisor)
+    def settled():
+        return MHEvent.objects.get(pk=retorno.pk).state in (MHEventState.ACCEPTED, MHEventState.REJECTED)
+
+    deadline = time.monotonic() + 90
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    state = MHEvent.objects.get(pk=retorno.pk)
+    note = (state.state, state.released_at, state.answer, Period.objects.get(pk=period.pk).last_error,
+            list(Event.objects.filter(period=period).values_list("state", "last_error", "payload")))
+    assert state.state == MHEventState.ACCEPTED, note
+    _all_sealed([offline_sale])
+    listing = ReturnListing.objects.get(mh_event=retorno)
+    body = jsonio.loads(listing.event.payload)
+    assert body["identificacion"]["version"] == 4  # the retorno's generation: v2.0's contingency event
+    assert body["detalleDTE"] == [{"noItem": 1, "codigoGeneracion": retorno.codigo_generacion, "tipoDoc": "18"}]
+    assert listing.event.state == EventState.SEALED and listing.event.sealed_at <= MHEvent.objects.get(
+        pk=retorno.pk).last_attempt_at
+    assert ledger(wired, retorno.codigo_generacion)["accepted"] == 1
+    assert MHEvent.objects.get(pk=retorno.pk).sello_recibido
+    until(lambda: Period.objects.get(pk=period.pk).completed_at, "periodo completo")

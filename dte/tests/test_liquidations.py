@@ -178,3 +178,50 @@ def test_both_liquidations_are_invalidated_in_their_generation(generation, make_
     event = io.loads(record.payload)
     assert event["documento"]["numDocumento"] == "06142803901121"
     assert event["identificacion"]["version"] == (2 if generation == "2023" else 3)
+
+
+# Invalidation deadlines of 08 and 09, counted by hand on the calendar. v2.0 (Manual Funcional v2.0,
+# sv-tax-facts-2.md §2 [D]; the Normativa digest agrees for CL and DCL): until 23:59:59 of the 10th
+# business day of the month after the seal. 2023 manual (facts §6): like every type but FE/FEX, until
+# 23:59:59 of the day after the seal.
+DEADLINE_CASES = [
+    # Month-end: sealed Friday 31-07-2026 18:00. August 2026: Sat 1, Mon 3 (1), 4 (2), 5 (3), Thu 6
+    # holiday (Fiestas Agostinas), 7 (4), 10-14 (5-9), Mon 17 (10).
+    ("08", "2026", (2026, 7, 31, 18, 0), (2026, 8, 17)),
+    ("09", "2026", (2026, 7, 31, 18, 0), (2026, 8, 17)),
+    # December → January: sealed 15-12-2026. January 2027: Fri 1 holiday, 4-8 (1-5), 11-15 (6-10).
+    ("08", "2026", (2026, 12, 15, 9, 30), (2027, 1, 15)),
+    ("09", "2026", (2026, 12, 15, 9, 30), (2027, 1, 15)),
+    # Sealed on the last second of January: February 2026 begins on Sunday; 2-6 (1-5), 9-13 (6-10).
+    ("09", "2026", (2026, 1, 31, 23, 59, 59), (2026, 2, 13)),
+    # 2023: the next day, across the year too.
+    ("08", "2023", (2026, 7, 31, 18, 0), (2026, 8, 1)),
+    ("09", "2023", (2026, 12, 31, 22, 0), (2027, 1, 1)),
+]
+
+
+@pytest.mark.parametrize(("tipo", "gen", "sealed", "last_day"), DEADLINE_CASES)
+def test_liquidation_invalidation_deadlines_by_generation(tipo, gen, sealed, last_day, make_draft, issuer, parties):
+    from zoneinfo import ZoneInfo
+
+    from dte.invalidation import deadline, problems
+    from dte.models import Document, InvalidationType
+    from govsim.deadlines import invalidation_deadline as govsim_deadline
+
+    sv = ZoneInfo("America/El_Salvador")
+    if gen == "2026":
+        SchemaGeneration.objects.create(kind="*", generation="2026",
+                                        effective_from=timezone.now() - datetime.timedelta(hours=1))
+    draft = (make_draft("08", [liquidated(UUID_A, gravada="10.00")], client=parties["taxpayer"]) if tipo == "08"
+             else make_draft("09", [], client=parties["taxpayer"], extra=settlement()))
+    doc = _sealed(document_issue(document=draft, acting_user=issuer))
+    assert (doc.tipo_dte, doc.generation) == (tipo, gen)
+    Document.objects.filter(pk=doc.pk).update(processed_at=datetime.datetime(*sealed, tzinfo=sv))
+    doc = Document.objects.get(pk=doc.pk)
+    last = datetime.datetime(*last_day, 23, 59, 59, tzinfo=sv)
+    assert deadline(doc) == last
+    assert govsim_deadline(tipo, doc.version, doc.processed_at) == last  # MH's simulator agrees
+    on_time = problems(doc, tipo=InvalidationType.RESCIND, now=last)
+    assert not [p for p in on_time if "plazo" in p]
+    late = problems(doc, tipo=InvalidationType.RESCIND, now=last + datetime.timedelta(seconds=1))
+    assert [p for p in late if "plazo" in p and last.strftime("%d/%m/%Y") in p]

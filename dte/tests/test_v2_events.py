@@ -183,3 +183,132 @@ def test_the_events_list_reads_in_a_fixed_number_of_queries(factura, client_as, 
     with django_assert_max_num_queries(12):
         page = accountant.get(reverse("dte:events")).content.decode()
     assert page.count("Evento de operaciones especiales") == 3 and factura.numero_control in page
+
+
+def test_one_retorno_covers_several_facturas_of_the_same_client(factura, make_draft, issuer, parties, users):
+    """Up to 50 documents of one type, point of sale and counterparty (sv-tax-facts-2.md §2); each
+    document's share is what its lines take off it, and each is held to its own remainder."""
+    _v2026("retorno")
+    # A second Factura to Ana López: 3 lamps at 22.60 = 67.80
+    second = _sealed(document_issue(document=make_draft("01", [line("Lámpara", "3", "22.60", code="LAMP-1")],
+                                                        client=parties["consumer"]), acting_user=issuer))
+    record = events.return_request(document=factura, documents=[factura, second], acting_user=users["Contador"],
+                                   reason="Devolución de varias compras",
+                                   returned=[{"numItem": 1, "quantity": 1},
+                                             {"numItem": 1, "quantity": 2, "document": second.pk}])
+    body = jsonio.loads(record.payload)
+    assert [r["codigoGeneracion"] for r in body["documentoRelacionado"]] == [factura.codigo_generacion,
+                                                                            second.codigo_generacion]
+    assert [(i["codigoGeneracion"], i["ventaGravada"]) for i in body["cuerpoDocumento"]] == [
+        (factura.codigo_generacion, Decimal("113")), (second.codigo_generacion, Decimal("45.2"))]
+    # 113.00 + 2 × 22.60 = 113.00 + 45.20 = 158.20; IVA inside 13.00 + 45.20 × 13/113 = 13.00 + 5.20 = 18.20
+    assert body["resumen"]["montoTotalOperacion"] == Decimal("158.2") and body["resumen"]["totalIva"] == Decimal("18.2")
+    assert record.total == Decimal("158.20")
+    assert {s.document_id: s.amount for s in record.covered.all()} == {factura.pk: Decimal("113.00"),
+                                                                        second.pk: Decimal("45.20")}
+    # What is left: 226.00 − 113.00 = 113.00 on the first, 67.80 − 45.20 = 22.60 on the second.
+    assert events.returned_so_far(factura) == Decimal("113.00") and events.returned_so_far(second) == Decimal("45.20")
+    with pytest.raises(ValidationError, match="sumarían más que el documento DTE-01"):
+        events.return_request(document=factura, documents=[factura, second], acting_user=users["Contador"],
+                              returned=[{"numItem": 1, "quantity": 1}, {"numItem": 1, "quantity": 2, "document": second.pk}])
+    # Both are blocked from invalidation while the retorno is in force.
+    for doc in (factura, second):
+        assert any(record.codigo_generacion in p for p in invalidation_problems(doc, tipo=InvalidationType.RESCIND))
+    # Audited on each document it reduces.
+    from core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="return", object_id__in=[str(factura.pk), str(second.pk)]).count() == 2
+
+
+def test_a_retorno_covers_only_documents_of_one_client_type_and_point(factura, make_draft, issuer, parties, users):
+    _v2026("retorno")
+    other_client = _sealed(document_issue(document=make_draft("01", [line("Silla", "1", "113.00")],
+                                                              client=parties["taxpayer"]), acting_user=issuer))
+    with pytest.raises(ValidationError, match="emitidos a la misma persona"):
+        events.return_request(document=factura, documents=[factura, other_client], acting_user=users["Contador"],
+                              returned=[{"numItem": 1, "quantity": 1}, {"numItem": 1, "quantity": 1,
+                                                                        "document": other_client.pk}])
+    with pytest.raises(ValidationError, match="no es uno de los que cubre"):
+        events.return_request(document=factura, acting_user=users["Contador"],
+                              returned=[{"numItem": 1, "quantity": 1, "document": other_client.pk}])
+    with pytest.raises(ValidationError, match="hasta 50 documentos"):
+        events.return_request(document=factura, documents=[factura, *_fake_many(factura, 50)],
+                              acting_user=users["Contador"], returned=[{"numItem": 1, "quantity": 1}])
+    assert not MHEvent.objects.exists()
+
+
+def _fake_many(doc, n):
+    """n sealed copies of ``doc`` (other codes and numbers), for the 50-document limit."""
+    import uuid
+
+    copies = []
+    for k in range(n):
+        copy = Document.objects.get(pk=doc.pk)
+        copy.pk = None
+        copy.codigo_generacion = str(uuid.uuid4()).upper()
+        copy.numero_control = f"DTE-01-M001P001-{900000000000000 + k:015d}"
+        copy.save()
+        copies.append(copy)
+    return copies
+
+
+def test_a_retorno_in_contingency_is_signed_offline_and_held(factura, users, establishments, signing_company):
+    """While an outage covers the point of sale the retorno is signed as a contingency document
+    (tipoModelo 2, tipoOperacion 2, the outage's type and reason; facts §5: v2.0 allows it) and
+    not sent: contingency lists it and releases it once its event is sealed."""
+    from unittest import mock
+
+    from dte.models import OfflineScope
+
+    _v2026("retorno")
+    period = OfflineScope.objects.create(company=signing_company, tipo=5, motivo="Corte de internet en la sucursal",
+                                         started_at=timezone.now(), opened_by=users["Administrador"],
+                                         point_of_sale=establishments["pos"]["M001P001"])
+    with mock.patch("dte.events.enqueue_on_commit") as queued:
+        record = events.return_request(document=factura, acting_user=users["Contador"],
+                                       returned=[{"numItem": 1, "quantity": 1}])
+        ident = jsonio.loads(record.payload)["identificacion"]
+        assert (ident["tipoModelo"], ident["tipoOperacion"], ident["tipoContingencia"], ident["motivoContin"]) == (
+            2, 2, 5, "Corte de internet en la sucursal")
+        assert record.contingency_period == period and record.released_at is None and not queued.called
+        assert list(events.held_returns(period)) == [record]
+        assert events.send(record.pk) is True  # held: nothing is sent, nothing moves
+        assert MHEvent.objects.get(pk=record.pk).state == EventState.PENDING and not record.attempts
+        assert events.release_held_returns([record.pk]) == 1 and queued.call_count == 1
+        assert events.release_held_returns([record.pk]) == 0  # once
+        # Its message lost: the contingency tick queues it again after 5 minutes, not before.
+        released = MHEvent.objects.get(pk=record.pk).released_at
+        assert events.resend_stalled_returns(period, now=released + datetime.timedelta(minutes=4)) == 0
+        assert events.resend_stalled_returns(period, now=released + datetime.timedelta(minutes=6)) == 1
+        assert queued.call_count == 2
+    assert MHEvent.objects.get(pk=record.pk).released_at is not None
+
+
+def test_the_return_page_offers_the_clients_other_facturas(factura, make_draft, issuer, parties, client_as, users):
+    """The page lists the same client's other sealed Facturas of that point of sale; quantities
+    typed against them make one retorno covering each (not another client's, not a pending one)."""
+    from django.urls import reverse
+
+    _v2026("retorno")
+    second = _sealed(document_issue(document=make_draft("01", [line("Lámpara", "3", "22.60")],
+                                                        client=parties["consumer"]), acting_user=issuer))
+    stranger = _sealed(document_issue(document=make_draft("01", [line("Mesa", "1", "50.00")],
+                                                          client=parties["taxpayer"]), acting_user=issuer))
+    pending = document_issue(document=make_draft("01", [line("Mesa", "1", "50.00")], client=parties["consumer"]),
+                             acting_user=issuer)
+    url = reverse("dte:return_new", args=[factura.pk])
+    accountant = client_as(users["Contador"])
+    page = accountant.get(url).content.decode()
+    assert f'id="companion-{second.pk}"' in page and second.numero_control in page
+    assert stranger.numero_control not in page and pending.numero_control not in page
+    bad = accountant.post(url, {"qty-1": "1", f"qty-{second.pk}-1": "dos"}).content.decode()
+    assert f"{second.numero_control}, línea 1, cantidad devuelta: «dos» no es un número." in bad
+    response = accountant.post(url, {"qty-1": "1", f"qty-{second.pk}-1": "2", "reason": "Devolución conjunta"})
+    assert response.status_code == 302
+    record = MHEvent.objects.get()
+    # 113.00 + 2 × 22.60 = 158.20
+    assert record.total == Decimal("158.20")
+    assert sorted(record.covered.values_list("document_id", "amount")) == sorted(
+        [(factura.pk, Decimal("113.00")), (second.pk, Decimal("45.20"))])
+    listing = accountant.get(reverse("dte:events")).content.decode()
+    assert record.codigo_generacion in listing and "y 1 documento más" in listing  # one row, naming the first

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from core.models import StateChange
 from core.modules import Action
 from core.text import clean_data
 from dte import events, jsonio, selectors
-from dte.models import MH_EVENT_MACHINE, EventKind, MHEvent
+from dte.models import MH_EVENT_MACHINE, EventKind, GovStatus, MHEvent, MHEventDocument
 
 SPECIAL_ROWS = 8  # blank rows the form offers; more lines, another event
 ROW_FIELDS = ("tipoDocumento", "docDel", "docAl", "numDocumento", "fechaEmision", "cantidad", "descripcion",
@@ -39,9 +39,12 @@ def _blocked(kind):
 @module_required(Module.DOCUMENTOS, Action.INVALIDATE)
 def event_list(request):
     documents = selectors.documents_for_user(user=request.user).values("pk")
-    rows = MHEvent.objects.filter(Q(kind=EventKind.RETURN, document__in=documents)
+    rows = MHEvent.objects.filter(Q(kind=EventKind.RETURN, covered__document__in=documents)
                                   | (Q(kind=EventKind.SPECIAL) if request.user.company_wide else Q(pk__in=[])))
-    rows = list(rows.select_related("document", "created_by")[:200])
+    # How many documents each retorno covers (the page names the first and counts the others).
+    covers = (MHEventDocument.objects.filter(event=OuterRef("pk")).values("event").annotate(n=Count("pk")).values("n"))
+    rows = list(rows.distinct().annotate(covers=Subquery(covers, output_field=IntegerField()))
+                .select_related("document", "created_by")[:200])
     # Every row's moves in one query (the machine's history rows name the model and the id).
     moves = {}
     for move in StateChange.objects.filter(model=MH_EVENT_MACHINE.model._meta.label_lower,
@@ -52,40 +55,74 @@ def event_list(request):
     return render(request, "dte/events.html", {"events": rows, "may_report": request.user.company_wide})
 
 
+def _companions(user, doc):
+    """Other documents one retorno may cover with ``doc`` (sv-tax-facts-2.md §2): sealed, of its
+    type, from its point of sale, to the same client, within the 3 months; within the person's
+    establishments. A document without a client (an unnamed consumer, an FSE's seller) goes alone."""
+    if not doc.client_id or doc.tipo_dte not in events.RETURNABLE_TYPES:
+        return []
+    since = timezone.now() - datetime.timedelta(days=93)
+    rows = (selectors.documents_for_user(user=user).filter(
+        tipo_dte=doc.tipo_dte, status=GovStatus.SEALED, point_of_sale_id=doc.point_of_sale_id, client_id=doc.client_id,
+        processed_at__gte=since).exclude(pk=doc.pk).order_by("-processed_at", "-pk")[:events.MAX_RETURN_DOCUMENTS - 1])
+    return [d for d in rows if not events.return_problems(d)]
+
+
+def _quantity(raw, label, errors):
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        errors.append(_("%(l)s, cantidad devuelta: «%(v)s» no es un número.") % {"l": label, "v": raw[:20]})
+        return None
+
+
 @module_required(Module.DOCUMENTOS, Action.INVALIDATE)
 def return_new(request, pk):
     doc = get_object_or_404(selectors.documents_for_user(user=request.user).select_related(
         "company", "establishment", "point_of_sale"), pk=pk)
     items = jsonio.loads(doc.payload).get("cuerpoDocumento") or [] if doc.payload else []
+    companions = _companions(request.user, doc) if doc.status == GovStatus.SEALED else []
+    for other in companions:
+        other.items = jsonio.loads(other.payload).get("cuerpoDocumento") or []
     errors, values = [], {}
     if request.method == "POST":
         post = clean_data(request.POST)
-        returned = []
+        returned, covered = [], [doc]
         for item in items:
             raw = post.get(f"qty-{item['numItem']}", "").strip().replace(",", "")
             values[str(item["numItem"])] = raw
-            if not raw:
-                continue
-            try:
-                quantity = Decimal(raw)
-            except InvalidOperation:
-                errors.append(_("Línea %(n)s, cantidad devuelta: «%(v)s» no es un número.") % {"n": item["numItem"],
-                                                                                             "v": raw[:20]})
-                continue
+            quantity = _quantity(raw, _("Línea %(n)s") % {"n": item["numItem"]}, errors) if raw else None
             if quantity:
                 returned.append({"numItem": item["numItem"], "quantity": quantity})
+        for other in companions:  # the same client's other documents this retorno also reduces
+            for item in other.items:
+                key = f"qty-{other.pk}-{item['numItem']}"
+                raw = post.get(key, "").strip().replace(",", "")
+                values[key] = raw
+                label = _("%(d)s, línea %(n)s") % {"d": other.numero_control, "n": item["numItem"]}
+                quantity = _quantity(raw, label, errors) if raw else None
+                if quantity:
+                    returned.append({"numItem": item["numItem"], "quantity": quantity, "document": other.pk})
+                    if other not in covered:
+                        covered.append(other)
         if not errors:
             try:
-                record = events.return_request(document=doc, acting_user=request.user, returned=returned,
-                                               reason=post.get("reason", "").strip()[:500])
-                messages.success(request, _("Evento de retorno firmado y enviado a MH: %(c)s.") % {
-                    "c": record.codigo_generacion})
+                record = events.return_request(document=doc, documents=covered, acting_user=request.user,
+                                               returned=returned, reason=post.get("reason", "").strip()[:500])
+                if record.contingency_period_id:
+                    messages.success(request, _("Evento de retorno firmado en contingencia: %(c)s. Se enviará a MH "
+                                                "cuando el evento de contingencia que lo lista esté sellado.") % {
+                        "c": record.codigo_generacion})
+                else:
+                    messages.success(request, _("Evento de retorno firmado y enviado a MH: %(c)s.") % {
+                        "c": record.codigo_generacion})
                 return redirect("dte:events")
             except ValidationError as exc:
                 errors += exc.messages
     blocking = _blocked(EventKind.RETURN) + events.return_problems(doc)
     return render(request, "dte/return_new.html", {
         "doc": doc, "items": items, "errors": errors, "values": values, "blocking": blocking,
+        "companions": companions,
         "left": events.document_worth(doc) - events.returned_so_far(doc) if doc.payload else None,
         "deadline": events.return_deadline(doc) if doc.processed_at else None})
 

@@ -336,3 +336,64 @@ def test_every_document_of_the_set_is_flagged_out_of_the_books(started, catalogu
     assert not sale.is_authorisation_test
     in_books = set(documents_in_scope(users["Contador"]).values_list("pk", flat=True))
     assert sale.pk in in_books and not in_books & set(made.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("generation", ["2023", "2026"])
+def test_donations_are_generated_too(generation, requirements, catalogue, admin_user, signing_company):
+    """15 (sv-tax-facts-2.md §6) joins the test set: the company as donatario, a client as donor,
+    cash in every donation and by turns a donated good with its depreciation and donated service
+    hours (CAT-026 1/2/3), the qualification as associated document; a foreign donor every fifth.
+    The catalogue's goods: one chair at 113.00; donors by name: Ana López, Distribuidora Central,
+    Gran Almacén (Importadora Maya is foreign)."""
+    import datetime
+
+    from dte.models import SchemaGeneration
+
+    if generation == "2026":
+        SchemaGeneration.objects.create(kind="*", generation="2026",
+                                        effective_from=timezone.now() - datetime.timedelta(hours=1))
+    run = run_start(company=signing_company, codes=["15"], acting_user=admin_user)
+    _steps(run)
+    run.refresh_from_db()
+    assert run.state == RunState.RUNNING, run.error
+    docs = _docs(run, "15")
+    assert len(docs) >= 5 and all(d.generation == generation for d in docs)
+    bodies = [_body(d) for d in docs]
+    donor_key = "donante" if generation == "2023" else "receptor"
+    depreciation_key = "depreciacion" if generation == "2023" else "tipoDepreciacion"
+
+    def items(b):
+        return [(i["tipoDonacion"], Decimal(str(i[depreciation_key])), Decimal(str(i["valor"])))
+                for i in b["cuerpoDocumento"]]
+
+    # n=0: cash 50.00; the chair less 25 % = 113.00 − 28.25 = 84.75 → 134.75
+    assert items(bodies[0]) == [(1, 0, Decimal("50")), (2, Decimal("28.25"), Decimal("84.75"))]
+    assert Decimal(str(bodies[0]["resumen"]["valorTotal"])) == Decimal("134.75")
+    assert bodies[0][donor_key]["nombre"] == "Ana López"
+    # n=1: cash 75.00; 2 chairs, no depreciation, 226.00; 3 hours at 15.00 = 45.00 → 346.00
+    assert items(bodies[1]) == [(1, 0, Decimal("75")), (2, 0, Decimal("226")), (3, 0, Decimal("45"))]
+    assert Decimal(str(bodies[1]["resumen"]["valorTotal"])) == Decimal("346.00")
+    # n=2: cash 100.00; 4 hours, 60.00 → 160.00; only the cash is paid
+    assert items(bodies[2]) == [(1, 0, Decimal("100")), (3, 0, Decimal("60"))]
+    assert bodies[2]["resumen"]["pagos"][0]["montoPago"] == 100
+    # n=4: the foreign donor, without address nor activity
+    assert bodies[4][donor_key]["nombre"] == "Importadora Maya" and bodies[4][donor_key]["direccion"] is None
+    assert all(b["otrosDocumentos"][0]["codDocAsociado"] == 1 for b in bodies)
+    # The contingency part does not take donations (MH refuses 15 in contingency, facts §5).
+    assert not Document.objects.filter(authorisation_test__run=run, authorisation_test__purpose=Purpose.CONTINGENCY,
+                                       tipo_dte="15").exists()
+
+
+def test_a_donation_needs_a_donor_in_the_catalogue(requirements, admin_user, signing_company, establishments, products):
+    with pytest.raises(ValidationError, match="cliente donante"):
+        run_start(company=signing_company, codes=["15"], acting_user=admin_user)
+
+
+def test_every_document_type_mh_tests_is_offered_now(requirements):
+    """With donations generated, the page offers every DTE type of MH's list (the browser test
+    sees #item-15 enabled)."""
+    from onboarding.selectors import offers
+
+    dte_offers = {o.code: o.available for o in offers() if o.requirement.kind == "dte"}
+    assert dte_offers["15"] is True and dte_offers["08"] is True and dte_offers["09"] is True
+    assert all(dte_offers.values()), dte_offers

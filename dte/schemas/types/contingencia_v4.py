@@ -8,6 +8,9 @@ FILE = "contingencia-schema-v4.json"
 KIND, VERSION = "contingencia", 4
 MAX_DOCUMENTS = 1000
 CONTINGENCY_TYPES = ["01", "03", "04", "05", "06", "07", "11", "14"]
+# What an event lists: those DTEs and the Evento de Retorno (18), which v2.0 allows in contingency
+# (facts §5; MH's own contingencia-schema-v4 leaves tipoDoc a free string).
+LISTED_TYPES = [*CONTINGENCY_TYPES, "18"]
 
 
 def schema():
@@ -33,7 +36,7 @@ def schema():
         }),
         "detalleDTE": array(obj({
             "noItem": integer(minimum=1, maximum=MAX_DOCUMENTS),
-            "tipoDoc": string(enum=CONTINGENCY_TYPES),
+            "tipoDoc": string(enum=LISTED_TYPES),
             "codigoGeneracion": string(36, 36, pattern=UUID),
         }), min_items=1, max_items=MAX_DOCUMENTS),
         "motivo": obj({

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dte', '0031_establishment_status_index'),
+        ('dte', '0032_mh_event_documents_and_contingency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
