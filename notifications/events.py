@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from bulk.models import ImportJob, ImportStatus
 from contingency import selectors as contingency_selectors
 from core import formats
-from core.models import StateChange as MoveRow
 from core.fiscal import GovStatus
+from core.models import StateChange as MoveRow
 from dte.models import ArchiveJob, CaseState, OfflineScope, SpecialCase, StatusChange
 from dte.models import Delivery as EmailDelivery
 from notifications.models import Kind
