@@ -62,8 +62,8 @@ def _place(document):
 def document_status_changed(document, from_status, to_status, track):
     """dte.hooks status observer, inside the transaction of the move."""
     kind = DOC_KINDS.get(to_status) if track == "gov" else None
-    if kind is None:
-        return
+    if kind is None or getattr(document, "is_authorisation_test", False):
+        return  # MH's authorisation test set (onboarding) reports its own progress
     # A rejected document may be corrected and rejected again: the n-th rejection is its own event
     # (the history row of this move is already written, so it counts itself).
     n = StatusChange.objects.filter(document_id=document.pk, track="gov", to_status=to_status).count()

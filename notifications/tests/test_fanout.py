@@ -218,7 +218,7 @@ def test_the_daily_digest_lists_each_users_pending_items_once(people, make_docum
     first, second = make_document(), make_document("S001P001", "sucursal")
     _reject(first)
     _reject(second)
-    services.publish(Kind.PAYMENT_RECEIVED, "payment:1", title="Pago recibido: $25.00 de Cliente Uno",
+    services.publish(Kind.PAYMENT_RECEIVED, "payment:1", title="Pago recibido: $ 25.00 de Cliente Uno",
                      establishment_id=None, exclude=[])
     mail.outbox.clear()
     # the accountant (two rejections by his choice, the payment by default); the supervisors and the
@@ -234,7 +234,57 @@ def test_the_daily_digest_lists_each_users_pending_items_once(people, make_docum
     assert contador.subject == "Facturador: resumen del día, 3 avisos"
     assert f"MH rechazó {first.numero_control}" in contador.body
     assert f"MH rechazó {second.numero_control}" in contador.body
-    assert "Pago recibido: $25.00 de Cliente Uno" in contador.body
+    assert "Pago recibido: $ 25.00 de Cliente Uno" in contador.body
     assert contador.body.index(first.numero_control) < contador.body.index(second.numero_control)  # oldest first
     assert services.send_digests() == 0  # nothing left to tell
     assert Notification.objects.filter(channel="digest", emailed_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_exports_and_imports_are_told_to_whoever_asked_only(people):
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from bulk.models import IMPORT_JOB_MACHINE, ImportJob
+    from reports.models import EXPORT_JOB_MACHINE, ExportJob
+
+    job = ExportJob.objects.create(public_id=uuid.uuid4(), requested_by=people["Contador"], report="ventas-cliente",
+                                   title="Ventas por cliente", fmt="csv", state="running")
+    EXPORT_JOB_MACHINE.move(job, "done")
+    upload = ImportJob(catalogue="clientes", file_name="c.csv", uploaded_by=people["Vendedor"], status="validating",
+                       rows=12, wrong=2)
+    upload.file.save("c.csv", ContentFile(b"a"), save=False)
+    upload.save()
+    IMPORT_JOB_MACHINE.move(upload, "validating")  # a worker claiming it again: not the end
+    IMPORT_JOB_MACHINE.move(upload, "invalid")
+    rows = sorted(Notification.objects.values_list("recipient__username", "title", "url"))
+    assert rows == [
+        ("contador", "Exportación lista: Ventas por cliente", f"/reportes/exportaciones/{job.public_id}/"),
+        ("vendedor", "Carga de clientes: Con errores: no se puede aplicar", f"/cargas/clientes/{upload.public_id}/")]
+    assert Notification.objects.get(recipient=people["Vendedor"]).body == "c.csv · 12 filas, 2 con errores"
+
+
+@pytest.mark.django_db
+def test_a_bounced_email_and_a_payment_stay_in_their_scope(people, make_document, establishments):
+    import datetime
+
+    from clients.models import Client
+    from dte.models import DELIVERY_MACHINE, Delivery
+    from payments.models import Payment
+    from payments.hooks import payment_recorded
+
+    document = make_document("S001P001", "sucursal", status="sealed")
+    delivery = Delivery.objects.create(document=document, recipient="cliente@example.com", state="sending", attempts=1)
+    DELIVERY_MACHINE.move(delivery, "failed", error="550 buzón inexistente")
+    # the branch rep (its author), and whoever sends documents in its scope: supervisor, accountant, admin
+    assert _heard(Kind.EMAIL_BOUNCED) == ["administrador", "contador", "sucursal", "supervisor"]
+    client = Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Sucursal",
+                                   establishment=establishments["branch"])
+    payment = Payment.objects.create(client=client, date=datetime.date(2026, 11, 3), amount=25, method="01", reference="R-9",
+                                     created_by=people["Contador"])
+    with transaction.atomic():
+        payment_recorded(payment)
+    # the accountant recorded it himself; the main establishment's rep never hears of a branch client
+    assert _heard(Kind.PAYMENT_RECEIVED) == ["administrador", "supervisor", "supsucursal"]
+    assert Notification.objects.filter(kind=Kind.PAYMENT_RECEIVED, title="Pago recibido: $ 25.00 de Cliente Sucursal").count() == 3
