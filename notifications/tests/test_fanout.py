@@ -271,8 +271,8 @@ def test_a_bounced_email_and_a_payment_stay_in_their_scope(people, make_document
 
     from clients.models import Client
     from dte.models import DELIVERY_MACHINE, Delivery
-    from payments.models import Payment
     from payments.hooks import payment_recorded
+    from payments.models import Payment
 
     document = make_document("S001P001", "sucursal", status="sealed")
     delivery = Delivery.objects.create(document=document, recipient="cliente@example.com", state="sending", attempts=1)
