@@ -66,7 +66,10 @@ def document_status_changed(document, from_status, to_status, track):
         return  # MH's authorisation test set (onboarding) reports its own progress
     # A rejected document may be corrected and rejected again: the n-th rejection is its own event
     # (the history row of this move is already written, so it counts itself).
-    n = StatusChange.objects.filter(document_id=document.pk, track="gov", to_status=to_status).count()
+    # Sealed and invalidated happen once to a document: no count on the hot path of sealing.
+    n = 1
+    if kind == Kind.DOCUMENT_REJECTED:
+        n = StatusChange.objects.filter(document_id=document.pk, track="gov", to_status=to_status).count()
     with texts():
         if kind == Kind.DOCUMENT_REJECTED:
             title = _("MH rechazó %(d)s") % {"d": _doc_name(document)}
