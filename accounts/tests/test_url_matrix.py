@@ -30,7 +30,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
                  ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token"),
                  ("reconciliation", "", "pk", "bank_account"), ("reconciliation", "", "statement", "bank_statement"),
-                 ("reconciliation", "", "match", "bank_match"), ("reconciliation", "", "period", "bank_period")]
+                 ("reconciliation", "", "match", "bank_match"), ("reconciliation", "", "period", "bank_period"),
+                 ("notifications", "", "pk", "notification")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
 SKIP_NAMESPACES = {"admin", "api"}
@@ -133,8 +134,14 @@ def sample_objects(db, users, establishments):
     order = Order.objects.create(establishment=point.establishment, point_of_sale=point, client=sample_client,
                                  tipo_dte="01", total=10, created_by=users["Vendedor"],
                                  link_expires_at=timezone.now() + datetime.timedelta(hours=1))
+    from notifications.models import Notification
+
+    # the rep's own notification: his to read and open; anyone else's is a 404 (notifications/tests/test_views.py)
+    notification = Notification.objects.create(recipient=users["Vendedor"], kind="document.rejected",
+                                               key=f"document.rejected:document:{issued.pk}:1", title="MH rechazó",
+                                               url=f"/documentos/{issued.pk}/")
     return {
-        "order": order.pk, "pay_token": pay_token(order),
+        "order": order.pk, "pay_token": pay_token(order), "notification": notification.pk,
         "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
         "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),
@@ -409,6 +416,7 @@ POST_BODIES["reconciliation:accept"] = lambda o: {"ids": [o["bank_match"]]}
 POST_BODIES["reconciliation:match_action"] = lambda o: {"do": "reject"}
 POST_BODIES["reconciliation:period_action"] = lambda o: {"do": "close"}
 POST_BODIES["reconciliation:mapping"] = lambda o: {"date": "Fecha", "amount": "Importe", "date_format": "%d/%m/%Y"}
+POST_BODIES["notifications:preferences"] = lambda o: {"k_document__rejected": "digest", "k_document__sealed": "none"}
 POST_BODIES["purchases:question"] = lambda o: {"reason": "Revisar con el proveedor"}
 POST_BODIES["purchases:notes"] = lambda o: {"notes": "Pagar el día 15"}
 POST_BODIES["purchases:mailbox"] = lambda o: {"host": "imap.empresa.test", "port": "993", "use_ssl": "on",
