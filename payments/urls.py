@@ -7,4 +7,7 @@ urlpatterns = [
     path("", views.credit_list, name="credit"),
     path("clientes/<int:pk>/", views.client_account, name="client"),
     path("pagos/<int:pk>/anular/", views.payment_void, name="void"),
+    path("pasarelas/", views.gateway_accounts, name="gateways"),
+    path("pasarelas/<int:pk>/", views.gateway_account_edit, name="gateway_edit"),
+    path("pasarelas/<int:pk>/habilitar/", views.gateway_account_toggle, name="gateway_toggle"),
 ]

@@ -28,7 +28,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received"),
                  ("timesheets", "run", "pk", "ts_run"), ("timesheets", "item", "pk", "ts_item"),
                  ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
-                 ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token")]
+                 ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token"),
+                 ("payments", "gateway", "pk", "gateway_account")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
 SKIP_NAMESPACES = {"admin", "api"}
@@ -131,8 +132,13 @@ def sample_objects(db, users, establishments):
     order = Order.objects.create(establishment=point.establishment, point_of_sale=point, client=sample_client,
                                  tipo_dte="01", total=10, created_by=users["Vendedor"],
                                  link_expires_at=timezone.now() + datetime.timedelta(hours=1))
+    from payments.models import GatewayAccount
+
+    gateway_account = GatewayAccount(company=point.establishment.company, gateway="wompi")
+    gateway_account.set_credentials({"client_id": "app-1", "client_secret": "secreto-1"})
+    gateway_account.save()
     return {
-        "order": order.pk, "pay_token": pay_token(order),
+        "order": order.pk, "pay_token": pay_token(order), "gateway_account": gateway_account.pk,
         "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
         "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),
@@ -356,6 +362,9 @@ POST_BODIES = {
     "payments:client": lambda o: {"date": _today(), "amount": "1.00", "method": "01", "reference": "R-1"},
     "payments:void": lambda o: {"reason": "Pago duplicado"},
     "accounts:role_grants": lambda o: {"grants": ["clientes:view", "clientes:export"]},
+    "payments:gateways": lambda o: {"gateway": "paypal", "enabled": "on", "cred_client_id": "pp-1",
+                                    "cred_client_secret": "pp-secreto", "cred_webhook_id": "WH-1"},
+    "payments:gateway_edit": lambda o: {"base_url": "", "enabled": "on", "cred_client_secret": "otro-secreto"},
 }
 POST_BODIES["purchases:question"] = lambda o: {"reason": "Revisar con el proveedor"}
 POST_BODIES["purchases:notes"] = lambda o: {"notes": "Pagar el día 15"}
@@ -370,7 +379,8 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "inventory:provider_edit", "inventory:provider_toggle_active", "bulk:upload", "dte:new", "dte:bulk",
                "dte:approval_decide", "dte:send", "dte:deliveries_retry", "dte:archive", "dte:action", "dte:save",
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
-               "purchases:question", "purchases:notes", "purchases:mailbox"}
+               "purchases:question", "purchases:notes", "purchases:mailbox", "payments:gateways",
+               "payments:gateway_edit", "payments:gateway_toggle"}
 
 
 def _footprint():
