@@ -206,13 +206,13 @@ def payment_record_advance(*, client, amount, method, reference, acting_user, da
 
 # ---------------------------------------------------------------------- gateway accounts
 def _require_admin(user):
-    if not user.can(Module.CONFIGURACION, Action.EDIT):
+    if user is not None and not user.can(Module.CONFIGURACION, Action.EDIT):
         raise PermissionDenied(_("Solo la administración configura las pasarelas de pago."))
 
 
 def gateway_account_save(*, company, gateway, credentials, base_url, enabled, acting_user, account=None):
     """Create ``company``'s account at ``gateway`` or change ``account``: ``credentials`` holds only
-    the keys typed (the others keep their saved value). The audit row names the keys that changed,
+    the keys typed (the others keep their saved value). ``acting_user`` None: the system (setup_demo). The audit row names the keys that changed,
     never a value (GatewayAccount.SECRET_FIELDS masks the column itself)."""
     from payments.gateways.base import gateway_classes  # noqa: PLC0415 - the adapters import requests
 
