@@ -157,6 +157,16 @@ def _counterparty(body):
             "correo": rec.get("correo")}
 
 
+def return_value(document, returned):
+    """(what a retorno of ``returned`` ([{numItem, quantity}]) would take off ``document``, the
+    problems): the same valuation as build_return's montoTotalOperacion, without signing anything."""
+    items, errors = _returned_items(document, returned)
+    if errors:
+        return ZERO, errors
+    total = {c: q2(sum((i[c] for i in items), ZERO)) for c in SALE_COLUMNS}
+    return sum(total.values(), ZERO), []
+
+
 def build_return(document, items, *, version, now, codigo):
     body = jsonio.loads(document.payload)
     est, pos, company = document.establishment, document.point_of_sale, document.company

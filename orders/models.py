@@ -178,6 +178,8 @@ OP_MACHINE = Machine(GatewayOperation, {
 class RefundAction(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("Nota de crédito")
     INVALIDATION = "invalidation", _("Invalidación")
+    RETURN = "return", _("Evento de retorno")
+    MANUAL = "manual", _("A cargo del contador")
 
 
 class Refund(models.Model):
@@ -191,6 +193,10 @@ class Refund(models.Model):
     fiscal_action = models.CharField(_("acción fiscal"), max_length=12, choices=RefundAction.choices)
     fiscal_document = models.ForeignKey("dte.Document", on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="+")
+    # A partial refund of a Factura: the lines given back ([{"numItem", "quantity"}], numItem = the
+    # order line's position = the receipt's item) and the Evento de Retorno that records them.
+    returned = models.JSONField(default=list, blank=True)
+    fiscal_event = models.ForeignKey("dte.MHEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     fiscal_error = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -29,10 +29,11 @@ from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
 from dte import builders
+from dte import events as dte_events
 from dte.amounts import q2
 from dte.invalidation import deadline as invalidation_deadline
 from dte.invalidation import invalidation_request
-from dte.models import CaseState, Document, DocumentLine, GovStatus, InvalidationType
+from dte.models import CaseState, Document, DocumentLine, EventKind, GovStatus, InvalidationType
 from dte.pricing import unit_price_for
 from dte.services.cases import case_confirm, cases_refresh, special_cases
 from dte.services.drafts import draft_save
@@ -535,32 +536,90 @@ def _issue_for(order):
 
 
 # --------------------------------------------------------------------------------- refunds
-def refund_plan(order, amount):
-    """What the fiscal side of refunding ``amount`` must be (sv-dte-facts §1 "Returns", §6):
-    a CCF gets a credit note (05) for what is given back; a Factura cannot get one (an NC
-    relates only to 03/07, facts §1), so a full refund within the invalidation deadline (3
-    months, DTE_INVALIDATION_DEADLINES) rescinds it (invalidation type 2); a partial one, or a
-    late one, is left to the accountant (a replacement Factura and an invalidation type 3)."""
+def _retorno_possible(doc):
+    """(True, "") when an Evento de Retorno may be registered against ``doc`` now, else (False, why)."""
+    try:
+        dte_events.generation_for(EventKind.RETURN)
+    except ValidationError as exc:
+        return False, exc.messages[0]
+    problems = dte_events.return_problems(doc)
+    return (not problems), (problems[0] if problems else "")
+
+
+def refund_plan(order, amount, returned=None):
+    """What the fiscal side of refunding ``amount`` must be: (RefundAction, Spanish text).
+
+    The rule followed (MH):
+    - a credit note (05) relates only to a CCF (03) or a Comprobante de Retención (07)
+      (sv-dte-facts.md §1, "Allowed documentoRelacionado": "05 NC and 06 ND → 03 or 07 only";
+      and "Returns": "for Factura (01) buyers there is no NC"). So a CCF gets an NC for what is
+      given back, whole or part;
+    - a Factura refunded in full, sealed and within its invalidation deadline (3 months,
+      sv-dte-facts.md §6; DTE_INVALIDATION_DEADLINES) is invalidated, type 2 "rescindir la
+      operación", which needs no replacement document (§6);
+    - a Factura refunded in part: the Evento de Retorno (tipoEvento 18) "returns, refunds …
+      reduces an FE … only on sealed FE … several allowed while their sum ≤ the document …
+      within 3 months of the seal" (sv-tax-facts-2.md §2; Normativa v2.0, so only while the
+      2026 generation is in force for it: dte.events.generation_for). It is made of returned
+      lines and quantities, so the refund must name them and its amount is what they are worth;
+    - otherwise (2023 generation, or past the deadline) MH leaves only a replacement Factura for
+      what the client keeps and the invalidation of the original, type 3 with codigoGeneracionR
+      (§6: "For 1 and 3 you must first issue and seal the replacement DTE"): the accountant's
+      decision, so the refund says so and the product does not guess it."""
     doc = order.document
     if doc is None:
         return None, _("El pedido aún no tiene comprobante.")
     if doc.tipo_dte == ar.CCF:
         return RefundAction.CREDIT_NOTE, _("Nota de crédito contra el CCF %(n)s por %(a)s.") % {
             "n": doc.numero_control, "a": formats.money(amount)}
-    full = amount == order.amount_captured and order.amount_refunded == 0
+    full = amount == order.amount_captured and order.amount_refunded == 0 and not returned
     if full and doc.status == GovStatus.SEALED and timezone.now() <= invalidation_deadline(doc):
         return RefundAction.INVALIDATION, _("Invalidación (rescindir la operación) de la Factura %(n)s.") % {
             "n": doc.numero_control}
-    return RefundAction.INVALIDATION, _("La Factura %(n)s no admite nota de crédito: el contador debe emitir una "
-                                         "Factura de reemplazo e invalidar la original (tipo 3).") % {
-        "n": doc.numero_control}
+    possible, why = _retorno_possible(doc)
+    if possible:
+        if returned:
+            return RefundAction.RETURN, _("Evento de retorno contra la Factura %(n)s por %(a)s.") % {
+                "n": doc.numero_control, "a": formats.money(amount)}
+        return RefundAction.RETURN, _("Un reembolso parcial de la Factura %(n)s se registra ante MH con un evento de "
+                                      "retorno: indique qué líneas y cuántas unidades se devuelven.") % {
+            "n": doc.numero_control}
+    return RefundAction.MANUAL, _("La Factura %(n)s no admite nota de crédito (MH solo la acepta contra un CCF) ni "
+                                  "evento de retorno (%(why)s). El contador debe emitir una Factura de reemplazo por "
+                                  "lo que el cliente conserva e invalidar la original (tipo 3).") % {
+        "n": doc.numero_control, "why": why.rstrip(".")}
 
 
-def order_refund(*, order, amount, reason, acting_user):
-    """Give back ``amount`` (≤ what is captured and not yet refunded) through the gateway the
-    money came by, then do the fiscal side (refund_plan)."""
+def _returned_amount(order, returned):
+    """What the returned lines are worth on the receipt, refused with the reason when they cannot be."""
+    value, errors = dte_events.return_value(order.document, returned)
+    if errors:
+        raise OrderRefused(errors)
+    left = dte_events.document_worth(order.document) - dte_events.returned_so_far(order.document)
+    if value > left:
+        raise OrderRefused(_("Los retornos sumarían más que la Factura: queda %(l)s por devolver.")
+                           % {"l": formats.money(left)})
+    return q2(value)
+
+
+def order_refund(*, order, amount, reason, acting_user, returned=None):
+    """Give back ``amount`` (≤ what is captured and not yet refunded; None: all of it, or what
+    the ``returned`` lines are worth) through the gateway the money came by, then do the fiscal
+    side (refund_plan). ``returned`` ([{numItem, quantity}], numItem the order line's position):
+    the lines given back, for a Factura's partial refund (an Evento de Retorno)."""
     _scope_check(acting_user, order)
     order.refresh_from_db()
+    returned = [{"numItem": int(r["numItem"]), "quantity": str(Decimal(str(r["quantity"])))} for r in returned or []]
+    if returned and order.document_id and order.document.tipo_dte == ar.FACTURA:
+        worth = _returned_amount(order, returned)
+        if amount not in (None, "") and q2(Decimal(str(amount))) != worth:
+            raise OrderRefused(_("Las líneas devueltas valen %(w)s en la Factura: el reembolso es ese monto.")
+                               % {"w": formats.money(worth)})
+        amount = worth
+    elif returned:
+        returned = []  # a CCF's credit note is for an amount; nothing else takes lines
+    if amount in (None, ""):
+        amount = order.refundable
     amount = q2(Decimal(str(amount)))
     if not (reason or "").strip():
         raise OrderRefused(_("Indique el motivo del reembolso."))
@@ -570,13 +629,19 @@ def order_refund(*, order, amount, reason, acting_user):
         raise OrderRefused(_("Se pueden reembolsar hasta %(a)s.") % {"a": formats.money(order.refundable)})
     if order.document_id is None:
         raise OrderRefused(_("Espere a que se emita el comprobante del pedido."))
-    action, _text = refund_plan(order, amount)
+    action, text = refund_plan(order, amount, returned)
+    if action == RefundAction.RETURN and not returned:
+        raise OrderRefused(text)  # before any money moves: the retorno needs the lines
     charge = _charge_op(order)
     capture = order.operations.filter(kind__in=[OpKind.SALE, OpKind.CAPTURE], state=OpState.SUCCEEDED).first()
     op = _op_start(order, gateway=order.gateway, kind=OpKind.REFUND, amount=amount,
                    reference=(charge or capture).reference)
-    Refund.objects.create(order=order, amount=amount, reason=reason.strip()[:300], operation=op,
-                          fiscal_action=action, created_by=acting_user)
+    refund = Refund.objects.create(order=order, amount=amount, reason=reason.strip()[:300], operation=op,
+                                   fiscal_action=action, returned=returned, created_by=acting_user)
+    audit_record(actor=acting_user, action=AuditAction.CREATE, obj=refund,
+                 summary=_("Reembolso de %(a)s del pedido %(n)s: %(t)s") % {
+                     "a": formats.money(amount), "n": order.number, "t": text},
+                 after={"amount": str(amount), "fiscal_action": str(action), "returned": returned})
     if order.gateway == BALANCE or order.gateway.startswith("caja-"):
         # Money that came from the prepaid balance or the till goes back the same way (the
         # accountant pays it out); the operation is recorded as done.
@@ -614,7 +679,7 @@ def refund_fiscal(*, refund_id):
         refund = Refund.objects.select_for_update(of=("self",)).select_related(
             "order__document", "order__created_by", "operation").get(pk=refund_id)
         order = refund.order
-        if refund.fiscal_document_id or refund.operation.state != OpState.SUCCEEDED:
+        if refund.fiscal_document_id or refund.fiscal_event_id or refund.operation.state != OpState.SUCCEEDED:
             return refund
         doc = order.document
         try:
@@ -622,7 +687,12 @@ def refund_fiscal(*, refund_id):
                 if refund.fiscal_action == RefundAction.CREDIT_NOTE:
                     note = _credit_note(order, doc, refund)
                     Refund.objects.filter(pk=refund.pk).update(fiscal_document=note, fiscal_error="")
-                elif refund.amount == order.amount_captured and timezone.now() <= invalidation_deadline(doc):
+                elif refund.fiscal_action == RefundAction.RETURN:
+                    record = dte_events.return_request(document=doc, acting_user=refund.created_by,
+                                                       returned=refund.returned, reason=refund.reason[:250])
+                    Refund.objects.filter(pk=refund.pk).update(fiscal_event=record, fiscal_error="")
+                elif (refund.fiscal_action == RefundAction.INVALIDATION and refund.amount == order.amount_captured
+                      and timezone.now() <= invalidation_deadline(doc)):
                     user = order.created_by
                     person = {"name": (user.get_full_name() or user.username)[:100], "id_type": "13",
                               "id_number": getattr(user, "id_number", "") or doc.company.mh_responsible_id_number}
@@ -634,7 +704,8 @@ def refund_fiscal(*, refund_id):
                                          requester=person)
                     Refund.objects.filter(pk=refund.pk).update(fiscal_document=doc, fiscal_error="")
                 else:
-                    Refund.objects.filter(pk=refund.pk).update(fiscal_error=refund_plan(order, refund.amount)[1][:500])
+                    text = refund_plan(order, refund.amount, refund.returned)[1]
+                    Refund.objects.filter(pk=refund.pk).update(fiscal_action=RefundAction.MANUAL, fiscal_error=text[:500])
         except (IssueError, ValidationError, PermissionDenied) as exc:
             message = "; ".join(getattr(exc, "problems", None) or getattr(exc, "messages", None) or [str(exc)])
             Refund.objects.filter(pk=refund.pk).update(fiscal_error=message[:500])
