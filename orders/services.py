@@ -609,7 +609,8 @@ def order_refund(*, order, amount, reason, acting_user, returned=None):
     the lines given back, for a Factura's partial refund (an Evento de Retorno)."""
     _scope_check(acting_user, order)
     order.refresh_from_db()
-    returned = [{"numItem": int(r["numItem"]), "quantity": str(Decimal(str(r["quantity"])))} for r in returned or []]
+    returned = [{"numItem": int(r["numItem"]), "quantity": format(Decimal(str(r["quantity"])).normalize(), "f")}
+                for r in returned or []]
     if returned and order.document_id and order.document.tipo_dte == ar.FACTURA:
         worth = _returned_amount(order, returned)
         if amount not in (None, "") and q2(Decimal(str(amount))) != worth:

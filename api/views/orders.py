@@ -195,3 +195,66 @@ class OrderCancelView(_OrderAction):
     @idempotent
     def post(self, request, pk):
         return self._post(request, pk)
+
+
+# ------------------------------------------------------------------------------------ refunds
+class RefundLineInSerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, help_text="Posición de la línea del pedido (= ítem del comprobante).")
+    quantity = serializers.DecimalField(max_digits=19, decimal_places=8, min_value=0)
+
+
+class RefundInSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=19, decimal_places=2, required=False, allow_null=True, help_text=(
+        "Monto a devolver (con IVA). Vacío: todo lo cobrado y no devuelto, o lo que valen las líneas devueltas."))
+    reason = serializers.CharField(max_length=300)
+    lines = RefundLineInSerializer(many=True, required=False, help_text=(
+        "Líneas devueltas: obligatorias para el reembolso parcial de una Factura, que MH registra con un evento de "
+        "retorno (una Factura no admite nota de crédito); el monto es entonces lo que valen."))
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField(source="order_id")
+    amount = serializers.DecimalField(max_digits=19, decimal_places=2)
+    reason = serializers.CharField()
+    state = serializers.CharField(source="operation.state", help_text="succeeded, failed o in_doubt (se resuelve solo)")
+    gateway_message = serializers.CharField(source="operation.message")
+    fiscal_action = serializers.CharField(help_text="credit_note, invalidation, return o manual (el contador)")
+    fiscal_document = serializers.IntegerField(source="fiscal_document_id", allow_null=True)
+    fiscal_event = serializers.IntegerField(source="fiscal_event_id", allow_null=True)
+    fiscal_error = serializers.CharField(help_text="Por qué la parte fiscal no se hizo (o qué debe hacer el contador).")
+    returned = serializers.ListField(child=serializers.DictField())
+    created_at = serializers.DateTimeField()
+
+
+class OrderRefundsView(ApiView):
+    """An order's refunds: through the gateway the money came by, with the fiscal side MH allows
+    (orders.services.refund_plan): a credit note against a CCF, the invalidation of a Factura
+    refunded in full, an Evento de Retorno of the lines given back for part of a Factura."""
+
+    grants = {"GET": (Module.DOCUMENTOS, Action.VIEW), "POST": (Module.DOCUMENTOS, Action.INVALIDATE)}
+
+    @extend_schema(operation_id="orders_refunds_list", parameters=[LANGUAGE],
+                   responses={200: RefundSerializer(many=True), **errors(404)}, tags=["pedidos"])
+    def get(self, request, pk):
+        order = scope.get_or_404(Order, request.user, pk=pk)
+        rows = order.refunds.select_related("operation").order_by("pk")
+        return Response(RefundSerializer(rows, many=True).data)
+
+    @extend_schema(operation_id="orders_refund", request=RefundInSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
+                   responses={201: RefundSerializer, **errors(400, 404, 409, 422)}, tags=["pedidos"])
+    @idempotent
+    def post(self, request, pk):
+        order = scope.get_or_404(Order, request.user, pk=pk)
+        incoming = RefundInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        returned = [{"numItem": x["line"], "quantity": x["quantity"]} for x in data.get("lines") or []]
+        try:
+            op = services.order_refund(order=order, amount=data.get("amount"), reason=data["reason"],
+                                       acting_user=request.user, returned=returned)
+        except PermissionDenied as exc:
+            raise _unprocessable(exc) from exc
+        except ValidationError as exc:
+            raise _conflict(exc) from exc
+        return Response(RefundSerializer(op.refund).data, status=status.HTTP_201_CREATED)
