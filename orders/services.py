@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -324,6 +324,8 @@ def apply_result(op, result):
             _safe_move(locked, OrderState.AUTHORIZED, by=by, reason=_("Pago autorizado (retenido) por %(g)s") % {
                 "g": op.gateway}, gateway=op.gateway, amount_authorized=op.amount, hold_expires_at=expires)
         elif op.kind in (OpKind.SALE, OpKind.CAPTURE):
+            if op.kind == OpKind.CAPTURE and op.shipped:
+                _split_shipped(locked, op, by=by)
             _paid(locked, op, by=by, authorization=result.authorization_code or result.operation_id or result.gateway_id)
         elif op.kind == OpKind.VOID:
             _safe_move(locked, OrderState.CANCELLED, by=by, reason=_("Retención anulada; pedido cancelado"))
@@ -336,6 +338,10 @@ def apply_result(op, result):
 def _succeeded(op, status, result):
     if op.kind == OpKind.AUTHORIZE:
         return status in (Status.AUTHORIZED, Status.CAPTURED)
+    if op.kind == OpKind.CAPTURE and op.shipped and status == Status.AUTHORIZED:
+        # part of a hold captured, the rest still held (PayPal's PARTIALLY_CAPTURED): it went
+        # through when the gateway's captured sum covers the earlier captures of this hold and it
+        return (result.captured_amount or 0) >= _captured_before(op) + op.amount
     if op.kind in (OpKind.SALE, OpKind.CAPTURE):
         return status in (Status.CAPTURED, Status.REFUNDED) or (
             status == Status.CAPTURED and (result.captured_amount or op.amount) >= op.amount)
@@ -345,6 +351,13 @@ def _succeeded(op, status, result):
         return status in (Status.REFUNDED, Status.CAPTURED) and (result.refunded_amount is None
                                                                  or result.refunded_amount >= op.amount)
     return False
+
+
+def _captured_before(op):
+    """What earlier captures of the same hold (same reference: an order and the remainders split
+    from it) took."""
+    return (GatewayOperation.objects.filter(reference=op.reference, kind=OpKind.CAPTURE, state=OpState.SUCCEEDED)
+            .exclude(pk=op.pk).aggregate(s=Sum("amount"))["s"] or Decimal(0))
 
 
 def _safe_move(order, to, *, by, reason, **fields):
@@ -374,19 +387,24 @@ def _queue_receipt(order):
 
 
 # ---------------------------------------------------------------------------- capture and void
-def order_ship(*, order, acting_user, amount=None):
+def order_ship(*, order, acting_user, amount=None, lines=None):
     """The goods ship: capture the hold (all of it, or ``amount`` ≤ what was authorised). Above
-    what was authorised is refused here, before the gateway is asked."""
+    what was authorised is refused here, before the gateway is asked. ``lines`` ({order line
+    position: quantity}): only these ship (a partial shipment): what ships is captured and gets
+    its receipt here, what is left becomes a new order still held (its ``parent`` this one)."""
     _scope_check(acting_user, order)
     order.refresh_from_db()
     if order.state != OrderState.AUTHORIZED:
         raise OrderRefused(_("Solo se cobra un pedido con el pago retenido."))
+    shipped = _shipped_of(order, lines) if lines else {}
+    if shipped:
+        return _ship_part(order, shipped, acting_user=acting_user)
     amount = q2(Decimal(str(amount))) if amount not in (None, "") else order.amount_authorized
     if amount <= 0 or amount > order.amount_authorized:
         raise OrderRefused(_("No se cobra más de lo autorizado (%(a)s).") % {"a": formats.money(order.amount_authorized)})
     if amount != order.total:
-        raise OrderRefused(_("El comprobante se emite por el total del pedido (%(t)s); una entrega parcial es un "
-                             "pedido aparte.") % {"t": formats.money(order.total)})
+        raise OrderRefused(_("El comprobante se emite por el total del pedido (%(t)s); para despachar una parte, "
+                             "indique las líneas y cantidades que salen.") % {"t": formats.money(order.total)})
     charge = _charge_op(order)
     if order.gateway == BALANCE:
         op = _op_start(order, gateway=BALANCE, kind=OpKind.CAPTURE, amount=amount, reference=charge.reference)
@@ -400,6 +418,161 @@ def order_ship(*, order, acting_user, amount=None):
     result = _call(op, lambda: gw.capture(charge.gateway_id, amount, reference=op.reference,
                                           idempotency_key=op.idempotency_key, final=True))
     return apply_result(op, result)
+
+
+# --------------------------------------------------------------------------- partial shipment
+def _shipped_of(order, lines):
+    """``lines`` as {position: Decimal quantity}, checked against the order's lines; {} when it
+    ships everything (a plain shipment)."""
+    by_position = {x.position: x for x in order.lines.all()}
+    shipped, problems = {}, []
+    for position, quantity in dict(lines).items():
+        try:
+            position, quantity = int(position), Decimal(str(quantity))
+        except (TypeError, ValueError, ArithmeticError):
+            problems.append(_("Línea %(n)s: cantidad no válida.") % {"n": position})
+            continue
+        line = by_position.get(position)
+        if line is None:
+            problems.append(_("El pedido no tiene la línea %(n)s.") % {"n": position})
+        elif quantity < 0 or quantity > line.quantity:
+            problems.append(_("Línea %(n)s (%(c)s): se despachan de 0 a %(q)s.") % {
+                "n": position, "c": line.code or line.description[:30], "q": line.quantity.normalize()})
+        elif quantity > 0:
+            shipped[position] = quantity
+    if problems:
+        raise OrderRefused(problems)
+    if not shipped:
+        raise OrderRefused(_("Indique al menos una línea y su cantidad a despachar."))
+    if all(shipped.get(p) == x.quantity for p, x in by_position.items()):
+        return {}
+    return shipped
+
+
+def _part_lines(order, quantities):
+    """The order's lines with ``quantities`` ({position: quantity}) in place of their own, the
+    discount in proportion; lines with nothing left out."""
+    out = []
+    for x in order.lines.select_related("product"):
+        quantity = quantities.get(x.position, Decimal(0))
+        if quantity <= 0:
+            continue
+        discount = (x.discount * quantity / x.quantity).quantize(Decimal("0.00000001")) if x.discount else Decimal(0)
+        out.append((x, quantity, discount))
+    return out
+
+
+def _part_totals(order, parts):
+    """(total, IVA) of a part of the order, by the receipt's arithmetic with the order's own
+    prices (not today's): what its own receipt will say."""
+    doc = _preview_document(client=order.client, point_of_sale=order.point_of_sale, tipo=order.tipo_dte)
+    lines = [DocumentLine(position=i, product=x.product, item_type=x.item_type, code=x.code, description=x.description,
+                          unit=x.unit, quantity=quantity, unit_price=x.unit_price, discount=discount,
+                          treatment=x.treatment, special_taxes=list(x.product.special_taxes or []) if x.product_id else [])
+             for i, (x, quantity, discount) in enumerate(parts, start=1)]
+    totals = document_totals(doc, lines)
+    return q2(total_of(doc, totals)), q2(iva_of(doc, totals))
+
+
+def _ship_part(order, shipped, *, acting_user):
+    """Capture what ``shipped`` is worth (the gateway keeps the rest held: ``final=False``) and,
+    once it went through, split the order (_split_shipped). A gateway that cannot capture in
+    parts refuses before anything is asked."""
+    ship_total, _iva = _part_totals(order, _part_lines(order, shipped))
+    rest = {x.position: x.quantity - shipped.get(x.position, Decimal(0)) for x in order.lines.all()}
+    rest_total, _rest_iva = _part_totals(order, _part_lines(order, rest))
+    if ship_total + rest_total > order.amount_authorized:
+        # per-document rounding of the IVA can make the two parts a cent more than the whole
+        raise OrderRefused(_("Despachado (%(s)s) y resto (%(r)s) suman más que lo retenido (%(a)s): despache otra "
+                             "cantidad o todo el pedido.") % {"s": formats.money(ship_total),
+                                                              "r": formats.money(rest_total),
+                                                              "a": formats.money(order.amount_authorized)})
+    charge = _charge_op(order)
+    shipped_json = {str(p): format(q.normalize(), "f") for p, q in shipped.items()}
+    if order.gateway == BALANCE:
+        op = _op_start(order, gateway=BALANCE, kind=OpKind.CAPTURE, amount=ship_total, reference=charge.reference)
+        GatewayOperation.objects.filter(pk=op.pk).update(shipped=shipped_json)
+        op.shipped = shipped_json
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            _op_settle(op, OpState.SUCCEEDED, gateway_id=charge.gateway_id)
+            _split_shipped(locked, op, by=acting_user)
+            _paid(locked, op, by=acting_user, authorization=charge.reference)
+        return op
+    gw = _gateway(order.gateway)
+    if not gw.supports_partial_capture:
+        raise OrderRefused(_("%(g)s no cobra una retención en partes: despache todo el pedido o cancélelo.")
+                           % {"g": gw.name})
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=ship_total, reference=charge.reference)
+    GatewayOperation.objects.filter(pk=op.pk).update(shipped=shipped_json)
+    result = _call(op, lambda: gw.capture(charge.gateway_id, ship_total, reference=op.reference,
+                                          idempotency_key=op.idempotency_key, final=False))
+    return apply_result(op, result)
+
+
+def _split_shipped(order, op, *, by):
+    """The capture ``op`` of part of ``order`` went through: the order keeps only what shipped
+    (its lines, total and stock reservation; its receipt covers that), and what is left becomes
+    a new order, held by the same authorisation (or the prepaid balance) for its own total, its
+    stock reserved under it. Inside the caller's transaction, with ``order`` locked."""
+    shipped = {int(p): Decimal(q) for p, q in op.shipped.items()}
+    lines = list(order.lines.select_related("product"))
+    rest = {x.position: x.quantity - shipped.get(x.position, Decimal(0)) for x in lines}
+    rest_parts = _part_lines(order, rest)
+    rest_total, rest_iva = _part_totals(order, rest_parts)
+    ship_parts = _part_lines(order, shipped)
+    ship_total, ship_iva = _part_totals(order, ship_parts)
+    charge = _charge_op(order)
+    remainder = Order.objects.create(
+        establishment=order.establishment, point_of_sale=order.point_of_sale, client=order.client,
+        tipo_dte=order.tipo_dte, total=rest_total, total_iva=rest_iva, notes=order.notes, created_by=order.created_by,
+        link_expires_at=order.link_expires_at, parent=order)
+    OrderLine.objects.bulk_create([
+        OrderLine(order=remainder, position=i, product=x.product, item_type=x.item_type, code=x.code,
+                  description=x.description, unit=x.unit, quantity=quantity, unit_price=x.unit_price, discount=discount,
+                  treatment=x.treatment, amount=quantity * x.unit_price - discount)
+        for i, (x, quantity, discount) in enumerate(rest_parts, start=1)])
+    kept = {x.pk: (quantity, discount) for x, quantity, discount in ship_parts}
+    for x in lines:
+        if x.pk not in kept:
+            x.delete()
+        else:
+            quantity, discount = kept[x.pk]
+            OrderLine.objects.filter(pk=x.pk).update(quantity=quantity, discount=discount,
+                                                     amount=quantity * x.unit_price - discount)
+    Order.objects.filter(pk=order.pk).update(total=ship_total, total_iva=ship_iva)
+    order.total, order.total_iva = ship_total, ship_iva
+    # the reservation follows the goods: what ships stays under this order, the rest under the new one
+    stock_release(reference=_reference(order))
+    for target, parts in ((order, ship_parts), (remainder, rest_parts)):
+        wanted = {}
+        for x, quantity, _discount in parts:
+            if x.product_id and x.product.tracks_stock:
+                wanted[x.product] = wanted.get(x.product, Decimal(0)) + quantity
+        stock_reserve(reference=_reference(target), establishment=order.establishment, wanted=wanted)
+    # the new order is held by what the charge still holds
+    hold_op = GatewayOperation.objects.create(order=remainder, gateway=order.gateway, kind=OpKind.AUTHORIZE,
+                                              amount=rest_total, idempotency_key=uuid.uuid4().hex,
+                                              reference=charge.reference, gateway_id=charge.gateway_id)
+    if order.gateway == BALANCE:
+        # the prepaid balance: the one hold becomes two, what ships under the charge's reference
+        hold = BalanceHold.objects.get(reference=charge.reference, state=HoldState.HELD)
+        balance_hold_release(hold=hold, acting_user=by, reason=_("Despacho parcial"))
+        balance_hold_place(client=order.client, amount=ship_total, reference=charge.reference,
+                           expires_at=hold.expires_at, acting_user=by)
+        hold_op.reference = f"{remainder.number}-{hold_op.pk}"
+        rest_hold = balance_hold_place(client=order.client, amount=rest_total, reference=hold_op.reference,
+                                       expires_at=hold.expires_at, acting_user=by)
+        GatewayOperation.objects.filter(pk=hold_op.pk).update(reference=hold_op.reference, gateway_id=str(rest_hold.pk))
+        hold_op.gateway_id = str(rest_hold.pk)
+    _op_settle(hold_op, OpState.SUCCEEDED, authorization_code=charge.authorization_code)
+    _order_move(remainder, OrderState.AUTHORIZED, by=by, reason=_("Resto del pedido %(n)s (despacho parcial)") % {
+        "n": order.number}, gateway=order.gateway, amount_authorized=rest_total, hold_expires_at=order.hold_expires_at)
+    audit_record(actor=by, action=AuditAction.UPDATE, obj=order,
+                 summary=_("Despacho parcial: %(s)s cobrado; el resto (%(r)s) sigue en el pedido %(n)s") % {
+                     "s": formats.money(ship_total), "r": formats.money(rest_total), "n": remainder.number},
+                 after={"shipped": op.shipped, "total": str(ship_total), "remainder": remainder.pk})
+    return remainder
 
 
 def order_cancel(*, order, acting_user, reason):
@@ -769,7 +942,8 @@ def operation_resolve(*, op):
     status = Status(result.status)
     if op.kind in (OpKind.SALE, OpKind.AUTHORIZE) and status in (Status.PENDING, Status.CHALLENGE, Status.APPROVED):
         return op
-    if status in (Status.EXPIRED, Status.DECLINED, Status.NOT_FOUND) or (op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED):
+    if status in (Status.EXPIRED, Status.DECLINED, Status.NOT_FOUND) or (
+            op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED and not _succeeded(op, status, result)):
         with transaction.atomic():
             _op_settle(op, OpState.FAILED, message=(result.message or status.value)[:300])
         return op

@@ -210,7 +210,7 @@ def _calls(w):
         ("orders_pay_at_till", 400): ("to_cancel", {"method": "zz"}),
         ("orders_pay_at_till", 409): ("to_pay", {"method": "01"}),  # paid by the success call
         ("orders_ship", 409): ("to_pay", None), ("orders_cancel", 409): ("to_cancel", {"reason": "Otra vez"}),
-        ("orders_refund", 400): {"amount": "x"}, ("orders_refund", 409): ("to_cancel", {"reason": "No se cobró"}),
+        ("orders_refund", 400): {"amount": "x"}, ("orders_ship", 400): {"lines": "todas"}, ("orders_refund", 409): ("to_cancel", {"reason": "No se cobró"}),
         ("received_list", 400): "?estado=x", ("received_create", 400): {"documento": "{no es json"},
         ("received_create", 409): {"documento": w["purchase"]},  # the one received by the 201 call
     }

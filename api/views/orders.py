@@ -39,7 +39,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "number", "state", "client", "establishment", "point_of_sale", "tipo_dte", "total", "total_iva",
+        fields = ["id", "number", "state", "parent", "client", "establishment", "point_of_sale", "tipo_dte", "total", "total_iva",
                   "amount_authorized", "amount_captured", "amount_refunded", "gateway", "payment_method",
                   "payment_reference", "document", "receipt_error", "link_expires_at", "created_at", "lines", "pay_link"]
 
@@ -135,6 +135,12 @@ CashierIn = inline_serializer("OrderCashierIn", {
     "method": serializers.CharField(max_length=2, help_text="CAT-017: 01 efectivo, 02/03 tarjeta, 04 cheque, 05 transferencia"),
     "reference": serializers.CharField(required=False, allow_blank=True, max_length=100)})
 CancelIn = inline_serializer("OrderCancelIn", {"reason": serializers.CharField(max_length=300)})
+ShipIn = inline_serializer("OrderShipIn", {"lines": serializers.ListField(
+    required=False, child=inline_serializer("OrderShipLine", {
+        "line": serializers.IntegerField(help_text="Posición de la línea del pedido."),
+        "quantity": serializers.DecimalField(max_digits=19, decimal_places=8)}),
+    help_text="Despacho parcial: las líneas y cantidades que salen. Sin ellas sale todo el pedido. Lo que queda "
+              "sigue retenido en un pedido nuevo (su «parent» es este).")})
 
 
 class _OrderAction(ApiView):
@@ -177,10 +183,16 @@ class OrderShipView(_OrderAction):
     """The goods ship: the hold is captured and the receipt issued."""
 
     def act(self, request, order):
-        services.order_ship(order=order, acting_user=request.user)
+        rows = request.data.get("lines") if hasattr(request.data, "get") else None
+        if rows is not None and (not isinstance(rows, list) or not all(
+                isinstance(r, dict) and "line" in r and "quantity" in r for r in rows)):
+            raise ApiError(_("«lines» es una lista de {line, quantity}."), code="invalid", status_code=400,
+                           field="lines")
+        lines = {str(r["line"]): str(r["quantity"]) for r in rows or []}
+        services.order_ship(order=order, acting_user=request.user, lines=lines or None)
 
-    @extend_schema(operation_id="orders_ship", request=None, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={200: OrderSerializer, **errors(404, 409, 422)}, tags=["pedidos"])
+    @extend_schema(operation_id="orders_ship", request=ShipIn, parameters=[IDEMPOTENCY, LANGUAGE],
+                   responses={200: OrderSerializer, **errors(400, 404, 409, 422)}, tags=["pedidos"])
     @idempotent
     def post(self, request, pk):
         return self._post(request, pk)
