@@ -154,6 +154,9 @@ class GatewayOperation(models.Model):
     # saved with the key before the call, so the split is made when the capture is known to have
     # gone through, however that is learnt (the answer, or asking the gateway later).
     shipped = models.JSONField(default=dict, blank=True)
+    # A void made because our hold expired (orders.services._expire_hold): once it went through the
+    # order goes back to pending (payable again), not to cancelled as a cancellation's void does.
+    on_expiry = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 

@@ -187,12 +187,15 @@ def _gateway(code):
     return _account(code).gateway_client()
 
 
-def _op_start(order, *, gateway, kind, amount, reference=""):
-    """Save the operation and its idempotency key, committed, before any call is made."""
+def _op_start(order, *, gateway, kind, amount, reference="", gateway_id=""):
+    """Save the operation and its idempotency key, committed, before any call is made. A capture,
+    void or refund carries the charge's ``gateway_id``: if its answer is lost, status() needs it
+    to ask (PayPal has no lookup by our reference, facts §8)."""
     try:
         with transaction.atomic():
             op = GatewayOperation.objects.create(order=order, gateway=gateway, kind=kind, amount=q2(amount),
-                                                 idempotency_key=uuid.uuid4().hex, reference=reference or "pending")
+                                                 idempotency_key=uuid.uuid4().hex, reference=reference or "pending",
+                                                 gateway_id=gateway_id)
             if not reference:
                 op.reference = f"{order.number}-{op.pk}"
                 GatewayOperation.objects.filter(pk=op.pk).update(reference=op.reference)
@@ -327,6 +330,8 @@ def apply_result(op, result):
             if op.kind == OpKind.CAPTURE and op.shipped:
                 _split_shipped(locked, op, by=by)
             _paid(locked, op, by=by, authorization=result.authorization_code or result.operation_id or result.gateway_id)
+        elif op.kind == OpKind.VOID and op.on_expiry:
+            _hold_expired(locked)
         elif op.kind == OpKind.VOID:
             _safe_move(locked, OrderState.CANCELLED, by=by, reason=_("Retención anulada; pedido cancelado"))
             stock_release(reference=_reference(locked))
@@ -414,7 +419,8 @@ def order_ship(*, order, acting_user, amount=None, lines=None):
             _paid(locked, op, by=acting_user, authorization=charge.reference)
         return op
     gw = _gateway(order.gateway)
-    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=amount, reference=charge.reference)
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=amount, reference=charge.reference,
+                   gateway_id=charge.gateway_id)
     result = _call(op, lambda: gw.capture(charge.gateway_id, amount, reference=op.reference,
                                           idempotency_key=op.idempotency_key, final=True))
     return apply_result(op, result)
@@ -503,7 +509,8 @@ def _ship_part(order, shipped, *, acting_user):
     if not gw.supports_partial_capture:
         raise OrderRefused(_("%(g)s no cobra una retención en partes: despache todo el pedido o cancélelo.")
                            % {"g": gw.name})
-    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=ship_total, reference=charge.reference)
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=ship_total, reference=charge.reference,
+                   gateway_id=charge.gateway_id)
     GatewayOperation.objects.filter(pk=op.pk).update(shipped=shipped_json)
     result = _call(op, lambda: gw.capture(charge.gateway_id, ship_total, reference=op.reference,
                                           idempotency_key=op.idempotency_key, final=False))
@@ -607,7 +614,7 @@ def order_cancel(*, order, acting_user, reason):
         return order
     gw = _gateway(order.gateway)
     op = _op_start(order, gateway=order.gateway, kind=OpKind.VOID, amount=order.amount_authorized,
-                   reference=charge.reference)
+                   reference=charge.reference, gateway_id=charge.gateway_id)
     result = _call(op, lambda: gw.void(charge.gateway_id, reference=op.reference, idempotency_key=op.idempotency_key))
     apply_result(op, result)
     order.refresh_from_db()
@@ -809,7 +816,7 @@ def order_refund(*, order, amount, reason, acting_user, returned=None):
     charge = _charge_op(order)
     capture = order.operations.filter(kind__in=[OpKind.SALE, OpKind.CAPTURE], state=OpState.SUCCEEDED).first()
     op = _op_start(order, gateway=order.gateway, kind=OpKind.REFUND, amount=amount,
-                   reference=(charge or capture).reference)
+                   reference=(charge or capture).reference, gateway_id=(charge or capture).gateway_id)
     refund = Refund.objects.create(order=order, amount=amount, reason=reason.strip()[:300], operation=op,
                                    fiscal_action=action, returned=returned, created_by=acting_user)
     audit_record(actor=acting_user, action=AuditAction.CREATE, obj=refund,
@@ -1006,14 +1013,72 @@ def sweep(*, now=None):
 
 
 def _expire_hold(order):
+    """Our hold on ``order`` is past its expiry: release it — at the gateway first (a PayPal
+    authorization is voided, so the payer's funds are not held for an order that no longer
+    counts on them), then here (the order pending again, its pay link usable). Idempotent: the
+    void's key is saved before the call and a void already made (or in doubt) is not made again;
+    an answer that never came leaves the order held until the sweep learns the void's outcome.
+    True when the order was released now."""
     charge = _charge_op(order)
+    if charge is not None and order.gateway not in (BALANCE, "") and not order.gateway.startswith("caja-"):
+        return _void_expired(order, charge)
     with transaction.atomic():
-        if order.gateway == BALANCE and charge is not None:
-            hold = BalanceHold.objects.filter(reference=charge.reference, state=HoldState.HELD).first()
-            if hold is not None:
-                balance_hold_release(hold=hold, acting_user=order.created_by, reason=_("Retención vencida"))
-        if charge is not None:
-            # the charge no longer holds anything: a new one may be made from the pay link
-            GatewayOperation.objects.filter(pk=charge.pk).update(state=OpState.FAILED, message=_("Retención vencida"))
-        return _safe_move(order, OrderState.PENDING, by=order.created_by, reason=_("La retención del pago venció"),
-                          amount_authorized=0, hold_expires_at=None, gateway="")
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.state != OrderState.AUTHORIZED:
+            return False
+        return _hold_expired(locked)
+
+
+def _hold_expired(order):
+    """Release the hold here (inside the caller's transaction, ``order`` locked): the prepaid
+    balance's hold freed, the charge no longer holding anything, the order pending again."""
+    charge = _charge_op(order)
+    if order.gateway == BALANCE and charge is not None:
+        hold = BalanceHold.objects.filter(reference=charge.reference, state=HoldState.HELD).first()
+        if hold is not None:
+            balance_hold_release(hold=hold, acting_user=order.created_by, reason=_("Retención vencida"))
+    if charge is not None:
+        # the charge no longer holds anything: a new one may be made from the pay link
+        GatewayOperation.objects.filter(pk=charge.pk).update(state=OpState.FAILED, message=_("Retención vencida"))
+    return _safe_move(order, OrderState.PENDING, by=order.created_by, reason=_("La retención del pago venció"),
+                      amount_authorized=0, hold_expires_at=None, gateway="")
+
+
+def _void_expired(order, charge):
+    earlier = order.operations.filter(kind=OpKind.VOID, on_expiry=True, reference=charge.reference).exclude(
+        state=OpState.FAILED).first()
+    if earlier is not None:
+        if earlier.state != OpState.SUCCEEDED:
+            operation_resolve(op=earlier)  # in doubt: ask, never void again with a new key
+        order.refresh_from_db()
+        return order.state == OrderState.PENDING
+    try:
+        gw = _gateway(order.gateway)
+    except OrderRefused:
+        log.warning("order %s: hold expired but gateway %s is not enabled; released here only", order.pk, order.gateway)
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            return locked.state == OrderState.AUTHORIZED and _hold_expired(locked)
+    left = order.amount_authorized - order.amount_captured
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.VOID, amount=left if left > 0 else order.total,
+                   reference=charge.reference, gateway_id=charge.gateway_id)
+    GatewayOperation.objects.filter(pk=op.pk).update(on_expiry=True)
+    op.on_expiry = True
+    try:
+        result = _call(op, lambda: gw.void(charge.gateway_id, reference=op.reference, idempotency_key=op.idempotency_key))
+    except OrderRefused as exc:
+        # refused: the gateway may have let the authorization lapse already (its own expiry)
+        try:
+            result = gw.status(op.reference, gateway_id=charge.gateway_id)
+        except (GatewayError, OrderRefused):
+            log.info("order %s: void of the expired hold refused (%s); the sweep tries again", order.pk, exc)
+            return False
+        if Status(result.status) != Status.VOIDED:
+            log.warning("order %s: void of the expired hold refused (%s), gateway says %s", order.pk, exc, result.status)
+            return False
+        op = GatewayOperation.objects.create(order=order, gateway=order.gateway, kind=OpKind.VOID, amount=op.amount,
+                                             idempotency_key=uuid.uuid4().hex, reference=charge.reference,
+                                             gateway_id=charge.gateway_id, on_expiry=True)
+    apply_result(op, result)
+    order.refresh_from_db()
+    return order.state == OrderState.PENDING
