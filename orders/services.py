@@ -67,11 +67,14 @@ CENT = Decimal("0.01")
 # The internal hold on the client's prepaid balance: the "gateway" for clients paying from
 # advances, and for holds where the gateway has none (issue 20, "Holds").
 BALANCE = "saldo"
-# CAT-017 (sv-dte-facts §2.5 pagos): what the receipt says the money was. A card gateway's
-# payment is a card (03 crédito: the gateways do not tell debit from credit); PayPal too (08
-# "dinero electrónico" is not in the catalogue the product seeds, catalogs/seed.py); the prepaid
+# CAT-017 (sv-dte-facts §2.5 pagos; MH's catalogue in ../shared/spec/catalogs/cat-017-forma-pago.csv,
+# seeded since catalogs migration 0006): what the receipt says the money was. A card gateway's
+# payment is a card (03 crédito: Wompi and n1co do not tell debit from credit). PayPal is paid from
+# the payer's PayPal account, a wallet: 09 "Monedero electrónico" [G: MH does not say which code a
+# foreign wallet takes; 08 "Dinero electrónico" reads as the e-money of the Salvadoran providers
+# regulated by the Ley para Facilitar la Inclusión Financiera, which PayPal is not]. The prepaid
 # balance was paid before, by transfer or deposit as a rule (05).
-GATEWAY_METHOD = {"wompi": "03", "n1co": "03", "paypal": "03", BALANCE: "05"}
+GATEWAY_METHOD = {"wompi": "03", "n1co": "03", "paypal": "09", BALANCE: "05"}
 CASHIER_METHODS = {"01", "02", "03", "04", "05"}  # cash, debit/credit card at the terminal, cheque, transfer
 
 

@@ -119,6 +119,12 @@ def test_paypal_hold_captured_in_two_shipments_through_paysim(paysim, company, m
     rest = Order.objects.get(parent=order)
     book = _ledger(paysim, op.reference)
     assert Decimal(book["captured"]) == Decimal("163.00")
+    # the receipt says PayPal's money came from a wallet: CAT-017 09 "Monedero electrónico"
+    import json
+
+    receipt = services.receipt_issue(order_id=order.pk)
+    pagos = json.loads(receipt.payload)["resumen"]["pagos"]
+    assert [(p["codigo"], Decimal(str(p["montoPago"]))) for p in pagos] == [("09", Decimal("163.00"))]
     second = services.order_ship(order=rest, acting_user=rest.created_by)
     assert second.state == OpState.SUCCEEDED, second.message
     book = _ledger(paysim, op.reference)
