@@ -952,12 +952,24 @@ def operation_resolve(*, op):
     status = Status(result.status)
     if op.kind in (OpKind.SALE, OpKind.AUTHORIZE) and status in (Status.PENDING, Status.CHALLENGE, Status.APPROVED):
         return op
+    if status == Status.NOT_FOUND and not _old_enough(op):
+        # The gateway does not know the call yet. That proves it never took effect only once the
+        # call can no longer be in flight: a charge queued at a busy gateway (paysim on SQLite
+        # waits up to 30 s for its write lock; our read timeout is 10 s) may still be made after a
+        # quick lookup said 404, and failing it now would let the payer pay a second time. It
+        # stays in doubt and the sweep asks again (issue 20, the n1co "drop" investigation).
+        return op
     if status in (Status.EXPIRED, Status.DECLINED, Status.NOT_FOUND) or (
             op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED and not _succeeded(op, status, result)):
         with transaction.atomic():
             _op_settle(op, OpState.FAILED, message=(result.message or status.value)[:300])
         return op
     return apply_result(op, result)
+
+
+def _old_enough(op):
+    """Whether the call ``op`` made is past the time it could still be in flight at the gateway."""
+    return op.created_at <= timezone.now() - datetime.timedelta(seconds=settings.ORDERS_NOT_FOUND_AFTER_SECONDS)
 
 
 def order_refresh(*, order):

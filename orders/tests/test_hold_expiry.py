@@ -72,3 +72,32 @@ def test_a_lost_answer_to_the_void_is_asked_about_not_sent_again(held, paysim):
     status, voids = _voids(paysim, charge.reference)
     assert status == "voided" and len(voids) == 1
     assert GatewayOperation.objects.filter(order=order, kind=OpKind.VOID).count() == 1
+
+
+def test_a_charge_the_gateway_does_not_know_yet_stays_in_doubt_until_it_cannot_be_in_flight(paysim, company,
+                                                                                            make_order, parties):
+    """n1co: a refused charge whose answer is dropped is in doubt, and n1co does not know it. Right
+    after the call that may only mean it is still queued there: the payment stays in doubt (the
+    payer cannot start another); once the call is older than ORDERS_NOT_FOUND_AFTER_SECONDS it
+    failed, and the order may be paid again."""
+    httpx.delete(f"{paysim}/_paysim/faults")
+    _merchant(paysim, company, "n1co")
+    order = make_order(parties["consumer"])
+    httpx.post(f"{paysim}/_paysim/faults", json={"mode": "drop", "gateway": "n1co", "count": 1,
+                                                 "path_prefix": "/n1co/api/v3/Charges"})
+    try:
+        op = services.order_pay_start(order=order, gateway="n1co", payment_token="card_no_existe")
+    finally:
+        httpx.delete(f"{paysim}/_paysim/faults")
+    assert op.state == OpState.IN_DOUBT
+    services.operation_resolve(op=op)
+    op.refresh_from_db()
+    assert op.state == OpState.IN_DOUBT  # not_found, but too soon to believe it
+    with pytest.raises(services.OrderRefused):
+        services.order_pay_start(order=order, gateway="n1co", payment_token="card_no_existe")
+    GatewayOperation.objects.filter(pk=op.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    op.refresh_from_db()
+    services.operation_resolve(op=op)
+    op.refresh_from_db()
+    order.refresh_from_db()
+    assert op.state == OpState.FAILED and order.state == OrderState.PENDING
