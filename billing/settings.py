@@ -131,6 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Several processes (web, worker, beat) share the file: wait instead of failing on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    # PostgreSQL's JIT compiles the dashboard's and reports' aggregates on every call: 15-90 ms of
+    # compiling for queries that run 100-200 ms at a million documents (EXPLAIN ANALYZE, bench/
+    # reports.py). Off per connection; DB_JIT=true gives the server's setting back (a pooler in
+    # transaction mode that drops startup options needs it set on the server instead).
+    if not envbool("DB_JIT", False):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # The covering indexes (Index(include=...)) are a PostgreSQL feature; SQLite builds them without
 # the included columns, which is all development needs: its warning (W040) says nothing to act on.
 # On PostgreSQL nothing is silenced.
