@@ -82,7 +82,12 @@ class User(AbstractUser):
             elif self.role_id is None:
                 self._grants_cache = frozenset()
             else:
-                self._grants_cache = frozenset(self.role.permissions.values_list("module", "action"))
+                # The role comes with its permissions in one query (the request reads it anyway:
+                # company_wide, the role's document types), not a second one for the role alone.
+                rows = list(RolePermission.objects.filter(role_id=self.role_id).select_related("role"))
+                if rows and not User.role.is_cached(self):
+                    User.role.field.set_cached_value(self, rows[0].role)
+                self._grants_cache = frozenset((r.module, r.action) for r in rows)
         return self._grants_cache
 
     def can(self, module, action=Action.VIEW):

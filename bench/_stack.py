@@ -106,14 +106,21 @@ class Govsim:
         shutil.rmtree(self.var, ignore_errors=True)
 
 
+def default_node_prefix():
+    """``<bench><pid>-``, e.g. ``chaos41234-``: the worker ``i`` is then ``chaos41234-<i>@<host>``."""
+    script = re.sub(r"[^a-z0-9]", "", os.path.basename(sys.argv[0]).removesuffix(".py").lower()) or "bench"
+    return f"{script}{os.getpid()}-"
+
+
 class Workers:
     """Celery worker processes (each with its own pool), restartable."""
 
-    def __init__(self, env, count=2, pool="threads", concurrency=16, beat=False, loglevel="INFO", name="bench"):
+    def __init__(self, env, count=2, pool="threads", concurrency=16, beat=False, loglevel="INFO", name=None):
         # ``name``: the node name's prefix; kill_random matches "<name><i>@" on the whole machine,
-        # so a bench that must not be hit by another's kill_random picks a prefix of its own.
+        # so every run has a prefix of its own: by default the bench's name and this process's id
+        # (two benches, or the same bench run twice at once, never kill each other's workers).
         self.env, self.count, self.pool, self.concurrency, self.loglevel = env, count, pool, concurrency, loglevel
-        self.name = name
+        self.name = name or default_node_prefix()
         self.procs = [None] * count
         self.logs = [os.path.join(tempfile.gettempdir(), f"bench-worker-{os.getpid()}-{i}.log") for i in range(count)]
         self.beat = None
@@ -235,3 +242,32 @@ def sale_draft(world, rng, i, base):
     lines = [{"description": f"Artículo {k}", "quantity": 1, "unit_price": rng.randint(100, 9999) / 100}
              for k in range(rng.randint(1, 4))]
     return draft_save(acting_user=world["user"], data=dict(base, tipo_dte=tipo, client_id=client.pk), lines=lines)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids):
+    """CPU seconds (user + system) the processes ``pids`` have used so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / TICK
+
+
+def children_of(parent):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found

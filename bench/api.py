@@ -34,37 +34,10 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _setup import ROOT, SMALL_HELP, django_setup, is_small  # noqa: E402
-from _stack import free_port  # noqa: E402
+from _stack import children_of, cpu_of, free_port  # noqa: E402
 
 WORKERS = 2
 CLIENT_THREADS = 4
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pids):
-    """CPU seconds (user + system) the processes ``pids`` have used so far (/proc/<pid>/stat)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / TICK
-
-
-def children_of(parent):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == parent:
-                        found.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
 
 
 def p95(values):
@@ -266,15 +239,17 @@ def main():
     # two cores) weighs on both alike.
     rounds = 1 if args.docs < 200 else 4
     per_round = args.docs // rounds
-    wall_api = wall_direct = cpu_api = cpu_direct = 0.0
+    wall_api = wall_direct = cpu_api = cpu_direct = cpu_server = 0.0
     times_api, times_direct = [], []
     try:
         through_api(port, raw, [sale(world, rng) for _ in range(2 * CLIENT_THREADS)], args.timeout)  # warm up
         workers = children_of(server.pid)
         for _round in range(rounds):
-            before = cpu_of(workers) + time.process_time()  # the workers, and this process's client threads
+            server_before, client_before = cpu_of(workers), time.process_time()  # this process: the client threads
             wall, times = through_api(port, raw, [sale(world, rng) for _ in range(per_round)], args.timeout)
-            cpu_api += cpu_of(workers) + time.process_time() - before
+            spent = cpu_of(workers) - server_before
+            cpu_server += spent
+            cpu_api += spent + time.process_time() - client_before
             wall_api += wall
             times_api += times
             wall, times, cpu = direct(world, [sale(world, rng) for _ in range(per_round + 3 * WORKERS)], args.timeout)
@@ -294,7 +269,9 @@ def main():
     print(f"{'servicios (2 procesos)':<30}{len(times_direct):>7} docs {rate_direct:>8.0f} docs/s  "
           f"p95 {p95(times_direct) * 1000:.1f} ms")
     cpu_doc_api, cpu_doc_direct = cpu_api * 1000 / len(times_api), cpu_direct * 1000 / len(times_direct)
-    print(f"CPU de Python por documento: API {cpu_doc_api:.1f} ms, servicios {cpu_doc_direct:.1f} ms "
+    cpu_doc_server = cpu_server * 1000 / len(times_api)
+    print(f"CPU de Python por documento: API {cpu_doc_api:.1f} ms (de ella, gunicorn {cpu_doc_server:.1f} ms; el "
+          f"resto, los hilos cliente), servicios {cpu_doc_direct:.1f} ms "
           f"(sin PostgreSQL ni Redis; carga de la máquina al terminar {os.getloadavg()[0]:.1f})")
     from api.models import ApiCall
     from dte.models import Document
@@ -304,7 +281,8 @@ def main():
     print(f"api_docs={len(times_api)} api_docs_per_s={rate_api:.0f} api_p95_ms={p95(times_api) * 1000:.1f} "
           f"direct_docs_per_s={rate_direct:.0f} direct_p95_ms={p95(times_direct) * 1000:.1f} "
           f"api_share_of_direct={rate_api / rate_direct:.2f} api_cpu_ms_per_doc={cpu_doc_api:.1f} "
-          f"direct_cpu_ms_per_doc={cpu_doc_direct:.1f} workers={WORKERS} issued={issued} calls_recorded={calls}")
+          f"direct_cpu_ms_per_doc={cpu_doc_direct:.1f} api_server_cpu_ms_per_doc={cpu_doc_server:.1f} "
+          f"workers={WORKERS} issued={issued} calls_recorded={calls}")
 
 
 if __name__ == "__main__":

@@ -30,21 +30,6 @@ from pdf import _children, _rss_kib  # noqa: E402
 START, END = datetime.date(2026, 11, 16), datetime.date(2026, 11, 27)
 
 
-class _Workers(Workers):
-    """Workers named for this process: another bench's kill by name (``bench0@``, bench/chaos.py)
-    running on the same machine does not reach them."""
-
-    def start(self, i):
-        import subprocess
-
-        with open(self.logs[i], "a") as log:
-            self.procs[i] = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "billing", "worker", f"--pool={self.pool}",
-                 f"--concurrency={self.concurrency}", "-n", f"billingrun{os.getpid()}-{i}@%h", "--without-gossip",
-                 "--without-mingle", f"--loglevel={self.loglevel}"], cwd=ROOT, env=self.env, stdout=log,
-                stderr=subprocess.STDOUT)
-
-
 def _world(contractors):
     sys.path.insert(0, str(ROOT / "bench"))
     import issue as issue_bench
@@ -154,7 +139,9 @@ def main():
             Document.objects.filter(pk=pk).update(sello_recibido=f"2026{pk:036d}")
 
         env = dict(os.environ)
-        workers = _Workers(env, count=1, pool="prefork", concurrency=args.concurrency, loglevel="WARNING")
+        # Named for this process: another bench's kill by name (bench/chaos.py) does not reach them.
+        workers = Workers(env, count=1, pool="prefork", concurrency=args.concurrency, loglevel="WARNING",
+                          name=f"billingrun{os.getpid()}-")
         connection.close()
         peaks = {"first": 0, "second": 0}
         stop = threading.Event()

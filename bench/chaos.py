@@ -60,7 +60,8 @@ def main():
         wire_company(govsim.url)
         govsim.fault(mode="drop", share=0.05, seconds=36000)
         govsim.fault(mode="error", status_code=500, share=0.05, seconds=36000)
-        workers = Workers(dict(os.environ), count=2, pool="prefork", concurrency=4, beat=True, loglevel="WARNING")
+        workers = Workers(dict(os.environ), count=2, pool="prefork", concurrency=4, beat=True, loglevel="WARNING",
+                          name=f"chaos{os.getpid()}-")
 
         def chaos():
             restarted = False

@@ -58,7 +58,8 @@ def main():
         rng = random.Random(7)
         world = issue_bench.setup_world()
         wire_company(govsim.url)
-        workers = Workers(dict(os.environ), count=2, pool="threads", concurrency=8, beat=True, loglevel="WARNING")
+        workers = Workers(dict(os.environ), count=2, pool="threads", concurrency=8, beat=True, loglevel="WARNING",
+                          name=f"outage{os.getpid()}-")
         govsim.fault(mode="down")  # every /fesv/ call answers 503 until cleared
         base = {"establishment_id": world["est"].pk, "point_of_sale_id": world["pos"].pk,
                 "issue_date": timezone.localdate()}

@@ -193,7 +193,8 @@ def main():
         httpx.post(f"{paysim.url}/_paysim/merchants", json={"gateway": "n1co", "webhook_url": hook, **creds}).raise_for_status()
         card = httpx.post(f"{paysim.url}/_paysim/cards", json={"gateway": "n1co", "client_id": creds["client_id"],
                                                                "number": "4000056655665556"}).json()["id"]
-        workers = Workers(dict(os.environ), count=2, pool="prefork", concurrency=4, beat=True, loglevel="WARNING")
+        workers = Workers(dict(os.environ), count=2, pool="prefork", concurrency=4, beat=True, loglevel="WARNING",
+                          name=f"paychaos{os.getpid()}-")
 
         # The obvious run first: a tenth of the orders, no faults, no kills.
         calm = max(5, args.orders // 10)

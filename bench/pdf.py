@@ -121,7 +121,8 @@ def main():
         print(f"bucle simple en un proceso: {loop_rate:.1f} PDF/s ({2 * len(loop_ids)} PDF)", flush=True)
 
         env = dict(os.environ)
-        workers = Workers(env, count=1, pool="prefork", concurrency=args.concurrency, loglevel="WARNING")
+        workers = Workers(env, count=1, pool="prefork", concurrency=args.concurrency, loglevel="WARNING",
+                          name=f"pdf{os.getpid()}-")
         connection.close()
         peaks = {"first": 0, "second": 0}
         total_pdfs = 2 * len(ids)

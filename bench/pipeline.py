@@ -114,7 +114,7 @@ def main():
             park(batch)
         # Per-task INFO lines ("received", "succeeded") cost CPU at this rate: warnings only.
         workers = Workers(dict(os.environ), count=args.processes, pool=args.pool, concurrency=args.threads,
-                          loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"))
+                          loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"), name=f"pipeline{os.getpid()}-")
         time.sleep(1 if is_small(args.small) else 3)
         rate_a = run_pipeline(a, args.timeout)
         print(f"{'tubería, govsim inmediato':<38}{len(a):>7} docs {rate_a:>8.0f} sellados/s")

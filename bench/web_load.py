@@ -45,7 +45,7 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _setup import ROOT, SMALL_HELP, django_setup, is_small  # noqa: E402
-from _stack import Govsim, Redis, Workers, free_port, wire_company  # noqa: E402
+from _stack import Govsim, Redis, Workers, children_of, cpu_of, free_port, wire_company  # noqa: E402
 
 PASSWORD = "bench-web-Load-2026"
 REQUEST_TIMEOUT = 60  # seconds for one HTTP answer
@@ -320,9 +320,12 @@ def stop_server(proc):
 # --------------------------------------------------------------------------------- a level
 
 
-def run_level(port, world, usernames, seconds, docs_per_rep, seed):
+def run_level(port, world, usernames, seconds, docs_per_rep, seed, cpu_probe=None):
     """``len(usernames)`` reps in a closed loop for ``seconds`` (or ``docs_per_rep`` documents each,
-    when given). Returns the figures of the level and the ids of the documents issued."""
+    when given). Returns the figures of the level and the ids of the documents issued.
+    ``cpu_probe()``: CPU seconds used so far by each part ({"web": …, …}), read when measuring
+    starts and ends, for the CPU per request of each part (less disturbed than the rates by
+    whatever else the machine runs)."""
     lock = threading.Lock()
     times, errors, issued = defaultdict(list), [], []
     measuring = threading.Event()
@@ -373,16 +376,19 @@ def run_level(port, world, usernames, seconds, docs_per_rep, seed):
     time.sleep(0.5)
     started = time.perf_counter()
     stop_at[0] = time.monotonic() + seconds
+    cpu_before = cpu_probe() if cpu_probe else {}
     measuring.set()
     ready.set()
     for t in threads:
         t.join(timeout=max(1.0, stop_at[0] - time.monotonic()) + REQUEST_TIMEOUT * 2)
+    cpu_after = cpu_probe() if cpu_probe else {}
     if any(t.is_alive() for t in threads):
         errors.append("un representante no terminó a tiempo (una respuesta colgada)")
     wall = time.perf_counter() - started
     requests = sum(len(v) for v in times.values())
     every = [x for v in times.values() for x in v]
-    return {"reps": len(usernames), "wall": wall, "requests": requests, "rps": requests / wall,
+    cpu_ms = {k: (cpu_after[k] - cpu_before[k]) * 1000 / max(requests, 1) for k in cpu_before}
+    return {"reps": len(usernames), "wall": wall, "requests": requests, "rps": requests / wall, "cpu_ms": cpu_ms,
             "p95": {step: p95(v) for step, v in times.items()}, "p95_all": p95(every),
             "errors": errors, "docs": len(issued), "docs_per_min": len(issued) / wall * 60}, issued
 
@@ -444,6 +450,26 @@ def main():
                           name=f"webload{os.getpid()}w")
         port = free_port()
         server = start_server(port, args.web, dict(os.environ))
+
+        def cpu_probe():
+            # The web processes (gunicorn's master and workers), this process (the reps' browsers,
+            # which a real deployment does not run), the Celery worker, govsim.
+            return {"web": cpu_of([server.pid] + children_of(server.pid)), "browsers": time.process_time(),
+                    "worker": cpu_of([p.pid for p in workers.procs if p] + [c for p in workers.procs if p
+                                                                           for c in children_of(p.pid)]),
+                    "govsim": cpu_of([govsim.proc.pid] + children_of(govsim.proc.pid)),
+                    "postgres": cpu_of(backends())}
+
+        def backends():
+            # PostgreSQL's server processes on this database (the web's and worker's persistent
+            # connections): what one that closes between two readings spent is missed.
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid()")
+                return [row[0] for row in cursor.fetchall()]
+
         results, all_issued = [], []
         # Warm-up: every web process imports its templates and opens its connection (not counted).
         if not docs_per_rep:
@@ -451,14 +477,16 @@ def main():
             all_issued += warm
         for n, reps in enumerate(levels, start=1):
             load = os.getloadavg()[0]
-            result, pks = run_level(port, world, usernames[:reps], args.seconds, docs_per_rep, seed=n)
+            result, pks = run_level(port, world, usernames[:reps], args.seconds, docs_per_rep, seed=n,
+                                    cpu_probe=cpu_probe)
             result["load"] = load
             results.append(result)
             all_issued += pks
             steps = "  ".join(f"{s} {result['p95'].get(s, 0) * 1000:.0f}" for s in STEPS)
             print(f"{reps:>3} representantes: {result['rps']:6.1f} peticiones/s  p95 {result['p95_all'] * 1000:5.0f} ms  "
                   f"{result['docs_per_min']:6.1f} documentos/min  errores {len(result['errors'])}  "
-                  f"(carga {load:.1f})\n     p95 por paso (ms): {steps}")
+                  f"(carga {load:.1f})\n     p95 por paso (ms): {steps}\n     CPU por petición (ms): "
+                  + "  ".join(f"{k} {v:.1f}" for k, v in result["cpu_ms"].items()))
             for e in result["errors"][:3]:
                 print(f"     error: {e}")
         not_sealed = wait_sealed(all_issued, args.seal_timeout)
@@ -472,7 +500,8 @@ def main():
             k = r["reps"]
             pairs += [f"rps_{k}={r['rps']:.1f}", f"p95_ms_{k}={r['p95_all'] * 1000:.0f}",
                       f"autosave_p95_ms_{k}={r['p95'].get('autosave', 0) * 1000:.0f}",
-                      f"docs_per_min_{k}={r['docs_per_min']:.1f}", f"errors_{k}={len(r['errors'])}"]
+                      f"docs_per_min_{k}={r['docs_per_min']:.1f}", f"errors_{k}={len(r['errors'])}",
+                      f"web_cpu_ms_per_req_{k}={r['cpu_ms'].get('web', 0):.1f}"]
         pairs += [f"issued={len(all_issued)}", f"not_sealed={not_sealed}", f"not_once={once}", f"web={args.web}", f"govsim_nice={args.govsim_nice}",
                   f"load={results[-1]['load']:.1f}"]
         print(" ".join(pairs))

@@ -33,6 +33,12 @@ def product_get(*, pk):
         Prefetch("stock", queryset=Stock.objects.select_related("establishment")), "supplied_by__provider"), pk=pk)
 
 
+def product_for_line(*, pk):
+    """The product alone, as a document's line copies it (code, description, price, treatment):
+    without product_get's stock and providers, two queries the editor would read for nothing."""
+    return get_object_or_404(Product, pk=pk)
+
+
 def provider_list(*, query="", active="1"):
     qs = _search(Provider.objects.all(), query).order_by("name")
     if active in ("1", "0"):

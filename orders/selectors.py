@@ -1,15 +1,21 @@
 """Reads of orders, through the same scope as documents (dte.selectors.document_scope: an
 order belongs to a point of sale and an establishment, as a document does)."""
 
+import datetime
+import zoneinfo
+
+from django.conf import settings
 from django.core import signing
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.modules import Module
 from core.modules import Action
 from dte.selectors import document_scope
-from orders.models import GatewayOperation, Order, OrderLine
+from orders.models import GatewayOperation, OpKind, OpState, Order, OrderLine
 from payments.models import GatewayAccount
+from payments.settlements import Expected
 
 PAY_SALT = "orders.pay-link"
 
@@ -60,3 +66,24 @@ def home_panel(user):
     if not (user.is_authenticated and user.can(Module.DOCUMENTOS, Action.VIEW)):
         return {}
     return {"orders_open": orders_for_user(user=user).filter(state__in=["pending", "authorized"]).count()}
+
+
+def settlement_expected(*, gateway, start, end):
+    """What a gateway settlement covering local dates start..end should pay (payments.hooks
+    settlement source, issue 21): each charge/capture that went through that day, and each
+    refund. A PayPal capture carries the order id (gateway_id) and the capture id (operation_id);
+    a refund its refund id; every operation of a charge also our reference."""
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    ops = (GatewayOperation.objects.filter(gateway=gateway, state=OpState.SUCCEEDED,
+                                           kind__in=[OpKind.SALE, OpKind.CAPTURE, OpKind.REFUND],
+                                           resolved_at__gte=since, resolved_at__lt=until)
+           .select_related("order").order_by("resolved_at", "id"))
+    for op in ops:
+        refund = op.kind == OpKind.REFUND
+        keys = {k for k in (op.reference, op.gateway_id, op.operation_id) if k}
+        label = (_("%(o)s reembolso") if refund else _("%(o)s cobro")) % {"o": op.order.number}
+        yield Expected(kind="refund" if refund else "charge", amount=op.amount, key=f"op:{op.pk}", keys=frozenset(keys),
+                       label=label, payment_id=None if refund else op.order.payment_id,
+                       day=op.resolved_at.astimezone(tz).date())

@@ -20,8 +20,8 @@ class PaymentsConfig(AppConfig):
         from dte.models import Document  # noqa: PLC0415 - models not loaded when apps.py is imported
         from payments import uploads  # noqa: PLC0415 - the spec names the models
         from payments.checks import credit_cases  # noqa: PLC0415 - imports dte.models
-        from payments.models import Payment  # noqa: PLC0415 - models not loaded when apps.py is imported
-        from payments.selectors import payments_for_user  # noqa: PLC0415 - imports payments.models
+        from payments.models import Payment, Settlement  # noqa: PLC0415 - models not loaded when apps.py is imported
+        from payments.selectors import payments_for_user, settlements_for_user  # noqa: PLC0415 - imports payments.models
 
         # The company's gateway accounts hold its credentials: the admin's page (configuration).
         register_settings_page(Module.CONFIGURACION, Action.EDIT, icon="credit-card",
@@ -31,3 +31,4 @@ class PaymentsConfig(AppConfig):
         # Payments are uploaded by whoever may record them (payments.services._require).
         register_upload(uploads.SPEC, grant=(Module.DOCUMENTOS, Action.EDIT))
         scope.register(Payment, lambda user: payments_for_user(user=user))  # core.scope
+        scope.register(Settlement, lambda user: settlements_for_user(user=user))

@@ -90,3 +90,25 @@ class GatewayAccountForm(forms.Form):
         """The credential values typed (blank ones left out: the saved value stays)."""
         return {key: self.cleaned_data[f"cred_{key}"] for key in self.credential_keys
                 if self.cleaned_data.get(f"cred_{key}")}
+
+
+class SettlementImportForm(forms.Form):
+    """Import a gateway's settlement: fetched from its API for a payout date, or its report file."""
+
+    account = forms.ModelChoiceField(label=_("Pasarela"), queryset=None, empty_label=None)
+    payout_date = forms.DateField(label=_("Fecha de pago"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    file = forms.FileField(label=_("Archivo del reporte"), required=False,
+                           help_text=_("El reporte exportado de la pasarela (PayPal: STL-…CSV; Wompi y n1co: JSON)."))
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        self.fields["account"].label_from_instance = lambda a: a.gateway
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("payout_date"):
+            raise forms.ValidationError(_("Indique la fecha de pago a consultar o suba el archivo del reporte."))
+        if data.get("file") and data["file"].size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("El archivo pasa de 20 MB."))
+        return data

@@ -138,3 +138,89 @@ class GatewayAccount(models.Model):
         from payments.gateways.base import get_gateway  # noqa: PLC0415 - the adapters import requests; load them on use
 
         return get_gateway(self.gateway, self.credentials_dict(), **kwargs)
+
+
+class Settlement(models.Model):
+    """A gateway's payout to the company for one payout date, as its settlement report states it
+    (issue 21): the totals the gateway reported and, in its lines, each captured charge and
+    refund matched to our gateway operations. Written once by payments.settlements.settlement_import
+    (audited); the same report again (same batch id, same content) adds nothing."""
+
+    account = models.ForeignKey(GatewayAccount, on_delete=models.PROTECT, related_name="settlements",
+                                verbose_name=_("cuenta de pasarela"))
+    gateway = models.CharField(_("pasarela"), max_length=20)
+    batch_id = models.CharField(_("identificador de la liquidación"), max_length=100)
+    payout_date = models.DateField(_("fecha de pago"))
+    period_start = models.DateField(_("desde"))
+    period_end = models.DateField(_("hasta"))
+    currency = models.CharField(max_length=3, default="USD")
+    gross = models.DecimalField(_("bruto"), max_digits=19, decimal_places=2)
+    fee = models.DecimalField(_("comisión"), max_digits=19, decimal_places=2)
+    net = models.DecimalField(_("neto"), max_digits=19, decimal_places=2)
+    source = models.CharField(_("origen"), max_length=10, choices=[("api", _("API de la pasarela")),
+                                                                   ("upload", _("Archivo subido"))])
+    file_name = models.CharField(_("archivo"), max_length=200, blank=True)
+    digest = models.CharField(max_length=64)  # sha256 of the report as received
+    content = models.BinaryField(editable=False)
+    matched_count = models.PositiveIntegerField(_("conciliadas"), default=0)
+    missing_count = models.PositiveIntegerField(_("faltantes"), default=0)
+    extra_count = models.PositiveIntegerField(_("sobrantes"), default=0)
+    different_count = models.PositiveIntegerField(_("con monto distinto"), default=0)
+    imported_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-payout_date", "-id"]
+        verbose_name = _("liquidación de pasarela")
+        verbose_name_plural = _("liquidaciones de pasarela")
+        constraints = [models.UniqueConstraint(fields=["account", "batch_id"], name="settlement_once_per_batch"),
+                       models.CheckConstraint(condition=models.Q(fee__gte=0), name="settlement_fee_not_negative")]
+
+    def __str__(self):
+        return f"{self.gateway} {self.batch_id}"
+
+    @property
+    def differences(self):
+        return self.missing_count + self.extra_count + self.different_count
+
+
+class LineStatus(models.TextChoices):
+    MATCHED = "matched", _("Conciliada")
+    DIFFERENT = "different", _("Monto distinto")
+    EXTRA = "extra", _("Sobrante: no es nuestra")
+    MISSING = "missing", _("Faltante: no vino en el reporte")
+
+
+class SettlementLine(models.Model):
+    """One line of a settlement: a report line (``in_report``) matched or not to one of our
+    gateway operations, or one of our operations the report should have had and did not
+    (``missing``, no gateway figures)."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    status = models.CharField(_("estado"), max_length=10, choices=LineStatus.choices)
+    in_report = models.BooleanField(default=True)
+    kind = models.CharField(_("tipo"), max_length=10, choices=[("charge", _("Cobro")), ("refund", _("Reembolso"))])
+    transaction_id = models.CharField(_("transacción en la pasarela"), max_length=100, blank=True)
+    reference = models.CharField(_("referencia"), max_length=255, blank=True)
+    occurred_at = models.CharField(_("fecha en la pasarela"), max_length=40, blank=True)
+    gross = models.DecimalField(_("bruto"), max_digits=19, decimal_places=2, default=0)
+    fee = models.DecimalField(_("comisión"), max_digits=19, decimal_places=2, default=0)
+    net = models.DecimalField(_("neto"), max_digits=19, decimal_places=2, default=0)
+    # ours: the operation's amount, what it was for, and the payment it produced (if any)
+    expected = models.DecimalField(_("nuestro monto"), max_digits=19, decimal_places=2, null=True, blank=True)
+    our_key = models.CharField(max_length=120, blank=True)  # the provider's id of our operation
+    our_label = models.CharField(_("nuestro registro"), max_length=120, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["settlement", "position"]
+        constraints = [models.UniqueConstraint(fields=["settlement", "position"], name="settlement_line_position")]
+        indexes = [models.Index(fields=["our_key"])]
+
+    def __str__(self):
+        return f"{self.settlement_id}.{self.position} {self.status}"
+
+    @property
+    def difference(self):
+        return (self.gross - self.expected) if self.expected is not None and self.in_report else None

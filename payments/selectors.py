@@ -28,13 +28,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.modules import Module
 from clients.models import Client
 from clients.selectors import clients_for_user
 from core.fiscal import CREDIT_SALES_TYPES as CREDIT_SALES
 from core.fiscal import NOT_IN_FORCE as DEAD
 from core.fiscal import DocType
+from core.modules import Action
 from dte.models import Document, RelatedDocument
-from payments.models import Application, BalanceHold, Payment
+from payments.models import Application, BalanceHold, Payment, Settlement
 
 ZERO = Decimal("0.00")
 BUCKETS = [("current", 0, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("90_plus", 91, None)]
@@ -348,3 +350,20 @@ def aging_table(documents, *, clients=None, client_id=None, today=None, only=Non
 
 def _dec(value):
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------------------- gateway settlements
+def settlements_for_user(*, user):
+    """Settlements a user may see: a payout is the whole company's money (every establishment's
+    sales), so only a company-wide role with the reports grant sees them; anyone else none."""
+    if not (user.is_authenticated and user.company_wide and user.can(Module.REPORTES, Action.VIEW)):
+        return Settlement.objects.none()
+    return Settlement.objects.select_related("account", "imported_by").defer("content")
+
+
+def settlement_get_for_user(*, user, pk):
+    return get_object_or_404(settlements_for_user(user=user), pk=pk)
+
+
+def settlement_lines(settlement):
+    return settlement.lines.select_related("payment").order_by("position")

@@ -10,4 +10,7 @@ urlpatterns = [
     path("pasarelas/", views.gateway_accounts, name="gateways"),
     path("pasarelas/<int:pk>/", views.gateway_account_edit, name="gateway_edit"),
     path("pasarelas/<int:pk>/habilitar/", views.gateway_account_toggle, name="gateway_toggle"),
+    path("liquidaciones/", views.settlement_list, name="settlements"),
+    path("liquidaciones/importar/", views.settlement_import, name="settlement_import"),
+    path("liquidaciones/<int:pk>/", views.settlement_detail, name="settlement"),
 ]

@@ -2,7 +2,7 @@
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +16,10 @@ from core.access import module_required
 from core.modules import Action
 from core.text import clean_text
 from dte.selectors import documents_for_user
-from payments import selectors, services
-from payments.forms import GatewayAccountForm, PaymentForm
-from payments.models import GatewayAccount
+from payments import selectors, services, settlements
+from payments.forms import GatewayAccountForm, PaymentForm, SettlementImportForm
+from payments.gateways.base import GatewayError
+from payments.models import GatewayAccount, LineStatus
 
 # Lazy: read in each request's language, not in the one active when the module loaded.
 BUCKET_LABELS = [("current", gettext_lazy("Al día")), ("1_30", gettext_lazy("1–30 días")),
@@ -51,7 +52,7 @@ def credit_list(request):
         "rows": rows, "buckets": BUCKET_LABELS, "totals": totals, "only": only, "count": count,
         "total_balance": totals["balance"], "number": number, "first_row": (number - 1) * PER_PAGE + 1,
         "previous": number - 1 if number > 1 else None, "following": number + 1 if number * PER_PAGE < count else None,
-        "can_record": request.user.can(Module.DOCUMENTOS, Action.EDIT),
+        "can_record": request.user.can(Module.DOCUMENTOS, Action.EDIT), "can_settlements": request.user.company_wide,
         "chart": [{"label": str(label), "value": float(totals[name])} for name, label in BUCKET_LABELS]})
 
 
@@ -172,3 +173,57 @@ def gateway_account_toggle(request, pk):
     services.gateway_account_set_enabled(account=account, enabled=not account.enabled, acting_user=request.user)
     messages.success(request, _("Pasarela habilitada.") if not account.enabled else _("Pasarela deshabilitada."))
     return redirect("payments:gateways")
+# ---------------------------------------------------------------------------- gateway settlements
+def _gateway_accounts():
+    return GatewayAccount.objects.filter(company=company_get(), enabled=True).order_by("gateway")
+
+
+@module_required(Module.REPORTES, Action.VIEW)
+def settlement_list(request):
+    """Every settlement imported (company-wide roles; others see none), newest payout first, with
+    its totals and differences; the import form for who may import."""
+    rows = list(selectors.settlements_for_user(user=request.user)[:200])
+    can_import = settlements.may_import(request.user)
+    form = SettlementImportForm(accounts=_gateway_accounts(), initial={"payout_date": timezone.localdate()}) if can_import else None
+    return render(request, "payments/settlements.html", {"rows": rows, "form": form})
+
+
+@module_required(Module.DOCUMENTOS, Action.EDIT)
+@require_POST
+def settlement_import(request):
+    form = SettlementImportForm(request.POST, request.FILES, accounts=_gateway_accounts())
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("payments:settlements")
+    account, upload = form.cleaned_data["account"], form.cleaned_data["file"]
+    try:
+        if upload:
+            settlement, created = settlements.settlement_upload(account=account, content=upload.read(),
+                                                                file_name=upload.name, acting_user=request.user)
+        else:
+            settlement, created = settlements.settlement_fetch(account=account, payout_date=form.cleaned_data["payout_date"],
+                                                               acting_user=request.user)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("payments:settlements")
+    except GatewayError as exc:
+        messages.error(request, _("La pasarela no entregó la liquidación: %(e)s") % {"e": exc})
+        return redirect("payments:settlements")
+    if created:
+        messages.success(request, _("Liquidación importada."))
+    else:
+        messages.info(request, _("Esa liquidación ya estaba importada: no se agregó nada."))
+    return redirect("payments:settlement", pk=settlement.pk)
+
+
+@module_required(Module.REPORTES, Action.VIEW)
+def settlement_detail(request, pk):
+    settlement = selectors.settlement_get_for_user(user=request.user, pk=pk)  # not company-wide: 404
+    lines = list(selectors.settlement_lines(settlement))
+    problems = [ln for ln in lines if ln.status != "matched"]
+    return render(request, "payments/settlement.html", {
+        "s": settlement, "lines": lines, "problems": problems,
+        "statuses": dict(LineStatus.choices)})

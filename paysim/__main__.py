@@ -164,7 +164,8 @@ def main(argv=None):
     p.add_argument("--url", default=DEFAULT_URL)
     p = sub.add_parser("fault")
     p.add_argument("mode", choices=["down", "slow", "hang", "drop", "decline", "challenge", "webhook_lost",
-                                    "webhook_duplicate", "webhook_reorder", "webhook_delay", "refuse", "clear"])
+                                    "webhook_duplicate", "webhook_reorder", "webhook_delay", "settlement_missing",
+                                    "settlement_extra", "settlement_amount", "refuse", "clear"])
     p.add_argument("--gateway", default="")
     p.add_argument("--seconds", type=float)
     p.add_argument("--count", type=int)

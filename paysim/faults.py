@@ -11,6 +11,7 @@ Where a payment is attempted (charges, the hosted pages, PayPal approvals), by t
   challenge  3-D Secure is required
 Webhooks, by paysim.webhooks: webhook_lost, webhook_duplicate (``copies`` each), webhook_reorder
 (each is held latency_ms, so a later event overtakes it), webhook_delay (latency_ms late).
+Settlement reports, by paysim.settlements: settlement_missing, settlement_extra, settlement_amount.
 Each for a period (seconds) and/or the next N times (count), for a share of the requests, for one
 gateway or all. Connection refused is the supervisor's (`python -m paysim fault refuse`)."""
 

@@ -109,7 +109,9 @@ class Fault(models.Model):
     HTTP_MODES = ["down", "slow", "hang", "drop"]  # applied by the middleware to API requests
     CHARGE_MODES = ["decline", "challenge"]  # applied where a payment is attempted
     WEBHOOK_MODES = ["webhook_lost", "webhook_duplicate", "webhook_reorder", "webhook_delay"]
-    MODES = HTTP_MODES + CHARGE_MODES + WEBHOOK_MODES
+    # applied when a settlement report is made (paysim.settlements): a line missing, one extra, one amount short
+    SETTLEMENT_MODES = ["settlement_missing", "settlement_extra", "settlement_amount"]
+    MODES = HTTP_MODES + CHARGE_MODES + WEBHOOK_MODES + SETTLEMENT_MODES
     mode = models.CharField(max_length=20)
     gateway = models.CharField(max_length=10, blank=True)
     latency_ms = models.IntegerField(default=0)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from paysim import control, n1co, pages, paypal, wompi
+from paysim import control, n1co, pages, paypal, settlements, wompi
 
 urlpatterns = [
     # Wompi El Salvador (sources in paysim/wompi.py)
@@ -10,6 +10,7 @@ urlpatterns = [
     path("wompi/EnlacePago/<str:public_id>/desactivar", wompi.desactivar),
     path("wompi/TransaccionCompra/<str:tx_id>", wompi.transaccion),
     path("wompi/pagar/<str:public_id>", pages.wompi_page),
+    path("wompi/Liquidacion", settlements.wompi),
     # n1co (sources in paysim/n1co.py)
     path("n1co/api/v3/Token", n1co.token),
     path("n1co/api/v3/PaymentMethods", n1co.payment_methods),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("n1co/api/v3/Orders/<str:order_id>", n1co.order_status),
     path("n1co/api/paymentlink/checkout", n1co.checkout),
     path("n1co/api/paymentlink/order/<str:code>", n1co.link_order),
+    path("n1co/api/v3/Settlements", settlements.n1co),
     path("n1co/pagar/<str:code>", pages.n1co_page),
     path("n1co/3ds/<str:three_ds_id>", pages.n1co_3ds),
     # PayPal Orders v2 / Payments v2 (sources in paysim/paypal.py)
@@ -33,6 +35,7 @@ urlpatterns = [
     path("paypal/v2/payments/captures/<str:capture_id>/refund", paypal.capture_refund),
     path("paypal/certs/paysim.pem", paypal.cert),
     path("paypal/checkoutnow", pages.paypal_page),
+    path("paypal/ppreports/outgoing/<str:name>", settlements.paypal),
     # control (tests, CLI)
     path("_paysim/health", control.health),
     path("_paysim/merchants", control.merchants),

@@ -22,6 +22,7 @@ from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState,
 from payments.selectors import aging_table
 from purchases.models import ReceivedDocument, ReceivedState
 from reports.base import PAGE, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
+from reports.finance import FINANCE_REPORTS
 
 MONEY = "money"
 
@@ -535,4 +536,5 @@ def _unsealed_note(qs):
 
 REPORTS = [SalesBookConsumers, SalesBookConsumersDetail, SalesBookTaxpayers, PurchasesBook, Retentions, Invalidated, DocumentStatus, SalesByClient,
            SalesByProduct, SalesByRep, SalesByEstablishment, SalesByPointOfSale, ReceivablesAging]
+REPORTS += FINANCE_REPORTS  # issue 21: payments received, gateway fees, refunds, holds (reports.finance)
 BY_SLUG = {r.slug: r for r in REPORTS}

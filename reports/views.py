@@ -83,12 +83,25 @@ def report_show(request, slug):
                "totals": [totals[i] for i in shown] if totals else None,
                "notes": report.notes(params), "following": following, "previous": previous, "query": query,
                "first_page": not request.GET.get("despues") and number == 1, "formats": FORMATS,
-               "can_export": request.user.can(Module.REPORTES, Action.EXPORT), **_choices(request.user)}
+               "can_export": request.user.can(Module.REPORTES, Action.EXPORT), "chart": _chart(report, rows),
+               **_choices(request.user)}
     for error in params.errors:
         messages.warning(request, error)
     if request.htmx and request.htmx.target == "report-table":
         return render(request, "reports/partials/table.html", context)
     return render(request, "reports/show.html", context)
+
+
+def _chart(report, rows):
+    """The page's rows as a Chart.js series, for a report that names its (label, value) keys in
+    ``chart`` (the finance views, reports.finance); None for the others. Read after display(),
+    which fills the label columns."""
+    keys = getattr(report, "chart", None)
+    if not keys or not rows:
+        return None
+    label, value = keys
+    return [{"label": formats.date(r[label]) if hasattr(r.get(label), "isoformat") else str(r.get(label) or "—"),
+             "value": float(r.get(value) or 0)} for r in rows]
 
 
 def _totals(report, params):

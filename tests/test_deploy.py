@@ -6,6 +6,7 @@ collectstatic line (same throwaway environment) works, check --deploy is clean w
 settings, and gunicorn started with the image's command line answers liveness — with the metrics
 of its several worker processes added up (multiprocess mode, gunicorn.conf.py)."""
 
+import gzip
 import os
 import re
 import shlex
@@ -182,6 +183,47 @@ def test_the_images_steps_collectstatic_check_deploy_and_gunicorn(tmp_path):
             server.wait()
 
 
+def test_collectstatic_compresses_and_whitenoise_serves_the_compressed_copy(tmp_path):
+    """The image's storage (CompressedManifestStaticFilesStorage) writes a gzip and a brotli copy
+    beside each hashed file, and WhiteNoise answers a browser that accepts them with the smaller
+    copy. The project's own static files only: compressing the 2,000 vendor files takes minutes
+    of CPU (the image test above runs collectstatic over them without compression)."""
+    import brotli
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    root = tmp_path / "staticfiles"
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    with override_settings(STATIC_ROOT=str(root), STATICFILES_DIRS=[ROOT / "static"], STORAGES=storages,
+                           STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"]):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        hashed = staticfiles_storage.stored_name("js/editor.js")
+        assert hashed != "js/editor.js"  # the manifest's hashed name, as the templates link it
+        original = (ROOT / "static" / "js" / "editor.js").read_bytes()
+        assert (root / hashed).read_bytes() == original
+        for suffix in (".gz", ".br"):
+            assert (root / (hashed + suffix)).exists(), suffix
+            assert (root / (hashed + suffix)).stat().st_size < len(original)
+        url = settings.STATIC_URL + hashed
+        client = Client()  # a new handler: WhiteNoise reads this STATIC_ROOT when it starts
+
+        response = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert response.status_code == 200
+        assert response["Content-Encoding"] == "br" and "Accept-Encoding" in response["Vary"]
+        body = b"".join(response.streaming_content)
+        assert len(body) < len(original) and brotli.decompress(body) == original
+
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response["Content-Encoding"] == "gzip"
+        assert gzip.decompress(b"".join(response.streaming_content)) == original
+
+        response = client.get(url)  # no Accept-Encoding: the file as it is
+        assert not response.has_header("Content-Encoding")
+        assert b"".join(response.streaming_content) == original
+        assert "immutable" in response["Cache-Control"]  # a hashed name is cached for good
+
+
 # ---------------------------------------------------------------------------------- compose
 
 
@@ -202,7 +244,56 @@ def test_compose_runs_web_a_worker_per_queue_beat_and_migrations():
     for name in ("web", "worker", "printer", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
     for volume in compose["volumes"]:
-        assert volume in {"pgdata", "redisdata", "media", "rabbitmq"}
+        assert volume in {"pgdata", "redisdata", "media", "rabbitmq", "govsimdata", "paysimdata"}
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_adds_up_each_containers_processes_metrics_and_workers_serve_theirs():
+    compose = _compose()
+    app = compose["x-app"]
+    # multiprocess mode (gunicorn.conf.py, billing.metrics): a folder that starts empty in every
+    # container start (a tmpfs), so a restart never counts a dead process's figures twice
+    folder = app["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert folder in app["tmpfs"]
+    port = app["environment"]["WORKER_METRICS_PORT"]
+    assert port.isdigit()
+    services = compose["services"]
+    for name in ("web", "worker", "printer", "beat"):
+        assert folder in services[name]["tmpfs"], name  # YAML merge: every process container has it
+        assert services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"] == folder
+    workers = [n for n, s in services.items() if "worker" in (s.get("command") or [])]
+    assert sorted(workers) == ["printer", "worker"]
+    for name in workers:
+        assert services[name]["environment"]["WORKER_METRICS_PORT"] == port
+        assert port in [str(p) for p in services[name]["expose"]], name
+    # the setting the worker reads to serve them is the one billing/tasks.py reads
+    assert 'os.environ.get("WORKER_METRICS_PORT")' in (ROOT / "billing" / "tasks.py").read_text(encoding="utf-8")
+
+
+def test_compose_runs_govsim_and_paysim_only_when_asked_apart_from_the_apps_services():
+    compose = _compose()
+    services = compose["services"]
+    for name, module, port, var in (("govsim", "govsim", 8800, "GOVSIM_VAR_DIR"), ("paysim", "paysim", 8900, "PAYSIM_VAR_DIR")):
+        service = services[name]
+        assert service["profiles"] == ["simuladores"]  # never started by a plain `docker compose up`
+        command = service["command"]
+        assert command[:4] == ["python", "-m", module, "serve"], command
+        assert command[command.index("--bind") + 1] == f"0.0.0.0:{port}"
+        assert (ROOT / module / "__main__.py").exists()
+        assert any(str(p).endswith(f":{port}") for p in service["ports"])
+        # their own database (SQLite in their var folder, on their own volume), not the app's
+        assert "depends_on" not in service and "env_file" not in service
+        assert "DATABASE_URL" not in service["environment"]
+        folder = service["environment"][var]
+        assert [v for v in service["volumes"] if v.endswith(f":{folder}")], service["volumes"]
+        assert f'os.environ.get("{var}"' in (ROOT / module / "settings.py").read_text(encoding="utf-8")
+    assert services["paysim"]["environment"]["PAYSIM_PUBLIC_URL"].startswith("http://localhost:")
+    # no service of the application waits for a simulator (they are optional)
+    for name, service in services.items():
+        assert not {"govsim", "paysim"} & set(service.get("depends_on") or {}), name
 
 
 # ---------------------------------------------------------------------------------- kubernetes

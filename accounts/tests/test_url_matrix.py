@@ -24,7 +24,7 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("contingency", "event", "pk", "event"), ("contingency", "lot", "pk", "lot"),
                  ("contingency", "", "pk", "period"), (None, "public", "enlace", "link"),
                  ("dte", "archive", "public_id", "archive_job"), ("payments", "client", "pk", "client"),
-                 ("payments", "void", "pk", "payment"), ("reports", "job", "public_id", "export_job"),
+                 ("payments", "void", "pk", "payment"), ("payments", "settlement", "pk", "settlement"), ("reports", "job", "public_id", "export_job"),
                  ("accounts", "role_grants", "pk", "role"), ("purchases", "", "pk", "received"),
                  ("timesheets", "run", "pk", "ts_run"), ("timesheets", "item", "pk", "ts_item"),
                  ("timesheets", "link_revoke", "pk", "ts_link"), ("timesheets", "link", "token", "ts_token"),
@@ -156,6 +156,7 @@ def sample_objects(db, users, establishments):
         "job": job.public_id,
         "role": Role.objects.create(name="Muestra").pk,
         "received": _received(point.establishment.company),
+        "settlement": _settlement(point.establishment.company, users["Contador"]),
         **_work_time(point, users["Supervisor"]),
     }
 
@@ -176,6 +177,24 @@ def _work_time(point, manager):
     item.save()
     link = link_create(item=item)
     return {"ts_run": run.pk, "ts_item": item.pk, "ts_link": link.pk, "ts_token": link_url(link).rstrip("/").rsplit("/", 1)[1]}
+
+
+def _settlement(company, user):
+    import datetime
+
+    """A gateway settlement with one matched line (payments, issue 21)."""
+    from payments.models import GatewayAccount, Settlement, SettlementLine
+
+    account = GatewayAccount(company=company, gateway="n1co")
+    account.set_credentials({"client_id": "x", "client_secret": "y"})
+    account.save()
+    today = datetime.date(2026, 11, 3)
+    s = Settlement.objects.create(account=account, gateway="n1co", batch_id="N1CO-1-20261105", payout_date=today,
+                                  period_start=today, period_end=today, gross=50, fee=2, net=48, source="api",
+                                  digest="0" * 64, content=b"{}", matched_count=1, imported_by=user)
+    SettlementLine.objects.create(settlement=s, position=1, status="matched", kind="charge", transaction_id="CH1",
+                                  gross=50, fee=2, net=48, expected=50, our_key="op:1", our_label="P-000001 cobro")
+    return s.pk
 
 
 def _received(company):
@@ -394,11 +413,12 @@ def _footprint():
     from dte.models import ArchiveJob, Delivery, Document, SpecialCase, StatusChange
     from dte.models import OfflineScope as Period
     from inventory.models import Product, Provider
-    from payments.models import Payment
+    from payments.models import Payment, Settlement
     from reports.models import ExportJob
 
     out = {m.__name__: m.objects.count() for m in (AuditEntry, ImportJob, Client, Period, ArchiveJob, Delivery,
-                                                     Document, Product, Provider, Payment, ExportJob, StatusChange)}
+                                                     Document, Product, Provider, Payment, ExportJob, StatusChange,
+                                                     Settlement)}
     out["queued emails"] = Delivery.objects.filter(state="queued").count()
     out["requested cases"] = SpecialCase.objects.filter(state="requested").count()
     out["documents changed"] = Document.objects.aggregate(at=Max("updated_at"))["at"]

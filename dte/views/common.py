@@ -9,12 +9,17 @@ from dte import selectors
 from dte.services.drafts import types_for
 
 
-def draft_for(user, pk):
+def draft_for(user, pk, *, related=True):
     """A draft the user may edit: his own, or any for a company-wide role; of a type his role
-    issues (an accountant who issues notes does not finish a rep's Factura)."""
+    issues (an accountant who issues notes does not finish a rep's Factura). ``related=False``:
+    without the establishment, point of sale and parties joined in (the type-ahead searches use
+    none of them; building the joins' SQL is half such a request's CPU)."""
     # One's own draft (the rep's every autosave) first, by the cheap query; the scope's subqueries
     # only for another's draft, which only a company-wide role may edit (below).
-    doc = selectors.own_documents(user=user).filter(pk=pk).first()
+    own = selectors.own_documents(user=user)
+    if not related:
+        own = own.select_related(None)
+    doc = own.filter(pk=pk).first()
     if doc is None:
         doc = get_object_or_404(selectors.documents_for_user(user=user), pk=pk)
     if doc.created_by_id != user.pk and not user.company_wide:

@@ -29,7 +29,7 @@ from dte.services.drafts import LINE_FIELDS, draft_delete, draft_save, types_for
 from dte.services.liquidation import liquidation_lines
 from dte.services.totals import document_totals, total_of
 from dte.views.common import draft_for
-from inventory.selectors import product_get, provider_get, provider_list
+from inventory.selectors import product_for_line, provider_get, provider_list
 from inventory.selectors import product_search as search_products
 
 
@@ -56,13 +56,14 @@ def document_new(request):
 
 
 def _editor_context(request, doc, *, errors=None, totals=None):
-    lines = list(doc.lines.select_related("product"))
+    # order_by: the models' default ordering starts with the document, a join to it for nothing.
+    lines = list(doc.lines.select_related("product").order_by("position"))
     if totals is None:
         try:
             totals = document_totals(doc, lines)
         except ar.ArithmeticError_ as exc:
             errors = (errors or []) + [str(exc)]
-    related = list(doc.related.all())
+    related = list(doc.related.order_by("id"))
     sealed = []
     if doc.tipo_dte in (ar.NC, ar.ND) and doc.client_id:
         chosen = {r.target_id for r in related}
@@ -164,7 +165,7 @@ def _apply_action(request, doc, lines):
     if action == "set_provider":
         return {"provider_id": provider_get(pk=request.POST.get("provider_id")).pk}, lines, None
     if action == "add_product":
-        product = product_get(pk=request.POST.get("product_id"))
+        product = product_for_line(pk=request.POST.get("product_id"))
         lines = lines + [{"product_id": product.pk, "code": product.code, "description": product.description,
                           "quantity": Decimal(1), "unit_price": unit_price_for(doc, product), "discount": Decimal(0),
                           "treatment": product.tax_treatment, "unit": product.unit, "item_type": product.item_type,
@@ -237,16 +238,20 @@ def document_save(request, pk):
         errors += exc.messages
     # related=None: the related documents stay as they are (only add_related and remove_related
     # change them), not read and written back on every autosave.
+    # The client as draft_for read it a moment ago: draft_save takes its snapshot from this row
+    # instead of reading it again (it does read a newly chosen one).
+    client = doc.client if doc.client_id else None
     if not line_errors:  # a line that cannot be read is not saved over a good one
-        draft_save(acting_user=request.user, document=doc, data=data, lines=lines, related=related)
+        draft_save(acting_user=request.user, document=doc, data=data, lines=lines, related=related, client=client)
     elif structural:
         draft_save(acting_user=request.user, document=doc, data=data, lines=list(doc.lines.values(*LINE_FIELDS)),
-                   related=related)
-    doc.refresh_from_db()
+                   related=related, client=client)
+    if not request.htmx and request.POST.get("next") == "confirm" and not errors:
+        # «Revisar y emitir» with nothing to correct: straight on, the editor is not built for it.
+        return redirect("dte:confirm", pk=doc.pk)
+    doc = selectors.draft_reread(document=doc)
     context = _editor_context(request, doc, errors=errors)
-    if not request.htmx:  # the plain submit: «Revisar y emitir»
-        if request.POST.get("next") == "confirm" and not errors:
-            return redirect("dte:confirm", pk=doc.pk)
+    if not request.htmx:  # the plain submit with errors to show
         return render(request, "dte/editor.html", context)
     if structural:
         context.update(_after_action(doc, action, context, errors))
@@ -295,7 +300,7 @@ def _related_rows(doc):
 @module_required(Module.DOCUMENTOS, Action.CREATE)
 def party_search(request, pk):
     """Type-ahead for the counterparty: clients that may receive this type, or providers."""
-    doc = draft_for(request.user, pk)
+    doc = draft_for(request.user, pk, related=False)
     query = request.GET.get("q", "")
     if doc.tipo_dte == ar.CR:
         results, kind = list(provider_list(query=query)[:10]) if query.strip() else [], "provider"
@@ -308,7 +313,7 @@ def party_search(request, pk):
 
 @module_required(Module.DOCUMENTOS, Action.CREATE)
 def product_search(request, pk):
-    doc = draft_for(request.user, pk)
+    doc = draft_for(request.user, pk, related=False)
     query = request.GET.get("pq", "")
     results = list(search_products(query=query, limit=10)) if query.strip() else []
     return render(request, "dte/partials/product_results.html", {"doc": doc, "results": results, "q": query})

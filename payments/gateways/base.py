@@ -180,6 +180,41 @@ class WebhookEvent:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
+@dataclass(frozen=True)
+class SettlementItem:
+    """One line of a gateway's settlement report: a captured charge (``kind`` "charge") or a refund
+    ("refund"), amounts positive Decimal dollars as the gateway states them (a refund's ``net`` is
+    negative: it is taken from the payout). ``keys`` are every id the line carries (the gateway's
+    transaction/order/capture ids and our reference when echoed), to find our operation by."""
+
+    kind: str
+    transaction_id: str
+    gross: Decimal
+    fee: Decimal
+    net: Decimal
+    keys: tuple[str, ...] = ()
+    reference: str = ""
+    occurred_at: str = ""
+
+
+@dataclass(frozen=True)
+class SettlementReport:
+    """A gateway's settlement (payout) for one payout date, normalised. ``content`` is the file as
+    received (kept for the record and its digest: the same report imported twice adds nothing)."""
+
+    batch_id: str
+    payout_date: Any                    # datetime.date
+    period_start: Any
+    period_end: Any
+    currency: str
+    gross: Decimal
+    fee: Decimal
+    net: Decimal
+    items: tuple[SettlementItem, ...]
+    content: bytes = field(default=b"", repr=False)
+    file_name: str = ""
+
+
 class GatewayError(Exception):
     """Base of the adapters' errors. ``str(exc)`` is safe to show and to log (no secrets, no card data)."""
 
@@ -259,6 +294,17 @@ class Gateway(abc.ABC):
     def verify_webhook(self, headers: dict[str, str], raw_body: bytes) -> WebhookEvent:
         """Check the signature over ``raw_body`` and normalise; WebhookInvalid when it does not hold.
         ``headers`` keys are matched case-insensitively."""
+
+    # --- settlements (issue 21): what the gateway paid out, line by line -------------------------
+
+    def settlement(self, payout_date) -> SettlementReport:
+        """Fetch the settlement report of ``payout_date`` (a date) from the gateway. Read-only."""
+        raise OperationRefused(f"{self.name} no ofrece su reporte de liquidación por API; súbalo como archivo.")
+
+    def parse_settlement(self, content: bytes, *, file_name: str = "") -> SettlementReport:
+        """Read a settlement report file in the gateway's own export format (an upload). Raises
+        GatewayError naming what is wrong when it is not one."""
+        raise OperationRefused(f"{self.name}: formato de liquidación no soportado.")
 
 
 _REGISTRY: dict[str, type[Gateway]] = {}

@@ -15,8 +15,8 @@ class NoAnswer(Exception):
 
 
 class Response:
-    def __init__(self, status, data, text):
-        self.status, self.data, self.text = status, data, text
+    def __init__(self, status, data, text, content=b""):
+        self.status, self.data, self.text, self.content = status, data, text, content
 
     @property
     def ok(self):
@@ -55,7 +55,7 @@ def _call(method, url, *, timeout, json, data, headers, auth, params):
         body = r.json() if r.content else {}
     except ValueError:
         body = {}
-    return Response(r.status_code, body, r.text[:500])
+    return Response(r.status_code, body, r.text[:500], r.content)
 
 
 class TokenCache:

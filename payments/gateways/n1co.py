@@ -26,7 +26,7 @@ import hmac
 import json
 from decimal import Decimal
 
-from payments.gateways import http
+from payments.gateways import http, settlements
 from payments.gateways.base import (
     EventKind,
     Gateway,
@@ -217,3 +217,16 @@ class N1co(Gateway):
                                 occurred_at=str(meta.get("TransactionDate") or ""), raw=scrub(data))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise WebhookInvalid(f"Cuerpo de webhook de n1co ilegible ({type(exc).__name__})") from None
+
+    # --- settlements (issue 21) [G: n1co publishes no settlement report, facts §8; paysim's shape]
+    def settlement(self, payout_date):
+        try:
+            r = self._api("GET", "/Settlements", params={"payoutDate": payout_date.isoformat()})
+        except http.NoAnswer as exc:
+            raise GatewayUnavailable(f"n1co no respondió ({exc})") from None
+        if not r.ok:
+            raise GatewayError(f"n1co no entregó la liquidación: {self._message(r)}")
+        return settlements.n1co(r.content, file_name=f"n1co-{payout_date:%Y%m%d}.json")
+
+    def parse_settlement(self, content, *, file_name=""):
+        return settlements.n1co(content, file_name)

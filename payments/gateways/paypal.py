@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from django.utils.translation import gettext as _
 
 from core.formats import money as format_money
-from payments.gateways import http
+from payments.gateways import http, settlements
 from payments.gateways.base import (
     EventKind,
     Gateway,
@@ -336,6 +336,24 @@ class PayPal(Gateway):
             with _CERTS_LOCK:
                 _CERTS[url] = cert
         return cert
+
+    # --- settlements (issue 21): the daily Settlement Report CSV [D P10]. PayPal places it on its
+    # SFTP server (/ppreports/outgoing, separate SFTP credentials); ``settlement_url`` (paysim's
+    # HTTP copy of that folder) is read with Basic client_id:secret [G: transport only].
+    def settlement(self, payout_date):
+        folder = self.credentials.get("settlement_url") or f"{self.base}/ppreports/outgoing"
+        name = f"STL-{payout_date:%Y%m%d}.A.01.009.CSV"
+        try:
+            r = http.call("GET", f"{folder.rstrip('/')}/{name}", timeout=self.timeout,
+                          auth=(self.credentials["client_id"], self.credentials["client_secret"]))
+        except http.NoAnswer as exc:
+            raise GatewayUnavailable(f"PayPal no respondió ({exc})") from None
+        if not r.ok:
+            raise GatewayError(f"PayPal no entregó el reporte {name} (HTTP {r.status})")
+        return settlements.paypal(r.content, file_name=name)
+
+    def parse_settlement(self, content, *, file_name=""):
+        return settlements.paypal(content, file_name)
 
 
 def _refund_capture(refund):

@@ -19,7 +19,7 @@ import hmac
 import json
 from decimal import Decimal
 
-from payments.gateways import http
+from payments.gateways import http, settlements
 from payments.gateways.base import (
     EventKind,
     Gateway,
@@ -180,3 +180,16 @@ class Wompi(Gateway):
                                 amount=money(data["Monto"]), occurred_at=str(data.get("FechaTransaccion", "")), raw=scrub(data))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise WebhookInvalid(f"Cuerpo de webhook de Wompi ilegible ({type(exc).__name__})") from None
+
+    # --- settlements (issue 21) [G: Wompi publishes no settlement report, facts §8; paysim's shape]
+    def settlement(self, payout_date):
+        try:
+            r = self._call("GET", "/Liquidacion", params={"fechaPago": payout_date.isoformat()})
+        except http.NoAnswer as exc:
+            raise GatewayUnavailable(f"Wompi no respondió ({exc})") from None
+        if not r.ok:
+            raise GatewayError(f"Wompi no entregó la liquidación: {self._message(r)}")
+        return settlements.wompi(r.content, file_name=f"wompi-{payout_date:%Y%m%d}.json")
+
+    def parse_settlement(self, content, *, file_name=""):
+        return settlements.wompi(content, file_name)
