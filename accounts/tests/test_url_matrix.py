@@ -31,7 +31,7 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token"),
                  ("reconciliation", "", "pk", "bank_account"), ("reconciliation", "", "statement", "bank_statement"),
                  ("reconciliation", "", "match", "bank_match"), ("reconciliation", "", "period", "bank_period"),
-                 ("notifications", "", "pk", "notification")]
+                 ("notifications", "", "pk", "notification"), ("payments", "gateway", "pk", "gateway_account")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
 SKIP_NAMESPACES = {"admin", "api"}
@@ -135,13 +135,18 @@ def sample_objects(db, users, establishments):
                                  tipo_dte="01", total=10, created_by=users["Vendedor"],
                                  link_expires_at=timezone.now() + datetime.timedelta(hours=1))
     from notifications.models import Notification
+    from payments.models import GatewayAccount
 
     # the rep's own notification: his to read and open; anyone else's is a 404 (notifications/tests/test_views.py)
     notification = Notification.objects.create(recipient=users["Vendedor"], kind="document.rejected",
                                                key=f"document.rejected:document:{issued.pk}:1", title="MH rechazó",
                                                url=f"/documentos/{issued.pk}/")
+    gateway_account = GatewayAccount(company=point.establishment.company, gateway="wompi")
+    gateway_account.set_credentials({"client_id": "app-1", "client_secret": "secreto-1"})
+    gateway_account.save()
     return {
         "order": order.pk, "pay_token": pay_token(order), "notification": notification.pk,
+        "gateway_account": gateway_account.pk,
         "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
         "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),
@@ -408,6 +413,9 @@ POST_BODIES = {
     "payments:client": lambda o: {"date": _today(), "amount": "1.00", "method": "01", "reference": "R-1"},
     "payments:void": lambda o: {"reason": "Pago duplicado"},
     "accounts:role_grants": lambda o: {"grants": ["clientes:view", "clientes:export"]},
+    "payments:gateways": lambda o: {"gateway": "paypal", "enabled": "on", "cred_client_id": "pp-1",
+                                    "cred_client_secret": "pp-secreto", "cred_webhook_id": "WH-1"},
+    "payments:gateway_edit": lambda o: {"base_url": "", "enabled": "on", "cred_client_secret": "otro-secreto"},
 }
 POST_BODIES["reconciliation:account_create"] = lambda o: {"name": "Ahorros", "bank": "agricola", "number": "200-9",
                                                           "date_window_days": "3", "tolerance": "0", "opening_balance": "0"}
@@ -432,7 +440,8 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
                "purchases:question", "purchases:notes", "purchases:mailbox", "reconciliation:account_create",
                "reconciliation:period_create", "reconciliation:accept", "reconciliation:match_action",
-               "reconciliation:period_action", "reconciliation:mapping", "reconciliation:propose"}
+               "reconciliation:period_action", "reconciliation:mapping", "reconciliation:propose", "payments:gateways",
+               "payments:gateway_edit", "payments:gateway_toggle"}
 
 
 def _footprint():

@@ -116,7 +116,12 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
         return order_create(acting_user=admin, client=parties["consumer"], point_of_sale=establishments["pos"]["M001P001"],
                             lines=[{"product": products["service"], "quantity": 1}])
 
-    to_pay, to_cancel, to_ship = order(), order(), order()
+    to_pay, to_cancel, to_ship, to_refund = order(), order(), order(), order()
+    # paid at the till, its Factura issued: refundable (in full: the Factura's invalidation)
+    from orders.services import order_record_payment, receipt_issue
+
+    order_record_payment(order=to_refund, method="01", reference="CAJA", acting_user=admin)
+    receipt_issue(order_id=to_refund.pk)
     payment_record_advance(client=parties["consumer"], amount="100.00", method="05", reference="DEP",
                            acting_user=admin)
     order_pay_start(order=to_ship, gateway=BALANCE)
@@ -125,7 +130,7 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
 
     [received], _skipped = receive_upload(files=[("recibido.json", as_file(ccf([("100.00", "0")])))], acting_user=admin)
     return {"received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "to_pay": to_pay,
-            "to_cancel": to_cancel, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
+            "to_cancel": to_cancel, "to_refund": to_refund, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
             "sealed": sealed, "rejected": rejected, "pending": pending, "draft": draft, "empty_draft": empty_draft,
             "old_draft": old_draft, "client": parties["taxpayer"], "product": products["chair"], "service": products["service"],
             "provider": provider, "payment": payment, "hook": hook, "credit": credit,
@@ -152,7 +157,8 @@ def _calls(w):
               "providers_read": w["provider"].pk, "providers_update": w["provider"].pk, "payments_read": w["payment"].pk,
               "webhooks_read": w["hook"].pk, "webhooks_update": w["hook"].pk, "webhooks_disable": w["hook"].pk,
               "orders_read": w["to_pay"].pk, "orders_pay_at_till": w["to_pay"].pk, "orders_ship": w["to_ship"].pk,
-              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk}
+              "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk,
+              "orders_refund": w["to_refund"].pk, "orders_refunds_list": w["to_refund"].pk}
     factura = {"tipo_dte": "01", "point_of_sale": w["pos"].pk, "client": w["consumer"].pk,
                "lines": [{"product": w["service"].pk, "quantity": "1"}], "issue": True}
     success = {
@@ -175,6 +181,7 @@ def _calls(w):
                                 "lines": [{"product": w["service"].pk, "quantity": "2"}]}),
         "orders_pay_at_till": (200, {"method": "01"}), "orders_ship": (200, None),
         "orders_cancel": (200, {"reason": "El cliente desistió"}),
+        "orders_refund": (201, {"reason": "El cliente devolvió el servicio"}),
     }
     specific = {
         ("clients_list", 400): "?limite=0", ("documents_list", 400): "?limite=999", ("stock_list", 400): "?producto=x",
@@ -203,6 +210,7 @@ def _calls(w):
         ("orders_pay_at_till", 400): ("to_cancel", {"method": "zz"}),
         ("orders_pay_at_till", 409): ("to_pay", {"method": "01"}),  # paid by the success call
         ("orders_ship", 409): ("to_pay", None), ("orders_cancel", 409): ("to_cancel", {"reason": "Otra vez"}),
+        ("orders_refund", 400): {"amount": "x"}, ("orders_ship", 400): {"lines": "todas"}, ("orders_refund", 409): ("to_cancel", {"reason": "No se cobró"}),
         ("received_list", 400): "?estado=x", ("received_create", 400): {"documento": "{no es json"},
         ("received_create", 409): {"documento": w["purchase"]},  # the one received by the 201 call
     }
