@@ -38,6 +38,7 @@ v1 = [
     path("pedidos/<int:pk>/cobrar/", orders.OrderCashierView.as_view(), name="order_pay_at_till"),
     path("pedidos/<int:pk>/despachar/", orders.OrderShipView.as_view(), name="order_ship"),
     path("pedidos/<int:pk>/cancelar/", orders.OrderCancelView.as_view(), name="order_cancel"),
+    path("pedidos/<int:pk>/reembolsos/", orders.OrderRefundsView.as_view(), name="order_refunds"),
     path("compras/", purchases.ReceivedListView.as_view(), name="received"),
     path("compras/<int:pk>/", purchases.ReceivedDetailView.as_view(), name="received_document"),
     path("compras/<int:pk>/pdf/", purchases.ReceivedPdfView.as_view(), name="received_pdf"),

@@ -152,7 +152,9 @@ def main():
                       DTE_PDF_AUTO="false", DTE_LARGE_AMOUNT_THRESHOLD="100000000", DTE_EXTRA_SCHEMA_DIRS="",
                       DTE_MH_TIMEOUT_SECONDS="3", DTE_RETRY_BASE_SECONDS="1", DTE_RETRY_MAX_SECONDS="5",
                       DTE_CLAIM_TIMEOUT_SECONDS="6", DTE_SWEEP_GRACE_SECONDS="2", DTE_SWEEP_EVERY_SECONDS="2",
-                      ORDERS_SWEEP_EVERY_SECONDS="2", ORDERS_SWEEP_GRACE_SECONDS="3")
+                      ORDERS_SWEEP_EVERY_SECONDS="2", ORDERS_SWEEP_GRACE_SECONDS="3",
+                      # paysim here answers within seconds: a charge it does not know after 40 s was never made
+                      ORDERS_NOT_FOUND_AFTER_SECONDS="40")
     govsim = Govsim(workers=4)
     paysim = Paysim()
     workers = web = None

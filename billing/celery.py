@@ -16,7 +16,8 @@ app.autodiscover_tasks()
 
 # What goes to the print queue (settings.DTE_PRINT_QUEUE): the slow, CPU-bound work that must never
 # wait in front of a transmission.
-PRINT_TASKS = frozenset({"dte.render", "dte.deliver", "dte.archive", "reports.export"})
+PRINT_TASKS = frozenset({"dte.render", "dte.deliver", "dte.archive", "reports.export", "notifications.send_immediate",
+                         "notifications.digest"})
 
 
 def print_queue(default_queue=None):
@@ -98,6 +99,15 @@ app.conf.beat_schedule = {
     "timesheets-schedule": {
         "task": "timesheets.schedule",
         "schedule": crontab(day_of_month="1,16", hour=2, minute=0),
+    },
+    # notifications: emails whose message was lost, holds about to expire; the daily digest
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        "schedule": float(os.environ.get("NOTIFY_SWEEP_EVERY_SECONDS", "300")),
+    },
+    "notifications-digest": {
+        "task": "notifications.digest",
+        "schedule": crontab(hour=int(os.environ.get("NOTIFY_DIGEST_HOUR", "7")), minute=0),
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",

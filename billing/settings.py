@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
                 "contingency.context_processors.banner",
+                "notifications.context_processors.bell",
             ],
             # How money, prices, quantities and dates read (accounts/formats.py), in every template.
             "builtins": ["core.templatetags.formats"],
@@ -476,6 +477,15 @@ ORDER_LINK_HOURS = envint("ORDER_LINK_HOURS", 72)
 ORDER_HOLD_DAYS = envint("ORDER_HOLD_DAYS", 7)
 # an operation this old with no answer is asked about; a paid order this old without receipt is issued again
 ORDERS_SWEEP_GRACE_SECONDS = envint("ORDERS_SWEEP_GRACE_SECONDS", 30)
+# A gateway call in doubt that the gateway says it does not know is believed never made only
+# this long after it was sent (it may still be queued there): then the payer may pay again.
+ORDERS_NOT_FOUND_AFTER_SECONDS = envint("ORDERS_NOT_FOUND_AFTER_SECONDS", 120)
+
+# Notifications (issue 21): the bell polls for its unread count this often; a hold of funds is
+# announced this many hours before it expires; the daily digest goes at this local hour.
+NOTIFY_POLL_SECONDS = envint("NOTIFY_POLL_SECONDS", 15)
+NOTIFY_HOLD_WARN_HOURS = envint("NOTIFY_HOLD_WARN_HOURS", 24)
+NOTIFY_DIGEST_HOUR = envint("NOTIFY_DIGEST_HOUR", 7)
 
 # Where the fast validators generated from the JSON schemas are kept (dte.schemas.validation.compiled):
 # generated once, imported by every later process. Empty: generate them in each process.

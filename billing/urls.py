@@ -28,6 +28,7 @@ urlpatterns = [
     path("compras/", include("purchases.urls")),
     path("horas/", include("timesheets.urls")),
     path("reportes/", include("reports.urls")),
+    path("notificaciones/", include("notifications.urls")),
     path("configuracion/autorizacion-mh/", include("onboarding.urls")),
     path("api/", include("api.urls")),
     path("d/<str:enlace>/", public_views.public_document, name="public_document"),

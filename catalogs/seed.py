@@ -47,8 +47,12 @@ _COMMON = {
     "CAT-014": [("23", "Litro"), ("34", "Kilogramo"), ("36", "Libra"), ("58", "Docena"), ("59", "Unidad"),
                 ("99", "Otra")],
     "CAT-016": [("1", "Contado"), ("2", "A crédito"), ("3", "Otro")],
+    # MH's CAT-017 as published (../shared/spec/catalogs/cat-017-forma-pago.csv; sv-dte-facts §2.5):
+    # 06, 07 and 10 are admitted by the schema's pattern but are not in the catalogue.
     "CAT-017": [("01", "Billetes y monedas"), ("02", "Tarjeta Débito"), ("03", "Tarjeta Crédito"),
-                ("04", "Cheque"), ("05", "Transferencia-Depósito Bancario"), ("99", "Otros")],
+                ("04", "Cheque"), ("05", "Transferencia-Depósito Bancario"), ("08", "Dinero electrónico"),
+                ("09", "Monedero electrónico"), ("11", "Bitcoin"), ("12", "Otras Criptomonedas"),
+                ("13", "Cuentas por pagar del receptor"), ("14", "Giro bancario"), ("99", "Otros")],
     "CAT-019": [("10711", "Elaboración de tortillas"), ("46510", "Venta al por mayor de computadoras, equipo periférico y programas informáticos"),
                 ("46900", "Venta al por mayor de otros productos"),
                 ("47190", "Venta al por menor de otros productos en comercios no especializados"),

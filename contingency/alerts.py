@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contingency import selectors
+from contingency import hooks, selectors
 from core import formats
 from dte.models import OfflineScope
 
@@ -62,6 +62,8 @@ def send_alert(period_id, kind, *, now=None):
         recipients = selectors.alert_recipients(period.company)
         period.alerts_sent = [*period.alerts_sent, kind]
         OfflineScope.objects.filter(pk=period.pk).update(alerts_sent=period.alerts_sent)
+        if kind.startswith(("event-", "lots-")) and not kind.startswith("event-rejected"):
+            hooks.deadline_due(period.pk, kind)  # notifications, webhooks (contingency.hooks)
     if not recipients:
         return False
     subject, body = _message(period, kind, now)

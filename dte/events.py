@@ -195,6 +195,16 @@ def shares(items):
     return {code: q2(value) for code, value in out.items()}
 
 
+def return_value(document, returned):
+    """(what a retorno of ``returned`` ([{numItem, quantity}]) would take off ``document``, the
+    problems): the same valuation as build_return's montoTotalOperacion, without signing anything."""
+    items, errors = _returned_items(document, returned)
+    if errors:
+        return ZERO, errors
+    total = {c: q2(sum((i[c] for i in items), ZERO)) for c in SALE_COLUMNS}
+    return sum(total.values(), ZERO), []
+
+
 def build_return(document, items, *, version, now, codigo, documents=None, offline=None):
     """The fe-eret-v1 event: ``document`` gives the emisor's point of sale and the counterparty;
     ``documents`` (default: that one) are the documentoRelacionado; ``offline`` the outage

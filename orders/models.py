@@ -48,6 +48,10 @@ class Order(models.Model):
     document = models.OneToOneField("dte.Document", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="order")
     receipt_error = models.CharField(_("error al emitir el comprobante"), max_length=500, blank=True)
+    # A partial shipment splits the order: what ships stays here (captured, its receipt), what
+    # is left becomes a new order, still held, whose parent is this one (orders.services.order_ship).
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="remainders",
+                               verbose_name=_("resto del pedido"))
     link_expires_at = models.DateTimeField(_("enlace de pago vence"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -146,6 +150,13 @@ class GatewayOperation(models.Model):
     authorization_code = models.CharField(_("código de autorización"), max_length=40, blank=True)
     message = models.CharField(_("mensaje"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A capture of part of the order (a partial shipment): {order line position: quantity shipped},
+    # saved with the key before the call, so the split is made when the capture is known to have
+    # gone through, however that is learnt (the answer, or asking the gateway later).
+    shipped = models.JSONField(default=dict, blank=True)
+    # A void made because our hold expired (orders.services._expire_hold): once it went through the
+    # order goes back to pending (payable again), not to cancelled as a cancellation's void does.
+    on_expiry = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -178,6 +189,8 @@ OP_MACHINE = Machine(GatewayOperation, {
 class RefundAction(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("Nota de crédito")
     INVALIDATION = "invalidation", _("Invalidación")
+    RETURN = "return", _("Evento de retorno")
+    MANUAL = "manual", _("A cargo del contador")
 
 
 class Refund(models.Model):
@@ -191,6 +204,10 @@ class Refund(models.Model):
     fiscal_action = models.CharField(_("acción fiscal"), max_length=12, choices=RefundAction.choices)
     fiscal_document = models.ForeignKey("dte.Document", on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="+")
+    # A partial refund of a Factura: the lines given back ([{"numItem", "quantity"}], numItem = the
+    # order line's position = the receipt's item) and the Evento de Retorno that records them.
+    returned = models.JSONField(default=list, blank=True)
+    fiscal_event = models.ForeignKey("dte.MHEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     fiscal_error = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,10 +29,11 @@ from core.queue import enqueue_on_commit
 from core.statemachine import TransitionRefused
 from dte import arithmetic as ar
 from dte import builders
+from dte import events as dte_events
 from dte.amounts import q2
 from dte.invalidation import deadline as invalidation_deadline
 from dte.invalidation import invalidation_request
-from dte.models import CaseState, Document, DocumentLine, GovStatus, InvalidationType
+from dte.models import CaseState, Document, DocumentLine, EventKind, GovStatus, InvalidationType
 from dte.pricing import unit_price_for
 from dte.services.cases import case_confirm, cases_refresh, special_cases
 from dte.services.drafts import draft_save
@@ -66,11 +67,14 @@ CENT = Decimal("0.01")
 # The internal hold on the client's prepaid balance: the "gateway" for clients paying from
 # advances, and for holds where the gateway has none (issue 20, "Holds").
 BALANCE = "saldo"
-# CAT-017 (sv-dte-facts §2.5 pagos): what the receipt says the money was. A card gateway's
-# payment is a card (03 crédito: the gateways do not tell debit from credit); PayPal too (08
-# "dinero electrónico" is not in the catalogue the product seeds, catalogs/seed.py); the prepaid
+# CAT-017 (sv-dte-facts §2.5 pagos; MH's catalogue in ../shared/spec/catalogs/cat-017-forma-pago.csv,
+# seeded since catalogs migration 0006): what the receipt says the money was. A card gateway's
+# payment is a card (03 crédito: Wompi and n1co do not tell debit from credit). PayPal is paid from
+# the payer's PayPal account, a wallet: 09 "Monedero electrónico" [G: MH does not say which code a
+# foreign wallet takes; 08 "Dinero electrónico" reads as the e-money of the Salvadoran providers
+# regulated by the Ley para Facilitar la Inclusión Financiera, which PayPal is not]. The prepaid
 # balance was paid before, by transfer or deposit as a rule (05).
-GATEWAY_METHOD = {"wompi": "03", "n1co": "03", "paypal": "03", BALANCE: "05"}
+GATEWAY_METHOD = {"wompi": "03", "n1co": "03", "paypal": "09", BALANCE: "05"}
 CASHIER_METHODS = {"01", "02", "03", "04", "05"}  # cash, debit/credit card at the terminal, cheque, transfer
 
 
@@ -186,12 +190,15 @@ def _gateway(code):
     return _account(code).gateway_client()
 
 
-def _op_start(order, *, gateway, kind, amount, reference=""):
-    """Save the operation and its idempotency key, committed, before any call is made."""
+def _op_start(order, *, gateway, kind, amount, reference="", gateway_id=""):
+    """Save the operation and its idempotency key, committed, before any call is made. A capture,
+    void or refund carries the charge's ``gateway_id``: if its answer is lost, status() needs it
+    to ask (PayPal has no lookup by our reference, facts §8)."""
     try:
         with transaction.atomic():
             op = GatewayOperation.objects.create(order=order, gateway=gateway, kind=kind, amount=q2(amount),
-                                                 idempotency_key=uuid.uuid4().hex, reference=reference or "pending")
+                                                 idempotency_key=uuid.uuid4().hex, reference=reference or "pending",
+                                                 gateway_id=gateway_id)
             if not reference:
                 op.reference = f"{order.number}-{op.pk}"
                 GatewayOperation.objects.filter(pk=op.pk).update(reference=op.reference)
@@ -323,7 +330,11 @@ def apply_result(op, result):
             _safe_move(locked, OrderState.AUTHORIZED, by=by, reason=_("Pago autorizado (retenido) por %(g)s") % {
                 "g": op.gateway}, gateway=op.gateway, amount_authorized=op.amount, hold_expires_at=expires)
         elif op.kind in (OpKind.SALE, OpKind.CAPTURE):
+            if op.kind == OpKind.CAPTURE and op.shipped:
+                _split_shipped(locked, op, by=by)
             _paid(locked, op, by=by, authorization=result.authorization_code or result.operation_id or result.gateway_id)
+        elif op.kind == OpKind.VOID and op.on_expiry:
+            _hold_expired(locked)
         elif op.kind == OpKind.VOID:
             _safe_move(locked, OrderState.CANCELLED, by=by, reason=_("Retención anulada; pedido cancelado"))
             stock_release(reference=_reference(locked))
@@ -335,6 +346,10 @@ def apply_result(op, result):
 def _succeeded(op, status, result):
     if op.kind == OpKind.AUTHORIZE:
         return status in (Status.AUTHORIZED, Status.CAPTURED)
+    if op.kind == OpKind.CAPTURE and op.shipped and status == Status.AUTHORIZED:
+        # part of a hold captured, the rest still held (PayPal's PARTIALLY_CAPTURED): it went
+        # through when the gateway's captured sum covers the earlier captures of this hold and it
+        return (result.captured_amount or 0) >= _captured_before(op) + op.amount
     if op.kind in (OpKind.SALE, OpKind.CAPTURE):
         return status in (Status.CAPTURED, Status.REFUNDED) or (
             status == Status.CAPTURED and (result.captured_amount or op.amount) >= op.amount)
@@ -344,6 +359,13 @@ def _succeeded(op, status, result):
         return status in (Status.REFUNDED, Status.CAPTURED) and (result.refunded_amount is None
                                                                  or result.refunded_amount >= op.amount)
     return False
+
+
+def _captured_before(op):
+    """What earlier captures of the same hold (same reference: an order and the remainders split
+    from it) took."""
+    return (GatewayOperation.objects.filter(reference=op.reference, kind=OpKind.CAPTURE, state=OpState.SUCCEEDED)
+            .exclude(pk=op.pk).aggregate(s=Sum("amount"))["s"] or Decimal(0))
 
 
 def _safe_move(order, to, *, by, reason, **fields):
@@ -373,19 +395,24 @@ def _queue_receipt(order):
 
 
 # ---------------------------------------------------------------------------- capture and void
-def order_ship(*, order, acting_user, amount=None):
+def order_ship(*, order, acting_user, amount=None, lines=None):
     """The goods ship: capture the hold (all of it, or ``amount`` ≤ what was authorised). Above
-    what was authorised is refused here, before the gateway is asked."""
+    what was authorised is refused here, before the gateway is asked. ``lines`` ({order line
+    position: quantity}): only these ship (a partial shipment): what ships is captured and gets
+    its receipt here, what is left becomes a new order still held (its ``parent`` this one)."""
     _scope_check(acting_user, order)
     order.refresh_from_db()
     if order.state != OrderState.AUTHORIZED:
         raise OrderRefused(_("Solo se cobra un pedido con el pago retenido."))
+    shipped = _shipped_of(order, lines) if lines else {}
+    if shipped:
+        return _ship_part(order, shipped, acting_user=acting_user)
     amount = q2(Decimal(str(amount))) if amount not in (None, "") else order.amount_authorized
     if amount <= 0 or amount > order.amount_authorized:
         raise OrderRefused(_("No se cobra más de lo autorizado (%(a)s).") % {"a": formats.money(order.amount_authorized)})
     if amount != order.total:
-        raise OrderRefused(_("El comprobante se emite por el total del pedido (%(t)s); una entrega parcial es un "
-                             "pedido aparte.") % {"t": formats.money(order.total)})
+        raise OrderRefused(_("El comprobante se emite por el total del pedido (%(t)s); para despachar una parte, "
+                             "indique las líneas y cantidades que salen.") % {"t": formats.money(order.total)})
     charge = _charge_op(order)
     if order.gateway == BALANCE:
         op = _op_start(order, gateway=BALANCE, kind=OpKind.CAPTURE, amount=amount, reference=charge.reference)
@@ -395,10 +422,167 @@ def order_ship(*, order, acting_user, amount=None):
             _paid(locked, op, by=acting_user, authorization=charge.reference)
         return op
     gw = _gateway(order.gateway)
-    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=amount, reference=charge.reference)
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=amount, reference=charge.reference,
+                   gateway_id=charge.gateway_id)
     result = _call(op, lambda: gw.capture(charge.gateway_id, amount, reference=op.reference,
                                           idempotency_key=op.idempotency_key, final=True))
     return apply_result(op, result)
+
+
+# --------------------------------------------------------------------------- partial shipment
+def _shipped_of(order, lines):
+    """``lines`` as {position: Decimal quantity}, checked against the order's lines; {} when it
+    ships everything (a plain shipment)."""
+    by_position = {x.position: x for x in order.lines.all()}
+    shipped, problems = {}, []
+    for position, quantity in dict(lines).items():
+        try:
+            position, quantity = int(position), Decimal(str(quantity))
+        except (TypeError, ValueError, ArithmeticError):
+            problems.append(_("Línea %(n)s: cantidad no válida.") % {"n": position})
+            continue
+        line = by_position.get(position)
+        if line is None:
+            problems.append(_("El pedido no tiene la línea %(n)s.") % {"n": position})
+        elif quantity < 0 or quantity > line.quantity:
+            problems.append(_("Línea %(n)s (%(c)s): se despachan de 0 a %(q)s.") % {
+                "n": position, "c": line.code or line.description[:30], "q": line.quantity.normalize()})
+        elif quantity > 0:
+            shipped[position] = quantity
+    if problems:
+        raise OrderRefused(problems)
+    if not shipped:
+        raise OrderRefused(_("Indique al menos una línea y su cantidad a despachar."))
+    if all(shipped.get(p) == x.quantity for p, x in by_position.items()):
+        return {}
+    return shipped
+
+
+def _part_lines(order, quantities):
+    """The order's lines with ``quantities`` ({position: quantity}) in place of their own, the
+    discount in proportion; lines with nothing left out."""
+    out = []
+    for x in order.lines.select_related("product"):
+        quantity = quantities.get(x.position, Decimal(0))
+        if quantity <= 0:
+            continue
+        discount = (x.discount * quantity / x.quantity).quantize(Decimal("0.00000001")) if x.discount else Decimal(0)
+        out.append((x, quantity, discount))
+    return out
+
+
+def _part_totals(order, parts):
+    """(total, IVA) of a part of the order, by the receipt's arithmetic with the order's own
+    prices (not today's): what its own receipt will say."""
+    doc = _preview_document(client=order.client, point_of_sale=order.point_of_sale, tipo=order.tipo_dte)
+    lines = [DocumentLine(position=i, product=x.product, item_type=x.item_type, code=x.code, description=x.description,
+                          unit=x.unit, quantity=quantity, unit_price=x.unit_price, discount=discount,
+                          treatment=x.treatment, special_taxes=list(x.product.special_taxes or []) if x.product_id else [])
+             for i, (x, quantity, discount) in enumerate(parts, start=1)]
+    totals = document_totals(doc, lines)
+    return q2(total_of(doc, totals)), q2(iva_of(doc, totals))
+
+
+def _ship_part(order, shipped, *, acting_user):
+    """Capture what ``shipped`` is worth (the gateway keeps the rest held: ``final=False``) and,
+    once it went through, split the order (_split_shipped). A gateway that cannot capture in
+    parts refuses before anything is asked."""
+    ship_total, _iva = _part_totals(order, _part_lines(order, shipped))
+    rest = {x.position: x.quantity - shipped.get(x.position, Decimal(0)) for x in order.lines.all()}
+    rest_total, _rest_iva = _part_totals(order, _part_lines(order, rest))
+    if ship_total + rest_total > order.amount_authorized:
+        # per-document rounding of the IVA can make the two parts a cent more than the whole
+        raise OrderRefused(_("Despachado (%(s)s) y resto (%(r)s) suman más que lo retenido (%(a)s): despache otra "
+                             "cantidad o todo el pedido.") % {"s": formats.money(ship_total),
+                                                              "r": formats.money(rest_total),
+                                                              "a": formats.money(order.amount_authorized)})
+    charge = _charge_op(order)
+    shipped_json = {str(p): format(q.normalize(), "f") for p, q in shipped.items()}
+    if order.gateway == BALANCE:
+        op = _op_start(order, gateway=BALANCE, kind=OpKind.CAPTURE, amount=ship_total, reference=charge.reference)
+        GatewayOperation.objects.filter(pk=op.pk).update(shipped=shipped_json)
+        op.shipped = shipped_json
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            _op_settle(op, OpState.SUCCEEDED, gateway_id=charge.gateway_id)
+            _split_shipped(locked, op, by=acting_user)
+            _paid(locked, op, by=acting_user, authorization=charge.reference)
+        return op
+    gw = _gateway(order.gateway)
+    if not gw.supports_partial_capture:
+        raise OrderRefused(_("%(g)s no cobra una retención en partes: despache todo el pedido o cancélelo.")
+                           % {"g": gw.name})
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.CAPTURE, amount=ship_total, reference=charge.reference,
+                   gateway_id=charge.gateway_id)
+    GatewayOperation.objects.filter(pk=op.pk).update(shipped=shipped_json)
+    result = _call(op, lambda: gw.capture(charge.gateway_id, ship_total, reference=op.reference,
+                                          idempotency_key=op.idempotency_key, final=False))
+    return apply_result(op, result)
+
+
+def _split_shipped(order, op, *, by):
+    """The capture ``op`` of part of ``order`` went through: the order keeps only what shipped
+    (its lines, total and stock reservation; its receipt covers that), and what is left becomes
+    a new order, held by the same authorisation (or the prepaid balance) for its own total, its
+    stock reserved under it. Inside the caller's transaction, with ``order`` locked."""
+    shipped = {int(p): Decimal(q) for p, q in op.shipped.items()}
+    lines = list(order.lines.select_related("product"))
+    rest = {x.position: x.quantity - shipped.get(x.position, Decimal(0)) for x in lines}
+    rest_parts = _part_lines(order, rest)
+    rest_total, rest_iva = _part_totals(order, rest_parts)
+    ship_parts = _part_lines(order, shipped)
+    ship_total, ship_iva = _part_totals(order, ship_parts)
+    charge = _charge_op(order)
+    remainder = Order.objects.create(
+        establishment=order.establishment, point_of_sale=order.point_of_sale, client=order.client,
+        tipo_dte=order.tipo_dte, total=rest_total, total_iva=rest_iva, notes=order.notes, created_by=order.created_by,
+        link_expires_at=order.link_expires_at, parent=order)
+    OrderLine.objects.bulk_create([
+        OrderLine(order=remainder, position=i, product=x.product, item_type=x.item_type, code=x.code,
+                  description=x.description, unit=x.unit, quantity=quantity, unit_price=x.unit_price, discount=discount,
+                  treatment=x.treatment, amount=quantity * x.unit_price - discount)
+        for i, (x, quantity, discount) in enumerate(rest_parts, start=1)])
+    kept = {x.pk: (quantity, discount) for x, quantity, discount in ship_parts}
+    for x in lines:
+        if x.pk not in kept:
+            x.delete()
+        else:
+            quantity, discount = kept[x.pk]
+            OrderLine.objects.filter(pk=x.pk).update(quantity=quantity, discount=discount,
+                                                     amount=quantity * x.unit_price - discount)
+    Order.objects.filter(pk=order.pk).update(total=ship_total, total_iva=ship_iva)
+    order.total, order.total_iva = ship_total, ship_iva
+    # the reservation follows the goods: what ships stays under this order, the rest under the new one
+    stock_release(reference=_reference(order))
+    for target, parts in ((order, ship_parts), (remainder, rest_parts)):
+        wanted = {}
+        for x, quantity, _discount in parts:
+            if x.product_id and x.product.tracks_stock:
+                wanted[x.product] = wanted.get(x.product, Decimal(0)) + quantity
+        stock_reserve(reference=_reference(target), establishment=order.establishment, wanted=wanted)
+    # the new order is held by what the charge still holds
+    hold_op = GatewayOperation.objects.create(order=remainder, gateway=order.gateway, kind=OpKind.AUTHORIZE,
+                                              amount=rest_total, idempotency_key=uuid.uuid4().hex,
+                                              reference=charge.reference, gateway_id=charge.gateway_id)
+    if order.gateway == BALANCE:
+        # the prepaid balance: the one hold becomes two, what ships under the charge's reference
+        hold = BalanceHold.objects.get(reference=charge.reference, state=HoldState.HELD)
+        balance_hold_release(hold=hold, acting_user=by, reason=_("Despacho parcial"))
+        balance_hold_place(client=order.client, amount=ship_total, reference=charge.reference,
+                           expires_at=hold.expires_at, acting_user=by)
+        hold_op.reference = f"{remainder.number}-{hold_op.pk}"
+        rest_hold = balance_hold_place(client=order.client, amount=rest_total, reference=hold_op.reference,
+                                       expires_at=hold.expires_at, acting_user=by)
+        GatewayOperation.objects.filter(pk=hold_op.pk).update(reference=hold_op.reference, gateway_id=str(rest_hold.pk))
+        hold_op.gateway_id = str(rest_hold.pk)
+    _op_settle(hold_op, OpState.SUCCEEDED, authorization_code=charge.authorization_code)
+    _order_move(remainder, OrderState.AUTHORIZED, by=by, reason=_("Resto del pedido %(n)s (despacho parcial)") % {
+        "n": order.number}, gateway=order.gateway, amount_authorized=rest_total, hold_expires_at=order.hold_expires_at)
+    audit_record(actor=by, action=AuditAction.UPDATE, obj=order,
+                 summary=_("Despacho parcial: %(s)s cobrado; el resto (%(r)s) sigue en el pedido %(n)s") % {
+                     "s": formats.money(ship_total), "r": formats.money(rest_total), "n": remainder.number},
+                 after={"shipped": op.shipped, "total": str(ship_total), "remainder": remainder.pk})
+    return remainder
 
 
 def order_cancel(*, order, acting_user, reason):
@@ -433,7 +617,7 @@ def order_cancel(*, order, acting_user, reason):
         return order
     gw = _gateway(order.gateway)
     op = _op_start(order, gateway=order.gateway, kind=OpKind.VOID, amount=order.amount_authorized,
-                   reference=charge.reference)
+                   reference=charge.reference, gateway_id=charge.gateway_id)
     result = _call(op, lambda: gw.void(charge.gateway_id, reference=op.reference, idempotency_key=op.idempotency_key))
     apply_result(op, result)
     order.refresh_from_db()
@@ -535,32 +719,91 @@ def _issue_for(order):
 
 
 # --------------------------------------------------------------------------------- refunds
-def refund_plan(order, amount):
-    """What the fiscal side of refunding ``amount`` must be (sv-dte-facts §1 "Returns", §6):
-    a CCF gets a credit note (05) for what is given back; a Factura cannot get one (an NC
-    relates only to 03/07, facts §1), so a full refund within the invalidation deadline (3
-    months, DTE_INVALIDATION_DEADLINES) rescinds it (invalidation type 2); a partial one, or a
-    late one, is left to the accountant (a replacement Factura and an invalidation type 3)."""
+def _retorno_possible(doc):
+    """(True, "") when an Evento de Retorno may be registered against ``doc`` now, else (False, why)."""
+    try:
+        dte_events.generation_for(EventKind.RETURN)
+    except ValidationError as exc:
+        return False, exc.messages[0]
+    problems = dte_events.return_problems(doc)
+    return (not problems), (problems[0] if problems else "")
+
+
+def refund_plan(order, amount, returned=None):
+    """What the fiscal side of refunding ``amount`` must be: (RefundAction, Spanish text).
+
+    The rule followed (MH):
+    - a credit note (05) relates only to a CCF (03) or a Comprobante de Retención (07)
+      (sv-dte-facts.md §1, "Allowed documentoRelacionado": "05 NC and 06 ND → 03 or 07 only";
+      and "Returns": "for Factura (01) buyers there is no NC"). So a CCF gets an NC for what is
+      given back, whole or part;
+    - a Factura refunded in full, sealed and within its invalidation deadline (3 months,
+      sv-dte-facts.md §6; DTE_INVALIDATION_DEADLINES) is invalidated, type 2 "rescindir la
+      operación", which needs no replacement document (§6);
+    - a Factura refunded in part: the Evento de Retorno (tipoEvento 18) "returns, refunds …
+      reduces an FE … only on sealed FE … several allowed while their sum ≤ the document …
+      within 3 months of the seal" (sv-tax-facts-2.md §2; Normativa v2.0, so only while the
+      2026 generation is in force for it: dte.events.generation_for). It is made of returned
+      lines and quantities, so the refund must name them and its amount is what they are worth;
+    - otherwise (2023 generation, or past the deadline) MH leaves only a replacement Factura for
+      what the client keeps and the invalidation of the original, type 3 with codigoGeneracionR
+      (§6: "For 1 and 3 you must first issue and seal the replacement DTE"): the accountant's
+      decision, so the refund says so and the product does not guess it."""
     doc = order.document
     if doc is None:
         return None, _("El pedido aún no tiene comprobante.")
     if doc.tipo_dte == ar.CCF:
         return RefundAction.CREDIT_NOTE, _("Nota de crédito contra el CCF %(n)s por %(a)s.") % {
             "n": doc.numero_control, "a": formats.money(amount)}
-    full = amount == order.amount_captured and order.amount_refunded == 0
+    full = amount == order.amount_captured and order.amount_refunded == 0 and not returned
     if full and doc.status == GovStatus.SEALED and timezone.now() <= invalidation_deadline(doc):
         return RefundAction.INVALIDATION, _("Invalidación (rescindir la operación) de la Factura %(n)s.") % {
             "n": doc.numero_control}
-    return RefundAction.INVALIDATION, _("La Factura %(n)s no admite nota de crédito: el contador debe emitir una "
-                                         "Factura de reemplazo e invalidar la original (tipo 3).") % {
-        "n": doc.numero_control}
+    possible, why = _retorno_possible(doc)
+    if possible:
+        if returned:
+            return RefundAction.RETURN, _("Evento de retorno contra la Factura %(n)s por %(a)s.") % {
+                "n": doc.numero_control, "a": formats.money(amount)}
+        return RefundAction.RETURN, _("Un reembolso parcial de la Factura %(n)s se registra ante MH con un evento de "
+                                      "retorno: indique qué líneas y cuántas unidades se devuelven.") % {
+            "n": doc.numero_control}
+    return RefundAction.MANUAL, _("La Factura %(n)s no admite nota de crédito (MH solo la acepta contra un CCF) ni "
+                                  "evento de retorno (%(why)s). El contador debe emitir una Factura de reemplazo por "
+                                  "lo que el cliente conserva e invalidar la original (tipo 3).") % {
+        "n": doc.numero_control, "why": why.rstrip(".")}
 
 
-def order_refund(*, order, amount, reason, acting_user):
-    """Give back ``amount`` (≤ what is captured and not yet refunded) through the gateway the
-    money came by, then do the fiscal side (refund_plan)."""
+def _returned_amount(order, returned):
+    """What the returned lines are worth on the receipt, refused with the reason when they cannot be."""
+    value, errors = dte_events.return_value(order.document, returned)
+    if errors:
+        raise OrderRefused(errors)
+    left = dte_events.document_worth(order.document) - dte_events.returned_so_far(order.document)
+    if value > left:
+        raise OrderRefused(_("Los retornos sumarían más que la Factura: queda %(l)s por devolver.")
+                           % {"l": formats.money(left)})
+    return q2(value)
+
+
+def order_refund(*, order, amount, reason, acting_user, returned=None):
+    """Give back ``amount`` (≤ what is captured and not yet refunded; None: all of it, or what
+    the ``returned`` lines are worth) through the gateway the money came by, then do the fiscal
+    side (refund_plan). ``returned`` ([{numItem, quantity}], numItem the order line's position):
+    the lines given back, for a Factura's partial refund (an Evento de Retorno)."""
     _scope_check(acting_user, order)
     order.refresh_from_db()
+    returned = [{"numItem": int(r["numItem"]), "quantity": format(Decimal(str(r["quantity"])).normalize(), "f")}
+                for r in returned or []]
+    if returned and order.document_id and order.document.tipo_dte == ar.FACTURA:
+        worth = _returned_amount(order, returned)
+        if amount not in (None, "") and q2(Decimal(str(amount))) != worth:
+            raise OrderRefused(_("Las líneas devueltas valen %(w)s en la Factura: el reembolso es ese monto.")
+                               % {"w": formats.money(worth)})
+        amount = worth
+    elif returned:
+        returned = []  # a CCF's credit note is for an amount; nothing else takes lines
+    if amount in (None, ""):
+        amount = order.refundable
     amount = q2(Decimal(str(amount)))
     if not (reason or "").strip():
         raise OrderRefused(_("Indique el motivo del reembolso."))
@@ -570,13 +813,19 @@ def order_refund(*, order, amount, reason, acting_user):
         raise OrderRefused(_("Se pueden reembolsar hasta %(a)s.") % {"a": formats.money(order.refundable)})
     if order.document_id is None:
         raise OrderRefused(_("Espere a que se emita el comprobante del pedido."))
-    action, _text = refund_plan(order, amount)
+    action, text = refund_plan(order, amount, returned)
+    if action == RefundAction.RETURN and not returned:
+        raise OrderRefused(text)  # before any money moves: the retorno needs the lines
     charge = _charge_op(order)
     capture = order.operations.filter(kind__in=[OpKind.SALE, OpKind.CAPTURE], state=OpState.SUCCEEDED).first()
     op = _op_start(order, gateway=order.gateway, kind=OpKind.REFUND, amount=amount,
-                   reference=(charge or capture).reference)
-    Refund.objects.create(order=order, amount=amount, reason=reason.strip()[:300], operation=op,
-                          fiscal_action=action, created_by=acting_user)
+                   reference=(charge or capture).reference, gateway_id=(charge or capture).gateway_id)
+    refund = Refund.objects.create(order=order, amount=amount, reason=reason.strip()[:300], operation=op,
+                                   fiscal_action=action, returned=returned, created_by=acting_user)
+    audit_record(actor=acting_user, action=AuditAction.CREATE, obj=refund,
+                 summary=_("Reembolso de %(a)s del pedido %(n)s: %(t)s") % {
+                     "a": formats.money(amount), "n": order.number, "t": text},
+                 after={"amount": str(amount), "fiscal_action": str(action), "returned": returned})
     if order.gateway == BALANCE or order.gateway.startswith("caja-"):
         # Money that came from the prepaid balance or the till goes back the same way (the
         # accountant pays it out); the operation is recorded as done.
@@ -614,7 +863,7 @@ def refund_fiscal(*, refund_id):
         refund = Refund.objects.select_for_update(of=("self",)).select_related(
             "order__document", "order__created_by", "operation").get(pk=refund_id)
         order = refund.order
-        if refund.fiscal_document_id or refund.operation.state != OpState.SUCCEEDED:
+        if refund.fiscal_document_id or refund.fiscal_event_id or refund.operation.state != OpState.SUCCEEDED:
             return refund
         doc = order.document
         try:
@@ -622,7 +871,12 @@ def refund_fiscal(*, refund_id):
                 if refund.fiscal_action == RefundAction.CREDIT_NOTE:
                     note = _credit_note(order, doc, refund)
                     Refund.objects.filter(pk=refund.pk).update(fiscal_document=note, fiscal_error="")
-                elif refund.amount == order.amount_captured and timezone.now() <= invalidation_deadline(doc):
+                elif refund.fiscal_action == RefundAction.RETURN:
+                    record = dte_events.return_request(document=doc, acting_user=refund.created_by,
+                                                       returned=refund.returned, reason=refund.reason[:250])
+                    Refund.objects.filter(pk=refund.pk).update(fiscal_event=record, fiscal_error="")
+                elif (refund.fiscal_action == RefundAction.INVALIDATION and refund.amount == order.amount_captured
+                      and timezone.now() <= invalidation_deadline(doc)):
                     user = order.created_by
                     person = {"name": (user.get_full_name() or user.username)[:100], "id_type": "13",
                               "id_number": getattr(user, "id_number", "") or doc.company.mh_responsible_id_number}
@@ -634,7 +888,8 @@ def refund_fiscal(*, refund_id):
                                          requester=person)
                     Refund.objects.filter(pk=refund.pk).update(fiscal_document=doc, fiscal_error="")
                 else:
-                    Refund.objects.filter(pk=refund.pk).update(fiscal_error=refund_plan(order, refund.amount)[1][:500])
+                    text = refund_plan(order, refund.amount, refund.returned)[1]
+                    Refund.objects.filter(pk=refund.pk).update(fiscal_action=RefundAction.MANUAL, fiscal_error=text[:500])
         except (IssueError, ValidationError, PermissionDenied) as exc:
             message = "; ".join(getattr(exc, "problems", None) or getattr(exc, "messages", None) or [str(exc)])
             Refund.objects.filter(pk=refund.pk).update(fiscal_error=message[:500])
@@ -697,11 +952,24 @@ def operation_resolve(*, op):
     status = Status(result.status)
     if op.kind in (OpKind.SALE, OpKind.AUTHORIZE) and status in (Status.PENDING, Status.CHALLENGE, Status.APPROVED):
         return op
-    if status in (Status.EXPIRED, Status.DECLINED, Status.NOT_FOUND) or (op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED):
+    if status == Status.NOT_FOUND and not _old_enough(op):
+        # The gateway does not know the call yet. That proves it never took effect only once the
+        # call can no longer be in flight: a charge queued at a busy gateway (paysim on SQLite
+        # waits up to 30 s for its write lock; our read timeout is 10 s) may still be made after a
+        # quick lookup said 404, and failing it now would let the payer pay a second time. It
+        # stays in doubt and the sweep asks again (issue 20, the n1co "drop" investigation).
+        return op
+    if status in (Status.EXPIRED, Status.DECLINED, Status.NOT_FOUND) or (
+            op.kind == OpKind.CAPTURE and status == Status.AUTHORIZED and not _succeeded(op, status, result)):
         with transaction.atomic():
             _op_settle(op, OpState.FAILED, message=(result.message or status.value)[:300])
         return op
     return apply_result(op, result)
+
+
+def _old_enough(op):
+    """Whether the call ``op`` made is past the time it could still be in flight at the gateway."""
+    return op.created_at <= timezone.now() - datetime.timedelta(seconds=settings.ORDERS_NOT_FOUND_AFTER_SECONDS)
 
 
 def order_refresh(*, order):
@@ -760,14 +1028,72 @@ def sweep(*, now=None):
 
 
 def _expire_hold(order):
+    """Our hold on ``order`` is past its expiry: release it — at the gateway first (a PayPal
+    authorization is voided, so the payer's funds are not held for an order that no longer
+    counts on them), then here (the order pending again, its pay link usable). Idempotent: the
+    void's key is saved before the call and a void already made (or in doubt) is not made again;
+    an answer that never came leaves the order held until the sweep learns the void's outcome.
+    True when the order was released now."""
     charge = _charge_op(order)
+    if charge is not None and order.gateway not in (BALANCE, "") and not order.gateway.startswith("caja-"):
+        return _void_expired(order, charge)
     with transaction.atomic():
-        if order.gateway == BALANCE and charge is not None:
-            hold = BalanceHold.objects.filter(reference=charge.reference, state=HoldState.HELD).first()
-            if hold is not None:
-                balance_hold_release(hold=hold, acting_user=order.created_by, reason=_("Retención vencida"))
-        if charge is not None:
-            # the charge no longer holds anything: a new one may be made from the pay link
-            GatewayOperation.objects.filter(pk=charge.pk).update(state=OpState.FAILED, message=_("Retención vencida"))
-        return _safe_move(order, OrderState.PENDING, by=order.created_by, reason=_("La retención del pago venció"),
-                          amount_authorized=0, hold_expires_at=None, gateway="")
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.state != OrderState.AUTHORIZED:
+            return False
+        return _hold_expired(locked)
+
+
+def _hold_expired(order):
+    """Release the hold here (inside the caller's transaction, ``order`` locked): the prepaid
+    balance's hold freed, the charge no longer holding anything, the order pending again."""
+    charge = _charge_op(order)
+    if order.gateway == BALANCE and charge is not None:
+        hold = BalanceHold.objects.filter(reference=charge.reference, state=HoldState.HELD).first()
+        if hold is not None:
+            balance_hold_release(hold=hold, acting_user=order.created_by, reason=_("Retención vencida"))
+    if charge is not None:
+        # the charge no longer holds anything: a new one may be made from the pay link
+        GatewayOperation.objects.filter(pk=charge.pk).update(state=OpState.FAILED, message=_("Retención vencida"))
+    return _safe_move(order, OrderState.PENDING, by=order.created_by, reason=_("La retención del pago venció"),
+                      amount_authorized=0, hold_expires_at=None, gateway="")
+
+
+def _void_expired(order, charge):
+    earlier = order.operations.filter(kind=OpKind.VOID, on_expiry=True, reference=charge.reference).exclude(
+        state=OpState.FAILED).first()
+    if earlier is not None:
+        if earlier.state != OpState.SUCCEEDED:
+            operation_resolve(op=earlier)  # in doubt: ask, never void again with a new key
+        order.refresh_from_db()
+        return order.state == OrderState.PENDING
+    try:
+        gw = _gateway(order.gateway)
+    except OrderRefused:
+        log.warning("order %s: hold expired but gateway %s is not enabled; released here only", order.pk, order.gateway)
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            return locked.state == OrderState.AUTHORIZED and _hold_expired(locked)
+    left = order.amount_authorized - order.amount_captured
+    op = _op_start(order, gateway=order.gateway, kind=OpKind.VOID, amount=left if left > 0 else order.total,
+                   reference=charge.reference, gateway_id=charge.gateway_id)
+    GatewayOperation.objects.filter(pk=op.pk).update(on_expiry=True)
+    op.on_expiry = True
+    try:
+        result = _call(op, lambda: gw.void(charge.gateway_id, reference=op.reference, idempotency_key=op.idempotency_key))
+    except OrderRefused as exc:
+        # refused: the gateway may have let the authorization lapse already (its own expiry)
+        try:
+            result = gw.status(op.reference, gateway_id=charge.gateway_id)
+        except (GatewayError, OrderRefused):
+            log.info("order %s: void of the expired hold refused (%s); the sweep tries again", order.pk, exc)
+            return False
+        if Status(result.status) != Status.VOIDED:
+            log.warning("order %s: void of the expired hold refused (%s), gateway says %s", order.pk, exc, result.status)
+            return False
+        op = GatewayOperation.objects.create(order=order, gateway=order.gateway, kind=OpKind.VOID, amount=op.amount,
+                                             idempotency_key=uuid.uuid4().hex, reference=charge.reference,
+                                             gateway_id=charge.gateway_id, on_expiry=True)
+    apply_result(op, result)
+    order.refresh_from_db()
+    return order.state == OrderState.PENDING

@@ -132,8 +132,15 @@ def _act(request, pk, action, done):
 @module_required(Module.DOCUMENTOS, Action.CREATE)
 @require_POST
 def order_ship(request, pk):
-    return _act(request, pk, lambda o: services.order_ship(order=o, acting_user=request.user),
+    lines = _per_line(request.POST, "ship_")
+    return _act(request, pk, lambda o: services.order_ship(order=o, acting_user=request.user, lines=lines or None),
                 _("Pago cobrado; el comprobante se emite."))
+
+
+def _per_line(post, prefix):
+    """{position: quantity text} from the fields ``<prefix><position>`` that were filled in."""
+    return {name[len(prefix):]: value.strip().replace(",", ".") for name, value in post.items()
+            if name.startswith(prefix) and name[len(prefix):].isdigit() and value.strip()}
 
 
 @module_required(Module.DOCUMENTOS, Action.CREATE)
@@ -157,11 +164,14 @@ def order_cashier(request, pk):
 def order_refund(request, pk):
     def refund(order):
         try:
-            amount = Decimal(request.POST.get("amount", "").replace(",", "."))
+            returned = [{"numItem": int(p), "quantity": Decimal(q)} for p, q in _per_line(request.POST, "return_").items()
+                        if Decimal(q) != 0]
+            # the lines given back set the amount (a Factura's retorno); otherwise the amount typed
+            amount = None if returned else Decimal(request.POST.get("amount", "").replace(",", "."))
         except InvalidOperation:
             raise services.OrderRefused(_("Monto: escriba un número.")) from None
         services.order_refund(order=order, amount=amount, reason=clean_text(request.POST.get("reason", "")),
-                              acting_user=request.user)
+                              acting_user=request.user, returned=returned)
 
     return _act(request, pk, refund, _("Reembolso hecho; su parte fiscal se emite."))
 

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from accounts.modules import Module
+from accounts.modules import Module, register_settings_page
 from bulk.registry import register_upload
 from core import scope
 from core.modules import Action
@@ -25,6 +25,9 @@ class PaymentsConfig(AppConfig):
         from payments.selectors import payments_for_user, settlements_for_user  # noqa: PLC0415 - imports payments.models
 
         hooks.register_retention_observer(retention_observer)  # a client's CR closes its balance difference
+        # The company's gateway accounts hold its credentials: the admin's page (configuration).
+        register_settings_page(Module.CONFIGURACION, Action.EDIT, icon="credit-card",
+                               label=_("Pasarelas de pago"), url="payments:gateways")
         hooks.register_issue_check(credit_cases)  # over the credit limit, overdue documents
         register_amount_map("applications", Document, _("documento"))  # a payment's applications
         # Payments are uploaded by whoever may record them (payments.services._require).

@@ -1,5 +1,6 @@
 """Recording and voiding payments: the only way payments change, each change audited."""
 
+import json
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,12 +13,13 @@ from accounts.modules import Module
 from catalogs.selectors import catalog_choices
 from core import formats
 from core.audit import audit_record
+from core.audit import snapshot as audit_snapshot
 from core.modules import Action
 from core.statemachine import Machine, TransitionRefused
 from dte.models import Document
 from dte.services.internal import documents_set_paid_off
 from payments import hooks, selectors
-from payments.models import Application, BalanceHold, HoldState, Payment
+from payments.models import Application, BalanceHold, GatewayAccount, HoldState, Payment
 
 CENT = Decimal("0.01")
 
@@ -200,3 +202,64 @@ def payment_record_advance(*, client, amount, method, reference, acting_user, da
     balance, which orders may hold)."""
     return payment_record(client=client, date=date or timezone.localdate(), amount=amount, method=method,
                           reference=reference, notes=_("Anticipo"), acting_user=acting_user)
+
+
+# ---------------------------------------------------------------------- gateway accounts
+def _require_admin(user):
+    if user is not None and not user.can(Module.CONFIGURACION, Action.EDIT):
+        raise PermissionDenied(_("Solo la administración configura las pasarelas de pago."))
+
+
+def gateway_account_save(*, company, gateway, credentials, base_url, enabled, acting_user, account=None):
+    """Create ``company``'s account at ``gateway`` or change ``account``: ``credentials`` holds only
+    the keys typed (the others keep their saved value). ``acting_user`` None: the system (setup_demo). The audit row names the keys that changed,
+    never a value (GatewayAccount.SECRET_FIELDS masks the column itself)."""
+    from payments.gateways.base import gateway_classes  # noqa: PLC0415 - the adapters import requests
+
+    _require_admin(acting_user)
+    cls = gateway_classes().get(gateway if account is None else account.gateway)
+    if cls is None:
+        raise ValidationError(_("Pasarela desconocida."))
+    with transaction.atomic():
+        if account is None:
+            if GatewayAccount.objects.filter(company=company, gateway=cls.code).exists():
+                raise ValidationError(_("La empresa ya tiene una cuenta de %(g)s: edítela.") % {"g": cls.name})
+            account = GatewayAccount(company=company, gateway=cls.code)
+            before, saved = None, {}
+        else:
+            account = GatewayAccount.objects.select_for_update().get(pk=account.pk)
+            before = audit_snapshot(account)
+            saved = json.loads(account.credentials or "{}")
+        merged = {**saved, **{k: v for k, v in credentials.items() if k in cls.credential_fields and v}}
+        missing = [k for k in cls.credential_fields if not merged.get(k)]
+        if missing:
+            raise ValidationError(_("Faltan credenciales: %(k)s.") % {"k": ", ".join(missing)})
+        changed_keys = sorted(k for k in merged if merged.get(k) != saved.get(k))
+        account.set_credentials(merged)
+        account.base_url = base_url or ""
+        account.enabled = bool(enabled)
+        account.save()
+        summary = _("Cuenta de %(g)s: %(what)s; credenciales cambiadas: %(k)s") % {
+            "g": cls.name, "what": _("creada") if before is None else _("modificada"),
+            "k": ", ".join(changed_keys) or "—"}
+        audit_record(actor=acting_user, action="create" if before is None else "update", obj=account,
+                     before=before, after=audit_snapshot(account), summary=summary)
+    return account
+
+
+def gateway_account_set_enabled(*, account, enabled, acting_user):
+    """Enable or disable a gateway account (a disabled one is not offered to payers and its
+    webhooks are refused); credentials stay as they are."""
+
+    _require_admin(acting_user)
+    with transaction.atomic():
+        account = GatewayAccount.objects.select_for_update().get(pk=account.pk)
+        if account.enabled == bool(enabled):
+            return account
+        before = audit_snapshot(account)
+        account.enabled = bool(enabled)
+        account.save(update_fields=["enabled"])
+        audit_record(actor=acting_user, action="update", obj=account, before=before, after=audit_snapshot(account),
+                     summary=(_("Pasarela %(g)s habilitada") if enabled else _("Pasarela %(g)s deshabilitada"))
+                     % {"g": account.gateway})
+    return account

@@ -1,7 +1,9 @@
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +17,7 @@ from core.modules import Action
 from core.text import clean_text
 from dte.selectors import documents_for_user
 from payments import selectors, services, settlements
-from payments.forms import PaymentForm, SettlementImportForm
+from payments.forms import GatewayAccountForm, PaymentForm, SettlementImportForm
 from payments.gateways.base import GatewayError
 from payments.models import GatewayAccount, LineStatus
 
@@ -100,6 +102,77 @@ def payment_void(request, pk):
     return redirect("payments:client", pk=payment.client_id)
 
 
+# ---------------------------------------------------------------------- gateway accounts (admin)
+def _masked(account):
+    """(label, "••••" + last four characters) per saved credential: never the whole value."""
+    from payments.forms import credential_label  # noqa: PLC0415 - beside its only use
+
+    data = json.loads(account.credentials or "{}")
+    return [(credential_label(key), "••••" + (str(value)[-4:] if len(str(value)) > 8 else ""))
+            for key, value in sorted(data.items())]
+
+
+def _accounts_page(request, form, *, status=200):
+    company = company_get()
+    accounts = list(GatewayAccount.objects.filter(company=company).order_by("gateway")) if company else []
+    return render(request, "payments/gateway_accounts.html", {
+        "form": form, "rows": [(a, _masked(a)) for a in accounts], "company": company}, status=status)
+
+
+@module_required(Module.CONFIGURACION, Action.EDIT)
+def gateway_accounts(request):
+    """The company's payment gateway accounts (admin only): list, and a form to add one."""
+    form = GatewayAccountForm(request.POST or None)
+    if request.method == "POST":
+        company = company_get()
+        if company is not None and form.is_valid():
+            try:
+                services.gateway_account_save(company=company, gateway=form.cleaned_data["gateway"],
+                                              credentials=form.credentials(), base_url=form.cleaned_data["base_url"],
+                                              enabled=form.cleaned_data["enabled"], acting_user=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Cuenta de pasarela guardada."))
+                return redirect("payments:gateways")
+        return _accounts_page(request, form, status=400)
+    return _accounts_page(request, form)
+
+
+def _account_get(pk):
+    # Every account belongs to the one company (accounts.selectors.company_get); the page is the
+    # admin's, so the company is the whole scope.
+    return get_object_or_404(GatewayAccount, pk=pk, company=company_get())
+
+
+@module_required(Module.CONFIGURACION, Action.EDIT)
+def gateway_account_edit(request, pk):
+    account = _account_get(pk)
+    form = GatewayAccountForm(request.POST or None, account=account)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.gateway_account_save(company=account.company, gateway=account.gateway,
+                                              credentials=form.credentials(), base_url=form.cleaned_data["base_url"],
+                                              enabled=form.cleaned_data["enabled"], acting_user=request.user,
+                                              account=account)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Cuenta de pasarela guardada."))
+                return redirect("payments:gateways")
+    return render(request, "payments/gateway_account_edit.html",
+                  {"form": form, "account": account, "masked": _masked(account)},
+                  status=400 if request.method == "POST" else 200)
+
+
+@module_required(Module.CONFIGURACION, Action.EDIT)
+@require_POST
+def gateway_account_toggle(request, pk):
+    account = _account_get(pk)
+    services.gateway_account_set_enabled(account=account, enabled=not account.enabled, acting_user=request.user)
+    messages.success(request, _("Pasarela habilitada.") if not account.enabled else _("Pasarela deshabilitada."))
+    return redirect("payments:gateways")
 # ---------------------------------------------------------------------------- gateway settlements
 def _gateway_accounts():
     return GatewayAccount.objects.filter(company=company_get(), enabled=True).order_by("gateway")

@@ -213,8 +213,8 @@ class GatewayRefunds(Report):
 
 
 class BalanceHolds(Report):
-    slug = "retenciones-saldo"
-    title = _("Retenciones de saldo abiertas y vencidas")
+    slug = "bloqueos-saldo"
+    title = _("Saldo bloqueado para pedidos: abierto y vencido")
     description = _("El saldo de clientes bloqueado para pedidos: vigente, vencido sin liberar, cobrado o liberado.")
     filters = ()
     pdf_landscape = False
@@ -244,8 +244,8 @@ class GatewayHolds(Report):
     hold is honoured 3 days and lives 29): open, and those already past their expiry that the
     sweep has not released yet."""
 
-    slug = "retenciones-pasarela"
-    title = _("Retenciones en pasarela abiertas y vencidas")
+    slug = "bloqueos-pasarela"
+    title = _("Pagos retenidos en pasarela: abiertos y vencidos")
     description = _("Pedidos con el pago retenido en la pasarela, por vencimiento; los vencidos deben liberarse o cobrarse.")
     filters = ("establecimiento",)
     dated = False

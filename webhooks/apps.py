@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from contingency import hooks as contingency_hooks
 from dte import hooks
 from payments.hooks import register_payment_observer
 
@@ -25,3 +26,5 @@ class WebhooksConfig(AppConfig):
         register_move_observer("reports.exportjob", events.export_moved)  # exports ready
         register_move_observer("dte.archivejob", events.archive_moved)
         register_payment_observer(events.payment_recorded)
+        register_move_observer("orders.gatewayoperation", events.operation_moved)  # charge refused, refund made
+        contingency_hooks.register_deadline_observer(events.contingency_deadline)

@@ -6,7 +6,9 @@ event; no event lost after the change committed). Registered in WebhooksConfig.r
 - dte.hooks scope opened and ended: contingency entered and ended;
 - core.statemachine move observers: a document's email failed (bounced), an export or a
   documents archive ready;
-- payments.hooks payment observers: a payment recorded.
+- payments.hooks payment observers: a payment recorded;
+- core.statemachine move observers of orders.GatewayOperation: a charge refused, a refund made;
+- contingency.hooks deadline observers: a contingency deadline near or passed.
 
 Each delivery takes the next sequence of its stream (the subject, for that subscription: one
 document, one payment, one contingency period): the stream row is locked while its sequence
@@ -19,11 +21,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.selectors import establishments_for_user, points_of_sale_for_user
+from contingency import selectors as contingency_selectors
 from core import scope
 from core.fiscal import GovStatus
 from core.queue import enqueue_on_commit
 from dte.models import ArchiveJob, Document, OfflineScope
 from dte.models import Delivery as EmailDelivery
+from orders.models import GatewayOperation, OpKind, OpState, Order
 from payments.models import Payment
 from reports.models import ExportJob
 from webhooks.models import Delivery, Event, EventType, Stream, Subscription, SubscriptionState
@@ -160,3 +164,35 @@ def payment_recorded(payment):
         "method": payment.method, "reference": payment.reference, "unapplied": str(payment.unapplied),
         "applications": [{"document": a.document_id, "amount": str(a.amount)} for a in payment.applications.all()]}},
         visible=_can_see(Payment, payment.pk))
+
+
+def operation_moved(pk, from_state, to_state):
+    """core.statemachine observer of orders.GatewayOperation: a charge the gateway refused, a
+    refund it made."""
+    op = GatewayOperation.objects.select_related("order").get(pk=pk)
+    if to_state == OpState.FAILED and op.kind in (OpKind.SALE, OpKind.AUTHORIZE, OpKind.CAPTURE):
+        kind = EventType.PAYMENT_FAILED
+    elif to_state == OpState.SUCCEEDED and op.kind == OpKind.REFUND:
+        kind = EventType.REFUND_COMPLETED
+    else:
+        return
+    order = op.order
+    emit(kind, f"order:{order.pk}", {"operation": {
+        "id": op.pk, "kind": op.kind, "gateway": op.gateway, "amount": str(op.amount), "state": to_state,
+        "message": op.message, "order": {"id": str(order.public_id), "number": order.number,
+                                         "establishment": order.establishment_id, "point_of_sale": order.point_of_sale_id,
+                                         "client": order.client_id, "state": order.state}}},
+        visible=_can_see(Order, order.pk))
+
+
+def contingency_deadline(period_id, alert):
+    """contingency.hooks deadline observer: ``alert`` "event-4h", "lots-overdue"…"""
+    period = OfflineScope.objects.filter(pk=period_id).first()
+    if period is None:
+        return
+    what, _sep, when = alert.partition("-")
+    due = period.event_deadline if what == "event" else contingency_selectors.lots_deadline(period)
+    emit(EventType.CONTINGENCY_DEADLINE, f"contingency:{period.pk}", {
+        "period": _period_data(period),
+        "deadline": {"of": what, "alert": when, "due": due.isoformat() if due else None}},
+        visible=_period_visible(period))

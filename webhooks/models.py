@@ -44,6 +44,9 @@ class EventType(models.TextChoices):
     EMAIL_BOUNCED = "email.bounced", _("Correo de un documento rebotado")
     PAYMENT_RECORDED = "payment.recorded", _("Pago registrado")
     EXPORT_READY = "export.ready", _("Exportación lista")
+    PAYMENT_FAILED = "payment.failed", _("Cobro rechazado por la pasarela")
+    REFUND_COMPLETED = "refund.completed", _("Reembolso hecho en la pasarela")
+    CONTINGENCY_DEADLINE = "contingency.deadline_near", _("Plazo de contingencia cercano o vencido")
 
 
 class SubscriptionState(models.TextChoices):

@@ -33,7 +33,8 @@ OBJECT_KWARGS = [("clients", "", "pk", "client"), ("inventory", "product", "pk",
                  ("timesheets", "employee", "pk", "ts_employee"),
                  ("orders", "", "pk", "order"), ("pay", "", "token", "pay_token"),
                  ("reconciliation", "", "pk", "bank_account"), ("reconciliation", "", "statement", "bank_statement"),
-                 ("reconciliation", "", "match", "bank_match"), ("reconciliation", "", "period", "bank_period")]
+                 ("reconciliation", "", "match", "bank_match"), ("reconciliation", "", "period", "bank_period"),
+                 ("notifications", "", "pk", "notification"), ("payments", "gateway", "pk", "gateway_account")]
 # URL namespaces checked elsewhere: the Django admin (staff only, see test below) and the API
 # (keys, not sessions: api/tests/test_contract.py walks every API route for its key and grant).
 SKIP_NAMESPACES = {"admin", "api"}
@@ -136,8 +137,19 @@ def sample_objects(db, users, establishments):
     order = Order.objects.create(establishment=point.establishment, point_of_sale=point, client=sample_client,
                                  tipo_dte="01", total=10, created_by=users["Vendedor"],
                                  link_expires_at=timezone.now() + datetime.timedelta(hours=1))
+    from notifications.models import Notification
+    from payments.models import GatewayAccount
+
+    # the rep's own notification: his to read and open; anyone else's is a 404 (notifications/tests/test_views.py)
+    notification = Notification.objects.create(recipient=users["Vendedor"], kind="document.rejected",
+                                               key=f"document.rejected:document:{issued.pk}:1", title="MH rechazó",
+                                               url=f"/documentos/{issued.pk}/")
+    gateway_account = GatewayAccount(company=point.establishment.company, gateway="wompi")
+    gateway_account.set_credentials({"client_id": "app-1", "client_secret": "secreto-1"})
+    gateway_account.save()
     return {
-        "order": order.pk, "pay_token": pay_token(order),
+        "order": order.pk, "pay_token": pay_token(order), "notification": notification.pk,
+        "gateway_account": gateway_account.pk,
         "period": period.pk, "event": event.pk, "lot": lot.pk, "link": link_token(issued),
         "archive_job": ArchiveJob.objects.create(public_id=uuid.uuid4(), requested_by=users["Administrador"],
                                                  date_from=timezone.localdate(), date_to=timezone.localdate(),
@@ -425,6 +437,9 @@ POST_BODIES = {
     "payments:client": lambda o: {"date": _today(), "amount": "1.00", "method": "01", "reference": "R-1"},
     "payments:void": lambda o: {"reason": "Pago duplicado"},
     "accounts:role_grants": lambda o: {"grants": ["clientes:view", "clientes:export"]},
+    "payments:gateways": lambda o: {"gateway": "paypal", "enabled": "on", "cred_client_id": "pp-1",
+                                    "cred_client_secret": "pp-secreto", "cred_webhook_id": "WH-1"},
+    "payments:gateway_edit": lambda o: {"base_url": "", "enabled": "on", "cred_client_secret": "otro-secreto"},
 }
 POST_BODIES["reconciliation:account_create"] = lambda o: {"name": "Ahorros", "bank": "agricola", "number": "200-9",
                                                           "date_window_days": "3", "tolerance": "0", "opening_balance": "0"}
@@ -433,6 +448,7 @@ POST_BODIES["reconciliation:accept"] = lambda o: {"ids": [o["bank_match"]]}
 POST_BODIES["reconciliation:match_action"] = lambda o: {"do": "reject"}
 POST_BODIES["reconciliation:period_action"] = lambda o: {"do": "close"}
 POST_BODIES["reconciliation:mapping"] = lambda o: {"date": "Fecha", "amount": "Importe", "date_format": "%d/%m/%Y"}
+POST_BODIES["notifications:preferences"] = lambda o: {"k_document__rejected": "digest", "k_document__sealed": "none"}
 POST_BODIES["purchases:question"] = lambda o: {"reason": "Revisar con el proveedor"}
 POST_BODIES["purchases:notes"] = lambda o: {"notes": "Pagar el día 15"}
 POST_BODIES["purchases:mailbox"] = lambda o: {"host": "imap.empresa.test", "port": "993", "use_ssl": "on",
@@ -465,7 +481,8 @@ POST_WRITES = {"clients:create", "clients:edit", "clients:toggle_active", "inven
                "dte:discard", "contingency:declare", "payments:client", "payments:void", "accounts:role_grants",
                "purchases:question", "purchases:notes", "purchases:mailbox", "reconciliation:account_create",
                "reconciliation:period_create", "reconciliation:accept", "reconciliation:match_action",
-               "reconciliation:period_action", "reconciliation:mapping", "reconciliation:propose", "dte:links_revoke",
+               "reconciliation:period_action", "reconciliation:mapping", "reconciliation:propose", "payments:gateways",
+               "payments:gateway_edit", "payments:gateway_toggle", "dte:links_revoke",
                *(f"timesheets:{k}_{v}" for k in ("department", "project", "employee") for v in ("create", "edit", "toggle"))}
 
 

@@ -116,7 +116,12 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
         return order_create(acting_user=admin, client=parties["consumer"], point_of_sale=establishments["pos"]["M001P001"],
                             lines=[{"product": products["service"], "quantity": 1}])
 
-    to_pay, to_cancel, to_ship = order(), order(), order()
+    to_pay, to_cancel, to_ship, to_refund = order(), order(), order(), order()
+    # paid at the till, its Factura issued: refundable (in full: the Factura's invalidation)
+    from orders.services import order_record_payment, receipt_issue
+
+    order_record_payment(order=to_refund, method="01", reference="CAJA", acting_user=admin)
+    receipt_issue(order_id=to_refund.pk)
     payment_record_advance(client=parties["consumer"], amount="100.00", method="05", reference="DEP",
                            acting_user=admin)
     order_pay_start(order=to_ship, gateway=BALANCE)
@@ -157,7 +162,7 @@ def world(make_key, api_as, establishments, parties, products, users, request, i
             "zip64": base64.b64encode(zipped(ccf([("60.00", "0")], number=4))).decode(),
             "pdf64": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode(),
             "received": received.document, "purchase": ccf([("40.00", "0")], number=2), "api": api_as(raw), "nobody": api_as(raw_nobody), "to_pay": to_pay,
-            "to_cancel": to_cancel, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
+            "to_cancel": to_cancel, "to_refund": to_refund, "to_ship": to_ship, "slow": api_as(raw_slow), "anonymous": APIClient(),
             "sealed": sealed, "rejected": rejected, "pending": pending, "draft": draft, "empty_draft": empty_draft,
             "old_draft": old_draft, "client": parties["taxpayer"], "product": products["chair"], "service": products["service"],
             "provider": provider, "payment": payment, "hook": hook, "credit": credit,
@@ -185,7 +190,8 @@ def _calls(w):
               "webhooks_read": w["hook"].pk, "webhooks_update": w["hook"].pk, "webhooks_disable": w["hook"].pk,
               "orders_read": w["to_pay"].pk, "orders_pay_at_till": w["to_pay"].pk, "orders_ship": w["to_ship"].pk,
               "orders_cancel": w["to_cancel"].pk, "received_read": w["received"].pk, "billing_runs_read": w["ts_run"].pk,
-              "received_pdf": w["received"].pk, "received_batches_read": w["batch"].pk}
+              "received_pdf": w["received"].pk, "received_batches_read": w["batch"].pk,
+              "orders_refund": w["to_refund"].pk, "orders_refunds_list": w["to_refund"].pk}
     period = {"point_of_sale": w["pos"].pk, "desde": "2026-11-01", "hasta": "2026-11-15"}
     factura = {"tipo_dte": "01", "point_of_sale": w["pos"].pk, "client": w["consumer"].pk,
                "lines": [{"product": w["service"].pk, "quantity": "1"}], "issue": True}
@@ -213,6 +219,7 @@ def _calls(w):
         "billing_dry_run": (200, period), "billing_runs_create": (201, period),
         "received_batches_create": (202, {"zip": w["zip64"], "nombre": "lote", "periodo": "2026-11"}),
         "received_pdf": (200, {"pdf": w["pdf64"]}),
+        "orders_refund": (201, {"reason": "El cliente devolvió el servicio"}),
     }
     specific = {
         ("clients_list", 400): "?limite=0", ("documents_list", 400): "?limite=999", ("stock_list", 400): "?producto=x",
@@ -241,6 +248,7 @@ def _calls(w):
         ("orders_pay_at_till", 400): ("to_cancel", {"method": "zz"}),
         ("orders_pay_at_till", 409): ("to_pay", {"method": "01"}),  # paid by the success call
         ("orders_ship", 409): ("to_pay", None), ("orders_cancel", 409): ("to_cancel", {"reason": "Otra vez"}),
+        ("orders_refund", 400): {"amount": "x"}, ("orders_ship", 400): {"lines": "todas"}, ("orders_refund", 409): ("to_cancel", {"reason": "No se cobró"}),
         ("received_list", 400): "?estado=x", ("received_create", 400): {"documento": "{no es json"},
         ("received_create", 409): {"documento": w["purchase"]},  # the one received by the 201 call
         ("employees_list", 400): "?limite=0", ("workdays_list", 400): "?desde=ayer", ("billing_runs_list", 400): "?despues=x",

@@ -39,7 +39,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "number", "state", "client", "establishment", "point_of_sale", "tipo_dte", "total", "total_iva",
+        fields = ["id", "number", "state", "parent", "client", "establishment", "point_of_sale", "tipo_dte", "total", "total_iva",
                   "amount_authorized", "amount_captured", "amount_refunded", "gateway", "payment_method",
                   "payment_reference", "document", "receipt_error", "link_expires_at", "created_at", "lines", "pay_link"]
 
@@ -135,6 +135,12 @@ CashierIn = inline_serializer("OrderCashierIn", {
     "method": serializers.CharField(max_length=2, help_text="CAT-017: 01 efectivo, 02/03 tarjeta, 04 cheque, 05 transferencia"),
     "reference": serializers.CharField(required=False, allow_blank=True, max_length=100)})
 CancelIn = inline_serializer("OrderCancelIn", {"reason": serializers.CharField(max_length=300)})
+ShipIn = inline_serializer("OrderShipIn", {"lines": serializers.ListField(
+    required=False, child=inline_serializer("OrderShipLine", {
+        "line": serializers.IntegerField(help_text="Posición de la línea del pedido."),
+        "quantity": serializers.DecimalField(max_digits=19, decimal_places=8)}),
+    help_text="Despacho parcial: las líneas y cantidades que salen. Sin ellas sale todo el pedido. Lo que queda "
+              "sigue retenido en un pedido nuevo (su «parent» es este).")})
 
 
 class _OrderAction(ApiView):
@@ -177,10 +183,16 @@ class OrderShipView(_OrderAction):
     """The goods ship: the hold is captured and the receipt issued."""
 
     def act(self, request, order):
-        services.order_ship(order=order, acting_user=request.user)
+        rows = request.data.get("lines") if hasattr(request.data, "get") else None
+        if rows is not None and (not isinstance(rows, list) or not all(
+                isinstance(r, dict) and "line" in r and "quantity" in r for r in rows)):
+            raise ApiError(_("«lines» es una lista de {line, quantity}."), code="invalid", status_code=400,
+                           field="lines")
+        lines = {str(r["line"]): str(r["quantity"]) for r in rows or []}
+        services.order_ship(order=order, acting_user=request.user, lines=lines or None)
 
-    @extend_schema(operation_id="orders_ship", request=None, parameters=[IDEMPOTENCY, LANGUAGE],
-                   responses={200: OrderSerializer, **errors(404, 409, 422)}, tags=["pedidos"])
+    @extend_schema(operation_id="orders_ship", request=ShipIn, parameters=[IDEMPOTENCY, LANGUAGE],
+                   responses={200: OrderSerializer, **errors(400, 404, 409, 422)}, tags=["pedidos"])
     @idempotent
     def post(self, request, pk):
         return self._post(request, pk)
@@ -195,3 +207,66 @@ class OrderCancelView(_OrderAction):
     @idempotent
     def post(self, request, pk):
         return self._post(request, pk)
+
+
+# ------------------------------------------------------------------------------------ refunds
+class RefundLineInSerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, help_text="Posición de la línea del pedido (= ítem del comprobante).")
+    quantity = serializers.DecimalField(max_digits=19, decimal_places=8, min_value=0)
+
+
+class RefundInSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=19, decimal_places=2, required=False, allow_null=True, help_text=(
+        "Monto a devolver (con IVA). Vacío: todo lo cobrado y no devuelto, o lo que valen las líneas devueltas."))
+    reason = serializers.CharField(max_length=300)
+    lines = RefundLineInSerializer(many=True, required=False, help_text=(
+        "Líneas devueltas: obligatorias para el reembolso parcial de una Factura, que MH registra con un evento de "
+        "retorno (una Factura no admite nota de crédito); el monto es entonces lo que valen."))
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField(source="order_id")
+    amount = serializers.DecimalField(max_digits=19, decimal_places=2)
+    reason = serializers.CharField()
+    state = serializers.CharField(source="operation.state", help_text="succeeded, failed o in_doubt (se resuelve solo)")
+    gateway_message = serializers.CharField(source="operation.message")
+    fiscal_action = serializers.CharField(help_text="credit_note, invalidation, return o manual (el contador)")
+    fiscal_document = serializers.IntegerField(source="fiscal_document_id", allow_null=True)
+    fiscal_event = serializers.IntegerField(source="fiscal_event_id", allow_null=True)
+    fiscal_error = serializers.CharField(help_text="Por qué la parte fiscal no se hizo (o qué debe hacer el contador).")
+    returned = serializers.ListField(child=serializers.DictField())
+    created_at = serializers.DateTimeField()
+
+
+class OrderRefundsView(ApiView):
+    """An order's refunds: through the gateway the money came by, with the fiscal side MH allows
+    (orders.services.refund_plan): a credit note against a CCF, the invalidation of a Factura
+    refunded in full, an Evento de Retorno of the lines given back for part of a Factura."""
+
+    grants = {"GET": (Module.DOCUMENTOS, Action.VIEW), "POST": (Module.DOCUMENTOS, Action.INVALIDATE)}
+
+    @extend_schema(operation_id="orders_refunds_list", parameters=[LANGUAGE],
+                   responses={200: RefundSerializer(many=True), **errors(404)}, tags=["pedidos"])
+    def get(self, request, pk):
+        order = scope.get_or_404(Order, request.user, pk=pk)
+        rows = order.refunds.select_related("operation").order_by("pk")
+        return Response(RefundSerializer(rows, many=True).data)
+
+    @extend_schema(operation_id="orders_refund", request=RefundInSerializer, parameters=[IDEMPOTENCY, LANGUAGE],
+                   responses={201: RefundSerializer, **errors(400, 404, 409, 422)}, tags=["pedidos"])
+    @idempotent
+    def post(self, request, pk):
+        order = scope.get_or_404(Order, request.user, pk=pk)
+        incoming = RefundInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        returned = [{"numItem": x["line"], "quantity": x["quantity"]} for x in data.get("lines") or []]
+        try:
+            op = services.order_refund(order=order, amount=data.get("amount"), reason=data["reason"],
+                                       acting_user=request.user, returned=returned)
+        except PermissionDenied as exc:
+            raise _unprocessable(exc) from exc
+        except ValidationError as exc:
+            raise _conflict(exc) from exc
+        return Response(RefundSerializer(op.refund).data, status=status.HTTP_201_CREATED)

@@ -120,10 +120,10 @@ def test_unapplied_money_and_gateway_holds(client_as, users, payments_month, est
                          total=D("90.00"), amount_authorized=D("90.00"), hold_expires_at=now + datetime.timedelta(days=2), **common)
     Order.objects.create(establishment=establishments["main"], point_of_sale=establishments["pos"]["M001P001"],
                          total=D("60.00"), amount_authorized=D("60.00"), hold_expires_at=now - datetime.timedelta(days=1), **common)
-    rows = _screen(web.get("/reportes/retenciones-pasarela/"))[1:]
+    rows = _screen(web.get("/reportes/bloqueos-pasarela/"))[1:]
     assert [r.split("|")[-2:] for r in rows] == [["Vigente", "90.00"], ["Vencida", "60.00"], ["", "150.00"]]
     # the branch manager sees the branch's hold only
-    rows = _screen(client_as(branch_manager).get("/reportes/retenciones-pasarela/"))[1:]
+    rows = _screen(client_as(branch_manager).get("/reportes/bloqueos-pasarela/"))[1:]
     assert [r.split("|")[-2:] for r in rows] == [["Vigente", "90.00"], ["", "90.00"]]
 
 
@@ -147,7 +147,7 @@ def test_client_balances_month_by_month(client_as, users, book, payments_month, 
 
 @pytest.mark.parametrize("slug", ["saldos-clientes-mes", "cobros-dia", "cobros-forma", "cobros-pasarela", "cobros-establecimiento", "cobros-vendedor",
                                   "cobros-detalle", "saldo-sin-aplicar", "comisiones-pasarela", "reembolsos",
-                                  "retenciones-saldo", "retenciones-pasarela"])
+                                  "bloqueos-saldo", "bloqueos-pasarela"])
 def test_every_finance_view_and_its_export_checks_who_asks(client, client_as, users, payments_month, branch_manager, slug):
     from reports.definitions import BY_SLUG
 
@@ -184,8 +184,8 @@ def test_balance_holds_open_expired_and_captured_in_the_readers_scope(client_as,
     hold("main", "M001P001", "10.00", "captured", now + datetime.timedelta(days=1))
     today = timezone.localdate().isoformat()
     query = f"desde={today}&hasta={today}"
-    rows = _screen(client_as(users["Contador"]).get(f"/reportes/retenciones-saldo/?{query}"))[1:]
+    rows = _screen(client_as(users["Contador"]).get(f"/reportes/bloqueos-saldo/?{query}"))[1:]
     assert [r.split("|")[-3::2] for r in rows] == [["Vigente", "30.00"], ["Vencida sin liberar", "20.00"], ["Cobrada", "10.00"],
                                                    ["", "60.00"]]
-    rows = _screen(client_as(branch_manager).get(f"/reportes/retenciones-saldo/?{query}"))[1:]
+    rows = _screen(client_as(branch_manager).get(f"/reportes/bloqueos-saldo/?{query}"))[1:]
     assert [r.split("|")[-3::2] for r in rows] == [["Vigente", "30.00"], ["", "30.00"]]

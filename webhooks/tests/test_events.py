@@ -124,3 +124,46 @@ def test_a_bounced_email_and_a_payment_and_an_export_are_events(everything, make
     # the email's event follows the seal in the document's stream
     assert list(Delivery.objects.filter(event__stream=f"document:{doc.pk}").order_by("sequence")
                 .values_list("event__kind", flat=True)) == ["document.sealed", "email.bounced"]
+
+
+def test_a_refused_charge_and_a_refund_are_events_of_the_orders_stream(everything, users, establishments):
+    """orders.GatewayOperation's moves (core.statemachine): a charge refused, a refund made; an
+    authorisation that succeeded is not an event of its own."""
+    import datetime
+    import uuid
+
+    from clients.models import Client
+    from orders.models import OP_MACHINE, GatewayOperation, Order
+
+    point = establishments["pos"]["M001P001"]
+    client = Client.objects.create(kind="consumidor", id_type="13", id_number="00016297-5", name="Cliente Uno")
+    order = Order.objects.create(establishment=point.establishment, point_of_sale=point, client=client, tipo_dte="01",
+                                 total=10, created_by=users["Vendedor"],
+                                 link_expires_at=timezone.now() + datetime.timedelta(hours=1))
+
+    def op(kind):
+        return GatewayOperation.objects.create(order=order, gateway="wompi", kind=kind, amount=Decimal("10.00"),
+                                               idempotency_key=uuid.uuid4().hex, reference=f"R-{kind}")
+
+    OP_MACHINE.move(op("sale"), "failed", message="Fondos insuficientes")
+    OP_MACHINE.move(op("refund"), "succeeded")
+    OP_MACHINE.move(op("authorize"), "succeeded")
+    assert list(Event.objects.order_by("id").values_list("kind", "stream")) == [
+        ("payment.failed", f"order:{order.pk}"), ("refund.completed", f"order:{order.pk}")]
+    failed = Event.objects.get(kind="payment.failed").payload["operation"]
+    assert (failed["kind"], failed["amount"], failed["state"], failed["message"]) == (
+        "sale", "10.00", "failed", "Fondos insuficientes")
+
+
+def test_a_contingency_deadline_alert_is_an_event(everything, establishments):
+    from contingency import alerts
+    from dte.models import OfflineScope
+
+    now = timezone.now()
+    period = OfflineScope.objects.create(company=establishments["main"].company, tipo=1,
+                                         started_at=now - timezone.timedelta(hours=22),
+                                         ended_at=now - timezone.timedelta(hours=21))
+    alerts.send_alert(period.pk, "event-4h", now=now)
+    alerts.send_alert(period.pk, "event-4h", now=now)  # once per period and alert
+    event = Event.objects.get(kind="contingency.deadline_near")
+    assert event.payload["deadline"]["of"] == "event" and event.payload["deadline"]["alert"] == "4h"

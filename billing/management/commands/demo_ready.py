@@ -10,7 +10,28 @@ import urllib.request
 from django.core.management.base import BaseCommand
 
 from billing.healthcheck import health_url
-from billing.management.commands.setup_demo import DEMO_PASSWORD, DEMO_USERS, GOVSIM_URL
+from billing.management.commands.setup_demo import (
+    DEMO_ORDER_NOTE,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    GOVSIM_URL,
+    PAYSIM_URL,
+    demo_pay_link,
+)
+
+
+def _demo_link():
+    """The pay link of the demo order setup_demo made, while it is pending and its link valid."""
+    from django.utils import timezone  # noqa: PLC0415 - beside its only use
+
+    from orders.models import Order, OrderState  # noqa: PLC0415 - idem
+
+    try:
+        order = Order.objects.filter(state=OrderState.PENDING, link_expires_at__gt=timezone.now(),
+                                     notes=DEMO_ORDER_NOTE).order_by("-pk").first()
+    except Exception:  # noqa: BLE001 - a convenience line: the ready message never fails for it
+        return ""
+    return demo_pay_link(order) if order is not None else ""
 
 
 def browser_url(bind):
@@ -53,6 +74,10 @@ class Command(BaseCommand):
             for username, role_name, _first, _last in DEMO_USERS:
                 self.stdout.write(f"  {username:<11} {role_name}")
             self.stdout.write(f"Simulador de Hacienda (govsim): {GOVSIM_URL}")
+            self.stdout.write(f"Simulador de pasarelas de pago (paysim): {PAYSIM_URL}")
+            link = _demo_link()
+            if link:
+                self.stdout.write(f"Enlace de pago de un pedido de demostración (ábralo en el teléfono): {link}")
             self.stdout.write("Detenga todo con Ctrl+C.")
         self.stdout.flush()
         if stay:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 
 from accounts import services
 from accounts.models import Company, Establishment, PointOfSale, Role, User
@@ -17,12 +18,17 @@ from clients.models import Client
 from clients.rules import search_text
 from dte.signing.certificates import build_mh_crt, load_signing_key
 from inventory.models import Product, Provider, Stock
+from payments.models import GatewayAccount
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-Facturador-2026")
 DEMO_NIT = "06140507071048"
 DEMO_API_PASSWORD = "demo-api-password"
 DEMO_CERT_PASSWORD = "demo-cert-password"
 GOVSIM_URL = os.environ.get("GOVSIM_URL", "http://127.0.0.1:8800")
+# paysim, the payment-gateway simulator the Procfile starts beside govsim; it registers at start
+# the merchants of var/paysim-merchants.json (PAYSIM_MERCHANTS), which this command writes.
+PAYSIM_URL = os.environ.get("PAYSIM_URL") or f"http://{os.environ.get('PAYSIM_BIND', '127.0.0.1:8900')}"
+DEMO_GATEWAYS = ("wompi", "n1co", "paypal")
 DEMO_USERS = [
     ("admin", "Administrador", "Ana", "Administradora"),
     ("supervisor", "Supervisor", "Samuel", "Supervisor"),
@@ -86,6 +92,9 @@ class Command(BaseCommand):
                                                    acting_user=None)
                 created.append(username)
             _demo_catalogue(est)
+            accounts = _demo_gateways(company)
+            demo_order = _demo_order(points[0])
+        _write_paysim_merchants(accounts)
         key = load_signing_key(company.certificate, company.certificate_password)
         issuer_file = settings.VAR_DIR / "demo-issuer.json"
         issuer_file.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +106,80 @@ class Command(BaseCommand):
         for username, role_name, _f, _l in DEMO_USERS:
             mark = " (nuevo)" if username in created else ""
             self.stdout.write(f"  {username:<11} {role_name}{mark}")
+        self.stdout.write(f"Pasarelas de demostración en paysim ({PAYSIM_URL}): {', '.join(DEMO_GATEWAYS)}")
+        if demo_order is not None:
+            self.stdout.write(f"Enlace de pago del pedido de demostración {demo_order}: {demo_pay_link(demo_order)}")
+
+
+def demo_credentials(gateway):
+    """The demo company's credentials at paysim's ``gateway`` (the same on both sides)."""
+    return {"client_id": f"demo-{gateway}", "client_secret": f"demo-{gateway}-secreto",
+            "webhook_secret": f"demo-{gateway}-webhooks", "webhook_id": f"WH-DEMO-{gateway.upper()}"}
+
+
+def _demo_gateways(company):
+    """The demo company's accounts at the three gateways, all pointing at paysim. Existing ones
+    (perhaps edited by the admin) are left alone."""
+    from payments.gateways.base import gateway_classes  # noqa: PLC0415 - the adapters import requests
+    from payments.services import gateway_account_save  # noqa: PLC0415 - beside its only use
+
+    classes = gateway_classes()
+    accounts = []
+    for gateway in DEMO_GATEWAYS:
+        account = GatewayAccount.objects.filter(company=company, gateway=gateway).first()
+        if account is None:
+            creds = demo_credentials(gateway)
+            account = gateway_account_save(
+                company=company, gateway=gateway, base_url=f"{PAYSIM_URL}/{gateway}", enabled=True, acting_user=None,
+                credentials={k: creds[k] for k in classes[gateway].credential_fields})
+        accounts.append(account)
+    return accounts
+
+
+def _write_paysim_merchants(accounts):
+    """var/paysim-merchants.json: the merchants paysim registers when it starts, with the
+    credentials of the demo's accounts and where to post their webhooks."""
+    site = getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+    rows = []
+    for account in accounts:
+        creds = {**demo_credentials(account.gateway), **account.credentials_dict()}
+        creds.pop("base_url", None)
+        rows.append({"gateway": account.gateway, **creds,
+                     "webhook_url": site.rstrip("/") + reverse("pay:webhook", args=[account.webhook_token])})
+    path = settings.VAR_DIR / "paysim-merchants.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=2))
+
+
+def _demo_order(point_of_sale):
+    """A pending order for the demo consumer with a pay link still valid, so the link printed
+    opens the pay page at once; made again once the last one is paid, cancelled or its link expired."""
+    from django.utils import timezone  # noqa: PLC0415 - beside its only use
+
+    from orders.models import Order, OrderState  # noqa: PLC0415 - the apps above billing's settings
+    from orders.services import order_create  # noqa: PLC0415 - idem
+
+    live = Order.objects.filter(state=OrderState.PENDING, link_expires_at__gt=timezone.now(),
+                                notes=DEMO_ORDER_NOTE).order_by("-pk").first()
+    if live is not None:
+        return live
+    rep = User.objects.filter(username="vendedor").first()
+    client = Client.objects.filter(id_type="13", id_number="00016297-5").first()
+    lamp = Product.objects.filter(code="LAMP-LED").first()
+    if rep is None or client is None or lamp is None:
+        return None
+    return order_create(acting_user=rep, client=client, point_of_sale=point_of_sale, confirm=True,
+                        lines=[{"product": lamp, "quantity": Decimal("1")}], notes=DEMO_ORDER_NOTE)
+
+
+DEMO_ORDER_NOTE = "Pedido de demostración: pague con el enlace (paysim)"
+
+
+def demo_pay_link(order):
+    from orders.selectors import pay_token  # noqa: PLC0415 - beside its only use
+
+    site = getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+    return site.rstrip("/") + reverse("pay:page", args=[pay_token(order)])
 
 
 def _demo_catalogue(est):
