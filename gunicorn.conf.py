@@ -29,3 +29,9 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess  # noqa: PLC0415 - after the folder is chosen
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    from billing.gctune import freeze_startup  # noqa: PLC0415 - the worker has just loaded the app
+
+    freeze_startup()

@@ -117,6 +117,11 @@ def main():
         browsers[key] = Client()
         browsers[key].force_login(user)
     print(f"documents={total:,}")
+    from billing.gctune import freeze_startup
+
+    # as gunicorn's workers do once the app is loaded (gunicorn.conf.py): start-up frozen for the collector
+    browsers[key].get("/documentos/")
+    freeze_startup()
 
     # 1. dashboards
     dash = {}
