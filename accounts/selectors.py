@@ -3,7 +3,7 @@ from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from guardian.models import UserObjectPermission
 
-from accounts.models import Company, Establishment, PointOfSale, Role
+from accounts.models import Company, Establishment, PointOfSale, Role, User
 from core.models import AuditEntry
 
 
@@ -40,6 +40,22 @@ def establishments_for_user(*, user):
     if user.company_wide:
         return qs
     return qs.alias(pk_text=Cast("pk", CharField())).filter(pk_text__in=_assigned(user.pk, "establishment"))
+
+
+def users_reachable_by(*, user):
+    """Active users that ``user`` may name (link to an employee, say): every user for a
+    company-wide role, otherwise the users assigned to one of ``user``'s establishments; never
+    another company-wide account for a role bound to establishments."""
+    qs = User.objects.filter(is_active=True).select_related("role").order_by("username")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.company_wide:
+        return qs
+    mine = _assigned(user.pk, "establishment")
+    holders = UserObjectPermission.objects.filter(
+        permission__codename="operate_establishment", permission__content_type__app_label="accounts",
+        content_type__app_label="accounts", content_type__model="establishment", object_pk__in=mine).values("user_id")
+    return qs.filter(pk__in=holders, role__company_wide=False, is_superuser=False)
 
 
 def points_of_sale_for_user(*, user, establishment=None):

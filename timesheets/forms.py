@@ -5,7 +5,7 @@ projects of those, the clients they see."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import establishments_for_user
+from accounts.selectors import establishments_for_user, users_reachable_by
 from clients.selectors import clients_for_user
 from core.text import CleanTextFormMixin
 from timesheets import selectors
@@ -44,13 +44,19 @@ class EmployeeForm(_Scoped):
     class Meta:
         model = Employee
         fields = ["code", "name", "email", "fiscal_status", "department", "project", "id_type", "id_number",
-                  "hourly_rate", "departamento", "municipio", "address", "phone"]
+                  "hourly_rate", "departamento", "municipio", "address", "phone", "user"]
         widgets = {"id_type": forms.Select(choices=[("13", _("DUI")), ("36", _("NIT"))])}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["department"].queryset = selectors.departments_for_user(user=user).filter(is_active=True)
         self.fields["project"].queryset = selectors.projects_for_user(user=user).filter(is_active=True)
+        # the account the employee signs in with to see their own hours and statements: one the
+        # manager may name (accounts.selectors.users_reachable_by), not linked to another employee
+        taken = Employee.objects.exclude(pk=self.instance.pk).filter(user__isnull=False).values("user_id")
+        self.fields["user"].queryset = users_reachable_by(user=user).exclude(pk__in=taken)
+        self.fields["user"].label = _("Usuario del sistema")
+        self.fields["user"].help_text = _("Opcional: con él, el colaborador ve solo sus propias horas y documentos.")
 
     def clean(self):
         data = super().clean()

@@ -103,3 +103,29 @@ def test_another_establishment_and_outsiders_reach_nothing(work, branch_boss, us
         assert c.post(f"/horas/colaboradores/{work['juan'].pk}/activo/").status_code == 403, name
     work["juan"].refresh_from_db()
     assert work["juan"].is_active
+
+
+def test_an_employee_is_linked_only_to_a_user_the_manager_may_name(work, branch_boss, users, client_as):
+    from accounts.selectors import users_reachable_by
+    from timesheets.models import Employee
+
+    c = client_as(work["manager"])
+    ana = Employee.objects.get(name="Ana Gómez")
+    page = c.get(f"/horas/colaboradores/{ana.pk}/").content.decode()
+    form = page[page.index('name="user"'):]
+    form = form[:form.index("</select>")]  # the user field's options only
+    assert f'<option value="{users["Vendedor"].pk}"' in form
+    assert f'<option value="{work["juan_user"].pk}"' not in form  # Juan's account: linked to Juan already
+    # a manager bound to an establishment names only that establishment's users, never a
+    # company-wide account
+    reachable = set(users_reachable_by(user=branch_boss))
+    assert branch_boss in reachable and users["Administrador"] not in reachable and work["manager"] not in reachable
+    data = {"code": ana.code, "name": ana.name, "email": ana.email, "fiscal_status": ana.fiscal_status,
+            "department": ana.department_id or "", "project": ana.project_id or "", "id_type": ana.id_type,
+            "id_number": ana.id_number, "hourly_rate": str(ana.hourly_rate), "departamento": ana.departamento,
+            "municipio": ana.municipio, "address": ana.address, "phone": ana.phone}
+    refused = c.post(f"/horas/colaboradores/{ana.pk}/", {**data, "user": work["juan_user"].pk})
+    assert refused.status_code == 200 and "Escoja una opción válida" in refused.content.decode()
+    assert c.post(f"/horas/colaboradores/{ana.pk}/", {**data, "user": users["Vendedor"].pk}).status_code == 302
+    ana.refresh_from_db()
+    assert ana.user_id == users["Vendedor"].pk
