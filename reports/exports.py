@@ -4,6 +4,7 @@ apostrophe (bulk.columns.escape_formula)."""
 
 import csv
 import datetime
+import re
 import tempfile
 from decimal import Decimal
 
@@ -110,7 +111,8 @@ def write_xlsx(report, params, target, progress=None):
 
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "tmpdir": tempfile.gettempdir(),
                                         "default_date_format": "dd/mm/yyyy"})
-    sheet = book.add_worksheet(str(report.title)[:31])
+    # Excel refuses []:*?/\ in a sheet's name and more than 31 characters
+    sheet = book.add_worksheet(re.sub(r"[\[\]:*?/\\]", "-", str(report.title))[:31].strip())
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 13})
     head = book.add_format({"bold": True, "bg_color": "#E9ECEF", "border": 1, "text_wrap": True, "valign": "top"})

@@ -47,7 +47,9 @@ def test_the_admin_chooses_types_and_the_run_starts(requirements, catalogue, use
     web = client_as(users["Administrador"])
     html = web.get("/configuracion/autorizacion-mh/").content.decode()
     assert "Todavía no se ha enviado ninguna prueba" in html
-    assert 'id="item-08"' in html and "Este sistema aún no emite este tipo de documento." in html
+    # every type MH tests is issued here now (08, 09 and 15 too): none offered as "not issued yet"
+    assert 'id="item-08"' in html and 'id="item-15"' in html
+    assert "Este sistema aún no emite este tipo de documento." not in html
     assert "Evento de retorno" not in html  # a v2.0 event: not in the 2023 generation
 
     response = web.post("/configuracion/autorizacion-mh/", {"items": ["01", "03"]})
