@@ -369,7 +369,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # two "kind" fields (a client's, a billing plan item's): each enum named, not numbered
+    "ENUM_NAME_OVERRIDES": {"ClientKindEnum": "clients.models.ClientKind", "PlanItemKindEnum": "timesheets.models.ItemKind"},
 }
 
 # Outbound webhooks (webhooks/): each delivery is signed, retried with capped exponential backoff
