@@ -147,6 +147,22 @@ def filtered(params, *, types=None, statuses=IN_FORCE, dated=True):
     return qs
 
 
+class ListedRows:
+    """Rows computed outside the ORM, offered as the queryset-like object the exports read."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def iterator(self, chunk_size=None):
+        return iter(self.rows)
+
+    def order_by(self, *args):
+        return self
+
+    def count(self):
+        return len(self.rows)
+
+
 class Report:
     slug = ""
     title = ""

@@ -21,7 +21,7 @@ from core.fiscal import IVA_DIVISOR, SALES_TYPES, DocType
 from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState, InvalidationType
 from payments.selectors import aging_table
 from purchases.models import ReceivedDocument, ReceivedState
-from reports.base import PAGE, ZERO, Column, Report, filtered, money, net_sales, signed, sum_of
+from reports.base import PAGE, ZERO, Column, ListedRows, Report, filtered, money, net_sales, signed, sum_of
 from reports.finance import FINANCE_REPORTS
 
 MONEY = "money"
@@ -331,22 +331,6 @@ class SalesByProduct(Report):
         return super().display(row)
 
 
-class _Listed:
-    """Rows computed outside the ORM, offered as the queryset-like object the exports read."""
-
-    def __init__(self, rows):
-        self.rows = rows
-
-    def iterator(self, chunk_size=None):
-        return iter(self.rows)
-
-    def order_by(self, *args):
-        return self
-
-    def count(self):
-        return len(self.rows)
-
-
 class ReceivablesAging(Report):
     """What each client owes on its credit sales, by days past due, less its unapplied payments
     and loose credit notes: the credit page's figures and rows (payments.selectors.aging_table,
@@ -383,7 +367,7 @@ class ReceivablesAging(Report):
                 "unapplied": -aging.in_favour, "balance": aging.balance}
 
     def rows(self, params):
-        return _Listed([self._row(r) for r in self._table(params)[0]])
+        return ListedRows([self._row(r) for r in self._table(params)[0]])
 
     def count(self, params):
         return self._table(params, limit=1)[1]
@@ -482,7 +466,7 @@ class PurchasesBook(Report):
                                 key=lambda r: (r["issue_date"], 0 if r["tipo_dte"] != DocType.FSE else 1)))
 
     def rows(self, params):
-        return _Listed(self._all(params))
+        return ListedRows(self._all(params))
 
     def count(self, params):
         return self.base(params).count() + filtered(params, types=[DocType.FSE]).count()

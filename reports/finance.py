@@ -25,7 +25,7 @@ from orders.models import GatewayOperation, Order, Refund
 from orders.selectors import orders_for_user
 from payments.models import Application, BalanceHold, Payment
 from payments.selectors import settlements_for_user
-from reports.base import PAGE, ZERO, Column, Report, documents_in_scope, filtered, sum_of
+from reports.base import PAGE, ZERO, Column, ListedRows, Report, documents_in_scope, filtered, sum_of
 
 MONEY = "money"
 NO_GATEWAY = "—"
@@ -300,22 +300,6 @@ class UnappliedMoney(Report):
         return {"payments": Count("id"), "unapplied": sum_of(F("unapplied"))}
 
 
-class _Rows:
-    """Rows computed here, offered as the queryset-like object the exports read."""
-
-    def __init__(self, rows):
-        self.rows = rows
-
-    def iterator(self, chunk_size=None):
-        return iter(self.rows)
-
-    def order_by(self, *args):
-        return self
-
-    def count(self):
-        return len(self.rows)
-
-
 class ClientBalancesOverTime(Report):
     """What clients owe on credit sales, month by month: sold on credit, collected (payments
     applied, by the payment's date), credit notes against those sales, and the balance at each
@@ -362,7 +346,7 @@ class ClientBalancesOverTime(Report):
         return rows
 
     def rows(self, params):
-        return _Rows(self._all(params))
+        return ListedRows(self._all(params))
 
     def count(self, params):
         return len(self._all(params))
