@@ -147,6 +147,11 @@ def filtered(params, *, types=None, statuses=IN_FORCE, dated=True):
     return qs
 
 
+def rep_label(row):
+    """A rep's name in a grouped row (created_by__first_name/last_name), or the username without one."""
+    return f"{row['created_by__first_name']} {row['created_by__last_name']}".strip() or row["created_by__username"]
+
+
 class ListedRows:
     """Rows computed outside the ORM, offered as the queryset-like object the exports read."""
 

@@ -21,7 +21,7 @@ from core.fiscal import IVA_DIVISOR, SALES_TYPES, DocType
 from dte.models import DocumentLine, GovStatus, Invalidation, InvalidationState, InvalidationType
 from payments.selectors import aging_table
 from purchases.models import ReceivedDocument, ReceivedState
-from reports.base import PAGE, ZERO, Column, ListedRows, Report, filtered, money, net_sales, signed, sum_of
+from reports.base import PAGE, ZERO, Column, ListedRows, Report, filtered, money, net_sales, rep_label, signed, sum_of
 from reports.finance import FINANCE_REPORTS
 
 MONEY = "money"
@@ -271,7 +271,7 @@ class SalesByRep(_SalesBy):
     columns = [Column("rep", _("Vendedor"), width=30), Column("created_by__username", _("Usuario"), width=16)] + SALES_COLUMNS
 
     def display(self, row):
-        row["rep"] = f"{row['created_by__first_name']} {row['created_by__last_name']}".strip() or row["created_by__username"]
+        row["rep"] = rep_label(row)
         return super().display(row)
 
 

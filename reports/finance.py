@@ -25,7 +25,7 @@ from orders.models import GatewayOperation, Order, Refund
 from orders.selectors import orders_for_user
 from payments.models import Application, BalanceHold, Payment
 from payments.selectors import settlements_for_user
-from reports.base import PAGE, ZERO, Column, ListedRows, Report, documents_in_scope, filtered, sum_of
+from reports.base import PAGE, ZERO, Column, ListedRows, Report, documents_in_scope, filtered, rep_label, sum_of
 
 MONEY = "money"
 NO_GATEWAY = "—"
@@ -134,7 +134,7 @@ class PaymentsByRep(_PaymentsBy):
     columns = [Column("rep", _("Vendedor"), width=30), Column("created_by__username", _("Usuario"), width=16)] + RECEIVED
 
     def display(self, row):
-        row["rep"] = f"{row['created_by__first_name']} {row['created_by__last_name']}".strip() or row["created_by__username"]
+        row["rep"] = rep_label(row)
         return super().display(row)
 
 
